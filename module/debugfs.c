@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - the files under /sys/kernel/debug/pagelab/.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "pagelab.h"
+
+static struct dentry *pagelab_debugfs_dir;
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	struct pagelab_info info;
+
+	pagelab_info_fill(&info);
+	seq_printf(m, "abi %d.%d\n", PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR);
+	seq_printf(m, "release %s\n", PAGELAB_RELEASE);
+	seq_printf(m, "page_size %u\n", info.page_size);
+	seq_printf(m, "pgtable_levels %u\n", info.pgtable_levels);
+	seq_printf(m, "max_pages %llu\n", info.max_pages);
+	seq_printf(m, "pages_held %llu\n", info.pages_held);
+	seq_printf(m, "pages_allocated %llu\n", info.pages_allocated);
+	seq_printf(m, "pages_freed %llu\n", info.pages_freed);
+	seq_printf(m, "objects %llu\n", info.objects);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/**
+ * pagelab_debugfs_init() - create /sys/kernel/debug/pagelab and its files
+ *
+ * debugfs failures are not errors: the device works without them.
+ */
+void pagelab_debugfs_init(void)
+{
+	pagelab_debugfs_dir = debugfs_create_dir("pagelab", NULL);
+	debugfs_create_file("stats", 0400, pagelab_debugfs_dir, NULL,
+			    &stats_fops);
+}
+
+/**
+ * pagelab_debugfs_exit() - remove everything pagelab_debugfs_init() created
+ */
+void pagelab_debugfs_exit(void)
+{
+	debugfs_remove_recursive(pagelab_debugfs_dir);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - a character device for watching virtual memory work.
+ *
+ * This file holds module init/exit, the misc device /dev/pagelab and the
+ * ioctl dispatch.  Every ioctl copies its whole argument in, validates all of
+ * it before acting, and copies results out with no lock held.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "pagelab.h"
+
+unsigned long pagelab_max_pages = 262144;
+module_param_named(max_pages, pagelab_max_pages, ulong, 0644);
+MODULE_PARM_DESC(max_pages, "Cap on pages pagelab may hold, module-wide (default 262144 = 1 GiB)");
+
+static long pagelab_ioc_version(void __user *uarg)
+{
+	struct pagelab_version v;
+
+	if (copy_from_user(&v, uarg, sizeof(v)))
+		return -EFAULT;
+	if (v.flags || v.pad)
+		return -EINVAL;
+
+	memset(&v, 0, sizeof(v));
+	v.abi_major = PAGELAB_ABI_MAJOR;
+	v.abi_minor = PAGELAB_ABI_MINOR;
+	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS;
+	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
+	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
+
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long pagelab_ioc_info(void __user *uarg)
+{
+	struct pagelab_info info;
+	int ret;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	ret = pagelab_info_check(&info);
+	if (ret)
+		return ret;
+	pagelab_info_fill(&info);
+
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PAGELAB_IOC_VERSION:
+		return pagelab_ioc_version(uarg);
+	case PAGELAB_IOC_INFO:
+		return pagelab_ioc_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* /dev/pagelab hands out objects; it has no memory of its own to map. */
+static int pagelab_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return -ENODEV;
+}
+
+static const struct file_operations pagelab_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = pagelab_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = pagelab_dev_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice pagelab_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "pagelab",
+	.fops = &pagelab_dev_fops,
+	.mode = 0600,
+};
+
+static int __init pagelab_init(void)
+{
+	int ret;
+
+	pagelab_debugfs_init();
+	ret = misc_register(&pagelab_misc);
+	if (ret)
+		goto err_remove_debugfs;
+	pr_info("pagelab %s loaded: /dev/pagelab, ABI %d.%d\n", PAGELAB_RELEASE,
+		PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR);
+	return 0;
+
+err_remove_debugfs:
+	pagelab_debugfs_exit();
+	return ret;
+}
+
+static void __exit pagelab_exit(void)
+{
+	misc_deregister(&pagelab_misc);
+	pagelab_debugfs_exit();
+	pr_info("pagelab unloaded: %lld pages allocated, %lld freed\n",
+		(long long)atomic64_read(&pagelab_stats.pages_allocated),
+		(long long)atomic64_read(&pagelab_stats.pages_freed));
+}
+
+module_init(pagelab_init);
+module_exit(pagelab_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pagelab: a device for watching virtual memory work");
+MODULE_VERSION(PAGELAB_RELEASE);
