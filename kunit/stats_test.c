@@ -7,8 +7,8 @@
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 
-#include "kunit_compat.h"
 #include "pagelab.h"
+#include "suites.h"
 
 struct info_check_case {
 	const char *name;
@@ -28,6 +28,7 @@ static void info_check_case_desc(const struct info_check_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(info_check, info_check_cases, info_check_case_desc);
 
 static void pagelab_info_check_test(struct kunit *test)
@@ -59,13 +60,7 @@ static struct kunit_case pagelab_stats_cases[] = {
 	{}
 };
 
-static struct kunit_suite pagelab_stats_suite = {
+struct kunit_suite pagelab_stats_suite = {
 	.name = "pagelab-stats",
 	.test_cases = pagelab_stats_cases,
 };
-
-pagelab_kunit_suites(&pagelab_stats_suite);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit suites for the pagelab module");
-MODULE_IMPORT_NS(PAGELAB_KUNIT);

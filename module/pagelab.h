@@ -14,11 +14,10 @@
 #define PAGELAB_RELEASE		"0.1.0"
 
 /*
- * Functions the KUnit suites in kunit/ call in the loaded module.  They are
- * exported in their own namespace, so nothing else links against them by
+ * Functions the KUnit suites in kunit/ call in the loaded module are exported
+ * in the PAGELAB_KUNIT namespace, so nothing else links against them by
  * accident (the role EXPORT_SYMBOL_IF_KUNIT plays in kernels from 6.2 on).
  */
-#define PAGELAB_EXPORT_FOR_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, PAGELAB_KUNIT)
 
 /**
  * struct pagelab_stats - module-wide counters

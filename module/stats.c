@@ -22,7 +22,7 @@ int pagelab_info_check(const struct pagelab_info *in)
 		return -EINVAL;
 	return 0;
 }
-PAGELAB_EXPORT_FOR_KUNIT(pagelab_info_check);
+EXPORT_SYMBOL_NS_GPL(pagelab_info_check, PAGELAB_KUNIT);
 
 /**
  * pagelab_info_fill() - fill a struct pagelab_info with the module's state
@@ -39,5 +39,5 @@ void pagelab_info_fill(struct pagelab_info *out)
 	out->pages_freed = atomic64_read(&pagelab_stats.pages_freed);
 	out->objects = atomic64_read(&pagelab_stats.objects);
 }
-PAGELAB_EXPORT_FOR_KUNIT(pagelab_info_fill);
+EXPORT_SYMBOL_NS_GPL(pagelab_info_fill, PAGELAB_KUNIT);
 

@@ -10,6 +10,7 @@
 #ifndef _UAPI_PAGELAB_H
 #define _UAPI_PAGELAB_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -41,8 +42,8 @@ struct pagelab_version {
 };
 
 /* Feature bits reported in pagelab_version.features. */
-#define PAGELAB_FEAT_DEVICE	(1ULL << 0)	/* /dev/pagelab, version and info */
-#define PAGELAB_FEAT_DEBUGFS	(1ULL << 1)	/* /sys/kernel/debug/pagelab */
+#define PAGELAB_FEAT_DEVICE	_BITULL(0)	/* /dev/pagelab, version and info */
+#define PAGELAB_FEAT_DEBUGFS	_BITULL(1)	/* /sys/kernel/debug/pagelab */
 
 /**
  * struct pagelab_info - module-wide state and limits

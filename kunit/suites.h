@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The KUnit suites of pagelab_kunit.ko, one per module file they test.
+ */
+#ifndef _PAGELAB_KUNIT_SUITES_H
+#define _PAGELAB_KUNIT_SUITES_H
+
+#include <kunit/test.h>
+
+extern struct kunit_suite pagelab_stats_suite;
+
+#endif /* _PAGELAB_KUNIT_SUITES_H */

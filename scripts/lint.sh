@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh - the kernel's own checks on pagelab, each a test with a verdict:
+# checkpatch.pl --strict (from linux-source-6.1), make W=1 and sparse must
+# report nothing on module/, kunit/ and scripts/fixture/.
+# Prints "ok - NAME" / "not ok - NAME" lines (findings below a failure).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+eval "$(scripts/setup.sh)" || exit 2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+rc=0
+
+verdict() { # NAME FILE: pass if FILE is empty
+	if [ -s "$2" ]; then
+		echo "not ok - $1"
+		sed 's/^/#   /' "$2" | head -n 60
+		rc=1
+	else
+		echo "ok - $1"
+	fi
+}
+
+mapfile -t ksrc < <(find module kunit scripts/fixture -name '*.[ch]' ! -name '*.mod.c' | sort)
+perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "${ksrc[@]}" >"$out/cp" 2>&1
+verdict "lint: checkpatch --strict (${#ksrc[@]} files)" "$out/cp"
+
+KBUILD=(-C "$KDIR" M="$top" KBUILD_EXTRA_SYMBOLS="$KUNIT/Module.symvers")
+# Rebuild everything so every file is compiled under the checks.
+make -s "${KBUILD[@]}" clean >/dev/null 2>&1
+make -s "${KBUILD[@]}" W=1 modules 2>&1 | grep -v 'Skipping BTF generation' >"$out/w1"
+verdict "lint: make W=1" "$out/w1"
+
+make -s "${KBUILD[@]}" C=2 CHECK=sparse modules 2>&1 |
+	grep -v 'Skipping BTF generation' >"$out/sparse"
+verdict "lint: sparse" "$out/sparse"
+exit $rc

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pagelab CLI - declarations shared by pagelab.c and the cmd_*.c files.
+ */
+#ifndef PAGELAB_CLI_H
+#define PAGELAB_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses, by convention: 0 ok, 1 failure, 2 bad usage. */
+enum { PL_EXIT_OK = 0, PL_EXIT_FAIL = 1, PL_EXIT_USAGE = 2 };
+
+int cmd_tour(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Print "pagelab: <msg>" to stderr. */
+void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True if argv holds -h or --help. */
+bool pl_wants_help(int argc, char **argv);
+/* Open the device, or print why not (with a hint) and return -1. */
+int pl_open_or_explain(void);
+
+#endif /* PAGELAB_CLI_H */

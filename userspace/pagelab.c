@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - the command-line tool: dispatch to one subcommand per cmd_*.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pagelab_lib.h"
+
+struct pl_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct pl_command pl_commands[] = {
+	{ "tour", cmd_tour, "a guided tour of what pagelab shows, run live" },
+	{ "version", cmd_version, "the tool's and the module's versions, and the ABI check" },
+	{ "info", cmd_info, "module-wide state: caps, pages held, objects [--json]" },
+};
+
+#define PL_NCOMMANDS (sizeof(pl_commands) / sizeof(pl_commands[0]))
+
+void pl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pagelab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool pl_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
+
+int pl_open_or_explain(void)
+{
+	int fd = pl_open();
+
+	if (fd < 0) {
+		pl_err("%s", pl_open_hint(fd));
+		return -1;
+	}
+	return fd;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: pagelab COMMAND [ARGS...]\n\n"
+		     "Watch virtual memory work, through /dev/pagelab.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < PL_NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", pl_commands[i].name, pl_commands[i].summary);
+	fprintf(out, "\n'pagelab COMMAND --help' describes one command.\n"
+		     "Exit status: 0 success, 1 failure, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return PL_EXIT_OK;
+	}
+	for (size_t i = 0; i < PL_NCOMMANDS; i++)
+		if (!strcmp(argv[1], pl_commands[i].name))
+			return pl_commands[i].run(argc - 1, argv + 1);
+
+	pl_err("unknown command '%s' (see pagelab --help)", argv[1]);
+	return PL_EXIT_USAGE;
+}

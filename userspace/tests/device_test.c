@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * device_test - /dev/pagelab itself: open, the version and info ioctls, bad
+ * input, permissions, debugfs, and the CLI's contract.  Runs in the guest
+ * against the loaded module (kselftest harness, TAP output).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagelab_lib.h"
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = pl_open();
+	ASSERT_GE(self->fd, 0) TH_LOG("%s", pl_open_hint(self->fd));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+TEST_F(dev, version_reports_abi_and_kernel)
+{
+	struct pagelab_version v;
+	struct utsname u;
+
+	ASSERT_EQ(0, pl_version(self->fd, &v));
+	ASSERT_EQ(0, uname(&u));
+	EXPECT_EQ((__u32)PAGELAB_ABI_MAJOR, v.abi_major);
+	EXPECT_EQ((__u32)PAGELAB_ABI_MINOR, v.abi_minor);
+	EXPECT_STREQ(u.release, v.kernel);
+	EXPECT_NE(0U, strlen(v.release));
+	EXPECT_NE(0ULL, v.features & PAGELAB_FEAT_DEVICE);
+}
+
+TEST_F(dev, version_rejects_flags_and_pad)
+{
+	struct pagelab_version v = { .flags = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_VERSION, &v));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&v, 0, sizeof(v));
+	v.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_VERSION, &v));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, info_matches_machine)
+{
+	struct pagelab_info info;
+	char line[4096];
+	int la57 = 0;
+	FILE *f;
+
+	ASSERT_EQ(0, pl_info(self->fd, &info));
+	EXPECT_EQ((unsigned int)sysconf(_SC_PAGESIZE), info.page_size);
+	f = fopen("/proc/cpuinfo", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " la57"))
+			la57 = 1;
+	fclose(f);
+	EXPECT_EQ(la57 ? 5U : 4U, info.pgtable_levels);
+	EXPECT_EQ(info.pages_allocated - info.pages_freed, info.pages_held);
+	EXPECT_GT(info.max_pages, 0ULL);
+}
+
+TEST_F(dev, info_rejects_flags_and_pad)
+{
+	struct pagelab_info info = { .flags = 0x80 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&info, 0, sizeof(info));
+	info.pad = 2;
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, unknown_ioctl_is_enotty)
+{
+	char buf[256] = { 0 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(PAGELAB_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR('x', 0x00, struct pagelab_version), buf));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Right number, wrong size: a different command. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(PAGELAB_IOC_MAGIC, 0x00, __u64), buf));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(dev, bad_user_pointer_is_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_VERSION, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_INFO, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(dev, device_is_not_mappable)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, 0);
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENODEV, errno);
+}
+
+TEST(device_is_root_only)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, stat(PAGELAB_DEVICE, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600U, st.st_mode & 07777);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		_exit(pl_open() == -EACCES ? 0 : 11);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(debugfs_stats_agree_with_ioctl)
+{
+	struct pagelab_info info;
+	unsigned long long held, page_size;
+	int fd = pl_open();
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_info(fd, &info));
+	close(fd);
+	ASSERT_EQ(0, pl_debugfs_stat("pages_held", &held));
+	ASSERT_EQ(0, pl_debugfs_stat("page_size", &page_size));
+	EXPECT_EQ(info.pages_held, held);
+	EXPECT_EQ(info.page_size, page_size);
+	EXPECT_EQ(-ENOENT, pl_debugfs_stat("no_such_key", &held));
+}
+
+static int run_cli(const char *args, char *out, size_t outlen)
+{
+	char cmd[256];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "pagelab %s 2>&1", args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+TEST(cli_contract)
+{
+	static char out[65536];
+	int st;
+
+	st = run_cli("--help", out, sizeof(out));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_NE(NULL, strstr(out, "tour"));
+
+	st = run_cli("no-such-command", out, sizeof(out));
+	EXPECT_EQ(2, WEXITSTATUS(st));
+	EXPECT_NE(NULL, strstr(out, "unknown command"));
+
+	st = run_cli("info --bogus", out, sizeof(out));
+	EXPECT_EQ(2, WEXITSTATUS(st));
+
+	st = run_cli("info --json", out, sizeof(out));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_NE(NULL, strstr(out, "\"pages_held\": "));
+
+	st = run_cli("tour", out, sizeof(out));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_NE(NULL, strstr(out, "End of tour."));
+
+	for (const char *c = "tour\0version\0info\0"; *c; c += strlen(c) + 1) {
+		char args[64];
+
+		snprintf(args, sizeof(args), "%s --help", c);
+		st = run_cli(args, out, sizeof(out));
+		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("pagelab %s", args);
+		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
+	}
+}
+
+TEST(cli_explains_missing_device)
+{
+	static char out[4096];
+	int st;
+
+	/* A private mount namespace with an empty /dev: the device is gone. */
+	st = run_cli("version", out, sizeof(out));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	st = system("unshare -m sh -c 'mount -t tmpfs none /dev && pagelab version' "
+		    ">/tmp/pl_nodev.out 2>&1");
+	EXPECT_EQ(1, WEXITSTATUS(st));
+	FILE *f = fopen("/tmp/pl_nodev.out", "re");
+
+	ASSERT_NE(NULL, f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	EXPECT_NE(NULL, strstr(out, "is the module loaded?")) TH_LOG("%s", out);
+}
+
+TEST_HARNESS_MAIN
