@@ -14,6 +14,7 @@
 
 static struct kunit_suite *pagelab_kunit_suites[] = {
 	&pagelab_stats_suite,
+	&pagelab_object_suite,
 };
 
 static int __init pagelab_kunit_init(void)

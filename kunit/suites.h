@@ -8,5 +8,6 @@
 #include <kunit/test.h>
 
 extern struct kunit_suite pagelab_stats_suite;
+extern struct kunit_suite pagelab_object_suite;
 
 #endif /* _PAGELAB_KUNIT_SUITES_H */

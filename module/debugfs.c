@@ -19,6 +19,7 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "page_size %u\n", info.page_size);
 	seq_printf(m, "pgtable_levels %u\n", info.pgtable_levels);
 	seq_printf(m, "max_pages %llu\n", info.max_pages);
+	seq_printf(m, "max_object_pages %llu\n", info.max_object_pages);
 	seq_printf(m, "pages_held %llu\n", info.pages_held);
 	seq_printf(m, "pages_allocated %llu\n", info.pages_allocated);
 	seq_printf(m, "pages_freed %llu\n", info.pages_freed);
@@ -26,6 +27,14 @@ static int stats_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* One line per live object: space-separated key=value pairs. */
+static int objects_show(struct seq_file *m, void *unused)
+{
+	pagelab_objects_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(objects);
 
 /**
  * pagelab_debugfs_init() - create /sys/kernel/debug/pagelab and its files
@@ -37,6 +46,8 @@ void pagelab_debugfs_init(void)
 	pagelab_debugfs_dir = debugfs_create_dir("pagelab", NULL);
 	debugfs_create_file("stats", 0400, pagelab_debugfs_dir, NULL,
 			    &stats_fops);
+	debugfs_create_file("objects", 0400, pagelab_debugfs_dir, NULL,
+			    &objects_fops);
 }
 
 /**

@@ -30,7 +30,7 @@ static long pagelab_ioc_version(void __user *uarg)
 	memset(&v, 0, sizeof(v));
 	v.abi_major = PAGELAB_ABI_MAJOR;
 	v.abi_minor = PAGELAB_ABI_MINOR;
-	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS;
+	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -62,6 +62,12 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 		return pagelab_ioc_version(uarg);
 	case PAGELAB_IOC_INFO:
 		return pagelab_ioc_info(uarg);
+	case PAGELAB_IOC_CREATE:
+		return pagelab_obj_create(uarg);
+	case PAGELAB_IOC_ATTACH:
+		return pagelab_obj_attach(uarg);
+	case PAGELAB_IOC_OBJ_STAT:
+		return pagelab_obj_stat_ioctl(NULL, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -92,6 +98,9 @@ static int __init pagelab_init(void)
 {
 	int ret;
 
+	ret = pagelab_objects_init();
+	if (ret)
+		return ret;
 	pagelab_debugfs_init();
 	ret = misc_register(&pagelab_misc);
 	if (ret)
@@ -102,6 +111,7 @@ static int __init pagelab_init(void)
 
 err_remove_debugfs:
 	pagelab_debugfs_exit();
+	pagelab_objects_exit();
 	return ret;
 }
 
@@ -109,6 +119,7 @@ static void __exit pagelab_exit(void)
 {
 	misc_deregister(&pagelab_misc);
 	pagelab_debugfs_exit();
+	pagelab_objects_exit();
 	pr_info("pagelab unloaded: %lld pages allocated, %lld freed\n",
 		(long long)atomic64_read(&pagelab_stats.pages_allocated),
 		(long long)atomic64_read(&pagelab_stats.pages_freed));

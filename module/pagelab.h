@@ -7,9 +7,16 @@
 
 #include <linux/atomic.h>
 #include <linux/export.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
 
 #include "uapi/pagelab.h"
+
+struct seq_file;
 
 #define PAGELAB_RELEASE		"0.1.0"
 
@@ -37,6 +44,90 @@ struct pagelab_stats {
 
 extern struct pagelab_stats pagelab_stats;
 extern unsigned long pagelab_max_pages;
+extern unsigned long pagelab_max_object_pages;
+
+/* Fault-around window, pages: the kernel's default 64 KiB, and at most a PMD. */
+#define PAGELAB_FAULT_AROUND_DEFAULT	16
+#define PAGELAB_FAULT_AROUND_MAX	512
+
+/**
+ * struct pagelab_obj_counters - one object's event counters (atomic: the
+ * fault path counts without a lock); see struct pagelab_obj_stat.
+ */
+struct pagelab_obj_counters {
+	atomic64_t faults_read;
+	atomic64_t faults_write;
+	atomic64_t zero_maps;
+	atomic64_t allocs;
+	atomic64_t existing;
+	atomic64_t fault_around;
+	atomic64_t mkwrite;
+	atomic64_t sigbus;
+};
+
+/**
+ * struct pagelab_object - a sized, page-granular store of module-owned frames
+ * @id:       never reused while the module is loaded; key in the object table
+ * @ref:      one reference per open file on the object (VMAs hold their
+ *            file, so mappings keep the object alive); freed at zero
+ * @inode:    the object's inode on pagelab's pseudo filesystem; every file
+ *            of the object shares it, so every VMA of the object is linked
+ *            into @mapping and unmap_mapping_pages() reaches them all
+ * @mapping:  @inode's address_space; holds no pages, only the VMAs
+ * @npages:   size in pages
+ * @flags:    PAGELAB_CREATE_* bits given at creation
+ * @uid:      owner, for attach permission checks
+ * @gid:      group, for attach permission checks
+ * @mode:     permission bits, for attach
+ * @fault_around: fault-around window in pages (0: off)
+ * @lock:     serialises adding and removing frames in @pages with mapping
+ *            the zero page, so a zero-page PTE never outlives the absence
+ *            of a frame (see the locking rules in object.c)
+ * @pages:    page index -> struct page *, one page reference per entry;
+ *            written under @lock, read locklessly (xa_load under RCU)
+ * @resident: entries in @pages
+ * @mappers:  VMAs mapping the object now
+ * @files:    open files on the object now
+ * @count:    event counters
+ * @name:     label given at creation
+ * @rcu:      frees the object after lockless readers are done
+ */
+struct pagelab_object {
+	u64 id;
+	struct kref ref;
+	struct inode *inode;
+	struct address_space *mapping;
+	pgoff_t npages;
+	u64 flags;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	unsigned int fault_around;
+	struct mutex lock;	/* guards changes to @pages; see object.c */
+	struct xarray pages;
+	atomic_long_t resident;
+	atomic_long_t mappers;
+	atomic_long_t files;
+	struct pagelab_obj_counters count;
+	char name[PAGELAB_NAME_LEN];
+	struct rcu_head rcu;
+};
+
+/* object.c */
+int pagelab_create_check(const struct pagelab_create *c, unsigned long max_object_pages);
+bool pagelab_mode_permits(umode_t mode, bool owner, bool group, int want);
+long pagelab_obj_create(struct pagelab_create __user *uarg);
+long pagelab_obj_attach(struct pagelab_attach __user *uarg);
+long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg);
+struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
+vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
+				  struct page **pagep);
+int pagelab_objects_init(void);
+void pagelab_objects_exit(void);
+void pagelab_objects_show(struct seq_file *m);
+
+/* fault.c */
+int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);
 
 int pagelab_info_check(const struct pagelab_info *in);
 void pagelab_info_fill(struct pagelab_info *out);

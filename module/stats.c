@@ -34,6 +34,7 @@ void pagelab_info_fill(struct pagelab_info *out)
 	out->page_size = PAGE_SIZE;
 	out->pgtable_levels = pgtable_l5_enabled() ? 5 : 4;
 	out->max_pages = READ_ONCE(pagelab_max_pages);
+	out->max_object_pages = READ_ONCE(pagelab_max_object_pages);
 	out->pages_held = atomic64_read(&pagelab_stats.pages_held);
 	out->pages_allocated = atomic64_read(&pagelab_stats.pages_allocated);
 	out->pages_freed = atomic64_read(&pagelab_stats.pages_freed);

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	0
+#define PAGELAB_ABI_MINOR	1
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -44,6 +44,104 @@ struct pagelab_version {
 /* Feature bits reported in pagelab_version.features. */
 #define PAGELAB_FEAT_DEVICE	_BITULL(0)	/* /dev/pagelab, version and info */
 #define PAGELAB_FEAT_DEBUGFS	_BITULL(1)	/* /sys/kernel/debug/pagelab */
+#define PAGELAB_FEAT_OBJECTS	_BITULL(2)	/* objects: create, attach, mmap, stat */
+
+#define PAGELAB_NAME_LEN	32
+
+/* Flags of struct pagelab_create. */
+#define PAGELAB_CREATE_NO_FAULT_AROUND	_BITULL(0)	/* never map neighbours */
+#define PAGELAB_CREATE_FLAGS		PAGELAB_CREATE_NO_FAULT_AROUND
+
+/**
+ * struct pagelab_create - make a new object and get an fd for it
+ * @size:         (in)  bytes; a non-zero multiple of the page size, at most
+ *                      the module's max_object_pages pages (else -ENOSPC)
+ * @flags:        (in)  PAGELAB_CREATE_* bits
+ * @mode:         (in)  permission bits for attach (owner/group/other, as a
+ *                      file's: 0400 read, 0200 write); 0 means 0600
+ * @fault_around: (in)  pages mapped around a read fault, at most the
+ *                      kernel's fault_around_bytes; 0 means the kernel's window
+ * @fd:           (out) a new O_RDWR, O_CLOEXEC fd for the object: mmap it
+ * @id:           (out) the object's id, never reused while the module is loaded
+ * @name:         (in)  a label, NUL-terminated; may be empty
+ */
+struct pagelab_create {
+	__u64 size;
+	__u64 flags;
+	__u32 mode;
+	__u32 fault_around;
+	__s32 fd;
+	__u32 pad;
+	__u64 id;
+	char name[PAGELAB_NAME_LEN];
+};
+
+/* Flags of struct pagelab_attach. */
+#define PAGELAB_ATTACH_RDONLY	_BITULL(0)	/* an fd that cannot map PROT_WRITE+MAP_SHARED */
+#define PAGELAB_ATTACH_FLAGS	PAGELAB_ATTACH_RDONLY
+
+/**
+ * struct pagelab_attach - open an existing object by id
+ * @id:    (in)  the object's id
+ * @flags: (in)  PAGELAB_ATTACH_* bits
+ * @fd:    (out) a new O_CLOEXEC fd for the object (O_RDONLY with
+ *               PAGELAB_ATTACH_RDONLY, else O_RDWR)
+ * @pad:   must be 0
+ *
+ * Access is checked like a file's: the owner's, group's or others' bits of
+ * the object's mode; CAP_DAC_OVERRIDE passes.  -EACCES if denied, -ENOENT if
+ * no live object has that id.
+ */
+struct pagelab_attach {
+	__u64 id;
+	__u64 flags;
+	__s32 fd;
+	__u32 pad;
+};
+
+/**
+ * struct pagelab_obj_stat - one object's state and counters
+ * @id:            (in)  the object's id; on an object fd, 0 means that object
+ * @flags:         (in)  must be 0
+ * @size:          (out) bytes
+ * @resident:      (out) pages the object holds now
+ * @mappers:       (out) VMAs that map the object now
+ * @files:         (out) open files (fds, attached or not) on the object
+ * @faults_read:   (out) read faults handled
+ * @faults_write:  (out) write faults handled (including zero-page upgrades)
+ * @zero_maps:     (out) read faults answered with the shared zero page
+ * @allocs:        (out) pages allocated for the object (first writes)
+ * @existing:      (out) faults that mapped a page the object already held
+ * @fault_around:  (out) pages mapped by fault-around
+ * @mkwrite:       (out) writes to a zero-page PTE in a shared mapping
+ * @sigbus:        (out) faults answered with SIGBUS (beyond the end, cap hit)
+ * @uid:           (out) owner
+ * @gid:           (out) group
+ * @mode:          (out) permission bits
+ * @fault_around_pages: (out) the object's fault-around window, in pages
+ * @name:          (out) the object's label
+ */
+struct pagelab_obj_stat {
+	__u64 id;
+	__u64 flags;
+	__u64 size;
+	__u64 resident;
+	__u64 mappers;
+	__u64 files;
+	__u64 faults_read;
+	__u64 faults_write;
+	__u64 zero_maps;
+	__u64 allocs;
+	__u64 existing;
+	__u64 fault_around;
+	__u64 mkwrite;
+	__u64 sigbus;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 fault_around_pages;
+	char name[PAGELAB_NAME_LEN];
+};
 
 /**
  * struct pagelab_info - module-wide state and limits
@@ -52,6 +150,7 @@ struct pagelab_version {
  * @page_size:      (out) PAGE_SIZE of the running kernel
  * @pgtable_levels: (out) paging levels in use (4 or 5)
  * @max_pages:      (out) module-wide cap on pages pagelab may hold
+ * @max_object_pages: (out) cap on one object's size, in pages
  * @pages_held:     (out) pages pagelab holds now
  * @pages_allocated: (out) pages allocated since load
  * @pages_freed:    (out) pages freed since load
@@ -63,6 +162,7 @@ struct pagelab_info {
 	__u32 page_size;
 	__u32 pgtable_levels;
 	__u64 max_pages;
+	__u64 max_object_pages;
 	__u64 pages_held;
 	__u64 pages_allocated;
 	__u64 pages_freed;
@@ -73,5 +173,10 @@ struct pagelab_info {
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
 #define PAGELAB_IOC_INFO	_IOWR(PAGELAB_IOC_MAGIC, 0x01, struct pagelab_info)
+/* On /dev/pagelab: */
+#define PAGELAB_IOC_CREATE	_IOWR(PAGELAB_IOC_MAGIC, 0x02, struct pagelab_create)
+#define PAGELAB_IOC_ATTACH	_IOWR(PAGELAB_IOC_MAGIC, 0x03, struct pagelab_attach)
+/* On /dev/pagelab (by id) or on an object fd: */
+#define PAGELAB_IOC_OBJ_STAT	_IOWR(PAGELAB_IOC_MAGIC, 0x04, struct pagelab_obj_stat)
 
 #endif /* _UAPI_PAGELAB_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - the page-fault side: mmap of an object and its vm_operations.
+ *
+ * A read of a page the object does not hold maps the kernel's shared zero
+ * page as a special PTE; the first write gives the object a zeroed frame.
+ * Frames are returned to the kernel through vmf->page (locked), so the
+ * kernel's own code installs the PTE, counts the mapping and, for a
+ * MAP_PRIVATE write, makes the private copy.  See object.c for ownership and
+ * the lock order.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+
+#include "pagelab.h"
+
+static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
+{
+	return vma->vm_file->private_data;
+}
+
+/*
+ * Map the zero page for an absent frame.  Returns 0 if a frame arrived
+ * meanwhile (the caller retries and maps it), else what vmf_insert_mixed()
+ * returned: VM_FAULT_NOPAGE when mapped.
+ */
+static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *obj,
+				   pgoff_t index)
+{
+	vm_fault_t ret;
+
+	mutex_lock(&obj->lock);
+	if (xa_load(&obj->pages, index)) {
+		mutex_unlock(&obj->lock);
+		return 0;
+	}
+	ret = vmf_insert_mixed(vmf->vma, vmf->address,
+			       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
+	mutex_unlock(&obj->lock);
+	if (ret == VM_FAULT_NOPAGE)
+		atomic64_inc(&obj->count.zero_maps);
+	return ret;
+}
+
+/* Lock @page and check it is still @obj's frame at @index. */
+static bool pagelab_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page)
+{
+	lock_page(page);
+	if (xa_load(&obj->pages, index) == page)
+		return true;
+	unlock_page(page);
+	put_page(page);
+	return false;
+}
+
+static vm_fault_t pagelab_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct pagelab_object *obj = pagelab_vma_obj(vma);
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	pgoff_t index = vmf->pgoff;
+	struct page *page;
+	vm_fault_t ret;
+
+	if (index >= obj->npages) {
+		atomic64_inc(&obj->count.sigbus);
+		return VM_FAULT_SIGBUS;
+	}
+	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
+
+	for (;;) {
+		page = pagelab_obj_get_page(obj, index);
+		if (page) {
+			if (!pagelab_lock_frame(obj, index, page))
+				continue;
+			atomic64_inc(&obj->count.existing);
+			vmf->page = page;
+			return VM_FAULT_LOCKED;
+		}
+		if (!write) {
+			ret = pagelab_map_zero(vmf, obj, index);
+			if (!ret)
+				continue;
+			return ret;
+		}
+		if (!(vma->vm_flags & VM_SHARED)) {
+			/*
+			 * A private write to a page the object does not hold:
+			 * the kernel copies from the zero page into the
+			 * process's own page; the object stays without one.
+			 */
+			page = ZERO_PAGE(vmf->address);
+			get_page(page);
+			vmf->page = page;
+			return 0;
+		}
+		ret = pagelab_obj_alloc_page(obj, index, &page);
+		if (ret) {
+			if (ret == VM_FAULT_SIGBUS)
+				atomic64_inc(&obj->count.sigbus);
+			return ret;
+		}
+		if (!pagelab_lock_frame(obj, index, page))
+			continue;
+		vmf->page = page;
+		return VM_FAULT_LOCKED;
+	}
+}
+
+/*
+ * A write to a zero-page PTE in a shared mapping.  Give the page a frame;
+ * allocating it removes the zero-page PTE from every mapper, this one too,
+ * so the access faults again and maps the frame.  Never return 0 here: the
+ * kernel would then make the global zero page writable (wp_pfn_shared).
+ */
+static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	pgoff_t index = vmf->pgoff;
+	struct page *page;
+	vm_fault_t ret;
+
+	if (index >= obj->npages) {
+		atomic64_inc(&obj->count.sigbus);
+		return VM_FAULT_SIGBUS;
+	}
+	atomic64_inc(&obj->count.faults_write);
+	atomic64_inc(&obj->count.mkwrite);
+	ret = pagelab_obj_alloc_page(obj, index, &page);
+	if (ret) {
+		if (ret == VM_FAULT_SIGBUS)
+			atomic64_inc(&obj->count.sigbus);
+		return ret;
+	}
+	put_page(page);
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * Fault-around for read faults: map the resident frames near the fault
+ * (within the kernel's window, narrowed by the object's), the way
+ * filemap_map_pages does for page-cache files.
+ */
+static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct pagelab_object *obj = pagelab_vma_obj(vma);
+	unsigned int window = obj->fault_around;
+	pgoff_t index, lo, hi;
+	vm_fault_t ret = 0;
+	struct page *page;
+
+	if (!window)
+		return 0;
+	lo = max(start, round_down(vmf->pgoff, window));
+	hi = min3(end, lo + window - 1, obj->npages - 1);
+
+	for (index = lo; index <= hi && index >= lo; index++) {
+		page = pagelab_obj_get_page(obj, index);
+		if (!page)
+			continue;
+		if (!trylock_page(page)) {
+			put_page(page);
+			continue;
+		}
+		if (xa_load(&obj->pages, index) == page &&
+		    !vm_insert_page(vma, vmf->address + ((index - vmf->pgoff) << PAGE_SHIFT),
+				    page)) {
+			if (index == vmf->pgoff) {
+				atomic64_inc(&obj->count.faults_read);
+				atomic64_inc(&obj->count.existing);
+				ret = VM_FAULT_NOPAGE;
+			} else {
+				atomic64_inc(&obj->count.fault_around);
+			}
+		}
+		unlock_page(page);
+		put_page(page);
+	}
+	return ret;
+}
+
+static void pagelab_vm_open(struct vm_area_struct *vma)
+{
+	atomic_long_inc(&pagelab_vma_obj(vma)->mappers);
+}
+
+static void pagelab_vm_close(struct vm_area_struct *vma)
+{
+	atomic_long_dec(&pagelab_vma_obj(vma)->mappers);
+}
+
+static const struct vm_operations_struct pagelab_vm_ops = {
+	.open = pagelab_vm_open,
+	.close = pagelab_vm_close,
+	.fault = pagelab_fault,
+	.map_pages = pagelab_map_pages,
+	.pfn_mkwrite = pagelab_pfn_mkwrite,
+};
+
+/**
+ * pagelab_obj_mmap() - mmap of an object fd
+ * @file: the object's file
+ * @vma: the new mapping; vm_pgoff is the first page index
+ *
+ * Nothing is allocated here: every page comes at its first fault.
+ *
+ * Return: 0, or -EINVAL if the mapping reaches past the object's end.
+ */
+int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct pagelab_object *obj = file->private_data;
+	unsigned long end;
+
+	if (check_add_overflow(vma->vm_pgoff, vma_pages(vma), &end) || end > obj->npages)
+		return -EINVAL;
+	/* Module-owned frames are inserted with vm_insert_page() by fault-around. */
+	vma->vm_flags |= VM_MIXEDMAP;
+	vma->vm_ops = &pagelab_vm_ops;
+	pagelab_vm_open(vma);
+	return 0;
+}
