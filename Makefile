@@ -8,6 +8,7 @@
 #                   the guest, harness self-tests; ends with "N passed, N failed"
 #   make demo       boot the guest, load pagelab, run "pagelab tour"
 #   make lint       checkpatch --strict, W=1, sparse (zero findings)
+#   make bench      fault cost vs the kernel's anonymous faults, in the guest
 #   make clean
 #
 # Every target except clean and help first runs scripts/setup.sh, which
@@ -36,7 +37,7 @@ TEST_SRC := $(wildcard userspace/tests/*_test.c)
 TESTS := $(patsubst userspace/tests/%.c,$(UBUILD)/%,$(TEST_SRC))
 HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
 
-.PHONY: all module tools check demo lint clean help fixture
+.PHONY: all module tools check demo lint bench clean help fixture
 
 all: module tools
 
@@ -65,6 +66,9 @@ demo: all
 
 lint: all
 	scripts/lint.sh
+
+bench: all
+	scripts/bench.sh
 
 clean:
 	rm -rf $(UBUILD)

@@ -34,6 +34,8 @@ expect "a WARN in the guest fails the run" 4 "undeclared kernel report" \
 	-- insmod "$fixture" warn=1
 expect "a declared WARN passes" 0 "" \
 	--expect-splat 'pagelab_fixture: deliberate warning' -- insmod "$fixture" warn=1
+expect "a report declared from inside the guest passes" 0 "" \
+	-- sh -c "echo 'pagelab-expect-splat: pagelab_fixture: deliberate warning' >/dev/kmsg && insmod $fixture warn=1"
 expect "a declared report that never comes fails" 4 "did not occur" \
 	--expect-splat 'pagelab_fixture: deliberate warning' -- insmod "$fixture"
 expect "a declared report does not excuse another" 4 "undeclared kernel report" \

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh - `make bench`: pagelab's fault cost against the kernel's own
+# anonymous faults, as ratios measured inside the guest, two ways:
+#   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
+#           the guest clock counts instructions, repeatable run to run;
+#   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
+#           medians per boot, then the median of boots and their spread.
+# Speed is never a test: this prints numbers, it does not pass or fail them.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+boots=${BOOTS:-3}
+reps=${REPS:-31}
+pages=${PAGES:-512}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run() { # LABEL VM_ARGS...
+	local label=$1
+	shift
+	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" \
+		-- pagelab bench fault --pages "$pages" --reps "$reps"
+	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
+}
+ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
+
+echo "== icount (instructions x 8 ns, one vCPU)"
+run icount --icount
+echo "== TCG wall clock, $boots boots, -smp 1"
+for b in $(seq 1 "$boots"); do
+	echo " boot $b"
+	run "wall$b" --smp 1
+done
+
+summary() { # KIND
+	local vals
+	vals=$(for b in $(seq 1 "$boots"); do ratio "wall$b" "$1"; done | sort -g)
+	printf '%s' "$vals" | awk -v k="$1" -v ic="$(ratio icount "$1")" '
+		{ v[NR] = $1 }
+		END {
+			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf("%-5s pagelab/anon: icount %.3f; wall median of %d boots %.3f (min %.3f, max %.3f)\n",
+			       k, ic, NR, med, v[1], v[NR])
+		}'
+}
+echo
+echo "== ratios (goal for write faults: <= 1.0)"
+summary write
+summary read
