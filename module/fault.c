@@ -30,12 +30,19 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *obj,
 				   pgoff_t index)
 {
+	void *entry;
 	vm_fault_t ret;
 
 	mutex_lock(&obj->lock);
-	if (xa_load(&obj->pages, index)) {
+	entry = xa_load(&obj->pages, index);
+	if (entry && !xa_is_value(entry)) {
 		mutex_unlock(&obj->lock);
 		return 0;
+	}
+	if (!entry && xa_is_err(xa_store(&obj->pages, index, PAGELAB_ZERO_MAPPED,
+					 GFP_KERNEL_ACCOUNT))) {
+		mutex_unlock(&obj->lock);
+		return VM_FAULT_OOM;
 	}
 	ret = vmf_insert_mixed(vmf->vma, vmf->address,
 			       pfn_to_pfn_t(my_zero_pfn(vmf->address)));

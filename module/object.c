@@ -33,7 +33,9 @@
  * held and unmaps it from every mapper before dropping it.  A zero-page PTE
  * is inserted only under pagelab_object.lock after seeing no frame; a frame
  * is added only under the same lock, followed by unmap_mapping_pages() of
- * that index, so no zero-page PTE survives the frame's arrival.
+ * that index, so no zero-page PTE survives the frame's arrival.  Mapping
+ * the zero page first leaves PAGELAB_ZERO_MAPPED in the index's slot, so
+ * a first write to a page nobody read skips the unmap walk.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -142,6 +144,8 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 	rcu_read_lock();
 	do {
 		page = xa_load(&obj->pages, index);
+		if (xa_is_value(page))
+			page = NULL;
 	} while (page && !get_page_unless_zero(page));
 	rcu_read_unlock();
 	return page;
@@ -154,8 +158,9 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
  * @pagep: out: the frame at @index, referenced (not locked)
  *
  * Allocates a zeroed frame charged to the caller's memory cgroup, stores
- * it, and removes every zero-page PTE of @index from every mapper.  If
- * another fault got there first, returns that frame instead.
+ * it, and, if the zero page was mapped for @index, removes every zero-page
+ * PTE of @index from every mapper.  If another fault got there first,
+ * returns that frame instead.
  *
  * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached, or
  * VM_FAULT_OOM when the allocation (memory cgroup charge) fails.
@@ -165,10 +170,12 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 {
 	struct page *page;
 	vm_fault_t ret = 0;
+	bool zero_mapped;
 
 	mutex_lock(&obj->lock);
 	page = xa_load(&obj->pages, index);
-	if (page) {
+	zero_mapped = xa_is_value(page);
+	if (page && !zero_mapped) {
 		get_page(page);
 		goto out_unlock;
 	}
@@ -188,8 +195,9 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 	atomic64_inc(&pagelab_stats.pages_allocated);
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
-	/* Readers may have the zero page mapped here: take it away. */
-	unmap_mapping_pages(obj->mapping, index, 1, false);
+	/* Readers have the zero page mapped here: take it away. */
+	if (zero_mapped)
+		unmap_mapping_pages(obj->mapping, index, 1, false);
 	get_page(page);
 	goto out_unlock;
 
@@ -210,6 +218,8 @@ static void pagelab_obj_free_pages(struct pagelab_object *obj)
 	unsigned long index;
 
 	xa_for_each(&obj->pages, index, page) {
+		if (xa_is_value(page))
+			continue;
 		put_page(page);
 		atomic64_inc(&pagelab_stats.pages_freed);
 		atomic64_dec(&pagelab_stats.pages_held);
