@@ -43,6 +43,7 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/overflow.h>
@@ -273,10 +274,17 @@ static struct file *pagelab_obj_new_file(struct pagelab_object *obj, int flags)
 	struct file *file;
 
 	snprintf(name, sizeof(name), "pagelab:%llu", obj->id);
+	/*
+	 * alloc_file_pseudo() takes no module reference, but the file's last
+	 * fput() drops one for f_op->owner: take it here.  The caller came
+	 * through /dev/pagelab, which holds the module already.
+	 */
+	__module_get(THIS_MODULE);
 	ihold(obj->inode);
 	file = alloc_file_pseudo(obj->inode, pagelab_mnt, name, flags, &pagelab_obj_fops);
 	if (IS_ERR(file)) {
 		iput(obj->inode);
+		module_put(THIS_MODULE);
 		return file;
 	}
 	file->private_data = obj;
