@@ -483,7 +483,32 @@ object.o: /work/main/module/object.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/sched/coredump.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/vmstat.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/vm_event_item.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/buildid.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kmod.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/umh.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/elf.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/elf.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/user.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/user_64.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/fsgsbase.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/syscall.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/audit.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/elf-em.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/vdso.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/elf.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kobject.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/sysfs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kernfs.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/idr.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/kobject_ns.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/moduleparam.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/rbtree_latch.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/error-injection.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/error-injection.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/asm-generic/module.h \
+ /usr/src/linux-headers-6.1.0-56-common/arch/x86/include/asm/orc_types.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/pagemap.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/highmem.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/cacheflush.h \

@@ -13,6 +13,10 @@ enum { PL_EXIT_OK = 0, PL_EXIT_FAIL = 1, PL_EXIT_USAGE = 2 };
 int cmd_tour(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_demand(int argc, char **argv);
+int cmd_share(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Print "pagelab: <msg>" to stderr. */
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

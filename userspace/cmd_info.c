@@ -40,10 +40,11 @@ int cmd_info(int argc, char **argv)
 	}
 	if (json) {
 		printf("{\"page_size\": %u, \"pgtable_levels\": %u, \"max_pages\": %llu, "
+		       "\"max_object_pages\": %llu, "
 		       "\"pages_held\": %llu, \"pages_allocated\": %llu, "
 		       "\"pages_freed\": %llu, \"objects\": %llu}\n",
 		       i.page_size, i.pgtable_levels, (unsigned long long)i.max_pages,
-		       (unsigned long long)i.pages_held,
+		       (unsigned long long)i.max_object_pages, (unsigned long long)i.pages_held,
 		       (unsigned long long)i.pages_allocated,
 		       (unsigned long long)i.pages_freed, (unsigned long long)i.objects);
 		return PL_EXIT_OK;
@@ -52,6 +53,7 @@ int cmd_info(int argc, char **argv)
 	printf("paging levels:    %u\n", i.pgtable_levels);
 	printf("page cap:         %llu pages (%llu MiB)\n", (unsigned long long)i.max_pages,
 	       (unsigned long long)i.max_pages * i.page_size >> 20);
+	printf("object size cap:  %llu pages\n", (unsigned long long)i.max_object_pages);
 	printf("pages held:       %llu\n", (unsigned long long)i.pages_held);
 	printf("pages allocated:  %llu\n", (unsigned long long)i.pages_allocated);
 	printf("pages freed:      %llu\n", (unsigned long long)i.pages_freed);

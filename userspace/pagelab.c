@@ -19,6 +19,10 @@ static const struct pl_command pl_commands[] = {
 	{ "tour", cmd_tour, "a guided tour of what pagelab shows, run live" },
 	{ "version", cmd_version, "the tool's and the module's versions, and the ABI check" },
 	{ "info", cmd_info, "module-wide state: caps, pages held, objects [--json]" },
+	{ "demand", cmd_demand, "demand paging live: mmap, read (zero page), write [--json]" },
+	{ "share", cmd_share, "one object in three processes: same data, same frames" },
+	{ "stat", cmd_stat, "live objects and their fault counters [--json] [ID]" },
+	{ "bench", cmd_bench, "bench fault: fault cost against anonymous memory, as ratios" },
 };
 
 #define PL_NCOMMANDS (sizeof(pl_commands) / sizeof(pl_commands[0]))

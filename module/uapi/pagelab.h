@@ -59,8 +59,10 @@ struct pagelab_version {
  * @flags:        (in)  PAGELAB_CREATE_* bits
  * @mode:         (in)  permission bits for attach (owner/group/other, as a
  *                      file's: 0400 read, 0200 write); 0 means 0600
- * @fault_around: (in)  pages mapped around a read fault, at most the
- *                      kernel's fault_around_bytes; 0 means the kernel's window
+ * @fault_around: (in)  window, in pages, of resident neighbours mapped on
+ *                      a read fault (at most 512); the kernel's own window
+ *                      (fault_around_bytes, 64 KiB by default) still
+ *                      bounds it; 0 means 16 pages (64 KiB)
  * @fd:           (out) a new O_RDWR, O_CLOEXEC fd for the object: mmap it
  * @id:           (out) the object's id, never reused while the module is loaded
  * @name:         (in)  a label, NUL-terminated; may be empty
@@ -106,9 +108,13 @@ struct pagelab_attach {
  * @size:          (out) bytes
  * @resident:      (out) pages the object holds now
  * @mappers:       (out) VMAs that map the object now
- * @files:         (out) open files (fds, attached or not) on the object
+ * @files:         (out) open files on the object: each create or attach
+ *                       makes one; a mapping keeps its file open after the
+ *                       fd is closed
  * @faults_read:   (out) read faults handled
- * @faults_write:  (out) write faults handled (including zero-page upgrades)
+ * @faults_write:  (out) write faults handled; a write to a zero-page PTE
+ *                       is two (the @mkwrite trap and the refault that
+ *                       maps the new frame), as the hardware takes two
  * @zero_maps:     (out) read faults answered with the shared zero page
  * @allocs:        (out) pages allocated for the object (first writes)
  * @existing:      (out) faults that mapped a page the object already held

@@ -198,7 +198,8 @@ TEST(cli_contract)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_NE(NULL, strstr(out, "End of tour."));
 
-	for (const char *c = "tour\0version\0info\0"; *c; c += strlen(c) + 1) {
+	for (const char *c = "tour\0version\0info\0demand\0share\0stat\0bench\0"; *c;
+	     c += strlen(c) + 1) {
 		char args[64];
 
 		snprintf(args, sizeof(args), "%s --help", c);
