@@ -30,37 +30,16 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *obj,
 				   pgoff_t index)
 {
-	void *entry;
-	vm_fault_t ret;
+	vm_fault_t ret = 0;
 
 	mutex_lock(&obj->lock);
-	entry = xa_load(&obj->pages, index);
-	if (entry && !xa_is_value(entry)) {
-		mutex_unlock(&obj->lock);
-		return 0;
-	}
-	if (!entry && xa_is_err(xa_store(&obj->pages, index, PAGELAB_ZERO_MAPPED,
-					 GFP_KERNEL_ACCOUNT))) {
-		mutex_unlock(&obj->lock);
-		return VM_FAULT_OOM;
-	}
-	ret = vmf_insert_mixed(vmf->vma, vmf->address,
-			       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
+	if (!xa_load(&obj->pages, index))
+		ret = vmf_insert_mixed(vmf->vma, vmf->address,
+				       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
 	mutex_unlock(&obj->lock);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic64_inc(&obj->count.zero_maps);
 	return ret;
-}
-
-/* Lock @page and check it is still @obj's frame at @index. */
-static bool pagelab_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page)
-{
-	lock_page(page);
-	if (xa_load(&obj->pages, index) == page)
-		return true;
-	unlock_page(page);
-	put_page(page);
-	return false;
 }
 
 static vm_fault_t pagelab_fault(struct vm_fault *vmf)
@@ -81,7 +60,7 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 	for (;;) {
 		page = pagelab_obj_get_page(obj, index);
 		if (page) {
-			if (!pagelab_lock_frame(obj, index, page))
+			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
 			atomic64_inc(&obj->count.existing);
 			vmf->page = page;
@@ -104,14 +83,12 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 			vmf->page = page;
 			return 0;
 		}
-		ret = pagelab_obj_alloc_page(obj, index, &page);
+		ret = pagelab_obj_alloc_page(obj, index, false, &page);
 		if (ret) {
 			if (ret == VM_FAULT_SIGBUS)
 				atomic64_inc(&obj->count.sigbus);
 			return ret;
 		}
-		if (!pagelab_lock_frame(obj, index, page))
-			continue;
 		vmf->page = page;
 		return VM_FAULT_LOCKED;
 	}
@@ -136,12 +113,13 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 	}
 	atomic64_inc(&obj->count.faults_write);
 	atomic64_inc(&obj->count.mkwrite);
-	ret = pagelab_obj_alloc_page(obj, index, &page);
+	ret = pagelab_obj_alloc_page(obj, index, true, &page);
 	if (ret) {
 		if (ret == VM_FAULT_SIGBUS)
 			atomic64_inc(&obj->count.sigbus);
 		return ret;
 	}
+	unlock_page(page);
 	put_page(page);
 	return VM_FAULT_NOPAGE;
 }
@@ -151,41 +129,72 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
  * (within the kernel's window, narrowed by the object's), the way
  * filemap_map_pages does for page-cache files.
  */
+/* Map one fault-around candidate if it is still the object's frame there. */
+static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *obj,
+				  pgoff_t index, struct page *page)
+{
+	unsigned long addr = vmf->address + ((index - vmf->pgoff) << PAGE_SHIFT);
+	vm_fault_t ret = 0;
+
+	if (!trylock_page(page))
+		return 0;
+	if (xa_load(&obj->pages, index) == page && !vm_insert_page(vmf->vma, addr, page)) {
+		if (index == vmf->pgoff) {
+			atomic64_inc(&obj->count.faults_read);
+			atomic64_inc(&obj->count.existing);
+			ret = VM_FAULT_NOPAGE;
+		} else {
+			atomic64_inc(&obj->count.fault_around);
+		}
+	}
+	unlock_page(page);
+	return ret;
+}
+
+#define PAGELAB_AROUND_BATCH	16
+
 static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct pagelab_object *obj = pagelab_vma_obj(vma);
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	struct page *pages[PAGELAB_AROUND_BATCH];
+	pgoff_t idx[PAGELAB_AROUND_BATCH];
 	unsigned int window = obj->fault_around;
-	pgoff_t index, lo, hi;
+	pgoff_t lo, hi, next;
 	vm_fault_t ret = 0;
 	struct page *page;
+	int n, i;
 
 	if (!window)
 		return 0;
 	lo = max(start, round_down(vmf->pgoff, window));
 	hi = min3(end, lo + window - 1, obj->npages - 1);
 
-	for (index = lo; index <= hi && index >= lo; index++) {
-		page = pagelab_obj_get_page(obj, index);
-		if (!page)
-			continue;
-		if (!trylock_page(page)) {
-			put_page(page);
-			continue;
+	/*
+	 * The walk visits only present entries, skipping empty ranges a node
+	 * at a time.  vm_insert_page() may sleep, so frames are taken
+	 * (referenced) in batches under RCU and mapped outside it.
+	 */
+	for (next = lo; next <= hi; ) {
+		XA_STATE(xas, &obj->pages, next);
+
+		n = 0;
+		rcu_read_lock();
+		xas_for_each(&xas, page, hi) {
+			if (xas_retry(&xas, page))
+				continue;
+			if (!get_page_unless_zero(page))
+				continue;
+			pages[n] = page;
+			idx[n] = xas.xa_index;
+			if (++n == PAGELAB_AROUND_BATCH)
+				break;
 		}
-		if (xa_load(&obj->pages, index) == page &&
-		    !vm_insert_page(vma, vmf->address + ((index - vmf->pgoff) << PAGE_SHIFT),
-				    page)) {
-			if (index == vmf->pgoff) {
-				atomic64_inc(&obj->count.faults_read);
-				atomic64_inc(&obj->count.existing);
-				ret = VM_FAULT_NOPAGE;
-			} else {
-				atomic64_inc(&obj->count.fault_around);
-			}
+		rcu_read_unlock();
+		next = n == PAGELAB_AROUND_BATCH ? idx[n - 1] + 1 : hi + 1;
+		for (i = 0; i < n; i++) {
+			ret |= pagelab_map_one(vmf, obj, idx[i], pages[i]);
+			put_page(pages[i]);
 		}
-		unlock_page(page);
-		put_page(page);
 	}
 	return ret;
 }

@@ -33,9 +33,10 @@
  * held and unmaps it from every mapper before dropping it.  A zero-page PTE
  * is inserted only under pagelab_object.lock after seeing no frame; a frame
  * is added only under the same lock, followed by unmap_mapping_pages() of
- * that index, so no zero-page PTE survives the frame's arrival.  Mapping
- * the zero page first leaves PAGELAB_ZERO_MAPPED in the index's slot, so
- * a first write to a page nobody read skips the unmap walk.
+ * that index wherever the zero page can be mapped, so no zero-page PTE
+ * survives the frame's arrival.  (With one VMA on the object and the
+ * faulting PTE empty, there is none: the first write to a page of a
+ * mapping of its own skips the unmap walk.)
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -145,40 +146,64 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 	rcu_read_lock();
 	do {
 		page = xa_load(&obj->pages, index);
-		if (xa_is_value(page))
-			page = NULL;
 	} while (page && !get_page_unless_zero(page));
 	rcu_read_unlock();
 	return page;
 }
 
 /**
+ * pagelab_obj_lock_frame() - lock a frame and check it is still the object's
+ * @obj: the object
+ * @index: page index where @page was found
+ * @page: a referenced frame
+ *
+ * Return: true with @page locked; false with the reference dropped, when
+ * the frame left @index meanwhile (the caller looks again).
+ */
+bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page)
+{
+	lock_page(page);
+	if (xa_load(&obj->pages, index) == page)
+		return true;
+	unlock_page(page);
+	put_page(page);
+	return false;
+}
+
+/**
  * pagelab_obj_alloc_page() - give @index a frame if it has none
  * @obj: the object
  * @index: page index, below @obj->npages
- * @pagep: out: the frame at @index, referenced (not locked)
+ * @zero_mapped: the caller saw the zero page mapped at @index
+ * @pagep: out: the frame at @index, referenced and locked
  *
- * Allocates a zeroed frame charged to the caller's memory cgroup, stores
- * it, and, if the zero page was mapped for @index, removes every zero-page
- * PTE of @index from every mapper.  If another fault got there first,
- * returns that frame instead.
+ * Allocates a zeroed frame charged to the caller's memory cgroup and stores
+ * it; if another fault got there first, uses that frame instead.  Then
+ * removes every zero-page PTE of @index: the zero page can be mapped there
+ * only if the caller saw it or another VMA maps the object (a read fault
+ * maps the zero page under @obj->lock, after seeing no frame).
  *
  * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached, or
  * VM_FAULT_OOM when the allocation (memory cgroup charge) fails.
  */
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  struct page **pagep)
+				  bool zero_mapped, struct page **pagep)
 {
 	struct page *page;
 	vm_fault_t ret = 0;
-	bool zero_mapped;
 
+again:
 	mutex_lock(&obj->lock);
 	page = xa_load(&obj->pages, index);
-	zero_mapped = xa_is_value(page);
-	if (page && !zero_mapped) {
+	if (page) {
 		get_page(page);
-		goto out_unlock;
+		if (zero_mapped)
+			unmap_mapping_pages(obj->mapping, index, 1, false);
+		mutex_unlock(&obj->lock);
+		if (!pagelab_obj_lock_frame(obj, index, page))
+			goto again;
+		*pagep = page;
+		return 0;
 	}
 	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
 		ret = VM_FAULT_SIGBUS;
@@ -189,6 +214,8 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 		ret = VM_FAULT_OOM;
 		goto err_uncount;
 	}
+	/* Locked before anyone can see it: nobody can take it from us. */
+	__folio_set_locked(page_folio(page));
 	if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
 		ret = VM_FAULT_OOM;
 		goto err_free_page;
@@ -196,20 +223,19 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 	atomic64_inc(&pagelab_stats.pages_allocated);
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
-	/* Readers have the zero page mapped here: take it away. */
-	if (zero_mapped)
+	if (zero_mapped || atomic_long_read(&obj->mappers) > 1)
 		unmap_mapping_pages(obj->mapping, index, 1, false);
+	mutex_unlock(&obj->lock);
 	get_page(page);
-	goto out_unlock;
+	*pagep = page;
+	return 0;
 
 err_free_page:
+	__folio_clear_locked(page_folio(page));
 	__free_page(page);
-	page = NULL;
 err_uncount:
 	atomic64_dec(&pagelab_stats.pages_held);
-out_unlock:
 	mutex_unlock(&obj->lock);
-	*pagep = page;
 	return ret;
 }
 
@@ -219,8 +245,6 @@ static void pagelab_obj_free_pages(struct pagelab_object *obj)
 	unsigned long index;
 
 	xa_for_each(&obj->pages, index, page) {
-		if (xa_is_value(page))
-			continue;
 		put_page(page);
 		atomic64_inc(&pagelab_stats.pages_freed);
 		atomic64_dec(&pagelab_stats.pages_held);
@@ -349,6 +373,8 @@ long pagelab_obj_create(struct pagelab_create __user *uarg)
 		goto err_free_obj;
 	}
 	obj->inode->i_size = c.size;
+	/* No c/mtime: spares every shared write fault a file_update_time(). */
+	obj->inode->i_flags |= S_NOCMTIME;
 	obj->inode->i_private = obj;
 	obj->mapping = obj->inode->i_mapping;
 

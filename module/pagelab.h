@@ -46,9 +46,6 @@ extern struct pagelab_stats pagelab_stats;
 extern unsigned long pagelab_max_pages;
 extern unsigned long pagelab_max_object_pages;
 
-/* In pagelab_object.pages: no frame, but the zero page was mapped here. */
-#define PAGELAB_ZERO_MAPPED	xa_mk_value(0)
-
 /* Fault-around window, pages: the kernel's default 64 KiB, and at most a PMD. */
 #define PAGELAB_FAULT_AROUND_DEFAULT	16
 #define PAGELAB_FAULT_AROUND_MAX	512
@@ -86,9 +83,8 @@ struct pagelab_obj_counters {
  * @lock:     serialises adding and removing frames in @pages with mapping
  *            the zero page, so a zero-page PTE never outlives the absence
  *            of a frame (see the locking rules in object.c)
- * @pages:    page index -> struct page *, one page reference per entry, or
- *            PAGELAB_ZERO_MAPPED where the zero page may be mapped and no
- *            frame exists; written under @lock, read locklessly (RCU)
+ * @pages:    page index -> struct page *, one page reference per entry;
+ *            written under @lock, read locklessly (xa_load under RCU)
  * @resident: entries in @pages
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
@@ -124,8 +120,9 @@ long pagelab_obj_create(struct pagelab_create __user *uarg);
 long pagelab_obj_attach(struct pagelab_attach __user *uarg);
 long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg);
 struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
+bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  struct page **pagep);
+				  bool zero_mapped, struct page **pagep);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
