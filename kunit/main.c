@@ -15,6 +15,7 @@
 static struct kunit_suite *pagelab_kunit_suites[] = {
 	&pagelab_stats_suite,
 	&pagelab_object_suite,
+	&pagelab_walk_suite,
 };
 
 static int __init pagelab_kunit_init(void)

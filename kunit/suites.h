@@ -9,5 +9,6 @@
 
 extern struct kunit_suite pagelab_stats_suite;
 extern struct kunit_suite pagelab_object_suite;
+extern struct kunit_suite pagelab_walk_suite;
 
 #endif /* _PAGELAB_KUNIT_SUITES_H */

@@ -24,6 +24,8 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pages_allocated %llu\n", info.pages_allocated);
 	seq_printf(m, "pages_freed %llu\n", info.pages_freed);
 	seq_printf(m, "objects %llu\n", info.objects);
+	/* Root-only, like the rest: lets tests check kernel walks of the direct map. */
+	seq_printf(m, "direct_map_base 0x%lx\n", (unsigned long)PAGE_OFFSET);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -48,6 +50,8 @@ void pagelab_debugfs_init(void)
 			    &stats_fops);
 	debugfs_create_file("objects", 0400, pagelab_debugfs_dir, NULL,
 			    &objects_fops);
+	debugfs_create_file("walk", 0600, pagelab_debugfs_dir, NULL,
+			    &pagelab_walk_fops);
 }
 
 /**

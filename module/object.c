@@ -520,6 +520,19 @@ static long pagelab_obj_ioctl(struct file *file, unsigned int cmd, unsigned long
 	}
 }
 
+/**
+ * pagelab_file_object() - the id of the object behind @file, if any
+ * @file: any file (a VMA's vm_file, say)
+ *
+ * Return: the object's id, or 0 if @file is not a pagelab object's file.
+ */
+u64 pagelab_file_object(struct file *file)
+{
+	if (file->f_op != &pagelab_obj_fops)
+		return 0;
+	return ((struct pagelab_object *)file->private_data)->id;
+}
+
 static int pagelab_obj_file_release(struct inode *inode, struct file *file)
 {
 	struct pagelab_object *obj = file->private_data;

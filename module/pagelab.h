@@ -6,6 +6,7 @@
 #define _PAGELAB_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/export.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
@@ -123,9 +124,36 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep);
+u64 pagelab_file_object(struct file *file);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
+
+/* walk.c */
+#define PAGELAB_WALK_MAX_PAGES	BIT(20)
+
+/**
+ * struct pagelab_walk_req - a parsed debugfs "walk" request
+ * @pid:    the target process (user walks)
+ * @start:  the address, or the range's first byte (page-aligned)
+ * @end:    the range's end (page-aligned up), for @range
+ * @kernel: walk the kernel's tables
+ * @range:  walk [@start, @end)
+ * @json:   answer in JSON
+ */
+struct pagelab_walk_req {
+	pid_t pid;
+	unsigned long start;
+	unsigned long end;
+	bool kernel;
+	bool range;
+	bool json;
+};
+
+struct seq_buf;
+int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char **why);
+void pagelab_walk_flags(u64 entry, bool leaf, struct seq_buf *sb);
+extern const struct file_operations pagelab_walk_fops;
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);

@@ -1,0 +1,1180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - the page-table walk behind debugfs "walk": any process, any
+ * address, every level PGD -> P4D -> PUD -> PMD -> PTE.
+ *
+ * walk_page_range() is not exported, so this walks by hand with the
+ * kernel's own idioms: a reference on the target mm, mmap_read_lock_killable,
+ * each entry read once; a huge or migrating PMD is re-read under pmd_lock(),
+ * a PTE under pte_offset_map_lock().  Bad entries are reported, never
+ * cleared.  A range walk drops mmap_lock after every PMD, as pagemap_read
+ * does.  Kernel addresses have no lock a module can take: their entries are
+ * read with get_kernel_nofault() from the kernel half of the writer's PGD.
+ *
+ * Who may walk what: debugfs makes the file root's, but that is not the
+ * whole rule.  Walking another process needs what ptrace would (the
+ * module cannot call ptrace_may_access on 6.1): the same uid and gid as the
+ * target (real, effective and saved) and a dumpable target, or
+ * CAP_SYS_PTRACE.  PFNs and physical addresses are shown only to
+ * CAP_SYS_ADMIN, as /proc/PID/pagemap does.  Both the opener's credentials
+ * (file->f_cred) and the writer's are checked.
+ */
+#include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/ksm.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+#include <linux/pid.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_buf.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+
+#include "pagelab.h"
+
+#define WALK_REQ_MAX		128
+#define WALK_ANSWER_MIN		(16 << 10)
+#define WALK_ANSWER_MAX		(16 << 20)
+
+/* The entry bits shown, x86-64; see pagelab_walk_flags(). */
+static const struct {
+	u64 bit;
+	const char *name;
+} pagelab_walk_flag_names[] = {
+	{ _PAGE_PRESENT, "P" },
+	{ _PAGE_RW, "RW" },
+	{ _PAGE_USER, "U" },
+	{ _PAGE_PWT, "PWT" },
+	{ _PAGE_PCD, "PCD" },
+	{ _PAGE_ACCESSED, "A" },
+	{ _PAGE_DIRTY, "D" },
+	{ _PAGE_PSE, "PS" },
+	{ _PAGE_GLOBAL, "G" },
+	{ _PAGE_NX, "NX" },
+	{ _PAGE_SOFT_DIRTY, "SD" },
+	{ _PAGE_SPECIAL, "SPECIAL" },
+	{ _PAGE_UFFD_WP, "UFFD_WP" },
+	{ _PAGE_DEVMAP, "DEVMAP" },
+};
+
+/**
+ * pagelab_walk_flags() - decode an entry's flag bits into "P|RW|..."
+ * @entry: the raw entry (present; at any level)
+ * @leaf: the entry maps a frame (PS means "huge" there, PAT elsewhere)
+ * @sb: where the names go
+ *
+ * A present entry's bits: hardware (present, RW, user, PWT, PCD, accessed,
+ * dirty, PS, global, NX, the protection key) and Linux's software bits
+ * (soft-dirty, special, uffd-wp, devmap).  An entry with PROTNONE and not
+ * PRESENT is shown as PROTNONE instead of the global bit it shares.
+ */
+void pagelab_walk_flags(u64 entry, bool leaf, struct seq_buf *sb)
+{
+	bool protnone = (entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+	const char *sep = "";
+	size_t i;
+	u16 pkey;
+
+	for (i = 0; i < ARRAY_SIZE(pagelab_walk_flag_names); i++) {
+		u64 bit = pagelab_walk_flag_names[i].bit;
+
+		if (!(entry & bit))
+			continue;
+		if (bit == _PAGE_GLOBAL && protnone)
+			continue;
+		if (!leaf && (bit == _PAGE_SOFT_DIRTY || bit == _PAGE_SPECIAL ||
+			      bit == _PAGE_UFFD_WP || bit == _PAGE_DEVMAP))
+			continue;
+		seq_buf_printf(sb, "%s%s", sep, pagelab_walk_flag_names[i].name);
+		sep = "|";
+	}
+	if (protnone) {
+		seq_buf_printf(sb, "%sPROTNONE", sep);
+		sep = "|";
+	}
+	pkey = leaf ? pte_flags_pkey(entry) : 0;
+	if (pkey) {
+		seq_buf_printf(sb, "%sPKEY=%u", sep, pkey);
+		sep = "|";
+	}
+	if (!*sep)
+		seq_buf_printf(sb, "%s", "-");
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_flags, PAGELAB_KUNIT);
+
+static bool pagelab_walk_canonical(unsigned long addr)
+{
+	int shift = __VIRTUAL_MASK_SHIFT;
+
+	return ((long)(addr << (63 - shift)) >> (63 - shift)) == (long)addr;
+}
+
+/**
+ * pagelab_walk_parse() - parse a walk request
+ * @s: the request, NUL-terminated: "<pid> <addr> [<end>] [json]" or
+ *     "kernel <addr> [json]"; numbers in hex (0x...) or decimal
+ * @req: the parsed request
+ * @why: out: a one-line reason when the request is refused
+ *
+ * Return: 0, -EINVAL for a malformed request, -E2BIG for a range of more
+ * than PAGELAB_WALK_MAX_PAGES pages.
+ */
+int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char **why)
+{
+	char buf[WALK_REQ_MAX], *p = buf, *tok[5];
+	unsigned long long v;
+	int n = 0;
+
+	memset(req, 0, sizeof(*req));
+	*why = "request too long";
+	if (strscpy(buf, s, sizeof(buf)) < 0)
+		return -EINVAL;
+	strim(buf);
+	while (p && *p) {
+		char *t = strsep(&p, " \t\n");
+
+		if (!*t)
+			continue;
+		*why = "too many words: <pid> <addr> [<end>] [json] or kernel <addr> [json]";
+		if (n == ARRAY_SIZE(tok))
+			return -EINVAL;
+		tok[n++] = t;
+	}
+	if (n && !strcmp(tok[n - 1], "json")) {
+		req->json = true;
+		n--;
+	}
+	*why = "expected <pid> <addr> [<end>] [json] or kernel <addr> [json]";
+	if (n < 2 || n > 3)
+		return -EINVAL;
+	if (!strcmp(tok[0], "kernel")) {
+		req->kernel = true;
+		*why = "a kernel walk takes one address";
+		if (n != 2)
+			return -EINVAL;
+	} else {
+		*why = "bad pid";
+		if (kstrtoull(tok[0], 0, &v) || !v || v > PID_MAX_LIMIT)
+			return -EINVAL;
+		req->pid = v;
+	}
+	*why = "bad address";
+	if (kstrtoull(tok[1], 0, &v))
+		return -EINVAL;
+	req->start = v;
+	if (req->kernel) {
+		*why = "not a canonical kernel address";
+		if (req->start < TASK_SIZE_MAX || !pagelab_walk_canonical(req->start))
+			return -EINVAL;
+		return 0;
+	}
+	*why = "not a user address (for a kernel address: kernel ADDR)";
+	if (req->start >= TASK_SIZE_MAX)
+		return -EINVAL;
+	if (n == 3) {
+		*why = "bad end address";
+		if (kstrtoull(tok[2], 0, &v) || v > TASK_SIZE_MAX)
+			return -EINVAL;
+		*why = "end must be above start";
+		if (v <= req->start)
+			return -EINVAL;
+		req->range = true;
+		req->end = PAGE_ALIGN(v);
+		req->start &= PAGE_MASK;
+		*why = "range too large: at most 1048576 pages";
+		if ((req->end - req->start) >> PAGE_SHIFT > PAGELAB_WALK_MAX_PAGES)
+			return -E2BIG;
+	}
+	*why = NULL;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_parse, PAGELAB_KUNIT);
+
+/* ---- permissions ------------------------------------------------------- */
+
+static bool pagelab_walk_same_ids(const struct cred *c, const struct cred *t)
+{
+	return uid_eq(c->uid, t->euid) && uid_eq(c->uid, t->suid) && uid_eq(c->uid, t->uid) &&
+	       gid_eq(c->gid, t->egid) && gid_eq(c->gid, t->sgid) && gid_eq(c->gid, t->gid);
+}
+
+/* The ptrace-like rule, for one set of credentials. */
+static bool pagelab_walk_cred_may(const struct cred *cred, struct task_struct *task,
+				  struct mm_struct *mm, bool ptrace_cap)
+{
+	bool ok;
+
+	if (ptrace_cap)
+		return true;
+	rcu_read_lock();
+	ok = pagelab_walk_same_ids(cred, __task_cred(task));
+	rcu_read_unlock();
+	return ok && get_dumpable(mm) == SUID_DUMP_USER;
+}
+
+static bool pagelab_walk_may(struct file *file, struct task_struct *task, struct mm_struct *mm)
+{
+	if (task->mm == current->mm)
+		return true;
+	return pagelab_walk_cred_may(file->f_cred, task, mm,
+				     file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE)) &&
+	       pagelab_walk_cred_may(current_cred(), task, mm,
+				     has_capability_noaudit(current, CAP_SYS_PTRACE));
+}
+
+static bool pagelab_walk_show_pfn(struct file *file)
+{
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) &&
+	       has_capability_noaudit(current, CAP_SYS_ADMIN);
+}
+
+/* ---- one page's facts -------------------------------------------------- */
+
+/* What a leaf maps, as vm_normal_page() would say, plus the page's kind. */
+struct pagelab_walk_frame {
+	struct page *page;	/* NULL: no struct page to look at */
+	const char *kind;
+	int refcount;
+	int mapcount;
+	bool excl;
+};
+
+static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bool special,
+			       struct page *page, struct pagelab_walk_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (is_zero_pfn(pfn)) {
+		f->kind = "zero";
+		return;
+	}
+	if (special || (vma && vma->vm_flags & VM_PFNMAP) || !page) {
+		f->kind = special ? "special" : "none";
+		return;
+	}
+	/* Exclusive as pagemap says it: this (sub)page mapped once. */
+	f->mapcount = page_mapcount(page);
+	f->excl = f->mapcount == 1;
+	page = compound_head(page);
+	f->page = page;
+	if (PageKsm(page))
+		f->kind = "ksm";
+	else if (PageAnon(page))
+		f->kind = "anon";
+	else if (vma && vma->vm_file && pagelab_file_object(vma->vm_file))
+		f->kind = "pagelab";
+	else
+		f->kind = "file";
+	f->refcount = page_ref_count(page);
+}
+
+static void pagelab_walk_page_flags(struct page *page, struct seq_buf *sb)
+{
+	static const char *const names[] = {
+		"lru", "compound", "head", "tail", "thp", "dirty", "swapbacked", "locked",
+	};
+	bool set[ARRAY_SIZE(names)] = {
+		PageLRU(page), PageCompound(page), PageHead(page), PageTail(page),
+		PageTransHuge(page), PageDirty(page), PageSwapBacked(page), PageLocked(page),
+	};
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!set[i])
+			continue;
+		seq_buf_printf(sb, "%s%s", sep, names[i]);
+		sep = "|";
+	}
+	if (!*sep)
+		seq_buf_printf(sb, "%s", "-");
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static const char *const pagelab_level_names[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
+
+enum { L_PGD, L_P4D, L_PUD, L_PMD, L_PTE };
+
+struct pagelab_walk_out {
+	struct seq_buf sb;
+	bool json;
+	bool show_pfn;
+	int nent;		/* entries printed so far (JSON commas) */
+};
+
+static void out_flags(struct pagelab_walk_out *o, u64 entry, bool leaf)
+{
+	char tmp[160];
+	struct seq_buf fb;
+	char *p, *name;
+	const char *sep = "";
+
+	seq_buf_init(&fb, tmp, sizeof(tmp));
+	pagelab_walk_flags(entry, leaf, &fb);
+	tmp[min_t(size_t, seq_buf_used(&fb), sizeof(tmp) - 1)] = '\0';
+	if (!o->json) {
+		seq_buf_printf(&o->sb, " flags=%s", tmp);
+		return;
+	}
+	seq_buf_printf(&o->sb, "%s", ",\"flags\":[");
+	p = tmp;
+	while ((name = strsep(&p, "|"))) {
+		if (strcmp(name, "-"))
+			seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
+		sep = ",";
+		if (!strcmp(name, "-"))
+			sep = "";
+	}
+	seq_buf_printf(&o->sb, "%s", "]");
+}
+
+static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index, u64 entry,
+		      bool leaf)
+{
+	u64 next = leaf ? 0 : entry & PTE_PFN_MASK;
+
+	if (!o->show_pfn) {
+		entry &= ~PTE_PFN_MASK;
+		next = 0;
+	}
+	if (o->json) {
+		seq_buf_printf(&o->sb, "%s{\"level\":\"%s\",\"index\":%u,\"entry\":\"0x%016llx\"",
+			       o->nent++ ? "," : "", pagelab_level_names[level], index, entry);
+		out_flags(o, entry, leaf);
+		if (!leaf)
+			seq_buf_printf(&o->sb, ",\"next\":\"0x%llx\"", next);
+		seq_buf_printf(&o->sb, "%s", "}");
+		return;
+	}
+	seq_buf_printf(&o->sb, "%s index=%u entry=0x%016llx", pagelab_level_names[level], index,
+		       entry);
+	out_flags(o, entry, leaf);
+	if (!leaf)
+		seq_buf_printf(&o->sb, " next=0x%llx", next);
+	seq_buf_printf(&o->sb, "%s", "\n");
+}
+
+static void out_folded(struct pagelab_walk_out *o)
+{
+	if (o->json)
+		seq_buf_printf(&o->sb, "%s{\"level\":\"P4D\",\"folded\":true}",
+			       o->nent++ ? "," : "");
+	else
+		seq_buf_printf(&o->sb, "%s", "P4D folded\n");
+}
+
+/* Where a walk of one address ended. */
+struct pagelab_walk_end {
+	bool leaf;
+	int level;
+	unsigned long size;
+	unsigned long pfn;
+	unsigned long phys;
+	const char *reason;	/* absent: why */
+	bool swap;
+	unsigned int swap_type;
+	unsigned long swap_offset;
+	struct pagelab_walk_frame frame;
+	char pflags[96];
+};
+
+static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
+{
+	unsigned long pfn = o->show_pfn ? e->pfn : 0, phys = o->show_pfn ? e->phys : 0;
+	bool page = e->leaf && e->frame.page;
+
+	if (o->json) {
+		seq_buf_printf(&o->sb, "%s", "],");
+		if (e->leaf)
+			seq_buf_printf(&o->sb,
+				       "\"leaf\":{\"level\":\"%s\",\"size\":%lu,\"pfn\":\"0x%lx\",\"phys\":\"0x%lx\"},",
+				       pagelab_level_names[e->level], e->size, pfn, phys);
+		else
+			seq_buf_printf(&o->sb, "%s", "\"leaf\":null,");
+		if (e->leaf && e->frame.kind) {
+			seq_buf_printf(&o->sb, "\"page\":{\"refcount\":%d,", e->frame.refcount);
+			seq_buf_printf(&o->sb, "\"mapcount\":%d,\"kind\":\"%s\",\"flags\":[",
+				       e->frame.mapcount, e->frame.kind);
+			if (page) {
+				char *p = e->pflags, *name;
+				const char *sep = "";
+
+				while ((name = strsep(&p, "|"))) {
+					if (strcmp(name, "-"))
+						seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
+					sep = strcmp(name, "-") ? "," : "";
+				}
+			}
+			seq_buf_printf(&o->sb, "%s", "]},");
+		} else {
+			seq_buf_printf(&o->sb, "%s", "\"page\":null,");
+		}
+		if (e->reason) {
+			seq_buf_printf(&o->sb, "\"absent\":{\"level\":\"%s\",\"reason\":\"%s\"",
+				       e->level >= 0 ? pagelab_level_names[e->level] : "none",
+				       e->reason);
+			if (e->swap)
+				seq_buf_printf(&o->sb, ",\"type\":%u,\"offset\":\"0x%lx\"",
+					       e->swap_type, e->swap_offset);
+			seq_buf_printf(&o->sb, "%s", "}}\n");
+		} else {
+			seq_buf_printf(&o->sb, "%s", "\"absent\":null}\n");
+		}
+		return;
+	}
+	if (e->leaf) {
+		seq_buf_printf(&o->sb, "leaf level=%s size=%lu pfn=0x%lx phys=0x%lx\n",
+			       pagelab_level_names[e->level], e->size, pfn, phys);
+		if (e->frame.kind && page)
+			seq_buf_printf(&o->sb, "page refcount=%d mapcount=%d kind=%s flags=%s\n",
+				       e->frame.refcount, e->frame.mapcount, e->frame.kind,
+				       e->pflags);
+		else if (e->frame.kind)
+			seq_buf_printf(&o->sb, "page refcount=0 mapcount=0 kind=%s flags=-\n",
+				       e->frame.kind);
+		return;
+	}
+	seq_buf_printf(&o->sb, "absent level=%s reason=%s",
+		       e->level >= 0 ? pagelab_level_names[e->level] : "none", e->reason);
+	if (e->swap)
+		seq_buf_printf(&o->sb, " type=%u offset=0x%lx", e->swap_type, e->swap_offset);
+	seq_buf_printf(&o->sb, "%s", "\n");
+}
+
+/* Decode a non-present, non-none PTE or PMD swap-format entry. */
+static void pagelab_walk_swap(swp_entry_t entry, struct pagelab_walk_end *e)
+{
+	if (!non_swap_entry(entry)) {
+		e->reason = "swap";
+		e->swap = true;
+		e->swap_type = swp_type(entry);
+		e->swap_offset = swp_offset(entry);
+	} else if (is_migration_entry(entry)) {
+		e->reason = "migration";
+	} else if (is_device_private_entry(entry) || is_device_exclusive_entry(entry)) {
+		e->reason = "device";
+	} else if (is_hwpoison_entry(entry)) {
+		e->reason = "hwpoison";
+	} else if (is_pte_marker_entry(entry)) {
+		e->reason = "marker";
+	} else {
+		e->reason = "bad";
+	}
+}
+
+/* ---- user walks ---------------------------------------------------------- */
+
+/* Decode a PTE value at @addr into @e (leaf or absent). */
+static void pagelab_walk_pte(struct vm_area_struct *vma, unsigned long addr, pte_t pte,
+			     struct pagelab_walk_end *e)
+{
+	e->level = L_PTE;
+	if (pte_none(pte)) {
+		e->reason = "none";
+		return;
+	}
+	if (!pte_present(pte)) {
+		pagelab_walk_swap(pte_to_swp_entry(pte), e);
+		return;
+	}
+	if (pte_protnone(pte))
+		e->reason = "protnone";
+	e->leaf = !e->reason;
+	e->size = PAGE_SIZE;
+	e->pfn = pte_pfn(pte);
+	e->phys = PFN_PHYS(e->pfn) | (addr & ~PAGE_MASK);
+	pagelab_walk_frame(vma, e->pfn, pte_special(pte), pfn_to_online_page(e->pfn), &e->frame);
+	if (e->frame.page) {
+		struct seq_buf sb;
+
+		seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
+		pagelab_walk_page_flags(e->frame.page, &sb);
+		e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
+	}
+}
+
+static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd,
+				  struct pagelab_walk_end *e)
+{
+	e->level = L_PMD;
+	if (!pmd_present(pmd)) {
+		pagelab_walk_swap(pmd_to_swp_entry(pmd), e);
+		return;
+	}
+	if (pmd_protnone(pmd))
+		e->reason = "protnone";
+	e->leaf = !e->reason;
+	e->size = PMD_SIZE;
+	e->pfn = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	e->phys = PFN_PHYS(e->pfn) | (addr & ~PAGE_MASK);
+	pagelab_walk_frame(vma, e->pfn, false, pfn_to_online_page(e->pfn), &e->frame);
+	if (e->frame.page) {
+		struct seq_buf sb;
+
+		seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
+		pagelab_walk_page_flags(e->frame.page, &sb);
+		e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
+	}
+}
+
+/* Walk @addr in @mm down to its leaf, printing each level; mmap_lock held. */
+static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *vma,
+				  unsigned long addr, struct pagelab_walk_out *o,
+				  struct pagelab_walk_end *e)
+{
+	pgd_t *pgdp, pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
+	pte_t *ptep;
+
+	mmap_assert_locked(mm);
+	memset(e, 0, sizeof(*e));
+
+	pgdp = pgd_offset(mm, addr);
+	pgd = READ_ONCE(*pgdp);
+	out_entry(o, L_PGD, pgd_index(addr), pgd_val(pgd), false);
+	e->level = L_PGD;
+	if (pgd_none(pgd) || pgd_bad(pgd)) {
+		e->reason = pgd_none(pgd) ? "none" : "bad";
+		return;
+	}
+	p4dp = p4d_offset(pgdp, addr);
+	p4d = READ_ONCE(*p4dp);
+	e->level = L_P4D;
+	if (pgtable_l5_enabled())
+		out_entry(o, L_P4D, p4d_index(addr), p4d_val(p4d), false);
+	else
+		out_folded(o);
+	if (p4d_none(p4d) || p4d_bad(p4d)) {
+		e->reason = p4d_none(p4d) ? "none" : "bad";
+		return;
+	}
+	pudp = pud_offset(p4dp, addr);
+	pud = READ_ONCE(*pudp);
+	e->level = L_PUD;
+	out_entry(o, L_PUD, pud_index(addr), pud_val(pud), pud_leaf(pud));
+	if (pud_none(pud)) {
+		e->reason = "none";
+		return;
+	}
+	if (pud_leaf(pud)) {
+		e->leaf = true;
+		e->size = PUD_SIZE;
+		e->pfn = pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+		e->phys = PFN_PHYS(e->pfn) | (addr & ~PAGE_MASK);
+		pagelab_walk_frame(vma, e->pfn, false, pfn_to_online_page(e->pfn), &e->frame);
+		return;
+	}
+	if (pud_bad(pud)) {
+		e->reason = "bad";
+		return;
+	}
+	pmdp = pmd_offset(pudp, addr);
+	pmd = pmd_read_atomic(pmdp);
+	e->level = L_PMD;
+	if (pmd_none(pmd)) {
+		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+		e->reason = "none";
+		return;
+	}
+	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+		/* Re-read under the PMD lock: it may be splitting. */
+		ptl = pmd_lock(mm, pmdp);
+		pmd = *pmdp;
+		if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+			out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), true);
+			pagelab_walk_pmd_leaf(vma, addr, pmd, e);
+			spin_unlock(ptl);
+			return;
+		}
+		spin_unlock(ptl);
+		/* Split meanwhile: now a table (or gone). */
+		pmd = pmd_read_atomic(pmdp);
+		if (pmd_none(pmd)) {
+			out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+			e->reason = "none";
+			return;
+		}
+	}
+	out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+	if (pmd_bad(pmd)) {
+		e->reason = "bad";
+		return;
+	}
+	ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	{
+		pte_t pte = ptep_get(ptep);
+
+		out_entry(o, L_PTE, pte_index(addr), pte_val(pte), true);
+		pagelab_walk_pte(vma, addr, pte, e);
+	}
+	pte_unmap_unlock(ptep, ptl);
+}
+
+static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	char path[256], backing[300], prot[5];
+	u64 id;
+
+	prot[0] = vma->vm_flags & VM_READ ? 'r' : '-';
+	prot[1] = vma->vm_flags & VM_WRITE ? 'w' : '-';
+	prot[2] = vma->vm_flags & VM_EXEC ? 'x' : '-';
+	prot[3] = vma->vm_flags & VM_MAYSHARE ? 's' : 'p';
+	prot[4] = '\0';
+
+	id = vma->vm_file ? pagelab_file_object(vma->vm_file) : 0;
+	if (id) {
+		snprintf(backing, sizeof(backing), "pagelab:%llu", id);
+	} else if (vma->vm_file) {
+		char *p = d_path(&vma->vm_file->f_path, path, sizeof(path));
+
+		snprintf(backing, sizeof(backing), "file:%s", IS_ERR(p) ? "?" : p);
+		strreplace(backing, ' ', '?');
+	} else if (vma->vm_ops && vma->vm_ops->name && vma->vm_ops->name(vma)) {
+		const char *name = vma->vm_ops->name(vma);
+
+		if (!strcmp(name, "[vdso]"))
+			strscpy(backing, "vdso", sizeof(backing));
+		else if (!strcmp(name, "[vvar]"))
+			strscpy(backing, "vvar", sizeof(backing));
+		else
+			snprintf(backing, sizeof(backing), "special:%s", name);
+	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
+		strscpy(backing, "heap", sizeof(backing));
+	} else if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack) {
+		strscpy(backing, "stack", sizeof(backing));
+	} else {
+		strscpy(backing, "anon", sizeof(backing));
+	}
+	if (o->json)
+		seq_buf_printf(&o->sb,
+			       "\"vma\":{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%s\",\"backing\":\"%s\"},",
+			       vma->vm_start, vma->vm_end, prot, backing);
+	else
+		seq_buf_printf(&o->sb, "vma start=0x%lx end=0x%lx prot=%s backing=%s\n",
+			       vma->vm_start, vma->vm_end, prot, backing);
+}
+
+static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req *req,
+			     struct pagelab_walk_out *o)
+{
+	struct vm_area_struct *vma;
+	struct pagelab_walk_end e;
+	int levels = pgtable_l5_enabled() ? 5 : 4;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	if (o->json)
+		seq_buf_printf(&o->sb, "{\"pid\":%d,\"addr\":\"0x%lx\",\"levels\":%d,", req->pid,
+			       req->start, levels);
+	else
+		seq_buf_printf(&o->sb, "walk pid=%d addr=0x%lx levels=%d\n", req->pid,
+			       req->start, levels);
+	vma = find_vma(mm, req->start);
+	if (!vma || req->start < vma->vm_start) {
+		mmap_read_unlock(mm);
+		memset(&e, 0, sizeof(e));
+		e.level = -1;
+		e.reason = "novma";
+		if (o->json)
+			seq_buf_printf(&o->sb, "%s", "\"vma\":null,\"entries\":[");
+		out_end(o, &e);
+		return 0;
+	}
+	out_vma(o, mm, vma);
+	if (o->json)
+		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
+	pagelab_walk_user_one(mm, vma, req->start, o, &e);
+	mmap_read_unlock(mm);
+	out_end(o, &e);
+	return 0;
+}
+
+/* ---- range walks --------------------------------------------------------- */
+
+/* One run of pages with the same attributes, being accumulated. */
+struct pagelab_walk_run {
+	unsigned long start, end;
+	unsigned long size;
+	unsigned long pfn;	/* of the run's first page */
+	u64 flags;		/* entry flag bits */
+	const char *kind;
+	const char *reason;	/* NULL: present run */
+	bool excl;
+	bool open;
+};
+
+static void run_emit(struct pagelab_walk_out *o, struct pagelab_walk_run *r)
+{
+	unsigned long pages = (r->end - r->start) >> PAGE_SHIFT;
+
+	if (!r->open)
+		return;
+	r->open = false;
+	if (r->reason) {
+		if (o->json)
+			seq_buf_printf(&o->sb,
+				       "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"pages\":%lu,\"absent\":\"%s\"}",
+				       o->nent++ ? "," : "", r->start, r->end, pages, r->reason);
+		else
+			seq_buf_printf(&o->sb, "absent start=0x%lx end=0x%lx pages=%lu reason=%s\n",
+				       r->start, r->end, pages, r->reason);
+		return;
+	}
+	if (o->json) {
+		seq_buf_printf(&o->sb,
+			       "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"pages\":%lu,\"size\":%lu,\"pfn\":\"0x%lx\"",
+			       o->nent++ ? "," : "", r->start, r->end, pages, r->size,
+			       o->show_pfn ? r->pfn : 0);
+		out_flags(o, r->flags, true);
+		seq_buf_printf(&o->sb, ",\"kind\":\"%s\",\"excl\":%d}", r->kind, r->excl);
+		return;
+	}
+	seq_buf_printf(&o->sb, "run start=0x%lx end=0x%lx pages=%lu size=%lu pfn=0x%lx", r->start,
+		       r->end, pages, r->size, o->show_pfn ? r->pfn : 0);
+	out_flags(o, r->flags, true);
+	seq_buf_printf(&o->sb, " kind=%s excl=%d\n", r->kind, r->excl);
+}
+
+/* Add [addr, addr + len) with these attributes; extend the run or start one. */
+static void run_add(struct pagelab_walk_out *o, struct pagelab_walk_run *r, unsigned long addr,
+		    unsigned long len, const struct pagelab_walk_end *e, u64 flags)
+{
+	const char *reason = e->leaf ? NULL : e->reason;
+	const char *kind = e->frame.kind ? e->frame.kind : "none";
+
+	if (r->open && r->end == addr && r->reason == reason &&
+	    (reason || (r->size == e->size && r->flags == flags && r->kind == kind &&
+			r->excl == e->frame.excl &&
+			r->pfn + ((addr - r->start) >> PAGE_SHIFT) == e->pfn))) {
+		r->end = addr + len;
+		return;
+	}
+	run_emit(o, r);
+	*r = (struct pagelab_walk_run){
+		.start = addr, .end = addr + len, .size = e->size, .pfn = e->pfn,
+		.flags = flags, .kind = kind, .reason = reason, .excl = e->frame.excl,
+		.open = true,
+	};
+}
+
+static void pagelab_walk_absent(struct pagelab_walk_out *o, struct pagelab_walk_run *r,
+				unsigned long addr, unsigned long end, const char *reason)
+{
+	struct pagelab_walk_end e = { .reason = reason };
+
+	if (addr < end)
+		run_add(o, r, addr, end - addr, &e, 0);
+}
+
+/* The pages of [addr, end) within one PMD of @vma.  mmap_lock held. */
+static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *vma,
+				   unsigned long addr, unsigned long end,
+				   struct pagelab_walk_out *o, struct pagelab_walk_run *r)
+{
+	struct pagelab_walk_end e;
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp;
+	pmd_t *pmdp, pmd;
+	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
+	pte_t *ptep, *start_pte;
+
+	pgdp = pgd_offset(mm, addr);
+	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
+		pagelab_walk_absent(o, r, addr, end, pgd_none(*pgdp) ? "none" : "bad");
+		return;
+	}
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp))) {
+		pagelab_walk_absent(o, r, addr, end, p4d_none(*p4dp) ? "none" : "bad");
+		return;
+	}
+	pudp = pud_offset(p4dp, addr);
+	{
+		pud_t pud = READ_ONCE(*pudp);
+
+		if (pud_none(pud)) {
+			pagelab_walk_absent(o, r, addr, end, "none");
+			return;
+		}
+		if (pud_leaf(pud)) {
+			memset(&e, 0, sizeof(e));
+			e.leaf = true;
+			e.size = PUD_SIZE;
+			e.pfn = pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+			pagelab_walk_frame(vma, e.pfn, false, pfn_to_online_page(e.pfn), &e.frame);
+			run_add(o, r, addr, end - addr, &e, pud_flags(pud));
+			return;
+		}
+		if (pud_bad(pud)) {
+			pagelab_walk_absent(o, r, addr, end, "bad");
+			return;
+		}
+	}
+	pmdp = pmd_offset(pudp, addr);
+	pmd = pmd_read_atomic(pmdp);
+	if (pmd_none(pmd)) {
+		pagelab_walk_absent(o, r, addr, end, "none");
+		return;
+	}
+	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+		ptl = pmd_lock(mm, pmdp);
+		pmd = *pmdp;
+		if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+			memset(&e, 0, sizeof(e));
+			pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
+			spin_unlock(ptl);
+			run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
+			return;
+		}
+		spin_unlock(ptl);
+		pmd = pmd_read_atomic(pmdp);
+		if (pmd_none(pmd)) {
+			pagelab_walk_absent(o, r, addr, end, "none");
+			return;
+		}
+	}
+	if (pmd_bad(pmd)) {
+		pagelab_walk_absent(o, r, addr, end, "bad");
+		return;
+	}
+
+	start_pte = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	for (ptep = start_pte; addr < end; addr += PAGE_SIZE, ptep++) {
+		pte_t pte = ptep_get(ptep);
+
+		memset(&e, 0, sizeof(e));
+		pagelab_walk_pte(vma, addr, pte, &e);
+		run_add(o, r, addr, PAGE_SIZE, &e, pte_flags(pte));
+	}
+	pte_unmap_unlock(start_pte, ptl);
+}
+
+static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_walk_req *req,
+				   struct pagelab_walk_out *o)
+{
+	struct pagelab_walk_run r = {};
+	unsigned long addr = req->start, next;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (o->json)
+		seq_buf_printf(&o->sb,
+			       "{\"pid\":%d,\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"levels\":%d,\"runs\":[",
+			       req->pid, req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
+	else
+		seq_buf_printf(&o->sb, "range pid=%d start=0x%lx end=0x%lx levels=%d\n", req->pid,
+			       req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
+
+	while (addr < req->end) {
+		/* Like pagemap_read: the lock is dropped after every PMD. */
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= req->end) {
+			pagelab_walk_absent(o, &r, addr, req->end, "novma");
+			mmap_read_unlock(mm);
+			break;
+		}
+		if (addr < vma->vm_start) {
+			pagelab_walk_absent(o, &r, addr, vma->vm_start, "novma");
+			addr = vma->vm_start;
+		}
+		next = min3(pmd_addr_end(addr, req->end), vma->vm_end, req->end);
+		/* A run never crosses a VMA boundary. */
+		if (addr == vma->vm_start)
+			run_emit(o, &r);
+		pagelab_walk_pmd_range(mm, vma, addr, next, o, &r);
+		mmap_read_unlock(mm);
+		addr = next;
+		if (seq_buf_has_overflowed(&o->sb))
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	run_emit(o, &r);
+	if (o->json)
+		seq_buf_printf(&o->sb, "],\"pages\":%lu}\n", (req->end - req->start) >> PAGE_SHIFT);
+	else
+		seq_buf_printf(&o->sb, "end pages=%lu\n", (req->end - req->start) >> PAGE_SHIFT);
+	return ret;
+}
+
+/* ---- kernel walks -------------------------------------------------------- */
+
+/* Read one kernel page-table entry that may vanish under us. */
+static int pagelab_walk_kread(const void *p, u64 *val)
+{
+	return get_kernel_nofault(*val, (const u64 *)p) ? -EFAULT : 0;
+}
+
+static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagelab_walk_out *o)
+{
+	unsigned long addr = req->start;
+	struct pagelab_walk_end e = { .level = L_PGD };
+	u64 v, table;
+	int level;
+	bool leaf;
+
+	if (o->json) {
+		seq_buf_printf(&o->sb, "{\"pid\":\"kernel\",\"addr\":\"0x%lx\",", addr);
+		seq_buf_printf(&o->sb, "\"levels\":%d,\"entries\":[", pgtable_l5_enabled() ? 5 : 4);
+	} else {
+		seq_buf_printf(&o->sb, "walk kernel addr=0x%lx levels=%d\n", addr,
+			       pgtable_l5_enabled() ? 5 : 4);
+	}
+
+	/* The kernel half of every PGD is the same: start from the writer's. */
+	if (pagelab_walk_kread(pgd_offset(current->mm, addr), &v))
+		return -EFAULT;
+	out_entry(o, L_PGD, pgd_index(addr), v, false);
+	for (level = L_P4D; ; level++) {
+		e.level = level - 1;
+		if (!(v & _PAGE_PRESENT)) {
+			e.reason = v ? "bad" : "none";
+			break;
+		}
+		if (level - 1 >= L_PUD && (v & _PAGE_PSE)) {
+			/* A leaf at PUD or PMD level. */
+			unsigned long size = level - 1 == L_PUD ? PUD_SIZE : PMD_SIZE;
+
+			e.leaf = true;
+			e.size = size;
+			e.pfn = ((v & PTE_PFN_MASK & ~(u64)(size - 1)) + (addr & (size - 1))) >>
+				PAGE_SHIFT;
+			e.phys = PFN_PHYS(e.pfn) | (addr & ~PAGE_MASK);
+			break;
+		}
+		if (level > L_PTE) {
+			e.leaf = true;
+			e.level = L_PTE;
+			e.size = PAGE_SIZE;
+			e.pfn = (v & PTE_PFN_MASK) >> PAGE_SHIFT;
+			e.phys = PFN_PHYS(e.pfn) | (addr & ~PAGE_MASK);
+			break;
+		}
+		if (level == L_P4D && !pgtable_l5_enabled()) {
+			out_folded(o);
+			continue;
+		}
+		table = (u64)(unsigned long)__va(v & PTE_PFN_MASK);
+		switch (level) {
+		case L_P4D:
+			table += p4d_index(addr) * sizeof(p4d_t);
+			break;
+		case L_PUD:
+			table += pud_index(addr) * sizeof(pud_t);
+			break;
+		case L_PMD:
+			table += pmd_index(addr) * sizeof(pmd_t);
+			break;
+		default:
+			table += pte_index(addr) * sizeof(pte_t);
+			break;
+		}
+		if (pagelab_walk_kread((void *)(unsigned long)table, &v))
+			return -EFAULT;
+		leaf = level == L_PTE ||
+		       (level >= L_PUD && (v & _PAGE_PSE) && (v & _PAGE_PRESENT));
+		out_entry(o, level, level == L_P4D ? p4d_index(addr) : level == L_PUD ?
+			  pud_index(addr) : level == L_PMD ? pmd_index(addr) : pte_index(addr), v,
+			  leaf);
+	}
+	if (e.leaf) {
+		struct page *page = pfn_to_online_page(e.pfn);
+
+		pagelab_walk_frame(NULL, e.pfn, false, page, &e.frame);
+		if (e.frame.page) {
+			struct seq_buf sb;
+
+			e.frame.kind = "kernel";
+			seq_buf_init(&sb, e.pflags, sizeof(e.pflags));
+			pagelab_walk_page_flags(e.frame.page, &sb);
+			e.pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e.pflags) - 1)] = '\0';
+		}
+	}
+	out_end(o, &e);
+	return 0;
+}
+
+/* ---- the debugfs file ---------------------------------------------------- */
+
+struct pagelab_walk_file {
+	struct mutex lock;	/* guards @answer and @len: one request at a time */
+	char *answer;
+	size_t len;
+};
+
+static void pagelab_walk_set_answer(struct pagelab_walk_file *wf, char *buf, size_t len)
+{
+	kvfree(wf->answer);
+	wf->answer = buf;
+	wf->len = len;
+}
+
+static void pagelab_walk_set_error(struct pagelab_walk_file *wf, const char *why)
+{
+	char *buf = kasprintf(GFP_KERNEL, "error: %s\n", why);
+
+	pagelab_walk_set_answer(wf, buf, buf ? strlen(buf) : 0);
+}
+
+static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *req,
+			    char *buf, size_t size, size_t *len, const char **why)
+{
+	struct pagelab_walk_out o = { .json = req->json, .show_pfn = pagelab_walk_show_pfn(file) };
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+	int ret;
+
+	seq_buf_init(&o.sb, buf, size);
+	if (req->kernel) {
+		*why = "kernel entry unreadable (changed under the walk)";
+		ret = pagelab_walk_kernel(req, &o);
+		goto out;
+	}
+	*why = "no such process";
+	pid = find_get_pid(req->pid);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return -ESRCH;
+	mm = get_task_mm(task);
+	if (!mm) {
+		put_task_struct(task);
+		*why = "process has no memory map (a kernel thread, or exiting)";
+		return -ESRCH;
+	}
+	if (!pagelab_walk_may(file, task, mm)) {
+		*why = "not allowed: needs the target's ids and dumpable, or CAP_SYS_PTRACE";
+		ret = -EPERM;
+	} else {
+		*why = "interrupted";
+		ret = req->range ? pagelab_walk_user_range(mm, req, &o) :
+				   pagelab_walk_user(mm, req, &o);
+	}
+	mmput(mm);
+	put_task_struct(task);
+out:
+	if (!ret && seq_buf_has_overflowed(&o.sb)) {
+		*why = "answer too large: narrow the range";
+		ret = -E2BIG;
+	}
+	*len = seq_buf_used(&o.sb);
+	return ret;
+}
+
+static ssize_t pagelab_walk_write(struct file *file, const char __user *ubuf, size_t count,
+				  loff_t *ppos)
+{
+	struct pagelab_walk_file *wf = file->private_data;
+	struct pagelab_walk_req req;
+	char kbuf[WALK_REQ_MAX];
+	const char *why = NULL;
+	size_t size, len = 0;
+	char *answer;
+	int ret;
+
+	if (count >= sizeof(kbuf)) {
+		why = "request too long";
+		ret = -EINVAL;
+		goto err_record;
+	}
+	if (copy_from_user(kbuf, ubuf, count)) {
+		why = "bad buffer";
+		ret = -EFAULT;
+		goto err_record;
+	}
+	kbuf[count] = '\0';
+	ret = pagelab_walk_parse(kbuf, &req, &why);
+	if (ret)
+		goto err_record;
+
+	size = WALK_ANSWER_MIN;
+	if (req.range)
+		size = clamp_t(size_t, ((req.end - req.start) >> PAGE_SHIFT) * 160, WALK_ANSWER_MIN,
+			       WALK_ANSWER_MAX);
+	answer = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!answer) {
+		why = "out of memory";
+		ret = -ENOMEM;
+		goto err_record;
+	}
+	ret = pagelab_walk_run(file, &req, answer, size, &len, &why);
+	if (ret) {
+		kvfree(answer);
+		goto err_record;
+	}
+	mutex_lock(&wf->lock);
+	pagelab_walk_set_answer(wf, answer, len);
+	mutex_unlock(&wf->lock);
+	*ppos = 0;	/* the answer is read from its start */
+	return count;
+
+err_record:
+	/* Never leave an earlier answer readable after a failed request. */
+	mutex_lock(&wf->lock);
+	pagelab_walk_set_error(wf, why ? why : "failed");
+	mutex_unlock(&wf->lock);
+	*ppos = 0;
+	return ret;
+}
+
+static ssize_t pagelab_walk_read(struct file *file, char __user *ubuf, size_t count,
+				 loff_t *ppos)
+{
+	struct pagelab_walk_file *wf = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&wf->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, wf->answer, wf->len);
+	mutex_unlock(&wf->lock);
+	return ret;
+}
+
+static int pagelab_walk_open(struct inode *inode, struct file *file)
+{
+	struct pagelab_walk_file *wf = kzalloc(sizeof(*wf), GFP_KERNEL);
+
+	if (!wf)
+		return -ENOMEM;
+	mutex_init(&wf->lock);
+	pagelab_walk_set_error(wf, "no request written");
+	file->private_data = wf;
+	return 0;
+}
+
+static int pagelab_walk_release(struct inode *inode, struct file *file)
+{
+	struct pagelab_walk_file *wf = file->private_data;
+
+	kvfree(wf->answer);
+	kfree(wf);
+	return 0;
+}
+
+const struct file_operations pagelab_walk_fops = {
+	.owner = THIS_MODULE,
+	.open = pagelab_walk_open,
+	.read = pagelab_walk_read,
+	.write = pagelab_walk_write,
+	.release = pagelab_walk_release,
+	.llseek = default_llseek,
+};
