@@ -38,6 +38,7 @@
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
 
+#include "compat.h"
 #include "pagelab.h"
 
 #define WALK_REQ_MAX		128
@@ -362,6 +363,27 @@ static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index,
 	seq_buf_printf(&o->sb, "%s", "\n");
 }
 
+/*
+ * With PTI, the PGD entry user mode really runs on: the user copy.  The
+ * kernel's copy above carries NX for user addresses; the user copy does not.
+ */
+static void out_pti_user(struct pagelab_walk_out *o, unsigned int index, u64 entry)
+{
+	if (!o->show_pfn)
+		entry &= ~PTE_PFN_MASK;
+	if (o->json) {
+		seq_buf_printf(&o->sb, "%s{\"level\":\"PGD-user\",", o->nent++ ? "," : "");
+		seq_buf_printf(&o->sb, "\"index\":%u,", index);
+		seq_buf_printf(&o->sb, "\"entry\":\"0x%016llx\"", entry);
+		out_flags(o, entry, false);
+		seq_buf_printf(&o->sb, "%s", "}");
+		return;
+	}
+	seq_buf_printf(&o->sb, "PGD-user index=%u entry=0x%016llx", index, entry);
+	out_flags(o, entry, false);
+	seq_buf_printf(&o->sb, "%s", "\n");
+}
+
 static void out_folded(struct pagelab_walk_out *o)
 {
 	if (o->json)
@@ -543,6 +565,8 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 	pgdp = pgd_offset(mm, addr);
 	pgd = READ_ONCE(*pgdp);
 	out_entry(o, L_PGD, pgd_index(addr), pgd_val(pgd), false);
+	if (pagelab_pti_user_pgd(pgdp))
+		out_pti_user(o, pgd_index(addr), pgd_val(READ_ONCE(*pagelab_pti_user_pgd(pgdp))));
 	e->level = L_PGD;
 	if (pgd_none(pgd) || pgd_bad(pgd)) {
 		e->reason = pgd_none(pgd) ? "none" : "bad";
