@@ -440,9 +440,13 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 			seq_buf_printf(&o->sb, "%s", "\"page\":null,");
 		}
 		if (e->reason) {
-			seq_buf_printf(&o->sb, "\"absent\":{\"level\":\"%s\",\"reason\":\"%s\"",
-				       e->level >= 0 ? pagelab_level_names[e->level] : "none",
-				       e->reason);
+			/* No VMA: no level was looked at. */
+			if (e->level >= 0)
+				seq_buf_printf(&o->sb, "\"absent\":{\"level\":\"%s\",",
+					       pagelab_level_names[e->level]);
+			else
+				seq_buf_printf(&o->sb, "%s", "\"absent\":{");
+			seq_buf_printf(&o->sb, "\"reason\":\"%s\"", e->reason);
 			if (e->swap)
 				seq_buf_printf(&o->sb, ",\"type\":%u,\"offset\":\"0x%lx\"",
 					       e->swap_type, e->swap_offset);
@@ -464,8 +468,11 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 				       e->frame.kind);
 		return;
 	}
-	seq_buf_printf(&o->sb, "absent level=%s reason=%s",
-		       e->level >= 0 ? pagelab_level_names[e->level] : "none", e->reason);
+	if (e->level >= 0)
+		seq_buf_printf(&o->sb, "absent level=%s reason=%s", pagelab_level_names[e->level],
+			       e->reason);
+	else
+		seq_buf_printf(&o->sb, "absent reason=%s", e->reason);
 	if (e->swap)
 		seq_buf_printf(&o->sb, " type=%u offset=0x%lx", e->swap_type, e->swap_offset);
 	seq_buf_printf(&o->sb, "%s", "\n");
