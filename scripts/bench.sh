@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench.sh - `make bench`: pagelab's fault cost against the kernel's own
-# anonymous faults, as ratios measured inside the guest, two ways:
+# bench.sh - `make bench`: pagelab against the kernel's own paths, as ratios
+# measured inside the guest: first-touch faults against anonymous memory
+# (`pagelab bench fault`), and a range walk against /proc/PID/pagemap
+# (`pagelab bench walk`); each two ways:
 #   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
@@ -20,7 +22,8 @@ run() { # LABEL VM_ARGS...
 	local label=$1
 	shift
 	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" \
-		-- pagelab bench fault --pages "$pages" --reps "$reps"
+		-- sh -c "pagelab bench fault --pages $pages --reps $reps &&
+			  pagelab bench walk --reps $reps"
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
@@ -40,11 +43,12 @@ summary() { # KIND
 		{ v[NR] = $1 }
 		END {
 			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf("%-5s pagelab/anon: icount %.3f; wall median of %d boots %.3f (min %.3f, max %.3f)\n",
+			printf("%-15s icount %.3f; wall median of %d boots %.3f (min %.3f, max %.3f)\n",
 			       k, ic, NR, med, v[1], v[NR])
 		}'
 }
 echo
-echo "== ratios (goal for write faults: <= 1.0)"
+echo "== ratios (goals: write faults <= 1.0; walk vs pagemap, pages per second, >= 1.0)"
 summary write
 summary read
+summary walk_vs_pagemap

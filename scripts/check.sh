@@ -84,6 +84,28 @@ grep -q 'Testing complete. Ran [1-9]' "$results/kunit" ||
 grep -qE 'errors: [1-9]|failed: [1-9]' "$results/kunit" &&
 	{ tail -n 3 "$results/kunit"; record fail "kunit: kunit.py reports errors"; }
 
+# The page-table walk again on 5-level paging (the bzImage under -cpu max
+# enables LA57; the PVH-booted vmlinux never does) with page-table
+# isolation on: the walk tests and the PTI tests.
+echo "== guest: 5-level paging, pti=on: walk tests"
+scripts/vm run --quiet --bzimage --append pti=on --timeout 900 --log "$results/kernel5.log" \
+	--out "$results/out5" -- sh -c 'if grep -q " la57" /proc/cpuinfo; then
+		echo "ok - guest runs 5-level paging (la57)"; else
+		echo "not ok - guest runs 5-level paging (la57)"; fi
+		pagelab-guest-tests --no-kunit /usr/bin/walk_test /usr/bin/pti_test' \
+	2>"$results/vm5.err"
+vrc=$?
+grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
+cat "$results/vm5.err"
+case $vrc in
+3) record fail "guest 5-level: boot and run to the end (hang or early death)" ;;
+4) record ok "guest 5-level: boot and run to the end"
+   record fail "guest 5-level: kernel log free of splats" ;;
+*) record ok "guest 5-level: boot and run to the end"
+   record ok "guest 5-level: kernel log free of splats" ;;
+esac
+count_tap "$results/out5" "5-level+pti: "
+
 echo "== harness self-tests"
 scripts/harness-selftest.sh >"$results/harness" 2>&1
 grep -v '^ok \|^not ok ' "$results/harness" || true

@@ -11,8 +11,15 @@
  * Under QEMU -icount the guest clock counts instructions (2^shift ns each),
  * so the same code gives instruction counts there and wall time under plain
  * TCG.  The median over --reps is reported; ratios are of medians.
+ *
+ * pagelab bench walk - the page-table walk against /proc/self/pagemap: a
+ * range request over --pages written anonymous pages (MADV_NOHUGEPAGE),
+ * each rep timing the whole request (open, write, read the answer, close)
+ * and the same entries from pagemap (open, one pread, close), interleaved.
+ * Throughput in pages per second from the medians, and their ratio.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +102,179 @@ static double bench_one(int dev, int m, size_t pages)
 	return (t1 - t0) / pages;
 }
 
+/* ---- bench walk ---------------------------------------------------------- */
+
+enum { W_WALK, W_PAGEMAP, W_COUNT };
+
+/* One range walk of [p, p + pages) through debugfs: ns, or < 0 on error. */
+static double walk_once(const char *req, char **buf, size_t *cap)
+{
+	double t0, t1;
+	int fd, ret, rret;
+
+	t0 = now_ns();
+	fd = pl_walk_open();
+	if (fd < 0) {
+		pl_err("bench: open %s: %s", PL_WALK_PATH, strerror(-fd));
+		return -1;
+	}
+	ret = pl_walk_send(fd, req);
+	rret = pl_walk_recv_alloc(fd, buf, cap);
+	close(fd);
+	t1 = now_ns();
+	if (ret || rret) {
+		const char *why = *buf ? pl_walk_error(*buf) : NULL;
+
+		pl_err("bench: walk '%s': %s%s%.*s", req, strerror(-(ret ? ret : rret)),
+		       why ? ": " : "", why ? (int)strcspn(why, "\n") : 0, why ? why : "");
+		return -1;
+	}
+	return t1 - t0;
+}
+
+/* The same pages' entries from /proc/self/pagemap, one pread: ns or < 0. */
+static double pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
+{
+	size_t len = pages * sizeof(uint64_t);
+	double t0, t1;
+	ssize_t n;
+	int fd;
+
+	t0 = now_ns();
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pl_err("bench: open /proc/self/pagemap: %s", strerror(errno));
+		return -1;
+	}
+	n = pread(fd, ents, len, (off_t)(p / ps) * sizeof(uint64_t));
+	close(fd);
+	t1 = now_ns();
+	if (n != (ssize_t)len) {
+		pl_err("bench: pread /proc/self/pagemap: %s", n < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+	return t1 - t0;
+}
+
+/* The answer covers the N pages, all present, as runs. */
+static int walk_check_answer(const char *answer, size_t pages)
+{
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	uint64_t present = 0;
+	int ret;
+
+	if (pl_walk_range_begin(&r, answer)) {
+		pl_err("bench: the walk's answer: %s", r.err);
+		return -1;
+	}
+	while ((ret = pl_walk_range_next(&r, &run)) == 1)
+		if (!run.absent)
+			present += run.pages4k;
+	if (ret < 0) {
+		pl_err("bench: the walk's answer: %s", r.err);
+		return -1;
+	}
+	if (present != pages) {
+		pl_err("bench: the walk shows %llu of the %zu written pages present",
+		       (unsigned long long)present, pages);
+		return -1;
+	}
+	return 0;
+}
+
+static int bench_walk(int argc, char **argv)
+{
+	static const char *const names[W_COUNT] = { "walk", "pagemap" };
+	const long ps = sysconf(_SC_PAGESIZE);
+	size_t pages = 4096, cap = 0;
+	int reps = 31, status = PL_EXIT_FAIL;
+	double *v[W_COUNT] = { NULL, NULL }, med[W_COUNT], p25[W_COUNT], p75[W_COUNT];
+	double pps[W_COUNT];
+	uint64_t *ents = NULL;
+	char req[96], *answer = NULL;
+	bool json = false;
+	char *p;
+
+	for (int a = 2; a < argc; a++) {
+		if (!strcmp(argv[a], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
+			pages = strtoul(argv[++a], NULL, 0);
+		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
+			reps = atoi(argv[++a]);
+		} else {
+			pl_err("bench: unknown argument '%s' (see pagelab bench --help)", argv[a]);
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (!pages || reps < 1 || pages > (1UL << 20)) {
+		pl_err("bench: --pages must be 1..1048576 and --reps at least 1");
+		return PL_EXIT_USAGE;
+	}
+	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		return PL_EXIT_FAIL;
+	}
+	madvise(p, pages * ps, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < pages; i++)
+		((volatile char *)p)[i * ps] = 1;
+	ents = malloc(pages * sizeof(*ents));
+	for (int m = 0; m < W_COUNT; m++)
+		v[m] = calloc(reps, sizeof(double));
+	if (!ents || !v[W_WALK] || !v[W_PAGEMAP]) {
+		pl_err("bench: out of memory");
+		goto out;
+	}
+	snprintf(req, sizeof(req), "%d 0x%lx 0x%lx", (int)getpid(), (unsigned long)p,
+		 (unsigned long)p + pages * ps);
+	/* One untimed round: the answer is checked, the buffers are grown. */
+	if (walk_once(req, &answer, &cap) < 0 || walk_check_answer(answer, pages) ||
+	    pagemap_once((uintptr_t)p, pages, ents, ps) < 0)
+		goto out;
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < W_COUNT; k++) {
+			int m = (k + r) % W_COUNT;	/* alternate which goes first */
+
+			v[m][r] = m == W_WALK ? walk_once(req, &answer, &cap) :
+				  pagemap_once((uintptr_t)p, pages, ents, ps);
+			if (v[m][r] < 0)
+				goto out;
+		}
+	}
+	for (int m = 0; m < W_COUNT; m++) {
+		p25[m] = quantile(v[m], reps, 0.25);
+		med[m] = quantile(v[m], reps, 0.5);
+		p75[m] = quantile(v[m], reps, 0.75);
+		pps[m] = med[m] > 0 ? pages / (med[m] / 1e9) : 0;
+	}
+	if (json) {
+		printf("{\"pages\": %zu, \"reps\": %d, \"walk_ns\": %.1f, \"pagemap_ns\": %.1f, "
+		       "\"walk_pages_per_s\": %.0f, \"pagemap_pages_per_s\": %.0f, "
+		       "\"answer_bytes\": %zu, \"ratio_walk_vs_pagemap\": %.4f}\n", pages, reps,
+		       med[W_WALK], med[W_PAGEMAP], pps[W_WALK], pps[W_PAGEMAP], strlen(answer),
+		       pps[W_PAGEMAP] > 0 ? pps[W_WALK] / pps[W_PAGEMAP] : 0);
+	} else {
+		printf("range walk of %zu written anonymous pages vs /proc/self/pagemap, %d reps\n"
+		       "(ns per request, median [p25, p75]; the walk's text answer is %zu bytes)\n",
+		       pages, reps, strlen(answer));
+		for (int m = 0; m < W_COUNT; m++)
+			printf("  %-8s %12.0f ns  [%.0f, %.0f]  %14.0f pages/s\n", names[m], med[m],
+			       p25[m], p75[m], pps[m]);
+		printf("RATIO walk_vs_pagemap %.4f\n",
+		       pps[W_PAGEMAP] > 0 ? pps[W_WALK] / pps[W_PAGEMAP] : 0);
+	}
+	status = PL_EXIT_OK;
+out:
+	munmap(p, pages * ps);
+	free(ents);
+	free(answer);
+	for (int m = 0; m < W_COUNT; m++)
+		free(v[m]);
+	return status;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	size_t pages = 512;
@@ -103,18 +283,30 @@ int cmd_bench(int argc, char **argv)
 	double *v[M_COUNT], med[M_COUNT], p25[M_COUNT], p75[M_COUNT];
 
 	if (pl_wants_help(argc, argv)) {
-		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n\n"
+		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
+		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n\n"
+		       "fault:\n"
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
 		       "faults that map the zero page, interleaved, median of R reps\n"
 		       "(default 31) of N pages each (default 512).  Prints each\n"
 		       "metric in ns per fault (instructions x 2^shift under QEMU\n"
 		       "-icount) and the ratios pagelab/anon.  Run it in a guest:\n"
-		       "make bench does, under icount and under TCG wall clock.\n");
+		       "make bench does, under icount and under TCG wall clock.\n\n"
+		       "walk:\n"
+		       "The page-table walk (/sys/kernel/debug/pagelab/walk; root) against\n"
+		       "/proc/self/pagemap over N written anonymous pages (default 4096,\n"
+		       "MADV_NOHUGEPAGE): each rep times one range request (open, write,\n"
+		       "read the whole answer, close) and the same N entries from pagemap\n"
+		       "(open, one pread, close), interleaved; median of R reps (default\n"
+		       "31).  Prints pages/s for each and RATIO walk_vs_pagemap, ours over\n"
+		       "pagemap's.\n");
 		return PL_EXIT_OK;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "walk"))
+		return bench_walk(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fault")) {
-		pl_err("bench: which benchmark? (pagelab bench fault; see --help)");
+		pl_err("bench: which benchmark? (pagelab bench fault|walk; see --help)");
 		return PL_EXIT_USAGE;
 	}
 	for (int a = 2; a < argc; a++) {

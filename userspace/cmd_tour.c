@@ -63,6 +63,36 @@ static int tour_objects(int first_stop)
 	return bad;
 }
 
+static int tour_page_tables(int stop)
+{
+	volatile char here = 1;
+	char addr[32];
+	int bad = 0;
+
+	tour_heading(stop, "Page tables, level by level");
+	if (access(PL_WALK_PATH, F_OK)) {
+		printf("  (this module has no %s: the stop is skipped)\n", PL_WALK_PATH);
+		return 0;
+	}
+	snprintf(addr, sizeof(addr), "%p", (void *)&here);
+	printf("  'pagelab walk %s' follows one byte of this process's stack from the\n"
+	       "  top-level table (CR3 points at it) down to the physical frame:\n\n", addr);
+	fflush(stdout);
+	if (tour_run(cmd_walk, "walk", addr, NULL))
+		bad++;
+	(void)here;
+	printf("\n  'pagelab segments' walks one address of each part of this process, and\n"
+	       "  one kernel address:\n\n");
+	fflush(stdout);
+	if (tour_run(cmd_segments, "segments", NULL, NULL))
+		bad++;
+	printf("\n  What to look at: the stack, heap and anonymous memory are writable but NX\n"
+	       "  (data is never executed), while the text is read-only and executable.  The\n"
+	       "  kernel address is reached through the same top-level table, but its entries\n"
+	       "  lack U: a user-mode access to it faults.  Dirty (D) marks pages written.\n");
+	return bad;
+}
+
 static void tour_debugfs(void)
 {
 	DIR *d = opendir(PAGELAB_DEBUGFS);
@@ -90,7 +120,8 @@ int cmd_tour(int argc, char **argv)
 		       "Walk through what pagelab offers on this kernel, live:\n"
 		       "the device, the module, the machine's paging, demand paging and\n"
 		       "the zero page (pagelab demand), pages shared between processes\n"
-		       "(pagelab share), the debugfs files.\n");
+		       "(pagelab share), page tables level by level (pagelab walk and\n"
+		       "pagelab segments), the debugfs files.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc > 1) {
@@ -144,6 +175,8 @@ int cmd_tour(int argc, char **argv)
 		printf("\n  (this module offers no objects: the demand paging and sharing\n"
 		       "  stops are skipped)\n");
 	}
+
+	bad += tour_page_tables(stop++);
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

@@ -22,7 +22,9 @@ static const struct pl_command pl_commands[] = {
 	{ "demand", cmd_demand, "demand paging live: mmap, read (zero page), write [--json]" },
 	{ "share", cmd_share, "one object in three processes: same data, same frames" },
 	{ "stat", cmd_stat, "live objects and their fault counters [--json] [ID]" },
-	{ "bench", cmd_bench, "bench fault: fault cost against anonymous memory, as ratios" },
+	{ "walk", cmd_walk, "one address or range through the page tables, level by level" },
+	{ "segments", cmd_segments, "text, data, heap, stack, ...: where each lives, page-table view" },
+	{ "bench", cmd_bench, "bench fault|walk: fault cost vs anonymous memory; walk vs pagemap" },
 };
 
 #define PL_NCOMMANDS (sizeof(pl_commands) / sizeof(pl_commands[0]))

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab walk - one address (or a range) through the page tables, as the
+ * kernel sees them now: /sys/kernel/debug/pagelab/walk does the walk, this
+ * command sends the request and lays the answer out as a table, one row per
+ * level: the index into that level's table, the raw entry, its flags, and
+ * where it leads (the next table, or the frame).  --json passes the kernel's
+ * JSON through; --dot draws the one-address walk for Graphviz.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pagelab_lib.h"
+
+static const struct {
+	const char *flag;
+	const char *meaning;
+} walk_flag_words[] = {
+	{ "P", "present" }, { "RW", "writable" }, { "U", "user-accessible" },
+	{ "PWT", "write-through" }, { "PCD", "cache disabled" }, { "A", "accessed" },
+	{ "D", "dirty" }, { "PS", "huge page (leaf above PTE)" }, { "G", "global" },
+	{ "NX", "no-execute" }, { "SD", "soft-dirty" }, { "SPECIAL", "special (no struct page used)" },
+	{ "UFFD_WP", "userfaultfd write-protected" }, { "DEVMAP", "device memory" },
+	{ "PROTNONE", "PROT_NONE / NUMA hint (MMU sees not present)" },
+};
+
+static const struct {
+	const char *reason;
+	const char *meaning;
+} walk_reason_words[] = {
+	{ "none", "never touched: no entry here yet" },
+	{ "swap", "swapped out" },
+	{ "migration", "being migrated to another frame" },
+	{ "device", "device-private memory" },
+	{ "hwpoison", "hardware-poisoned" },
+	{ "marker", "a PTE marker (e.g. userfaultfd write-protect)" },
+	{ "protnone", "PROT_NONE or a NUMA hint: present to the kernel, not to the MMU" },
+	{ "bad", "a corrupt entry" },
+	{ "novma", "the address is in no VMA of the process" },
+};
+
+const char *pl_walk_reason_words(const char *reason)
+{
+	for (size_t i = 0; i < sizeof(walk_reason_words) / sizeof(walk_reason_words[0]); i++)
+		if (!strcmp(reason, walk_reason_words[i].reason))
+			return walk_reason_words[i].meaning;
+	return reason;
+}
+
+const char *pl_size_words(uint64_t size)
+{
+	return size == 4096 ? "4 KiB" : size == 2097152 ? "2 MiB" :
+	       size == 1073741824 ? "1 GiB" : "?";
+}
+
+/* Parse a user-given address: decimal or 0x hex, the whole string. */
+static bool walk_parse_addr(const char *s, unsigned long long *v)
+{
+	char *e;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &e, 0);
+	return !errno && !*e;
+}
+
+static void walk_print_legend(const struct pl_walk_result *w)
+{
+	bool any = false;
+
+	for (size_t f = 0; f < sizeof(walk_flag_words) / sizeof(walk_flag_words[0]); f++) {
+		bool seen = false;
+
+		for (int i = 0; i < w->nlevels; i++)
+			if (pl_walk_has_flag(w->level[i].flags, walk_flag_words[f].flag))
+				seen = true;
+		if (w->has_pgd_user && pl_walk_has_flag(w->pgd_user.flags, walk_flag_words[f].flag))
+			seen = true;
+		if (!seen)
+			continue;
+		printf("%s %s %s", any ? "," : "flags:", walk_flag_words[f].flag,
+		       walk_flag_words[f].meaning);
+		any = true;
+	}
+	if (any)
+		printf("\n");
+}
+
+static void walk_print_one(const struct pl_walk_result *w)
+{
+	if (w->kernel)
+		printf("kernel address 0x%016" PRIx64 ", init_mm's page tables, %u-level paging\n",
+		       w->addr, w->levels);
+	else
+		printf("pid %d, address 0x%016" PRIx64 ", %u-level paging\n", (int)w->pid, w->addr,
+		       w->levels);
+	if (w->has_vma)
+		printf("vma 0x%" PRIx64 "-0x%" PRIx64 " %s %s\n", w->vma_start, w->vma_end,
+		       w->vma_prot, w->vma_backing);
+	if (w->nlevels) {
+		printf("\n%-8s %5s  %-18s  %-26s  %s\n", "level", "index", "entry", "flags",
+		       "next table / frame");
+		for (int i = 0; i < w->nlevels; i++) {
+			const struct pl_walk_level *l = &w->level[i];
+			char where[96] = "-";
+
+			if (l->folded) {
+				printf("%-8s %5s  %-18s  %-26s  %s\n", l->name, "-", "(folded)", "-",
+				       "4-level paging: the PGD entry points at the PUD table");
+				continue;
+			}
+			if (w->has_leaf && !strcmp(l->name, w->leaf_level))
+				snprintf(where, sizeof(where), "frame pfn 0x%" PRIx64 " (%s)", w->pfn,
+					 pl_size_words(w->leaf_size));
+			else if (l->has_next)
+				snprintf(where, sizeof(where), "table at 0x%" PRIx64, l->next);
+			else if (w->has_absent && !strcmp(l->name, w->absent_level))
+				snprintf(where, sizeof(where), "not present (%s)", w->absent_reason);
+			printf("%-8s %5u  0x%016" PRIx64 "  %-26s  %s\n", l->name, l->index, l->entry,
+			       l->flags, where);
+			if (i == 0 && w->has_pgd_user)
+				printf("%-8s %5u  0x%016" PRIx64 "  %-26s  %s\n", "PGD-user",
+				       w->pgd_user.index, w->pgd_user.entry, w->pgd_user.flags,
+				       "PTI: the copy user mode runs on");
+		}
+	}
+	printf("\n");
+	if (w->has_leaf) {
+		printf("leaf:  the %s entry maps a %s page: pfn 0x%" PRIx64 ", phys 0x%" PRIx64 "\n",
+		       w->leaf_level, pl_size_words(w->leaf_size), w->pfn, w->phys);
+		if (w->has_page)
+			printf("page:  %s, refcount %ld, mapcount %ld, flags %s\n", w->page_kind,
+			       w->refcount, w->mapcount, w->page_flags);
+		else
+			printf("page:  none (a special entry: no struct page is used)\n");
+	} else if (w->has_absent) {
+		printf("absent at the %s level: %s", w->absent_level,
+		       pl_walk_reason_words(w->absent_reason));
+		if (w->has_swap)
+			printf(" (swap type %u, offset 0x%" PRIx64 ")", w->swap_type, w->swap_offset);
+		printf("\n");
+	}
+	walk_print_legend(w);
+}
+
+static int walk_print_range(const char *answer)
+{
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	unsigned long runs = 0;
+	int ret;
+
+	if (pl_walk_range_begin(&r, answer)) {
+		pl_err("walk: cannot read the kernel's answer (%s)", r.err);
+		return -1;
+	}
+	printf("pid %d, 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " pages), %u-level paging\n\n",
+	       (int)r.pid, r.start, r.end, (r.end - r.start) / 4096, r.levels);
+	printf("%-18s  %-18s  %7s  %-5s  %-12s  %-7s  %4s  %s\n", "start", "end", "pages", "page",
+	       "pfn", "kind", "excl", "flags / why absent");
+	while ((ret = pl_walk_range_next(&r, &run)) == 1) {
+		runs++;
+		if (run.absent) {
+			printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  %-12s  %-7s  %4s"
+			       "  absent: %s\n", run.start, run.end, run.pages, "-", "-", "-", "-",
+			       run.reason);
+			continue;
+		}
+		printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  0x%-10" PRIx64
+		       "  %-7s  %4u  %s\n", run.start, run.end, run.pages,
+		       run.size == 4096 ? "4K" : run.size == 2097152 ? "2M" : "1G", run.pfn,
+		       run.kind, run.excl, run.flags);
+	}
+	if (ret < 0) {
+		pl_err("walk: cannot read the kernel's answer (%s)", r.err);
+		return -1;
+	}
+	printf("\n%" PRIu64 " pages in %lu run%s (a run: neighbouring pages with the same page\n"
+	       "size, flags and kind, and consecutive frames)\n", r.total_pages, runs,
+	       runs == 1 ? "" : "s");
+	return 0;
+}
+
+/* Escape @s for a DOT double-quoted string. */
+static void dot_str(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+static void walk_emit_dot(FILE *out, const struct pl_walk_result *w)
+{
+	int prev = -1;
+
+	fprintf(out, "digraph pagelab_walk {\n\trankdir=LR;\n"
+		     "\tnode [shape=box, fontname=\"monospace\"];\n");
+	if (w->kernel)
+		fprintf(out, "\tcr3 [label=\"CR3: init_mm.pgd\\nkernel address\\n0x%" PRIx64
+			"\", shape=oval];\n", w->addr);
+	else
+		fprintf(out, "\tcr3 [label=\"CR3: mm->pgd of pid %d\\naddress 0x%" PRIx64
+			"\", shape=oval];\n", (int)w->pid, w->addr);
+	if (w->has_vma) {
+		fprintf(out, "\tvma [label=\"vma 0x%" PRIx64 "-0x%" PRIx64 "\\n%s ", w->vma_start,
+			w->vma_end, w->vma_prot);
+		dot_str(out, w->vma_backing);
+		fprintf(out, "\", shape=note];\n\tvma -> cr3 [style=dotted, arrowhead=none];\n");
+	}
+	for (int i = 0; i < w->nlevels; i++) {
+		const struct pl_walk_level *l = &w->level[i];
+
+		if (l->folded)
+			fprintf(out, "\tl%d [label=\"P4D (folded)\\n4-level paging\", style=dashed];\n",
+				i);
+		else
+			fprintf(out, "\tl%d [label=\"%s[%u]\\nentry 0x%016" PRIx64 "\\n%s\"];\n", i,
+				l->name, l->index, l->entry, l->flags);
+		if (i == 0 && w->has_pgd_user)
+			fprintf(out, "\tpgd_user [label=\"PGD[%u], user copy (PTI)\\nentry 0x%016"
+				PRIx64 "\\n%s\", style=dashed];\n\tl0 -> pgd_user [style=dashed, "
+				"arrowhead=none, label=\"user mode\"];\n", w->pgd_user.index,
+				w->pgd_user.entry, w->pgd_user.flags);
+		if (prev < 0) {
+			fprintf(out, "\tcr3 -> l%d;\n", i);
+		} else if (w->level[prev].folded) {
+			fprintf(out, "\tl%d -> l%d [style=dashed];\n", prev, i);
+		} else {
+			fprintf(out, "\tl%d -> l%d", prev, i);
+			if (w->level[prev].has_next)
+				fprintf(out, " [label=\"table 0x%" PRIx64 "\"]", w->level[prev].next);
+			fprintf(out, ";\n");
+		}
+		prev = i;
+	}
+	if (w->has_leaf) {
+		fprintf(out, "\tframe [label=\"frame (%s)\\npfn 0x%" PRIx64 "\\nphys 0x%" PRIx64,
+			pl_size_words(w->leaf_size), w->pfn, w->phys);
+		if (w->has_page)
+			fprintf(out, "\\n%s, refcount %ld, mapcount %ld", w->page_kind, w->refcount,
+				w->mapcount);
+		fprintf(out, "\", shape=box3d];\n");
+	} else {
+		fprintf(out, "\tframe [label=\"not present at %s\\n%s", w->absent_level,
+			w->absent_reason);
+		if (w->has_swap)
+			fprintf(out, "\\nswap type %u offset 0x%" PRIx64, w->swap_type, w->swap_offset);
+		fprintf(out, "\", style=dashed];\n");
+	}
+	if (prev < 0)
+		fprintf(out, "\tcr3 -> frame;\n}\n");
+	else
+		fprintf(out, "\tl%d -> frame;\n}\n", prev);
+}
+
+/* Graphviz's dot in PATH: its path in @buf, or false. */
+static bool find_dot(char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, len, "%.*s/dot", (int)(n ? n : 1), n ? path : ".");
+		if (!access(buf, X_OK))
+			return true;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
+}
+
+/* Run dot -T@fmt -o @file on the DOT text of @w. */
+static int walk_render(const struct pl_walk_result *w, const char *dot, const char *fmt,
+		       const char *file)
+{
+	int pfd[2], st;
+	char tflag[16];
+	pid_t pid;
+	FILE *to;
+
+	if (pipe(pfd)) {
+		pl_err("walk: pipe: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(tflag, sizeof(tflag), "-T%s", fmt);
+	pid = fork();
+	if (pid < 0) {
+		pl_err("walk: fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (!pid) {
+		dup2(pfd[0], 0);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl(dot, "dot", tflag, "-o", file, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[0]);
+	to = fdopen(pfd[1], "w");
+	if (!to) {
+		close(pfd[1]);
+		waitpid(pid, &st, 0);
+		return -1;
+	}
+	walk_emit_dot(to, w);
+	fclose(to);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		pl_err("walk: %s %s -o %s failed", dot, tflag, file);
+		return -1;
+	}
+	fprintf(stderr, "pagelab: walk: wrote %s\n", file);
+	return 0;
+}
+
+static void walk_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pagelab walk [--pid PID | --kernel] ADDR [END] [--json] [--dot[=FILE]]\n\n"
+		"Follow ADDR through the page tables, as the kernel sees them now\n"
+		"(/sys/kernel/debug/pagelab/walk; root only).  One row per level: the\n"
+		"index into that level's table, the raw entry, its flags, and the next\n"
+		"table or the frame it leads to; then the leaf (page size, PFN, physical\n"
+		"address) and the struct page behind it, or why the address is not present.\n"
+		"PFNs and physical addresses read as 0x0 without CAP_SYS_ADMIN.\n\n"
+		"  --pid PID   walk that process (default: this one, pid %d)\n"
+		"  --kernel    ADDR is a kernel address (init_mm's tables)\n"
+		"  END         walk [ADDR, END) instead: one row per run of pages with the\n"
+		"              same page size, flags and kind and consecutive frames\n"
+		"  --json      print the kernel's JSON answer unchanged\n"
+		"  --dot       print the one-address walk as a Graphviz digraph\n"
+		"  --dot=FILE  render it with Graphviz's dot into FILE (.svg, .png or .pdf)\n\n"
+		"ADDR and END are decimal or 0x hex.  Exit status: 0 walked, 1 the kernel\n"
+		"refused the request (its reason is printed) or failed, 2 bad usage.\n",
+		(int)getpid());
+}
+
+int cmd_walk(int argc, char **argv)
+{
+	unsigned long long addr = 0, end = 0, pidv = 0;
+	const char *pos[2] = { NULL, NULL }, *dot_file = NULL, *fmt = "svg";
+	bool kernel = false, json = false, dot = false, have_pid = false;
+	struct pl_walk_result *w = NULL;
+	char req[128], dotpath[4096];
+	char *answer = NULL;
+	size_t cap = 0;
+	int npos = 0, fd, ret, rret, status = PL_EXIT_FAIL;
+
+	if (pl_wants_help(argc, argv)) {
+		walk_usage(stdout);
+		return PL_EXIT_OK;
+	}
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--kernel")) {
+			kernel = true;
+		} else if (!strcmp(argv[a], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[a], "--dot")) {
+			dot = true;
+		} else if (!strncmp(argv[a], "--dot=", 6)) {
+			dot = true;
+			dot_file = argv[a] + 6;
+		} else if (!strcmp(argv[a], "--pid") || !strncmp(argv[a], "--pid=", 6)) {
+			const char *v = argv[a][5] == '=' ? argv[a] + 6 : a + 1 < argc ? argv[++a] : "";
+			char *e;
+
+			errno = 0;
+			pidv = strtoull(v, &e, 10);
+			if (!*v || *e || errno || !pidv || pidv > 0x7fffffff) {
+				pl_err("walk: --pid needs a process id (see pagelab walk --help)");
+				return PL_EXIT_USAGE;
+			}
+			have_pid = true;
+		} else if (argv[a][0] == '-' && argv[a][1] == '-') {
+			pl_err("walk: unknown argument '%s' (see pagelab walk --help)", argv[a]);
+			return PL_EXIT_USAGE;
+		} else if (npos < 2) {
+			pos[npos++] = argv[a];
+		} else {
+			pl_err("walk: too many addresses (see pagelab walk --help)");
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (!npos) {
+		pl_err("walk: which address? (see pagelab walk --help)");
+		return PL_EXIT_USAGE;
+	}
+	if (!walk_parse_addr(pos[0], &addr) || (npos == 2 && !walk_parse_addr(pos[1], &end))) {
+		pl_err("walk: '%s' is not an address (decimal or 0x hex)",
+		       walk_parse_addr(pos[0], &addr) ? pos[1] : pos[0]);
+		return PL_EXIT_USAGE;
+	}
+	if (kernel && have_pid) {
+		pl_err("walk: --pid and --kernel do not go together");
+		return PL_EXIT_USAGE;
+	}
+	if (kernel && npos == 2) {
+		pl_err("walk: kernel walks take one address, not a range");
+		return PL_EXIT_USAGE;
+	}
+	if (dot && (json || npos == 2)) {
+		pl_err("walk: --dot draws one address's walk: no END, no --json");
+		return PL_EXIT_USAGE;
+	}
+	if (dot_file) {
+		const char *ext = strrchr(dot_file, '.');
+
+		if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png") && strcmp(ext, ".pdf"))) {
+			pl_err("walk: --dot=FILE: FILE must end in .svg, .png or .pdf");
+			return PL_EXIT_USAGE;
+		}
+		fmt = ext + 1;
+		if (!find_dot(dotpath, sizeof(dotpath))) {
+			pl_err("walk: --dot=%s needs Graphviz's 'dot' in PATH (apt install graphviz);"
+			       " --dot alone prints the DOT text", dot_file);
+			return PL_EXIT_FAIL;
+		}
+	}
+
+	if (kernel)
+		snprintf(req, sizeof(req), "kernel 0x%llx%s", addr, json ? " json" : "");
+	else if (npos == 2)
+		snprintf(req, sizeof(req), "%d 0x%llx 0x%llx%s",
+			 have_pid ? (int)pidv : (int)getpid(), addr, end, json ? " json" : "");
+	else
+		snprintf(req, sizeof(req), "%d 0x%llx%s", have_pid ? (int)pidv : (int)getpid(),
+			 addr, json ? " json" : "");
+
+	fd = pl_walk_open();
+	if (fd < 0) {
+		if (fd == -ENOENT)
+			pl_err("walk: no %s: is debugfs mounted and pagelab (with the walk file) "
+			       "loaded?", PL_WALK_PATH);
+		else if (fd == -EACCES || fd == -EPERM)
+			pl_err("walk: %s is root's: run as root", PL_WALK_PATH);
+		else
+			pl_err("walk: open %s: %s", PL_WALK_PATH, strerror(-fd));
+		return PL_EXIT_FAIL;
+	}
+	ret = pl_walk_send(fd, req);
+	rret = pl_walk_recv_alloc(fd, &answer, &cap);
+	close(fd);
+	if (ret) {
+		const char *why = answer ? pl_walk_error(answer) : NULL;
+
+		if (why)
+			pl_err("walk: %.*s", (int)strcspn(why, "\n"), why);
+		else
+			pl_err("walk: %s (and no error line to read: %s)", strerror(-ret),
+			       strerror(-rret));
+		goto out;
+	}
+	if (rret) {
+		pl_err("walk: reading the answer: %s", strerror(-rret));
+		goto out;
+	}
+	if (json) {
+		fputs(answer, stdout);
+		if (!*answer || answer[strlen(answer) - 1] != '\n')
+			putchar('\n');
+		status = PL_EXIT_OK;
+		goto out;
+	}
+	if (npos == 2) {
+		if (walk_print_range(answer)) {
+			fprintf(stderr, "the kernel's answer:\n%s", answer);
+			goto out;
+		}
+		status = PL_EXIT_OK;
+		goto out;
+	}
+	w = malloc(sizeof(*w));
+	if (!w) {
+		pl_err("walk: out of memory");
+		goto out;
+	}
+	if (pl_walk_parse(answer, w)) {
+		pl_err("walk: cannot read the kernel's answer (%s); here it is:", w->err);
+		fputs(answer, stderr);
+		goto out;
+	}
+	if (!dot)
+		walk_print_one(w);
+	else if (!dot_file)
+		walk_emit_dot(stdout, w);
+	else if (walk_render(w, dotpath, fmt, dot_file))
+		goto out;
+	status = PL_EXIT_OK;
+out:
+	free(w);
+	free(answer);
+	return status;
+}

@@ -1,0 +1,2329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * walk_test - the page-table walk, /sys/kernel/debug/pagelab/walk: checked
+ * page by page against /proc/PID/pagemap (PFN, present, swapped, soft-dirty,
+ * exclusive) over anonymous, file, pagelab shared and private, THP and stack
+ * mappings and the rest of a stopped process's address space; THP at the PMD
+ * level; holes, unmapped addresses, swap entries (zram), PROT_NONE; kernel
+ * addresses (the direct map, kernel text); the paging depth (la57) and a
+ * mapping above 2^47 on 5-level paging; every kind of bad request; the
+ * permission checks (writer and opener) and PFN hiding; one request per open
+ * file; JSON against text; a race with mmap/munmap/exit; and the CLI's walk,
+ * segments, bench walk and tour.  Runs in the guest, as root.
+ *
+ * Every test runs in the "walk" fixture: its teardown kills and reaps the
+ * children the test started, unmaps and closes what it left, turns off the
+ * swap it turned on, and checks the module holds the same objects and pages
+ * as before the test.  Children never use ASSERT/EXPECT: they report through
+ * shared memory or their exit status, which the parent checks.
+ *
+ * Every single-address answer also goes through walk_consistent(): each
+ * level's index is the address's bits for that level, the flags agree with
+ * the raw entry's bits, next is the entry's table address, and phys is the
+ * leaf entry's frame plus the offset of the byte asked for.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagelab_lib.h"
+
+/* How long the race test churns; the whole test has TIMEOUT(120). */
+#define RACE_SECONDS	30
+
+#define PG		4096UL
+#define MiB		(1024UL * 1024)
+#define THP_SIZE	(2 * MiB)
+#define NTRACK		32
+#define KPF_THP		22
+#define ENTRY_ADDR_MASK	UINT64_C(0x000ffffffffff000)	/* bits 12-51 */
+
+/* The oracle test's target mappings, in pages (the THP region in bytes). */
+#define O_ANON_PAGES	256
+#define O_FILE_PAGES	64
+#define O_PL_PAGES	64
+#define O_THP_LEN	(4 * MiB)
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+FIXTURE(walk) {
+	int dev;
+	struct pagelab_info before;
+	unsigned int levels;
+	int nkids;
+	pid_t kids[NTRACK];
+	int nmaps;
+	void *map[NTRACK];
+	size_t maplen[NTRACK];
+	int nfds;
+	int fds[NTRACK];
+	bool swapoff_zram;
+	char unlink_path[64];
+};
+
+/* ---- helpers (tests pass _metadata so the helpers may ASSERT) ----------- */
+
+static inline unsigned char rd(const void *p)
+{
+	return *(const volatile unsigned char *)p;
+}
+
+static inline void wr(void *p, unsigned char v)
+{
+	*(volatile unsigned char *)p = v;
+}
+
+static void *track_map(FIXTURE_DATA(walk) *self, void *p, size_t len)
+{
+	if (p != MAP_FAILED && self->nmaps < NTRACK) {
+		self->map[self->nmaps] = p;
+		self->maplen[self->nmaps++] = len;
+	}
+	return p;
+}
+
+static void *anon_map(FIXTURE_DATA(walk) *self, size_t len, bool nohuge)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED && nohuge)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	return track_map(self, p, len);
+}
+
+/* A 2 MiB-aligned anonymous region of @len bytes (tracked), or MAP_FAILED. */
+static char *thp_map(FIXTURE_DATA(walk) *self, size_t len)
+{
+	char *r = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	a = (char *)(((uintptr_t)r + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
+	if (a > r)
+		munmap(r, a - r);
+	if (a + len < r + len + THP_SIZE)
+		munmap(a + len, r + len + THP_SIZE - (a + len));
+	madvise(a, len, MADV_HUGEPAGE);
+	return track_map(self, a, len);
+}
+
+static int track_fd(FIXTURE_DATA(walk) *self, int fd)
+{
+	if (fd >= 0 && self->nfds < NTRACK)
+		self->fds[self->nfds++] = fd;
+	return fd;
+}
+
+/* fork(); the child dies with the test process (an ASSERT abort or timeout). */
+static pid_t fork_child(FIXTURE_DATA(walk) *self)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(99);
+		return 0;
+	}
+	if (pid > 0 && self->nkids < NTRACK)
+		self->kids[self->nkids++] = pid;
+	return pid;
+}
+
+/* waitpid, then the exit code, 128 + signal, or -1; the child is untracked. */
+static int reap(FIXTURE_DATA(walk) *self, pid_t pid)
+{
+	int st;
+
+	for (int i = 0; i < self->nkids; i++)
+		if (self->kids[i] == pid)
+			self->kids[i] = 0;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
+static int kill_reap(FIXTURE_DATA(walk) *self, pid_t pid)
+{
+	kill(pid, SIGKILL);
+	return reap(self, pid);
+}
+
+/* Wait up to @ms for one byte on @fd: true if it came. */
+static bool wait_byte(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return read(fd, &c, 1) == 1;
+}
+
+static void send_byte(int fd)
+{
+	char c = 'x';
+
+	if (write(fd, &c, 1) != 1)
+		_exit(98);
+}
+
+/* A MAP_SHARED anonymous block for a child's report (tracked). */
+static void *shared_block(FIXTURE_DATA(walk) *self, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return track_map(self, p, len);
+}
+
+/* The pagemap entries of @n pages from @start in @pid (0: self). */
+static int pagemap_read(pid_t pid, uint64_t start, size_t n, uint64_t *out)
+{
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, out, n * 8, (off_t)(start / PG) * 8);
+	close(fd);
+	return got == (ssize_t)(n * 8) ? 0 : -EIO;
+}
+
+static uint64_t pm1(pid_t pid, uint64_t addr)
+{
+	uint64_t e = 0;
+
+	if (pagemap_read(pid, addr & ~(PG - 1), 1, &e))
+		return 0;
+	return e;
+}
+
+static bool kpage_is_thp(uint64_t pfn)
+{
+	uint64_t f = 0;
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = pread(fd, &f, 8, (off_t)pfn * 8) == 8;
+	close(fd);
+	return ok && (f >> KPF_THP) & 1;
+}
+
+static unsigned int cpu_levels(void)
+{
+	char line[8192];
+	unsigned int levels = 4;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " la57"))
+			levels = 5;
+	fclose(f);
+	return levels;
+}
+
+/* The shift of a level's index in the address, for 4- or 5-level paging. */
+static int level_shift(const char *name, unsigned int levels)
+{
+	if (!strcmp(name, "PGD"))
+		return levels == 5 ? 48 : 39;
+	if (!strcmp(name, "P4D"))
+		return 39;
+	if (!strcmp(name, "PUD"))
+		return 30;
+	if (!strcmp(name, "PMD"))
+		return 21;
+	return 12;
+}
+
+/* The flags the text shows agree with the raw entry's bits. */
+static void flags_match_entry(struct __test_metadata *_metadata, const struct pl_walk_level *l,
+			      bool leaf_above_pte)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} bits[] = {
+		{ "P", 0 }, { "RW", 1 }, { "U", 2 }, { "PWT", 3 }, { "PCD", 4 }, { "A", 5 },
+		{ "SD", 11 }, { "NX", 63 },
+	};
+
+	if (!(l->entry & 1))
+		return;		/* not present: the bits mean other things */
+	for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
+		EXPECT_EQ((bool)((l->entry >> bits[i].bit) & 1), pl_walk_has_flag(l->flags, bits[i].name))
+			TH_LOG("%s entry 0x%016" PRIx64 " flags %s: %s disagrees with bit %d", l->name,
+			       l->entry, l->flags, bits[i].name, bits[i].bit);
+	}
+	if (strcmp(l->name, "PTE") && strcmp(l->name, "PGD") && strcmp(l->name, "P4D")) {
+		EXPECT_EQ((bool)((l->entry >> 7) & 1), pl_walk_has_flag(l->flags, "PS"))
+			TH_LOG("%s entry 0x%016" PRIx64 " flags %s: PS and bit 7", l->name, l->entry,
+			       l->flags);
+	}
+	if (leaf_above_pte) {
+		EXPECT_TRUE(pl_walk_has_flag(l->flags, "PS")) TH_LOG("%s leaf without PS", l->name);
+	}
+}
+
+/* The structural facts every one-address answer must satisfy. */
+static void walk_consistent(struct __test_metadata *_metadata, const struct pl_walk_result *w)
+{
+	for (int i = 0; i < w->nlevels; i++) {
+		const struct pl_walk_level *l = &w->level[i];
+		bool is_leaf = w->has_leaf && !strcmp(l->name, w->leaf_level);
+
+		if (l->folded)
+			continue;
+		EXPECT_EQ((w->addr >> level_shift(l->name, w->levels)) & 511, l->index)
+			TH_LOG("%s index for 0x%" PRIx64, l->name, w->addr);
+		flags_match_entry(_metadata, l, is_leaf && strcmp(l->name, "PTE"));
+		if (l->has_next && l->next) {
+			EXPECT_EQ(l->entry & ENTRY_ADDR_MASK, l->next)
+				TH_LOG("%s next 0x%" PRIx64 " is not the entry's table 0x%016" PRIx64,
+				       l->name, l->next, l->entry);
+		}
+		if (is_leaf && w->phys) {
+			uint64_t size = w->leaf_size;
+
+			EXPECT_EQ((l->entry & ENTRY_ADDR_MASK & ~(size - 1)) + (w->addr & (size - 1)),
+				  w->phys) TH_LOG("phys of 0x%" PRIx64 " from entry 0x%016" PRIx64,
+						  w->addr, l->entry);
+			EXPECT_TRUE(w->pfn == w->phys >> 12 || w->pfn == (w->phys & ~(size - 1)) >> 12)
+				TH_LOG("pfn 0x%" PRIx64 " for phys 0x%" PRIx64, w->pfn, w->phys);
+		}
+	}
+	if (w->has_pgd_user)
+		flags_match_entry(_metadata, &w->pgd_user, false);
+	if (w->has_leaf) {
+		EXPECT_TRUE(pl_walk_has_flag(pl_walk_leaf_entry(w)->flags, "P"));
+	}
+}
+
+/*
+ * Walk one address: the write must succeed and the answer parse and be
+ * consistent.  @answer (may be NULL) gets the text, for the caller to free.
+ */
+static void walk1(struct __test_metadata *_metadata, struct pl_walk_result *w, char **answer,
+		  const char *fmt, ...)
+{
+	char req[160], *a = NULL;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	ret = pl_walk_alloc(req, &a);
+	if (ret || pl_walk_parse(a, w)) {
+		TH_LOG("request '%s': %s; %s\n%s", req, ret ? strerror(-ret) : "ok",
+		       ret ? "" : w->err, a ? a : "");
+		free(a);
+		ASSERT_TRUE(false);
+	}
+	walk_consistent(_metadata, w);
+	if (answer)
+		*answer = a;
+	else
+		free(a);
+}
+
+/* Range walk; the answer text (caller frees).  The write must succeed. */
+static char *walk_range(struct __test_metadata *_metadata, pid_t pid, uint64_t start,
+			uint64_t end)
+{
+	char req[96], *a = NULL;
+	int ret;
+
+	snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)pid, start, end);
+	ret = pl_walk_alloc(req, &a);
+	if (ret) {
+		TH_LOG("request '%s': %s\n%s", req, strerror(-ret), a ? a : "");
+		free(a);
+		ASSERT_EQ(0, ret);
+	}
+	return a;
+}
+
+/* Every run of a range answer, into @runs (at most @max); ASSERTs it parses. */
+static int range_runs(struct __test_metadata *_metadata, const char *answer,
+		      struct pl_walk_run *runs, int max, struct pl_walk_range *hdr)
+{
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	int n = 0, ret;
+
+	ret = pl_walk_range_begin(&r, answer);
+	if (ret)
+		TH_LOG("%s\n%.2000s", r.err, answer);
+	ASSERT_EQ(0, ret);
+	while ((ret = pl_walk_range_next(&r, &run)) == 1) {
+		if (n < max)
+			runs[n] = run;
+		n++;
+	}
+	if (ret)
+		TH_LOG("%s\n%.2000s", r.err, answer);
+	ASSERT_EQ(0, ret);
+	if (hdr)
+		*hdr = r;
+	return n;
+}
+
+/* Soft-dirty VMAs (VmFlags "sd") of @pid: pagemap reports every page of them soft-dirty. */
+struct sd_vmas {
+	int n;
+	uint64_t lo[512], hi[512];
+};
+
+static void read_sd_vmas(pid_t pid, struct sd_vmas *sd)
+{
+	char path[64], line[4400];
+	unsigned long lo = 0, hi = 0;
+	FILE *f;
+
+	sd->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			lo = a;
+			hi = b;
+			continue;
+		}
+		if (!strncmp(line, "VmFlags:", 8) && strstr(line, " sd") && sd->n < 512) {
+			sd->lo[sd->n] = lo;
+			sd->hi[sd->n++] = hi;
+		}
+	}
+	fclose(f);
+}
+
+static bool vma_soft_dirty(const struct sd_vmas *sd, uint64_t addr)
+{
+	for (int i = 0; i < sd->n; i++)
+		if (addr >= sd->lo[i] && addr < sd->hi[i])
+			return true;
+	return false;
+}
+
+struct cmp_stats {
+	uint64_t pages, present, swapped, mismatches;
+	uint64_t bad_present, bad_pfn, bad_sd, bad_excl;
+	int logged;
+};
+
+/*
+ * Range-walk [start, end) of @pid and compare each page with pagemap:
+ * present (a protnone run is present to pagemap), swapped, PFN, soft-dirty
+ * (or the VMA's VM_SOFTDIRTY), exclusive.  @kinds/@sizes (may be NULL) get
+ * each page's kind ("" if absent) and leaf size.
+ */
+static void compare_range(struct __test_metadata *_metadata, pid_t pid, const char *what,
+			  uint64_t start, uint64_t end, const struct sd_vmas *sd,
+			  struct cmp_stats *c, char (*kinds)[16], uint64_t *sizes)
+{
+	size_t n = (end - start) / PG;
+	uint64_t *pm = calloc(n, 8);
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	char *answer;
+	int ret;
+
+	ASSERT_NE(NULL, pm);
+	answer = walk_range(_metadata, pid, start, end);
+	ASSERT_EQ(0, pagemap_read(pid, start, n, pm)) TH_LOG("pagemap of %s", what);
+	ret = pl_walk_range_begin(&r, answer);
+	while (!ret && (ret = pl_walk_range_next(&r, &run)) == 1) {
+		ret = 0;
+		for (uint64_t a = run.start; a < run.end; a += PG) {
+			size_t i = (a - start) / PG;
+			uint64_t e = pm[i];
+			bool present = !run.absent || !strcmp(run.reason, "protnone");
+			bool swapped = run.absent && (!strcmp(run.reason, "swap") ||
+						      !strcmp(run.reason, "migration"));
+			bool bad = false;
+
+			c->pages++;
+			if (kinds)
+				snprintf(kinds[i], 16, "%s", run.absent ? "" : run.kind);
+			if (sizes)
+				sizes[i] = run.absent ? 0 : run.size;
+			if (present != pl_pm_present(e) || swapped != pl_pm_swapped(e)) {
+				c->bad_present++;
+				bad = true;
+			} else if (!run.absent) {
+				bool soft = pl_walk_has_flag(run.flags, "SD") || vma_soft_dirty(sd, a);
+
+				c->present++;
+				if (pl_walk_run_pfn(&run, a) != pl_pm_pfn(e)) {
+					c->bad_pfn++;
+					bad = true;
+				}
+				if (soft != pl_pm_soft_dirty(e)) {
+					c->bad_sd++;
+					bad = true;
+				}
+				if ((bool)run.excl != pl_pm_exclusive(e)) {
+					c->bad_excl++;
+					bad = true;
+				}
+			} else if (swapped) {
+				c->swapped++;
+			}
+			if (!bad)
+				continue;
+			c->mismatches++;
+			if (c->logged++ < 12)
+				TH_LOG("%s 0x%" PRIx64 ": walk %s [0x%" PRIx64 "-0x%" PRIx64 ") pfn 0x%"
+				       PRIx64 " flags %s kind %s excl %u; pagemap %016" PRIx64
+				       " (present %d swap %d sd %d excl %d pfn 0x%" PRIx64 ")",
+				       what, a, run.absent ? run.reason : "run", run.start, run.end,
+				       run.absent ? 0 : pl_walk_run_pfn(&run, a), run.flags, run.kind,
+				       run.excl, e, pl_pm_present(e), pl_pm_swapped(e),
+				       pl_pm_soft_dirty(e), pl_pm_exclusive(e), pl_pm_pfn(e));
+		}
+	}
+	if (ret)
+		TH_LOG("%s: %s\n%.2000s", what, r.err, answer);
+	free(answer);
+	free(pm);
+	ASSERT_EQ(0, ret);
+}
+
+/* compare_range() over every VMA of @pid (not vvar: pagemap skips VM_PFNMAP). */
+static void compare_all_vmas(struct __test_metadata *_metadata, pid_t pid,
+			     const struct sd_vmas *sd, struct cmp_stats *all)
+{
+	const unsigned long chunk = (1UL << 16) * PG;
+	char path[64], line[4400], name[4096];
+	unsigned long lo, hi;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		name[0] = '\0';
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, name) < 2)
+			continue;
+		if (!strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]"))
+			continue;
+		for (unsigned long a = lo; a < hi; a += chunk)
+			compare_range(_metadata, pid, name[0] ? name : "vma", a,
+				      hi - a > chunk ? a + chunk : hi, sd, all, NULL, NULL);
+	}
+	fclose(f);
+}
+
+static const char *want_anon(size_t i)
+{
+	(void)i;
+	return "anon";
+}
+
+static const char *want_file(size_t i)
+{
+	(void)i;
+	return "file";
+}
+
+/* The shared pagelab mapping: the first half written, the rest read. */
+static const char *want_pl_shared(size_t i)
+{
+	return i < O_PL_PAGES / 2 ? "pagelab" : "zero";
+}
+
+/* The private one: every page read, every fourth written (COW). */
+static const char *want_pl_private(size_t i)
+{
+	return i % 4 == 0 ? "anon" : want_pl_shared(i);
+}
+
+/* Pages of @what whose kind is not @want's: logs the first few. */
+static int kind_mismatches(struct __test_metadata *_metadata, const char *what,
+			   char (*kinds)[16], size_t n, const char *(*want)(size_t i))
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kinds[i], want(i)) && bad++ < 4)
+			TH_LOG("%s page %zu: kind '%s', want '%s'", what, i, kinds[i], want(i));
+	return bad;
+}
+
+/* ---- a minimal JSON reader: validate, and find members and elements ----- */
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Past one value at @p (after whitespace), or NULL if it is not valid JSON. */
+static const char *json_skip(const char *p, int depth)
+{
+	p = json_ws(p);
+	if (depth > 32)
+		return NULL;
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if ((unsigned char)*p < 0x20)
+				return NULL;
+			if (*p == '\\' && !*++p)
+				return NULL;
+		}
+		return *p ? p + 1 : NULL;
+	}
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (*p != '"')
+					return NULL;
+				p = json_skip(p, depth + 1);
+				if (!p)
+					return NULL;
+				p = json_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			p = json_skip(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+			p = json_ws(p);
+		}
+	}
+	if (!strncmp(p, "true", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (!strncmp(p, "null", 4))
+		return p + 4;
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		char *e;
+
+		strtod(p, &e);
+		return e > p ? e : NULL;
+	}
+	return NULL;
+}
+
+static bool json_valid(const char *s)
+{
+	const char *e = json_skip(s, 0);
+
+	return e && !*json_ws(e);
+}
+
+/* The value of member @key of the object at @obj, or NULL. */
+static const char *json_get(const char *obj, const char *key)
+{
+	const char *p = json_ws(obj);
+	size_t klen = strlen(key);
+
+	if (!p || *p != '{')
+		return NULL;
+	p = json_ws(p + 1);
+	while (*p == '"') {
+		const char *k = p + 1, *v;
+		bool match = !strncmp(k, key, klen) && k[klen] == '"';
+
+		p = json_skip(p, 0);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p++ != ':')
+			return NULL;
+		v = json_ws(p);
+		if (match)
+			return v;
+		p = json_skip(v, 0);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == ',')
+			p = json_ws(p + 1);
+	}
+	return NULL;
+}
+
+/* Element @i of the array at @arr, or NULL. */
+static const char *json_elem(const char *arr, int i)
+{
+	const char *p = arr ? json_ws(arr) : NULL;
+
+	if (!p || *p != '[')
+		return NULL;
+	p = json_ws(p + 1);
+	if (*p == ']')
+		return NULL;
+	for (int k = 0;; k++) {
+		if (k == i)
+			return p;
+		p = json_skip(p, 0);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p != ',')
+			return NULL;
+		p = json_ws(p + 1);
+	}
+}
+
+/* A string value (no escapes expected) into @out; false if not a string. */
+static bool json_str(const char *v, char *out, size_t len)
+{
+	const char *e;
+
+	if (!v || *v != '"')
+		return false;
+	e = strchr(v + 1, '"');
+	if (!e || (size_t)(e - v - 1) >= len)
+		return false;
+	memcpy(out, v + 1, e - v - 1);
+	out[e - v - 1] = '\0';
+	return true;
+}
+
+static bool json_hex(const char *v, uint64_t *x)
+{
+	char buf[32], *e;
+
+	if (!json_str(v, buf, sizeof(buf)) || strncmp(buf, "0x", 2))
+		return false;
+	*x = strtoull(buf + 2, &e, 16);
+	return !*e && buf[2];
+}
+
+static bool json_num(const char *v, long long *x)
+{
+	char *e;
+
+	if (!v || (*v != '-' && (*v < '0' || *v > '9')))
+		return false;
+	*x = strtoll(v, &e, 10);
+	return e > v;
+}
+
+/* A JSON array of strings joined with '|' ("-" if empty). */
+static bool json_flags(const char *v, char *out, size_t len)
+{
+	char s[32];
+	const char *el;
+
+	out[0] = '\0';
+	if (!v || *v != '[')
+		return false;
+	for (int i = 0; (el = json_elem(v, i)); i++) {
+		if (!json_str(el, s, sizeof(s)) || strlen(out) + strlen(s) + 2 > len)
+			return false;
+		if (i)
+			strcat(out, "|");
+		strcat(out, s);
+	}
+	if (!out[0])
+		snprintf(out, len, "-");
+	return true;
+}
+
+/* Two '|' flag lists hold the same names, in any order. */
+static bool same_flags(const char *a, const char *b)
+{
+	char buf[PL_WALK_FLAGS_LEN], *tok, *save;
+	int na = 0, nb = 0;
+
+	snprintf(buf, sizeof(buf), "%s", a);
+	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save), na++)
+		if (strcmp(tok, "-") && !pl_walk_has_flag(b, tok))
+			return false;
+	snprintf(buf, sizeof(buf), "%s", b);
+	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save))
+		nb++;
+	return na == nb;
+}
+
+/* @flags without "lru", in a static buffer (one of two, alternating). */
+static const char *without_lru(const char *flags)
+{
+	static char bufs[2][PL_WALK_FLAGS_LEN];
+	static int which;
+	char *out = bufs[which++ & 1], tmp[PL_WALK_FLAGS_LEN], *tok, *save;
+
+	out[0] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s", flags);
+	for (tok = strtok_r(tmp, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+		if (!strcmp(tok, "lru") || !strcmp(tok, "-"))
+			continue;
+		if (out[0])
+			strcat(out, "|");
+		strcat(out, tok);
+	}
+	if (!out[0])
+		strcpy(out, "-");
+	return out;
+}
+
+/* ---- fixture ------------------------------------------------------------ */
+
+FIXTURE_SETUP(walk)
+{
+	self->dev = pl_open();
+	ASSERT_GE(self->dev, 0) TH_LOG("%s", pl_open_hint(self->dev));
+	ASSERT_EQ(0, pl_info(self->dev, &self->before));
+	self->levels = self->before.pgtable_levels;
+	ASSERT_EQ(0, access(PL_WALK_PATH, F_OK))
+		TH_LOG("no %s: this module has no page-table walk", PL_WALK_PATH);
+	ASSERT_EQ(4096, sysconf(_SC_PAGESIZE));
+}
+
+FIXTURE_TEARDOWN(walk)
+{
+	struct pagelab_info after;
+
+	for (int i = 0; i < self->nkids; i++)
+		if (self->kids[i] > 0) {
+			kill(self->kids[i], SIGKILL);
+			waitpid(self->kids[i], NULL, 0);
+		}
+	for (int i = 0; i < self->nmaps; i++)
+		if (self->map[i])
+			munmap(self->map[i], self->maplen[i]);
+	for (int i = 0; i < self->nfds; i++)
+		if (self->fds[i] >= 0)
+			close(self->fds[i]);
+	if (self->unlink_path[0])
+		unlink(self->unlink_path);
+	if (self->swapoff_zram) {
+		EXPECT_EQ(0, system("swapoff /dev/zram0 >/dev/null 2>&1"));
+	}
+	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
+	EXPECT_EQ(0, pl_info(self->dev, &after));
+	EXPECT_EQ(self->before.objects, after.objects) TH_LOG("objects leaked");
+	EXPECT_EQ(self->before.pages_held, after.pages_held) TH_LOG("pages leaked");
+	close(self->dev);
+}
+
+/* ---- the oracle: the walk against /proc/PID/pagemap --------------------- */
+
+
+struct oracle_info {
+	int failed_step;	/* 0: set up; else the step that failed */
+	int err;		/* its errno */
+	int clear_refs_err;	/* 0 if soft-dirty was cleared, else errno */
+	uint64_t anon, file, pls, plp, thp, stack;
+};
+
+/* The target: builds its mappings, clears soft-dirty, writes some again, waits. */
+static void oracle_target(struct oracle_info *info, int ready_fd, const char *path)
+{
+	volatile char local[256];
+	char *anon, *file, *pls, *plp, *thp, *r;
+	int step = 0, fd, dev, ofd;
+
+#define STEP(cond) do { step++; if (!(cond)) { info->err = errno; goto fail; } } while (0)
+	local[0] = 1;
+	anon = mmap(NULL, O_ANON_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	STEP(anon != MAP_FAILED);
+	madvise(anon, O_ANON_PAGES * PG, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < O_ANON_PAGES; i++)
+		anon[i * PG] = (char)i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	STEP(fd >= 0);
+	file = mmap(NULL, O_FILE_PAGES * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	STEP(file != MAP_FAILED);
+	close(fd);
+	for (size_t i = 0; i < O_FILE_PAGES; i++)
+		(void)rd(file + i * PG);
+
+	dev = pl_open();
+	STEP(dev >= 0);
+	STEP(!pl_create(dev, O_PL_PAGES * PG, 0, 0, "walk-oracle", &ofd, NULL));
+	close(dev);
+	pls = mmap(NULL, O_PL_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
+	STEP(pls != MAP_FAILED);
+	for (size_t i = 0; i < O_PL_PAGES; i++)
+		if (i < O_PL_PAGES / 2)
+			pls[i * PG] = (char)(i + 1);
+		else
+			(void)rd(pls + i * PG);
+	plp = mmap(NULL, O_PL_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, ofd, 0);
+	STEP(plp != MAP_FAILED);
+	close(ofd);
+	for (size_t i = 0; i < O_PL_PAGES; i++)
+		(void)rd(plp + i * PG);
+	for (size_t i = 0; i < O_PL_PAGES; i += 4)
+		plp[i * PG] = (char)(0x80 + i);
+
+	r = mmap(NULL, O_THP_LEN + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	STEP(r != MAP_FAILED);
+	thp = (char *)(((uintptr_t)r + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
+	if (thp > r)
+		munmap(r, thp - r);
+	munmap(thp + O_THP_LEN, r + THP_SIZE - thp);
+	madvise(thp, O_THP_LEN, MADV_HUGEPAGE);
+	for (size_t off = 0; off < O_THP_LEN; off += PG)
+		thp[off] = 1;
+
+	/* Soft-dirty off everywhere, then some pages written again. */
+	fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	info->clear_refs_err = fd < 0 ? errno : write(fd, "4", 1) == 1 ? 0 : errno;
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < O_ANON_PAGES; i += 2)
+		anon[i * PG] = (char)(i + 1);
+	for (size_t i = 0; i < O_PL_PAGES; i += 8)
+		plp[i * PG] = (char)i;
+	thp[0] = 2;
+	local[1] = 2;
+
+	info->anon = (uintptr_t)anon;
+	info->file = (uintptr_t)file;
+	info->pls = (uintptr_t)pls;
+	info->plp = (uintptr_t)plp;
+	info->thp = (uintptr_t)thp;
+	info->stack = (uintptr_t)local;
+	info->failed_step = 0;
+	send_byte(ready_fd);
+	for (;;)
+		pause();
+fail:
+	info->failed_step = step;
+	send_byte(ready_fd);
+	_exit(1);
+#undef STEP
+}
+
+TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
+{
+	struct oracle_info *info;
+	struct cmp_stats c = { 0 }, all = { 0 };
+	struct sd_vmas *sd;
+	char (*kinds)[16];
+	uint64_t *sizes, zero_pfn, stack_page, thp_pfn;
+	unsigned char buf[PG];
+	int pipefd[2], st, fd, ret;
+	bool thp_formed;
+	pid_t pid;
+
+	ret = pl_zero_pfn(&zero_pfn);
+	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
+	snprintf(self->unlink_path, sizeof(self->unlink_path), "/tmp/pagelab_walk_oracle.%d",
+		 (int)getpid());
+	fd = open(self->unlink_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_GE(fd, 0);
+	for (int i = 0; i < O_FILE_PAGES; i++) {
+		memset(buf, 'a' + i % 26, sizeof(buf));
+		ASSERT_EQ((ssize_t)PG, pwrite(fd, buf, PG, (off_t)i * PG));
+	}
+	close(fd);
+	info = shared_block(self, PG);
+	ASSERT_NE(MAP_FAILED, info);
+	info->failed_step = -1;
+	ASSERT_EQ(0, pipe(pipefd));
+	track_fd(self, pipefd[0]);
+	track_fd(self, pipefd[1]);
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		oracle_target(info, pipefd[1], self->unlink_path);
+	ASSERT_TRUE(wait_byte(pipefd[0], 60000)) TH_LOG("the target never got ready");
+	ASSERT_EQ(0, info->failed_step) TH_LOG("target step %d failed: %s", info->failed_step,
+					       strerror(info->err));
+	ASSERT_EQ(0, kill(pid, SIGSTOP));
+	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	if (info->clear_refs_err)
+		TH_LOG("clear_refs failed (%s): soft-dirty compares against VM_SOFTDIRTY VMAs",
+		       strerror(info->clear_refs_err));
+
+	sd = calloc(1, sizeof(*sd));
+	kinds = calloc(O_THP_LEN / PG, 16);
+	sizes = calloc(O_THP_LEN / PG, 8);
+	ASSERT_TRUE(sd && kinds && sizes);
+	read_sd_vmas(pid, sd);
+	TH_LOG("%d of the target's VMAs are VM_SOFTDIRTY", sd->n);
+
+	/* The THP first: khugepaged may still act on a stopped process. */
+	thp_pfn = pl_pm_pfn(pm1(pid, info->thp));
+	thp_formed = pl_pm_present(pm1(pid, info->thp)) && kpage_is_thp(thp_pfn);
+	compare_range(_metadata, pid, "thp", info->thp, info->thp + O_THP_LEN, sd, &c, kinds, sizes);
+	if (!thp_formed) {
+		TH_LOG("no THP formed in the target (pfn 0x%" PRIx64 " is not KPF_THP): its 4 MiB "
+		       "were compared as small pages; the PMD checks are skipped", thp_pfn);
+	} else {
+		int huge = 0;
+
+		for (size_t i = 0; i < O_THP_LEN / PG; i++)
+			huge += sizes[i] == THP_SIZE && !strcmp(kinds[i], "anon");
+		EXPECT_EQ((int)(O_THP_LEN / PG), huge) TH_LOG("pages of the THP region in 2 MiB anon runs");
+	}
+
+	compare_range(_metadata, pid, "anon", info->anon, info->anon + O_ANON_PAGES * PG, sd, &c,
+		      kinds, sizes);
+	EXPECT_EQ(0, kind_mismatches(_metadata, "anon", kinds, O_ANON_PAGES, want_anon));
+	for (size_t i = 0; i < O_ANON_PAGES; i++) {
+		EXPECT_EQ(PG, sizes[i]);
+	}
+	compare_range(_metadata, pid, "file", info->file, info->file + O_FILE_PAGES * PG, sd, &c,
+		      kinds, NULL);
+	EXPECT_EQ(0, kind_mismatches(_metadata, "file", kinds, O_FILE_PAGES, want_file));
+	compare_range(_metadata, pid, "pagelab shared", info->pls, info->pls + O_PL_PAGES * PG, sd,
+		      &c, kinds, NULL);
+	EXPECT_EQ(0, kind_mismatches(_metadata, "pagelab shared", kinds, O_PL_PAGES,
+				     want_pl_shared));
+	EXPECT_EQ(zero_pfn, pl_pm_pfn(pm1(pid, info->pls + (O_PL_PAGES - 1) * PG)));
+	compare_range(_metadata, pid, "pagelab private", info->plp, info->plp + O_PL_PAGES * PG,
+		      sd, &c, kinds, NULL);
+	EXPECT_EQ(0, kind_mismatches(_metadata, "pagelab private", kinds, O_PL_PAGES,
+				     want_pl_private));
+	stack_page = info->stack & ~(PG - 1);
+	compare_range(_metadata, pid, "stack", stack_page - 8 * PG, stack_page + PG, sd, &c, NULL,
+		      NULL);
+	TH_LOG("the target's mappings: %" PRIu64 " pages compared, %" PRIu64 " present, %" PRIu64
+	       " mismatches (present %" PRIu64 ", pfn %" PRIu64 ", soft-dirty %" PRIu64
+	       ", exclusive %" PRIu64 ")", c.pages, c.present, c.mismatches, c.bad_present,
+	       c.bad_pfn, c.bad_sd, c.bad_excl);
+	EXPECT_EQ(0ULL, c.mismatches);
+	EXPECT_GE(c.present, (uint64_t)(O_ANON_PAGES + O_FILE_PAGES + 2 * O_PL_PAGES + 1024));
+
+	/* Then every VMA of the target, whatever it is. */
+	compare_all_vmas(_metadata, pid, sd, &all);
+	TH_LOG("the target's whole address space: %" PRIu64 " pages compared, %" PRIu64
+	       " present, %" PRIu64 " mismatches (present %" PRIu64 ", pfn %" PRIu64
+	       ", soft-dirty %" PRIu64 ", exclusive %" PRIu64 ")", all.pages, all.present,
+	       all.mismatches, all.bad_present, all.bad_pfn, all.bad_sd, all.bad_excl);
+	EXPECT_EQ(0ULL, all.mismatches);
+	EXPECT_GE(all.present, c.present);
+	free(sd);
+	free(kinds);
+	free(sizes);
+	EXPECT_EQ(128 + SIGKILL, kill_reap(self, pid));
+}
+
+/* ---- single addresses: THP, holes, swap, PROT_NONE ---------------------- */
+
+static const char *thp_unavailable(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	if (!f)
+		return "no /sys/kernel/mm/transparent_hugepage: THP is not built in";
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, "[never]") ? "THP is disabled ([never])" : NULL;
+}
+
+TEST_F(walk, thp_is_a_pmd_leaf_with_ps)
+{
+	struct pl_walk_run runs[8];
+	struct pl_walk_result w;
+	const struct pl_walk_level *pmd;
+	const char *why = thp_unavailable();
+	uint64_t addr, pfn;
+	char *p, *answer;
+	int n;
+
+	if (why)
+		SKIP(return, "%s", why);
+	p = thp_map(self, 4 * MiB);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t off = 0; off < 4 * MiB; off += PG)
+		wr(p + off, 1);
+	pfn = pl_pm_pfn(pm1(0, (uintptr_t)p));
+	if (!kpage_is_thp(pfn) || !kpage_is_thp(pl_pm_pfn(pm1(0, (uintptr_t)p + THP_SIZE))))
+		SKIP(return, "no THP formed for both halves of a 2 MiB-aligned MADV_HUGEPAGE "
+		     "region (pfn 0x%" PRIx64 ")", pfn);
+
+	addr = (uintptr_t)p + 3 * PG + 0x123;
+	walk1(_metadata, &w, NULL, "%d 0x%" PRIx64, (int)getpid(), addr);
+	ASSERT_TRUE(w.has_leaf);
+	EXPECT_STREQ("PMD", w.leaf_level);
+	EXPECT_EQ(2097152ULL, w.leaf_size);
+	EXPECT_EQ(4, w.nlevels) TH_LOG("no PTE line under a PMD leaf");
+	pmd = pl_walk_find_level(&w, "PMD");
+	ASSERT_NE(NULL, pmd);
+	EXPECT_TRUE(pl_walk_has_flag(pmd->flags, "PS")) TH_LOG("PMD flags %s", pmd->flags);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, addr)) * PG + (addr & (PG - 1)), w.phys);
+	EXPECT_TRUE(w.pfn == pl_pm_pfn(pm1(0, addr)) || w.pfn == pfn)
+		TH_LOG("pfn 0x%" PRIx64 ": neither the 4K page's nor the huge page's", w.pfn);
+	TH_LOG("PMD leaf: pfn 0x%" PRIx64 " is the %s", w.pfn,
+	       w.pfn == pfn ? "huge page's first frame" : "4K frame of the byte");
+	ASSERT_TRUE(w.has_page);
+	EXPECT_STREQ("anon", w.page_kind);
+	EXPECT_TRUE(pl_walk_has_flag(w.page_flags, "thp")) TH_LOG("page flags %s", w.page_flags);
+
+	answer = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 4 * MiB);
+	n = range_runs(_metadata, answer, runs, 8, NULL);
+	for (int i = 0; i < n && i < 8; i++) {
+		EXPECT_FALSE(runs[i].absent);
+		EXPECT_EQ(2097152ULL, runs[i].size);
+		EXPECT_TRUE(pl_walk_has_flag(runs[i].flags, "PS")) TH_LOG("%s", runs[i].flags);
+		EXPECT_EQ(pl_pm_pfn(pm1(0, runs[i].start)), runs[i].pfn);
+		EXPECT_STREQ("anon", runs[i].kind);
+	}
+	EXPECT_LE(n, 2);
+	free(answer);
+}
+
+TEST_F(walk, untouched_is_none_and_unmapped_is_novma)
+{
+	struct pl_walk_run runs[8];
+	struct pl_walk_result w;
+	const struct pl_walk_level *pte;
+	char *p, *answer;
+	int n;
+
+	p = anon_map(self, 3 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + PG, PG));
+	wr(p, 7);
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)(p + 2 * PG));
+	ASSERT_TRUE(w.has_absent) TH_LOG("an untouched page is present");
+	EXPECT_STREQ("none", w.absent_reason);
+	EXPECT_FALSE(w.has_leaf);
+	EXPECT_FALSE(w.has_page);
+	ASSERT_TRUE(w.has_vma);
+	EXPECT_EQ((uintptr_t)p + 2 * PG, w.vma_start);
+	EXPECT_STREQ("rw-p", w.vma_prot);
+	EXPECT_STREQ("anon", w.vma_backing);
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)(p + PG + 0x10));
+	ASSERT_TRUE(w.has_absent);
+	EXPECT_STREQ("novma", w.absent_reason);
+	EXPECT_EQ(0, w.nlevels);
+	EXPECT_FALSE(w.has_vma);
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
+	ASSERT_TRUE(w.has_leaf);
+	EXPECT_STREQ("PTE", w.leaf_level);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p)), w.pfn);
+	ASSERT_TRUE(w.has_page);
+	EXPECT_STREQ("anon", w.page_kind);
+	EXPECT_EQ(1, w.mapcount);
+	pte = pl_walk_find_level(&w, "PTE");
+	ASSERT_NE(NULL, pte);
+	for (const char *f = "P\0RW\0U\0A\0D\0NX\0"; *f; f += strlen(f) + 1) {
+		EXPECT_TRUE(pl_walk_has_flag(pte->flags, f)) TH_LOG("written anon PTE: %s lacks %s",
+								    pte->flags, f);
+	}
+
+	answer = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 3 * PG);
+	n = range_runs(_metadata, answer, runs, 8, NULL);
+	ASSERT_EQ(3, n) TH_LOG("%s", answer);
+	EXPECT_FALSE(runs[0].absent);
+	EXPECT_EQ(1ULL, runs[0].pages);
+	EXPECT_STREQ("anon", runs[0].kind);
+	EXPECT_EQ(1U, runs[0].excl);
+	EXPECT_TRUE(runs[1].absent);
+	EXPECT_STREQ("novma", runs[1].reason);
+	EXPECT_TRUE(runs[2].absent);
+	EXPECT_STREQ("none", runs[2].reason);
+	free(answer);
+}
+
+/* zram0 as swap: NULL, or why not.  *@ours: we turned it on (turn it off). */
+static const char *zram_swap_on(bool *ours)
+{
+	unsigned long long size = 0;
+	char line[256];
+	FILE *f;
+	int fd;
+
+	*ours = false;
+	f = fopen("/proc/swaps", "re");
+	if (!f)
+		return "no /proc/swaps: no swap support";
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "/dev/zram0 ", 11)) {
+			fclose(f);
+			return NULL;
+		}
+	fclose(f);
+	if (access("/dev/zram0", F_OK)) {
+		if (system("modprobe zram >/dev/null 2>&1"))
+			return "modprobe zram failed";
+		for (int i = 0; i < 50 && access("/dev/zram0", F_OK); i++)
+			usleep(100000);
+		if (access("/dev/zram0", F_OK))
+			return "no /dev/zram0 after modprobe zram";
+	}
+	f = fopen("/sys/block/zram0/disksize", "re");
+	if (!f)
+		return "no /sys/block/zram0/disksize";
+	if (fscanf(f, "%llu", &size) != 1)
+		size = 0;
+	fclose(f);
+	if (!size) {
+		fd = open("/sys/block/zram0/disksize", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return "cannot open /sys/block/zram0/disksize";
+		if (write(fd, "64M", 3) != 3) {
+			close(fd);
+			return "cannot set zram0's disksize to 64M";
+		}
+		close(fd);
+	}
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
+		return "mkswap /dev/zram0 failed";
+	if (system("swapon /dev/zram0 >/dev/null 2>&1"))
+		return "swapon /dev/zram0 failed";
+	*ours = true;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(walk, swapped_out_pages_are_swap_entries, 120)
+{
+	const size_t n = 16;
+	struct pl_walk_run runs[64];
+	struct pl_walk_result w;
+	uint64_t pm[16];
+	size_t swapped = 0;
+	const char *why;
+	char *p, *answer;
+	bool ours;
+	int nr;
+
+	why = zram_swap_on(&ours);
+	self->swapoff_zram = ours;
+	if (why)
+		SKIP(return, "%s", why);
+	p = anon_map(self, n * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		memset(p + i * PG, (int)(0x40 + i), PG);
+	for (int tries = 0; tries < 5 && swapped < n; tries++) {
+		if (madvise(p, n * PG, MADV_PAGEOUT))
+			SKIP(return, "madvise(MADV_PAGEOUT): %s", strerror(errno));
+		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, n, pm));
+		swapped = 0;
+		for (size_t i = 0; i < n; i++)
+			swapped += pl_pm_swapped(pm[i]);
+	}
+	if (!swapped)
+		SKIP(return, "MADV_PAGEOUT swapped none of %zu pages out to zram", n);
+	TH_LOG("%zu of %zu pages swapped out", swapped, n);
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t addr = (uintptr_t)p + i * PG;
+
+		walk1(_metadata, &w, NULL, "%d 0x%" PRIx64, (int)getpid(), addr);
+		if (!pl_pm_swapped(pm[i])) {
+			EXPECT_TRUE(w.has_leaf) TH_LOG("page %zu: pagemap says present", i);
+			continue;
+		}
+		ASSERT_TRUE(w.has_absent) TH_LOG("page %zu: pagemap says swapped", i);
+		EXPECT_STREQ("swap", w.absent_reason);
+		EXPECT_STREQ("PTE", w.absent_level);
+		ASSERT_TRUE(w.has_swap);
+		EXPECT_EQ(pl_pm_pfn(pm[i]) & 31, w.swap_type);
+		EXPECT_EQ(pl_pm_pfn(pm[i]) >> 5, w.swap_offset);
+		EXPECT_NE(NULL, pl_walk_find_level(&w, "PTE")) TH_LOG("no PTE line for a swap entry");
+	}
+
+	answer = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + n * PG);
+	nr = range_runs(_metadata, answer, runs, 64, NULL);
+	ASSERT_LE(nr, 64);
+	for (int k = 0; k < nr; k++)
+		for (uint64_t a = runs[k].start; a < runs[k].end; a += PG) {
+			size_t i = (a - (uintptr_t)p) / PG;
+
+			EXPECT_EQ(pl_pm_swapped(pm[i]),
+				  runs[k].absent && !strcmp(runs[k].reason, "swap"))
+				TH_LOG("page %zu: run %s", i, runs[k].absent ? runs[k].reason : "present");
+		}
+	free(answer);
+
+	/* Swapped back in: the data is intact and the walk sees frames again. */
+	for (size_t i = 0; i < n; i++) {
+		EXPECT_EQ(0x40 + i, rd(p + i * PG + 100));
+	}
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
+	EXPECT_TRUE(w.has_leaf);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p)), w.pfn);
+	munmap(p, n * PG);
+	self->map[self->nmaps - 1] = NULL;
+}
+
+TEST_F(walk, prot_none_is_protnone_with_its_entry)
+{
+	struct pl_walk_run runs[8];
+	struct pl_walk_result w;
+	const struct pl_walk_level *pte;
+	uint64_t pfn;
+	char *p, *answer;
+	int n;
+
+	p = anon_map(self, 2 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	wr(p, 0x5a);
+	wr(p + PG, 0x5b);
+	pfn = pl_pm_pfn(pm1(0, (uintptr_t)p));
+	ASSERT_NE(0ULL, pfn);
+	ASSERT_EQ(0, mprotect(p, PG, PROT_NONE));
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
+	ASSERT_TRUE(w.has_absent) TH_LOG("a PROT_NONE page shows as present to the MMU");
+	EXPECT_STREQ("protnone", w.absent_reason);
+	EXPECT_STREQ("PTE", w.absent_level);
+	EXPECT_FALSE(w.has_leaf);
+	ASSERT_TRUE(w.has_vma);
+	EXPECT_STREQ("---p", w.vma_prot);
+	pte = pl_walk_find_level(&w, "PTE");
+	ASSERT_NE(NULL, pte) TH_LOG("no PTE entry line for a protnone entry");
+	EXPECT_NE(0ULL, pte->entry);
+	EXPECT_FALSE(pl_walk_has_flag(pte->flags, "P")) TH_LOG("%s", pte->flags);
+	EXPECT_TRUE(pl_walk_has_flag(pte->flags, "PROTNONE")) TH_LOG("%s", pte->flags);
+	EXPECT_TRUE(pl_pm_present(pm1(0, (uintptr_t)p))) TH_LOG("pagemap counts it present");
+
+	answer = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 2 * PG);
+	n = range_runs(_metadata, answer, runs, 8, NULL);
+	ASSERT_EQ(2, n) TH_LOG("%s", answer);
+	EXPECT_TRUE(runs[0].absent);
+	EXPECT_STREQ("protnone", runs[0].reason);
+	EXPECT_FALSE(runs[1].absent);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p + PG)), runs[1].pfn);
+	free(answer);
+
+	ASSERT_EQ(0, mprotect(p, PG, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0x5a, rd(p));
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
+	ASSERT_TRUE(w.has_leaf);
+	EXPECT_EQ(pfn, w.pfn) TH_LOG("the frame changed across PROT_NONE");
+}
+
+/* ---- kernel addresses ---------------------------------------------------- */
+
+TEST_F(walk, kernel_direct_map_translates_to_phys)
+{
+	const uint64_t phys = 0x100000 + 0x123;
+	struct pl_walk_result w;
+	uint64_t base;
+	int ret;
+
+	ret = pl_direct_map_base(&base);
+	ASSERT_EQ(0, ret) TH_LOG("no direct_map_base in %s/stats: %s", PAGELAB_DEBUGFS,
+				 strerror(-ret));
+	ASSERT_EQ(0ULL, base & (PG - 1));
+	walk1(_metadata, &w, NULL, "kernel 0x%" PRIx64, base + phys);
+	EXPECT_TRUE(w.kernel);
+	EXPECT_FALSE(w.has_vma);
+	EXPECT_EQ(self->levels, w.levels);
+	ASSERT_TRUE(w.has_leaf) TH_LOG("the direct map of 1 MiB is not mapped");
+	EXPECT_EQ(phys, w.phys);
+	EXPECT_TRUE(w.pfn == phys >> 12 || w.pfn == (phys & ~(w.leaf_size - 1)) >> 12);
+	/*
+	 * x86-64 builds kernel tables with U set on the upper levels
+	 * (_PAGE_TABLE); the MMU ANDs U across the levels, so the leaf's
+	 * missing U is what keeps user mode out.
+	 */
+	EXPECT_FALSE(pl_walk_has_flag(pl_walk_leaf_entry(&w)->flags, "U"))
+		TH_LOG("kernel leaf with U: %s", pl_walk_leaf_entry(&w)->flags);
+	EXPECT_FALSE(w.has_pgd_user);
+	TH_LOG("direct map 0x%" PRIx64 ": %s leaf, flags %s", base + phys, w.leaf_level,
+	       pl_walk_leaf_entry(&w)->flags);
+
+	/* The first page of the direct map is physical address 0. */
+	walk1(_metadata, &w, NULL, "kernel 0x%" PRIx64, base + 0x10);
+	if (w.has_leaf) {
+		EXPECT_EQ(0x10ULL, w.phys);
+	}
+}
+
+/* The address of @sym in /proc/kallsyms, or 0. */
+static uint64_t kallsyms(const char *sym)
+{
+	char line[512], name[256], type;
+	unsigned long long a;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &a, &type, name) == 3 && !strcmp(name, sym))
+			found = a;
+	fclose(f);
+	return found;
+}
+
+TEST_F(walk, kernel_text_is_read_only_executable)
+{
+	struct pl_walk_result w;
+	const struct pl_walk_level *leaf;
+	uint64_t stext = kallsyms("_stext");
+
+	if (!stext)
+		SKIP(return, "no _stext in /proc/kallsyms (or it reads 0: not root?)");
+	walk1(_metadata, &w, NULL, "kernel 0x%" PRIx64, stext);
+	EXPECT_TRUE(w.kernel);
+	ASSERT_TRUE(w.has_leaf) TH_LOG("kernel text at 0x%" PRIx64 " is not mapped?", stext);
+	leaf = pl_walk_leaf_entry(&w);
+	EXPECT_FALSE(pl_walk_has_flag(leaf->flags, "U")) TH_LOG("%s", leaf->flags);
+	EXPECT_FALSE(pl_walk_has_flag(leaf->flags, "NX")) TH_LOG("%s", leaf->flags);
+	EXPECT_FALSE(pl_walk_has_flag(leaf->flags, "RW")) TH_LOG("%s", leaf->flags);
+	TH_LOG("_stext 0x%" PRIx64 ": %s leaf (%" PRIu64 " bytes), flags %s", stext,
+	       w.leaf_level, w.leaf_size, leaf->flags);
+
+	/* A hole in the kernel half is an answer, not an error. */
+	walk1(_metadata, &w, NULL, "kernel 0x%" PRIx64, self->levels == 5 ?
+	      UINT64_C(0xff00000000000000) : UINT64_C(0xffff800000000000));
+	EXPECT_TRUE(w.has_leaf || w.has_absent);
+}
+
+/* ---- paging depth --------------------------------------------------------- */
+
+TEST_F(walk, levels_is_5_iff_la57)
+{
+	struct pl_walk_range r;
+	struct pl_walk_result w;
+	const struct pl_walk_level *p4d;
+	unsigned int want = cpu_levels();
+	volatile int local = 1;
+	char *answer;
+	uint64_t base;
+
+	ASSERT_NE(0U, want) TH_LOG("cannot read /proc/cpuinfo");
+	EXPECT_EQ(want, self->levels) TH_LOG("PAGELAB_IOC_INFO pgtable_levels");
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)&local);
+	EXPECT_EQ(want, w.levels);
+	p4d = pl_walk_find_level(&w, "P4D");
+	ASSERT_NE(NULL, p4d);
+	EXPECT_EQ(want == 4, p4d->folded);
+	answer = walk_range(_metadata, getpid(), (uintptr_t)&local & ~(PG - 1),
+			    ((uintptr_t)&local & ~(PG - 1)) + PG);
+	range_runs(_metadata, answer, NULL, 0, &r);
+	EXPECT_EQ(want, r.levels);
+	free(answer);
+	if (!pl_direct_map_base(&base)) {
+		walk1(_metadata, &w, NULL, "kernel 0x%" PRIx64, base);
+		EXPECT_EQ(want, w.levels);
+	}
+}
+
+TEST_F(walk, mapping_above_2_to_the_47_uses_a_real_p4d)
+{
+	struct pl_walk_result w;
+	const struct pl_walk_level *p4d;
+	char *p;
+
+	if (self->levels != 5)
+		SKIP(return, "4-level paging: no user addresses above 2^47");
+	p = mmap((void *)(1UL << 48), PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	track_map(self, p, PG);
+	ASSERT_GE((uintptr_t)p, 1UL << 47) TH_LOG("hint above 2^47 gave %p", p);
+	wr(p, 9);
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
+	EXPECT_EQ(5U, w.levels);
+	p4d = pl_walk_find_level(&w, "P4D");
+	ASSERT_NE(NULL, p4d);
+	EXPECT_FALSE(p4d->folded);
+	EXPECT_TRUE(pl_walk_has_flag(p4d->flags, "P"));
+	EXPECT_TRUE(p4d->has_next);
+	ASSERT_TRUE(w.has_leaf);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p)), w.pfn);
+	EXPECT_EQ(5, w.nlevels);
+}
+
+/* ---- bad requests ---------------------------------------------------------- */
+
+TEST_F(walk, bad_requests_fail_with_an_error_line_never_a_stale_answer)
+{
+	char good[64], answer[4096], reqs[32][128];
+	int errs[32], n = 0, fd, ret;
+	volatile int local = 1;
+	pid_t gone;
+
+	gone = fork_child(self);
+	ASSERT_GE(gone, 0);
+	if (!gone)
+		_exit(0);
+	ASSERT_EQ(0, reap(self, gone));
+
+#define BAD(err, ...) do { snprintf(reqs[n], sizeof(reqs[n]), __VA_ARGS__); errs[n++] = (err); } while (0)
+	BAD(EINVAL, "garbage");
+	BAD(EINVAL, "%s", "");
+	BAD(EINVAL, "\n");
+	BAD(EINVAL, "   ");
+	BAD(EINVAL, "json");
+	BAD(EINVAL, "%d", (int)getpid());
+	BAD(EINVAL, "kernel");
+	BAD(EINVAL, "kernel json");
+	BAD(EINVAL, "%d zzz", (int)getpid());
+	BAD(EINVAL, "%d 0x1000zz", (int)getpid());
+	BAD(EINVAL, "%dx 0x1000", (int)getpid());
+	BAD(EINVAL, "%d 0x1000 0x2000 0x3000", (int)getpid());
+	BAD(EINVAL, "%d 0x1000 json json", (int)getpid());
+	BAD(EINVAL, "%d 0x1000 0x2000 json extra", (int)getpid());
+	BAD(EINVAL, "-1 0x1000");
+	BAD(EINVAL, "%d 0x10000000000000000", (int)getpid());
+	BAD(EINVAL, "%d 0x8000000000000000", (int)getpid());
+	BAD(EINVAL, "kernel 0x8000000000000000");
+	if (self->levels == 4)
+		BAD(EINVAL, "%d 0x0000800000000000", (int)getpid());
+	BAD(EINVAL, "%d 0x2000 0x1000", (int)getpid());
+	BAD(EINVAL, "%d 0x1000 0x1000", (int)getpid());
+	BAD(E2BIG, "%d 0x10000000 0x%lx", (int)getpid(), 0x10000000UL + ((1UL << 20) + 1) * PG);
+	BAD(ESRCH, "%d 0x1000", (int)gone);
+	BAD(ESRCH, "2 0x1000");
+#undef BAD
+
+	fd = track_fd(self, pl_walk_open());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_walk_recv(fd, answer, sizeof(answer)));
+	answer[strcspn(answer, "\n")] = '\0';
+	EXPECT_STREQ("error: no request written", answer) TH_LOG("before any request");
+	snprintf(good, sizeof(good), "%d %p", (int)getpid(), (void *)&local);
+	for (int i = 0; i < n; i++) {
+		const char *why;
+
+		ASSERT_EQ(0, pl_walk_send(fd, good));
+		ASSERT_EQ(0, pl_walk_recv(fd, answer, sizeof(answer)));
+		ASSERT_EQ(0, strncmp(answer, "walk ", 5)) TH_LOG("%s", answer);
+		ret = pl_walk_send(fd, reqs[i]);
+		EXPECT_EQ(-errs[i], ret) TH_LOG("request '%s': %s, want %s", reqs[i],
+						strerror(-ret), strerror(errs[i]));
+		EXPECT_EQ(0, pl_walk_recv(fd, answer, sizeof(answer)));
+		why = pl_walk_error(answer);
+		EXPECT_NE(NULL, why) TH_LOG("after '%s' it reads:\n%s", reqs[i], answer);
+		if (why) {
+			EXPECT_TRUE(why[0] && why[0] != '\n') TH_LOG("an empty reason");
+			EXPECT_TRUE(!strchr(answer, '\n') || !strchr(answer, '\n')[1])
+				TH_LOG("more than one line:\n%s", answer);
+		}
+	}
+
+	/* Exactly 1 << 20 pages is allowed. */
+	snprintf(good, sizeof(good), "%d 0x10000000 0x%lx", (int)getpid(),
+		 0x10000000UL + (1UL << 20) * PG);
+	ret = pl_walk_send(fd, good);
+	EXPECT_EQ(0, ret) TH_LOG("a range of exactly 1 << 20 pages: %s", strerror(-ret));
+	if (!ret) {
+		struct pl_walk_range r;
+		char *big = NULL;
+		size_t cap = 0;
+
+		EXPECT_EQ(0, pl_walk_recv_alloc(fd, &big, &cap));
+		range_runs(_metadata, big, NULL, 0, &r);
+		EXPECT_EQ(1ULL << 20, (r.end - r.start) / PG);
+		free(big);
+	}
+}
+
+/* ---- permissions ------------------------------------------------------------ */
+
+struct perm_report {
+	int step;		/* the check that failed, 0 if none */
+	int err;
+	char msg[16384];
+};
+
+#define CHILD_FAIL(rep, s, e, ...) do {						\
+	(rep)->step = (s);							\
+	(rep)->err = (e);							\
+	snprintf((rep)->msg, sizeof((rep)->msg), __VA_ARGS__);			\
+	_exit(s);								\
+} while (0)
+
+/* Become uid/gid 65534; the uid change clears PR_SET_PDEATHSIG, so set it again. */
+static bool drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534) || getuid() != 65534)
+		return false;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return true;
+}
+
+TEST_F(walk, unprivileged_writer_cannot_walk_others_and_sees_no_pfns)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct pl_walk_result w;
+		volatile int local = 1;
+		char req[64], answer[8192];
+		int fd = pl_walk_open(), ret;
+
+		if (fd < 0)
+			CHILD_FAIL(rep, 1, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 2, errno, "setuid 65534");
+		ret = pl_walk_send(fd, "1 0x400000");
+		pl_walk_recv(fd, answer, sizeof(answer));
+		if (ret != -EPERM)
+			CHILD_FAIL(rep, 3, -ret, "walk of pid 1 as 65534: %s, want EPERM; reads %s",
+				   strerror(-ret), answer);
+		if (!pl_walk_error(answer))
+			CHILD_FAIL(rep, 4, 0, "after EPERM it reads: %s", answer);
+		snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)&local);
+		ret = pl_walk_send(fd, req);
+		pl_walk_recv(fd, answer, sizeof(answer));
+		if (ret)
+			CHILD_FAIL(rep, 5, -ret, "own walk as 65534: %s: %s", strerror(-ret), answer);
+		if (pl_walk_parse(answer, &w) || !w.has_leaf)
+			CHILD_FAIL(rep, 6, 0, "own walk: %s\n%s", w.err, answer);
+		if (w.pfn || w.phys)
+			CHILD_FAIL(rep, 7, 0, "pfn 0x%" PRIx64 " phys 0x%" PRIx64
+				   " shown without CAP_SYS_ADMIN", w.pfn, w.phys);
+		snprintf(rep->msg, sizeof(rep->msg), "own walk as 65534: entry 0x%016" PRIx64
+			 " next 0x%" PRIx64, w.level[0].entry, w.level[0].next);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(self, pid)) TH_LOG("step %d (%s): %s", rep->step, strerror(rep->err),
+					     rep->msg);
+	if (!rep->step)
+		TH_LOG("%s", rep->msg);
+}
+
+/*
+ * A target that runs as 65534, dumpable, until told to go non-dumpable; a
+ * walker that opened the file as root and runs as 65534 too.
+ */
+TEST_F(walk, same_uid_needs_a_dumpable_target)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	volatile uint64_t *addr = shared_block(self, PG);
+	int to_t[2], from_t[2], to_w[2], from_w[2];
+	pid_t target, walker;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	ASSERT_NE(MAP_FAILED, (void *)addr);
+	ASSERT_EQ(0, pipe(to_t));
+	ASSERT_EQ(0, pipe(from_t));
+	ASSERT_EQ(0, pipe(to_w));
+	ASSERT_EQ(0, pipe(from_w));
+	for (int i = 0; i < 2; i++) {
+		track_fd(self, to_t[i]);
+		track_fd(self, from_t[i]);
+		track_fd(self, to_w[i]);
+		track_fd(self, from_w[i]);
+	}
+	target = fork_child(self);
+	ASSERT_GE(target, 0);
+	if (!target) {
+		char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || !drop_to_nobody())
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 1);
+		wr(p, 1);
+		*addr = (uintptr_t)p;
+		send_byte(from_t[1]);
+		if (!wait_byte(to_t[0], 60000))
+			_exit(2);
+		prctl(PR_SET_DUMPABLE, 0);
+		send_byte(from_t[1]);
+		for (;;)
+			pause();
+	}
+	ASSERT_TRUE(wait_byte(from_t[0], 30000));
+	walker = fork_child(self);
+	ASSERT_GE(walker, 0);
+	if (!walker) {
+		char req[64], answer[8192];
+		struct pl_walk_result w;
+		int fd = pl_walk_open(), ret;
+
+		if (fd < 0)
+			CHILD_FAIL(rep, 1, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 2, errno, "setuid 65534");
+		snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target, (uint64_t)*addr);
+		ret = pl_walk_send(fd, req);
+		pl_walk_recv(fd, answer, sizeof(answer));
+		if (ret)
+			CHILD_FAIL(rep, 3, -ret, "walk of a dumpable same-uid target: %s: %s",
+				   strerror(-ret), answer);
+		if (pl_walk_parse(answer, &w) || !w.has_leaf || w.pfn)
+			CHILD_FAIL(rep, 4, 0, "walk of a dumpable same-uid target: %s\n%s", w.err,
+				   answer);
+		send_byte(from_w[1]);
+		if (!wait_byte(to_w[0], 60000))
+			CHILD_FAIL(rep, 5, 0, "no go-ahead from the parent");
+		ret = pl_walk_send(fd, req);
+		pl_walk_recv(fd, answer, sizeof(answer));
+		if (ret != -EPERM)
+			CHILD_FAIL(rep, 6, -ret, "walk of a non-dumpable same-uid target: %s, want "
+				   "EPERM: %s", strerror(-ret), answer);
+		_exit(0);
+	}
+	if (wait_byte(from_w[0], 30000)) {
+		send_byte(to_t[1]);
+		ASSERT_TRUE(wait_byte(from_t[0], 30000));
+		send_byte(to_w[1]);
+	}
+	EXPECT_EQ(0, reap(self, walker)) TH_LOG("step %d (%s): %s", rep->step,
+						strerror(rep->err), rep->msg);
+	kill_reap(self, target);
+}
+
+/* Send @fd over the unix socket @s. */
+static int send_fd(int s, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int s)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(s, &m, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Drop CAP_SYS_PTRACE from this process (uid stays 0). */
+static bool drop_cap_sys_ptrace(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	d[CAP_SYS_PTRACE / 32].effective &= ~(1U << (CAP_SYS_PTRACE % 32));
+	d[CAP_SYS_PTRACE / 32].permitted &= ~(1U << (CAP_SYS_PTRACE % 32));
+	d[CAP_SYS_PTRACE / 32].inheritable &= ~(1U << (CAP_SYS_PTRACE % 32));
+	return !syscall(SYS_capset, &h, d);
+}
+
+TEST_F(walk, opener_without_ptrace_rights_is_refused_for_a_root_writer)
+{
+	int sv[2], rfd, ofd, ret, ready[2];
+	volatile uint64_t *addr = shared_block(self, PG);
+	char req[64], answer[8192];
+	pid_t target, opener;
+
+	ASSERT_NE(MAP_FAILED, (void *)addr);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	track_fd(self, sv[0]);
+	track_fd(self, sv[1]);
+	ASSERT_EQ(0, pipe(ready));
+	track_fd(self, ready[0]);
+	track_fd(self, ready[1]);
+	/* A target of another uid: the opener (uid 0, no CAP_SYS_PTRACE) may not walk it. */
+	target = fork_child(self);
+	ASSERT_GE(target, 0);
+	if (!target) {
+		char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || !drop_to_nobody())
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 1);
+		wr(p, 1);
+		*addr = (uintptr_t)p;
+		send_byte(ready[1]);
+		for (;;)
+			pause();
+	}
+	ASSERT_TRUE(wait_byte(ready[0], 30000));
+	opener = fork_child(self);
+	ASSERT_GE(opener, 0);
+	if (!opener) {
+		int fd;
+
+		if (!drop_cap_sys_ptrace())
+			_exit(1);
+		fd = pl_walk_open();
+		if (fd < 0)
+			_exit(2);
+		_exit(send_fd(sv[1], fd) ? 3 : 0);
+	}
+	ofd = track_fd(self, recv_fd(sv[0]));
+	ASSERT_EQ(0, reap(self, opener)) TH_LOG("the opener could not drop CAP_SYS_PTRACE, open "
+						"the walk file or pass it");
+	ASSERT_GE(ofd, 0);
+	snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target, (uint64_t)*addr);
+
+	/* Control: root's own file may walk it. */
+	rfd = track_fd(self, pl_walk_open());
+	ASSERT_GE(rfd, 0);
+	ret = pl_walk_send(rfd, req);
+	EXPECT_EQ(0, ret) TH_LOG("root walking a uid-65534 process: %s", strerror(-ret));
+	ret = pl_walk_send(ofd, req);
+	EXPECT_EQ(-EPERM, ret) TH_LOG("opened without CAP_SYS_PTRACE, written by root: %s",
+				      strerror(-ret));
+	EXPECT_EQ(0, pl_walk_recv(ofd, answer, sizeof(answer)));
+	EXPECT_NE(NULL, pl_walk_error(answer)) TH_LOG("%s", answer);
+	kill_reap(self, target);
+}
+
+/* ---- files, JSON ----------------------------------------------------------- */
+
+TEST_F(walk, each_open_file_has_its_own_request)
+{
+	struct pl_walk_result w1, w2;
+	char a1[8192], a2[8192], a3[256], r1[64], r2[64];
+	volatile int local = 1;
+	int fd1, fd2, fd3;
+	char *p;
+
+	p = anon_map(self, PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	wr(p, 1);
+	fd1 = track_fd(self, pl_walk_open());
+	fd2 = track_fd(self, pl_walk_open());
+	fd3 = track_fd(self, pl_walk_open());
+	ASSERT_GE(fd1, 0);
+	ASSERT_GE(fd2, 0);
+	ASSERT_GE(fd3, 0);
+	snprintf(r1, sizeof(r1), "%d %p", (int)getpid(), (void *)&local);
+	snprintf(r2, sizeof(r2), "%d %p", (int)getpid(), (void *)p);
+	ASSERT_EQ(0, pl_walk_send(fd1, r1));
+	ASSERT_EQ(0, pl_walk_send(fd2, r2));
+	ASSERT_EQ(0, pl_walk_recv(fd1, a1, sizeof(a1)));
+	ASSERT_EQ(0, pl_walk_recv(fd2, a2, sizeof(a2)));
+	ASSERT_EQ(0, pl_walk_parse(a1, &w1)) TH_LOG("%s\n%s", w1.err, a1);
+	ASSERT_EQ(0, pl_walk_parse(a2, &w2)) TH_LOG("%s\n%s", w2.err, a2);
+	EXPECT_EQ((uintptr_t)&local, w1.addr);
+	EXPECT_STREQ("stack", w1.vma_backing);
+	EXPECT_EQ((uintptr_t)p, w2.addr);
+	EXPECT_STREQ("anon", w2.vma_backing);
+	EXPECT_EQ(0, pl_walk_recv(fd3, a3, sizeof(a3)));
+	EXPECT_NE(NULL, pl_walk_error(a3)) TH_LOG("%s", a3);
+
+	/* A failed request on fd2 leaves fd1's answer alone, and it reads again. */
+	EXPECT_EQ(-EINVAL, pl_walk_send(fd2, "garbage"));
+	ASSERT_EQ(0, pl_walk_recv(fd1, a2, sizeof(a2)));
+	EXPECT_STREQ(a1, a2);
+	ASSERT_EQ(0, pl_walk_recv(fd1, a2, sizeof(a2)));
+	EXPECT_STREQ(a1, a2);
+}
+
+TEST_F(walk, json_agrees_with_text)
+{
+	struct pl_walk_result w;
+	struct pl_walk_run runs[16];
+	struct pl_walk_range r;
+	char *text, *json, flags[PL_WALK_FLAGS_LEN], s[64];
+	const char *leaf, *page, *ents, *el, *rs;
+	uint64_t x, base;
+	long long num;
+	int ret, n, nj;
+	char *p;
+
+	p = anon_map(self, 8 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (int i = 0; i < 8; i += 2)
+		wr(p + i * PG, 1);
+
+	walk1(_metadata, &w, &text, "%d %p", (int)getpid(), (void *)(p + 0x10));
+	free(text);
+	snprintf(s, sizeof(s), "%d %p json", (int)getpid(), (void *)(p + 0x10));
+	ret = pl_walk_alloc(s, &json);
+	ASSERT_EQ(0, ret) TH_LOG("%s", json);
+	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	EXPECT_TRUE(json_num(json_get(json, "pid"), &num) && num == getpid()) TH_LOG("%s", json);
+	EXPECT_TRUE(json_num(json_get(json, "levels"), &num) && num == w.levels);
+	EXPECT_TRUE(json_hex(json_get(json, "addr"), &x) && x == w.addr);
+	EXPECT_TRUE(json_str(json_get(json_get(json, "vma"), "backing"), s, sizeof(s)) &&
+		    !strcmp(s, "anon")) TH_LOG("%s", json);
+	leaf = json_get(json, "leaf");
+	ASSERT_NE(NULL, leaf) TH_LOG("%s", json);
+	EXPECT_TRUE(json_hex(json_get(leaf, "pfn"), &x) && x == w.pfn) TH_LOG("%s", json);
+	EXPECT_TRUE(json_hex(json_get(leaf, "phys"), &x) && x == w.phys);
+	EXPECT_TRUE(json_num(json_get(leaf, "size"), &num) && num == (long long)w.leaf_size);
+	EXPECT_TRUE(json_str(json_get(leaf, "level"), s, sizeof(s)) && !strcmp(s, w.leaf_level));
+	page = json_get(json, "page");
+	EXPECT_TRUE(json_str(json_get(page, "kind"), s, sizeof(s)) && !strcmp(s, w.page_kind));
+	/* "lru" comes and goes as per-CPU LRU batches drain between the walks. */
+	EXPECT_TRUE(json_flags(json_get(page, "flags"), flags, sizeof(flags)) &&
+		    same_flags(without_lru(flags), without_lru(w.page_flags)))
+		TH_LOG("%s vs %s", flags, w.page_flags);
+	EXPECT_TRUE(json_get(json, "absent") && !strncmp(json_get(json, "absent"), "null", 4));
+	ents = json_get(json, "entries");
+	ASSERT_NE(NULL, ents);
+	nj = 0;
+	for (int i = 0; (el = json_elem(ents, i)); i++) {
+		const struct pl_walk_level *l;
+
+		if (!json_str(json_get(el, "level"), s, sizeof(s)) || !strcmp(s, "PGD-user"))
+			continue;
+		nj++;
+		l = pl_walk_find_level(&w, s);
+		ASSERT_NE(NULL, l) TH_LOG("JSON level %s not in the text", s);
+		if (l->folded) {
+			EXPECT_TRUE(json_get(el, "folded") && !strncmp(json_get(el, "folded"), "true", 4));
+			continue;
+		}
+		EXPECT_TRUE(json_num(json_get(el, "index"), &num) && num == l->index) TH_LOG("%s", s);
+		EXPECT_TRUE(json_hex(json_get(el, "entry"), &x) && x == l->entry) TH_LOG("%s", s);
+		EXPECT_TRUE(json_flags(json_get(el, "flags"), flags, sizeof(flags)) &&
+			    same_flags(flags, l->flags)) TH_LOG("%s: %s vs %s", s, flags, l->flags);
+	}
+	EXPECT_EQ(w.nlevels, nj);
+	free(json);
+
+	/* A range: the same runs. */
+	text = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 8 * PG);
+	n = range_runs(_metadata, text, runs, 16, &r);
+	free(text);
+	snprintf(s, sizeof(s), "%d %p %p json", (int)getpid(), (void *)p, (void *)(p + 8 * PG));
+	ret = pl_walk_alloc(s, &json);
+	ASSERT_EQ(0, ret) TH_LOG("%s", json);
+	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	EXPECT_TRUE(json_num(json_get(json, "pages"), &num) && num == (long long)r.total_pages);
+	EXPECT_TRUE(json_hex(json_get(json, "start"), &x) && x == r.start);
+	EXPECT_TRUE(json_hex(json_get(json, "end"), &x) && x == r.end);
+	rs = json_get(json, "runs");
+	ASSERT_NE(NULL, rs);
+	nj = 0;
+	for (int i = 0; (el = json_elem(rs, i)); i++, nj++) {
+		if (i >= n || i >= 16)
+			continue;
+		EXPECT_TRUE(json_hex(json_get(el, "start"), &x) && x == runs[i].start);
+		EXPECT_TRUE(json_num(json_get(el, "pages"), &num) && num == (long long)runs[i].pages);
+		if (runs[i].absent) {
+			EXPECT_TRUE(json_str(json_get(el, "absent"), s, sizeof(s)) &&
+				    !strcmp(s, runs[i].reason)) TH_LOG("run %d", i);
+			continue;
+		}
+		EXPECT_TRUE(json_hex(json_get(el, "pfn"), &x) && x == runs[i].pfn) TH_LOG("run %d", i);
+		EXPECT_TRUE(json_flags(json_get(el, "flags"), flags, sizeof(flags)) &&
+			    same_flags(flags, runs[i].flags)) TH_LOG("run %d", i);
+		EXPECT_TRUE(json_num(json_get(el, "excl"), &num) && num == runs[i].excl);
+	}
+	EXPECT_EQ(n, nj);
+	free(json);
+
+	/* A kernel walk says "pid": "kernel". */
+	if (!pl_direct_map_base(&base)) {
+		snprintf(s, sizeof(s), "kernel 0x%" PRIx64 " json", base);
+		ret = pl_walk_alloc(s, &json);
+		EXPECT_EQ(0, ret);
+		EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+		EXPECT_TRUE(json_str(json_get(json, "pid"), s, sizeof(s)) && !strcmp(s, "kernel"))
+			TH_LOG("%s", json);
+		free(json);
+	}
+}
+
+/* ---- a race: walks against mmap, munmap, mprotect, THP and exit -------------- */
+
+#define RACE_SLOTS	8
+
+struct race_shared {
+	volatile uint64_t addr[RACE_SLOTS];
+	volatile uint64_t len[RACE_SLOTS];
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The target: maps, touches, changes and unmaps memory until it exits. */
+static void race_target(struct race_shared *sh)
+{
+	uint64_t seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL | 1;
+	int dev = pl_open();
+
+	for (unsigned long it = 0;; it++) {
+		int slot = (int)(it % RACE_SLOTS);
+		uint64_t r = xorshift(&seed);
+		size_t pages = 1 + r % 64, len = pages * PG;
+		int ofd = -1;
+		char *p;
+
+		if (r % 1500 == 0)
+			_exit(0);	/* the parent forks a new one */
+		if (r % 11 == 0) {
+			len = 4 * MiB;
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p != MAP_FAILED)
+				madvise(p, len, MADV_HUGEPAGE);
+		} else if (r % 7 == 0 && dev >= 0 &&
+			   !pl_create(dev, len, 0, 0, "walk-race", &ofd, NULL)) {
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 r % 2 ? MAP_SHARED : MAP_PRIVATE, ofd, 0);
+			close(ofd);
+		} else {
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		}
+		if (p == MAP_FAILED)
+			continue;
+		for (size_t off = 0; off < len; off += PG)
+			if ((off / PG + r) % 3)
+				p[off] = 1;
+			else
+				(void)rd(p + off);
+		sh->addr[slot] = (uintptr_t)p;
+		sh->len[slot] = len;
+		if (r % 5 == 0)
+			mprotect(p, len / 2, PROT_NONE);
+		if (r % 3 == 0)
+			madvise(p, len / 2, MADV_DONTNEED);
+		if (len > PG && r % 4 == 0)
+			munmap(p + PG, PG);	/* splits a THP's PMD, too */
+		sched_yield();
+		munmap(p, len);
+	}
+}
+
+struct churn {
+	volatile bool stop;
+	volatile uint64_t addr, len;
+	unsigned long rounds;
+};
+
+/* A thread of the test process churning its own memory, walked by the main thread. */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	uint64_t seed = 0x1234567;
+
+	while (!c->stop) {
+		uint64_t r = xorshift(&seed);
+		size_t len = r % 4 ? (1 + r % 32) * PG : 4 * MiB;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			continue;
+		madvise(p, len, len > 2 * MiB ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		for (size_t off = 0; off < len; off += PG)
+			p[off] = 1;
+		c->addr = (uintptr_t)p;
+		c->len = len;
+		if (r % 2)
+			mprotect(p, len, PROT_READ);
+		munmap(p, len);
+		c->rounds++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
+{
+	struct race_shared *sh = shared_block(self, PG);
+	unsigned long ok = 0, esrch = 0, unexpected = 0, bad_answers = 0, exits = 0, kills = 0;
+	struct churn churn = { 0 };
+	struct pl_walk_result *w = malloc(sizeof(*w));
+	struct timespec t0, t;
+	pthread_t th;
+	pid_t target;
+	char req[128];
+
+	ASSERT_NE(MAP_FAILED, sh);
+	ASSERT_NE(NULL, w);
+	target = fork_child(self);
+	ASSERT_GE(target, 0);
+	if (!target)
+		race_target(sh);
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_thread, &churn));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long i = 0;; i++) {
+		uint64_t a, len;
+		char *answer = NULL;
+		int st, ret, kind = (int)(i % 6);
+		bool self_walk = kind == 5;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= RACE_SECONDS)
+			break;
+		if (waitpid(target, &st, WNOHANG) == target) {
+			for (int k = 0; k < self->nkids; k++)
+				if (self->kids[k] == target)
+					self->kids[k] = 0;
+			exits++;
+			target = fork_child(self);
+			ASSERT_GE(target, 0);
+			if (!target)
+				race_target(sh);
+		} else if (i % 997 == 996) {
+			kill(target, SIGKILL);	/* dies mid-walk, then a zombie until reaped */
+			kills++;
+		}
+		a = self_walk ? churn.addr : sh->addr[i % RACE_SLOTS];
+		len = self_walk ? churn.len : sh->len[i % RACE_SLOTS];
+		if (!a)
+			continue;
+		switch (kind) {
+		case 0:
+		case 5:
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64, self_walk ? (int)getpid() : (int)target,
+				 a + (i % 16) * PG);
+			break;
+		case 1:
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target, a, a + len);
+			break;
+		case 2:
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target,
+				 a > 8 * MiB ? a - 8 * MiB : a, a + len + 8 * MiB);
+			break;
+		case 3:
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " json", (int)target, a);
+			break;
+		default:
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64 " json", (int)target,
+				 a, a + len);
+			break;
+		}
+		ret = pl_walk_alloc(req, &answer);
+		if (!ret) {
+			struct pl_walk_range r;
+			struct pl_walk_run run;
+			bool parsed;
+
+			ok++;
+			if (kind == 0 || kind == 5) {
+				parsed = !pl_walk_parse(answer, w);
+			} else if (kind == 3 || kind == 4) {
+				parsed = json_valid(answer);
+			} else {
+				int rr = pl_walk_range_begin(&r, answer);
+
+				while (!rr && (rr = pl_walk_range_next(&r, &run)) == 1)
+					rr = 0;
+				parsed = !rr;
+			}
+			if (!parsed && bad_answers++ < 5)
+				TH_LOG("'%s': an answer that does not parse:\n%.1500s", req, answer);
+		} else if (ret == -ESRCH) {
+			esrch++;
+		} else if (unexpected++ < 10) {
+			TH_LOG("'%s': %s\n%s", req, strerror(-ret), answer);
+		}
+		free(answer);
+	}
+	churn.stop = true;
+	pthread_join(th, NULL);
+	kill_reap(self, target);
+	free(w);
+	TH_LOG("%d s: %lu walks answered, %lu ESRCH (the target gone), %lu unexpected errors, "
+	       "%lu unparsable answers; target exits %lu, kills %lu; %lu churn rounds",
+	       RACE_SECONDS, ok, esrch, unexpected, bad_answers, exits, kills, churn.rounds);
+	EXPECT_EQ(0UL, unexpected) TH_LOG("allowed: success, ESRCH");
+	EXPECT_EQ(0UL, bad_answers);
+	EXPECT_GT(ok, 100UL);
+}
+
+/* ---- the CLI ---------------------------------------------------------------- */
+
+static int run_cli(const char *args, char *out, size_t outlen)
+{
+	char cmd[512];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "pagelab %s 2>&1", args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return WEXITSTATUS(pclose(p));
+}
+
+/* The segments row for @name in the segments --json array. */
+static const char *segment_row(const char *json, const char *name)
+{
+	const char *el;
+	char s[64];
+
+	for (int i = 0; (el = json_elem(json, i)); i++)
+		if (json_str(json_get(el, "segment"), s, sizeof(s)) && !strcmp(s, name))
+			return el;
+	return NULL;
+}
+
+static bool json_true(const char *v)
+{
+	return v && !strncmp(v, "true", 4);
+}
+
+static bool json_false(const char *v)
+{
+	return v && !strncmp(v, "false", 5);
+}
+
+TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
+{
+	static char out[1 << 18];
+	volatile int local = 1;
+	char args[256], svg[64];
+	const char *row;
+	uint64_t base;
+	int rc;
+
+	for (const char *c = "walk\0segments\0bench\0"; *c; c += strlen(c) + 1) {
+		snprintf(args, sizeof(args), "%s --help", c);
+		EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
+		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
+	}
+	EXPECT_EQ(0, run_cli("--help", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "segments"));
+	for (const char *c = "walk\0walk --bogus 0x1000\0walk zz\0walk 0x1 0x2 0x3\0"
+			     "walk --kernel --pid 1 0x1000\0walk --kernel 0x1000 0x2000\0"
+			     "walk --dot 0x1000 0x2000\0walk --dot --json 0x1000\0"
+			     "walk --dot=walk.txt 0x1000\0walk --pid 0 0x1000\0walk --pid\0"
+			     "segments --bogus\0bench walk --pages 0\0bench walk --bogus\0"; *c;
+	     c += strlen(c) + 1) {
+		EXPECT_EQ(2, run_cli(c, out, sizeof(out))) TH_LOG("pagelab %s:\n%s", c, out);
+	}
+
+	/* A refused request: exit 1 and the kernel's reason. */
+	EXPECT_EQ(1, run_cli("walk --pid 1 0x8000000000000000", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(out, "pagelab: walk: ", 15)) TH_LOG("%s", out);
+
+	snprintf(args, sizeof(args), "walk --pid %d %p", (int)getpid(), (void *)&local);
+	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "stack"));
+	EXPECT_NE(NULL, strstr(out, "PGD"));
+	EXPECT_NE(NULL, strstr(out, "frame pfn 0x")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "leaf:"));
+
+	snprintf(args, sizeof(args), "walk --pid %d %p %p", (int)getpid(),
+		 (void *)((uintptr_t)&local & ~(PG - 1)),
+		 (void *)(((uintptr_t)&local & ~(PG - 1)) + 4 * PG));
+	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "pages in")) TH_LOG("%s", out);
+
+	snprintf(args, sizeof(args), "walk --json --pid %d %p", (int)getpid(), (void *)&local);
+	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+
+	snprintf(args, sizeof(args), "walk --dot --pid %d %p", (int)getpid(), (void *)&local);
+	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(out, "digraph ", 8)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "cr3 -> l0"));
+	EXPECT_NE(NULL, strstr(out, "-> frame;"));
+
+	snprintf(svg, sizeof(svg), "/tmp/pagelab_walk_test.%d.svg", (int)getpid());
+	snprintf(args, sizeof(args), "walk --dot=%s --pid %d %p", svg, (int)getpid(),
+		 (void *)&local);
+	rc = run_cli(args, out, sizeof(out));
+	if (rc == 0) {
+		struct stat st;
+
+		EXPECT_EQ(0, stat(svg, &st));
+		EXPECT_GT(st.st_size, 100);
+		unlink(svg);
+	} else {
+		EXPECT_EQ(1, rc);
+		EXPECT_NE(NULL, strstr(out, "needs Graphviz's 'dot'")) TH_LOG("%s", out);
+	}
+
+	if (!pl_direct_map_base(&base)) {
+		snprintf(args, sizeof(args), "walk --kernel 0x%" PRIx64, base + 0x100000);
+		EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "kernel address")) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "phys 0x100000")) TH_LOG("%s", out);
+	}
+
+	EXPECT_EQ(0, run_cli("segments", out, sizeof(out))) TH_LOG("%s", out);
+	for (const char *s = "text\0rodata\0data\0bss\0heap\0mapped file\0anonymous mmap\0"
+			     "shared library\0stack\0vdso\0kernel\0"; *s; s += strlen(s) + 1) {
+		EXPECT_NE(NULL, strstr(out, s)) TH_LOG("no %s row:\n%s", s, out);
+	}
+	EXPECT_EQ(NULL, strstr(out, "walk failed")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cli("segments --json", out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	/* What the tour tells people to look at. */
+	row = segment_row(out, "stack");
+	EXPECT_TRUE(json_true(json_get(row, "nx")) && json_true(json_get(row, "rw")) &&
+		    json_true(json_get(row, "user"))) TH_LOG("%s", out);
+	row = segment_row(out, "heap (malloc)");
+	EXPECT_TRUE(json_true(json_get(row, "nx"))) TH_LOG("%s", out);
+	row = segment_row(out, "text");
+	EXPECT_TRUE(json_false(json_get(row, "nx")) && json_false(json_get(row, "rw")) &&
+		    json_true(json_get(row, "user"))) TH_LOG("%s", out);
+	row = segment_row(out, "kernel");
+	EXPECT_TRUE(json_false(json_get(row, "user"))) TH_LOG("%s", out);
+
+	EXPECT_EQ(0, run_cli("bench walk --pages 64 --reps 3", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RATIO walk_vs_pagemap ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "pages/s"));
+	EXPECT_EQ(0, run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
+	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RATIO write "));
+
+	EXPECT_EQ(0, run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Page tables, level by level"));
+	EXPECT_NE(NULL, strstr(out, "End of tour."));
+}
+
+TEST_HARNESS_MAIN
