@@ -5,7 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
-#include <linux/seq_buf.h>
+#include <linux/string.h>
 
 #include "pagelab.h"
 #include "suites.h"
@@ -102,19 +102,25 @@ KUNIT_ARRAY_PARAM(flags, flags_cases, flags_case_desc);
 static void pagelab_walk_flags_test(struct kunit *test)
 {
 	const struct flags_case *c = test->param_value;
-	struct seq_buf sb;
 	char buf[128];
 
-	seq_buf_init(&sb, buf, sizeof(buf));
-	pagelab_walk_flags(c->entry, c->leaf, &sb);
-	KUNIT_ASSERT_LT(test, seq_buf_used(&sb), sizeof(buf));
-	buf[seq_buf_used(&sb)] = '\0';
+	KUNIT_EXPECT_EQ(test, pagelab_walk_flags(c->entry, c->leaf, buf, sizeof(buf)),
+			strlen(c->expect));
 	KUNIT_EXPECT_STREQ(test, buf, c->expect);
+}
+
+static void pagelab_walk_flags_truncates(struct kunit *test)
+{
+	char buf[6];
+
+	pagelab_walk_flags(0x8000000000000067ULL, true, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "P|RW|");
 }
 
 static struct kunit_case pagelab_walk_cases[] = {
 	KUNIT_CASE_PARAM(pagelab_walk_parse_test, parse_gen_params),
 	KUNIT_CASE_PARAM(pagelab_walk_flags_test, flags_gen_params),
+	KUNIT_CASE(pagelab_walk_flags_truncates),
 	{}
 };
 

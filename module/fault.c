@@ -42,6 +42,15 @@ static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *
 	return ret;
 }
 
+/* A fault past the object's end (a mapping mremap()ed larger): SIGBUS. */
+static bool pagelab_past_end(struct pagelab_object *obj, pgoff_t index)
+{
+	if (likely(index < obj->npages))
+		return false;
+	atomic64_inc(&obj->count.sigbus);
+	return true;
+}
+
 static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -51,10 +60,8 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 	struct page *page;
 	vm_fault_t ret;
 
-	if (index >= obj->npages) {
-		atomic64_inc(&obj->count.sigbus);
+	if (pagelab_past_end(obj, index))
 		return VM_FAULT_SIGBUS;
-	}
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
 
 	for (;;) {
@@ -84,11 +91,8 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 			return 0;
 		}
 		ret = pagelab_obj_alloc_page(obj, index, false, &page);
-		if (ret) {
-			if (ret == VM_FAULT_SIGBUS)
-				atomic64_inc(&obj->count.sigbus);
+		if (ret)
 			return ret;
-		}
 		vmf->page = page;
 		return VM_FAULT_LOCKED;
 	}
@@ -107,18 +111,13 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 	struct page *page;
 	vm_fault_t ret;
 
-	if (index >= obj->npages) {
-		atomic64_inc(&obj->count.sigbus);
+	if (pagelab_past_end(obj, index))
 		return VM_FAULT_SIGBUS;
-	}
 	atomic64_inc(&obj->count.faults_write);
 	atomic64_inc(&obj->count.mkwrite);
 	ret = pagelab_obj_alloc_page(obj, index, true, &page);
-	if (ret) {
-		if (ret == VM_FAULT_SIGBUS)
-			atomic64_inc(&obj->count.sigbus);
+	if (ret)
 		return ret;
-	}
 	unlock_page(page);
 	put_page(page);
 	return VM_FAULT_NOPAGE;

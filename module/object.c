@@ -183,8 +183,9 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * only if the caller saw it or another VMA maps the object (a read fault
  * maps the zero page under @obj->lock, after seeing no frame).
  *
- * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached, or
- * VM_FAULT_OOM when the allocation (memory cgroup charge) fails.
+ * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached
+ * (counted in the object's sigbus counter), or VM_FAULT_OOM when the
+ * allocation (memory cgroup charge) fails.
  */
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep)
@@ -206,6 +207,7 @@ again:
 		return 0;
 	}
 	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
+		atomic64_inc(&obj->count.sigbus);
 		ret = VM_FAULT_SIGBUS;
 		goto err_uncount;
 	}

@@ -150,9 +150,8 @@ struct pagelab_walk_req {
 	bool json;
 };
 
-struct seq_buf;
 int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char **why);
-void pagelab_walk_flags(u64 entry, bool leaf, struct seq_buf *sb);
+size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len);
 extern const struct file_operations pagelab_walk_fops;
 
 /* fault.c */

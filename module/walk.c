@@ -66,24 +66,40 @@ static const struct {
 	{ _PAGE_DEVMAP, "DEVMAP" },
 };
 
+/* Append @name to @buf (size @len, used @n) with a "|" before all but the first. */
+static size_t pagelab_walk_flag_add(char *buf, size_t len, size_t n, const char *name)
+{
+	ssize_t r;
+
+	if (n && n < len - 1)
+		buf[n++] = '|';
+	r = strscpy(buf + n, name, len - n);
+	return r < 0 ? len - 1 : n + r;
+}
+
 /**
  * pagelab_walk_flags() - decode an entry's flag bits into "P|RW|..."
  * @entry: the raw entry (present; at any level)
  * @leaf: the entry maps a frame (PS means "huge" there, PAT elsewhere)
- * @sb: where the names go
+ * @buf: where the names go, NUL-terminated ("-" if none)
+ * @len: size of @buf
  *
  * A present entry's bits: hardware (present, RW, user, PWT, PCD, accessed,
  * dirty, PS, global, NX, the protection key) and Linux's software bits
  * (soft-dirty, special, uffd-wp, devmap).  An entry with PROTNONE and not
- * PRESENT is shown as PROTNONE instead of the global bit it shares.
+ * PRESENT is shown as PROTNONE instead of the global bit it shares.  No
+ * printf: a range walk decodes one entry per page.
+ *
+ * Return: the length of the string in @buf.
  */
-void pagelab_walk_flags(u64 entry, bool leaf, struct seq_buf *sb)
+size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len)
 {
 	bool protnone = (entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
-	const char *sep = "";
-	size_t i;
+	char pkey_name[16];
+	size_t i, n = 0;
 	u16 pkey;
 
+	buf[0] = '\0';
 	for (i = 0; i < ARRAY_SIZE(pagelab_walk_flag_names); i++) {
 		u64 bit = pagelab_walk_flag_names[i].bit;
 
@@ -94,20 +110,18 @@ void pagelab_walk_flags(u64 entry, bool leaf, struct seq_buf *sb)
 		if (!leaf && (bit == _PAGE_SOFT_DIRTY || bit == _PAGE_SPECIAL ||
 			      bit == _PAGE_UFFD_WP || bit == _PAGE_DEVMAP))
 			continue;
-		seq_buf_printf(sb, "%s%s", sep, pagelab_walk_flag_names[i].name);
-		sep = "|";
+		n = pagelab_walk_flag_add(buf, len, n, pagelab_walk_flag_names[i].name);
 	}
-	if (protnone) {
-		seq_buf_printf(sb, "%sPROTNONE", sep);
-		sep = "|";
-	}
+	if (protnone)
+		n = pagelab_walk_flag_add(buf, len, n, "PROTNONE");
 	pkey = leaf ? pte_flags_pkey(entry) : 0;
 	if (pkey) {
-		seq_buf_printf(sb, "%sPKEY=%u", sep, pkey);
-		sep = "|";
+		snprintf(pkey_name, sizeof(pkey_name), "PKEY=%u", pkey);
+		n = pagelab_walk_flag_add(buf, len, n, pkey_name);
 	}
-	if (!*sep)
-		seq_buf_printf(sb, "%s", "-");
+	if (!n)
+		n = pagelab_walk_flag_add(buf, len, 0, "-");
+	return n;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_walk_flags, PAGELAB_KUNIT);
 
@@ -314,25 +328,20 @@ struct pagelab_walk_out {
 static void out_flags(struct pagelab_walk_out *o, u64 entry, bool leaf)
 {
 	char tmp[160];
-	struct seq_buf fb;
-	char *p, *name;
+	char *p = tmp, *name;
 	const char *sep = "";
 
-	seq_buf_init(&fb, tmp, sizeof(tmp));
-	pagelab_walk_flags(entry, leaf, &fb);
-	tmp[min_t(size_t, seq_buf_used(&fb), sizeof(tmp) - 1)] = '\0';
+	pagelab_walk_flags(entry, leaf, tmp, sizeof(tmp));
 	if (!o->json) {
 		seq_buf_printf(&o->sb, " flags=%s", tmp);
 		return;
 	}
 	seq_buf_printf(&o->sb, "%s", ",\"flags\":[");
-	p = tmp;
 	while ((name = strsep(&p, "|"))) {
-		if (strcmp(name, "-"))
-			seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
-		sep = ",";
 		if (!strcmp(name, "-"))
-			sep = "";
+			continue;
+		seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
+		sep = ",";
 	}
 	seq_buf_printf(&o->sb, "%s", "]");
 }
@@ -407,6 +416,18 @@ struct pagelab_walk_end {
 	struct pagelab_walk_frame frame;
 	char pflags[96];
 };
+
+/* The page-flag names of the leaf's struct page, if it has one. */
+static void pagelab_walk_fill_pflags(struct pagelab_walk_end *e)
+{
+	struct seq_buf sb;
+
+	if (!e->frame.page)
+		return;
+	seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
+	pagelab_walk_page_flags(e->frame.page, &sb);
+	e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
+}
 
 static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 {
@@ -521,13 +542,6 @@ static void pagelab_walk_pte(struct vm_area_struct *vma, unsigned long addr, pte
 	e->pfn = pte_pfn(pte);
 	e->phys = PFN_PHYS(e->pfn) | (addr & ~PAGE_MASK);
 	pagelab_walk_frame(vma, e->pfn, pte_special(pte), pfn_to_online_page(e->pfn), &e->frame);
-	if (e->frame.page) {
-		struct seq_buf sb;
-
-		seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
-		pagelab_walk_page_flags(e->frame.page, &sb);
-		e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
-	}
 }
 
 static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd,
@@ -545,13 +559,6 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 	e->pfn = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
 	e->phys = PFN_PHYS(e->pfn) | (addr & ~PAGE_MASK);
 	pagelab_walk_frame(vma, e->pfn, false, pfn_to_online_page(e->pfn), &e->frame);
-	if (e->frame.page) {
-		struct seq_buf sb;
-
-		seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
-		pagelab_walk_page_flags(e->frame.page, &sb);
-		e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
-	}
 }
 
 /* Walk @addr in @mm down to its leaf, printing each level; mmap_lock held. */
@@ -726,6 +733,8 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 	if (o->json)
 		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
 	pagelab_walk_user_one(mm, vma, req->start, o, &e);
+	/* Under the lock: the page is still mapped, so still the leaf's. */
+	pagelab_walk_fill_pflags(&e);
 	mmap_read_unlock(mm);
 	out_end(o, &e);
 	return 0;
@@ -748,6 +757,7 @@ struct pagelab_walk_run {
 static void run_emit(struct pagelab_walk_out *o, struct pagelab_walk_run *r)
 {
 	unsigned long pages = (r->end - r->start) >> PAGE_SHIFT;
+	char flags[160];
 
 	if (!r->open)
 		return;
@@ -771,10 +781,10 @@ static void run_emit(struct pagelab_walk_out *o, struct pagelab_walk_run *r)
 		seq_buf_printf(&o->sb, ",\"kind\":\"%s\",\"excl\":%d}", r->kind, r->excl);
 		return;
 	}
-	seq_buf_printf(&o->sb, "run start=0x%lx end=0x%lx pages=%lu size=%lu pfn=0x%lx", r->start,
-		       r->end, pages, r->size, o->show_pfn ? r->pfn : 0);
-	out_flags(o, r->flags, true);
-	seq_buf_printf(&o->sb, " kind=%s excl=%d\n", r->kind, r->excl);
+	pagelab_walk_flags(r->flags, true, flags, sizeof(flags));
+	seq_buf_printf(&o->sb, "run start=0x%lx end=0x%lx pages=%lu size=%lu pfn=0x%lx",
+		       r->start, r->end, pages, r->size, o->show_pfn ? r->pfn : 0);
+	seq_buf_printf(&o->sb, " flags=%s kind=%s excl=%d\n", flags, r->kind, r->excl);
 }
 
 /* Add [addr, addr + len) with these attributes; extend the run or start one. */
@@ -1031,14 +1041,9 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 		struct page *page = pfn_to_online_page(e.pfn);
 
 		pagelab_walk_frame(NULL, e.pfn, false, page, &e.frame);
-		if (e.frame.page) {
-			struct seq_buf sb;
-
+		if (e.frame.page)
 			e.frame.kind = "kernel";
-			seq_buf_init(&sb, e.pflags, sizeof(e.pflags));
-			pagelab_walk_page_flags(e.frame.page, &sb);
-			e.pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e.pflags) - 1)] = '\0';
-		}
+		pagelab_walk_fill_pflags(&e);
 	}
 	out_end(o, &e);
 	return 0;
