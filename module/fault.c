@@ -16,6 +16,7 @@
 #include <linux/pfn_t.h>
 
 #include "pagelab.h"
+#include "trace.h"
 
 static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 {
@@ -51,15 +52,23 @@ static bool pagelab_past_end(struct pagelab_object *obj, pgoff_t index)
 	return true;
 }
 
-static vm_fault_t pagelab_fault(struct vm_fault *vmf)
+/* The outcome of a failed frame allocation or zero-page insertion. */
+static int pagelab_error_outcome(vm_fault_t ret)
+{
+	return ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
+}
+
+static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_object *obj,
+				       int *outcome)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct pagelab_object *obj = pagelab_vma_obj(vma);
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	pgoff_t index = vmf->pgoff;
 	struct page *page;
 	vm_fault_t ret;
+	bool fresh;
 
+	*outcome = PAGELAB_FAULT_SIGBUS;
 	if (pagelab_past_end(obj, index))
 		return VM_FAULT_SIGBUS;
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
@@ -70,6 +79,7 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
 			atomic64_inc(&obj->count.existing);
+			*outcome = PAGELAB_FAULT_EXISTING;
 			vmf->page = page;
 			return VM_FAULT_LOCKED;
 		}
@@ -77,6 +87,8 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 			ret = pagelab_map_zero(vmf, obj, index);
 			if (!ret)
 				continue;
+			*outcome = ret == VM_FAULT_NOPAGE ? PAGELAB_FAULT_ZERO :
+				   pagelab_error_outcome(ret);
 			return ret;
 		}
 		if (!(vma->vm_flags & VM_SHARED)) {
@@ -88,14 +100,39 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 			page = ZERO_PAGE(vmf->address);
 			get_page(page);
 			vmf->page = page;
+			*outcome = PAGELAB_FAULT_COW_ZERO;
 			return 0;
 		}
-		ret = pagelab_obj_alloc_page(obj, index, false, &page);
-		if (ret)
+		ret = pagelab_obj_alloc_page(obj, index, false, &page, &fresh);
+		if (ret) {
+			*outcome = pagelab_error_outcome(ret);
 			return ret;
+		}
+		*outcome = fresh ? PAGELAB_FAULT_ALLOC : PAGELAB_FAULT_EXISTING;
+		if (!fresh)
+			atomic64_inc(&obj->count.existing);
 		vmf->page = page;
 		return VM_FAULT_LOCKED;
 	}
+}
+
+/*
+ * The fault handler proper, around pagelab_fault_handle(): with the
+ * tracepoint enabled, it times the handler and reports what it did.
+ */
+static vm_fault_t pagelab_fault(struct vm_fault *vmf)
+{
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
+	vm_fault_t ret;
+	int outcome;
+
+	ret = pagelab_fault_handle(vmf, obj, &outcome);
+	if (trace_pagelab_fault_enabled())
+		trace_pagelab_fault(obj->id, vmf->pgoff, vmf->address,
+				    vmf->flags & FAULT_FLAG_WRITE, outcome,
+				    t0 ? ktime_get_ns() - t0 : 0);
+	return ret;
 }
 
 /*
@@ -107,20 +144,33 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
+	int outcome = PAGELAB_FAULT_MKWRITE;
 	pgoff_t index = vmf->pgoff;
 	struct page *page;
 	vm_fault_t ret;
+	bool fresh;
 
-	if (pagelab_past_end(obj, index))
-		return VM_FAULT_SIGBUS;
+	if (pagelab_past_end(obj, index)) {
+		ret = VM_FAULT_SIGBUS;
+		outcome = PAGELAB_FAULT_SIGBUS;
+		goto out;
+	}
 	atomic64_inc(&obj->count.faults_write);
 	atomic64_inc(&obj->count.mkwrite);
-	ret = pagelab_obj_alloc_page(obj, index, true, &page);
-	if (ret)
-		return ret;
+	ret = pagelab_obj_alloc_page(obj, index, true, &page, &fresh);
+	if (ret) {
+		outcome = pagelab_error_outcome(ret);
+		goto out;
+	}
 	unlock_page(page);
 	put_page(page);
-	return VM_FAULT_NOPAGE;
+	ret = VM_FAULT_NOPAGE;
+out:
+	if (trace_pagelab_fault_enabled())
+		trace_pagelab_fault(obj->id, index, vmf->address, true, outcome,
+				    t0 ? ktime_get_ns() - t0 : 0);
+	return ret;
 }
 
 /*
@@ -128,7 +178,10 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
  * (within the kernel's window, narrowed by the object's), the way
  * filemap_map_pages does for page-cache files.
  */
-/* Map one fault-around candidate if it is still the object's frame there. */
+/*
+ * Map one fault-around candidate if it is still the object's frame there.
+ * Returns VM_FAULT_NOPAGE if it mapped it.
+ */
 static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *obj,
 				  pgoff_t index, struct page *page)
 {
@@ -141,10 +194,10 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 		if (index == vmf->pgoff) {
 			atomic64_inc(&obj->count.faults_read);
 			atomic64_inc(&obj->count.existing);
-			ret = VM_FAULT_NOPAGE;
 		} else {
 			atomic64_inc(&obj->count.fault_around);
 		}
+		ret = VM_FAULT_NOPAGE;
 	}
 	unlock_page(page);
 	return ret;
@@ -157,7 +210,7 @@ static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t
 	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
 	struct page *pages[PAGELAB_AROUND_BATCH];
 	pgoff_t idx[PAGELAB_AROUND_BATCH];
-	unsigned int window = obj->fault_around;
+	unsigned int window = obj->fault_around, neighbours = 0;
 	pgoff_t lo, hi, next;
 	vm_fault_t ret = 0;
 	struct page *page;
@@ -191,10 +244,21 @@ static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t
 		rcu_read_unlock();
 		next = n == PAGELAB_AROUND_BATCH ? idx[n - 1] + 1 : hi + 1;
 		for (i = 0; i < n; i++) {
-			ret |= pagelab_map_one(vmf, obj, idx[i], pages[i]);
+			if (pagelab_map_one(vmf, obj, idx[i], pages[i])) {
+				/* The faulting page itself: the fault is done. */
+				if (idx[i] == vmf->pgoff)
+					ret = VM_FAULT_NOPAGE;
+				else
+					neighbours++;
+			}
 			put_page(pages[i]);
 		}
 	}
+	if (neighbours || ret)
+		trace_pagelab_fault_around(obj->id, vmf->pgoff, neighbours, ret == VM_FAULT_NOPAGE);
+	if (ret && trace_pagelab_fault_enabled())
+		trace_pagelab_fault(obj->id, vmf->pgoff, vmf->address, false, PAGELAB_FAULT_AROUND,
+				    0);
 	return ret;
 }
 

@@ -176,6 +176,7 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * @index: page index, below @obj->npages
  * @zero_mapped: the caller saw the zero page mapped at @index
  * @pagep: out: the frame at @index, referenced and locked
+ * @fresh: out: the frame was allocated here (not found)
  *
  * Allocates a zeroed frame charged to the caller's memory cgroup and stores
  * it; if another fault got there first, uses that frame instead.  Then
@@ -188,11 +189,12 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * allocation (memory cgroup charge) fails.
  */
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  bool zero_mapped, struct page **pagep)
+				  bool zero_mapped, struct page **pagep, bool *fresh)
 {
 	struct page *page;
 	vm_fault_t ret = 0;
 
+	*fresh = false;
 again:
 	mutex_lock(&obj->lock);
 	page = xa_load(&obj->pages, index);
@@ -230,6 +232,7 @@ again:
 	mutex_unlock(&obj->lock);
 	get_page(page);
 	*pagep = page;
+	*fresh = true;
 	return 0;
 
 err_free_page:

@@ -123,11 +123,40 @@ long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat
 struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  bool zero_mapped, struct page **pagep);
+				  bool zero_mapped, struct page **pagep, bool *fresh);
 u64 pagelab_file_object(struct file *file);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
+
+/* What the module did for one fault; the names are in the events too. */
+enum pagelab_fault_outcome {
+	PAGELAB_FAULT_ZERO,	/* read: mapped the shared zero page */
+	PAGELAB_FAULT_ALLOC,	/* write: gave the page a new frame */
+	PAGELAB_FAULT_EXISTING,	/* mapped a frame the object held */
+	PAGELAB_FAULT_AROUND,	/* read: fault-around mapped the page itself */
+	PAGELAB_FAULT_MKWRITE,	/* write to a zero-page PTE: frame, then refault */
+	PAGELAB_FAULT_COW_ZERO,	/* private write, no frame: kernel copies the zero page */
+	PAGELAB_FAULT_SIGBUS,	/* past the end, or the page cap */
+	PAGELAB_FAULT_OOM,	/* allocation (memory cgroup charge) failed */
+};
+
+#define PAGELAB_OUTCOME_LEN	12
+
+/**
+ * pagelab_fault_outcome_name() - an outcome's name, as the events carry it
+ * @outcome: an enum pagelab_fault_outcome
+ *
+ * Return: a short constant string.
+ */
+static inline const char *pagelab_fault_outcome_name(int outcome)
+{
+	static const char *const names[] = {
+		"zero", "alloc", "existing", "around", "mkwrite", "cow-zero", "sigbus", "oom",
+	};
+
+	return outcome >= 0 && outcome < (int)ARRAY_SIZE(names) ? names[outcome] : "?";
+}
 
 /* walk.c */
 #define PAGELAB_WALK_MAX_PAGES	BIT(20)

@@ -40,6 +40,7 @@
 
 #include "compat.h"
 #include "pagelab.h"
+#include "trace.h"
 
 #define WALK_REQ_MAX		128
 #define WALK_ANSWER_MIN		(16 << 10)
@@ -1154,6 +1155,7 @@ static ssize_t pagelab_walk_write(struct file *file, const char __user *ubuf, si
 		goto err_record;
 	}
 	ret = pagelab_walk_run(file, &req, answer, size, &len, &why);
+	trace_pagelab_walk(req.pid, req.start, req.end, req.kernel, ret);
 	if (ret) {
 		kvfree(answer);
 		goto err_record;

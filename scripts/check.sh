@@ -6,7 +6,9 @@
 #   2. one guest boot: KUnit suites (KTAP in the kernel log, parsed by the
 #      kernel's kunit.py), the userspace tests (kselftest TAP), module unload,
 #      and the kernel log scanned for splats
-#   3. the guest harness's self-tests
+#   3. a 5-level (bzImage) boot with pti=on for the walk tests, and a
+#      --host-root boot for the bpftrace scripts
+#   4. the guest harness's self-tests
 # Prints each result and ends with one line: "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,6 +107,22 @@ case $vrc in
    record ok "guest 5-level: kernel log free of splats" ;;
 esac
 count_tap "$results/out5" "5-level+pti: "
+
+# bpftrace needs the host's root (LLVM and all): a --host-root boot.
+echo "== guest (host root): bpftrace scripts against the module's counters"
+scripts/vm run --quiet --host-root --timeout 900 --log "$results/kernel-trace.log" \
+	--out "$results/out-trace" -- scripts/trace-tests.sh 2>"$results/vm-trace.err"
+vrc=$?
+grep -v '^ok \|^not ok ' "$results/out-trace" | grep -v '^PAGELAB-' || true
+cat "$results/vm-trace.err"
+case $vrc in
+3) record fail "guest trace: boot and run to the end (hang or early death)" ;;
+4) record ok "guest trace: boot and run to the end"
+   record fail "guest trace: kernel log free of splats" ;;
+*) record ok "guest trace: boot and run to the end"
+   record ok "guest trace: kernel log free of splats" ;;
+esac
+count_tap "$results/out-trace" ""
 
 echo "== harness self-tests"
 scripts/harness-selftest.sh >"$results/harness" 2>&1

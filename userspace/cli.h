@@ -18,6 +18,7 @@ int cmd_demand(int argc, char **argv);
 int cmd_share(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_walk(int argc, char **argv);
 int cmd_segments(int argc, char **argv);
 

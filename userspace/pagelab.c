@@ -25,6 +25,7 @@ static const struct pl_command pl_commands[] = {
 	{ "walk", cmd_walk, "one address or range through the page tables, level by level" },
 	{ "segments", cmd_segments, "text, data, heap, stack, ...: where each lives, page-table view" },
 	{ "bench", cmd_bench, "bench fault|walk: fault cost vs anonymous memory; walk vs pagemap" },
+	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },
 };
 
 #define PL_NCOMMANDS (sizeof(pl_commands) / sizeof(pl_commands[0]))

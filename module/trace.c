@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - instantiates the tracepoints declared in trace.h.
+ */
+#define CREATE_TRACE_POINTS
+#include "trace.h"

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pagelab tracepoints: events/pagelab/ in tracefs.  Every field is an
+ * integer or a fixed-size char array, so bpftrace reads them without BTF
+ * (Debian's headers have no vmlinux for module BTF).
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM pagelab
+
+#if !defined(_PAGELAB_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _PAGELAB_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#include "pagelab.h"
+
+TRACE_EVENT(pagelab_fault,
+	    TP_PROTO(u64 obj, unsigned long index, unsigned long address, bool write,
+		     int outcome, u64 latency_ns),
+	    TP_ARGS(obj, index, address, write, outcome, latency_ns),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __field(unsigned long, address)
+			     __field(int, write)
+			     __field(int, outcome)
+			     __field(u64, latency_ns)
+			     __array(char, outcome_name, PAGELAB_OUTCOME_LEN)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   __entry->address = address;
+			   __entry->write = write;
+			   __entry->outcome = outcome;
+			   __entry->latency_ns = latency_ns;
+			   strscpy(__entry->outcome_name, pagelab_fault_outcome_name(outcome),
+				   PAGELAB_OUTCOME_LEN);),
+	    TP_printk("obj=%llu index=%lu addr=0x%lx %s outcome=%s latency_ns=%llu",
+		      __entry->obj, __entry->index, __entry->address,
+		      __entry->write ? "write" : "read", __entry->outcome_name,
+		      __entry->latency_ns)
+);
+
+TRACE_EVENT(pagelab_fault_around,
+	    TP_PROTO(u64 obj, unsigned long index, unsigned int neighbours, bool hit),
+	    TP_ARGS(obj, index, neighbours, hit),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __field(unsigned int, neighbours)
+			     __field(int, hit)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   __entry->neighbours = neighbours;
+			   __entry->hit = hit;),
+	    TP_printk("obj=%llu index=%lu neighbours=%u hit=%d", __entry->obj, __entry->index,
+		      __entry->neighbours, __entry->hit)
+);
+
+TRACE_EVENT(pagelab_walk,
+	    TP_PROTO(int pid, unsigned long start, unsigned long end, bool kernel, int ret),
+	    TP_ARGS(pid, start, end, kernel, ret),
+	    TP_STRUCT__entry(__field(int, pid)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(int, kernel)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->kernel = kernel;
+			   __entry->ret = ret;),
+	    TP_printk("pid=%d start=0x%lx end=0x%lx kernel=%d ret=%d", __entry->pid,
+		      __entry->start, __entry->end, __entry->kernel, __entry->ret)
+);
+
+#endif /* _PAGELAB_TRACE_H */
+
+/* Out-of-tree: the header is found through the module folder. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# trace-tests.sh - runs in a --host-root guest (scripts/check.sh starts it):
+# each bpftrace script of scripts/bpftrace/ around a known workload, its
+# counts compared with the module's own counters for that run.  TAP-like
+# "ok - NAME" / "not ok - NAME" lines.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+pl=$top/userspace/build/pagelab
+bt=$top/scripts/bpftrace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+check() { # NAME WANT GOT
+	if [ "$2" = "$3" ] && [ -n "$2" ]; then
+		echo "ok - trace: $1 ($3)"
+	else
+		echo "not ok - trace: $1: want '$2', got '$3'"
+		fails=$((fails + 1))
+	fi
+}
+map() { # FILE MAPKEY -> value of "@MAPKEY: N"
+	sed -n "s/^@$2: \([0-9]*\)$/\1/p" "$1" | tail -n1
+}
+json() { # KEY: the last "KEY": N in the demand output
+	grep -o "\"$1\": [0-9]*" "$tmp/demand.json" | tail -n1 | sed 's/.*: //'
+}
+
+# The tracepoints' format files carry the fields the scripts read.
+fmt=/sys/kernel/tracing/events/pagelab/pagelab_fault/format
+for f in obj index address write outcome latency_ns outcome_name; do
+	if grep -q "field:.* $f\(\[[0-9]*\]\)\?;" "$fmt" 2>/dev/null; then
+		echo "ok - trace: pagelab_fault format has $f"
+	else
+		echo "not ok - trace: pagelab_fault format has $f"
+		fails=$((fails + 1))
+	fi
+done
+for ev in pagelab_fault_around pagelab_walk; do
+	if [ -f "/sys/kernel/tracing/events/pagelab/$ev/format" ]; then
+		echo "ok - trace: event $ev exists"
+	else
+		echo "not ok - trace: event $ev exists"
+		fails=$((fails + 1))
+	fi
+done
+
+# faults.bt around `pagelab demand`: 64 pages read (zero page), every 4th
+# written (mkwrite, then the refault maps the frame: existing).
+bpftrace "$bt/faults.bt" -c "$pl demand --pages 64 --json" >"$tmp/faults" 2>&1
+grep -o '{"object".*' "$tmp/faults" >"$tmp/demand.json"
+check "faults.bt zero = module zero_maps" "$(json zero_maps)" "$(map "$tmp/faults" 'total\[pagelab, zero\]')"
+check "faults.bt mkwrite = module mkwrite" "$(json mkwrite)" "$(map "$tmp/faults" 'total\[pagelab, mkwrite\]')"
+check "faults.bt existing = refaults after mkwrite" "$(json mkwrite)" "$(map "$tmp/faults" 'total\[pagelab, existing\]')"
+
+# latency.bt: one histogram sample per event.
+bpftrace "$bt/latency.bt" -c "$pl demand --pages 64 --json" >"$tmp/latency" 2>&1
+grep -o '{"object".*' "$tmp/latency" >"$tmp/demand.json"
+check "latency.bt zero events = module zero_maps" "$(json zero_maps)" "$(map "$tmp/latency" 'events\[zero\]')"
+# Bucket lines: "[lo, hi)  N |@@@ |" or "[v]  N |@@ |".
+hist_total=$(awk '/^@usecs\[zero\]:/ { h = 1; next }
+	h && /^\[/ { n += ($1 ~ /\]$/) ? $2 : $3 }
+	h && /^$/ { h = 0 }
+	END { print n + 0 }' "$tmp/latency")
+check "latency.bt zero histogram total = events" "$(json zero_maps)" "$hist_total"
+
+# vs-kernel.bt: every pagelab fault is also a user page fault.
+bpftrace "$bt/vs-kernel.bt" -c "$pl demand --pages 64 --json" >"$tmp/vs" 2>&1
+grep -o '{"object".*' "$tmp/vs" >"$tmp/demand.json"
+ours=$(map "$tmp/vs" 'pagelab\[pagelab\]')
+kernel=$(map "$tmp/vs" 'kernel\[pagelab\]')
+check "vs-kernel.bt pagelab faults = zero_maps + 2 x mkwrite" \
+	"$(($(json zero_maps) + 2 * $(json mkwrite)))" "$ours"
+if [ -n "$kernel" ] && [ -n "$ours" ] && [ "$kernel" -ge "$ours" ]; then
+	echo "ok - trace: vs-kernel.bt kernel user faults ($kernel) >= pagelab's ($ours)"
+else
+	echo "not ok - trace: vs-kernel.bt kernel user faults ($kernel) >= pagelab's ($ours)"
+	fails=$((fails + 1))
+fi
+
+# walks.bt around `pagelab segments`: its walks, all answered.
+bpftrace "$bt/walks.bt" -c "$pl segments" >"$tmp/walks" 2>&1
+nwalk=$(grep -c '^pagelab pid=.* ret=0$' "$tmp/walks")
+if [ "$nwalk" -ge 5 ] && [ -n "$(map "$tmp/walks" 'walks\[pagelab, 0\]')" ]; then
+	echo "ok - trace: walks.bt saw segments' walks ($nwalk)"
+else
+	echo "not ok - trace: walks.bt saw segments' walks ($nwalk)"
+	sed 's/^/#   /' "$tmp/walks" | head -20
+	fails=$((fails + 1))
+fi
+[ $fails = 0 ] || { for f in faults latency vs; do sed "s/^/# $f: /" "$tmp/$f" | head -40; done; }
+exit 0
