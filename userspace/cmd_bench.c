@@ -36,6 +36,32 @@ static const char *const metric_names[M_COUNT] = {
 	"pagelab_write", "anon_write", "pagelab_read", "anon_read",
 };
 
+/*
+ * "pagelab bench fault|walk [--json] [--pages N] [--reps R]": the options
+ * after the benchmark's name into *@pages, *@reps, *@json (which hold the
+ * defaults).  0, or -1 with the reason printed.
+ */
+static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json)
+{
+	for (int a = 2; a < argc; a++) {
+		if (!strcmp(argv[a], "--json")) {
+			*json = true;
+		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
+			*pages = strtoul(argv[++a], NULL, 0);
+		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
+			*reps = atoi(argv[++a]);
+		} else {
+			pl_err("bench: unknown argument '%s' (see pagelab bench --help)", argv[a]);
+			return -1;
+		}
+	}
+	if (!*pages || *reps < 1 || *pages > (1UL << 20)) {
+		pl_err("bench: --pages must be 1..1048576 and --reps at least 1");
+		return -1;
+	}
+	return 0;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -196,22 +222,8 @@ static int bench_walk(int argc, char **argv)
 	bool json = false;
 	char *p;
 
-	for (int a = 2; a < argc; a++) {
-		if (!strcmp(argv[a], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
-			pages = strtoul(argv[++a], NULL, 0);
-		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
-			reps = atoi(argv[++a]);
-		} else {
-			pl_err("bench: unknown argument '%s' (see pagelab bench --help)", argv[a]);
-			return PL_EXIT_USAGE;
-		}
-	}
-	if (!pages || reps < 1 || pages > (1UL << 20)) {
-		pl_err("bench: --pages must be 1..1048576 and --reps at least 1");
+	if (bench_args(argc, argv, &pages, &reps, &json))
 		return PL_EXIT_USAGE;
-	}
 	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		pl_err("bench: mmap: %s", strerror(errno));
@@ -309,22 +321,8 @@ int cmd_bench(int argc, char **argv)
 		pl_err("bench: which benchmark? (pagelab bench fault|walk; see --help)");
 		return PL_EXIT_USAGE;
 	}
-	for (int a = 2; a < argc; a++) {
-		if (!strcmp(argv[a], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
-			pages = strtoul(argv[++a], NULL, 0);
-		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
-			reps = atoi(argv[++a]);
-		} else {
-			pl_err("bench: unknown argument '%s' (see pagelab bench --help)", argv[a]);
-			return PL_EXIT_USAGE;
-		}
-	}
-	if (!pages || reps < 1 || pages > (1UL << 20)) {
-		pl_err("bench: --pages must be 1..1048576 and --reps at least 1");
+	if (bench_args(argc, argv, &pages, &reps, &json))
 		return PL_EXIT_USAGE;
-	}
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;

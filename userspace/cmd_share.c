@@ -40,27 +40,6 @@ static const char *const share_stamps[3] = {
 	"written by the attached program",
 };
 
-static int share_read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += n;
-	}
-	return 0;
-}
-
-static int share_write_full(int fd, const void *buf, size_t len)
-{
-	return write(fd, buf, len) == (ssize_t)len ? 0 : -1;
-}
-
 static void share_stamp(volatile char *page, int who)
 {
 	for (size_t i = 0; i < SHARE_STAMP_LEN; i++) {
@@ -137,7 +116,7 @@ static int share_attached(__u64 id, int rfd, int wfd)
 	int dev, ofd, ret, shown;
 	char go;
 
-	if (rfd >= 0 && share_read_full(rfd, &go, 1))
+	if (rfd >= 0 && pl_read_full(rfd, &go, 1))
 		return PL_EXIT_FAIL;
 	dev = pl_open_or_explain();
 	if (dev < 0)
@@ -182,7 +161,7 @@ static int share_attached(__u64 id, int rfd, int wfd)
 	}
 	share_print_frames("attached program", &r);
 	munmap((void *)p, len);
-	if (wfd >= 0 && share_write_full(wfd, &r, sizeof(r)))
+	if (wfd >= 0 && pl_write_full(wfd, &r, sizeof(r)))
 		return PL_EXIT_FAIL;
 	return r.ok ? PL_EXIT_OK : PL_EXIT_FAIL;
 }
@@ -193,7 +172,7 @@ static int share_child(volatile char *p, long ps, int shown, int rfd, int wfd)
 	struct share_report r = { .ok = 1 };
 	char go;
 
-	if (share_read_full(rfd, &go, 1))
+	if (pl_read_full(rfd, &go, 1))
 		return 1;
 	share_print_sees("forked child", p, ps, 0);
 	r.ok = share_sees(p, 0);
@@ -202,17 +181,17 @@ static int share_child(volatile char *p, long ps, int shown, int rfd, int wfd)
 	share_stamp(p + ps, 1);
 	printf("  forked child               writes page 1\n");
 	share_print_frames("forked child", &r);
-	if (share_write_full(wfd, &r, sizeof(r)))
+	if (pl_write_full(wfd, &r, sizeof(r)))
 		return 1;
 
 	/* Round two: the attached program has written page 2. */
-	if (share_read_full(rfd, &go, 1))
+	if (pl_read_full(rfd, &go, 1))
 		return 1;
 	r.ok = share_sees(p + 2 * ps, 2);
 	printf("  forked child               reads page 2: %s\n",
 	       r.ok ? "the attached program's stamp" : "** NOT the attached program's stamp **");
 	fflush(stdout);
-	if (share_write_full(wfd, &r, sizeof(r)))
+	if (pl_write_full(wfd, &r, sizeof(r)))
 		return 1;
 	return 0;
 }
@@ -332,8 +311,8 @@ static int share_parent(unsigned long pages)
 	to_child[0] = from_child[1] = to_att[0] = from_att[1] = -1;
 
 	/* Round 1: the child reads page 0 and writes page 1. */
-	if (share_write_full(to_child[1], &go, 1) ||
-	    share_read_full(from_child[0], &r, sizeof(r))) {
+	if (pl_write_full(to_child[1], &go, 1) ||
+	    pl_read_full(from_child[0], &r, sizeof(r))) {
 		pl_err("share: the forked child did not answer");
 		ok = false;
 		goto out;
@@ -345,8 +324,8 @@ static int share_parent(unsigned long pages)
 	fflush(stdout);
 
 	/* Round 2: the attached program reads pages 0-1 and writes page 2. */
-	if (share_write_full(to_att[1], &go, 1) ||
-	    share_read_full(from_att[0], &r, sizeof(r))) {
+	if (pl_write_full(to_att[1], &go, 1) ||
+	    pl_read_full(from_att[0], &r, sizeof(r))) {
 		pl_err("share: the attached program did not answer");
 		ok = false;
 		goto out;
@@ -359,8 +338,8 @@ static int share_parent(unsigned long pages)
 	fflush(stdout);
 
 	/* Round 3: the child reads page 2 too. */
-	if (share_write_full(to_child[1], &go, 1) ||
-	    share_read_full(from_child[0], &r, sizeof(r))) {
+	if (pl_write_full(to_child[1], &go, 1) ||
+	    pl_read_full(from_child[0], &r, sizeof(r))) {
 		pl_err("share: the forked child did not answer");
 		ok = false;
 		goto out;

@@ -15,6 +15,33 @@
 
 #include "pagelab_lib.h"
 
+int pl_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+int pl_write_full(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 int pl_open(void)
 {
 	int fd = open(PAGELAB_DEVICE, O_RDWR | O_CLOEXEC);
@@ -283,11 +310,12 @@ int pl_param_write(const char *name, unsigned long long val)
 	return ret;
 }
 
-int pl_pagemap(pid_t pid, unsigned long vaddr, uint64_t *entry)
+int pl_pagemap_range(pid_t pid, unsigned long vaddr, size_t n, uint64_t *entries)
 {
 	long ps = sysconf(_SC_PAGESIZE);
+	size_t len = n * sizeof(*entries);
 	char path[64];
-	ssize_t n;
+	ssize_t got;
 	int fd, ret = 0;
 
 	if (pid)
@@ -297,13 +325,18 @@ int pl_pagemap(pid_t pid, unsigned long vaddr, uint64_t *entry)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, entry, sizeof(*entry), (off_t)(vaddr / ps) * sizeof(*entry));
-	if (n < 0)
+	got = pread(fd, entries, len, (off_t)(vaddr / ps) * sizeof(*entries));
+	if (got < 0)
 		ret = -errno;
-	else if (n != sizeof(*entry))
+	else if ((size_t)got != len)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int pl_pagemap(pid_t pid, unsigned long vaddr, uint64_t *entry)
+{
+	return pl_pagemap_range(pid, vaddr, 1, entry);
 }
 
 int pl_zero_pfn(uint64_t *pfn)
@@ -808,6 +841,36 @@ static uint64_t pl_leaf_size(int level)
 	goto out;								\
 } while (0)
 
+/*
+ * The entry=, flags= and optional next= keys of a level line, into @l: true,
+ * or false with what is wrong in @why.
+ */
+static bool pl_level_entry(struct pl_kv *kv, int n, struct pl_walk_level *l,
+			   char *why, size_t len)
+{
+	const char *v = pl_get(kv, n, "entry");
+
+	if (!v || !pl_hex(v, &l->entry)) {
+		snprintf(why, len, "bad or missing entry");
+		return false;
+	}
+	v = pl_get(kv, n, "flags");
+	if (!v || !pl_flags_ok(v, pl_entry_flag_names, true) ||
+	    !pl_copy(l->flags, sizeof(l->flags), v)) {
+		snprintf(why, len, "bad or missing flags '%.60s'", v ? v : "");
+		return false;
+	}
+	v = pl_get(kv, n, "next");
+	if (v) {
+		if (!pl_hex(v, &l->next)) {
+			snprintf(why, len, "bad next");
+			return false;
+		}
+		l->has_next = true;
+	}
+	return true;
+}
+
 static int pl_parse_walk_header(char *buf, struct pl_walk_result *w, const char **why)
 {
 	static const char *const user_keys[] = { "pid", "addr", "levels", NULL };
@@ -851,7 +914,7 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 	static const char *const absent_keys[] = { "level", "reason", "type", "offset", NULL };
 	const char *pos = answer, *why = NULL, *k;
 	struct pl_kv kv[PL_MAX_FIELDS];
-	char *buf, *kw, *v;
+	char *buf, *kw, *v, bad[100];
 	int line = 0, n, ret = 0, lvl;
 	bool too_long;
 	uint64_t u;
@@ -908,20 +971,8 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 				PL_PARSE_FAIL(w->err, line, "bad index (the PGD's is %u)",
 					      w->level[0].index);
 			l->index = (unsigned int)u;
-			v = pl_get(kv, n, "entry");
-			if (!v || !pl_hex(v, &l->entry))
-				PL_PARSE_FAIL(w->err, line, "bad or missing entry");
-			v = pl_get(kv, n, "flags");
-			if (!v || !pl_flags_ok(v, pl_entry_flag_names, true) ||
-			    !pl_copy(l->flags, sizeof(l->flags), v))
-				PL_PARSE_FAIL(w->err, line, "bad or missing flags '%.60s'",
-					      v ? v : "");
-			v = pl_get(kv, n, "next");
-			if (v) {
-				if (!pl_hex(v, &l->next))
-					PL_PARSE_FAIL(w->err, line, "bad next");
-				l->has_next = true;
-			}
+			if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
+				PL_PARSE_FAIL(w->err, line, "%s", bad);
 			w->has_pgd_user = true;
 			continue;
 		}
@@ -972,20 +1023,8 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 			if (!v || !pl_dec(v, &u) || u > 511)
 				PL_PARSE_FAIL(w->err, line, "bad or missing index");
 			l->index = (unsigned int)u;
-			v = pl_get(kv, n, "entry");
-			if (!v || !pl_hex(v, &l->entry))
-				PL_PARSE_FAIL(w->err, line, "bad or missing entry");
-			v = pl_get(kv, n, "flags");
-			if (!v || !pl_flags_ok(v, pl_entry_flag_names, true) ||
-			    !pl_copy(l->flags, sizeof(l->flags), v))
-				PL_PARSE_FAIL(w->err, line, "bad or missing flags '%.60s'",
-					      v ? v : "");
-			v = pl_get(kv, n, "next");
-			if (v) {
-				if (!pl_hex(v, &l->next))
-					PL_PARSE_FAIL(w->err, line, "bad next");
-				l->has_next = true;
-			}
+			if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
+				PL_PARSE_FAIL(w->err, line, "%s", bad);
 			w->nlevels++;
 		} else if (!strcmp(kw, "leaf")) {
 			k = pl_unknown_key(kv, n, leaf_keys);

@@ -13,6 +13,13 @@
 
 #include "uapi/pagelab.h"
 
+/*
+ * read() exactly @len bytes (retrying EINTR and short reads) / write() them
+ * in one call: 0, -errno, or -EIO at end of file or on a short write.
+ */
+int pl_read_full(int fd, void *buf, size_t len);
+int pl_write_full(int fd, const void *buf, size_t len);
+
 /* Open /dev/pagelab (O_RDWR | O_CLOEXEC); returns an fd or -errno. */
 int pl_open(void);
 /* A one-line hint for an error from pl_open(), for people to read. */
@@ -60,6 +67,8 @@ int pl_param_write(const char *name, unsigned long long val);
  * @vaddr.  The PFN reads as 0 without CAP_SYS_ADMIN.
  */
 int pl_pagemap(pid_t pid, unsigned long vaddr, uint64_t *entry);
+/* The same for the @n pages from @vaddr, into @entries; -EIO if short. */
+int pl_pagemap_range(pid_t pid, unsigned long vaddr, size_t n, uint64_t *entries);
 
 #define PL_PM_PFN_MASK		((UINT64_C(1) << 55) - 1)	/* bits 0-54 */
 #define PL_PM_SOFT_DIRTY	(UINT64_C(1) << 55)

@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 
 FIXTURE(dev) {
 	int fd;
@@ -159,43 +160,28 @@ TEST(debugfs_stats_agree_with_ioctl)
 	EXPECT_EQ(-ENOENT, pl_debugfs_stat("no_such_key", &held));
 }
 
-static int run_cli(const char *args, char *out, size_t outlen)
-{
-	char cmd[256];
-	size_t n;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "pagelab %s 2>&1", args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return pclose(p);
-}
-
 TEST(cli_contract)
 {
 	static char out[65536];
 	int st;
 
-	st = run_cli("--help", out, sizeof(out));
-	EXPECT_EQ(0, WEXITSTATUS(st));
+	st = pl_run_cli("--help", out, sizeof(out));
+	EXPECT_EQ(0, st);
 	EXPECT_NE(NULL, strstr(out, "tour"));
 
-	st = run_cli("no-such-command", out, sizeof(out));
-	EXPECT_EQ(2, WEXITSTATUS(st));
+	st = pl_run_cli("no-such-command", out, sizeof(out));
+	EXPECT_EQ(2, st);
 	EXPECT_NE(NULL, strstr(out, "unknown command"));
 
-	st = run_cli("info --bogus", out, sizeof(out));
-	EXPECT_EQ(2, WEXITSTATUS(st));
+	st = pl_run_cli("info --bogus", out, sizeof(out));
+	EXPECT_EQ(2, st);
 
-	st = run_cli("info --json", out, sizeof(out));
-	EXPECT_EQ(0, WEXITSTATUS(st));
+	st = pl_run_cli("info --json", out, sizeof(out));
+	EXPECT_EQ(0, st);
 	EXPECT_NE(NULL, strstr(out, "\"pages_held\": "));
 
-	st = run_cli("tour", out, sizeof(out));
-	EXPECT_EQ(0, WEXITSTATUS(st));
+	st = pl_run_cli("tour", out, sizeof(out));
+	EXPECT_EQ(0, st);
 	EXPECT_NE(NULL, strstr(out, "End of tour."));
 
 	for (const char *c = "tour\0version\0info\0demand\0share\0stat\0bench\0"; *c;
@@ -203,8 +189,8 @@ TEST(cli_contract)
 		char args[64];
 
 		snprintf(args, sizeof(args), "%s --help", c);
-		st = run_cli(args, out, sizeof(out));
-		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("pagelab %s", args);
+		st = pl_run_cli(args, out, sizeof(out));
+		EXPECT_EQ(0, st) TH_LOG("pagelab %s", args);
 		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
 	}
 }
@@ -215,8 +201,8 @@ TEST(cli_explains_missing_device)
 	int st;
 
 	/* A private mount namespace with an empty /dev: the device is gone. */
-	st = run_cli("version", out, sizeof(out));
-	ASSERT_EQ(0, WEXITSTATUS(st));
+	st = pl_run_cli("version", out, sizeof(out));
+	ASSERT_EQ(0, st);
 	st = system("unshare -m sh -c 'mount -t tmpfs none /dev && pagelab version' "
 		    ">/tmp/pl_nodev.out 2>&1");
 	EXPECT_EQ(1, WEXITSTATUS(st));

@@ -24,6 +24,7 @@
 
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 
 #define CGROOT		"/sys/fs/cgroup"
 #define MiB		(1024ULL * 1024)
@@ -105,35 +106,6 @@ static void cg_remove(const char *cg)
 		usleep(100000);
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += n;
-	}
-	return 0;
-}
-
-static int reap(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
-}
-
 #define CHILD_CHECK(cond, code) do { if (!(cond)) _exit(code); } while (0)
 
 FIXTURE(memcg) {
@@ -161,7 +133,7 @@ FIXTURE_TEARDOWN(memcg)
 
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
-		reap(self->child);
+		pl_reap(self->child);
 	}
 	if (self->fd >= 0)
 		close(self->fd);
@@ -202,26 +174,26 @@ TEST_F_TIMEOUT(memcg, pages_are_charged_to_the_faulting_task, 120)
 	if (!self->child) {
 		unsigned char *q;
 
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 2);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 2);
 		q = mmap(NULL, pages * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 3);
 		for (size_t i = 0; i < pages; i++)
 			q[i * self->ps] = 1;
 		CHILD_CHECK(write(c2p[1], "w", 1) == 1, 4);
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 5);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 5);
 		_exit(0);
 	}
 	snprintf(pid, sizeof(pid), "%d", (int)self->child);
 	ASSERT_EQ(0, cg_write(cg, "cgroup.procs", pid));
 	ASSERT_EQ(0, cg_read(cg, "memory.current", NULL, &c0));
 	ASSERT_EQ(1, write(p2c[1], "g", 1));
-	ASSERT_EQ(0, read_full(c2p[0], &c, 1)) TH_LOG("child: %d", reap(self->child));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child: %d", pl_reap(self->child));
 	ASSERT_EQ(0, cg_read(cg, "memory.current", NULL, &c1));
 	ASSERT_EQ(0, pl_obj_stat(self->fd, 0, &st));
 	EXPECT_EQ((__u64)pages, st.resident);
 	EXPECT_GE(c1, c0 + 8 * MiB) TH_LOG("memory.current %llu -> %llu", c0, c1);
 	ASSERT_EQ(1, write(p2c[1], "x", 1));
-	EXPECT_EQ(0, reap(self->child));
+	EXPECT_EQ(0, pl_reap(self->child));
 	self->child = -1;
 
 	/* The pages outlive the child (the parent's fd): still charged. */
@@ -267,7 +239,7 @@ TEST_F_TIMEOUT(memcg, charge_failure_oom_kills_the_faulting_task, 120)
 
 		setrlimit(RLIMIT_CORE, &r);
 		CHILD_CHECK(!prctl(PR_SET_NAME, OOM_COMM, 0, 0, 0), 2);
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 3);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 3);
 		q = mmap(NULL, pages * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 4);
 		for (size_t i = 0; i < pages; i++)
@@ -280,7 +252,7 @@ TEST_F_TIMEOUT(memcg, charge_failure_oom_kills_the_faulting_task, 120)
 	ASSERT_EQ(0, cg_write("/dev", "kmsg",	/* i.e. /dev/kmsg */
 			      "pagelab-expect-splat: " OOM_COMM " invoked oom-killer\n"));
 	ASSERT_EQ(1, write(p2c[1], "g", 1));
-	EXPECT_EQ(128 + SIGKILL, reap(self->child)) TH_LOG("the child must be OOM-killed");
+	EXPECT_EQ(128 + SIGKILL, pl_reap(self->child)) TH_LOG("the child must be OOM-killed");
 	self->child = -1;
 	ASSERT_EQ(0, cg_read(cg, "memory.events", "oom_kill", &kills1));
 	EXPECT_GE(kills1, kills0 + 1);

@@ -35,6 +35,7 @@
 
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 
 #define NTRACK		32
 #define MiB		(1024UL * 1024)
@@ -103,6 +104,16 @@ static int track_fd(FIXTURE_DATA(obj) *self, int fd)
 	if (fd >= 0 && self->nfds < NTRACK)
 		self->fds[self->nfds++] = fd;
 	return fd;
+}
+
+/* pipe(), both ends tracked: 0 or -1. */
+static int track_pipe(FIXTURE_DATA(obj) *self, int fds[2])
+{
+	if (pipe(fds))
+		return -1;
+	track_fd(self, fds[0]);
+	track_fd(self, fds[1]);
+	return 0;
 }
 
 static void obj_close(FIXTURE_DATA(obj) *self, int fd)
@@ -185,57 +196,6 @@ static void *obj_map_aligned(FIXTURE_DATA(obj) *self, int fd, size_t pages, int 
 	if (a + len < r + len + align)
 		munmap(a + len, r + len + align - (a + len));
 	return track_map(self, p, len);
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	return write(fd, buf, len) == (ssize_t)len ? 0 : -1;
-}
-
-/* waitpid, then the exit code, 128 + signal, or -1. */
-static int reap(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
-}
-
-/*
- * fork(), with the child killed if the test process dies first (an ASSERT
- * abort), so no child outlives its test holding an object.
- */
-static pid_t fork_child(void)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (!pid) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(99);
-	}
-	return pid;
 }
 
 /* In a child: give up with @code unless @cond. */
@@ -873,15 +833,11 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, pipe(p2c));
-	ASSERT_EQ(0, pipe(c2p));
-	track_fd(self, p2c[0]);
-	track_fd(self, p2c[1]);
-	track_fd(self, c2p[0]);
-	track_fd(self, c2p[1]);
+	ASSERT_EQ(0, track_pipe(self, p2c));
+	ASSERT_EQ(0, track_pipe(self, c2p));
 	(void)rd(p + ps);	/* the parent's page 1: zero page too */
 
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		unsigned char *q = mmap(NULL, 4 * ps, PROT_READ, MAP_SHARED, fd, 0);
@@ -893,8 +849,8 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 		CHILD_CHECK(rd(q) == 0 && rd(q + ps) == 0, 3);
 		CHILD_CHECK(pfn_of(q) == self->zero_pfn, 4);
 		CHILD_CHECK(pfn_of(q + ps) == self->zero_pfn, 5);
-		CHILD_CHECK(!write_full(c2p[1], "r", 1), 6);
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 7);
+		CHILD_CHECK(!pl_write_full(c2p[1], "r", 1), 6);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 7);
 		/* The parent wrote both pages while this mapping had the zero page. */
 		for (size_t i = 0; i < sizeof(stamp0); i++)
 			CHILD_CHECK(rd(q + i) == (unsigned char)stamp0[i], 8);
@@ -909,12 +865,12 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 		for (size_t i = 0; i < ps; i++)
 			CHILD_CHECK(rd(anon + i) == 0, 12);
 		CHILD_CHECK(pfn_of(anon) == self->zero_pfn, 13);
-		CHILD_CHECK(!write_full(c2p[1], child_pfn, sizeof(child_pfn)), 14);
+		CHILD_CHECK(!pl_write_full(c2p[1], child_pfn, sizeof(child_pfn)), 14);
 		_exit(0);
 	}
 	obj_close(self, p2c[0]);
 	obj_close(self, c2p[1]);
-	ASSERT_EQ(0, read_full(c2p[0], &c, 1)) TH_LOG("child failed: %d", reap(pid));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child failed: %d", pl_reap(pid));
 	STAT(fd, st);
 	EXPECT_EQ(0ULL, st.resident);
 	EXPECT_EQ(3ULL, st.zero_maps);
@@ -924,9 +880,9 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 	EXPECT_EQ(2ULL, st.resident);
 	EXPECT_EQ(2ULL, st.allocs);
 	EXPECT_EQ(1ULL, st.mkwrite);
-	ASSERT_EQ(0, write_full(p2c[1], "w", 1));
-	EXPECT_EQ(0, read_full(c2p[0], child_pfn, sizeof(child_pfn)));
-	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(0, pl_write_full(p2c[1], "w", 1));
+	EXPECT_EQ(0, pl_read_full(c2p[0], child_pfn, sizeof(child_pfn)));
+	EXPECT_EQ(0, pl_reap(pid));
 	EXPECT_EQ(pfn_of(p), child_pfn[0]);
 	EXPECT_EQ(pfn_of(p + ps), child_pfn[1]);
 	EXPECT_NE(self->zero_pfn, child_pfn[0]);
@@ -1164,11 +1120,9 @@ TEST_F(obj, fork_shares_the_same_pages)
 	}
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.mappers);
-	ASSERT_EQ(0, pipe(c2p));
-	track_fd(self, c2p[0]);
-	track_fd(self, c2p[1]);
+	ASSERT_EQ(0, track_pipe(self, c2p));
 
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct pagelab_obj_stat cs;
@@ -1189,12 +1143,12 @@ TEST_F(obj, fork_shares_the_same_pages)
 		CHILD_CHECK(!pl_obj_stat(fd, 0, &cs), 5);
 		r.mappers = cs.mappers;
 		wr(p + 3 * ps + 100, 0x77);
-		CHILD_CHECK(!write_full(c2p[1], &r, sizeof(r)), 6);
+		CHILD_CHECK(!pl_write_full(c2p[1], &r, sizeof(r)), 6);
 		_exit(0);
 	}
 	obj_close(self, c2p[1]);
-	ASSERT_EQ(0, read_full(c2p[0], &r, sizeof(r))) TH_LOG("child: %d", reap(pid));
-	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &r, sizeof(r))) TH_LOG("child: %d", pl_reap(pid));
+	EXPECT_EQ(0, pl_reap(pid));
 	for (size_t i = 0; i < n; i++) {
 		EXPECT_EQ(pfns[i], r.pfn[i]) TH_LOG("page %zu", i);
 	}
@@ -1223,7 +1177,7 @@ TEST_F(obj, attach_by_id_from_another_process)
 	ASSERT_NE(MAP_FAILED, p);
 	strcpy((char *)p, "from the creator");
 
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct pagelab_obj_stat cs;
@@ -1252,7 +1206,7 @@ TEST_F(obj, attach_by_id_from_another_process)
 		CHILD_CHECK(cs.files == 3 && cs.mappers == 2, 14);
 		_exit(0);
 	}
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, pl_reap(pid));
 	EXPECT_STREQ("from the attacher", (char *)p + ps);
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.files);
@@ -1279,14 +1233,10 @@ TEST_F(obj, attach_checks_permissions)
 		ASSERT_NE(MAP_FAILED, o[i].p);
 		wr(o[i].p, 0x10 + i);
 	}
-	ASSERT_EQ(0, pipe(p2c));
-	ASSERT_EQ(0, pipe(c2p));
-	track_fd(self, p2c[0]);
-	track_fd(self, p2c[1]);
-	track_fd(self, c2p[0]);
-	track_fd(self, c2p[1]);
+	ASSERT_EQ(0, track_pipe(self, p2c));
+	ASSERT_EQ(0, track_pipe(self, c2p));
 
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		/* self->dev was opened as root: /dev/pagelab is 0600. */
@@ -1334,13 +1284,13 @@ TEST_F(obj, attach_checks_permissions)
 		q = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, efd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 25);
 		wr(q, 0x42);
-		CHILD_CHECK(!write_full(c2p[1], &id, sizeof(id)), 26);
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 27);
+		CHILD_CHECK(!pl_write_full(c2p[1], &id, sizeof(id)), 26);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 27);
 		_exit(0);
 	}
 	obj_close(self, p2c[0]);
 	obj_close(self, c2p[1]);
-	ASSERT_EQ(0, read_full(c2p[0], &eid, sizeof(eid))) TH_LOG("child: %d", reap(pid));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &eid, sizeof(eid))) TH_LOG("child: %d", pl_reap(pid));
 	ASSERT_EQ(0, pl_attach(self->dev, eid, 0, &efd));
 	track_fd(self, efd);
 	ASSERT_EQ(0, pl_obj_stat(efd, 0, &st));
@@ -1348,8 +1298,8 @@ TEST_F(obj, attach_checks_permissions)
 	EXPECT_EQ(65534U, st.gid);
 	ASSERT_EQ(0, pl_attach(self->dev, o[0].id, 0, &afd)) TH_LOG("root, the owner, on 0600");
 	track_fd(self, afd);
-	EXPECT_EQ(0, write_full(p2c[1], "x", 1));
-	EXPECT_EQ(0, reap(pid)) TH_LOG("the child's exit status is the step that failed");
+	EXPECT_EQ(0, pl_write_full(p2c[1], "x", 1));
+	EXPECT_EQ(0, pl_reap(pid)) TH_LOG("the child's exit status is the step that failed");
 	EXPECT_EQ(0x99, rd(o[2].p + 1)) TH_LOG("nobody's write through a 0606 object");
 	/* The child's object outlives it, through root's fd. */
 	{
@@ -1463,7 +1413,7 @@ TEST_F(obj, fd_passed_over_unix_socket)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	track_fd(self, sv[0]);
 	track_fd(self, sv[1]);
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		char cbuf[CMSG_SPACE(sizeof(int))];
@@ -1516,8 +1466,8 @@ TEST_F(obj, fd_passed_over_unix_socket)
 		ASSERT_EQ((ssize_t)sizeof(msg), sendmsg(sv[0], &mh, 0));
 	}
 	obj_close(self, fd);	/* in flight, then the child's */
-	EXPECT_EQ(1, read(sv[0], &c, 1)) TH_LOG("child: %d", reap(pid));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(1, read(sv[0], &c, 1)) TH_LOG("child: %d", pl_reap(pid));
+	EXPECT_EQ(0, pl_reap(pid));
 	EXPECT_STREQ("received", (char *)p + ps);
 }
 
@@ -1541,7 +1491,7 @@ TEST_F(obj, fork_munmap_half_mremap_rest)
 		wr(p + i * ps + ps - 1, 0xf0 + i);
 		pfns[i] = pfn_of(p + i * ps);
 	}
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct pagelab_obj_stat cs;
@@ -1563,7 +1513,7 @@ TEST_F(obj, fork_munmap_half_mremap_rest)
 		wr(moved + 1, 0x66);
 		_exit(0);
 	}
-	EXPECT_EQ(0, reap(pid)) TH_LOG("the child's exit status is the step that failed");
+	EXPECT_EQ(0, pl_reap(pid)) TH_LOG("the child's exit status is the step that failed");
 	for (size_t i = 0; i < n; i++) {
 		EXPECT_EQ(i + 1, rd(p + i * ps));
 		EXPECT_EQ(0xf0 + i, rd(p + i * ps + ps - 1));
@@ -1773,7 +1723,7 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 	INFO(i1);
 	EXPECT_EQ(i1.pages_held + 4, i1.max_pages);
 
-	pid = fork_child();
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		unsigned char *q = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1788,7 +1738,7 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 		*progress = 5;
 		_exit(0);
 	}
-	EXPECT_EQ(128 + SIGBUS, reap(pid)) TH_LOG("the child must die of SIGBUS");
+	EXPECT_EQ(128 + SIGBUS, pl_reap(pid)) TH_LOG("the child must die of SIGBUS");
 	EXPECT_EQ(4, *progress) TH_LOG("writes 0-3 fit, write 4 is the fifth page");
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.sigbus);
@@ -1814,38 +1764,15 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 
 /* ---- GUP users ---------------------------------------------------------- */
 
-/* /dev/zram0 with a disk size, or a reason it cannot be had. */
+/* /dev/zram0 with a disk size of 16M or more, or a reason it cannot be had. */
 static const char *zram_ready(void)
 {
-	unsigned long long size = 0;
-	FILE *f;
-	int fd;
+	unsigned long long size;
+	const char *why = pl_zram_ready("16M", &size);
 
-	if (access("/dev/zram0", F_OK)) {
-		if (system("modprobe zram >/dev/null 2>&1"))
-			return "modprobe zram failed";
-		for (int i = 0; i < 50 && access("/dev/zram0", F_OK); i++)
-			usleep(100000);
-		if (access("/dev/zram0", F_OK))
-			return "no /dev/zram0 after modprobe zram";
-	}
-	f = fopen("/sys/block/zram0/disksize", "re");
-	if (!f)
-		return "no /sys/block/zram0/disksize";
-	if (fscanf(f, "%llu", &size) != 1)
-		size = 0;
-	fclose(f);
-	if (size)
-		return size >= 16 * MiB ? NULL : "zram0 is smaller than 16M";
-	fd = open("/sys/block/zram0/disksize", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return "cannot open /sys/block/zram0/disksize";
-	if (write(fd, "16M", 3) != 3) {
-		close(fd);
-		return "cannot set zram0's disksize to 16M";
-	}
-	close(fd);
-	return NULL;
+	if (!why && size && size < 16 * MiB)
+		why = "zram0 is smaller than 16M";
+	return why;
 }
 
 TEST_F_TIMEOUT(obj, gup_o_direct_to_and_from_zram, 120)
@@ -1958,13 +1885,9 @@ TEST_F(obj, gup_process_vm_readv_from_child)
 
 	fd = obj_new(self, 4, 0, 0, NULL, NULL);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, pipe(p2c));
-	ASSERT_EQ(0, pipe(c2p));
-	track_fd(self, p2c[0]);
-	track_fd(self, p2c[1]);
-	track_fd(self, c2p[0]);
-	track_fd(self, c2p[1]);
-	pid = fork_child();
+	ASSERT_EQ(0, track_pipe(self, p2c));
+	ASSERT_EQ(0, track_pipe(self, c2p));
+	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		unsigned char *q = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1973,14 +1896,14 @@ TEST_F(obj, gup_process_vm_readv_from_child)
 		close(c2p[0]);
 		CHILD_CHECK(q != MAP_FAILED, 2);
 		memcpy(q, pattern, sizeof(pattern));
-		CHILD_CHECK(!write_full(c2p[1], &q, sizeof(q)), 3);
-		CHILD_CHECK(!read_full(p2c[0], &c, 1), 4);
+		CHILD_CHECK(!pl_write_full(c2p[1], &q, sizeof(q)), 3);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 4);
 		CHILD_CHECK(!strcmp((char *)q + 2 * ps, "written by the parent"), 5);
 		_exit(0);
 	}
 	obj_close(self, p2c[0]);
 	obj_close(self, c2p[1]);
-	ASSERT_EQ(0, read_full(c2p[0], &remote, sizeof(remote))) TH_LOG("child: %d", reap(pid));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &remote, sizeof(remote))) TH_LOG("child: %d", pl_reap(pid));
 
 	l.iov_base = buf;
 	l.iov_len = sizeof(pattern);
@@ -2000,8 +1923,8 @@ TEST_F(obj, gup_process_vm_readv_from_child)
 	l.iov_len = r.iov_len = strlen((char *)buf) + 1;
 	r.iov_base = remote + 2 * ps;
 	EXPECT_EQ((ssize_t)l.iov_len, process_vm_writev(pid, &l, 1, &r, 1, 0));
-	EXPECT_EQ(0, write_full(p2c[1], "d", 1));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, pl_write_full(p2c[1], "d", 1));
+	EXPECT_EQ(0, pl_reap(pid));
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.resident);
 	EXPECT_EQ(1ULL, st.zero_maps);
@@ -2046,21 +1969,6 @@ TEST_F(obj, rmmod_refused_while_an_object_lives)
 
 /* ---- the CLI's object commands ------------------------------------------ */
 
-static int run_cli(const char *args, char *out, size_t outlen)
-{
-	char cmd[256];
-	size_t n;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "pagelab %s 2>&1", args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return WEXITSTATUS(pclose(p));
-}
-
 TEST_F_TIMEOUT(obj, cli_object_commands, 300)
 {
 	static char out[1 << 17];
@@ -2071,23 +1979,23 @@ TEST_F_TIMEOUT(obj, cli_object_commands, 300)
 
 	for (const char *c = "demand\0share\0stat\0"; *c; c += strlen(c) + 1) {
 		snprintf(args, sizeof(args), "%s --help", c);
-		EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
+		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
 		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
 	}
-	EXPECT_EQ(2, run_cli("demand --pages 0", out, sizeof(out)));
-	EXPECT_EQ(2, run_cli("demand --bogus", out, sizeof(out)));
-	EXPECT_EQ(2, run_cli("share --pages 2", out, sizeof(out)));
-	EXPECT_EQ(2, run_cli("stat --bogus", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("demand --pages 0", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("demand --bogus", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("share --pages 2", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("stat --bogus", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "unknown argument"));
 
-	EXPECT_EQ(0, run_cli("demand --json", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("demand --json", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"step\": \"read_all\""));
 	EXPECT_NE(NULL, strstr(out, "\"zero_maps\": 4096"));
 	EXPECT_NE(NULL, strstr(out, "\"resident\": 1024"));
 	EXPECT_NE(NULL, strstr(out, "], \"ok\": true}"));
-	EXPECT_EQ(0, run_cli("demand --pages 64", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("demand --pages 64", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "after reading every page"));
-	EXPECT_EQ(0, run_cli("share", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("share", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "same physical frames"));
 	EXPECT_NE(NULL, strstr(out, "attached by id"));
 
@@ -2096,25 +2004,25 @@ TEST_F_TIMEOUT(obj, cli_object_commands, 300)
 	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	wr(p, 1);
-	EXPECT_EQ(0, run_cli("stat", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("stat", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "cli.stat"));
-	EXPECT_EQ(0, run_cli("stat --json", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("stat --json", out, sizeof(out))) TH_LOG("%s", out);
 	snprintf(want, sizeof(want), "{\"id\": %llu, \"name\": \"cli.stat\"",
 		 (unsigned long long)id);
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	EXPECT_EQ('[', out[0]);
 	snprintf(args, sizeof(args), "stat --json %llu", (unsigned long long)id);
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, want));
 	EXPECT_NE(NULL, strstr(out, "\"resident\": 1,"));
 	EXPECT_NE(NULL, strstr(out, "\"mode\": \"0644\""));
 	snprintf(args, sizeof(args), "stat %llu", (unsigned long long)id);
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "cli.stat"));
-	EXPECT_EQ(1, run_cli("stat 999999999999", out, sizeof(out)));
+	EXPECT_EQ(1, pl_run_cli("stat 999999999999", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "no such live object"));
 
-	EXPECT_EQ(0, run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Demand paging"));
 	EXPECT_NE(NULL, strstr(out, "same physical frames"));
 	EXPECT_NE(NULL, strstr(out, "End of tour."));

@@ -46,6 +46,7 @@
 
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 
 /* How long the race test churns; the whole test has TIMEOUT(120). */
 #define RACE_SECONDS	30
@@ -140,14 +141,8 @@ static int track_fd(FIXTURE_DATA(walk) *self, int fd)
 /* fork(); the child dies with the test process (an ASSERT abort or timeout). */
 static pid_t fork_child(FIXTURE_DATA(walk) *self)
 {
-	pid_t parent = getpid(), pid = fork();
+	pid_t pid = pl_fork_child();
 
-	if (!pid) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(99);
-		return 0;
-	}
 	if (pid > 0 && self->nkids < NTRACK)
 		self->kids[self->nkids++] = pid;
 	return pid;
@@ -156,18 +151,10 @@ static pid_t fork_child(FIXTURE_DATA(walk) *self)
 /* waitpid, then the exit code, 128 + signal, or -1; the child is untracked. */
 static int reap(FIXTURE_DATA(walk) *self, pid_t pid)
 {
-	int st;
-
 	for (int i = 0; i < self->nkids; i++)
 		if (self->kids[i] == pid)
 			self->kids[i] = 0;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
+	return pl_reap(pid);
 }
 
 static int kill_reap(FIXTURE_DATA(walk) *self, pid_t pid)
@@ -203,30 +190,11 @@ static void *shared_block(FIXTURE_DATA(walk) *self, size_t len)
 	return track_map(self, p, len);
 }
 
-/* The pagemap entries of @n pages from @start in @pid (0: self). */
-static int pagemap_read(pid_t pid, uint64_t start, size_t n, uint64_t *out)
-{
-	char path[64];
-	ssize_t got;
-	int fd;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/pagemap");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	got = pread(fd, out, n * 8, (off_t)(start / PG) * 8);
-	close(fd);
-	return got == (ssize_t)(n * 8) ? 0 : -EIO;
-}
-
 static uint64_t pm1(pid_t pid, uint64_t addr)
 {
 	uint64_t e = 0;
 
-	if (pagemap_read(pid, addr & ~(PG - 1), 1, &e))
+	if (pl_pagemap_range(pid, addr & ~(PG - 1), 1, &e))
 		return 0;
 	return e;
 }
@@ -472,7 +440,7 @@ static void compare_range(struct __test_metadata *_metadata, pid_t pid, const ch
 
 	ASSERT_NE(NULL, pm);
 	answer = walk_range(_metadata, pid, start, end);
-	ASSERT_EQ(0, pagemap_read(pid, start, n, pm)) TH_LOG("pagemap of %s", what);
+	ASSERT_EQ(0, pl_pagemap_range(pid, start, n, pm)) TH_LOG("pagemap of %s", what);
 	ret = pl_walk_range_begin(&r, answer);
 	while (!ret && (ret = pl_walk_range_next(&r, &run)) == 1) {
 		ret = 0;
@@ -1181,10 +1149,10 @@ TEST_F(walk, untouched_is_none_and_unmapped_is_novma)
 /* zram0 as swap: NULL, or why not.  *@ours: we turned it on (turn it off). */
 static const char *zram_swap_on(bool *ours)
 {
-	unsigned long long size = 0;
+	unsigned long long size;
+	const char *why;
 	char line[256];
 	FILE *f;
-	int fd;
 
 	*ours = false;
 	f = fopen("/proc/swaps", "re");
@@ -1196,30 +1164,9 @@ static const char *zram_swap_on(bool *ours)
 			return NULL;
 		}
 	fclose(f);
-	if (access("/dev/zram0", F_OK)) {
-		if (system("modprobe zram >/dev/null 2>&1"))
-			return "modprobe zram failed";
-		for (int i = 0; i < 50 && access("/dev/zram0", F_OK); i++)
-			usleep(100000);
-		if (access("/dev/zram0", F_OK))
-			return "no /dev/zram0 after modprobe zram";
-	}
-	f = fopen("/sys/block/zram0/disksize", "re");
-	if (!f)
-		return "no /sys/block/zram0/disksize";
-	if (fscanf(f, "%llu", &size) != 1)
-		size = 0;
-	fclose(f);
-	if (!size) {
-		fd = open("/sys/block/zram0/disksize", O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return "cannot open /sys/block/zram0/disksize";
-		if (write(fd, "64M", 3) != 3) {
-			close(fd);
-			return "cannot set zram0's disksize to 64M";
-		}
-		close(fd);
-	}
+	why = pl_zram_ready("64M", &size);
+	if (why)
+		return why;
 	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
 		return "mkswap /dev/zram0 failed";
 	if (system("swapon /dev/zram0 >/dev/null 2>&1"))
@@ -1251,7 +1198,7 @@ TEST_F_TIMEOUT(walk, swapped_out_pages_are_swap_entries, 120)
 	for (int tries = 0; tries < 5 && swapped < n; tries++) {
 		if (madvise(p, n * PG, MADV_PAGEOUT))
 			SKIP(return, "madvise(MADV_PAGEOUT): %s", strerror(errno));
-		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, n, pm));
+		ASSERT_EQ(0, pl_pagemap_range(0, (uintptr_t)p, n, pm));
 		swapped = 0;
 		for (size_t i = 0; i < n; i++)
 			swapped += pl_pm_swapped(pm[i]);
@@ -2182,21 +2129,6 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 
 /* ---- the CLI ---------------------------------------------------------------- */
 
-static int run_cli(const char *args, char *out, size_t outlen)
-{
-	char cmd[512];
-	size_t n;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "pagelab %s 2>&1", args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	return WEXITSTATUS(pclose(p));
-}
-
 /* The segments row for @name in the segments --json array. */
 static const char *segment_row(const char *json, const char *name)
 {
@@ -2230,10 +2162,10 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 
 	for (const char *c = "walk\0segments\0bench\0"; *c; c += strlen(c) + 1) {
 		snprintf(args, sizeof(args), "%s --help", c);
-		EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
+		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
 		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
 	}
-	EXPECT_EQ(0, run_cli("--help", out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli("--help", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "segments"));
 	for (const char *c = "walk\0walk --bogus 0x1000\0walk zz\0walk 0x1 0x2 0x3\0"
 			     "walk --kernel --pid 1 0x1000\0walk --kernel 0x1000 0x2000\0"
@@ -2241,15 +2173,15 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 			     "walk --dot=walk.txt 0x1000\0walk --pid 0 0x1000\0walk --pid\0"
 			     "segments --bogus\0bench walk --pages 0\0bench walk --bogus\0"; *c;
 	     c += strlen(c) + 1) {
-		EXPECT_EQ(2, run_cli(c, out, sizeof(out))) TH_LOG("pagelab %s:\n%s", c, out);
+		EXPECT_EQ(2, pl_run_cli(c, out, sizeof(out))) TH_LOG("pagelab %s:\n%s", c, out);
 	}
 
 	/* A refused request: exit 1 and the kernel's reason. */
-	EXPECT_EQ(1, run_cli("walk --pid 1 0x8000000000000000", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(1, pl_run_cli("walk --pid 1 0x8000000000000000", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_EQ(0, strncmp(out, "pagelab: walk: ", 15)) TH_LOG("%s", out);
 
 	snprintf(args, sizeof(args), "walk --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "stack"));
 	EXPECT_NE(NULL, strstr(out, "PGD"));
 	EXPECT_NE(NULL, strstr(out, "frame pfn 0x")) TH_LOG("%s", out);
@@ -2258,15 +2190,15 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	snprintf(args, sizeof(args), "walk --pid %d %p %p", (int)getpid(),
 		 (void *)((uintptr_t)&local & ~(PG - 1)),
 		 (void *)(((uintptr_t)&local & ~(PG - 1)) + 4 * PG));
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "pages in")) TH_LOG("%s", out);
 
 	snprintf(args, sizeof(args), "walk --json --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
 
 	snprintf(args, sizeof(args), "walk --dot --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_EQ(0, strncmp(out, "digraph ", 8)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "cr3 -> l0"));
 	EXPECT_NE(NULL, strstr(out, "-> frame;"));
@@ -2274,7 +2206,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	snprintf(svg, sizeof(svg), "/tmp/pagelab_walk_test.%d.svg", (int)getpid());
 	snprintf(args, sizeof(args), "walk --dot=%s --pid %d %p", svg, (int)getpid(),
 		 (void *)&local);
-	rc = run_cli(args, out, sizeof(out));
+	rc = pl_run_cli(args, out, sizeof(out));
 	if (rc == 0) {
 		struct stat st;
 
@@ -2288,18 +2220,18 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 
 	if (!pl_direct_map_base(&base)) {
 		snprintf(args, sizeof(args), "walk --kernel 0x%" PRIx64, base + 0x100000);
-		EXPECT_EQ(0, run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
 		EXPECT_NE(NULL, strstr(out, "kernel address")) TH_LOG("%s", out);
 		EXPECT_NE(NULL, strstr(out, "phys 0x100000")) TH_LOG("%s", out);
 	}
 
-	EXPECT_EQ(0, run_cli("segments", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("segments", out, sizeof(out))) TH_LOG("%s", out);
 	for (const char *s = "text\0rodata\0data\0bss\0heap\0mapped file\0anonymous mmap\0"
 			     "shared library\0stack\0vdso\0kernel\0"; *s; s += strlen(s) + 1) {
 		EXPECT_NE(NULL, strstr(out, s)) TH_LOG("no %s row:\n%s", s, out);
 	}
 	EXPECT_EQ(NULL, strstr(out, "walk failed")) TH_LOG("%s", out);
-	EXPECT_EQ(0, run_cli("segments --json", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("segments --json", out, sizeof(out))) TH_LOG("%s", out);
 	ASSERT_TRUE(json_valid(out)) TH_LOG("%s", out);
 	/* What the tour tells people to look at. */
 	row = segment_row(out, "stack");
@@ -2313,15 +2245,15 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	row = segment_row(out, "kernel");
 	EXPECT_TRUE(json_false(json_get(row, "user"))) TH_LOG("%s", out);
 
-	EXPECT_EQ(0, run_cli("bench walk --pages 64 --reps 3", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("bench walk --pages 64 --reps 3", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "RATIO walk_vs_pagemap ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "pages/s"));
-	EXPECT_EQ(0, run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
 	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
-	EXPECT_EQ(0, run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "RATIO write "));
 
-	EXPECT_EQ(0, run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Page tables, level by level"));
 	EXPECT_NE(NULL, strstr(out, "End of tour."));
 }
