@@ -42,6 +42,21 @@ count_tap() { # FILE PREFIX
 	done <"$1"
 }
 
+# Two verdicts from one scripts/vm exit status: 3 hang or early death,
+# 4 a kernel splat, else the boot ran to the end with a clean log.
+guest_verdict() { # LABEL STATUS
+	if [ "$2" = 3 ]; then
+		record fail "$1: boot and run to the end (hang or early death)"
+		return
+	fi
+	record ok "$1: boot and run to the end"
+	if [ "$2" = 4 ]; then
+		record fail "$1: kernel log free of splats"
+	else
+		record ok "$1: kernel log free of splats"
+	fi
+}
+
 echo "== lint"
 scripts/lint.sh >"$results/lint" 2>&1
 cat "$results/lint" | grep -v '^ok \|^not ok ' || true
@@ -55,11 +70,7 @@ scripts/vm run --quiet --timeout 900 --log "$results/kernel.log" --out "$results
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
 cat "$results/vm.err"
-case $vrc in
-3) record fail "guest: boot and run to the end (hang or early death)" ;;
-4) record ok "guest: boot and run to the end"; record fail "guest: kernel log free of splats" ;;
-*) record ok "guest: boot and run to the end"; record ok "guest: kernel log free of splats" ;;
-esac
+guest_verdict guest "$vrc"
 
 # Userspace: TAP lines; a binary that exits non-zero without a "not ok"
 # line (a crash) is a failure of its own.
@@ -99,13 +110,7 @@ scripts/vm run --quiet --bzimage --append pti=on --timeout 900 --log "$results/k
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
 cat "$results/vm5.err"
-case $vrc in
-3) record fail "guest 5-level: boot and run to the end (hang or early death)" ;;
-4) record ok "guest 5-level: boot and run to the end"
-   record fail "guest 5-level: kernel log free of splats" ;;
-*) record ok "guest 5-level: boot and run to the end"
-   record ok "guest 5-level: kernel log free of splats" ;;
-esac
+guest_verdict "guest 5-level" "$vrc"
 count_tap "$results/out5" "5-level+pti: "
 
 # bpftrace needs the host's root (LLVM and all): a --host-root boot.
@@ -115,13 +120,7 @@ scripts/vm run --quiet --host-root --timeout 900 --log "$results/kernel-trace.lo
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out-trace" | grep -v '^PAGELAB-' || true
 cat "$results/vm-trace.err"
-case $vrc in
-3) record fail "guest trace: boot and run to the end (hang or early death)" ;;
-4) record ok "guest trace: boot and run to the end"
-   record fail "guest trace: kernel log free of splats" ;;
-*) record ok "guest trace: boot and run to the end"
-   record ok "guest trace: kernel log free of splats" ;;
-esac
+guest_verdict "guest trace" "$vrc"
 count_tap "$results/out-trace" ""
 
 echo "== harness self-tests"
