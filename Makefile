@@ -6,6 +6,9 @@
 #   make            build pagelab.ko, the KUnit module and the userspace tools
 #   make check      the one test command: lint, KUnit and userspace tests in
 #                   the guest, harness self-tests; ends with "N passed, N failed"
+#   make check-debug  the debug-kernel lane alone: builds (once, ~16 min) a
+#                   6.1 kernel with KASAN, lockdep, DEBUG_VM, kmemleak, KUnit,
+#                   fault injection; KUnit + every userspace test on it
 #   make demo       boot the guest, load pagelab, run "pagelab tour"
 #   make lint       checkpatch --strict, W=1, sparse (zero findings)
 #   make bench      fault cost vs the kernel's anonymous faults, in the guest
@@ -37,7 +40,7 @@ TEST_SRC := $(wildcard userspace/tests/*_test.c)
 TESTS := $(patsubst userspace/tests/%.c,$(UBUILD)/%,$(TEST_SRC))
 HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
 
-.PHONY: all module tools check demo lint bench clean help fixture
+.PHONY: all module tools check check-debug demo lint bench clean help fixture
 
 all: module tools
 
@@ -61,6 +64,9 @@ $(UBUILD)/%_test: userspace/tests/%_test.c $(LIB_SRC) $(HDRS)
 check: all fixture
 	scripts/check.sh
 
+check-debug: tools
+	scripts/check-debug.sh
+
 demo: all
 	scripts/vm run -- pagelab tour
 
@@ -77,4 +83,4 @@ clean:
 		| xargs rm -f
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'

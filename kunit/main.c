@@ -16,6 +16,7 @@ static struct kunit_suite *pagelab_kunit_suites[] = {
 	&pagelab_stats_suite,
 	&pagelab_object_suite,
 	&pagelab_walk_suite,
+	&pagelab_cow_suite,
 };
 
 static int __init pagelab_kunit_init(void)

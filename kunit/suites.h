@@ -10,5 +10,6 @@
 extern struct kunit_suite pagelab_stats_suite;
 extern struct kunit_suite pagelab_object_suite;
 extern struct kunit_suite pagelab_walk_suite;
+extern struct kunit_suite pagelab_cow_suite;
 
 #endif /* _PAGELAB_KUNIT_SUITES_H */

@@ -25,4 +25,58 @@ static inline pgd_t *pagelab_pti_user_pgd(pgd_t *pgdp)
 }
 #endif
 
+/*
+ * PROT_NONE entries: present to Linux, not to the MMU.  pte_protnone() and
+ * pmd_protnone() say so only on kernels with CONFIG_NUMA_BALANCING (they
+ * are constant 0 elsewhere), so the walk reads the bits itself.
+ */
+static inline bool pagelab_pte_protnone(pte_t pte)
+{
+	return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+}
+
+static inline bool pagelab_pmd_protnone(pmd_t pmd)
+{
+	return (pmd_flags(pmd) & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+}
+
+/*
+ * Fault injection at pagelab's own allocation sites (the debug kernel has
+ * CONFIG_FAULT_INJECTION; Debian's has not, and there every site compiles
+ * to "never fails").  debugfs: pagelab/fail/ (the kernel's fault_attr
+ * knobs) and pagelab/fail_sites (per site: calls seen while injection was
+ * armed, failures injected).
+ */
+enum pagelab_fail_site {
+	PAGELAB_FAIL_OBJ_ALLOC,		/* the object itself */
+	PAGELAB_FAIL_OBJ_INODE,		/* its inode */
+	PAGELAB_FAIL_OBJ_FILE,		/* a file on it */
+	PAGELAB_FAIL_OBJ_TABLE,		/* its slot in the id table */
+	PAGELAB_FAIL_FRAME,		/* a frame for a first write */
+	PAGELAB_FAIL_FRAME_STORE,	/* its slot in the object */
+	PAGELAB_FAIL_COW_FRAME,		/* a frame for a COW break */
+	PAGELAB_FAIL_CLONE_COPY,	/* a copy of a pinned frame at clone */
+	PAGELAB_FAIL_CLONE_STORE,	/* a slot in the clone */
+	PAGELAB_FAIL_MERGE_ARGS,	/* the merge request's arrays */
+	PAGELAB_FAIL_MERGE_CAND,	/* a merge candidate */
+	PAGELAB_FAIL_WALK_BUF,		/* a walk answer's buffer */
+	PAGELAB_FAIL_NR_SITES
+};
+
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+
+bool pagelab_should_fail(enum pagelab_fail_site site);
+void pagelab_fail_debugfs_init(struct dentry *dir);
+#else
+static inline bool pagelab_should_fail(enum pagelab_fail_site site)
+{
+	return false;
+}
+
+static inline void pagelab_fail_debugfs_init(struct dentry *dir)
+{
+}
+#endif
+
 #endif /* _PAGELAB_COMPAT_H */

@@ -5,9 +5,76 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
+#include "compat.h"
 #include "pagelab.h"
 
 static struct dentry *pagelab_debugfs_dir;
+
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(pagelab_fail_attr);
+
+static const char *const pagelab_fail_site_names[PAGELAB_FAIL_NR_SITES] = {
+	[PAGELAB_FAIL_OBJ_ALLOC] = "obj_alloc",
+	[PAGELAB_FAIL_OBJ_INODE] = "obj_inode",
+	[PAGELAB_FAIL_OBJ_FILE] = "obj_file",
+	[PAGELAB_FAIL_OBJ_TABLE] = "obj_table",
+	[PAGELAB_FAIL_FRAME] = "frame",
+	[PAGELAB_FAIL_FRAME_STORE] = "frame_store",
+	[PAGELAB_FAIL_COW_FRAME] = "cow_frame",
+	[PAGELAB_FAIL_CLONE_COPY] = "clone_copy",
+	[PAGELAB_FAIL_CLONE_STORE] = "clone_store",
+	[PAGELAB_FAIL_MERGE_ARGS] = "merge_args",
+	[PAGELAB_FAIL_MERGE_CAND] = "merge_cand",
+	[PAGELAB_FAIL_WALK_BUF] = "walk_buf",
+};
+
+static atomic_long_t pagelab_fail_seen[PAGELAB_FAIL_NR_SITES];
+static atomic_long_t pagelab_fail_injected[PAGELAB_FAIL_NR_SITES];
+
+/**
+ * pagelab_should_fail() - should this allocation at @site fail now?
+ * @site: where pagelab is about to allocate
+ *
+ * Return: true when the pagelab/fail/ knobs say so (the caller then fails
+ * as if the allocation had).
+ */
+bool pagelab_should_fail(enum pagelab_fail_site site)
+{
+	bool fail;
+
+	if (!atomic_read(&pagelab_fail_attr.times))
+		return false;
+	atomic_long_inc(&pagelab_fail_seen[site]);
+	fail = should_fail(&pagelab_fail_attr, 1);
+	if (fail)
+		atomic_long_inc(&pagelab_fail_injected[site]);
+	return fail;
+}
+
+static int fail_sites_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < PAGELAB_FAIL_NR_SITES; i++)
+		seq_printf(m, "%-12s seen=%ld injected=%ld\n", pagelab_fail_site_names[i],
+			   atomic_long_read(&pagelab_fail_seen[i]),
+			   atomic_long_read(&pagelab_fail_injected[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fail_sites);
+
+/**
+ * pagelab_fail_debugfs_init() - pagelab/fail/ and pagelab/fail_sites
+ * @dir: pagelab's debugfs folder
+ */
+void pagelab_fail_debugfs_init(struct dentry *dir)
+{
+	/* Armed only by writing the knobs: times starts at 0 here. */
+	atomic_set(&pagelab_fail_attr.times, 0);
+	fault_create_debugfs_attr("fail", dir, &pagelab_fail_attr);
+	debugfs_create_file("fail_sites", 0400, dir, NULL, &fail_sites_fops);
+}
+#endif
 
 static int stats_show(struct seq_file *m, void *unused)
 {
@@ -52,6 +119,7 @@ void pagelab_debugfs_init(void)
 			    &objects_fops);
 	debugfs_create_file("walk", 0600, pagelab_debugfs_dir, NULL,
 			    &pagelab_walk_fops);
+	pagelab_fail_debugfs_init(pagelab_debugfs_dir);
 }
 
 /**

@@ -58,6 +58,23 @@ static int pagelab_error_outcome(vm_fault_t ret)
 	return ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
 }
 
+/*
+ * Break the sharing of the frame at vmf->pgoff for @obj (see
+ * pagelab_obj_cow_break()) and report it.  *@pagep: the frame now there,
+ * locked and referenced, or NULL if there is none any more.
+ */
+static vm_fault_t pagelab_cow(struct vm_fault *vmf, struct pagelab_object *obj, bool mkwrite,
+			      struct page **pagep)
+{
+	vm_fault_t ret;
+	bool copied;
+
+	ret = pagelab_obj_cow_break(obj, vmf->pgoff, pagep, &copied);
+	if (!ret && *pagep)
+		trace_pagelab_cow(obj->id, vmf->pgoff, vmf->address, mkwrite, copied);
+	return ret;
+}
+
 static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_object *obj,
 				       int *outcome)
 {
@@ -72,12 +89,29 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 	if (pagelab_past_end(obj, index))
 		return VM_FAULT_SIGBUS;
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
+	if (write && !(vma->vm_flags & VM_SHARED))
+		atomic64_inc(&obj->count.private_cow);
 
 	for (;;) {
 		page = pagelab_obj_get_page(obj, index);
 		if (page) {
 			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
+			if (write && vma->vm_flags & VM_SHARED && page_private(page) > 1) {
+				/* A shared frame: this object gets its own copy first. */
+				unlock_page(page);
+				put_page(page);
+				ret = pagelab_cow(vmf, obj, false, &page);
+				if (ret) {
+					*outcome = pagelab_error_outcome(ret);
+					return ret;
+				}
+				if (!page)
+					continue;
+				*outcome = PAGELAB_FAULT_COW;
+				vmf->page = page;
+				return VM_FAULT_LOCKED;
+			}
 			atomic64_inc(&obj->count.existing);
 			*outcome = PAGELAB_FAULT_EXISTING;
 			vmf->page = page;
@@ -168,6 +202,64 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 	ret = VM_FAULT_NOPAGE;
 out:
 	if (trace_pagelab_fault_enabled())
+		trace_pagelab_fault(obj->id, index, vmf->address, true, outcome,
+				    t0 ? ktime_get_ns() - t0 : 0);
+	return ret;
+}
+
+/*
+ * A write to a read-only PTE of one of the object's frames, in a shared
+ * mapping (VMAs of objects want write notification, so every PTE of a
+ * shared mapping starts read-only), and, for a write fault that just
+ * mapped a frame, the kernel's check before it maps it writable.  The
+ * object's own frame becomes writable (VM_FAULT_LOCKED); a shared frame is
+ * copied for this object, which removes this PTE with the rest, and the
+ * access refaults onto the copy (VM_FAULT_NOPAGE).
+ */
+static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
+{
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
+	/* A present PTE: a fault of its own (not the tail of one that mapped it). */
+	bool own = pte_present(vmf->orig_pte);
+	struct page *page = vmf->page, *now;
+	int outcome = PAGELAB_FAULT_WP;
+	pgoff_t index = vmf->pgoff;
+	vm_fault_t ret;
+
+	if (own)
+		atomic64_inc(&obj->count.faults_write);
+	lock_page(page);
+	if (xa_load(&obj->pages, index) != page) {
+		/* The frame left (COW break, merge); its remover unmapped this PTE. */
+		unlock_page(page);
+		ret = VM_FAULT_NOPAGE;
+		goto out;
+	}
+	if (page_private(page) == 1) {
+		ret = VM_FAULT_LOCKED;
+		goto out;
+	}
+	unlock_page(page);
+	ret = pagelab_cow(vmf, obj, true, &now);
+	if (ret) {
+		outcome = pagelab_error_outcome(ret);
+		goto out;
+	}
+	if (now == page) {
+		/* The other holders let go: the frame is ours, still mapped here. */
+		put_page(now);
+		ret = VM_FAULT_LOCKED;
+		goto out;
+	}
+	if (now) {
+		unlock_page(now);
+		put_page(now);
+	}
+	outcome = PAGELAB_FAULT_COW;
+	ret = VM_FAULT_NOPAGE;
+out:
+	if (trace_pagelab_fault_enabled() && (own || outcome != PAGELAB_FAULT_WP))
 		trace_pagelab_fault(obj->id, index, vmf->address, true, outcome,
 				    t0 ? ktime_get_ns() - t0 : 0);
 	return ret;
@@ -277,6 +369,7 @@ static const struct vm_operations_struct pagelab_vm_ops = {
 	.close = pagelab_vm_close,
 	.fault = pagelab_fault,
 	.map_pages = pagelab_map_pages,
+	.page_mkwrite = pagelab_page_mkwrite,
 	.pfn_mkwrite = pagelab_pfn_mkwrite,
 };
 

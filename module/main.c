@@ -17,6 +17,7 @@
 unsigned long pagelab_max_pages = 262144;
 module_param_named(max_pages, pagelab_max_pages, ulong, 0644);
 MODULE_PARM_DESC(max_pages, "Cap on pages pagelab may hold, module-wide (default 262144 = 1 GiB)");
+EXPORT_SYMBOL_NS_GPL(pagelab_max_pages, PAGELAB_KUNIT);
 
 static long pagelab_ioc_version(void __user *uarg)
 {
@@ -30,7 +31,8 @@ static long pagelab_ioc_version(void __user *uarg)
 	memset(&v, 0, sizeof(v));
 	v.abi_major = PAGELAB_ABI_MAJOR;
 	v.abi_minor = PAGELAB_ABI_MINOR;
-	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS;
+	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS |
+		     PAGELAB_FEAT_COW;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -67,7 +69,13 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 	case PAGELAB_IOC_ATTACH:
 		return pagelab_obj_attach(uarg);
 	case PAGELAB_IOC_OBJ_STAT:
-		return pagelab_obj_stat_ioctl(NULL, uarg);
+		return pagelab_obj_stat_ioctl(NULL, uarg, sizeof(struct pagelab_obj_stat));
+	case PAGELAB_IOC_OBJ_STAT_V1:
+		return pagelab_obj_stat_ioctl(NULL, uarg, PAGELAB_OBJ_STAT_SIZE_V1);
+	case PAGELAB_IOC_CLONE:
+		return pagelab_obj_clone(NULL, uarg);
+	case PAGELAB_IOC_MERGE:
+		return pagelab_obj_merge(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -15,34 +15,70 @@
  * keeps the object alive after its fd is closed; when the last file goes,
  * the object leaves the id table and its frames are freed.
  *
+ * Sharing: a frame may be held by several entries, in several objects
+ * (clone) or at several indexes (merge).  page_private() of the frame
+ * counts them (its owners), changed only under the frame's page lock; each
+ * entry holds one page reference, each PTE another.  A frame with more
+ * than one owner is never mapped writable: clone and merge remove its PTEs
+ * (unmap_mapping_pages(), whatever the VMA's protection: an mprotect
+ * round trip would make a dirty read-only PTE writable without asking),
+ * every PTE installed later is read-only (VMAs want write notification),
+ * and a write, at ->fault or ->page_mkwrite, first copies the frame for
+ * the writer's object (pagelab_obj_cow_break()).  So a shared frame's
+ * contents never change, and copying one needs no lock against writers.
+ * A frame with references beyond its owners and PTEs (a GUP pin) may be
+ * written behind our back: clone copies it, merge leaves it alone.
+ *
+ * Frame budgets (page replacement): a shared frame counts fully toward
+ * the budget of every object holding it (each object's resident count
+ * includes it), and each may choose it as a victim: evicting it from one
+ * object stores that object's copy of the data and drops that object's
+ * ownership; the frame itself is freed only with its last owner.
+ *
  * Locking, outermost first:
  *   mmap_lock (read, held by the fault path)
- *     -> pagelab_object.lock (mutex: adding/removing frames, mapping the
- *        zero page for an absent frame)
- *       -> page lock (lock_page)
+ *     -> pagelab_object.lock (mutex: adding/removing/replacing frames,
+ *        mapping the zero page for an absent frame; one object's at a time)
+ *       -> page lock (lock_page; a second frame only by trylock_page)
  *         -> i_mmap_rwsem (taken by unmap_mapping_pages)
  *           -> PTE lock
  * The object table's xa_lock is a leaf; lookups take RCU and a kref.
  * Nothing here takes mmap_lock, and nothing copies to or from user memory
- * with an object lock or page lock held.
+ * with an object lock or page lock held.  The fault path never takes an
+ * object lock while holding a page lock: to break COW it unlocks the page
+ * and starts again from the object lock (pagelab_obj_cow_break()).
  *
  * Fault versus removal: the fault path finds a frame locklessly, takes a
  * reference and the page lock, then re-checks that the frame is still the
  * object's frame at that index (as filemap_fault does) and retries if not.
- * Whoever removes a frame (eviction, COW break) does so with the page lock
- * held and unmaps it from every mapper before dropping it.  A zero-page PTE
+ * Whoever removes or replaces a frame (eviction, COW break, merge) does so
+ * under the object lock with the page lock held and unmaps it from every
+ * mapper of that object before unlocking, so a fault that then finds the
+ * index changed has no stale PTE to worry about.  A zero-page PTE
  * is inserted only under pagelab_object.lock after seeing no frame; a frame
  * is added only under the same lock, followed by unmap_mapping_pages() of
  * that index wherever the zero page can be mapped, so no zero-page PTE
  * survives the frame's arrival.  (With one VMA on the object and the
  * faulting PTE empty, there is none: the first write to a page of a
  * mapping of its own skips the unmap walk.)
+ *
+ * Clone and merge versus faults: clone holds the source's object lock for
+ * the whole copy of its index, so no frame is added or replaced there
+ * meanwhile, and locks each frame while removing its PTEs and sharing it;
+ * a write that faults before that lock was taken finished its write on
+ * the old (unshared) frame, which the clone then shares with that write
+ * in it; one that faults after finds the frame shared and copies it.
+ * Merge compares two frames only with both locked and unmapped, so a
+ * racing write either landed before the compare or breaks the sharing
+ * after it.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -52,9 +88,12 @@
 #include <linux/pseudo_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "pagelab.h"
+#include "trace.h"
 
 #define PAGELAB_FS_MAGIC	0x706c6162	/* "plab" */
 
@@ -69,6 +108,20 @@ static struct vfsmount *pagelab_mnt;
 
 static const struct file_operations pagelab_obj_fops;
 
+/* A label: NUL-terminated within its field, of [A-Za-z0-9._-] only. */
+static bool pagelab_name_ok(const char *name)
+{
+	size_t len = strnlen(name, PAGELAB_NAME_LEN);
+	size_t i;
+
+	if (len == PAGELAB_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
 /**
  * pagelab_create_check() - validate a create request before any work
  * @c: the request as copied from userspace
@@ -78,21 +131,14 @@ static const struct file_operations pagelab_obj_fops;
  */
 int pagelab_create_check(const struct pagelab_create *c, unsigned long max_object_pages)
 {
-	size_t len;
-	size_t i;
-
 	if (c->flags & ~PAGELAB_CREATE_FLAGS || c->pad || c->mode & ~0777)
 		return -EINVAL;
 	if (c->fault_around > PAGELAB_FAULT_AROUND_MAX)
 		return -EINVAL;
 	if (!c->size || !PAGE_ALIGNED(c->size))
 		return -EINVAL;
-	len = strnlen(c->name, sizeof(c->name));
-	if (len == sizeof(c->name))
+	if (!pagelab_name_ok(c->name))
 		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!isalnum(c->name[i]) && !strchr("._-", c->name[i]))
-			return -EINVAL;
 	if (c->size >> PAGE_SHIFT > max_object_pages)
 		return -ENOSPC;
 	return 0;
@@ -150,6 +196,7 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 	rcu_read_unlock();
 	return page;
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT);
 
 /**
  * pagelab_obj_lock_frame() - lock a frame and check it is still the object's
@@ -213,14 +260,17 @@ again:
 		ret = VM_FAULT_SIGBUS;
 		goto err_uncount;
 	}
-	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+	page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
+	       alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
 	if (!page) {
 		ret = VM_FAULT_OOM;
 		goto err_uncount;
 	}
 	/* Locked before anyone can see it: nobody can take it from us. */
 	__folio_set_locked(page_folio(page));
-	if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+	set_page_private(page, 1);
+	if (pagelab_should_fail(PAGELAB_FAIL_FRAME_STORE) ||
+	    xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
 		ret = VM_FAULT_OOM;
 		goto err_free_page;
 	}
@@ -236,6 +286,7 @@ again:
 	return 0;
 
 err_free_page:
+	set_page_private(page, 0);
 	__folio_clear_locked(page_folio(page));
 	__free_page(page);
 err_uncount:
@@ -243,16 +294,134 @@ err_uncount:
 	mutex_unlock(&obj->lock);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT);
 
+/*
+ * One entry lets go of its frame (locked by the caller): the last owner
+ * returns it to the module's count.  The entry's page reference is the
+ * caller's to drop, after unlocking.  Returns true if that was the last.
+ */
+static bool pagelab_frame_disown(struct page *page)
+{
+	unsigned long owners = page_private(page);
+
+	if (WARN_ON_ONCE(!owners))
+		return false;
+	set_page_private(page, owners - 1);
+	if (owners > 1)
+		return false;
+	atomic64_inc(&pagelab_stats.pages_freed);
+	atomic64_dec(&pagelab_stats.pages_held);
+	return true;
+}
+
+/**
+ * pagelab_frame_pinned() - does a locked frame have references beyond its
+ * owners and mappings?
+ * @page: the frame, locked
+ * @extra: references the caller itself holds
+ *
+ * Each entry holding the frame has one reference, each PTE mapping it one
+ * more; anything else is a GUP pin (O_DIRECT, process_vm_writev) or a
+ * transient lookup.  Such a frame may be written behind the module's back,
+ * so it is never shared: clone copies it, merge skips it.
+ *
+ * Return: true if @page has references it cannot account for.
+ */
+bool pagelab_frame_pinned(struct page *page, unsigned int extra)
+{
+	return page_count(page) > page_private(page) + page_mapcount(page) + extra;
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
+
+/**
+ * pagelab_obj_cow_break() - give @obj its own copy of a shared frame
+ * @obj: the object being written
+ * @index: the page written, below @obj->npages
+ * @pagep: out: the frame now at @index, referenced and locked; NULL when
+ *         @index holds no frame any more (the caller looks again)
+ * @copied: out: a copy was made (false: the other holders had let go)
+ *
+ * The copy replaces the shared frame in @obj only, and every mapper of
+ * @obj loses its PTEs of the old frame, so all of them see the copy; the
+ * other holders keep the old frame.  A shared frame is never mapped
+ * writable, so its contents cannot change while it is copied.
+ *
+ * Return: 0, VM_FAULT_SIGBUS at the module-wide page cap (counted in
+ * @obj's sigbus counter), VM_FAULT_OOM when the allocation fails.  On an
+ * error nothing has changed.
+ */
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index,
+				 struct page **pagep, bool *copied)
+{
+	struct page *old, *new;
+	vm_fault_t ret = 0;
+
+	*pagep = NULL;
+	*copied = false;
+	mutex_lock(&obj->lock);
+	old = xa_load(&obj->pages, index);
+	if (!old)
+		goto out_unlock;
+	get_page(old);
+	lock_page(old);
+	if (page_private(old) == 1) {
+		/* The other holders let go meanwhile: the frame is ours alone. */
+		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+		*pagep = old;
+		goto out_unlock;
+	}
+	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
+		atomic64_inc(&obj->count.sigbus);
+		ret = VM_FAULT_SIGBUS;
+		goto err_uncount;
+	}
+	new = pagelab_should_fail(PAGELAB_FAIL_COW_FRAME) ? NULL :
+	      alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
+	if (!new) {
+		ret = VM_FAULT_OOM;
+		goto err_uncount;
+	}
+	copy_highpage(new, old);
+	set_page_private(new, 1);
+	__folio_set_locked(page_folio(new));
+	/* Replacing a present entry allocates nothing: this cannot fail. */
+	xa_store(&obj->pages, index, new, GFP_NOWAIT);
+	atomic64_inc(&pagelab_stats.pages_allocated);
+	atomic64_inc(&obj->count.cow_breaks);
+	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
+	/* No mapper of @obj keeps the old frame: each refaults onto the copy. */
+	unmap_mapping_pages(obj->mapping, index, 1, false);
+	pagelab_frame_disown(old);
+	unlock_page(old);
+	put_page(old);		/* the entry's reference */
+	put_page(old);		/* ours */
+	get_page(new);
+	*pagep = new;
+	*copied = true;
+	goto out_unlock;
+
+err_uncount:
+	atomic64_dec(&pagelab_stats.pages_held);
+	unlock_page(old);
+	put_page(old);
+out_unlock:
+	mutex_unlock(&obj->lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_cow_break, PAGELAB_KUNIT);
+
+/* The object is going: every entry lets go of its frame. */
 static void pagelab_obj_free_pages(struct pagelab_object *obj)
 {
 	struct page *page;
 	unsigned long index;
 
 	xa_for_each(&obj->pages, index, page) {
+		lock_page(page);
+		pagelab_frame_disown(page);
+		unlock_page(page);
 		put_page(page);
-		atomic64_inc(&pagelab_stats.pages_freed);
-		atomic64_dec(&pagelab_stats.pages_held);
 	}
 	xa_destroy(&obj->pages);
 }
@@ -310,7 +479,8 @@ static struct file *pagelab_obj_new_file(struct pagelab_object *obj, int flags)
 	 */
 	__module_get(THIS_MODULE);
 	ihold(obj->inode);
-	file = alloc_file_pseudo(obj->inode, pagelab_mnt, name, flags, &pagelab_obj_fops);
+	file = pagelab_should_fail(PAGELAB_FAIL_OBJ_FILE) ? ERR_PTR(-ENOMEM) :
+	       alloc_file_pseudo(obj->inode, pagelab_mnt, name, flags, &pagelab_obj_fops);
 	if (IS_ERR(file)) {
 		iput(obj->inode);
 		module_put(THIS_MODULE);
@@ -336,6 +506,103 @@ static int pagelab_install_fd(struct file *file, s32 __user *ufd)
 	return 0;
 }
 
+/*
+ * A new object, not yet in the id table (so nobody else can find it), with
+ * one reference for the caller; pagelab_obj_publish() makes it visible.
+ */
+static struct pagelab_object *pagelab_obj_new(pgoff_t npages, u64 flags, umode_t mode,
+					      unsigned int fault_around, const char *name)
+{
+	struct pagelab_object *obj;
+	int ret;
+
+	obj = pagelab_should_fail(PAGELAB_FAIL_OBJ_ALLOC) ? NULL :
+	      kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&obj->ref);
+	mutex_init(&obj->lock);
+	xa_init(&obj->pages);
+	obj->npages = npages;
+	obj->flags = flags;
+	obj->uid = current_fsuid();
+	obj->gid = current_fsgid();
+	obj->mode = mode ? mode : 0600;
+	obj->fault_around = fault_around;
+	strscpy(obj->name, name, sizeof(obj->name));
+
+	obj->inode = pagelab_should_fail(PAGELAB_FAIL_OBJ_INODE) ? ERR_PTR(-ENOMEM) :
+		     alloc_anon_inode(pagelab_mnt->mnt_sb);
+	if (IS_ERR(obj->inode)) {
+		ret = PTR_ERR(obj->inode);
+		kfree(obj);
+		return ERR_PTR(ret);
+	}
+	obj->inode->i_size = (loff_t)npages << PAGE_SHIFT;
+	/* No c/mtime: spares every shared write fault a file_update_time(). */
+	obj->inode->i_flags |= S_NOCMTIME;
+	obj->inode->i_private = obj;
+	obj->mapping = obj->inode->i_mapping;
+	obj->id = atomic64_inc_return(&pagelab_next_id);
+	/* From here pagelab_obj_put() undoes everything. */
+	atomic64_inc(&pagelab_stats.objects);
+	return obj;
+}
+
+/*
+ * Give a new object its id and an O_RDWR fd, written to @uid and @ufd.
+ * Consumes the caller's reference, on success and on failure alike.
+ */
+static int pagelab_obj_publish(struct pagelab_object *obj, u64 __user *uid, s32 __user *ufd)
+{
+	struct file *file;
+	int ret;
+
+	ret = pagelab_should_fail(PAGELAB_FAIL_OBJ_TABLE) ? -ENOMEM :
+	      xa_insert(&pagelab_objects, obj->id, obj, GFP_KERNEL);
+	if (ret) {
+		pagelab_obj_put(obj);
+		return ret;
+	}
+	file = pagelab_obj_new_file(obj, O_RDWR);
+	if (IS_ERR(file)) {
+		pagelab_obj_put(obj);
+		return PTR_ERR(file);
+	}
+	/* From here the file owns the object: fput() undoes everything. */
+	if (put_user(obj->id, uid)) {
+		fput(file);
+		return -EFAULT;
+	}
+	ret = pagelab_install_fd(file, ufd);
+	if (ret)
+		fput(file);
+	return ret;
+}
+
+/**
+ * pagelab_kunit_obj_new() - an unpublished object, for the KUnit suites
+ * @npages: size in pages
+ *
+ * Return: the object with one reference (drop it with
+ * pagelab_kunit_obj_put()), or an ERR_PTR().
+ */
+struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages)
+{
+	return pagelab_obj_new(npages, 0, 0600, 0, "kunit");
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_new, PAGELAB_KUNIT);
+
+/**
+ * pagelab_kunit_obj_put() - drop a reference taken by pagelab_kunit_obj_new()
+ * @obj: the object
+ */
+void pagelab_kunit_obj_put(struct pagelab_object *obj)
+{
+	pagelab_obj_put(obj);
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_put, PAGELAB_KUNIT);
+
 /**
  * pagelab_obj_create() - PAGELAB_IOC_CREATE: a new object and an fd for it
  * @uarg: struct pagelab_create in user memory
@@ -346,7 +613,7 @@ long pagelab_obj_create(struct pagelab_create __user *uarg)
 {
 	struct pagelab_create c;
 	struct pagelab_object *obj;
-	struct file *file;
+	unsigned int around;
 	int ret;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
@@ -354,60 +621,161 @@ long pagelab_obj_create(struct pagelab_create __user *uarg)
 	ret = pagelab_create_check(&c, READ_ONCE(pagelab_max_object_pages));
 	if (ret)
 		return ret;
-
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
-	if (!obj)
-		return -ENOMEM;
-	kref_init(&obj->ref);
-	mutex_init(&obj->lock);
-	xa_init(&obj->pages);
-	obj->npages = c.size >> PAGE_SHIFT;
-	obj->flags = c.flags;
-	obj->uid = current_fsuid();
-	obj->gid = current_fsgid();
-	obj->mode = c.mode ? c.mode : 0600;
 	if (c.flags & PAGELAB_CREATE_NO_FAULT_AROUND)
-		obj->fault_around = 0;
+		around = 0;
 	else
-		obj->fault_around = c.fault_around ? c.fault_around : PAGELAB_FAULT_AROUND_DEFAULT;
-	strscpy(obj->name, c.name, sizeof(obj->name));
+		around = c.fault_around ? c.fault_around : PAGELAB_FAULT_AROUND_DEFAULT;
+	obj = pagelab_obj_new(c.size >> PAGE_SHIFT, c.flags, c.mode, around, c.name);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	return pagelab_obj_publish(obj, &uarg->id, &uarg->fd);
+}
 
-	obj->inode = alloc_anon_inode(pagelab_mnt->mnt_sb);
-	if (IS_ERR(obj->inode)) {
-		ret = PTR_ERR(obj->inode);
-		goto err_free_obj;
-	}
-	obj->inode->i_size = c.size;
-	/* No c/mtime: spares every shared write fault a file_update_time(). */
-	obj->inode->i_flags |= S_NOCMTIME;
-	obj->inode->i_private = obj;
-	obj->mapping = obj->inode->i_mapping;
+/*
+ * Copy a pinned frame for the clone: the one case where cloning copies.
+ * Returns 0 or -ENOSPC (page cap) / -ENOMEM.
+ */
+static int pagelab_clone_copy(struct pagelab_object *dst, pgoff_t index, struct page *page)
+{
+	struct page *copy;
 
-	obj->id = atomic64_inc_return(&pagelab_next_id);
-	ret = xa_insert(&pagelab_objects, obj->id, obj, GFP_KERNEL);
-	if (ret)
-		goto err_put_inode;
-	atomic64_inc(&pagelab_stats.objects);
+	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
+		atomic64_dec(&pagelab_stats.pages_held);
+		return -ENOSPC;
+	}
+	copy = pagelab_should_fail(PAGELAB_FAIL_CLONE_COPY) ? NULL :
+	       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
+	if (!copy) {
+		atomic64_dec(&pagelab_stats.pages_held);
+		return -ENOMEM;
+	}
+	copy_highpage(copy, page);
+	set_page_private(copy, 1);
+	if (xa_err(xa_store(&dst->pages, index, copy, GFP_KERNEL_ACCOUNT))) {
+		set_page_private(copy, 0);
+		__free_page(copy);
+		atomic64_dec(&pagelab_stats.pages_held);
+		return -ENOMEM;
+	}
+	atomic64_inc(&pagelab_stats.pages_allocated);
+	atomic_long_inc(&dst->resident);
+	atomic64_inc(&dst->count.clone_copied);
+	atomic64_add(PAGE_SIZE, &dst->count.cow_bytes);
+	return 0;
+}
 
-	file = pagelab_obj_new_file(obj, O_RDWR);
-	if (IS_ERR(file)) {
-		pagelab_obj_put(obj);
-		return PTR_ERR(file);
+/**
+ * pagelab_clone_frames() - share every frame of @src with a new object
+ * @src: the source
+ * @dst: a new object of @src's size, not yet visible to anyone
+ *
+ * Every frame goes into @dst, shared and write-protected: O(resident
+ * frames), nothing copied but pinned frames.  @src->lock keeps its entries
+ * still; each frame's lock holds off faults that would map it while its
+ * PTEs go.
+ *
+ * Return: 0, -ENOSPC (page cap, copying a pinned frame) or -ENOMEM; on an
+ * error @dst holds part of @src's frames (the caller drops it).
+ */
+int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
+{
+	struct page *page;
+	unsigned long index;
+	int ret = 0;
+
+	mutex_lock(&src->lock);
+	/*
+	 * Write-protect by removing PTEs, whatever the VMAs' protection is
+	 * now (an mprotect round trip can make a clean read-only PTE writable
+	 * without asking us).  Frames shared already are mapped read-only
+	 * everywhere and stay so; a fault that maps one of ours between this
+	 * sweep and its page lock is caught below.
+	 */
+	unmap_mapping_pages(src->mapping, 0, src->npages, false);
+	xa_for_each(&src->pages, index, page) {
+		get_page(page);
+		lock_page(page);
+		if (page_private(page) == 1 && page_mapped(page))
+			unmap_mapping_pages(src->mapping, index, 1, false);
+		if (pagelab_frame_pinned(page, 1)) {
+			ret = pagelab_clone_copy(dst, index, page);
+		} else if (pagelab_should_fail(PAGELAB_FAIL_CLONE_STORE) ||
+			   xa_err(xa_store(&dst->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+			ret = -ENOMEM;
+		} else {
+			get_page(page);		/* @dst's entry */
+			set_page_private(page, page_private(page) + 1);
+			xa_set_mark(&src->pages, index, PAGELAB_XA_SHARED);
+			xa_set_mark(&dst->pages, index, PAGELAB_XA_SHARED);
+			atomic_long_inc(&dst->resident);
+			atomic64_inc(&dst->count.clone_shared);
+		}
+		unlock_page(page);
+		put_page(page);
+		if (ret)
+			break;
+		cond_resched();
 	}
-	/* From here the file owns the object: fput() undoes everything. */
-	if (put_user(obj->id, &uarg->id)) {
-		fput(file);
-		return -EFAULT;
-	}
-	ret = pagelab_install_fd(file, &uarg->fd);
-	if (ret)
-		fput(file);
+	mutex_unlock(&src->lock);
 	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_clone_frames, PAGELAB_KUNIT);
 
-err_put_inode:
-	iput(obj->inode);
-err_free_obj:
-	kfree(obj);
+/**
+ * pagelab_obj_clone() - PAGELAB_IOC_CLONE: a copy-on-write snapshot
+ * @self: the object whose fd the ioctl came on, or NULL on /dev/pagelab
+ * @uarg: struct pagelab_clone in user memory
+ *
+ * Return: 0 with @uarg's fd, id, shared and copied filled in; -ENOENT for
+ * no live object with that id, -EACCES without read access to it, -EINVAL
+ * for a malformed request, -ENOSPC when copying pinned frames would pass
+ * the page cap, -ENOMEM, -EFAULT.  On failure no object is left behind.
+ */
+long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg)
+{
+	struct pagelab_object *src, *dst;
+	struct pagelab_clone c;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags & ~PAGELAB_CLONE_FLAGS || c.pad || c.mode & ~0777 || !pagelab_name_ok(c.name))
+		return -EINVAL;
+	if (self) {
+		if (c.src_id && c.src_id != self->id)
+			return -EINVAL;
+		src = self;
+		kref_get(&src->ref);
+	} else {
+		src = pagelab_obj_lookup(c.src_id);
+		if (!src)
+			return -ENOENT;
+		if (!pagelab_may_access(src, MAY_READ)) {
+			ret = -EACCES;
+			goto out_put_src;
+		}
+	}
+	dst = pagelab_obj_new(src->npages, src->flags, c.mode, src->fault_around, c.name);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		goto out_put_src;
+	}
+	ret = pagelab_clone_frames(src, dst);
+	if (ret) {
+		pagelab_obj_put(dst);
+		goto out_put_src;
+	}
+	trace_pagelab_clone(src->id, dst->id, atomic64_read(&dst->count.clone_shared),
+			    atomic64_read(&dst->count.clone_copied));
+	if (put_user(atomic64_read(&dst->count.clone_shared), &uarg->shared) ||
+	    put_user(atomic64_read(&dst->count.clone_copied), &uarg->copied)) {
+		pagelab_obj_put(dst);
+		ret = -EFAULT;
+		goto out_put_src;
+	}
+	ret = pagelab_obj_publish(dst, &uarg->id, &uarg->fd);
+out_put_src:
+	pagelab_obj_put(src);
 	return ret;
 }
 
@@ -454,6 +822,298 @@ err_put_obj:
 	return ret;
 }
 
+/* A frame a merge has seen, by content hash: later equal pages may join it. */
+struct pagelab_merge_cand {
+	struct pagelab_merge_cand *next;	/* same hash */
+	struct pagelab_object *obj;
+	pgoff_t index;
+	struct page *page;			/* referenced */
+};
+
+struct pagelab_merge_state {
+	struct xarray cands;			/* hash -> chain of candidates */
+	struct pagelab_merge out;
+};
+
+/*
+ * Try to give (@obj, @index), holding the locked, unmapped frame @page with
+ * contents @data, the frame of an equal candidate (true if done).  The candidate is taken
+ * with a trylock (never wait for a second page lock while holding one),
+ * write-protected like @page, and compared only then: a write that raced
+ * us either landed before the compare or will break the sharing after it.
+ * Caller holds @obj->lock.
+ */
+static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_merge_cand *cand,
+			       struct pagelab_object *obj, pgoff_t index, struct page *page,
+			       const void *data, bool *busy)
+{
+	struct page *keep;
+	bool same = false;
+	void *kdata;
+
+	for (; cand; cand = cand->next) {
+		keep = cand->page;
+		if (!trylock_page(keep)) {
+			*busy = true;
+			continue;
+		}
+		if (xa_load(&cand->obj->pages, cand->index) != keep) {
+			unlock_page(keep);
+			continue;
+		}
+		if (page_private(keep) == 1 && page_mapped(keep))
+			unmap_mapping_pages(cand->obj->mapping, cand->index, 1, false);
+		if (!pagelab_frame_pinned(keep, 1)) {
+			kdata = kmap_local_page(keep);
+			same = !memcmp(kdata, data, PAGE_SIZE);
+			kunmap_local(kdata);
+		}
+		if (same)
+			break;
+		unlock_page(keep);
+	}
+	if (!same)
+		return false;
+
+	/* Replacing a present entry allocates nothing: this cannot fail. */
+	xa_store(&obj->pages, index, keep, GFP_NOWAIT);
+	get_page(keep);
+	set_page_private(keep, page_private(keep) + 1);
+	xa_set_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+	xa_set_mark(&cand->obj->pages, cand->index, PAGELAB_XA_SHARED);
+	unlock_page(keep);
+	if (pagelab_frame_disown(page))
+		st->out.saved += PAGE_SIZE;
+	put_page(page);		/* the entry's reference */
+	atomic64_inc(&obj->count.merged);
+	st->out.merged++;
+	trace_pagelab_merge(obj->id, index, cand->obj->id, cand->index, false);
+	return true;
+}
+
+/* Merge one page of @obj, if it has one at @index.  Returns 0 or -ENOMEM. */
+static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_object *obj,
+			      pgoff_t index)
+{
+	struct pagelab_merge_cand *cand, *chain;
+	bool busy = false, known = false;
+	struct page *page;
+	unsigned long hash;
+	void *data;
+	int ret = 0;
+
+	mutex_lock(&obj->lock);
+	page = xa_load(&obj->pages, index);
+	if (!page)
+		goto out_unlock;
+	get_page(page);
+	lock_page(page);
+	st->out.scanned++;
+	/*
+	 * Before looking: no PTE of the frame survives in this object's
+	 * mappers (which write-protects it unless shared, and shared frames
+	 * are read-only everywhere; and its entry may change below), and
+	 * faults that would map it wait for its lock.
+	 */
+	if (page_mapped(page))
+		unmap_mapping_pages(obj->mapping, index, 1, false);
+	data = kmap_local_page(page);
+	if (!memchr_inv(data, 0, PAGE_SIZE)) {
+		if (pagelab_frame_pinned(page, 1)) {
+			st->out.skipped++;
+			goto out_unmap;
+		}
+		/* All zero: the object drops it and reads map the zero page. */
+		xa_erase(&obj->pages, index);
+		atomic_long_dec(&obj->resident);
+		if (pagelab_frame_disown(page))
+			st->out.saved += PAGE_SIZE;
+		put_page(page);		/* the entry's reference */
+		atomic64_inc(&obj->count.merged_zero);
+		st->out.zero++;
+		trace_pagelab_merge(obj->id, index, 0, 0, true);
+		goto out_unmap;
+	}
+	hash = jhash2(data, PAGE_SIZE / sizeof(u32), 0);
+	chain = xa_load(&st->cands, hash);
+	for (cand = chain; cand; cand = cand->next)
+		if (cand->page == page)
+			known = true;
+	/* A candidate's own reference is not a pin. */
+	if (pagelab_frame_pinned(page, 1 + known)) {
+		st->out.skipped++;
+		goto out_unmap;
+	}
+	if (known)
+		goto out_unmap;	/* this frame is a candidate already */
+	if (pagelab_merge_into(st, chain, obj, index, page, data, &busy))
+		goto out_unmap;
+	if (busy)
+		st->out.skipped++;
+	/* A new candidate for the pages still to come. */
+	cand = pagelab_should_fail(PAGELAB_FAIL_MERGE_CAND) ? NULL :
+	       kmalloc(sizeof(*cand), GFP_KERNEL);
+	if (!cand) {
+		ret = -ENOMEM;
+		goto out_unmap;
+	}
+	get_page(page);
+	*cand = (struct pagelab_merge_cand){ .next = chain, .obj = obj, .index = index,
+					     .page = page };
+	ret = xa_err(xa_store(&st->cands, hash, cand, GFP_KERNEL));
+	if (ret) {
+		put_page(page);
+		kfree(cand);
+	}
+out_unmap:
+	kunmap_local(data);
+	unlock_page(page);
+	put_page(page);
+out_unlock:
+	mutex_unlock(&obj->lock);
+	return ret;
+}
+
+static void pagelab_merge_free_cands(struct pagelab_merge_state *st)
+{
+	struct pagelab_merge_cand *cand, *next;
+	unsigned long hash;
+
+	xa_for_each(&st->cands, hash, cand) {
+		for (; cand; cand = next) {
+			next = cand->next;
+			put_page(cand->page);
+			kfree(cand);
+		}
+	}
+	xa_destroy(&st->cands);
+}
+
+/**
+ * pagelab_merge_objects() - merge the equal pages of @n objects
+ * @objs: referenced objects, no repeats
+ * @n: how many
+ * @out: the counts (scanned, merged, zero, skipped, saved) are set here
+ *
+ * See pagelab_obj_merge() for what a merge does.
+ *
+ * Return: 0, -ENOMEM or -EINTR (what was merged before stays merged).
+ */
+int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct pagelab_merge *out)
+{
+	struct pagelab_merge_state st = {};
+	struct page *page;
+	unsigned long index;
+	unsigned int i;
+	int ret = 0;
+
+	xa_init(&st.cands);
+	for (i = 0; i < n && !ret; i++) {
+		/* Indexes from a lockless look: each is checked under the lock. */
+		xa_for_each(&objs[i]->pages, index, page) {
+			ret = pagelab_merge_page(&st, objs[i], index);
+			if (ret)
+				break;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	pagelab_merge_free_cands(&st);
+	out->scanned = st.out.scanned;
+	out->merged = st.out.merged;
+	out->zero = st.out.zero;
+	out->skipped = st.out.skipped;
+	out->saved = st.out.saved;
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_merge_objects, PAGELAB_KUNIT);
+
+static int pagelab_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * pagelab_obj_merge() - PAGELAB_IOC_MERGE: share the frames of equal pages
+ * @uarg: struct pagelab_merge in user memory
+ *
+ * Every resident page of the named objects is write-protected and hashed;
+ * a page equal to one seen before gives up its frame and shares that one
+ * (write-protected: the next write copies it again); an all-zero page is
+ * dropped (reads map the zero page).  One object lock and one page lock at
+ * a time, plus a trylock on the frame compared against.
+ *
+ * Return: 0 with the counts filled in; -EINVAL for a malformed request,
+ * -ENOENT for an id with no live object, -EACCES without read and write
+ * access to one, -ENOMEM, -EFAULT.
+ */
+long pagelab_obj_merge(struct pagelab_merge __user *uarg)
+{
+	struct pagelab_object **objs;
+	struct pagelab_merge_state st;
+	unsigned int n = 0, i;
+	int ret = 0;
+	u64 *ids;
+
+	if (copy_from_user(&st.out, uarg, sizeof(st.out)))
+		return -EFAULT;
+	if (st.out.flags & ~PAGELAB_MERGE_FLAGS || !st.out.nids ||
+	    st.out.nids > PAGELAB_MERGE_MAX_OBJECTS)
+		return -EINVAL;
+	ids = memdup_user(u64_to_user_ptr(st.out.ids), st.out.nids * sizeof(u64));
+	if (IS_ERR(ids))
+		return PTR_ERR(ids);
+	objs = pagelab_should_fail(PAGELAB_FAIL_MERGE_ARGS) ? NULL :
+	       kcalloc(st.out.nids, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		ret = -ENOMEM;
+		goto out_free_ids;
+	}
+	sort(ids, st.out.nids, sizeof(u64), pagelab_cmp_u64, NULL);
+	for (i = 0; i < st.out.nids; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;
+		objs[n] = ids[i] ? pagelab_obj_lookup(ids[i]) : NULL;
+		if (!objs[n]) {
+			ret = -ENOENT;
+			goto out_put;
+		}
+		if (!pagelab_may_access(objs[n++], MAY_READ | MAY_WRITE)) {
+			ret = -EACCES;
+			goto out_put;
+		}
+	}
+
+	ret = pagelab_merge_objects(objs, n, &st.out);
+	if (!ret && copy_to_user(uarg, &st.out, sizeof(st.out)))
+		ret = -EFAULT;
+out_put:
+	while (n)
+		pagelab_obj_put(objs[--n]);
+	kfree(objs);
+out_free_ids:
+	kfree(ids);
+	return ret;
+}
+
+/* Entries whose frame has another holder now (a racy count, for stats). */
+static u64 pagelab_obj_shared(struct pagelab_object *obj)
+{
+	struct page *page;
+	unsigned long index;
+	u64 n = 0;
+
+	xa_for_each_marked(&obj->pages, index, page, PAGELAB_XA_SHARED)
+		if (READ_ONCE(page->private) > 1)
+			n++;
+	return n;
+}
+
 static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj_stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -475,12 +1135,22 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->mode = obj->mode;
 	st->fault_around_pages = obj->fault_around;
 	strscpy(st->name, obj->name, sizeof(st->name));
+	st->shared = pagelab_obj_shared(obj);
+	st->cow_breaks = atomic64_read(&obj->count.cow_breaks);
+	st->cow_bytes = atomic64_read(&obj->count.cow_bytes);
+	st->private_cow = atomic64_read(&obj->count.private_cow);
+	st->clone_shared = atomic64_read(&obj->count.clone_shared);
+	st->clone_copied = atomic64_read(&obj->count.clone_copied);
+	st->merged = atomic64_read(&obj->count.merged);
+	st->merged_zero = atomic64_read(&obj->count.merged_zero);
 }
 
 /**
  * pagelab_obj_stat_ioctl() - PAGELAB_IOC_OBJ_STAT
  * @self: the object whose fd the ioctl came on, or NULL on /dev/pagelab
  * @uarg: struct pagelab_obj_stat in user memory
+ * @size: its size as the caller knows it: sizeof() now, or the ABI 1.1
+ *        PAGELAB_OBJ_STAT_SIZE_V1 (answered without the newer fields)
  *
  * On /dev/pagelab the object is named by id and the caller needs read
  * access to it; on an object fd, id 0 (or the object's own id) means that
@@ -488,12 +1158,13 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
  *
  * Return: 0, -ENOENT, -EACCES, -EINVAL or -EFAULT.
  */
-long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg)
+long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg,
+			    size_t size)
 {
-	struct pagelab_obj_stat st;
+	struct pagelab_obj_stat st = {};
 	struct pagelab_object *obj;
 
-	if (copy_from_user(&st, uarg, sizeof(st)))
+	if (copy_from_user(&st, uarg, size))
 		return -EFAULT;
 	if (st.flags)
 		return -EINVAL;
@@ -512,14 +1183,21 @@ long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat
 		pagelab_obj_fill_stat(obj, &st);
 		pagelab_obj_put(obj);
 	}
-	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	return copy_to_user(uarg, &st, size) ? -EFAULT : 0;
 }
 
 static long pagelab_obj_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	void __user *uarg = (void __user *)arg;
+
 	switch (cmd) {
 	case PAGELAB_IOC_OBJ_STAT:
-		return pagelab_obj_stat_ioctl(file->private_data, (void __user *)arg);
+		return pagelab_obj_stat_ioctl(file->private_data, uarg,
+					      sizeof(struct pagelab_obj_stat));
+	case PAGELAB_IOC_OBJ_STAT_V1:
+		return pagelab_obj_stat_ioctl(file->private_data, uarg, PAGELAB_OBJ_STAT_SIZE_V1);
+	case PAGELAB_IOC_CLONE:
+		return pagelab_obj_clone(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -577,6 +1255,10 @@ void pagelab_objects_show(struct seq_file *m)
 			   st.faults_read, st.faults_write, st.zero_maps, st.allocs);
 		seq_printf(m, " existing=%llu fault_around=%llu mkwrite=%llu sigbus=%llu",
 			   st.existing, st.fault_around, st.mkwrite, st.sigbus);
+		seq_printf(m, " shared=%llu cow_breaks=%llu cow_bytes=%llu private_cow=%llu",
+			   st.shared, st.cow_breaks, st.cow_bytes, st.private_cow);
+		seq_printf(m, " clone_shared=%llu clone_copied=%llu merged=%llu merged_zero=%llu",
+			   st.clone_shared, st.clone_copied, st.merged, st.merged_zero);
 		seq_printf(m, " uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
 			   st.uid, st.gid, st.mode, st.fault_around_pages);
 	}

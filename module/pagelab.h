@@ -64,7 +64,21 @@ struct pagelab_obj_counters {
 	atomic64_t fault_around;
 	atomic64_t mkwrite;
 	atomic64_t sigbus;
+	atomic64_t cow_breaks;
+	atomic64_t cow_bytes;
+	atomic64_t private_cow;
+	atomic64_t clone_shared;
+	atomic64_t clone_copied;
+	atomic64_t merged;
+	atomic64_t merged_zero;
 };
+
+/*
+ * Entries of pagelab_object.pages whose frame was shared with another
+ * object or index when it was stored (clone, merge).  A hint for counting
+ * shared pages; the truth is the frame's owner count (page_private()).
+ */
+#define PAGELAB_XA_SHARED	XA_MARK_1
 
 /**
  * struct pagelab_object - a sized, page-granular store of module-owned frames
@@ -85,7 +99,10 @@ struct pagelab_obj_counters {
  *            the zero page, so a zero-page PTE never outlives the absence
  *            of a frame (see the locking rules in object.c)
  * @pages:    page index -> struct page *, one page reference per entry;
- *            written under @lock, read locklessly (xa_load under RCU)
+ *            written under @lock, read locklessly (xa_load under RCU).
+ *            A frame may sit in several objects (clone) or at several
+ *            indexes (merge): page_private() of the frame counts the
+ *            entries holding it, under the frame's page lock
  * @resident: entries in @pages
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
@@ -119,11 +136,22 @@ int pagelab_create_check(const struct pagelab_create *c, unsigned long max_objec
 bool pagelab_mode_permits(umode_t mode, bool owner, bool group, int want);
 long pagelab_obj_create(struct pagelab_create __user *uarg);
 long pagelab_obj_attach(struct pagelab_attach __user *uarg);
-long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg);
+long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat __user *uarg,
+			    size_t size);
 struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep, bool *fresh);
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index,
+				 struct page **pagep, bool *copied);
+long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg);
+long pagelab_obj_merge(struct pagelab_merge __user *uarg);
+bool pagelab_frame_pinned(struct page *page, unsigned int extra);
+int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst);
+int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n,
+			  struct pagelab_merge *out);
+struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages);
+void pagelab_kunit_obj_put(struct pagelab_object *obj);
 u64 pagelab_file_object(struct file *file);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
@@ -139,6 +167,8 @@ enum pagelab_fault_outcome {
 	PAGELAB_FAULT_COW_ZERO,	/* private write, no frame: kernel copies the zero page */
 	PAGELAB_FAULT_SIGBUS,	/* past the end, or the page cap */
 	PAGELAB_FAULT_OOM,	/* allocation (memory cgroup charge) failed */
+	PAGELAB_FAULT_COW,	/* write to a shared frame: copied for this object */
+	PAGELAB_FAULT_WP,	/* write to a read-only PTE of its own frame: made writable */
 };
 
 #define PAGELAB_OUTCOME_LEN	12
@@ -153,6 +183,7 @@ static inline const char *pagelab_fault_outcome_name(int outcome)
 {
 	static const char *const names[] = {
 		"zero", "alloc", "existing", "around", "mkwrite", "cow-zero", "sigbus", "oom",
+		"cow", "wp",
 	};
 
 	return outcome >= 0 && outcome < (int)ARRAY_SIZE(names) ? names[outcome] : "?";

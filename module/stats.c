@@ -9,6 +9,7 @@
 
 /* Atomic counters: the fault path counts without taking a lock. */
 struct pagelab_stats pagelab_stats;
+EXPORT_SYMBOL_NS_GPL(pagelab_stats, PAGELAB_KUNIT);
 
 /**
  * pagelab_info_check() - validate the input fields of a struct pagelab_info

@@ -10,6 +10,7 @@
 #if !defined(_PAGELAB_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _PAGELAB_TRACE_H
 
+#include <linux/sched.h>
 #include <linux/tracepoint.h>
 
 #include "pagelab.h"
@@ -69,6 +70,65 @@ TRACE_EVENT(pagelab_walk,
 			   __entry->ret = ret;),
 	    TP_printk("pid=%d start=0x%lx end=0x%lx kernel=%d ret=%d", __entry->pid,
 		      __entry->start, __entry->end, __entry->kernel, __entry->ret)
+);
+
+/* A write to a shared frame: @copied 1 if this object got its own copy. */
+TRACE_EVENT(pagelab_cow,
+	    TP_PROTO(u64 obj, unsigned long index, unsigned long address, bool mkwrite,
+		     bool copied),
+	    TP_ARGS(obj, index, address, mkwrite, copied),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __field(unsigned long, address)
+			     __field(int, mkwrite)
+			     __field(int, copied)
+			     __array(char, comm, TASK_COMM_LEN)
+			     __field(int, pid)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   __entry->address = address;
+			   __entry->mkwrite = mkwrite;
+			   __entry->copied = copied;
+			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);
+			   __entry->pid = current->pid;),
+	    TP_printk("obj=%llu index=%lu addr=0x%lx via=%s copied=%d comm=%s pid=%d",
+		      __entry->obj, __entry->index, __entry->address,
+		      __entry->mkwrite ? "mkwrite" : "fault", __entry->copied,
+		      __entry->comm, __entry->pid)
+);
+
+TRACE_EVENT(pagelab_clone,
+	    TP_PROTO(u64 src, u64 dst, u64 shared, u64 copied),
+	    TP_ARGS(src, dst, shared, copied),
+	    TP_STRUCT__entry(__field(u64, src)
+			     __field(u64, dst)
+			     __field(u64, shared)
+			     __field(u64, copied)),
+	    TP_fast_assign(__entry->src = src;
+			   __entry->dst = dst;
+			   __entry->shared = shared;
+			   __entry->copied = copied;),
+	    TP_printk("src=%llu dst=%llu shared=%llu copied=%llu", __entry->src, __entry->dst,
+		      __entry->shared, __entry->copied)
+);
+
+/* A page given another page's frame (@zero: dropped as all-zero instead). */
+TRACE_EVENT(pagelab_merge,
+	    TP_PROTO(u64 obj, unsigned long index, u64 into_obj, unsigned long into_index,
+		     bool zero),
+	    TP_ARGS(obj, index, into_obj, into_index, zero),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __field(u64, into_obj)
+			     __field(unsigned long, into_index)
+			     __field(int, zero)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   __entry->into_obj = into_obj;
+			   __entry->into_index = into_index;
+			   __entry->zero = zero;),
+	    TP_printk("obj=%llu index=%lu into_obj=%llu into_index=%lu zero=%d", __entry->obj,
+		      __entry->index, __entry->into_obj, __entry->into_index, __entry->zero)
 );
 
 #endif /* _PAGELAB_TRACE_H */

@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/ksm.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
@@ -115,7 +116,11 @@ size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len)
 	}
 	if (protnone)
 		n = pagelab_walk_flag_add(buf, len, n, "PROTNONE");
-	pkey = leaf ? pte_flags_pkey(entry) : 0;
+	/*
+	 * The hardware's key bits, read directly: pte_flags_pkey() is 0 on
+	 * kernels built without memory protection keys.
+	 */
+	pkey = leaf ? (entry >> _PAGE_BIT_PKEY_BIT0) & 0xf : 0;
 	if (pkey) {
 		snprintf(pkey_name, sizeof(pkey_name), "PKEY=%u", pkey);
 		n = pagelab_walk_flag_add(buf, len, n, pkey_name);
@@ -536,7 +541,7 @@ static void pagelab_walk_pte(struct vm_area_struct *vma, unsigned long addr, pte
 		pagelab_walk_swap(pte_to_swp_entry(pte), e);
 		return;
 	}
-	if (pte_protnone(pte))
+	if (pagelab_pte_protnone(pte))
 		e->reason = "protnone";
 	e->leaf = !e->reason;
 	e->size = PAGE_SIZE;
@@ -553,7 +558,7 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 		pagelab_walk_swap(pmd_to_swp_entry(pmd), e);
 		return;
 	}
-	if (pmd_protnone(pmd))
+	if (pagelab_pmd_protnone(pmd))
 		e->reason = "protnone";
 	e->leaf = !e->reason;
 	e->size = PMD_SIZE;
@@ -574,7 +579,8 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
 	pte_t *ptep;
 
-	mmap_assert_locked(mm);
+	/* Not mmap_assert_locked(): with DEBUG_VM it needs dump_mm(), not exported. */
+	lockdep_assert_held(&mm->mmap_lock);
 	memset(e, 0, sizeof(*e));
 
 	pgdp = pgd_offset(mm, addr);
@@ -1148,7 +1154,8 @@ static ssize_t pagelab_walk_write(struct file *file, const char __user *ubuf, si
 	if (req.range)
 		size = clamp_t(size_t, ((req.end - req.start) >> PAGE_SHIFT) * 160, WALK_ANSWER_MIN,
 			       WALK_ANSWER_MAX);
-	answer = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	answer = pagelab_should_fail(PAGELAB_FAIL_WALK_BUF) ? NULL :
+		 kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!answer) {
 		why = "out of memory";
 		ret = -ENOMEM;

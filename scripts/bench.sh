@@ -3,8 +3,9 @@
 #
 # bench.sh - `make bench`: pagelab against the kernel's own paths, as ratios
 # measured inside the guest: first-touch faults against anonymous memory
-# (`pagelab bench fault`), and a range walk against /proc/PID/pagemap
-# (`pagelab bench walk`); each two ways:
+# (`pagelab bench fault`), a range walk against /proc/PID/pagemap
+# (`pagelab bench walk`), and a snapshot's COW break against the kernel's
+# fork COW of anonymous memory (`pagelab bench cow`); each two ways:
 #   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
@@ -23,7 +24,8 @@ run() { # LABEL VM_ARGS...
 	shift
 	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" \
 		-- sh -c "pagelab bench fault --pages $pages --reps $reps &&
-			  pagelab bench walk --reps $reps"
+			  pagelab bench walk --reps $reps &&
+			  pagelab bench cow --pages $pages --reps $reps"
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
@@ -48,7 +50,10 @@ summary() { # KIND
 		}'
 }
 echo
-echo "== ratios (goals: write faults <= 1.0; walk vs pagemap, pages per second, >= 1.0)"
+echo "== ratios (goals: write faults <= 1.0; walk vs pagemap, pages per second, >= 1.0;"
+echo "   COW break on an unmapped page vs fork COW <= 1.1; on a mapped page: no goal)"
 summary write
 summary read
 summary walk_vs_pagemap
+summary cow_unmapped
+summary cow_mapped

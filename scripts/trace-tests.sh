@@ -38,7 +38,7 @@ for f in obj index address write outcome latency_ns outcome_name; do
 		fails=$((fails + 1))
 	fi
 done
-for ev in pagelab_fault_around pagelab_walk; do
+for ev in pagelab_fault_around pagelab_walk pagelab_cow pagelab_clone pagelab_merge; do
 	if [ -f "/sys/kernel/tracing/events/pagelab/$ev/format" ]; then
 		echo "ok - trace: event $ev exists"
 	else
@@ -90,5 +90,23 @@ else
 	sed 's/^/#   /' "$tmp/walks" | head -20
 	fails=$((fails + 1))
 fi
-[ $fails = 0 ] || { for f in faults latency vs; do sed "s/^/# $f: /" "$tmp/$f" | head -40; done; }
+# cow.bt around `pagelab cow`: the snapshot part breaks one page in the
+# clone; the module's counters for the clone are in the output.
+bpftrace "$bt/cow.bt" -c "$pl cow" >"$tmp/cow" 2>&1
+clone=$(sed -n 's/.*clone *\([0-9]*\): cow_breaks \([0-9]*\),.*/\1 \2/p' "$tmp/cow" | tail -n1)
+check "cow.bt copies in the clone = module cow_breaks" "${clone#* }" \
+	"$(map "$tmp/cow" "copies\[${clone% *}\]")"
+check "cow.bt break lines = module cow_breaks" "${clone#* }" \
+	"$(grep -c "cow   obj=${clone% *} .*copied=1" "$tmp/cow")"
+check "cow.bt saw the clone" 1 "$(grep -c "clone obj=.* -> obj=${clone% *} " "$tmp/cow")"
+
+# cow.bt around `pagelab merge`: merged and zero-dropped pages as reported.
+bpftrace "$bt/cow.bt" -c "$pl merge" >"$tmp/merge" 2>&1
+mline=$(grep -A1 'PAGELAB_IOC_MERGE of both' "$tmp/merge" | tr '\n' ' ')
+want_merged=$(echo "$mline" | sed -n 's/.*merged \([0-9]*\),.*/\1/p')
+want_zero=$(echo "$mline" | sed -n 's/.*zero \([0-9]*\),.*/\1/p')
+check "cow.bt merge lines = merged" "$want_merged" "$(grep -c ' merge obj=.* -> obj=' "$tmp/merge")"
+check "cow.bt zero-page lines = zero" "$want_zero" "$(grep -c ' merge obj=.* -> zero page' "$tmp/merge")"
+
+[ $fails = 0 ] || { for f in faults latency vs cow merge; do sed "s/^/# $f: /" "$tmp/$f" | head -40; done; }
 exit 0

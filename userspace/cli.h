@@ -16,6 +16,8 @@ int cmd_version(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demand(int argc, char **argv);
 int cmd_share(int argc, char **argv);
+int cmd_cow(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

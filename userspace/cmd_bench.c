@@ -17,6 +17,18 @@
  * each rep timing the whole request (open, write, read the answer, close)
  * and the same entries from pagemap (open, one pread, close), interleaved.
  * Throughput in pages per second from the medians, and their ratio.
+ *
+ * pagelab bench cow - the cost of a write that breaks copy-on-write sharing:
+ * pagelab's snapshots against the kernel's fork COW of anonymous memory.
+ * Three metrics, interleaved and rotated as for fault, each rep over
+ * --pages pages and one byte written per page, the writes timed alone (not
+ * the setup): an object with every page written is cloned and the clone
+ * mapped MAP_SHARED afresh, then written (cow_unmapped: each write one
+ * fault, whose handler copies the page), or read in full first and then
+ * written (cow_mapped: each write traps on a read-only entry of the shared
+ * frame); the baseline writes anonymous memory (MADV_NOHUGEPAGE) written
+ * before a fork, while the child still maps it (the kernel's do_wp_page
+ * copy).  Ratios of medians: each pagelab metric over the baseline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +50,7 @@ static const char *const metric_names[M_COUNT] = {
 };
 
 /*
- * "pagelab bench fault|walk [--json] [--pages N] [--reps R]": the options
+ * "pagelab bench fault|walk|cow [--json] [--pages N] [--reps R]": the options
  * after the benchmark's name into *@pages, *@reps, *@json (which hold the
  * defaults).  0, or -1 with the reason printed.
  */
@@ -287,6 +300,183 @@ out:
 	return status;
 }
 
+/* ---- bench cow ----------------------------------------------------------- */
+
+enum { C_PL_UNMAPPED, C_PL_MAPPED, C_ANON_FORK, C_COUNT };
+
+static const char *const cow_metric_names[C_COUNT] = {
+	"pagelab_cow_unmapped", "pagelab_cow_mapped", "anon_fork_cow",
+};
+
+/*
+ * The baseline: @pages anonymous pages written, a fork whose child only
+ * waits (so it maps every page), then the timed writes: ns per page, or < 0.
+ */
+static double cow_one_anon(size_t pages)
+{
+	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	volatile char *p;
+	int hold[2];
+	double t0, t1;
+	pid_t pid;
+	char c;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		return -1;
+	}
+	madvise((void *)p, len, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	if (pipe(hold)) {
+		pl_err("bench: pipe: %s", strerror(errno));
+		munmap((void *)p, len);
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		pl_err("bench: fork: %s", strerror(errno));
+		close(hold[0]);
+		close(hold[1]);
+		munmap((void *)p, len);
+		return -1;
+	}
+	if (!pid) {
+		/* Keep the pages mapped until the parent is done: EOF on the pipe. */
+		close(hold[1]);
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(hold[0]);
+	t0 = now_ns();
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 2;
+	t1 = now_ns();
+	close(hold[1]);
+	waitpid(pid, NULL, 0);
+	munmap((void *)p, len);
+	return (t1 - t0) / pages;
+}
+
+/*
+ * pagelab: an object of @pages written pages, cloned; the clone mapped
+ * afresh (and read in full first if @read_first), then the timed writes to
+ * the clone.  The source stays alive, so every page is still shared.
+ */
+static double cow_one_pagelab(int dev, size_t pages, bool read_first)
+{
+	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	struct pagelab_clone cl = { .fd = -1 };
+	volatile char *p, *q = MAP_FAILED;
+	double t0, t1, ret = -1;
+	int fd, err;
+	__u64 id;
+	char sink = 0;
+
+	err = pl_create(dev, len, 0, 0, "bench-cow", &fd, &id);
+	if (err) {
+		pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-err));
+		return -1;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	munmap((void *)p, len);
+	err = pl_clone(dev, id, 0, "bench-cow", &cl);
+	if (err) {
+		pl_err("bench: PAGELAB_IOC_CLONE: %s", strerror(-err));
+		goto out;
+	}
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, cl.fd, 0);
+	if (q == MAP_FAILED) {
+		pl_err("bench: mmap of the clone: %s", strerror(errno));
+		goto out;
+	}
+	if (read_first)
+		for (size_t off = 0; off < len; off += step)
+			sink += q[off];
+	t0 = now_ns();
+	for (size_t off = 0; off < len; off += step)
+		q[off] = 2;
+	t1 = now_ns();
+	ret = (t1 - t0) / pages;
+out:
+	(void)sink;
+	if (q != MAP_FAILED)
+		munmap((void *)q, len);
+	if (cl.fd >= 0)
+		close(cl.fd);
+	close(fd);
+	return ret;
+}
+
+static int bench_cow(int argc, char **argv)
+{
+	size_t pages = 512;
+	int reps = 31, dev, status = PL_EXIT_FAIL;
+	bool json = false;
+	double *v[C_COUNT] = { NULL }, med[C_COUNT], p25[C_COUNT], p75[C_COUNT];
+
+	if (bench_args(argc, argv, &pages, &reps, &json))
+		return PL_EXIT_USAGE;
+	dev = pl_open_or_explain();
+	if (dev < 0)
+		return PL_EXIT_FAIL;
+	for (int m = 0; m < C_COUNT; m++) {
+		v[m] = calloc(reps, sizeof(double));
+		if (!v[m]) {
+			pl_err("bench: out of memory");
+			goto out;
+		}
+	}
+	for (int r = 0; r < reps; r++) {
+		for (int m = 0; m < C_COUNT; m++) {
+			/* Rotate the starting metric so none always runs first. */
+			int mm = (m + r) % C_COUNT;
+
+			v[mm][r] = mm == C_ANON_FORK ? cow_one_anon(pages) :
+				   cow_one_pagelab(dev, pages, mm == C_PL_MAPPED);
+			if (v[mm][r] < 0)
+				goto out;
+		}
+	}
+	for (int m = 0; m < C_COUNT; m++) {
+		p25[m] = quantile(v[m], reps, 0.25);
+		med[m] = quantile(v[m], reps, 0.5);
+		p75[m] = quantile(v[m], reps, 0.75);
+	}
+	if (json) {
+		printf("{\"pages\": %zu, \"reps\": %d", pages, reps);
+		for (int m = 0; m < C_COUNT; m++)
+			printf(", \"%s_ns\": %.1f", cow_metric_names[m], med[m]);
+		printf(", \"ratio_cow_unmapped\": %.4f, \"ratio_cow_mapped\": %.4f}\n",
+		       med[C_PL_UNMAPPED] / med[C_ANON_FORK], med[C_PL_MAPPED] / med[C_ANON_FORK]);
+	} else {
+		printf("copy-on-write breaks, %zu pages x %d reps, ns per page written "
+		       "(median [p25, p75])\n", pages, reps);
+		for (int m = 0; m < C_COUNT; m++)
+			printf("  %-20s %10.1f  [%.1f, %.1f]\n", cow_metric_names[m], med[m],
+			       p25[m], p75[m]);
+		printf("RATIO cow_unmapped %.4f\n", med[C_PL_UNMAPPED] / med[C_ANON_FORK]);
+		printf("RATIO cow_mapped %.4f\n", med[C_PL_MAPPED] / med[C_ANON_FORK]);
+		printf("(goal: cow_unmapped <= 1.1: a snapshot's write no dearer than fork's)\n");
+	}
+	status = PL_EXIT_OK;
+out:
+	close(dev);
+	for (int m = 0; m < C_COUNT; m++)
+		free(v[m]);
+	return status;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	size_t pages = 512;
@@ -296,7 +486,8 @@ int cmd_bench(int argc, char **argv)
 
 	if (pl_wants_help(argc, argv)) {
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n\n"
+		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
+		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n\n"
 		       "fault:\n"
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
@@ -312,13 +503,27 @@ int cmd_bench(int argc, char **argv)
 		       "read the whole answer, close) and the same N entries from pagemap\n"
 		       "(open, one pread, close), interleaved; median of R reps (default\n"
 		       "31).  Prints pages/s for each and RATIO walk_vs_pagemap, ours over\n"
-		       "pagemap's.\n");
+		       "pagemap's.\n\n"
+		       "cow:\n"
+		       "The cost of a write that breaks copy-on-write sharing, in ns per\n"
+		       "page written (N pages, default 512; median of R reps, default 31;\n"
+		       "interleaved).  pagelab_cow_unmapped writes a fresh MAP_SHARED\n"
+		       "mapping of a clone of an object whose N pages are all written\n"
+		       "(one fault per page; the handler copies); pagelab_cow_mapped reads\n"
+		       "that mapping in full first (each write traps on a read-only entry\n"
+		       "of the shared frame); anon_fork_cow is the kernel's own: anonymous\n"
+		       "memory (MADV_NOHUGEPAGE) written, then fork, then the parent\n"
+		       "writes while the child still maps it.  Prints RATIO cow_unmapped\n"
+		       "and RATIO cow_mapped, each over anon_fork_cow (goal: cow_unmapped\n"
+		       "<= 1.1).\n");
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))
 		return bench_walk(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "cow"))
+		return bench_cow(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fault")) {
-		pl_err("bench: which benchmark? (pagelab bench fault|walk; see --help)");
+		pl_err("bench: which benchmark? (pagelab bench fault|walk|cow; see --help)");
 		return PL_EXIT_USAGE;
 	}
 	if (bench_args(argc, argv, &pages, &reps, &json))

@@ -63,6 +63,35 @@ static int tour_objects(int first_stop)
 	return bad;
 }
 
+static int tour_cow(int first_stop)
+{
+	int bad = 0;
+
+	tour_heading(first_stop, "Copy-on-write: shared until written, then copied");
+	printf("  'pagelab cow' forks a process that maps an object MAP_PRIVATE, then\n"
+	       "  snapshots the object (PAGELAB_IOC_CLONE) and writes to the snapshot:\n\n");
+	fflush(stdout);
+	if (tour_run(cmd_cow, "cow", "--quiet", NULL))
+		bad++;
+	printf("\n  What you see: after fork, and after a clone, two page tables point at one\n"
+	       "  frame, read-only.  The first write traps; the fault handler copies that\n"
+	       "  one page for the writer, and only its frame number changes.  For the\n"
+	       "  private mapping the copy is the kernel's (anonymous memory); for the\n"
+	       "  snapshot it is pagelab's, counted in the clone's cow_breaks.\n");
+
+	tour_heading(first_stop + 1, "Merging: identical pages, one frame");
+	printf("  'pagelab merge' fills two objects with partly equal pages and asks\n"
+	       "  pagelab to merge them (PAGELAB_IOC_MERGE):\n\n");
+	fflush(stdout);
+	if (tour_run(cmd_merge, "merge", NULL, NULL))
+		bad++;
+	printf("\n  What you see: the same contents now sit in one frame, pages of zeros in\n"
+	       "  none, and pages_held fell by the frames freed.  Merged pages are\n"
+	       "  copy-on-write: writing one gives it its own frame again.  (KSM does this\n"
+	       "  for anonymous memory, scanning in the background.)\n");
+	return bad;
+}
+
 static int tour_page_tables(int stop)
 {
 	volatile char here = 1;
@@ -120,8 +149,10 @@ int cmd_tour(int argc, char **argv)
 		       "Walk through what pagelab offers on this kernel, live:\n"
 		       "the device, the module, the machine's paging, demand paging and\n"
 		       "the zero page (pagelab demand), pages shared between processes\n"
-		       "(pagelab share), page tables level by level (pagelab walk and\n"
-		       "pagelab segments), the debugfs files.\n");
+		       "(pagelab share), copy-on-write after fork and of snapshots\n"
+		       "(pagelab cow), merging identical pages (pagelab merge), page\n"
+		       "tables level by level (pagelab walk and pagelab segments), the\n"
+		       "debugfs files.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc > 1) {
@@ -154,9 +185,10 @@ int cmd_tour(int argc, char **argv)
 	       v.abi_minor, PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR,
 	       v.abi_major == PAGELAB_ABI_MAJOR ? "" : "  ** ABI MISMATCH **");
 	printf("  running on Linux %s\n", v.kernel);
-	printf("  offers:%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
+	printf("  offers:%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
 	       v.features & PAGELAB_FEAT_DEBUGFS ? " debugfs" : "",
-	       v.features & PAGELAB_FEAT_OBJECTS ? " objects" : "");
+	       v.features & PAGELAB_FEAT_OBJECTS ? " objects" : "",
+	       v.features & PAGELAB_FEAT_COW ? " copy-on-write" : "");
 
 	tour_heading(3, "This machine's paging");
 	printf("  page size %u bytes; %u-level page tables (%s)\n", i.page_size,
@@ -171,6 +203,13 @@ int cmd_tour(int argc, char **argv)
 	if (v.features & PAGELAB_FEAT_OBJECTS) {
 		bad = tour_objects(4);
 		stop = 6;
+		if (v.features & PAGELAB_FEAT_COW) {
+			bad += tour_cow(stop);
+			stop += 2;
+		} else {
+			printf("\n  (this module offers no copy-on-write: the COW and merge stops\n"
+			       "  are skipped)\n");
+		}
 	} else {
 		printf("\n  (this module offers no objects: the demand paging and sharing\n"
 		       "  stops are skipped)\n");

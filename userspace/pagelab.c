@@ -21,10 +21,12 @@ static const struct pl_command pl_commands[] = {
 	{ "info", cmd_info, "module-wide state: caps, pages held, objects [--json]" },
 	{ "demand", cmd_demand, "demand paging live: mmap, read (zero page), write [--json]" },
 	{ "share", cmd_share, "one object in three processes: same data, same frames" },
+	{ "cow", cmd_cow, "copy-on-write live: fork of a private mapping, then a snapshot" },
+	{ "merge", cmd_merge, "identical pages of two objects merged into shared frames" },
 	{ "stat", cmd_stat, "live objects and their fault counters [--json] [ID]" },
 	{ "walk", cmd_walk, "one address or range through the page tables, level by level" },
 	{ "segments", cmd_segments, "text, data, heap, stack, ...: where each lives, page-table view" },
-	{ "bench", cmd_bench, "bench fault|walk: fault cost vs anonymous memory; walk vs pagemap" },
+	{ "bench", cmd_bench, "bench fault|walk|cow: faults and COW vs the kernel's; walk vs pagemap" },
 	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },
 };
 

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	1
+#define PAGELAB_ABI_MINOR	2
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -45,6 +45,7 @@ struct pagelab_version {
 #define PAGELAB_FEAT_DEVICE	_BITULL(0)	/* /dev/pagelab, version and info */
 #define PAGELAB_FEAT_DEBUGFS	_BITULL(1)	/* /sys/kernel/debug/pagelab */
 #define PAGELAB_FEAT_OBJECTS	_BITULL(2)	/* objects: create, attach, mmap, stat */
+#define PAGELAB_FEAT_COW	_BITULL(3)	/* clone (snapshots), merge, COW counters */
 
 #define PAGELAB_NAME_LEN	32
 
@@ -126,6 +127,24 @@ struct pagelab_attach {
  * @mode:          (out) permission bits
  * @fault_around_pages: (out) the object's fault-around window, in pages
  * @name:          (out) the object's label
+ * @shared:        (out) resident pages whose frame another object (or
+ *                       another index, after a merge) holds too
+ * @cow_breaks:    (out) writes that copied a shared frame for this object
+ * @cow_bytes:     (out) bytes copied by those breaks and by clones
+ * @private_cow:   (out) write faults in MAP_PRIVATE mappings that reached
+ *                       the module (an empty PTE: the kernel then copies
+ *                       into the process's own page); copies of pages
+ *                       already mapped (after fork) never reach it
+ * @clone_shared:  (out) frames this object got shared, by clone, from its
+ *                       source (for a clone)
+ * @clone_copied:  (out) frames it got copied at clone time (pinned pages)
+ * @merged:        (out) of its pages, how many a merge made share another
+ *                       page's frame
+ * @merged_zero:   (out) of its pages, how many a merge dropped as all-zero
+ * @reserved:      (out) zero; room for later counters
+ *
+ * Older tools pass the structure without the fields from @shared on (the
+ * 1.1 size); the module answers in the size asked for.
  */
 struct pagelab_obj_stat {
 	__u64 id;
@@ -147,6 +166,84 @@ struct pagelab_obj_stat {
 	__u32 mode;
 	__u32 fault_around_pages;
 	char name[PAGELAB_NAME_LEN];
+	/* ABI 1.2 */
+	__u64 shared;
+	__u64 cow_breaks;
+	__u64 cow_bytes;
+	__u64 private_cow;
+	__u64 clone_shared;
+	__u64 clone_copied;
+	__u64 merged;
+	__u64 merged_zero;
+	__u64 reserved[16];
+};
+
+/* The ABI 1.1 size of struct pagelab_obj_stat. */
+#define PAGELAB_OBJ_STAT_SIZE_V1	160
+
+/* Flags of struct pagelab_clone: none yet. */
+#define PAGELAB_CLONE_FLAGS	0
+
+/**
+ * struct pagelab_clone - PAGELAB_IOC_CLONE: a copy-on-write snapshot
+ * @src_id: (in)  the object to clone; on an object fd, 0 means that object
+ * @flags:  (in)  must be 0
+ * @mode:   (in)  the new object's permission bits (0: 0600)
+ * @name:   (in)  the new object's label, NUL-terminated; may be empty
+ * @fd:     (out) an O_RDWR, close-on-exec fd on the new object
+ * @pad:    (in)  must be 0
+ * @id:     (out) the new object's id
+ * @shared: (out) frames now shared between source and clone
+ * @copied: (out) frames copied instead (they had references beyond their
+ *                mappings: a GUP pin such as O_DIRECT in flight)
+ *
+ * The clone has the source's size, flags and fault-around window and is
+ * owned by the caller, who needs read access to the source.  No page is
+ * copied: both objects hold the same frames, write-protected, until the
+ * first write to a page in either copies that page for the writer's object.
+ */
+struct pagelab_clone {
+	__u64 src_id;
+	__u32 flags;
+	__u32 mode;
+	char name[PAGELAB_NAME_LEN];
+	__s32 fd;
+	__u32 pad;
+	__u64 id;
+	__u64 shared;
+	__u64 copied;
+};
+
+/* Most objects one merge request may name. */
+#define PAGELAB_MERGE_MAX_OBJECTS	64
+/* Flags of struct pagelab_merge: none yet. */
+#define PAGELAB_MERGE_FLAGS	0
+
+/**
+ * struct pagelab_merge - PAGELAB_IOC_MERGE: share identical pages
+ * @ids:     (in)  user pointer to an array of object ids (__u64)
+ * @nids:    (in)  entries in @ids, 1..PAGELAB_MERGE_MAX_OBJECTS; repeats
+ *                 are ignored
+ * @flags:   (in)  must be 0
+ * @scanned: (out) resident pages looked at
+ * @merged:  (out) pages that now share another page's frame
+ * @zero:    (out) all-zero pages dropped (reads map the zero page again)
+ * @skipped: (out) pages left alone: referenced beyond their mappings
+ *                 (pinned), or locked by a fault at that moment
+ * @saved:   (out) bytes of frames freed by this merge
+ *
+ * The caller needs read and write access to every object named.  Merged
+ * pages are write-protected; the next write to one copies it again.
+ */
+struct pagelab_merge {
+	__u64 ids;
+	__u32 nids;
+	__u32 flags;
+	__u64 scanned;
+	__u64 merged;
+	__u64 zero;
+	__u64 skipped;
+	__u64 saved;
 };
 
 /**
@@ -184,5 +281,11 @@ struct pagelab_info {
 #define PAGELAB_IOC_ATTACH	_IOWR(PAGELAB_IOC_MAGIC, 0x03, struct pagelab_attach)
 /* On /dev/pagelab (by id) or on an object fd: */
 #define PAGELAB_IOC_OBJ_STAT	_IOWR(PAGELAB_IOC_MAGIC, 0x04, struct pagelab_obj_stat)
+/* The same, as ABI 1.1 tools pass it (the shorter structure). */
+#define PAGELAB_IOC_OBJ_STAT_V1	_IOC(_IOC_READ | _IOC_WRITE, PAGELAB_IOC_MAGIC, 0x04, \
+				     PAGELAB_OBJ_STAT_SIZE_V1)
+#define PAGELAB_IOC_CLONE	_IOWR(PAGELAB_IOC_MAGIC, 0x05, struct pagelab_clone)
+/* On /dev/pagelab: */
+#define PAGELAB_IOC_MERGE	_IOWR(PAGELAB_IOC_MAGIC, 0x06, struct pagelab_merge)
 
 #endif /* _UAPI_PAGELAB_H */

@@ -153,6 +153,40 @@ int pl_obj_stat(int fd, __u64 id, struct pagelab_obj_stat *st)
 	return pl_ioctl(fd, PAGELAB_IOC_OBJ_STAT, st);
 }
 
+int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_clone *out)
+{
+	struct pagelab_clone c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.src_id = src_id;
+	c.mode = mode;
+	if (name)
+		memcpy(c.name, name, strnlen(name, sizeof(c.name)));
+	ret = pl_ioctl(fd, PAGELAB_IOC_CLONE, &c);
+	if (ret)
+		return ret;
+	if (out)
+		*out = c;
+	else
+		close(c.fd);
+	return 0;
+}
+
+int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out)
+{
+	struct pagelab_merge m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.ids = (__u64)(uintptr_t)ids;
+	m.nids = nids;
+	ret = pl_ioctl(fd, PAGELAB_IOC_MERGE, &m);
+	if (!ret && out)
+		*out = m;
+	return ret;
+}
+
 int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 {
 	static const struct {
@@ -168,6 +202,10 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 		PL_KEY(existing, 8, 10), PL_KEY(fault_around, 8, 10), PL_KEY(mkwrite, 8, 10),
 		PL_KEY(sigbus, 8, 10), PL_KEY(uid, 4, 10), PL_KEY(gid, 4, 10),
 		PL_KEY(mode, 4, 8), PL_KEY(fault_around_pages, 4, 10),
+		/* ABI 1.2: absent from older modules' lines, then left 0. */
+		PL_KEY(shared, 8, 10), PL_KEY(cow_breaks, 8, 10), PL_KEY(cow_bytes, 8, 10),
+		PL_KEY(private_cow, 8, 10), PL_KEY(clone_shared, 8, 10),
+		PL_KEY(clone_copied, 8, 10), PL_KEY(merged, 8, 10), PL_KEY(merged_zero, 8, 10),
 #undef PL_KEY
 	};
 	bool have_id = false;
@@ -229,7 +267,7 @@ int pl_debugfs_objects(int (*fn)(const struct pagelab_obj_stat *st, void *arg), 
 {
 	struct pagelab_obj_stat st;
 	FILE *f = fopen(PAGELAB_DEBUGFS "/objects", "re");
-	char line[1024];
+	char line[2048];	/* a line with every 1.2 key at 20 digits is ~850 */
 	int ret = 0;
 
 	if (!f)

@@ -45,14 +45,31 @@ int pl_create_raw(int fd, struct pagelab_create *c);
 int pl_attach(int fd, __u64 id, __u64 flags, int *out_fd);
 /* @fd: /dev/pagelab with an id, or an object fd with id 0 (itself). */
 int pl_obj_stat(int fd, __u64 id, struct pagelab_obj_stat *st);
+/*
+ * Snapshot object @src_id (PAGELAB_IOC_CLONE): @fd is /dev/pagelab with an
+ * id, or an object fd with id 0 (itself).  @mode 0 means 0600; @name may be
+ * NULL for none (too long a name goes in unterminated, as for pl_create()).
+ * The whole answer (fd, id, shared, copied) in *@out; with @out NULL the new
+ * fd is closed, and the clone with it.
+ */
+int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_clone *out);
+/*
+ * Merge identical pages of the @nids objects in @ids (PAGELAB_IOC_MERGE on
+ * /dev/pagelab, flags 0); the counts in *@out (may be NULL).  @ids and
+ * @nids go to the kernel unchecked, for the tests of bad input.
+ */
+int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out);
 
 /*
  * /sys/kernel/debug/pagelab/objects: one line per live object, as
- * "id=1 name=foo size=4096 ... mode=0600 fault_around_pages=16"; an empty
- * name is printed as "-".  pl_obj_parse() fills @st from one line (keys it
- * does not know are skipped; -EINVAL without an id).  pl_debugfs_object()
- * finds object @id (-ENOENT if it has no line); pl_debugfs_objects() calls
- * @fn for each line, stopping at the first non-zero return, which it returns.
+ * "id=1 name=foo size=4096 ... mode=0600 fault_around_pages=16", with the
+ * ABI 1.2 counters (shared= cow_breaks= cow_bytes= private_cow=
+ * clone_shared= clone_copied= merged= merged_zero=) on modules that have
+ * them; an empty name is printed as "-".  pl_obj_parse() fills @st from one
+ * line (keys it does not know are skipped, keys it misses stay 0; -EINVAL
+ * without an id).  pl_debugfs_object() finds object @id (-ENOENT if it has
+ * no line); pl_debugfs_objects() calls @fn for each line, stopping at the
+ * first non-zero return, which it returns.
  */
 int pl_obj_parse(const char *line, struct pagelab_obj_stat *st);
 int pl_debugfs_object(__u64 id, struct pagelab_obj_stat *st);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-debug.sh - the debug-kernel lane (`make check-debug`):
+#   1. the debug kernel (scripts/debug-kernel.sh: built once, then reused),
+#      its config checked for every option scripts/debug.config asks for
+#   2. pagelab.ko and pagelab_kunit.ko built against that tree (W=1)
+#   3. one guest boot: KUnit, every userspace test (stress sizes scaled by
+#      PAGELAB_STRESS_SCALE, default 25 here), fault injection, kmemleak,
+#      module unload; any KASAN, lockdep, DEBUG_VM, page-table-check or
+#      other kernel report fails it
+# Ends with one line: "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+eval "$(scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
+. "$top/scripts/check-lib.sh"
+
+scale=${PAGELAB_STRESS_SCALE:-25}
+
+echo "== debug kernel"
+t0=$(date +%s)
+if ! dk=$(scripts/debug-kernel.sh); then
+	record fail "debug kernel: build (see the message above)"
+	summary
+	exit 1
+fi
+eval "$dk"
+record ok "debug kernel: $DKVER ready in $(( $(date +%s) - t0 )) s (cold build took $(cat "$DKDIR/.build-seconds") s)"
+
+missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' scripts/debug.config | while read -r want; do
+	grep -qxF "$want" "$DKDIR/.config" || echo "$want"
+done)
+if [ -z "$missing" ]; then
+	record ok "debug kernel: .config has every option of scripts/debug.config"
+else
+	record fail "debug kernel: .config lacks: $(echo $missing)"
+fi
+
+echo "== modules for the debug kernel"
+rm -rf "$DMODDIR" && mkdir -p "$DMODDIR"
+cp -r Kbuild module kunit "$DMODDIR/"
+find "$DMODDIR" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
+if make -s -C "$DKDIR" M="$DMODDIR" W=1 modules >"$results/build" 2>&1 &&
+	! grep -q 'warning:' "$results/build"; then
+	record ok "build: pagelab.ko and pagelab_kunit.ko for $DKVER, W=1 clean"
+else
+	sed 's/^/#   /' "$results/build" | head -30
+	record fail "build: pagelab.ko and pagelab_kunit.ko for $DKVER, W=1 clean"
+	summary
+	exit 1
+fi
+
+echo "== guest (debug kernel): KUnit, userspace tests, fault injection, kmemleak"
+t0=$(date +%s)
+scripts/vm run --debug-kernel --quiet --timeout 3600 --log "$results/kernel.log" \
+	--out "$results/out" -- env PAGELAB_STRESS_SCALE="$scale" \
+	pagelab-guest-tests 2>"$results/vm.err"
+vrc=$?
+grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
+cat "$results/vm.err"
+echo "# debug guest: $(( $(date +%s) - t0 )) s, stress scale $scale%"
+guest_verdict "debug guest" "$vrc"
+for what in 'KASAN: [a-z]' 'kasan' 'lockdep' 'kmemleak: Kernel memory leak detector initialized'; do
+	grep -m1 -i "$what" "$results/kernel.log" | sed 's/^/# kernel: /'
+done
+tap_results "$results/out" "debug: "
+kunit_results "$results/kernel.log" "debug: "
+summary

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# debug-kernel.sh - build (once) the pagelab debug kernel: Debian's
+# linux-source-6.1, x86_64 tinyconfig + scripts/debug.config (KUnit, KASAN,
+# lockdep, DEBUG_VM, page-table check, kmemleak, fault injection).
+#
+#   scripts/debug-kernel.sh [--check-only]
+#
+# The tree is built with O= in a cache folder keyed by the config fragment,
+# the source package version and the compiler, and reused when present.  On
+# success it prints KEY=VALUE lines (DKVER, DKDIR, DVMLINUX, DBZIMAGE, and
+# DMODDIR, where check-debug.sh builds pagelab for it) for other scripts to
+# eval.  --check-only prints them only when the kernel is
+# already built, and fails otherwise (no build).
+set -euo pipefail
+
+die() { echo "pagelab debug-kernel: $*" >&2; exit 1; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+frag=$here/debug.config
+check_only=0
+[ "${1:-}" != --check-only ] || check_only=1
+
+[ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages)"
+
+PKGS=(linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev xz-utils python3)
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ $check_only = 0 ] || die "not built (missing packages: ${missing[*]})"
+	echo "pagelab debug-kernel: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || die "apt-get update failed"
+	apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >&2 ||
+		die "apt-get install failed"
+fi
+
+SRCTAR=/usr/src/linux-source-6.1.tar.xz
+[ -f "$SRCTAR" ] || die "$SRCTAR missing: apt-get install linux-source-6.1"
+SRCVER=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+key=$( { cat "$frag"; echo "$SRCVER"; gcc --version | head -n1; } | sha256sum | cut -c1-12)
+ROOT=${PAGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pagelab}/debug
+SRC=$ROOT/linux-source-$SRCVER
+OUT=$ROOT/build-$key
+
+report() {
+	local kver
+	kver=$(cat "$OUT/include/config/kernel.release")
+	cat <<ENV
+DKVER=$kver
+DKDIR=$OUT
+DVMLINUX=$OUT/vmlinux
+DBZIMAGE=$OUT/arch/x86/boot/bzImage
+DMODDIR=$OUT-pagelab
+ENV
+}
+
+if [ -f "$OUT/.pagelab-built" ]; then
+	report
+	exit 0
+fi
+[ $check_only = 0 ] || die "not built yet: run scripts/debug-kernel.sh (about 20 minutes on 2 cores)"
+
+mkdir -p "$ROOT"
+exec 9>"$ROOT/.lock"
+flock 9
+
+if [ "$(cat "$SRC/.pagelab-version" 2>/dev/null)" != "$SRCVER" ]; then
+	echo "pagelab debug-kernel: extracting $SRCTAR" >&2
+	rm -rf "$SRC" "$ROOT/linux-source-6.1"
+	tar -xf "$SRCTAR" -C "$ROOT" || die "extracting $SRCTAR failed"
+	mv "$ROOT/linux-source-6.1" "$SRC"
+	echo "$SRCVER" >"$SRC/.pagelab-version"
+fi
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+log=$OUT/build.log
+echo "pagelab debug-kernel: configuring in $OUT" >&2
+{
+	make -C "$SRC" O="$OUT" ARCH=x86_64 tinyconfig &&
+	KCONFIG_CONFIG="$OUT/.config" "$SRC/scripts/kconfig/merge_config.sh" \
+		-m -O "$OUT" "$OUT/.config" "$frag" &&
+	make -C "$SRC" O="$OUT" ARCH=x86_64 olddefconfig
+} >"$log" 2>&1 || die "configuring failed: see $log"
+
+# Every option the fragment asks for must be in the result, as asked.
+lost=()
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qxF "$line" "$OUT/.config" || lost+=("$line") ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }; opt=${opt%% *}
+		! grep -q "^$opt=" "$OUT/.config" || lost+=("$line") ;;
+	esac
+done <"$frag"
+[ ${#lost[@]} -eq 0 ] ||
+	die "these options fell out of the config (a missing dependency?): ${lost[*]}"
+
+echo "pagelab debug-kernel: building bzImage and modules (log: $log)" >&2
+start=$(date +%s)
+make -C "$SRC" O="$OUT" ARCH=x86_64 -j"$(nproc)" bzImage modules >>"$log" 2>&1 ||
+	die "kernel build failed: see the end of $log"
+echo "pagelab debug-kernel: built in $(( $(date +%s) - start )) s" >&2
+echo "$(( $(date +%s) - start ))" >"$OUT/.build-seconds"
+touch "$OUT/.pagelab-built"
+report
