@@ -26,6 +26,8 @@ static const char *const pagelab_fail_site_names[PAGELAB_FAIL_NR_SITES] = {
 	[PAGELAB_FAIL_MERGE_ARGS] = "merge_args",
 	[PAGELAB_FAIL_MERGE_CAND] = "merge_cand",
 	[PAGELAB_FAIL_WALK_BUF] = "walk_buf",
+	[PAGELAB_FAIL_REPLACER] = "replacer",
+	[PAGELAB_FAIL_STORE] = "store",
 };
 
 static atomic_long_t pagelab_fail_seen[PAGELAB_FAIL_NR_SITES];
@@ -91,11 +93,21 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pages_allocated %llu\n", info.pages_allocated);
 	seq_printf(m, "pages_freed %llu\n", info.pages_freed);
 	seq_printf(m, "objects %llu\n", info.objects);
+	seq_printf(m, "max_store_pages %lu\n", READ_ONCE(pagelab_max_store_pages));
+	seq_printf(m, "store_pages %lld\n", atomic64_read(&pagelab_stats.store_pages));
 	/* Root-only, like the rest: lets tests check kernel walks of the direct map. */
 	seq_printf(m, "direct_map_base 0x%lx\n", (unsigned long)PAGE_OFFSET);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* The event logs of budgeted objects: one line per event. */
+static int events_show(struct seq_file *m, void *unused)
+{
+	pagelab_events_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(events);
 
 /* One line per live object: space-separated key=value pairs. */
 static int objects_show(struct seq_file *m, void *unused)
@@ -119,6 +131,7 @@ void pagelab_debugfs_init(void)
 			    &objects_fops);
 	debugfs_create_file("walk", 0600, pagelab_debugfs_dir, NULL,
 			    &pagelab_walk_fops);
+	debugfs_create_file("events", 0400, pagelab_debugfs_dir, NULL, &events_fops);
 	pagelab_fail_debugfs_init(pagelab_debugfs_dir);
 }
 

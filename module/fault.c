@@ -69,7 +69,7 @@ static vm_fault_t pagelab_cow(struct vm_fault *vmf, struct pagelab_object *obj, 
 	vm_fault_t ret;
 	bool copied;
 
-	ret = pagelab_obj_cow_break(obj, vmf->pgoff, pagep, &copied);
+	ret = pagelab_obj_cow_break(obj, vmf->pgoff, !mkwrite, pagep, &copied);
 	if (!ret && *pagep)
 		trace_pagelab_cow(obj->id, vmf->pgoff, vmf->address, mkwrite, copied);
 	return ret;
@@ -91,6 +91,13 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
 	if (write && !(vma->vm_flags & VM_SHARED))
 		atomic64_inc(&obj->count.private_cow);
+	if (pagelab_obj_budgeted(obj)) {
+		bool handled;
+
+		ret = pagelab_rp_fault(vmf, obj, outcome, &handled);
+		if (handled)
+			return ret;
+	}
 
 	for (;;) {
 		page = pagelab_obj_get_page(obj, index);
@@ -138,6 +145,10 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			return 0;
 		}
 		ret = pagelab_obj_alloc_page(obj, index, false, &page, &fresh);
+		if (ret == VM_FAULT_NOPAGE) {
+			*outcome = PAGELAB_FAULT_EXISTING;	/* a budget came: refault */
+			return ret;
+		}
 		if (ret) {
 			*outcome = pagelab_error_outcome(ret);
 			return ret;
@@ -192,9 +203,18 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 	}
 	atomic64_inc(&obj->count.faults_write);
 	atomic64_inc(&obj->count.mkwrite);
+	if (pagelab_obj_budgeted(obj)) {
+		ret = pagelab_rp_mkwrite(obj, index);
+		if (ret) {
+			if (ret != VM_FAULT_NOPAGE)
+				outcome = pagelab_error_outcome(ret);
+			goto out;
+		}
+	}
 	ret = pagelab_obj_alloc_page(obj, index, true, &page, &fresh);
 	if (ret) {
-		outcome = pagelab_error_outcome(ret);
+		if (ret != VM_FAULT_NOPAGE)
+			outcome = pagelab_error_outcome(ret);
 		goto out;
 	}
 	unlock_page(page);
@@ -237,6 +257,8 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		goto out;
 	}
 	if (page_private(page) == 1) {
+		if (pagelab_obj_budgeted(obj))
+			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 		ret = VM_FAULT_LOCKED;
 		goto out;
 	}
@@ -248,6 +270,8 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 	}
 	if (now == page) {
 		/* The other holders let go: the frame is ours, still mapped here. */
+		if (pagelab_obj_budgeted(obj))
+			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 		put_page(now);
 		ret = VM_FAULT_LOCKED;
 		goto out;
@@ -308,7 +332,8 @@ static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t
 	struct page *page;
 	int n, i;
 
-	if (!window)
+	/* A budget sees every reference as a fault of its own. */
+	if (!window || pagelab_obj_budgeted(obj))
 		return 0;
 	lo = max(start, round_down(vmf->pgoff, window));
 	hi = min3(end, lo + window - 1, obj->npages - 1);

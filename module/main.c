@@ -32,7 +32,7 @@ static long pagelab_ioc_version(void __user *uarg)
 	v.abi_major = PAGELAB_ABI_MAJOR;
 	v.abi_minor = PAGELAB_ABI_MINOR;
 	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS |
-		     PAGELAB_FEAT_COW;
+		     PAGELAB_FEAT_COW | PAGELAB_FEAT_REPLACE;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 

@@ -232,8 +232,9 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * maps the zero page under @obj->lock, after seeing no frame).
  *
  * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached
- * (counted in the object's sigbus counter), or VM_FAULT_OOM when the
- * allocation (memory cgroup charge) fails.
+ * (counted in the object's sigbus counter), VM_FAULT_OOM when the
+ * allocation (memory cgroup charge) fails, or VM_FAULT_NOPAGE (no page)
+ * when the object has a frame budget now: the fault is retried.
  */
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep, bool *fresh)
@@ -242,8 +243,14 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 	vm_fault_t ret = 0;
 
 	*fresh = false;
+	*pagep = NULL;
 again:
 	mutex_lock(&obj->lock);
+	if (obj->rp && obj->rp->budget) {
+		/* A budget arrived since the caller looked: it faults again. */
+		mutex_unlock(&obj->lock);
+		return VM_FAULT_NOPAGE;
+	}
 	page = xa_load(&obj->pages, index);
 	if (page) {
 		get_page(page);
@@ -338,6 +345,8 @@ EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
  * pagelab_obj_cow_break() - give @obj its own copy of a shared frame
  * @obj: the object being written
  * @index: the page written, below @obj->npages
+ * @pte_empty: the caller is a fault on an empty PTE (so with one VMA on
+ *             the object, no PTE of the old frame exists to remove)
  * @pagep: out: the frame now at @index, referenced and locked; NULL when
  *         @index holds no frame any more (the caller looks again)
  * @copied: out: a copy was made (false: the other holders had let go)
@@ -351,7 +360,7 @@ EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
  * @obj's sigbus counter), VM_FAULT_OOM when the allocation fails.  On an
  * error nothing has changed.
  */
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index,
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
 				 struct page **pagep, bool *copied)
 {
 	struct page *old, *new;
@@ -391,7 +400,8 @@ vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index,
 	atomic64_inc(&obj->count.cow_breaks);
 	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
 	/* No mapper of @obj keeps the old frame: each refaults onto the copy. */
-	unmap_mapping_pages(obj->mapping, index, 1, false);
+	if (!pte_empty || atomic_long_read(&obj->mappers) > 1)
+		unmap_mapping_pages(obj->mapping, index, 1, false);
 	pagelab_frame_disown(old);
 	unlock_page(old);
 	put_page(old);		/* the entry's reference */
@@ -437,6 +447,7 @@ static void pagelab_obj_release(struct kref *ref)
 
 	xa_erase(&pagelab_objects, obj->id);
 	pagelab_obj_free_pages(obj);
+	pagelab_rp_free(obj->rp);
 	iput(obj->inode);
 	atomic64_dec(&pagelab_stats.objects);
 	kfree_rcu(obj, rcu);
@@ -728,8 +739,9 @@ EXPORT_SYMBOL_NS_GPL(pagelab_clone_frames, PAGELAB_KUNIT);
  *
  * Return: 0 with @uarg's fd, id, shared and copied filled in; -ENOENT for
  * no live object with that id, -EACCES without read access to it, -EINVAL
- * for a malformed request, -ENOSPC when copying pinned frames would pass
- * the page cap, -ENOMEM, -EFAULT.  On failure no object is left behind.
+ * for a malformed request, -EBUSY for a source with a frame budget,
+ * -ENOSPC when copying pinned frames would pass the page cap, -ENOMEM,
+ * -EFAULT.  On failure no object is left behind.
  */
 long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg)
 {
@@ -754,6 +766,11 @@ long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user 
 			ret = -EACCES;
 			goto out_put_src;
 		}
+	}
+	/* Its stored pages are nowhere but in its store: not shared here. */
+	if (pagelab_obj_budgeted(src)) {
+		ret = -EBUSY;
+		goto out_put_src;
 	}
 	dst = pagelab_obj_new(src->npages, src->flags, c.mode, src->fault_around, c.name);
 	if (IS_ERR(dst)) {
@@ -1050,7 +1067,7 @@ static int pagelab_cmp_u64(const void *a, const void *b)
  *
  * Return: 0 with the counts filled in; -EINVAL for a malformed request,
  * -ENOENT for an id with no live object, -EACCES without read and write
- * access to one, -ENOMEM, -EFAULT.
+ * access to one, -EBUSY for one with a frame budget, -ENOMEM, -EFAULT.
  */
 long pagelab_obj_merge(struct pagelab_merge __user *uarg)
 {
@@ -1085,6 +1102,11 @@ long pagelab_obj_merge(struct pagelab_merge __user *uarg)
 		}
 		if (!pagelab_may_access(objs[n++], MAY_READ | MAY_WRITE)) {
 			ret = -EACCES;
+			goto out_put;
+		}
+		/* A budgeted object's slots would not know of merged pages. */
+		if (pagelab_obj_budgeted(objs[n - 1])) {
+			ret = -EBUSY;
 			goto out_put;
 		}
 	}
@@ -1143,6 +1165,18 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->clone_copied = atomic64_read(&obj->count.clone_copied);
 	st->merged = atomic64_read(&obj->count.merged);
 	st->merged_zero = atomic64_read(&obj->count.merged_zero);
+	if (pagelab_obj_budgeted(obj)) {
+		st->budget = READ_ONCE(obj->rp->budget);
+		st->policy = READ_ONCE(obj->rp->policy);
+		st->replace_flags = READ_ONCE(obj->rp->flags);
+	}
+	st->misses = atomic64_read(&obj->count.misses);
+	st->page_ins = atomic64_read(&obj->count.page_ins);
+	st->evictions = atomic64_read(&obj->count.evictions);
+	st->writebacks = atomic64_read(&obj->count.writebacks);
+	st->clean_drops = atomic64_read(&obj->count.clean_drops);
+	st->store_pages = atomic_long_read(&obj->store_pages);
+	st->inexact = atomic64_read(&obj->count.inexact);
 }
 
 /**
@@ -1198,6 +1232,10 @@ static long pagelab_obj_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return pagelab_obj_stat_ioctl(file->private_data, uarg, PAGELAB_OBJ_STAT_SIZE_V1);
 	case PAGELAB_IOC_CLONE:
 		return pagelab_obj_clone(file->private_data, uarg);
+	case PAGELAB_IOC_REPLACE:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EPERM;
+		return pagelab_rp_set(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -1259,10 +1297,42 @@ void pagelab_objects_show(struct seq_file *m)
 			   st.shared, st.cow_breaks, st.cow_bytes, st.private_cow);
 		seq_printf(m, " clone_shared=%llu clone_copied=%llu merged=%llu merged_zero=%llu",
 			   st.clone_shared, st.clone_copied, st.merged, st.merged_zero);
+		seq_printf(m, " budget=%u policy=%u misses=%llu page_ins=%llu evictions=%llu",
+			   st.budget, st.policy, st.misses, st.page_ins, st.evictions);
+		seq_printf(m, " writebacks=%llu clean_drops=%llu store_pages=%llu inexact=%llu",
+			   st.writebacks, st.clean_drops, st.store_pages, st.inexact);
 		seq_printf(m, " uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
 			   st.uid, st.gid, st.mode, st.fault_around_pages);
 	}
 	rcu_read_unlock();
+}
+
+/**
+ * pagelab_events_show() - the event logs of every budgeted object, for
+ * debugfs "events"
+ * @m: the seq_file to print to
+ */
+void pagelab_events_show(struct seq_file *m)
+{
+	struct pagelab_object *obj;
+	unsigned long id = 0;
+	bool live;
+
+	for (;;) {
+		rcu_read_lock();
+		obj = xa_find(&pagelab_objects, &id, ULONG_MAX, XA_PRESENT);
+		live = obj && kref_get_unless_zero(&obj->ref);
+		rcu_read_unlock();
+		if (!obj)
+			break;
+		if (live) {
+			pagelab_rp_events_show(m, obj);
+			pagelab_obj_put(obj);
+		}
+		if (id == ULONG_MAX)
+			break;
+		id++;
+	}
 }
 
 static int pagelab_fs_init_fs_context(struct fs_context *fc)

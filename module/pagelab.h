@@ -11,6 +11,7 @@
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/prandom.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
@@ -29,6 +30,7 @@ struct seq_file;
 
 /**
  * struct pagelab_stats - module-wide counters
+ * @store_pages:     pages in the page store now
  * @pages_held:      pages pagelab holds now
  * @pages_allocated: pages allocated since load
  * @pages_freed:     pages freed since load
@@ -37,6 +39,7 @@ struct seq_file;
  * Atomic, so the fault path never takes a lock to count.
  */
 struct pagelab_stats {
+	atomic64_t store_pages;
 	atomic64_t pages_held;
 	atomic64_t pages_allocated;
 	atomic64_t pages_freed;
@@ -71,6 +74,12 @@ struct pagelab_obj_counters {
 	atomic64_t clone_copied;
 	atomic64_t merged;
 	atomic64_t merged_zero;
+	atomic64_t misses;
+	atomic64_t page_ins;
+	atomic64_t evictions;
+	atomic64_t writebacks;
+	atomic64_t clean_drops;
+	atomic64_t inexact;
 };
 
 /*
@@ -79,6 +88,104 @@ struct pagelab_obj_counters {
  * shared pages; the truth is the frame's owner count (page_private()).
  */
 #define PAGELAB_XA_SHARED	XA_MARK_1
+/* Budgeted objects: written since the page was last stored. */
+#define PAGELAB_XA_DIRTY	XA_MARK_2
+
+/* Event log of a budgeted object (debugfs "events"): its last events. */
+#define PAGELAB_EVENTS		256
+
+enum pagelab_event_result {
+	PAGELAB_EV_HIT,		/* a fault on a page with a frame */
+	PAGELAB_EV_MISS,	/* a frame taken: a free slot or a victim's */
+	PAGELAB_EV_PAGEIN,	/* the same, filled from the store */
+	PAGELAB_EV_ZERO,	/* a read of a never-written page: the zero page */
+};
+
+/**
+ * struct pagelab_event - one entry of the event log
+ * @seq:    1, 2, ... per object
+ * @page:   the page referenced
+ * @victim: the page evicted for it, or ULONG_MAX
+ * @slot:   the frame slot the page holds after the event, or -1
+ * @result: enum pagelab_event_result
+ * @wb:     the victim was written to the store (1), dropped clean (0), -1
+ */
+struct pagelab_event {
+	u64 seq;
+	pgoff_t page;
+	pgoff_t victim;
+	int slot;
+	u8 result;
+	s8 wb;
+};
+
+/**
+ * struct pagelab_rp_page - what the policies know of one page
+ * @loaded:   tick of its load into a frame
+ * @last_ref: tick of the last reference seen
+ * @refs:     references seen since its load
+ * @slot:     its frame slot, or -1
+ * @ref:      reference bit (CLOCK)
+ */
+struct pagelab_rp_page {
+	u64 loaded;
+	u64 last_ref;
+	u64 refs;
+	int slot;
+	bool ref;
+};
+
+/* A recent fault, for exact mode's spanning-access detection. */
+struct pagelab_rp_fault {
+	pgoff_t index;
+	pid_t pid;
+	bool user;
+	unsigned long off;
+};
+
+/**
+ * struct pagelab_replacer - an object's frame budget and policy state;
+ * all of it guarded by the object's lock (@budget is read locklessly
+ * to choose the fault path, and rechecked under the lock)
+ * @budget:   frames (slots); 0: no budget
+ * @policy:   PAGELAB_POLICY_*
+ * @flags:    PAGELAB_REPLACE_*
+ * @npages:   the object's size
+ * @tick:     references seen
+ * @hand:     CLOCK's hand (a slot)
+ * @used:     slots holding a page
+ * @rnd:      RANDOM's generator
+ * @slots:    slot -> page index (ULONG_MAX: free)
+ * @pg:       page index -> policy state
+ * @cleared:  pages whose reference bit the last pick cleared
+ * @ncleared: entries in @cleared
+ * @skip:     slots a pick may not choose (scratch)
+ * @store:    page index -> the store's copy of the page (a page each)
+ * @last:     exact mode: the page referenced last
+ * @hist:     exact mode: the last faults, newest first
+ * @ev:       the event log (ring)
+ * @ev_seq:   events logged
+ */
+struct pagelab_replacer {
+	unsigned int budget;
+	unsigned int policy;
+	u64 flags;
+	pgoff_t npages;
+	u64 tick;
+	unsigned int hand;
+	unsigned int used;
+	struct rnd_state rnd;
+	pgoff_t *slots;
+	struct pagelab_rp_page *pg;
+	pgoff_t *cleared;
+	unsigned int ncleared;
+	unsigned long *skip;
+	struct xarray store;
+	pgoff_t last;
+	struct pagelab_rp_fault hist[3];
+	struct pagelab_event ev[PAGELAB_EVENTS];
+	u64 ev_seq;
+};
 
 /**
  * struct pagelab_object - a sized, page-granular store of module-owned frames
@@ -107,6 +214,9 @@ struct pagelab_obj_counters {
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
  * @count:    event counters
+ * @rp:       frame budget and replacement state, NULL until a budget is
+ *            first set; then kept until the object goes (set under @lock)
+ * @store_pages: pages of this object in the store
  * @name:     label given at creation
  * @rcu:      frees the object after lockless readers are done
  */
@@ -127,6 +237,8 @@ struct pagelab_object {
 	atomic_long_t mappers;
 	atomic_long_t files;
 	struct pagelab_obj_counters count;
+	struct pagelab_replacer *rp;
+	atomic_long_t store_pages;
 	char name[PAGELAB_NAME_LEN];
 	struct rcu_head rcu;
 };
@@ -142,7 +254,7 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep, bool *fresh);
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index,
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
 				 struct page **pagep, bool *copied);
 long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg);
 long pagelab_obj_merge(struct pagelab_merge __user *uarg);
@@ -169,6 +281,7 @@ enum pagelab_fault_outcome {
 	PAGELAB_FAULT_OOM,	/* allocation (memory cgroup charge) failed */
 	PAGELAB_FAULT_COW,	/* write to a shared frame: copied for this object */
 	PAGELAB_FAULT_WP,	/* write to a read-only PTE of its own frame: made writable */
+	PAGELAB_FAULT_PAGEIN,	/* budget: read back from the store (major) */
 };
 
 #define PAGELAB_OUTCOME_LEN	12
@@ -183,10 +296,32 @@ static inline const char *pagelab_fault_outcome_name(int outcome)
 {
 	static const char *const names[] = {
 		"zero", "alloc", "existing", "around", "mkwrite", "cow-zero", "sigbus", "oom",
-		"cow", "wp",
+		"cow", "wp", "pagein",
 	};
 
 	return outcome >= 0 && outcome < (int)ARRAY_SIZE(names) ? names[outcome] : "?";
+}
+
+/* replace.c */
+extern unsigned long pagelab_max_store_pages;
+int pagelab_rp_pick(struct pagelab_replacer *rp, const unsigned long *skip);
+void pagelab_rp_load_slot(struct pagelab_replacer *rp, unsigned int s, pgoff_t index);
+void pagelab_rp_touch(struct pagelab_replacer *rp, pgoff_t index);
+struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages);
+void pagelab_rp_free(struct pagelab_replacer *rp);
+vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
+			    bool *handled);
+vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
+long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
+void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
+void pagelab_events_show(struct seq_file *m);
+
+/* True if @obj has a frame budget now (a lockless look). */
+static inline bool pagelab_obj_budgeted(struct pagelab_object *obj)
+{
+	struct pagelab_replacer *rp = READ_ONCE(obj->rp);
+
+	return rp && READ_ONCE(rp->budget);
 }
 
 /* walk.c */

@@ -131,6 +131,34 @@ TRACE_EVENT(pagelab_merge,
 		      __entry->index, __entry->into_obj, __entry->into_index, __entry->zero)
 );
 
+/* A budgeted object's decision: hit, miss, pagein or zero, and the victim. */
+TRACE_EVENT(pagelab_replace,
+	    TP_PROTO(u64 obj, unsigned long index, const char *result, int slot, long victim,
+		     int wb, unsigned int policy),
+	    TP_ARGS(obj, index, result, slot, victim, wb, policy),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __array(char, result, 8)
+			     __field(int, slot)
+			     __field(long, victim)
+			     __field(int, wb)
+			     __field(unsigned int, policy)
+			     __array(char, comm, TASK_COMM_LEN)
+			     __field(int, pid)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   strscpy(__entry->result, result, sizeof(__entry->result));
+			   __entry->slot = slot;
+			   __entry->victim = victim;
+			   __entry->wb = wb;
+			   __entry->policy = policy;
+			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);
+			   __entry->pid = current->pid;),
+	    TP_printk("obj=%llu index=%lu %s slot=%d victim=%ld wb=%d policy=%u comm=%s pid=%d",
+		      __entry->obj, __entry->index, __entry->result, __entry->slot,
+		      __entry->victim, __entry->wb, __entry->policy, __entry->comm, __entry->pid)
+);
+
 #endif /* _PAGELAB_TRACE_H */
 
 /* Out-of-tree: the header is found through the module folder. */

@@ -5,7 +5,9 @@
 # measured inside the guest: first-touch faults against anonymous memory
 # (`pagelab bench fault`), a range walk against /proc/PID/pagemap
 # (`pagelab bench walk`), and a snapshot's COW break against the kernel's
-# fork COW of anonymous memory (`pagelab bench cow`); each two ways:
+# fork COW of anonymous memory (`pagelab bench cow`), and page-out + page-in
+# of a budgeted object against MADV_PAGEOUT to zram swap and the swap-in
+# (`pagelab bench replace`); each two ways:
 #   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
@@ -25,7 +27,8 @@ run() { # LABEL VM_ARGS...
 	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" \
 		-- sh -c "pagelab bench fault --pages $pages --reps $reps &&
 			  pagelab bench walk --reps $reps &&
-			  pagelab bench cow --pages $pages --reps $reps"
+			  pagelab bench cow --pages $pages --reps $reps &&
+			  pagelab bench replace --pages $pages --reps 11"
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
@@ -57,3 +60,44 @@ summary read
 summary walk_vs_pagemap
 summary cow_unmapped
 summary cow_mapped
+summary pageout_pagein
+summary pageout_pagein_clean
+echo "replay references/s (icount guest):" \
+	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \
+	"default $(sed -n 's/^replay_default_refs_per_s //p' "$tmp/icount")"
+
+# Tracepoints: the fault benchmark with pagelab's events disabled, then
+# enabled with a consumer (the ftrace ring buffer), alternating in one boot.
+# Each run's pagelab/anon ratio cancels drift; the cost of the events is
+# the ratio of those ratios (on / off), median of the pairs.
+tp_run() { # LABEL VM_ARGS...
+	local label=$1
+	shift
+	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" -- sh -c "
+		e=/sys/kernel/tracing/events/pagelab/enable
+		for i in 1 2 3 4 5; do
+			echo 0 >\$e; echo TP off; pagelab bench fault --pages $pages --reps 11
+			echo 1 >\$e; echo TP on; pagelab bench fault --pages $pages --reps 11
+		done
+		echo 0 >\$e"
+}
+tp_ratio() { # LABEL KIND
+	awk -v k="$2" '/^TP (on|off)$/ { st = $2 }
+		$1 == "RATIO" && $2 == k { if (st == "off") off = $3; else { r[++n] = $3 / off } }
+		END {
+			asort(r)
+			med = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+			printf("%-15s %.3f (median of %d on/off pairs, min %.3f, max %.3f)\n",
+			       k, med, n, r[1], r[n])
+		}' "$tmp/$1"
+}
+echo
+echo "== tracepoints enabled (ftrace consumer) / disabled, pagelab's fault cost"
+tp_run tp-icount --icount
+tp_run tp-wall --smp 1
+echo " icount:"
+tp_ratio tp-icount write
+tp_ratio tp-icount read
+echo " TCG wall clock:"
+tp_ratio tp-wall write
+tp_ratio tp-wall read

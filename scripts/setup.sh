@@ -17,7 +17,7 @@ die() { echo "pagelab setup: $*" >&2; exit 1; }
 
 PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
       kmod bpftrace linux-perf sparse linux-source-6.1 gcc make libc6-dev
-      python3 xz-utils gzip graphviz)
+      python3 xz-utils gzip graphviz gnuplot-nox)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
 /* Exit statuses, by convention: 0 ok, 1 failure, 2 bad usage. */
 enum { PL_EXIT_OK = 0, PL_EXIT_FAIL = 1, PL_EXIT_USAGE = 2 };
 
@@ -23,6 +25,9 @@ int cmd_bench(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_walk(int argc, char **argv);
 int cmd_segments(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_swap(int argc, char **argv);
 
 /* Print "pagelab: <msg>" to stderr. */
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -34,5 +39,69 @@ int pl_open_or_explain(void);
 /* For walk answers (cmd_walk.c): an absent reason in words; "4 KiB" for 4096. */
 const char *pl_walk_reason_words(const char *reason);
 const char *pl_size_words(uint64_t size);
+
+/* ---- page replacement (cmd_replay.c; used by sweep and tour too) ---- */
+
+/* A reference string: page numbers, each a read or a write. */
+struct pl_refs {
+	size_t n;
+	uint32_t *page;
+	bool *write;
+	uint32_t max;		/* the highest page referenced */
+};
+
+/* The highest page number a reference may name. */
+#define PL_REFS_MAX_PAGE	((1u << 24) - 1)
+
+/*
+ * Parse @text: references separated by whitespace or commas, each a page
+ * number with an optional 'w' (write) or 'r' (read, the default) suffix;
+ * '#' starts a comment to the end of the line.  @what names the source in
+ * messages.  0, or -1 after printing why (bad usage).
+ */
+int pl_refs_parse(const char *text, const char *what, struct pl_refs *r);
+/* The same from file @path ("-": stdin).  -1: printed why. */
+int pl_refs_load(const char *path, struct pl_refs *r);
+void pl_refs_free(struct pl_refs *r);
+
+/* One reference, as the frame table shows it. */
+struct pl_replay_col {
+	int result;		/* PL_EV_* of the fault it caused, -1 if none seen */
+	long long victim;	/* page evicted, -1 none */
+	int wb;			/* 1 written back, 0 dropped clean, -1 no victim */
+};
+
+/* One run of a reference string against a policy and a frame count. */
+struct pl_replay {
+	int policy;		/* PAGELAB_POLICY_* or PL_POLICY_OPT */
+	unsigned int frames;
+	bool exact;
+	bool offline;		/* simulated (opt): no object */
+	__u64 id;		/* the object (0 offline) */
+	__u64 refs, faults, hits, page_ins, evictions, writebacks, clean_drops;
+	__u64 seen;		/* faults the module handled */
+	__u64 inexact;
+	long majflt;		/* getrusage ru_majflt delta (-1 offline) */
+	__u64 data_bad;		/* reads that did not return the last write */
+	__u64 lost_events;	/* the event log wrapped between two reads */
+	/* With a table: @refs columns, and frames[i * @frames + slot] (-1 empty). */
+	struct pl_replay_col *cols;
+	int *frame;
+};
+
+/*
+ * Run @refs: on a new object (object pages: max(highest page + 1, @frames)),
+ * budget @frames, @policy, PAGELAB_REPLACE_NO_ZERO plus EXACT if @exact
+ * (then madvise(MADV_DONTNEED) of the page after every reference); or, for
+ * PL_POLICY_OPT, simulated.  @table: record the frame table (from the event
+ * log).  0, or -1 after printing why.
+ */
+int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
+		  bool exact, __u64 seed, bool table, struct pl_replay *out);
+void pl_replay_free(struct pl_replay *r);
+/* The frame table, textbook style: columns = references, rows = frames. */
+void pl_replay_table(const struct pl_refs *refs, const struct pl_replay *r);
+/* Lock the tool's own pages (best effort) so that majflt counts page-ins only. */
+void pl_lock_self(void);
 
 #endif /* PAGELAB_CLI_H */

@@ -29,19 +29,40 @@
  * frame); the baseline writes anonymous memory (MADV_NOHUGEPAGE) written
  * before a fork, while the child still maps it (the kernel's do_wp_page
  * copy).  Ratios of medians: each pagelab metric over the baseline.
+ *
+ * pagelab bench replace - page-out + page-in: pagelab's frame budget and
+ * store against the kernel's swap (zram), in ns per page, interleaved and
+ * rotated as for fault.  pagelab: an object of --pages pages, written, given
+ * a budget of half of them (FIFO); touching every page in order makes every
+ * touch one eviction and one page-in; a warm-up pass, then one timed pass,
+ * written (each victim written back) or read (each dropped clean).  The
+ * baseline: anonymous memory (MADV_NOHUGEPAGE) written, one MADV_PAGEOUT of
+ * it all to /dev/zram0 swap (set up for the run if need be, and undone),
+ * then a write to each page (a swap-in); the MADV_PAGEOUT and the writes are
+ * timed.  Also the replay engine's speed (pl_replay_run, cmd_replay.c):
+ * references per second of a fixed pseudo-random string in exact mode (LRU)
+ * and in the default mode (CLOCK).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
 
 enum { M_PL_WRITE, M_ANON_WRITE, M_PL_READ, M_ANON_READ, M_COUNT };
 
@@ -50,9 +71,9 @@ static const char *const metric_names[M_COUNT] = {
 };
 
 /*
- * "pagelab bench fault|walk|cow [--json] [--pages N] [--reps R]": the options
- * after the benchmark's name into *@pages, *@reps, *@json (which hold the
- * defaults).  0, or -1 with the reason printed.
+ * "pagelab bench fault|walk|cow|replace [--json] [--pages N] [--reps R]": the
+ * options after the benchmark's name into *@pages, *@reps, *@json (which hold
+ * the defaults).  0, or -1 with the reason printed.
  */
 static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json)
 {
@@ -477,6 +498,530 @@ out:
 	return status;
 }
 
+/* ---- bench replace ------------------------------------------------------- */
+
+enum { P_PL_DIRTY, P_PL_CLEAN, P_ANON_SWAP, P_REPLAY_EXACT, P_REPLAY_DEFAULT, P_COUNT };
+
+static const char *const replace_metric_names[P_COUNT] = {
+	"pagelab_pageout_pagein", "pagelab_pageout_pagein_clean", "anon_pageout_swapin",
+	"replay_exact", "replay_default",
+};
+
+/* The replay string: fixed, pseudo-random, over a few pages and fewer frames. */
+#define BENCH_REPLAY_REFS	20000
+#define BENCH_REPLAY_PAGES	64
+#define BENCH_REPLAY_FRAMES	16
+
+#define BENCH_ZRAM		"/dev/zram0"
+
+/* What a pagelab rep's timed pass did to the object's counters. */
+struct replace_counts {
+	__u64 evictions, page_ins, writebacks, clean_drops;
+};
+
+/*
+ * One rep of page-out + page-in on pagelab: ns per page, or < 0.  An object
+ * of @pages pages (no fault-around), each written once, then a budget of
+ * @pages / 2 frames, FIFO, PAGELAB_REPLACE_NO_ZERO: the budget evicts pages
+ * 0..@pages/2-1 (by index, the rebuild's load order).  Two passes touch every
+ * page in order, one byte each; the first warms up, the second is timed.
+ * FIFO ignores hits, and a page comes back @pages touches after its last
+ * one, by when @pages / 2 loads have evicted it: every touch of both passes
+ * is one eviction and one page-in.  Dirty (@clean false): both passes write,
+ * so every victim was written since its page-in: a write-back.  Clean: both
+ * passes read, so from the warm-up's second half on every victim was only
+ * read since its page-in: dropped clean (a read warm-up because after a
+ * written one the timed pass's first @pages / 2 victims would be dirty).
+ */
+static double replace_one_pagelab(int dev, size_t pages, bool clean, struct replace_counts *d)
+{
+	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	struct pagelab_obj_stat s0, s1;
+	volatile char *p = MAP_FAILED;
+	double t0 = 0, t1 = 0, ret = -1;
+	int fd, err;
+	char sink = 0;
+
+	err = pl_create(dev, len, PAGELAB_CREATE_NO_FAULT_AROUND, 0, "bench-replace", &fd, NULL);
+	if (err) {
+		pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-err));
+		return -1;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	err = pl_replace(fd, pages / 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_NO_ZERO, 0);
+	if (err) {
+		pl_err("bench: PAGELAB_IOC_REPLACE (budget %zu, fifo): %s", pages / 2,
+		       strerror(-err));
+		goto out;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			err = pl_obj_stat(fd, 0, &s0);
+			if (err)
+				break;
+			t0 = now_ns();
+		}
+		if (clean)
+			for (size_t off = 0; off < len; off += step)
+				sink += p[off];
+		else
+			for (size_t off = 0; off < len; off += step)
+				p[off] = 2;
+		if (pass) {
+			t1 = now_ns();
+			err = pl_obj_stat(fd, 0, &s1);
+		}
+	}
+	if (err) {
+		pl_err("bench: PAGELAB_IOC_OBJ_STAT: %s", strerror(-err));
+		goto out;
+	}
+	d->evictions = s1.evictions - s0.evictions;
+	d->page_ins = s1.page_ins - s0.page_ins;
+	d->writebacks = s1.writebacks - s0.writebacks;
+	d->clean_drops = s1.clean_drops - s0.clean_drops;
+	ret = (t1 - t0) / pages;
+out:
+	(void)sink;
+	if (p != MAP_FAILED)
+		munmap((void *)p, len);
+	close(fd);
+	return ret;
+}
+
+static long bench_majflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_majflt;
+}
+
+/*
+ * One rep of the kernel's page-out + page-in: @pages anonymous pages
+ * (MADV_NOHUGEPAGE), each written, then timed: one MADV_PAGEOUT of them all
+ * (to zram swap) and a write to each (a swap-in, a major fault); ns per
+ * page, or < 0.  Untimed in between: which pages pagemap shows swapped out,
+ * into *@swapped (a fraction), and the major faults the writes took, per
+ * page, into *@major.  *@pageout_ns: the MADV_PAGEOUT's share, per page.
+ * @ents: room for @pages pagemap entries.
+ */
+static double replace_one_anon(size_t pages, uint64_t *ents, double *pageout_ns,
+			       double *swapped, double *major)
+{
+	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	double t0, t1, t2, t3;
+	volatile char *p;
+	size_t out = 0;
+	long maj0, maj1;
+	int err;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		return -1;
+	}
+	madvise((void *)p, len, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	t0 = now_ns();
+	err = madvise((void *)p, len, MADV_PAGEOUT);
+	t1 = now_ns();
+	if (err) {
+		pl_err("bench: madvise(MADV_PAGEOUT): %s", strerror(errno));
+		munmap((void *)p, len);
+		return -1;
+	}
+	err = pl_pagemap_range(0, (uintptr_t)p, pages, ents);
+	if (err) {
+		pl_err("bench: /proc/self/pagemap: %s", strerror(-err));
+		munmap((void *)p, len);
+		return -1;
+	}
+	for (size_t i = 0; i < pages; i++)
+		out += pl_pm_swapped(ents[i]);
+	maj0 = bench_majflt();
+	t2 = now_ns();
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 2;
+	t3 = now_ns();
+	maj1 = bench_majflt();
+	munmap((void *)p, len);
+	*pageout_ns = (t1 - t0) / pages;
+	*swapped = (double)out / pages;
+	*major = (double)(maj1 - maj0) / pages;
+	return ((t1 - t0) + (t3 - t2)) / pages;
+}
+
+/* zram swap for the baseline, and what to undo at the end. */
+struct bench_swap {
+	bool on;		/* the baseline can run */
+	bool ours;		/* we turned it on: swapoff at the end */
+	bool reset;		/* we gave zram0 its disk size: reset it too */
+	char why[160];		/* why not, if !on */
+};
+
+/* Is @dev listed in /proc/swaps (@swaps true) or /proc/mounts? */
+static bool bench_dev_listed(const char *dev, bool swaps)
+{
+	FILE *f = fopen(swaps ? "/proc/swaps" : "/proc/mounts", "re");
+	size_t len = strlen(dev);
+	char line[512];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, dev, len) && (line[len] == ' ' || line[len] == '\t');
+	fclose(f);
+	return found;
+}
+
+/* Undo what bench_swap_on() did: swapoff, then zram0's disk size reset. */
+static void bench_swap_off(struct bench_swap *sw)
+{
+	int fd;
+
+	if (sw->ours && swapoff(BENCH_ZRAM)) {
+		pl_err("bench: swapoff %s: %s", BENCH_ZRAM, strerror(errno));
+		sw->reset = false;	/* a reset would fail on a swap device */
+	}
+	if (sw->reset) {
+		fd = open("/sys/block/zram0/reset", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			pl_err("bench: reset of zram0: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	sw->ours = sw->reset = false;
+}
+
+/*
+ * /dev/zram0 as swap, as the walk test does it: used as it is if it is swap
+ * already; else given a disk size if it has none (room for twice @pages),
+ * mkswap'd and swapped on, preferred over any other swap.  Then a one-page
+ * MADV_PAGEOUT must show a swapped page.  On failure sw->why says why.
+ */
+static void bench_swap_on(struct bench_swap *sw, size_t pages)
+{
+	unsigned long long mib = pages * (unsigned long long)sysconf(_SC_PAGESIZE) * 2 >> 20;
+	const long ps = sysconf(_SC_PAGESIZE);
+	unsigned long long had;
+	char size[32];
+	const char *why;
+	uint64_t ent = 0;
+	char *p;
+
+	memset(sw, 0, sizeof(*sw));
+	if (access("/proc/swaps", F_OK)) {
+		snprintf(sw->why, sizeof(sw->why), "no /proc/swaps: no swap support");
+		return;
+	}
+	if (!bench_dev_listed(BENCH_ZRAM, true)) {
+		snprintf(size, sizeof(size), "%lluM", mib < 64 ? 64 : mib + 16);
+		why = pl_zram_ready(size, &had);
+		if (why) {
+			snprintf(sw->why, sizeof(sw->why), "%s", why);
+			return;
+		}
+		sw->reset = !had;
+		if (had && bench_dev_listed(BENCH_ZRAM, false)) {
+			snprintf(sw->why, sizeof(sw->why), "%s is mounted", BENCH_ZRAM);
+			return;
+		}
+		if (system("mkswap " BENCH_ZRAM " >/dev/null 2>&1")) {
+			snprintf(sw->why, sizeof(sw->why), "mkswap %s failed", BENCH_ZRAM);
+			bench_swap_off(sw);
+			return;
+		}
+		if (swapon(BENCH_ZRAM, SWAP_FLAG_PREFER |
+			   ((32767 << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) {
+			snprintf(sw->why, sizeof(sw->why), "swapon %s: %s", BENCH_ZRAM,
+				 strerror(errno));
+			bench_swap_off(sw);
+			return;
+		}
+		sw->ours = true;
+	}
+	p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(sw->why, sizeof(sw->why), "mmap: %s", strerror(errno));
+	} else {
+		*(volatile char *)p = 1;
+		if (madvise(p, ps, MADV_PAGEOUT))
+			snprintf(sw->why, sizeof(sw->why), "madvise(MADV_PAGEOUT): %s",
+				 strerror(errno));
+		else if (pl_pagemap(0, (uintptr_t)p, &ent) || !pl_pm_swapped(ent))
+			snprintf(sw->why, sizeof(sw->why),
+				 "MADV_PAGEOUT did not swap a page out to %s", BENCH_ZRAM);
+		else
+			sw->on = true;
+		munmap(p, ps);
+	}
+	if (!sw->on)
+		bench_swap_off(sw);
+}
+
+/* The replay string: BENCH_REPLAY_REFS references, one in four a write. */
+static int bench_replay_refs(struct pl_refs *refs)
+{
+	uint32_t x = 2463534242u;	/* xorshift32, a fixed seed */
+
+	memset(refs, 0, sizeof(*refs));
+	refs->page = malloc(BENCH_REPLAY_REFS * sizeof(*refs->page));
+	refs->write = malloc(BENCH_REPLAY_REFS * sizeof(*refs->write));
+	if (!refs->page || !refs->write) {
+		pl_refs_free(refs);
+		return -1;
+	}
+	for (size_t i = 0; i < BENCH_REPLAY_REFS; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		refs->page[i] = (x >> 8) % BENCH_REPLAY_PAGES;
+		refs->write[i] = !((x >> 24) & 3);
+		if (refs->page[i] > refs->max)
+			refs->max = refs->page[i];
+	}
+	refs->n = BENCH_REPLAY_REFS;
+	return 0;
+}
+
+/*
+ * One replay of @refs (pl_replay_run: a fresh object, LRU in exact mode,
+ * else CLOCK in the default mode): ns for the whole run, or < 0.  The run
+ * includes the object's setup and the final check of its 64 pages.
+ */
+static double replace_one_replay(int dev, const struct pl_refs *refs, bool exact,
+				 unsigned int *data_bad)
+{
+	struct pl_replay r;
+	double t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = pl_replay_run(dev, refs, exact ? PAGELAB_POLICY_LRU : PAGELAB_POLICY_CLOCK,
+			    BENCH_REPLAY_FRAMES, exact, 1, false, &r);
+	t1 = now_ns();
+	pl_replay_free(&r);
+	if (ret)
+		return -1;
+	if (r.data_bad)
+		(*data_bad)++;
+	return t1 - t0;
+}
+
+static void bench_warn(bool json, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A warning line: on stdout with the text output, on stderr with --json. */
+static void bench_warn(bool json, const char *fmt, ...)
+{
+	FILE *out = json ? stderr : stdout;
+	va_list ap;
+
+	fputs(json ? "pagelab: bench: warning: " : "warning: ", out);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+static int bench_replace(int argc, char **argv)
+{
+	size_t pages = 512;
+	int reps = 11, dev, status = PL_EXIT_FAIL, nwarn = 0;
+	bool json = false;
+	double *v[P_COUNT] = { NULL }, *pageout = NULL;
+	double med[P_COUNT], p25[P_COUNT], p75[P_COUNT], pageout_med = 0;
+	double swapped_min = 1, major_min = 1, rate_exact, rate_default;
+	unsigned int pl_bad[2] = { 0, 0 }, swap_bad = 0, major_bad = 0, data_bad = 0;
+	struct replace_counts bad_sample[2] = { { 0 } };
+	struct bench_swap sw = { 0 };
+	struct pl_refs refs = { 0 };
+	uint64_t *ents = NULL;
+
+	if (bench_args(argc, argv, &pages, &reps, &json))
+		return PL_EXIT_USAGE;
+	if (pages < 2) {
+		pl_err("bench: replace needs --pages 2 or more (the budget is half of them)");
+		return PL_EXIT_USAGE;
+	}
+	dev = pl_open_or_explain();
+	if (dev < 0)
+		return PL_EXIT_FAIL;
+	for (int m = 0; m < P_COUNT; m++) {
+		v[m] = calloc(reps, sizeof(double));
+		if (!v[m])
+			break;
+	}
+	pageout = calloc(reps, sizeof(double));
+	ents = malloc(pages * sizeof(*ents));
+	if (!v[P_COUNT - 1] || !pageout || !ents || bench_replay_refs(&refs)) {
+		pl_err("bench: out of memory");
+		goto out;
+	}
+	bench_swap_on(&sw, pages);
+	if (!sw.on)
+		fprintf(json ? stderr : stdout, "%snote: no kernel baseline (zram swap: %s): "
+			"anon_pageout_swapin and the ratios are skipped\n",
+			json ? "pagelab: bench: " : "", sw.why);
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < P_COUNT; k++) {
+			/* Rotate the starting metric so none always runs first. */
+			int m = (k + r) % P_COUNT, c = m == P_PL_CLEAN;
+			struct replace_counts d = { 0 };
+			double swapped = 0, major = 0;
+			bool ok;
+
+			switch (m) {
+			case P_PL_DIRTY:
+			case P_PL_CLEAN:
+				v[m][r] = replace_one_pagelab(dev, pages, c, &d);
+				ok = d.evictions == pages && d.page_ins == pages &&
+				     (c ? d.clean_drops : d.writebacks) == pages;
+				if (v[m][r] >= 0 && !ok && !pl_bad[c]++)
+					bad_sample[c] = d;
+				break;
+			case P_ANON_SWAP:
+				if (!sw.on)
+					continue;
+				v[m][r] = replace_one_anon(pages, ents, &pageout[r], &swapped,
+							   &major);
+				if (v[m][r] >= 0) {
+					swap_bad += swapped < 0.9;
+					major_bad += major < 0.9;
+					swapped_min = swapped < swapped_min ? swapped : swapped_min;
+					major_min = major < major_min ? major : major_min;
+				}
+				break;
+			default:
+				v[m][r] = replace_one_replay(dev, &refs, m == P_REPLAY_EXACT,
+							     &data_bad);
+				break;
+			}
+			if (v[m][r] < 0)
+				goto out;
+		}
+	}
+	for (int m = 0; m < P_COUNT; m++) {
+		if (m == P_ANON_SWAP && !sw.on) {
+			med[m] = p25[m] = p75[m] = 0;
+			continue;
+		}
+		p25[m] = quantile(v[m], reps, 0.25);
+		med[m] = quantile(v[m], reps, 0.5);
+		p75[m] = quantile(v[m], reps, 0.75);
+	}
+	if (sw.on)
+		pageout_med = quantile(pageout, reps, 0.5);
+	rate_exact = med[P_REPLAY_EXACT] > 0 ? BENCH_REPLAY_REFS / (med[P_REPLAY_EXACT] / 1e9) : 0;
+	rate_default = med[P_REPLAY_DEFAULT] > 0 ?
+		       BENCH_REPLAY_REFS / (med[P_REPLAY_DEFAULT] / 1e9) : 0;
+
+	if (json) {
+		printf("{\"pages\": %zu, \"reps\": %d, \"budget\": %zu", pages, reps, pages / 2);
+		for (int m = P_PL_DIRTY; m <= P_PL_CLEAN; m++)
+			printf(", \"%s_ns\": %.1f", replace_metric_names[m], med[m]);
+		if (sw.on)
+			printf(", \"anon_pageout_swapin_ns\": %.1f, \"anon_madv_pageout_ns\": %.1f"
+			       ", \"anon_swapped_min\": %.4f, \"anon_major_min\": %.4f"
+			       ", \"ratio_pageout_pagein\": %.4f"
+			       ", \"ratio_pageout_pagein_clean\": %.4f, \"swap_note\": null",
+			       med[P_ANON_SWAP], pageout_med, swapped_min, major_min,
+			       med[P_PL_DIRTY] / med[P_ANON_SWAP],
+			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+		else
+			printf(", \"anon_pageout_swapin_ns\": null, \"anon_madv_pageout_ns\": null"
+			       ", \"anon_swapped_min\": null, \"anon_major_min\": null"
+			       ", \"ratio_pageout_pagein\": null"
+			       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": \"%s\"",
+			       sw.why);
+		printf(", \"replay_references\": %d, \"replay_pages\": %d, \"replay_frames\": %d, "
+		       "\"replay_exact_ns\": %.0f, \"replay_default_ns\": %.0f, "
+		       "\"replay_exact_refs_per_s\": %.0f, \"replay_default_refs_per_s\": %.0f",
+		       BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES, BENCH_REPLAY_FRAMES,
+		       med[P_REPLAY_EXACT], med[P_REPLAY_DEFAULT], rate_exact, rate_default);
+	} else {
+		printf("page-out + page-in: %zu pages in %zu frames (FIFO, every touch a miss) x "
+		       "%d reps,\nns per page (median [p25, p75])\n", pages, pages / 2, reps);
+		for (int m = P_PL_DIRTY; m <= P_ANON_SWAP; m++) {
+			if (m == P_ANON_SWAP && !sw.on)
+				continue;
+			printf("  %-29s %10.1f  [%.1f, %.1f]", replace_metric_names[m], med[m],
+			       p25[m], p75[m]);
+			if (m == P_ANON_SWAP)
+				printf("  (MADV_PAGEOUT %.1f of it)", pageout_med);
+			printf("\n");
+		}
+		printf("replay: %d pseudo-random references over %d pages in %d frames x %d reps,\n"
+		       "ms per run (median [p25, p75])\n", BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES,
+		       BENCH_REPLAY_FRAMES, reps);
+		for (int m = P_REPLAY_EXACT; m <= P_REPLAY_DEFAULT; m++) {
+			bool exact = m == P_REPLAY_EXACT;
+
+			printf("  %-22s %10.1f  [%.1f, %.1f]  %10.0f refs/s\n",
+			       exact ? "replay_exact (lru)" : "replay_default (clock)",
+			       med[m] / 1e6, p25[m] / 1e6, p75[m] / 1e6,
+			       exact ? rate_exact : rate_default);
+		}
+	}
+	for (int c = 0; c < 2; c++) {
+		if (!pl_bad[c])
+			continue;
+		nwarn++;
+		bench_warn(json, "%s: %u of %d reps did not count %zu evictions, page-ins and %s "
+			   "(first: %llu, %llu, %llu)",
+			   replace_metric_names[c ? P_PL_CLEAN : P_PL_DIRTY],
+			   pl_bad[c], reps, pages, c ? "clean drops" : "write-backs",
+			   (unsigned long long)bad_sample[c].evictions,
+			   (unsigned long long)bad_sample[c].page_ins,
+			   (unsigned long long)(c ? bad_sample[c].clean_drops :
+					       bad_sample[c].writebacks));
+	}
+	if (swap_bad) {
+		nwarn++;
+		bench_warn(json, "anon_pageout_swapin: in %u of %d reps MADV_PAGEOUT swapped out "
+			   "under 90%% of the pages (worst %.1f%%)", swap_bad, reps,
+			   swapped_min * 100);
+	}
+	if (major_bad) {
+		nwarn++;
+		bench_warn(json, "anon_pageout_swapin: in %u of %d reps the writes took under 0.9 "
+			   "major faults per page (worst %.2f)", major_bad, reps, major_min);
+	}
+	if (data_bad) {
+		nwarn++;
+		bench_warn(json, "replay: %u runs read data that was not the last written",
+			   data_bad);
+	}
+	if (json) {
+		printf(", \"warnings\": %d}\n", nwarn);
+	} else {
+		if (sw.on) {
+			printf("RATIO pageout_pagein %.4f\n", med[P_PL_DIRTY] / med[P_ANON_SWAP]);
+			printf("RATIO pageout_pagein_clean %.4f\n",
+			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+		}
+		printf("replay_exact_refs_per_s %.0f\n", rate_exact);
+		printf("replay_default_refs_per_s %.0f\n", rate_default);
+	}
+	status = PL_EXIT_OK;
+out:
+	bench_swap_off(&sw);
+	close(dev);
+	pl_refs_free(&refs);
+	free(ents);
+	free(pageout);
+	for (int m = 0; m < P_COUNT; m++)
+		free(v[m]);
+	return status;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	size_t pages = 512;
@@ -487,7 +1032,8 @@ int cmd_bench(int argc, char **argv)
 	if (pl_wants_help(argc, argv)) {
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n\n"
+		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
+		       "       pagelab bench replace [--pages N] [--reps R] [--json]\n\n"
 		       "fault:\n"
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
@@ -515,15 +1061,35 @@ int cmd_bench(int argc, char **argv)
 		       "memory (MADV_NOHUGEPAGE) written, then fork, then the parent\n"
 		       "writes while the child still maps it.  Prints RATIO cow_unmapped\n"
 		       "and RATIO cow_mapped, each over anon_fork_cow (goal: cow_unmapped\n"
-		       "<= 1.1).\n");
+		       "<= 1.1).\n\n"
+		       "replace:\n"
+		       "Page-out + page-in, in ns per page (N pages, default 512; median of\n"
+		       "R reps, default 11; interleaved).  pagelab_pageout_pagein: an object\n"
+		       "of N pages, written, gets a budget of N/2 frames (FIFO); writing\n"
+		       "every page in order then makes each write one eviction with a\n"
+		       "write-back and one page-in (a warm-up pass, then a timed one; the\n"
+		       "object's counters are checked); pagelab_pageout_pagein_clean reads\n"
+		       "instead, so each victim is dropped clean.  anon_pageout_swapin, the\n"
+		       "kernel's own: N anonymous pages (MADV_NOHUGEPAGE) written, then one\n"
+		       "MADV_PAGEOUT of them all to swap on /dev/zram0 and a write to each\n"
+		       "(a swap-in), both timed.  zram0 is made swap for the run if it is\n"
+		       "not (root; undone at the end); without it that baseline and the\n"
+		       "ratios are skipped.  Prints RATIO pageout_pagein and RATIO\n"
+		       "pageout_pagein_clean, each over anon_pageout_swapin, and the replay\n"
+		       "engine's speed on 20000 pseudo-random references over 64 pages in\n"
+		       "16 frames: replay_exact_refs_per_s (exact mode, LRU: a fault and a\n"
+		       "madvise per reference) and replay_default_refs_per_s (CLOCK).\n");
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))
 		return bench_walk(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cow"))
 		return bench_cow(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "replace"))
+		return bench_replace(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fault")) {
-		pl_err("bench: which benchmark? (pagelab bench fault|walk|cow; see --help)");
+		pl_err("bench: which benchmark? (pagelab bench fault|walk|cow|replace; "
+		       "see --help)");
 		return PL_EXIT_USAGE;
 	}
 	if (bench_args(argc, argv, &pages, &reps, &json))

@@ -33,6 +33,61 @@ static int tour_run(int (*cmd)(int argc, char **argv), char *name, char *a1, cha
 	return ret;
 }
 
+/* The same with any number of arguments (@argv NULL-terminated, [0] the name). */
+static int tour_runv(int (*cmd)(int argc, char **argv), char **argv)
+{
+	int argc = 0, ret;
+
+	while (argv[argc])
+		argc++;
+	ret = cmd(argc, argv);
+	fflush(stdout);
+	return ret;
+}
+
+static int tour_replace(int first_stop)
+{
+	char belady[] = "1 2 3 4 1 2 5 1 2 3 4 5";
+	char *replay[] = { "replay", "--policy", "fifo", "--frames", "3", "--string", belady,
+			   "--exact", "--verbose", NULL };
+	char *sweep[] = { "sweep", "--policies", "fifo,lru,clock,opt", "--frames", "1-5",
+			  "--string", belady, "--exact", NULL };
+	char *swap[] = { "swap", "--quiet", NULL };
+	int bad = 0;
+
+	tour_heading(first_stop, "Page replacement: a reference string, frame by frame");
+	printf("  'pagelab replay' gives an object a budget of 3 frames (FIFO) and touches\n"
+	       "  its pages in the order of a reference string; the frame table is rebuilt\n"
+	       "  from the module's event log:\n\n");
+	fflush(stdout);
+	if (tour_runv(cmd_replay, replay))
+		bad++;
+	printf("\n  What you see: every column is one reference.  A fault (F) takes a free\n"
+	       "  frame or evicts the page loaded first; a page evicted earlier comes back\n"
+	       "  from the module's store (P), a major fault.  The counts are the module's.\n");
+
+	tour_heading(first_stop + 1, "Belady's anomaly: more frames, more faults");
+	printf("  'pagelab sweep' replays the same string for each policy and 1 to 5\n"
+	       "  frames (opt, Belady's optimal, is simulated: it needs the future):\n\n");
+	fflush(stdout);
+	if (tour_runv(cmd_sweep, sweep))
+		bad++;
+	printf("\n  What you see: FIFO faults more with 4 frames than with 3 (marked '!').\n"
+	       "  LRU and OPT never do: they are stack algorithms (the pages held with N\n"
+	       "  frames are always among those held with N + 1).\n");
+
+	tour_heading(first_stop + 2, "Paging out and in: 8 pages, 3 frames");
+	printf("  'pagelab swap' writes 8 pages through a budget of 3 frames and reads them\n"
+	       "  back; after each step, what the module did:\n\n");
+	fflush(stdout);
+	if (tour_runv(cmd_swap, swap))
+		bad++;
+	printf("\n  What you see: a page that loses its frame goes to the store, written only\n"
+	       "  if the store's copy is stale (dirty); touching it again reads it back, and\n"
+	       "  that fault counts as a major fault of the process, as a swap-in would.\n");
+	return bad;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -151,8 +206,10 @@ int cmd_tour(int argc, char **argv)
 		       "the zero page (pagelab demand), pages shared between processes\n"
 		       "(pagelab share), copy-on-write after fork and of snapshots\n"
 		       "(pagelab cow), merging identical pages (pagelab merge), page\n"
-		       "tables level by level (pagelab walk and pagelab segments), the\n"
-		       "debugfs files.\n");
+		       "replacement: a reference string frame by frame (pagelab replay),\n"
+		       "Belady's anomaly (pagelab sweep), paging out and in (pagelab\n"
+		       "swap), page tables level by level (pagelab walk and pagelab\n"
+		       "segments), the debugfs files.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc > 1) {
@@ -185,10 +242,11 @@ int cmd_tour(int argc, char **argv)
 	       v.abi_minor, PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR,
 	       v.abi_major == PAGELAB_ABI_MAJOR ? "" : "  ** ABI MISMATCH **");
 	printf("  running on Linux %s\n", v.kernel);
-	printf("  offers:%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
+	printf("  offers:%s%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
 	       v.features & PAGELAB_FEAT_DEBUGFS ? " debugfs" : "",
 	       v.features & PAGELAB_FEAT_OBJECTS ? " objects" : "",
-	       v.features & PAGELAB_FEAT_COW ? " copy-on-write" : "");
+	       v.features & PAGELAB_FEAT_COW ? " copy-on-write" : "",
+	       v.features & PAGELAB_FEAT_REPLACE ? " page-replacement" : "");
 
 	tour_heading(3, "This machine's paging");
 	printf("  page size %u bytes; %u-level page tables (%s)\n", i.page_size,
@@ -209,6 +267,13 @@ int cmd_tour(int argc, char **argv)
 		} else {
 			printf("\n  (this module offers no copy-on-write: the COW and merge stops\n"
 			       "  are skipped)\n");
+		}
+		if (v.features & PAGELAB_FEAT_REPLACE) {
+			bad += tour_replace(stop);
+			stop += 3;
+		} else {
+			printf("\n  (this module offers no page replacement: the replay, sweep and\n"
+			       "  swap stops are skipped)\n");
 		}
 	} else {
 		printf("\n  (this module offers no objects: the demand paging and sharing\n"

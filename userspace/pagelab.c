@@ -26,7 +26,10 @@ static const struct pl_command pl_commands[] = {
 	{ "stat", cmd_stat, "live objects and their fault counters [--json] [ID]" },
 	{ "walk", cmd_walk, "one address or range through the page tables, level by level" },
 	{ "segments", cmd_segments, "text, data, heap, stack, ...: where each lives, page-table view" },
-	{ "bench", cmd_bench, "bench fault|walk|cow: faults and COW vs the kernel's; walk vs pagemap" },
+	{ "replay", cmd_replay, "a reference string against a replacement policy: faults, frame table" },
+	{ "sweep", cmd_sweep, "faults per policy and frame count (Belady's anomaly) [--csv] [--plot]" },
+	{ "swap", cmd_swap, "paging out and in, live: 8 pages in 3 frames, the store, major faults" },
+	{ "bench", cmd_bench, "bench fault|walk|cow|replace: costs vs the kernel's own paths" },
 	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },
 };
 

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	2
+#define PAGELAB_ABI_MINOR	3
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -46,6 +46,7 @@ struct pagelab_version {
 #define PAGELAB_FEAT_DEBUGFS	_BITULL(1)	/* /sys/kernel/debug/pagelab */
 #define PAGELAB_FEAT_OBJECTS	_BITULL(2)	/* objects: create, attach, mmap, stat */
 #define PAGELAB_FEAT_COW	_BITULL(3)	/* clone (snapshots), merge, COW counters */
+#define PAGELAB_FEAT_REPLACE	_BITULL(4)	/* frame budgets, replacement, page-out/in */
 
 #define PAGELAB_NAME_LEN	32
 
@@ -141,6 +142,20 @@ struct pagelab_attach {
  * @merged:        (out) of its pages, how many a merge made share another
  *                       page's frame
  * @merged_zero:   (out) of its pages, how many a merge dropped as all-zero
+ * @budget:        (out) frame budget (0: none; see struct pagelab_replace)
+ * @policy:        (out) replacement policy (PAGELAB_POLICY_*), 0 without budget
+ * @replace_flags: (out) PAGELAB_REPLACE_* flags in force
+ * @misses:        (out) references that needed a frame: first touches that
+ *                       took one, and page-ins (a textbook "page fault")
+ * @page_ins:      (out) pages read back from the store (major faults)
+ * @evictions:     (out) frames taken from a page by the policy
+ * @writebacks:    (out) evictions that wrote the page to the store (dirty,
+ *                       or not stored yet)
+ * @clean_drops:   (out) evictions that wrote nothing: the store's copy was
+ *                       current (writes avoided)
+ * @store_pages:   (out) pages of this object in the store now
+ * @inexact:       (out) exact mode: faults where an access spanning two
+ *                       pages was detected and both stayed mapped
  * @reserved:      (out) zero; room for later counters
  *
  * Older tools pass the structure without the fields from @shared on (the
@@ -175,7 +190,18 @@ struct pagelab_obj_stat {
 	__u64 clone_copied;
 	__u64 merged;
 	__u64 merged_zero;
-	__u64 reserved[16];
+	/* ABI 1.3 */
+	__u32 budget;
+	__u32 policy;
+	__u64 replace_flags;
+	__u64 misses;
+	__u64 page_ins;
+	__u64 evictions;
+	__u64 writebacks;
+	__u64 clean_drops;
+	__u64 store_pages;
+	__u64 inexact;
+	__u64 reserved[7];
 };
 
 /* The ABI 1.1 size of struct pagelab_obj_stat. */
@@ -212,6 +238,58 @@ struct pagelab_clone {
 	__u64 id;
 	__u64 shared;
 	__u64 copied;
+};
+
+/* Replacement policies (struct pagelab_replace.policy). */
+#define PAGELAB_POLICY_FIFO	1	/* the page loaded first */
+#define PAGELAB_POLICY_LRU	2	/* the page referenced least recently */
+#define PAGELAB_POLICY_CLOCK	3	/* second chance: a hand over the frames */
+#define PAGELAB_POLICY_LFU	4	/* the page referenced least often since load */
+#define PAGELAB_POLICY_RANDOM	5	/* a frame at random (seeded) */
+#define PAGELAB_POLICY_MAX	5
+
+/* Flags of struct pagelab_replace. */
+#define PAGELAB_REPLACE_EXACT	_BITULL(0)	/* only the last page referenced stays mapped */
+#define PAGELAB_REPLACE_NO_ZERO	_BITULL(1)	/* a read of a never-written page takes a frame */
+#define PAGELAB_REPLACE_FLAGS	(PAGELAB_REPLACE_EXACT | PAGELAB_REPLACE_NO_ZERO)
+
+/**
+ * struct pagelab_replace - PAGELAB_IOC_REPLACE: an object's frame budget
+ * @budget: (in)  most frames the object may hold, 1..its size in pages;
+ *                0 takes the budget away (pages come back from the store
+ *                first: -ENOSPC if the page cap does not allow it)
+ * @policy: (in)  PAGELAB_POLICY_*, which page gives up its frame when a
+ *                fault needs one and @budget are in use
+ * @flags:  (in)  PAGELAB_REPLACE_*
+ * @pad:    (in)  must be 0
+ * @pad2:   (in)  must be 0
+ * @seed:   (in)  seed of the random policy
+ *
+ * On an object fd opened for writing.  Pages over a lowered budget are
+ * evicted at once.  Evicted pages go to the module's store (a copy per
+ * page, capped by the max_store_pages parameter) and come back at their
+ * next touch, a major fault.  References are seen when they fault: in
+ * exact mode every reference to another page than the last one faults;
+ * otherwise a page's PTEs are removed when the clock hand clears its
+ * reference bit (a software reference bit) and by nothing else.
+ *
+ * Frame slots: a budgeted object's frames are numbered 0..budget-1 (the
+ * event log names them); a miss takes the lowest free slot, else the
+ * policy's victim's.  Per page the module keeps its load time, last
+ * reference time and reference count (a tick per reference it sees) and a
+ * reference bit.  FIFO takes the oldest load; LRU the oldest reference;
+ * LFU the fewest references since load, ties to the oldest load; CLOCK
+ * looks at the slot under the hand: reference bit set: clear it, move on;
+ * clear: that slot; the hand then points past it.  A loaded page starts
+ * with its bit set, 1 reference, and its load as last reference.
+ */
+struct pagelab_replace {
+	__u32 budget;
+	__u32 policy;
+	__u64 flags;
+	__u32 pad;
+	__u32 pad2;
+	__u64 seed;
 };
 
 /* Most objects one merge request may name. */
@@ -285,6 +363,8 @@ struct pagelab_info {
 #define PAGELAB_IOC_OBJ_STAT_V1	_IOC(_IOC_READ | _IOC_WRITE, PAGELAB_IOC_MAGIC, 0x04, \
 				     PAGELAB_OBJ_STAT_SIZE_V1)
 #define PAGELAB_IOC_CLONE	_IOWR(PAGELAB_IOC_MAGIC, 0x05, struct pagelab_clone)
+/* On an object fd: */
+#define PAGELAB_IOC_REPLACE	_IOW(PAGELAB_IOC_MAGIC, 0x07, struct pagelab_replace)
 /* On /dev/pagelab: */
 #define PAGELAB_IOC_MERGE	_IOWR(PAGELAB_IOC_MAGIC, 0x06, struct pagelab_merge)
 

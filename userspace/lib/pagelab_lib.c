@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -206,6 +207,10 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 		PL_KEY(shared, 8, 10), PL_KEY(cow_breaks, 8, 10), PL_KEY(cow_bytes, 8, 10),
 		PL_KEY(private_cow, 8, 10), PL_KEY(clone_shared, 8, 10),
 		PL_KEY(clone_copied, 8, 10), PL_KEY(merged, 8, 10), PL_KEY(merged_zero, 8, 10),
+		/* ABI 1.3, the same. */
+		PL_KEY(budget, 4, 10), PL_KEY(misses, 8, 10), PL_KEY(page_ins, 8, 10),
+		PL_KEY(evictions, 8, 10), PL_KEY(writebacks, 8, 10), PL_KEY(clean_drops, 8, 10),
+		PL_KEY(store_pages, 8, 10), PL_KEY(inexact, 8, 10),
 #undef PL_KEY
 	};
 	bool have_id = false;
@@ -235,6 +240,30 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 			memset(st->name, 0, sizeof(st->name));
 			if (!(vlen == 1 && eq[1] == '-'))
 				memcpy(st->name, eq + 1, vlen);
+			continue;
+		}
+		if (klen == 6 && !memcmp(tok, "policy", 6)) {
+			/* A number, or a name ("clock"; "none" or "-" for no budget). */
+			char buf[32], *e;
+			unsigned long long v;
+			int pol;
+
+			if (!vlen || vlen >= sizeof(buf))
+				return -EINVAL;
+			memcpy(buf, eq + 1, vlen);
+			buf[vlen] = '\0';
+			errno = 0;
+			v = strtoull(buf, &e, 10);
+			if (!errno && !*e && isdigit((unsigned char)buf[0])) {
+				st->policy = (__u32)v;
+			} else if (!strcmp(buf, "none") || !strcmp(buf, "-")) {
+				st->policy = 0;
+			} else {
+				pol = pl_policy_parse(buf, false);
+				if (pol < 0)
+					return -EINVAL;
+				st->policy = pol;
+			}
 			continue;
 		}
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
@@ -306,6 +335,204 @@ int pl_debugfs_object(__u64 id, struct pagelab_obj_stat *st)
 	if (ret == 1)
 		return 0;
 	return ret ? ret : -ENOENT;
+}
+
+/* ---- page replacement ------------------------------------------------- */
+
+int pl_replace_raw(int objfd, const struct pagelab_replace *r)
+{
+	return pl_ioctl(objfd, PAGELAB_IOC_REPLACE, (void *)r);
+}
+
+int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed)
+{
+	struct pagelab_replace r;
+
+	memset(&r, 0, sizeof(r));
+	r.budget = budget;
+	r.policy = policy;
+	r.flags = flags;
+	r.seed = seed;
+	return pl_replace_raw(objfd, &r);
+}
+
+static const char *const pl_policy_names[] = {
+	[0] = "none",
+	[PAGELAB_POLICY_FIFO] = "fifo",
+	[PAGELAB_POLICY_LRU] = "lru",
+	[PAGELAB_POLICY_CLOCK] = "clock",
+	[PAGELAB_POLICY_LFU] = "lfu",
+	[PAGELAB_POLICY_RANDOM] = "random",
+};
+
+int pl_policy_parse(const char *name, bool allow_opt)
+{
+	if (allow_opt && !strcasecmp(name, "opt"))
+		return PL_POLICY_OPT;
+	for (unsigned int i = 1; i < sizeof(pl_policy_names) / sizeof(pl_policy_names[0]); i++)
+		if (pl_policy_names[i] && !strcasecmp(name, pl_policy_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+const char *pl_policy_name(unsigned int policy)
+{
+	if (policy == PL_POLICY_OPT)
+		return "opt";
+	if (policy < sizeof(pl_policy_names) / sizeof(pl_policy_names[0]) &&
+	    pl_policy_names[policy])
+		return pl_policy_names[policy];
+	return "?";
+}
+
+static const char *const pl_event_results[] = {
+	[PL_EV_HIT] = "hit",
+	[PL_EV_MISS] = "miss",
+	[PL_EV_PAGEIN] = "pagein",
+	[PL_EV_ZERO] = "zero",
+};
+
+const char *pl_event_result_name(int result)
+{
+	if (result >= 0 && result < (int)(sizeof(pl_event_results) / sizeof(pl_event_results[0])))
+		return pl_event_results[result];
+	return "?";
+}
+
+/* The value of "key=" at *@p (the token must start with it): its text, *@p past it. */
+static bool pl_event_field(const char **p, const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key), n;
+	const char *s = *p;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strncmp(s, key, klen) || s[klen] != '=')
+		return false;
+	s += klen + 1;
+	n = strcspn(s, " \t\n");
+	if (!n || n >= len)
+		return false;
+	memcpy(val, s, n);
+	val[n] = '\0';
+	*p = s + n;
+	return true;
+}
+
+static bool pl_event_ull(const char *v, unsigned long long *out)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)v[0]))
+		return false;
+	errno = 0;
+	*out = strtoull(v, &e, 10);
+	return !errno && !*e;
+}
+
+static bool pl_event_sll(const char *v, long long *out)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)v[v[0] == '-']))
+		return false;
+	errno = 0;
+	*out = strtoll(v, &e, 10);
+	return !errno && !*e;
+}
+
+int pl_event_parse(const char *line, struct pl_event *ev)
+{
+	unsigned long long u;
+	long long l;
+	const char *p = line;
+	char v[32];
+	int r;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!pl_event_field(&p, "obj", v, sizeof(v)) || !pl_event_ull(v, &u))
+		return -EINVAL;
+	ev->obj = u;
+	if (!pl_event_field(&p, "seq", v, sizeof(v)) || !pl_event_ull(v, &u))
+		return -EINVAL;
+	ev->seq = u;
+	/* -1 (no page) is printed as such; never expected, but not malformed. */
+	if (!pl_event_field(&p, "page", v, sizeof(v)) || !pl_event_sll(v, &l) || l < -1)
+		return -EINVAL;
+	ev->page = (__u64)l;
+	if (!pl_event_field(&p, "result", v, sizeof(v)))
+		return -EINVAL;
+	for (r = 0; r < (int)(sizeof(pl_event_results) / sizeof(pl_event_results[0])); r++)
+		if (!strcmp(v, pl_event_results[r]))
+			break;
+	if (r == (int)(sizeof(pl_event_results) / sizeof(pl_event_results[0])))
+		return -EINVAL;
+	ev->result = r;
+	if (!pl_event_field(&p, "slot", v, sizeof(v)) || !pl_event_sll(v, &l) || l < -1 ||
+	    l > INT32_MAX)
+		return -EINVAL;
+	ev->slot = (int)l;
+	if (!pl_event_field(&p, "victim", v, sizeof(v)) || !pl_event_sll(v, &l) || l < -1)
+		return -EINVAL;
+	ev->victim = l;
+	if (!pl_event_field(&p, "wb", v, sizeof(v)))
+		return -EINVAL;
+	if (!strcmp(v, "-"))
+		ev->wb = -1;
+	else if (!strcmp(v, "0") || !strcmp(v, "1"))
+		ev->wb = v[0] - '0';
+	else
+		return -EINVAL;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	return *p ? -EINVAL : 0;
+}
+
+int pl_events_read(__u64 id, __u64 after, struct pl_event **evs, size_t *n)
+{
+	struct pl_event ev, *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	char line[256];
+	int ret = 0;
+	FILE *f;
+
+	*evs = NULL;
+	*n = 0;
+	f = fopen(PL_EVENTS_PATH, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "obj=", 4))
+			continue;	/* not an event line */
+		if (pl_event_parse(line, &ev)) {
+			ret = -EINVAL;
+			break;
+		}
+		if (ev.obj != id || ev.seq <= after)
+			continue;
+		if (cnt == cap) {
+			struct pl_event *na;
+
+			cap = cap ? cap * 2 : 64;
+			na = realloc(arr, cap * sizeof(*arr));
+			if (!na) {
+				ret = -ENOMEM;
+				break;
+			}
+			arr = na;
+		}
+		arr[cnt++] = ev;
+	}
+	if (!ret && ferror(f))
+		ret = -EIO;
+	fclose(f);
+	if (ret) {
+		free(arr);
+		return ret;
+	}
+	*evs = arr;
+	*n = cnt;
+	return 0;
 }
 
 static void pl_param_path(char *buf, size_t len, const char *name)

@@ -64,7 +64,9 @@ int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *
  * /sys/kernel/debug/pagelab/objects: one line per live object, as
  * "id=1 name=foo size=4096 ... mode=0600 fault_around_pages=16", with the
  * ABI 1.2 counters (shared= cow_breaks= cow_bytes= private_cow=
- * clone_shared= clone_copied= merged= merged_zero=) on modules that have
+ * clone_shared= clone_copied= merged= merged_zero=) and the ABI 1.3 ones
+ * (budget= policy= misses= page_ins= evictions= writebacks= clean_drops=
+ * store_pages= inexact=; policy as a number or a name) on modules that have
  * them; an empty name is printed as "-".  pl_obj_parse() fills @st from one
  * line (keys it does not know are skipped, keys it misses stay 0; -EINVAL
  * without an id).  pl_debugfs_object() finds object @id (-ENOENT if it has
@@ -75,7 +77,71 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st);
 int pl_debugfs_object(__u64 id, struct pagelab_obj_stat *st);
 int pl_debugfs_objects(int (*fn)(const struct pagelab_obj_stat *st, void *arg), void *arg);
 
-/* /sys/module/pagelab/parameters/NAME as a number (max_pages, max_object_pages). */
+/*
+ * Page replacement (ABI 1.3).  pl_replace() sets object @objfd's frame
+ * budget (PAGELAB_IOC_REPLACE; @objfd an object fd opened O_RDWR): @budget
+ * frames at most (0: no budget, @policy then ignored), PAGELAB_POLICY_*
+ * @policy, PAGELAB_REPLACE_* @flags, @seed for the random policy.
+ * pl_replace_raw() passes a whole struct unchanged (pads too), for the tests
+ * of bad input.
+ */
+int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed);
+int pl_replace_raw(int objfd, const struct pagelab_replace *r);
+
+/*
+ * Belady's optimal policy: not a module policy (it needs the future), only
+ * simulated offline by the tools from the whole reference string.
+ */
+#define PL_POLICY_OPT		100
+
+/*
+ * A policy name (fifo lru clock lfu random, and opt if @allow_opt; case
+ * does not matter) as PAGELAB_POLICY_* or PL_POLICY_OPT, or -EINVAL.
+ */
+int pl_policy_parse(const char *name, bool allow_opt);
+/* The name of @policy: "fifo" ... "opt"; "none" for 0; "?" if unknown. */
+const char *pl_policy_name(unsigned int policy);
+
+/*
+ * /sys/kernel/debug/pagelab/events: for every object with a budget, its last
+ * 256 events, oldest first, one per line:
+ *   obj=ID seq=N page=P result=R slot=S victim=V wb=W
+ * R: hit (a fault on a page that has a frame), miss (a frame taken: first
+ * touch, or an eviction), pagein (a miss that read the page back from the
+ * store), zero (a read of a never-written page mapped the zero page; slot
+ * -1).  V: the evicted page or -1; W: 1 written to the store, 0 dropped
+ * clean, - no victim.  seq counts from 1 per object.  Slot S holds page P
+ * after a miss or pagein.
+ */
+#define PL_EVENTS_PATH		PAGELAB_DEBUGFS "/events"
+
+enum pl_event_result { PL_EV_HIT, PL_EV_MISS, PL_EV_PAGEIN, PL_EV_ZERO };
+
+struct pl_event {
+	__u64 obj;
+	__u64 seq;
+	__u64 page;
+	int result;		/* PL_EV_* */
+	int slot;		/* -1: none (zero) */
+	long long victim;	/* -1: none */
+	int wb;			/* 1, 0, or -1 for "-" (no victim) */
+};
+
+/* "hit" "miss" "pagein" "zero" for PL_EV_*; "?" otherwise. */
+const char *pl_event_result_name(int result);
+/* Parse one event line strictly: 0 or -EINVAL. */
+int pl_event_parse(const char *line, struct pl_event *ev);
+/*
+ * The events of object @id with seq > @after, oldest first: a malloc'd
+ * array in *@evs (NULL when none; the caller frees it) and its length in
+ * *@n.  0, -errno of the open/read, or -EINVAL for a malformed line.
+ */
+int pl_events_read(__u64 id, __u64 after, struct pl_event **evs, size_t *n);
+
+/*
+ * /sys/module/pagelab/parameters/NAME as a number (max_pages,
+ * max_object_pages, max_store_pages).
+ */
 int pl_param_read(const char *name, unsigned long long *val);
 int pl_param_write(const char *name, unsigned long long val);
 

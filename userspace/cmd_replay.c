@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab replay - a textbook reference string, run live against pagelab's
+ * page replacement: an object with a frame budget, its pages touched in the
+ * string's order, the faults, page-ins, evictions and write-backs read from
+ * the module's counters, the frame table rebuilt from its event log.
+ *
+ * Belady's optimal policy (opt) needs the future, so no kernel can run it:
+ * it is simulated here, offline, from the whole string.
+ *
+ * Also the engine that pagelab sweep and pagelab tour use (cli.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pagelab_lib.h"
+
+/* ---- reference strings -------------------------------------------------- */
+
+static int refs_add(struct pl_refs *r, size_t *cap, uint32_t page, bool write)
+{
+	if (r->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint32_t *np = realloc(r->page, ncap * sizeof(*np));
+		bool *nw;
+
+		if (!np)
+			return -1;
+		r->page = np;
+		nw = realloc(r->write, ncap * sizeof(*nw));
+		if (!nw)
+			return -1;
+		r->write = nw;
+		*cap = ncap;
+	}
+	r->page[r->n] = page;
+	r->write[r->n] = write;
+	r->n++;
+	if (page > r->max)
+		r->max = page;
+	return 0;
+}
+
+int pl_refs_parse(const char *text, const char *what, struct pl_refs *r)
+{
+	const char *p = text, *tok = text;
+	size_t cap = 0, len;
+	int line = 1;
+
+	memset(r, 0, sizeof(*r));
+	while (*p) {
+		unsigned long long v = 0;
+		bool write = false;
+
+		if (*p == '\n')
+			line++;
+		if (isspace((unsigned char)*p) || *p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		tok = p;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		while (isdigit((unsigned char)*p)) {
+			v = v * 10 + (*p - '0');
+			if (v > PL_REFS_MAX_PAGE) {
+				pl_err("%s, line %d: page number '%.20s' over %u", what, line, tok,
+				       PL_REFS_MAX_PAGE);
+				pl_refs_free(r);
+				return -1;
+			}
+			p++;
+		}
+		if (*p == 'w' || *p == 'W') {
+			write = true;
+			p++;
+		} else if (*p == 'r' || *p == 'R') {
+			p++;
+		}
+		if (*p && !isspace((unsigned char)*p) && *p != ',' && *p != '#')
+			goto bad;
+		if (refs_add(r, &cap, (uint32_t)v, write)) {
+			pl_err("%s: out of memory", what);
+			pl_refs_free(r);
+			return -1;
+		}
+	}
+	if (!r->n) {
+		pl_err("%s: no references", what);
+		pl_refs_free(r);
+		return -1;
+	}
+	return 0;
+bad:
+	len = strcspn(tok, " \t\r\n,#");
+	pl_err("%s, line %d: '%.*s' is not a reference (a page number, optionally with a "
+	       "'w' or 'r' suffix)", what, line, len > 20 ? 20 : (int)len, tok);
+	pl_refs_free(r);
+	return -1;
+}
+
+int pl_refs_load(const char *path, struct pl_refs *r)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!f) {
+		pl_err("cannot open trace '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				pl_err("trace '%s': out of memory", path);
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return -1;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (!n)
+			break;
+	}
+	buf[len] = '\0';
+	if (ferror(f) || memchr(buf, '\0', len)) {
+		pl_err("trace '%s': %s", path, ferror(f) ? "read error" : "not a text file");
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	ret = pl_refs_parse(buf, path, r);
+	free(buf);
+	return ret;
+}
+
+void pl_refs_free(struct pl_refs *r)
+{
+	free(r->page);
+	free(r->write);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- one run ------------------------------------------------------------ */
+
+void pl_lock_self(void)
+{
+	/*
+	 * The tool's own text, data and stack resident and mapped now: a first
+	 * touch of one of its pages later cannot be a major fault of its own.
+	 * Mappings made later (the object's) are not locked.
+	 */
+	(void)mlockall(MCL_CURRENT);
+}
+
+static long replay_majflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_majflt;
+}
+
+static int replay_alloc_table(struct pl_replay *out, size_t n, unsigned int frames)
+{
+	out->cols = calloc(n, sizeof(*out->cols));
+	out->frame = malloc(n * frames * sizeof(*out->frame));
+	if (!out->cols || !out->frame) {
+		pl_err("replay: out of memory for the frame table");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Belady's optimal replacement, offline: the victim is the page whose next
+ * use is farthest; pages never used again first, lowest slot among them.
+ * Write-backs as the module counts them: a page is written to the store at
+ * eviction if it was written since it was loaded or was never stored.
+ */
+/* What the simulation knows about a page. */
+enum { SEEN = 1, STORED = 2, DIRTY = 4 };
+
+static int replay_opt(const struct pl_refs *refs, unsigned int frames, bool table,
+		      struct pl_replay *out)
+{
+	const size_t never = (size_t)-1;
+	size_t *next = malloc(refs->n * sizeof(*next));
+	size_t *upcoming = malloc(((size_t)refs->max + 1) * sizeof(*upcoming));
+	size_t *slot_next = malloc(frames * sizeof(*slot_next));
+	int *slot_page = malloc(frames * sizeof(*slot_page));
+	unsigned char *state = calloc((size_t)refs->max + 1, 1);	/* SEEN STORED DIRTY */
+	int ret = -1;
+
+	if (!next || !upcoming || !slot_next || !slot_page || !state ||
+	    (table && replay_alloc_table(out, refs->n, frames))) {
+		pl_err("replay: out of memory");
+		goto out;
+	}
+	for (size_t p = 0; p <= refs->max; p++)
+		upcoming[p] = never;
+	for (size_t i = refs->n; i-- > 0;) {
+		next[i] = upcoming[refs->page[i]];
+		upcoming[refs->page[i]] = i;
+	}
+	for (unsigned int s = 0; s < frames; s++)
+		slot_page[s] = -1;
+	for (size_t i = 0; i < refs->n; i++) {
+		uint32_t page = refs->page[i];
+		struct pl_replay_col col = { .result = PL_EV_HIT, .victim = -1, .wb = -1 };
+		unsigned int s, victim = frames;
+
+		for (s = 0; s < frames; s++)
+			if (slot_page[s] == (int)page)
+				break;
+		if (s < frames) {
+			out->hits++;
+		} else {
+			out->faults++;
+			col.result = state[page] & SEEN ? PL_EV_PAGEIN : PL_EV_MISS;
+			if (state[page] & SEEN)
+				out->page_ins++;
+			for (s = 0; s < frames && slot_page[s] >= 0; s++)
+				;
+			if (s == frames) {
+				for (s = 0; s < frames; s++) {
+					if (slot_next[s] == never) {
+						victim = s;
+						break;
+					}
+					if (victim == frames || slot_next[s] > slot_next[victim])
+						victim = s;
+				}
+				s = victim;
+				col.victim = slot_page[s];
+				out->evictions++;
+				if (state[slot_page[s]] & DIRTY || !(state[slot_page[s]] & STORED)) {
+					out->writebacks++;
+					col.wb = 1;
+				} else {
+					out->clean_drops++;
+					col.wb = 0;
+				}
+				state[slot_page[s]] = (state[slot_page[s]] | STORED) & ~DIRTY;
+			}
+			slot_page[s] = page;
+			state[page] |= SEEN;
+		}
+		slot_next[s] = next[i];
+		if (refs->write[i])
+			state[page] |= DIRTY;
+		if (table) {
+			out->cols[i] = col;
+			for (unsigned int t = 0; t < frames; t++)
+				out->frame[i * frames + t] = slot_page[t];
+		}
+	}
+	ret = 0;
+out:
+	free(next);
+	free(upcoming);
+	free(slot_next);
+	free(slot_page);
+	free(state);
+	return ret;
+}
+
+/* Apply the events that reference @i caused to the table; @cur is the frames now. */
+static int replay_events(struct pl_replay *out, size_t i, int *cur, __u64 *last_seq)
+{
+	struct pl_replay_col *col = &out->cols[i];
+	struct pl_event *ev;
+	size_t n;
+	int ret;
+
+	col->result = -1;
+	col->victim = -1;
+	col->wb = -1;
+	ret = pl_events_read(out->id, *last_seq, &ev, &n);
+	if (ret) {
+		pl_err("replay: reading %s: %s", PL_EVENTS_PATH, strerror(-ret));
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (ev[k].seq != *last_seq + 1)
+			out->lost_events += ev[k].seq - *last_seq - 1;
+		*last_seq = ev[k].seq;
+		if ((ev[k].result == PL_EV_MISS || ev[k].result == PL_EV_PAGEIN) &&
+		    ev[k].slot >= 0 && (unsigned int)ev[k].slot < out->frames)
+			cur[ev[k].slot] = (int)ev[k].page;
+		/* The strongest outcome names the column: pagein, miss, zero, hit. */
+		if (col->result < 0 || ev[k].result == PL_EV_PAGEIN ||
+		    (ev[k].result == PL_EV_MISS && col->result != PL_EV_PAGEIN) ||
+		    (ev[k].result == PL_EV_ZERO && col->result == PL_EV_HIT))
+			col->result = ev[k].result;
+		if (ev[k].victim >= 0) {
+			col->victim = ev[k].victim;
+			col->wb = ev[k].wb;
+		}
+	}
+	free(ev);
+	for (unsigned int s = 0; s < out->frames; s++)
+		out->frame[i * out->frames + s] = cur[s];
+	return 0;
+}
+
+static inline uint64_t replay_stamp(uint32_t page, size_t i)
+{
+	return (uint64_t)(page + 1) << 32 | (uint32_t)(i + 1);
+}
+
+int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
+		  bool exact, __u64 seed, bool table, struct pl_replay *out)
+{
+	const size_t ps = sysconf(_SC_PAGESIZE);
+	size_t pages = (size_t)refs->max + 1 > frames ? (size_t)refs->max + 1 : frames;
+	struct pagelab_obj_stat st;
+	volatile unsigned char *m = MAP_FAILED;
+	uint64_t *shadow = NULL;
+	__u64 last_seq = 0;
+	int *cur = NULL;
+	int ofd = -1, ret = -1;
+	long maj0;
+
+	memset(out, 0, sizeof(*out));
+	out->policy = policy;
+	out->frames = frames;
+	out->exact = exact;
+	out->refs = refs->n;
+	out->majflt = -1;
+	if (!frames) {
+		pl_err("replay: 0 frames");
+		return -1;
+	}
+	if (policy == PL_POLICY_OPT) {
+		out->offline = true;
+		return replay_opt(refs, frames, table, out);
+	}
+	ret = pl_create(dev, (__u64)pages * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0600, "replay",
+			&ofd, &out->id);
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_CREATE of %zu pages: %s", pages, strerror(-ret));
+		return -1;
+	}
+	ret = pl_replace(ofd, frames, policy,
+			 PAGELAB_REPLACE_NO_ZERO | (exact ? PAGELAB_REPLACE_EXACT : 0), seed);
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_REPLACE (budget %u, %s): %s", frames,
+		       pl_policy_name(policy), strerror(-ret));
+		ret = -1;
+		goto out;
+	}
+	ret = -1;
+	m = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
+	shadow = calloc(pages, sizeof(*shadow));
+	cur = malloc(frames * sizeof(*cur));
+	if (m == MAP_FAILED || !shadow || !cur) {
+		pl_err("replay: %s", m == MAP_FAILED ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	if (table && replay_alloc_table(out, refs->n, frames))
+		goto out;
+	for (unsigned int s = 0; s < frames; s++)
+		cur[s] = -1;
+
+	maj0 = replay_majflt();
+	for (size_t i = 0; i < refs->n; i++) {
+		uint32_t page = refs->page[i];
+		volatile uint64_t *w = (volatile uint64_t *)(m + (size_t)page * ps);
+
+		if (refs->write[i]) {
+			*w = replay_stamp(page, i);
+			shadow[page] = replay_stamp(page, i);
+		} else if (*w != shadow[page]) {
+			out->data_bad++;
+		}
+		/* Drop this process's PTE so that the next reference faults too. */
+		if (exact && madvise((void *)w, ps, MADV_DONTNEED)) {
+			pl_err("replay: madvise(MADV_DONTNEED): %s", strerror(errno));
+			goto out;
+		}
+		if (table && replay_events(out, i, cur, &last_seq))
+			goto out;
+	}
+	out->majflt = replay_majflt() - maj0;
+
+	ret = pl_obj_stat(ofd, 0, &st);
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
+		ret = -1;
+		goto out;
+	}
+	ret = -1;
+	out->faults = st.misses;
+	out->hits = refs->n > st.misses ? refs->n - st.misses : 0;
+	out->page_ins = st.page_ins;
+	out->evictions = st.evictions;
+	out->writebacks = st.writebacks;
+	out->clean_drops = st.clean_drops;
+	out->seen = st.faults_read + st.faults_write;
+	out->inexact = st.inexact;
+	/* Every page once more, after the counters: nothing may be lost. */
+	for (size_t p = 0; p < pages; p++)
+		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
+			out->data_bad++;
+	ret = 0;
+out:
+	if (m != MAP_FAILED)
+		munmap((void *)m, pages * ps);
+	if (ofd >= 0)
+		close(ofd);
+	free(shadow);
+	free(cur);
+	return ret;
+}
+
+void pl_replay_free(struct pl_replay *r)
+{
+	free(r->cols);
+	free(r->frame);
+	r->cols = NULL;
+	r->frame = NULL;
+}
+
+/* ---- the frame table ------------------------------------------------------ */
+
+#define TABLE_WIDTH	100
+#define TABLE_LABEL	9
+
+static void table_ref(char *buf, size_t len, const struct pl_refs *refs, size_t i)
+{
+	snprintf(buf, len, "%u%s", refs->page[i], refs->write[i] ? "w" : "");
+}
+
+static void table_out(char *buf, size_t len, const struct pl_replay_col *c)
+{
+	if (c->victim < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%lld%s", c->victim, c->wb == 1 ? "w" : c->wb == 0 ? "c" : "");
+}
+
+static const char *table_fault(const struct pl_replay_col *c)
+{
+	return c->result == PL_EV_MISS ? "F" : c->result == PL_EV_PAGEIN ? "P" : "";
+}
+
+static const char *table_seen(const struct pl_replay_col *c)
+{
+	return c->result == PL_EV_HIT ? "h" : c->result == PL_EV_ZERO ? "z" :
+	       c->result < 0 ? "." : "";
+}
+
+void pl_replay_table(const struct pl_refs *refs, const struct pl_replay *r)
+{
+	size_t w = 2, per;
+	char buf[32];
+	bool seen_row = !r->exact && !r->offline;
+
+	for (size_t i = 0; i < refs->n; i++) {
+		table_ref(buf, sizeof(buf), refs, i);
+		if (strlen(buf) + 1 > w)
+			w = strlen(buf) + 1;
+		table_out(buf, sizeof(buf), &r->cols[i]);
+		if (strlen(buf) + 1 > w)
+			w = strlen(buf) + 1;
+	}
+	per = (TABLE_WIDTH - TABLE_LABEL) / w;
+	if (!per)
+		per = 1;
+	for (size_t b = 0; b < refs->n; b += per) {
+		size_t e = b + per < refs->n ? b + per : refs->n;
+
+		if (b)
+			printf("\n");
+		printf("%-*s", TABLE_LABEL, "reference");
+		for (size_t i = b; i < e; i++) {
+			table_ref(buf, sizeof(buf), refs, i);
+			printf("%*s", (int)w, buf);
+		}
+		printf("\n");
+		for (unsigned int s = 0; s < r->frames; s++) {
+			snprintf(buf, sizeof(buf), "frame %u", s);
+			printf("%-*s", TABLE_LABEL, buf);
+			for (size_t i = b; i < e; i++) {
+				int pg = r->frame[i * r->frames + s];
+
+				if (pg < 0)
+					snprintf(buf, sizeof(buf), " ");
+				else
+					snprintf(buf, sizeof(buf), "%d", pg);
+				printf("%*s", (int)w, buf);
+			}
+			printf("\n");
+		}
+		printf("%-*s", TABLE_LABEL, "fault");
+		for (size_t i = b; i < e; i++)
+			printf("%*s", (int)w, table_fault(&r->cols[i]));
+		printf("\n%-*s", TABLE_LABEL, "out");
+		for (size_t i = b; i < e; i++) {
+			table_out(buf, sizeof(buf), &r->cols[i]);
+			printf("%*s", (int)w, buf);
+		}
+		if (seen_row) {
+			printf("\n%-*s", TABLE_LABEL, "seen");
+			for (size_t i = b; i < e; i++)
+				printf("%*s", (int)w, table_seen(&r->cols[i]));
+		}
+		printf("\n");
+	}
+	printf("  F: a fault (a free frame, or a victim's, taken on first touch); P: a fault\n"
+	       "  that read the page back from the store (a major fault); out: the page\n"
+	       "  evicted, w: written to the store, c: dropped clean (store copy current)\n");
+	if (seen_row)
+		printf("  seen: h a hit the module saw (a fault on a resident page), . a reference\n"
+		       "  that did not fault: the module never saw it\n");
+	if (!r->offline)
+		printf("  (rebuilt from %s%s)\n", PL_EVENTS_PATH,
+		       r->lost_events ? ": some events were lost, the table may be off" : "");
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static void replay_json(const struct pl_refs *refs, const struct pl_replay *r, bool table)
+{
+	printf("{\"policy\": \"%s\", \"frames\": %u, \"mode\": \"%s\", \"offline\": %s, "
+	       "\"references\": %zu, \"pages\": %u, \"faults\": %llu, \"hits\": %llu, "
+	       "\"page_ins\": %llu, \"evictions\": %llu, \"writebacks\": %llu, "
+	       "\"clean_drops\": %llu, ",
+	       pl_policy_name(r->policy), r->frames, r->exact ? "exact" : "default",
+	       r->offline ? "true" : "false", refs->n, refs->max + 1,
+	       (unsigned long long)r->faults, (unsigned long long)r->hits,
+	       (unsigned long long)r->page_ins, (unsigned long long)r->evictions,
+	       (unsigned long long)r->writebacks, (unsigned long long)r->clean_drops);
+	if (r->offline)
+		printf("\"major_faults\": null, \"seen\": null, \"data_ok\": null");
+	else
+		printf("\"major_faults\": %ld, \"seen\": %llu, \"inexact\": %llu, \"data_ok\": %s",
+		       r->majflt, (unsigned long long)r->seen, (unsigned long long)r->inexact,
+		       r->data_bad ? "false" : "true");
+	if (table) {
+		printf(", \"steps\": [");
+		for (size_t i = 0; i < refs->n; i++) {
+			const struct pl_replay_col *c = &r->cols[i];
+
+			printf("%s\n  {\"page\": %u, \"write\": %s, \"result\": ", i ? "," : "",
+			       refs->page[i], refs->write[i] ? "true" : "false");
+			if (c->result < 0)
+				printf("null");
+			else
+				printf("\"%s\"", pl_event_result_name(c->result));
+			printf(", \"frames\": [");
+			for (unsigned int s = 0; s < r->frames; s++) {
+				int pg = r->frame[i * r->frames + s];
+
+				if (pg < 0)
+					printf("%snull", s ? ", " : "");
+				else
+					printf("%s%d", s ? ", " : "", pg);
+			}
+			printf("], \"victim\": ");
+			if (c->victim < 0)
+				printf("null, \"writeback\": null}");
+			else
+				printf("%lld, \"writeback\": %s}", c->victim,
+				       c->wb ? "true" : "false");
+		}
+		printf("\n]");
+	}
+	printf("}\n");
+}
+
+static void replay_text(const struct pl_refs *refs, const struct pl_replay *r, bool table)
+{
+	printf("replay: policy %s, %u frame%s, %zu references (pages 0-%u)\n",
+	       pl_policy_name(r->policy), r->frames, r->frames == 1 ? "" : "s", refs->n,
+	       refs->max);
+	if (r->offline)
+		printf("  computed offline: Belady's optimal policy needs the future, so no kernel\n"
+		       "  runs it; this is a simulation from the whole string, no object is used\n");
+	else if (r->exact)
+		printf("  exact mode: object %llu, every reference faults (the page's PTE is\n"
+		       "  dropped with madvise(MADV_DONTNEED) after each), so the module sees all\n",
+		       (unsigned long long)r->id);
+	else
+		printf("  default mode: object %llu; the module sees a reference only when it\n"
+		       "  faults (a miss, a first access, or after the clock hand cleared the\n"
+		       "  page's reference bit), as a kernel does\n", (unsigned long long)r->id);
+	if (table) {
+		printf("\n");
+		pl_replay_table(refs, r);
+		printf("\n");
+	}
+	printf("  faults (misses)  %llu\n", (unsigned long long)r->faults);
+	printf("  hits             %llu\n", (unsigned long long)r->hits);
+	printf("  page-ins         %llu\n", (unsigned long long)r->page_ins);
+	printf("  evictions        %llu\n", (unsigned long long)r->evictions);
+	printf("  write-backs      %llu\n", (unsigned long long)r->writebacks);
+	printf("  clean drops      %llu\n", (unsigned long long)r->clean_drops);
+	if (!r->offline) {
+		printf("  faults seen      %llu  (faults the module handled)\n",
+		       (unsigned long long)r->seen);
+		printf("  major faults     %ld  (getrusage: the page-ins)\n", r->majflt);
+		printf("  data             %s\n", r->data_bad ? "MISMATCH" : "ok");
+	}
+	if (r->lost_events)
+		printf("  (%llu events were lost from the event log)\n",
+		       (unsigned long long)r->lost_events);
+}
+
+static void replay_usage(void)
+{
+	printf("usage: pagelab replay --policy P --frames N (--string \"7 0 1 ...\" | --trace FILE)\n"
+	       "                      [--exact] [--seed S] [--verbose] [--json]\n\n"
+	       "Run a reference string against pagelab's page replacement, live.  An\n"
+	       "object of (highest page + 1) pages (or N, if more) gets a budget of N\n"
+	       "frames and policy P (fifo, lru, clock, lfu, random; or opt); this\n"
+	       "process then touches its pages in the string's order, and prints what\n"
+	       "the module counted: faults (misses: references that needed a frame),\n"
+	       "hits (references - faults), page-ins (pages read back from the store:\n"
+	       "major faults), evictions, write-backs (the victim was written to the\n"
+	       "store) and clean drops (its store copy was current).  The data is\n"
+	       "checked on every read and at the end.\n\n"
+	       "A reference is a page number; a 'w' suffix makes it a write (\"3w\"),\n"
+	       "else it reads.  --trace FILE: references separated by whitespace or\n"
+	       "one per line, '#' starts a comment (\"-\": stdin).  Reads of\n"
+	       "never-written pages take a frame too (PAGELAB_REPLACE_NO_ZERO).\n\n"
+	       "--exact   exact mode (PAGELAB_REPLACE_EXACT): after every reference the\n"
+	       "          page's PTE is dropped with madvise(MADV_DONTNEED) (the object\n"
+	       "          keeps its data), so every reference faults and the module sees\n"
+	       "          all of them: the textbook model.  Without it, the default mode\n"
+	       "          shows what a real kernel sees: a reference to a mapped page\n"
+	       "          does not fault, so LRU and LFU see only some of the hits.\n"
+	       "--seed S  the random policy's seed (default 1)\n"
+	       "--verbose the frame table after each reference, as textbooks draw it\n"
+	       "          (columns: references; rows: frames), rebuilt from the event\n"
+	       "          log %s\n"
+	       "--json    the same, machine-readable\n\n"
+	       "opt (Belady's optimal) is computed offline from the string: no kernel\n"
+	       "can know the future, so no object is used.  Needs root.\n", PL_EVENTS_PATH);
+}
+
+/* "--opt VALUE" or "--opt=VALUE": the value, advancing *@a; NULL if not @opt. */
+static const char *replay_arg(int argc, char **argv, int *a, const char *opt, bool *missing)
+{
+	size_t len = strlen(opt);
+
+	*missing = false;
+	if (strncmp(argv[*a], opt, len))
+		return NULL;
+	if (argv[*a][len] == '=')
+		return argv[*a] + len + 1;
+	if (argv[*a][len])
+		return NULL;
+	if (*a + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*a];
+}
+
+static bool replay_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	*v = strtoul(s, &e, 10);
+	return !errno && !*e && *v <= max;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	const char *policy_s = NULL, *frames_s = NULL, *string = NULL, *trace = NULL, *v;
+	bool exact = false, verbose = false, json = false, missing;
+	unsigned long frames, seed = 1;
+	struct pl_replay r;
+	struct pl_refs refs;
+	int policy, dev = -1, ret;
+
+	if (pl_wants_help(argc, argv)) {
+		replay_usage();
+		return PL_EXIT_OK;
+	}
+	for (int a = 1; a < argc; a++) {
+		if ((v = replay_arg(argc, argv, &a, "--policy", &missing))) {
+			policy_s = v;
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--frames", &missing))) {
+			frames_s = v;
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--string", &missing))) {
+			string = v;
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--trace", &missing))) {
+			trace = v;
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--seed", &missing))) {
+			if (!replay_uint(v, ~0UL, &seed)) {
+				pl_err("replay: bad --seed '%s'", v);
+				return PL_EXIT_USAGE;
+			}
+		} else if (missing) {
+			pl_err("replay: %s needs a value", argv[a]);
+			return PL_EXIT_USAGE;
+		} else if (!strcmp(argv[a], "--exact")) {
+			exact = true;
+		} else if (!strcmp(argv[a], "--verbose") || !strcmp(argv[a], "-v")) {
+			verbose = true;
+		} else if (!strcmp(argv[a], "--json")) {
+			json = true;
+		} else {
+			pl_err("replay: unknown argument '%s' (see pagelab replay --help)", argv[a]);
+			return PL_EXIT_USAGE;
+		}
+	}
+	if (!policy_s || !frames_s || !string == !trace) {
+		pl_err("replay: needs --policy, --frames and one of --string or --trace "
+		       "(see pagelab replay --help)");
+		return PL_EXIT_USAGE;
+	}
+	policy = pl_policy_parse(policy_s, true);
+	if (policy < 0) {
+		pl_err("replay: unknown policy '%s' (fifo, lru, clock, lfu, random, opt)", policy_s);
+		return PL_EXIT_USAGE;
+	}
+	if (!replay_uint(frames_s, 1u << 20, &frames) || !frames) {
+		pl_err("replay: bad --frames '%s' (1 or more)", frames_s);
+		return PL_EXIT_USAGE;
+	}
+	if (string ? pl_refs_parse(string, "--string", &refs) : pl_refs_load(trace, &refs))
+		return PL_EXIT_USAGE;
+	if (policy != PL_POLICY_OPT) {
+		dev = pl_open_or_explain();
+		if (dev < 0) {
+			pl_refs_free(&refs);
+			return PL_EXIT_FAIL;
+		}
+		pl_lock_self();
+	}
+	ret = pl_replay_run(dev, &refs, policy, frames, exact, seed, verbose, &r);
+	if (!ret) {
+		if (json)
+			replay_json(&refs, &r, verbose);
+		else
+			replay_text(&refs, &r, verbose);
+		if (r.data_bad) {
+			pl_err("replay: %llu reads did not return the data last written",
+			       (unsigned long long)r.data_bad);
+			ret = -1;
+		}
+	}
+	pl_replay_free(&r);
+	pl_refs_free(&refs);
+	if (dev >= 0)
+		close(dev);
+	return ret ? PL_EXIT_FAIL : PL_EXIT_OK;
+}

@@ -1,0 +1,1458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * replace_test - page replacement in pagelab: frame budgets
+ * (PAGELAB_IOC_REPLACE), the policies against a model, page-out to the
+ * store and page-in (major faults), dirty tracking, budgets lowered and
+ * removed, a full store, bad input, and the CLI (replay, sweep, swap).
+ * Runs in the guest against the loaded module, as root (kselftest harness).
+ *
+ * model: for classic reference strings and 1..8 frames, the module's
+ * counters and event log must equal a simulation written here, from the
+ * policy rules in the comment on struct pagelab_replace (FIFO, LRU, CLOCK,
+ * LFU in exact mode, with MADV_DONTNEED after every reference so that every
+ * reference faults; FIFO in default mode too, where hits are invisible to
+ * the module but do not matter to FIFO).  One variant per (policy, mode).
+ *
+ * Every fixture checks in its teardown that the module is back where it
+ * was: objects and pages held as before the test, and no page left in the
+ * store (debugfs stats: store_pages 0).  Children never use ASSERT/EXPECT:
+ * they report with their exit status (CHILD_CHECK) or through shared
+ * memory, and the parent checks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagelab_lib.h"
+#include "pl_test_util.h"
+
+#define NTRACK		64
+#define NKIDS		8
+#define RW		(PROT_READ | PROT_WRITE)
+#define MAX_FRAMES	8
+#define MAX_REFS	64
+#define MAX_PAGES	16
+
+/* What every fixture holds: the device, the baseline, what to clean up. */
+struct env {
+	int dev;
+	size_t ps;
+	struct pagelab_info before;
+	int nfds;
+	int fds[NTRACK];
+	int nmaps;
+	void *map[NTRACK];
+	size_t maplen[NTRACK];
+	int nkids;
+	pid_t kids[NKIDS];
+	bool restore_store;
+	unsigned long long saved_max_store_pages;
+};
+
+/* ---- helpers (no ASSERTs unless they take _metadata) -------------------- */
+
+static inline unsigned char rd(const void *p)
+{
+	return *(const volatile unsigned char *)p;
+}
+
+/* Byte @i of a page of pattern @seed (1..255): never an all-zero page. */
+static inline unsigned char pat(unsigned int seed, size_t i)
+{
+	return (unsigned char)(seed * 131 + i * 7 + (i >> 9) + 1);
+}
+
+static void fill(void *page, size_t ps, unsigned int seed)
+{
+	volatile unsigned char *p = page;
+
+	for (size_t i = 0; i < ps; i++)
+		p[i] = pat(seed, i);
+}
+
+/* The page holds pattern @seed (0: zeros).  Reading it faults it in. */
+static bool page_is(const void *page, size_t ps, unsigned int seed)
+{
+	const volatile unsigned char *p = page;
+
+	for (size_t i = 0; i < ps; i++)
+		if (p[i] != (seed ? pat(seed, i) : 0))
+			return false;
+	return true;
+}
+
+static bool present(pid_t pid, const void *p)
+{
+	uint64_t e = 0;
+
+	return !pl_pagemap(pid, (unsigned long)p, &e) && pl_pm_present(e);
+}
+
+/* Tracked for teardown; a slot freed by env_close() is used again. */
+static int track_fd(struct env *e, int fd)
+{
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < e->nfds; i++)
+		if (e->fds[i] < 0) {
+			e->fds[i] = fd;
+			return fd;
+		}
+	if (e->nfds < NTRACK)
+		e->fds[e->nfds++] = fd;
+	return fd;
+}
+
+static int track_pipe(struct env *e, int fds[2])
+{
+	if (pipe(fds))
+		return -1;
+	track_fd(e, fds[0]);
+	track_fd(e, fds[1]);
+	return 0;
+}
+
+static void env_close(struct env *e, int fd)
+{
+	for (int i = 0; i < e->nfds; i++)
+		if (e->fds[i] == fd)
+			e->fds[i] = -1;
+	close(fd);
+}
+
+/* Tracked for teardown; a slot freed by env_unmap() is used again. */
+static void *track_map(struct env *e, void *p, size_t len)
+{
+	if (p == MAP_FAILED)
+		return p;
+	for (int i = 0; i < e->nmaps; i++)
+		if (!e->map[i]) {
+			e->map[i] = p;
+			e->maplen[i] = len;
+			return p;
+		}
+	if (e->nmaps < NTRACK) {
+		e->map[e->nmaps] = p;
+		e->maplen[e->nmaps++] = len;
+	}
+	return p;
+}
+
+static void env_unmap(struct env *e, void *p)
+{
+	for (int i = 0; i < e->nmaps; i++)
+		if (e->map[i] == p) {
+			munmap(p, e->maplen[i]);
+			e->map[i] = NULL;
+		}
+}
+
+/* A new object of @pages pages: its fd (tracked) or -errno. */
+static int obj_new(struct env *e, size_t pages, __u64 flags, __u64 *id)
+{
+	__u64 oid;
+	int fd, ret;
+
+	ret = pl_create(e->dev, (__u64)pages * e->ps, flags, 0, "replace-test", &fd, &oid);
+	if (ret)
+		return ret;
+	if (id)
+		*id = oid;
+	return track_fd(e, fd);
+}
+
+static unsigned char *obj_map(struct env *e, int fd, size_t pages)
+{
+	size_t len = pages * e->ps;
+
+	return track_map(e, mmap(NULL, len, RW, MAP_SHARED, fd, 0), len);
+}
+
+/* fork() a child that dies with the test; the teardown kills it if it lives on. */
+static pid_t kid(struct env *e)
+{
+	pid_t pid = pl_fork_child();
+	int i;
+
+	if (pid <= 0)
+		return pid;
+	for (i = 0; i < e->nkids && e->kids[i] > 0; i++)
+		;
+	if (i < NKIDS) {
+		e->kids[i] = pid;
+		if (i == e->nkids)
+			e->nkids++;
+	}
+	return pid;
+}
+
+/* Wait for a child: its exit code, 128 + signal, or -1. */
+static int reap(struct env *e, pid_t pid)
+{
+	for (int i = 0; i < e->nkids; i++)
+		if (e->kids[i] == pid)
+			e->kids[i] = 0;
+	return pl_reap(pid);
+}
+
+static void no_core_dumps(void)
+{
+	struct rlimit r = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &r);
+}
+
+static long ru_majflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_majflt;
+}
+
+/* Field 12 of /proc/self/stat (majflt), or -1. */
+static long stat_majflt(void)
+{
+	char buf[1024], *p;
+	long v = -1;
+	size_t n;
+	FILE *f = fopen("/proc/self/stat", "re");
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* After "pid (comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %ld", &v) != 1)
+		v = -1;
+	return v;
+}
+
+static inline uint32_t xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* In a child: give up with @code unless @cond. */
+#define CHILD_CHECK(cond, code) do { if (!(cond)) _exit(code); } while (0)
+
+#define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
+#define BUDGET(fd, b, pol, fl) ASSERT_EQ(0, pl_replace((fd), (b), (pol), (fl), 1))
+
+/* ---- the fixtures' setup and teardown ----------------------------------- */
+
+static void env_setup(struct __test_metadata *_metadata, struct env *e)
+{
+	struct pagelab_version v;
+	unsigned long long store;
+
+	e->dev = pl_open();
+	ASSERT_GE(e->dev, 0) TH_LOG("%s", pl_open_hint(e->dev));
+	e->ps = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, pl_version(e->dev, &v));
+	ASSERT_NE(0ULL, v.features & PAGELAB_FEAT_REPLACE)
+		TH_LOG("the module (ABI %u.%u) does not offer page replacement", v.abi_major,
+		       v.abi_minor);
+	ASSERT_EQ(0, pl_info(e->dev, &e->before));
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &store))
+		TH_LOG("no store_pages line in %s/stats", PAGELAB_DEBUGFS);
+	ASSERT_EQ(0ULL, store) TH_LOG("pages left in the store before the test");
+}
+
+static void env_teardown(struct __test_metadata *_metadata, struct env *e)
+{
+	struct pagelab_info after;
+	unsigned long long store;
+
+	for (int i = 0; i < e->nkids; i++)
+		if (e->kids[i] > 0) {
+			kill(e->kids[i], SIGKILL);
+			waitpid(e->kids[i], NULL, 0);
+		}
+	if (e->restore_store) {
+		EXPECT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
+	}
+	for (int i = 0; i < e->nmaps; i++)
+		if (e->map[i])
+			munmap(e->map[i], e->maplen[i]);
+	for (int i = 0; i < e->nfds; i++)
+		if (e->fds[i] >= 0)
+			close(e->fds[i]);
+	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
+	if (pl_info(e->dev, &after)) {
+		EXPECT_TRUE(false) TH_LOG("PAGELAB_IOC_INFO failed in the teardown");
+	} else {
+		EXPECT_EQ(e->before.objects, after.objects) TH_LOG("objects leaked");
+		EXPECT_EQ(e->before.pages_held, after.pages_held) TH_LOG("pages leaked");
+		EXPECT_EQ(after.pages_allocated - after.pages_freed, after.pages_held);
+	}
+	if (pl_debugfs_stat("store_pages", &store)) {
+		EXPECT_TRUE(false) TH_LOG("no store_pages line in %s/stats", PAGELAB_DEBUGFS);
+	} else {
+		EXPECT_EQ(0ULL, store) TH_LOG("store pages leaked");
+	}
+	close(e->dev);
+}
+
+/* ==== the model =========================================================== */
+
+/* A reference string: pages, and which references write. */
+struct refstr {
+	const char *name;
+	size_t n;
+	unsigned int page[MAX_REFS];
+	bool write[MAX_REFS];
+	unsigned int npages;	/* highest page + 1 */
+};
+
+/* @text's numbers; reference i writes if i % 3 == 1 (@writes), else reads. */
+static void refstr_init(struct refstr *r, const char *name, const char *text, bool writes)
+{
+	const char *p = text;
+
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	while (*p && r->n < MAX_REFS) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p)
+			break;
+		r->page[r->n] = v;
+		r->write[r->n] = writes && r->n % 3 == 1;
+		if (v + 1 > r->npages)
+			r->npages = v + 1;
+		r->n++;
+		p = end;
+	}
+}
+
+/* 60 references over 10 pages, from a fixed seed. */
+static void refstr_random(struct refstr *r, bool writes)
+{
+	uint32_t s = 0x2545f491;
+
+	memset(r, 0, sizeof(*r));
+	r->name = "random60";
+	r->n = 60;
+	r->npages = 10;
+	for (size_t i = 0; i < r->n; i++) {
+		r->page[i] = (xorshift(&s) >> 8) % 10;
+		r->write[i] = writes && i % 3 == 1;
+	}
+}
+
+#define BELADY		"1 2 3 4 1 2 5 1 2 3 4 5"
+#define SILBERSCHATZ	"7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1"
+
+static void refstrs(struct refstr rs[3], bool writes)
+{
+	refstr_init(&rs[0], "belady", BELADY, writes);
+	refstr_init(&rs[1], "silberschatz", SILBERSCHATZ, writes);
+	refstr_random(&rs[2], writes);
+}
+
+/* What the model says one reference does (as an event line would). */
+struct mev {
+	int result;		/* PL_EV_HIT, PL_EV_MISS, PL_EV_PAGEIN */
+	int slot;
+	long long victim;	/* -1 none */
+	int wb;			/* 1, 0, -1 */
+};
+
+struct mcount {
+	unsigned long misses, page_ins, evictions, writebacks, clean_drops, resident;
+};
+
+#define POLICY_OPT	100	/* the test's own: Belady's, offline */
+
+/*
+ * The policies as struct pagelab_replace's comment defines them: slots
+ * 0..frames-1, a miss takes the lowest free slot, else the victim's.  A
+ * tick per reference; a load sets load = last = now, count 1, bit set; a
+ * hit sets last = now, count++, bit set.  A victim is written to the store
+ * if written since its load or never stored, else dropped clean.
+ */
+static void model_run(const struct refstr *r, unsigned int frames, int policy,
+		      struct mev *ev, struct mcount *c)
+{
+	struct {
+		int page;
+		unsigned long load, last, count;
+		bool ref;
+	} slot[MAX_FRAMES];
+	bool seen[MAX_PAGES] = { false }, stored[MAX_PAGES] = { false };
+	bool dirty[MAX_PAGES] = { false };
+	unsigned int hand = 0;
+	unsigned long now = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (unsigned int s = 0; s < frames; s++)
+		slot[s].page = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		int page = r->page[i];
+		unsigned int s, v = frames;
+
+		now++;
+		for (s = 0; s < frames && slot[s].page != page; s++)
+			;
+		if (s < frames) {
+			slot[s].last = now;
+			slot[s].count++;
+			slot[s].ref = true;
+			ev[i] = (struct mev){ PL_EV_HIT, (int)s, -1, -1 };
+		} else {
+			c->misses++;
+			ev[i] = (struct mev){ seen[page] ? PL_EV_PAGEIN : PL_EV_MISS, 0, -1, -1 };
+			if (seen[page])
+				c->page_ins++;
+			for (s = 0; s < frames && slot[s].page >= 0; s++)
+				;
+			if (s == frames) {
+				switch (policy) {
+				case PAGELAB_POLICY_FIFO:
+				case PAGELAB_POLICY_LRU:
+				case PAGELAB_POLICY_LFU:
+					v = 0;
+					for (unsigned int t = 1; t < frames; t++) {
+						bool better;
+
+						if (policy == PAGELAB_POLICY_FIFO)
+							better = slot[t].load < slot[v].load;
+						else if (policy == PAGELAB_POLICY_LRU)
+							better = slot[t].last < slot[v].last;
+						else
+							better = slot[t].count < slot[v].count ||
+								 (slot[t].count == slot[v].count &&
+								  slot[t].load < slot[v].load);
+						if (better)
+							v = t;
+					}
+					break;
+				case PAGELAB_POLICY_CLOCK:
+					while (slot[hand].ref) {
+						slot[hand].ref = false;
+						hand = (hand + 1) % frames;
+					}
+					v = hand;
+					hand = (hand + 1) % frames;
+					break;
+				default: {	/* OPT */
+					size_t far = 0;
+
+					for (unsigned int t = 0; t < frames; t++) {
+						size_t j;
+
+						for (j = i + 1; j < r->n; j++)
+							if ((int)r->page[j] == slot[t].page)
+								break;
+						if (j == r->n) {	/* never again */
+							v = t;
+							break;
+						}
+						if (v == frames || j > far) {
+							v = t;
+							far = j;
+						}
+					}
+					break;
+				}
+				}
+				s = v;
+				ev[i].victim = slot[s].page;
+				c->evictions++;
+				if (dirty[slot[s].page] || !stored[slot[s].page]) {
+					c->writebacks++;
+					ev[i].wb = 1;
+				} else {
+					c->clean_drops++;
+					ev[i].wb = 0;
+				}
+				stored[slot[s].page] = true;
+				dirty[slot[s].page] = false;
+			} else {
+				c->resident++;
+			}
+			ev[i].slot = s;
+			slot[s].page = page;
+			slot[s].load = slot[s].last = now;
+			slot[s].count = 1;
+			slot[s].ref = true;
+			seen[page] = true;
+		}
+		if (r->write[i])
+			dirty[page] = true;
+	}
+}
+
+/* The model itself against the textbooks' numbers: no module needed. */
+TEST(model_knows_the_textbook)
+{
+	struct mev ev[MAX_REFS];
+	struct mcount c;
+	struct refstr rs[3];
+	static const struct {
+		int str, policy;
+		unsigned int frames;
+		unsigned long misses;
+	} known[] = {
+		{ 0, PAGELAB_POLICY_FIFO, 3, 9 }, { 0, PAGELAB_POLICY_FIFO, 4, 10 },
+		{ 0, PAGELAB_POLICY_LRU, 3, 10 }, { 0, PAGELAB_POLICY_LRU, 4, 8 },
+		{ 0, POLICY_OPT, 3, 7 }, { 0, POLICY_OPT, 4, 6 },
+		{ 1, PAGELAB_POLICY_FIFO, 3, 15 }, { 1, PAGELAB_POLICY_LRU, 3, 12 },
+		{ 1, POLICY_OPT, 3, 9 }, { 1, PAGELAB_POLICY_FIFO, 4, 10 },
+		{ 1, PAGELAB_POLICY_LRU, 4, 8 }, { 1, POLICY_OPT, 4, 8 },
+	};
+
+	refstrs(rs, true);
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+		model_run(&rs[known[k].str], known[k].frames, known[k].policy, ev, &c);
+		EXPECT_EQ(known[k].misses, c.misses)
+			TH_LOG("%s, policy %d, %u frames", rs[known[k].str].name, known[k].policy,
+			       known[k].frames);
+	}
+}
+
+/* One run of @r on a new object; the object's counters and events after it. */
+struct run {
+	struct pagelab_obj_stat st;
+	struct pl_event *ev;
+	size_t nev;
+	unsigned long data_bad;
+	int err;		/* the step that failed, 0 if none */
+};
+
+static void drive(struct env *e, const struct refstr *r, unsigned int frames, int policy,
+		  bool exact, __u64 seed, struct run *out)
+{
+	const size_t ps = e->ps;
+	size_t pages = r->npages > frames ? r->npages : frames;
+	uint64_t shadow[MAX_PAGES] = { 0 };
+	unsigned char *m;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	fd = obj_new(e, pages, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	if (fd < 0) {
+		out->err = 1;
+		return;
+	}
+	ret = pl_replace(fd, frames, policy,
+			 PAGELAB_REPLACE_NO_ZERO | (exact ? PAGELAB_REPLACE_EXACT : 0), seed);
+	if (ret) {
+		out->err = 2;
+		goto out;
+	}
+	m = obj_map(e, fd, pages);
+	if (m == MAP_FAILED) {
+		out->err = 3;
+		goto out;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		volatile uint64_t *w = (volatile uint64_t *)(m + r->page[i] * ps);
+
+		if (r->write[i]) {
+			shadow[r->page[i]] = (uint64_t)(r->page[i] + 1) << 32 | (i + 1);
+			*w = shadow[r->page[i]];
+		} else if (*w != shadow[r->page[i]]) {
+			out->data_bad++;
+		}
+		if (exact && madvise((void *)w, ps, MADV_DONTNEED)) {
+			out->err = 4;
+			goto out_unmap;
+		}
+	}
+	if (pl_obj_stat(fd, 0, &out->st)) {
+		out->err = 5;
+		goto out_unmap;
+	}
+	if (pl_events_read(out->st.id, 0, &out->ev, &out->nev)) {
+		out->err = 6;
+		goto out_unmap;
+	}
+	for (size_t p = 0; p < pages; p++)
+		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
+			out->data_bad++;
+out_unmap:
+	env_unmap(e, m);
+out:
+	env_close(e, fd);
+}
+
+static const char *policy_name(int policy)
+{
+	return policy == POLICY_OPT ? "opt" : pl_policy_name(policy);
+}
+
+/*
+ * The module's events against the model's: all of them in exact mode; in
+ * default mode only the misses and page-ins (hits are seen or not).  The
+ * first difference is logged.
+ */
+static void compare_events(struct __test_metadata *_metadata, const struct refstr *r,
+			   const struct mev *mev, const struct run *run, bool exact,
+			   const char *what)
+{
+	size_t k = 0, i;
+
+	for (size_t j = 0; j < run->nev; j++) {
+		if (run->ev[j].seq != j + 1) {
+			EXPECT_EQ(j + 1, run->ev[j].seq) TH_LOG("%s: event seq", what);
+			return;
+		}
+	}
+	for (i = 0; i < r->n; i++) {
+		const struct pl_event *ev;
+
+		if (!exact && mev[i].result == PL_EV_HIT)
+			continue;
+		while (!exact && k < run->nev && run->ev[k].result == PL_EV_HIT)
+			k++;
+		if (k == run->nev) {
+			EXPECT_TRUE(false) TH_LOG("%s: the log ends at reference %zu of %zu", what,
+						  i, r->n);
+			return;
+		}
+		ev = &run->ev[k++];
+		if (ev->page != r->page[i] || ev->result != mev[i].result ||
+		    ev->slot != mev[i].slot || ev->victim != mev[i].victim ||
+		    ev->wb != mev[i].wb) {
+			EXPECT_TRUE(false)
+				TH_LOG("%s: reference %zu (page %u): module page=%llu result=%s "
+				       "slot=%d victim=%lld wb=%d; model result=%s slot=%d "
+				       "victim=%lld wb=%d", what, i, r->page[i],
+				       (unsigned long long)ev->page,
+				       pl_event_result_name(ev->result), ev->slot, ev->victim,
+				       ev->wb, pl_event_result_name(mev[i].result), mev[i].slot,
+				       mev[i].victim, mev[i].wb);
+			return;
+		}
+	}
+	while (!exact && k < run->nev && run->ev[k].result == PL_EV_HIT)
+		k++;
+	EXPECT_EQ(run->nev, k) TH_LOG("%s: events beyond the references", what);
+}
+
+FIXTURE(model) {
+	struct env e;
+};
+
+FIXTURE_VARIANT(model) {
+	int policy;
+	bool exact;
+};
+
+FIXTURE_VARIANT_ADD(model, fifo_exact) { .policy = PAGELAB_POLICY_FIFO, .exact = true };
+FIXTURE_VARIANT_ADD(model, lru_exact) { .policy = PAGELAB_POLICY_LRU, .exact = true };
+FIXTURE_VARIANT_ADD(model, clock_exact) { .policy = PAGELAB_POLICY_CLOCK, .exact = true };
+FIXTURE_VARIANT_ADD(model, lfu_exact) { .policy = PAGELAB_POLICY_LFU, .exact = true };
+FIXTURE_VARIANT_ADD(model, fifo_default) { .policy = PAGELAB_POLICY_FIFO, .exact = false };
+
+FIXTURE_SETUP(model)
+{
+	env_setup(_metadata, &self->e);
+}
+
+FIXTURE_TEARDOWN(model)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+/* One string, one frame count: the module against the model. */
+static void model_case(struct __test_metadata *_metadata, struct env *e, const struct refstr *r,
+		       unsigned int f, int policy, bool exact, const char *rw)
+{
+	const struct pagelab_obj_stat *st;
+	struct mev mev[MAX_REFS];
+	struct mcount mc;
+	struct run run;
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s%s, %s %s, %u frame%s", r->name, rw, policy_name(policy),
+		 exact ? "exact" : "default", f, f == 1 ? "" : "s");
+	model_run(r, f, policy, mev, &mc);
+	drive(e, r, f, policy, exact, 1, &run);
+	st = &run.st;
+	ASSERT_EQ(0, run.err) TH_LOG("%s: failed at step %d", what, run.err);
+	EXPECT_EQ(mc.misses, st->misses)
+		TH_LOG("%s: misses: module %llu, model %lu", what, (unsigned long long)st->misses,
+		       mc.misses);
+	EXPECT_EQ(mc.page_ins, st->page_ins) TH_LOG("%s: page_ins", what);
+	EXPECT_EQ(mc.evictions, st->evictions) TH_LOG("%s: evictions", what);
+	EXPECT_EQ(mc.writebacks, st->writebacks) TH_LOG("%s: writebacks", what);
+	EXPECT_EQ(mc.clean_drops, st->clean_drops) TH_LOG("%s: clean_drops", what);
+	EXPECT_EQ(mc.resident, st->resident) TH_LOG("%s: resident", what);
+	EXPECT_EQ(f, st->budget) TH_LOG("%s", what);
+	EXPECT_EQ((__u32)policy, st->policy) TH_LOG("%s", what);
+	EXPECT_EQ(PAGELAB_REPLACE_NO_ZERO | (exact ? PAGELAB_REPLACE_EXACT : 0), st->replace_flags)
+		TH_LOG("%s", what);
+	EXPECT_EQ(0ULL, st->inexact) TH_LOG("%s", what);
+	EXPECT_EQ(0UL, run.data_bad) TH_LOG("%s: reads that lost data", what);
+	compare_events(_metadata, r, mev, &run, exact, what);
+	free(run.ev);
+}
+
+TEST_F_TIMEOUT(model, misses_equal_the_model, 300)
+{
+	struct refstr rs[3];
+
+	/* Reads only (the textbook strings), then with every third reference a write. */
+	for (int writes = 0; writes < 2; writes++) {
+		refstrs(rs, writes);
+		for (int s = 0; s < 3; s++)
+			for (unsigned int f = 1; f <= MAX_FRAMES; f++)
+				model_case(_metadata, &self->e, &rs[s], f, variant->policy,
+					   variant->exact, writes ? " with writes" : "");
+	}
+}
+
+/* ==== everything else ===================================================== */
+
+FIXTURE(replace) {
+	struct env e;
+};
+
+FIXTURE_SETUP(replace)
+{
+	env_setup(_metadata, &self->e);
+}
+
+FIXTURE_TEARDOWN(replace)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+TEST_F_TIMEOUT(replace, random_policy_between_opt_and_every_reference, 300)
+{
+	static const __u64 seeds[] = { 1, 7, 0x5eed5eed };
+	struct env *e = &self->e;
+	struct refstr rs[3];
+	struct mev mev[MAX_REFS];
+	struct mcount opt;
+	struct run run;
+
+	refstrs(rs, true);
+	for (int s = 0; s < 3; s++)
+		for (unsigned int f = 1; f <= MAX_FRAMES; f++)
+			for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+				const struct pagelab_obj_stat *st = &run.st;
+				unsigned long loads;
+
+				model_run(&rs[s], f, POLICY_OPT, mev, &opt);
+				drive(e, &rs[s], f, PAGELAB_POLICY_RANDOM, true, seeds[k], &run);
+				free(run.ev);
+				ASSERT_EQ(0, run.err) TH_LOG("%s, %u frames, seed %llu: step %d",
+							     rs[s].name, f,
+							     (unsigned long long)seeds[k], run.err);
+				EXPECT_GE(st->misses, opt.misses)
+					TH_LOG("%s, %u frames, seed %llu: fewer faults than OPT",
+					       rs[s].name, f, (unsigned long long)seeds[k]);
+				EXPECT_LE(st->misses, rs[s].n)
+					TH_LOG("%s, %u frames: more faults than references",
+					       rs[s].name, f);
+				/* Free slots fill first; after that every miss evicts. */
+				loads = opt.resident;
+				EXPECT_EQ(st->misses - loads, st->evictions)
+					TH_LOG("%s, %u frames", rs[s].name, f);
+				EXPECT_EQ(st->evictions, st->writebacks + st->clean_drops);
+				EXPECT_EQ(0UL, run.data_bad)
+					TH_LOG("%s, %u frames, seed %llu: data lost", rs[s].name, f,
+					       (unsigned long long)seeds[k]);
+				EXPECT_EQ((__u32)PAGELAB_POLICY_RANDOM, st->policy);
+			}
+}
+
+/* ---- integrity: four processes, 64 pages, 8 frames ------------------------ */
+
+#define INT_PROCS	4
+#define INT_PAGES	64
+#define INT_BUDGET	8
+
+/* 100000 references x PAGELAB_STRESS_SCALE / 100 (default 100), at least 1000. */
+static unsigned long stress_refs(const char **scale_s)
+{
+	const char *s = getenv("PAGELAB_STRESS_SCALE");
+	unsigned long scale = 100, r;
+
+	*scale_s = s && *s ? s : "unset, 100";
+	if (s && *s) {
+		char *end;
+
+		errno = 0;
+		r = strtoul(s, &end, 10);
+		if (!errno && !*end)
+			scale = r;
+	}
+	r = 100000 * scale / 100;
+	return r < 1000 ? 1000 : r > 100000000 ? 100000000 : r;
+}
+
+struct int_result {
+	int error;
+	int pid;
+	unsigned long refs;
+	unsigned long mismatches;
+	unsigned int epoch[INT_PAGES];
+};
+
+/* Word @i of process @pid's slice of page @pg at @epoch (0: never written: zeros). */
+static inline uint64_t int_word(int pid, unsigned int pg, unsigned int epoch, size_t i)
+{
+	if (!epoch)
+		return 0;
+	return (uint64_t)(pid & 0xffffff) << 40 | (uint64_t)pg << 32 |
+	       (uint64_t)(epoch & 0xfffff) << 12 | i;
+}
+
+static bool int_slice_ok(const unsigned char *m, size_t ps, int proc, int pid, unsigned int pg,
+			 unsigned int epoch)
+{
+	const size_t words = ps / INT_PROCS / sizeof(uint64_t);
+	const volatile uint64_t *w =
+		(const volatile uint64_t *)(m + pg * ps + proc * (ps / INT_PROCS));
+	bool ok = true;
+
+	for (size_t i = 0; i < words; i++)
+		if (w[i] != int_word(pid, pg, epoch, i))
+			ok = false;
+	return ok;
+}
+
+/*
+ * One process: write a new stamp into its slice of a random page, then
+ * check its slices of every page; each page touched is one reference.
+ */
+static void int_worker(int fd, size_t ps, int proc, unsigned long quota, struct int_result *res)
+{
+	const size_t words = ps / INT_PROCS / sizeof(uint64_t);
+	uint32_t rnd = 0x9e3779b9u * (proc + 1) | 1;
+	int pid = getpid();
+	unsigned char *m;
+
+	res->pid = pid;
+	m = mmap(NULL, INT_PAGES * ps, RW, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		res->error = 1;
+		return;
+	}
+	while (res->refs + 1 + INT_PAGES <= quota) {
+		unsigned int pg = xorshift(&rnd) % INT_PAGES;
+		volatile uint64_t *w = (volatile uint64_t *)(m + pg * ps + proc * (ps / INT_PROCS));
+
+		res->epoch[pg]++;
+		for (size_t i = 0; i < words; i++)
+			w[i] = int_word(pid, pg, res->epoch[pg], i);
+		res->refs++;
+		for (unsigned int p = 0; p < INT_PAGES; p++) {
+			if (!int_slice_ok(m, ps, proc, pid, p, res->epoch[p]))
+				res->mismatches++;
+			res->refs++;
+		}
+	}
+	munmap(m, INT_PAGES * ps);
+}
+
+TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
+{
+	struct env *e = &self->e;
+	const char *scale;
+	const unsigned long total = stress_refs(&scale);
+	struct pagelab_obj_stat st;
+	struct int_result *res;
+	pid_t pid[INT_PROCS];
+	unsigned long refs = 0, bad = 0;
+	unsigned char *m;
+	time_t t0 = time(NULL);
+	int fd;
+
+	res = track_map(e, mmap(NULL, sizeof(*res) * INT_PROCS, RW, MAP_SHARED | MAP_ANONYMOUS,
+				-1, 0), sizeof(*res) * INT_PROCS);
+	ASSERT_NE(MAP_FAILED, res);
+	memset(res, 0, sizeof(*res) * INT_PROCS);
+	fd = obj_new(e, INT_PAGES, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, INT_BUDGET, PAGELAB_POLICY_CLOCK, 0);
+	for (int i = 0; i < INT_PROCS; i++) {
+		pid[i] = kid(e);
+		ASSERT_GE(pid[i], 0);
+		if (!pid[i]) {
+			int_worker(fd, e->ps, i, total / INT_PROCS, &res[i]);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < INT_PROCS; i++) {
+		EXPECT_EQ(0, reap(e, pid[i])) TH_LOG("process %d", i);
+		EXPECT_EQ(0, res[i].error) TH_LOG("process %d: failed at step %d", i,
+						  res[i].error);
+		EXPECT_EQ(0UL, res[i].mismatches) TH_LOG("process %d: pages without its stamps",
+							 i);
+		EXPECT_GT(res[i].refs, 0UL);
+		refs += res[i].refs;
+	}
+	/* Every slice, as its process left it. */
+	m = obj_map(e, fd, INT_PAGES);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < INT_PAGES; pg++)
+		for (int i = 0; i < INT_PROCS; i++)
+			if (!int_slice_ok(m, e->ps, i, res[i].pid, pg, res[i].epoch[pg]))
+				bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("slices that lost their last stamp");
+	STAT(fd, st);
+	EXPECT_LE(st.resident, (__u64)INT_BUDGET);
+	EXPECT_EQ(st.evictions, st.writebacks + st.clean_drops);
+	EXPECT_GT(st.page_ins, 0ULL);
+	TH_LOG("integrity: %d processes, %lu references of %lu (PAGELAB_STRESS_SCALE=%s) in "
+	       "%lds: misses %llu, page-ins %llu, evictions %llu (written %llu, clean %llu)",
+	       INT_PROCS, refs, total, scale, (long)(time(NULL) - t0),
+	       (unsigned long long)st.misses, (unsigned long long)st.page_ins,
+	       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+	       (unsigned long long)st.clean_drops);
+}
+
+/* ---- major faults --------------------------------------------------------- */
+
+TEST_F(replace, majflt_equals_page_ins)
+{
+	struct env *e = &self->e;
+	struct pagelab_obj_stat s0, s1;
+	long ru0, ru1, pr0, pr1;
+	unsigned long bad = 0;
+	unsigned char *m;
+	int fd;
+
+	/* The test's own pages resident first: no major fault of its own below. */
+	if (mlockall(MCL_CURRENT))
+		TH_LOG("mlockall: %s (continuing)", strerror(errno));
+	fd = obj_new(e, 16, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0);
+	m = obj_map(e, fd, 16);
+	ASSERT_NE(MAP_FAILED, m);
+	STAT(fd, s0);
+	ru0 = ru_majflt();
+	pr0 = stat_majflt();
+	for (int pass = 0; pass < 3; pass++)
+		for (unsigned int pg = 0; pg < 16; pg++) {
+			if (!pass)
+				fill(m + pg * e->ps, e->ps, 1 + pg);
+			else if (!page_is(m + pg * e->ps, e->ps, 1 + pg))
+				bad++;
+		}
+	ru1 = ru_majflt();
+	pr1 = stat_majflt();
+	STAT(fd, s1);
+	munlockall();
+	ASSERT_GE(ru0, 0);
+	ASSERT_GE(pr0, 0);
+	EXPECT_EQ((long)(s1.page_ins - s0.page_ins), ru1 - ru0)
+		TH_LOG("getrusage ru_majflt rose by %ld, page_ins by %llu", ru1 - ru0,
+		       (unsigned long long)(s1.page_ins - s0.page_ins));
+	EXPECT_EQ((long)(s1.page_ins - s0.page_ins), pr1 - pr0)
+		TH_LOG("/proc/self/stat majflt rose by %ld", pr1 - pr0);
+	/* Two read passes over 16 pages through 4 frames: 12 page-ins each at least. */
+	EXPECT_GE(s1.page_ins - s0.page_ins, 24ULL);
+	EXPECT_EQ(0UL, bad);
+}
+
+/* ---- an eviction reaches every process ------------------------------------ */
+
+TEST_F(replace, eviction_unmaps_every_process)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat s0, s1;
+	int p2c[2], c2p[2], fd;
+	char req[64], ok, *answer;
+	struct pl_walk_result *w;
+	bool have_walk = !access(PL_WALK_PATH, F_OK);
+	unsigned char *m;
+	pid_t pid;
+
+	fd = obj_new(e, 4, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 4);
+	ASSERT_NE(MAP_FAILED, m);
+	fill(m, ps, 0x41);
+	ASSERT_EQ(0, track_pipe(e, p2c));
+	ASSERT_EQ(0, track_pipe(e, c2p));
+	pid = kid(e);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		char cmd;
+
+		/* 'r': read page 0 and answer '1' if it holds its data; 'q': quit. */
+		while (!pl_read_full(p2c[0], &cmd, 1) && cmd == 'r') {
+			char a = page_is(m, ps, 0x41) ? '1' : '0';
+
+			CHILD_CHECK(!pl_write_full(c2p[1], &a, 1), 2);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(0, pl_write_full(p2c[1], "r", 1));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &ok, 1));
+	EXPECT_EQ('1', ok);
+	EXPECT_TRUE(present(0, m)) TH_LOG("the parent's page 0 is not mapped");
+	EXPECT_TRUE(present(pid, m)) TH_LOG("the child's page 0 is not mapped");
+
+	/* Two more pages through a budget of 2: FIFO evicts page 0, the first loaded. */
+	STAT(fd, s0);
+	fill(m + ps, ps, 0x42);
+	fill(m + 2 * ps, ps, 0x43);
+	STAT(fd, s1);
+	EXPECT_EQ(1ULL, s1.evictions - s0.evictions);
+	EXPECT_EQ(2ULL, s1.resident);
+	EXPECT_FALSE(present(0, m)) TH_LOG("page 0 is still mapped in the parent");
+	EXPECT_FALSE(present(pid, m)) TH_LOG("page 0 is still mapped in the child");
+	w = malloc(sizeof(*w));
+	ASSERT_NE(NULL, w);
+	snprintf(req, sizeof(req), "%d %p", (int)pid, (void *)m);
+	if (have_walk) {
+		EXPECT_EQ(0, pl_walk_alloc(req, &answer));
+		EXPECT_EQ(0, pl_walk_parse(answer, w)) TH_LOG("%s", w->err);
+		EXPECT_TRUE(w->has_absent) TH_LOG("the walk finds page 0 in the child:\n%s",
+						  answer);
+		EXPECT_FALSE(w->has_leaf);
+		free(answer);
+	}
+
+	/* The child touches it: a page-in, mapped in the child only, data intact. */
+	ASSERT_EQ(0, pl_write_full(p2c[1], "r", 1));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &ok, 1));
+	EXPECT_EQ('1', ok) TH_LOG("page 0 lost its data");
+	EXPECT_TRUE(present(pid, m)) TH_LOG("the child's page 0 is not mapped again");
+	EXPECT_FALSE(present(0, m)) TH_LOG("the parent's page 0 came back untouched");
+	if (have_walk) {
+		EXPECT_EQ(0, pl_walk_alloc(req, &answer));
+		EXPECT_EQ(0, pl_walk_parse(answer, w)) TH_LOG("%s", w->err);
+		EXPECT_TRUE(w->has_leaf) TH_LOG("%s", answer);
+		EXPECT_STREQ("pagelab", w->page_kind);
+		free(answer);
+	}
+	free(w);
+	STAT(fd, s0);
+	EXPECT_EQ(1ULL, s0.page_ins - s1.page_ins);
+	ASSERT_EQ(0, pl_write_full(p2c[1], "q", 1));
+	EXPECT_EQ(0, reap(e, pid));
+	EXPECT_TRUE(page_is(m, ps, 0x41));
+	EXPECT_TRUE(page_is(m + ps, ps, 0x42));
+	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0x43));
+}
+
+/* ---- dirty tracking ------------------------------------------------------- */
+
+TEST_F(replace, dirty_pages_written_back_clean_ones_dropped)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	/* Budget 1, FIFO, default mode: every touch of another page evicts. */
+	static const struct {
+		char op;
+		unsigned int page;
+		struct mev want;	/* the event, hits aside */
+	} steps[] = {
+		{ 'w', 0, { PL_EV_MISS, 0, -1, -1 } },
+		{ 'w', 1, { PL_EV_MISS, 0, 0, 1 } },	/* 0: never stored */
+		{ 'r', 0, { PL_EV_PAGEIN, 0, 1, 1 } },	/* 1: never stored */
+		{ 'r', 1, { PL_EV_PAGEIN, 0, 0, 0 } },	/* 0: only read since its page-in */
+		{ 'w', 0, { PL_EV_PAGEIN, 0, 1, 0 } },	/* 1: the same */
+		{ 'r', 1, { PL_EV_PAGEIN, 0, 0, 1 } },	/* 0: written after its page-in */
+		{ 'r', 2, { PL_EV_ZERO, -1, -1, -1 } },	/* never written: the zero page */
+	};
+	const size_t nsteps = sizeof(steps) / sizeof(steps[0]);
+	unsigned int version[3] = { 0 };
+	struct pagelab_obj_stat st;
+	struct pl_event *ev;
+	size_t nev, k = 0;
+	unsigned char *m;
+	__u64 id;
+	int fd;
+
+	fd = obj_new(e, 3, PAGELAB_CREATE_NO_FAULT_AROUND, &id);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 1, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 3);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t i = 0; i < nsteps; i++) {
+		unsigned int pg = steps[i].page;
+
+		if (steps[i].op == 'w') {
+			fill(m + pg * ps, ps, 10 * pg + ++version[pg]);
+		} else {
+			EXPECT_TRUE(page_is(m + pg * ps, ps, version[pg] ? 10 * pg + version[pg] : 0))
+				TH_LOG("step %zu: page %u", i, pg);
+		}
+	}
+	STAT(fd, st);
+	EXPECT_EQ(6ULL, st.misses);
+	EXPECT_EQ(4ULL, st.page_ins);
+	EXPECT_EQ(5ULL, st.evictions);
+	EXPECT_EQ(3ULL, st.writebacks) TH_LOG("dirty or never stored: written to the store");
+	EXPECT_EQ(2ULL, st.clean_drops) TH_LOG("only read since the page-in: dropped clean");
+	EXPECT_EQ(1ULL, st.resident);
+	EXPECT_GE(st.store_pages, 1ULL);
+	EXPECT_LE(st.store_pages, 2ULL);
+	EXPECT_EQ(0ULL, st.inexact);
+
+	ASSERT_EQ(0, pl_events_read(id, 0, &ev, &nev));
+	for (size_t i = 0; i < nsteps; i++) {
+		const struct mev *want = &steps[i].want;
+
+		while (k < nev && ev[k].result == PL_EV_HIT)
+			k++;
+		if (k == nev) {
+			EXPECT_TRUE(false) TH_LOG("step %zu: no event", i);
+			break;
+		}
+		EXPECT_EQ(k + 1, ev[k].seq);
+		EXPECT_EQ(steps[i].page, ev[k].page) TH_LOG("step %zu", i);
+		EXPECT_EQ(want->result, ev[k].result)
+			TH_LOG("step %zu: %s, want %s", i, pl_event_result_name(ev[k].result),
+			       pl_event_result_name(want->result));
+		EXPECT_EQ(want->slot, ev[k].slot) TH_LOG("step %zu", i);
+		EXPECT_EQ(want->victim, ev[k].victim) TH_LOG("step %zu", i);
+		EXPECT_EQ(want->wb, ev[k].wb) TH_LOG("step %zu: wb", i);
+		k++;
+	}
+	while (k < nev && ev[k].result == PL_EV_HIT)
+		k++;
+	EXPECT_EQ(nev, k) TH_LOG("more events than steps");
+	free(ev);
+
+	/* The data, wherever it is now. */
+	EXPECT_TRUE(page_is(m, ps, 10 * 0 + version[0]));
+	EXPECT_TRUE(page_is(m + ps, ps, 10 * 1 + version[1]));
+	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0));
+}
+
+/* ---- bad input ------------------------------------------------------------- */
+
+TEST_F(replace, bad_input)
+{
+	struct env *e = &self->e;
+	struct pagelab_replace r;
+	struct pagelab_obj_stat st;
+	int fd, rfd;
+	__u64 id;
+
+	fd = obj_new(e, 4, 0, &id);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0)) TH_LOG("no budget to remove: a no-op");
+	EXPECT_EQ(0, pl_replace(fd, 0, 99, 0, 0)) TH_LOG("budget 0: the policy is ignored");
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget);
+	EXPECT_EQ(0U, st.policy);
+
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 5, PAGELAB_POLICY_FIFO, 0, 0)) TH_LOG("over the size");
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 2, 0, 0, 0)) TH_LOG("policy 0");
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 2, PAGELAB_POLICY_MAX + 1, 0, 0));
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 2, ~0U, 0, 0));
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FLAGS + 1, 0))
+		TH_LOG("the first unknown flag");
+	EXPECT_EQ(-EINVAL, pl_replace(fd, 2, PAGELAB_POLICY_FIFO, 1ULL << 63, 0));
+	memset(&r, 0, sizeof(r));
+	r.budget = 2;
+	r.policy = PAGELAB_POLICY_FIFO;
+	r.pad = 1;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pad");
+	r.pad = 0;
+	r.pad2 = 1;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pad2");
+	EXPECT_EQ(-1, ioctl(fd, PAGELAB_IOC_REPLACE, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, _IOW(PAGELAB_IOC_MAGIC, 0x3f, struct pagelab_replace), &r));
+	EXPECT_EQ(ENOTTY, errno) TH_LOG("an unknown ioctl on an object fd");
+	EXPECT_NE(0, pl_replace(e->dev, 2, PAGELAB_POLICY_FIFO, 0, 0))
+		TH_LOG("PAGELAB_IOC_REPLACE on /dev/pagelab");
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget) TH_LOG("a refused request set a budget");
+
+	/* Read-only access is not enough. */
+	ASSERT_EQ(0, pl_attach(e->dev, id, PAGELAB_ATTACH_RDONLY, &rfd));
+	track_fd(e, rfd);
+	EXPECT_EQ(-EPERM, pl_replace(rfd, 2, PAGELAB_POLICY_FIFO, 0, 0));
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget);
+
+	/* What is valid: the whole size, every policy and flag, reported back. */
+	EXPECT_EQ(0, pl_replace(fd, 4, PAGELAB_POLICY_FIFO, 0, 0));
+	STAT(fd, st);
+	EXPECT_EQ(4U, st.budget);
+	EXPECT_EQ((__u32)PAGELAB_POLICY_FIFO, st.policy);
+	EXPECT_EQ(0ULL, st.replace_flags);
+	for (__u32 p = 1; p <= PAGELAB_POLICY_MAX; p++) {
+		EXPECT_EQ(0, pl_replace(fd, 2, p, PAGELAB_REPLACE_FLAGS, 42)) TH_LOG("policy %u", p);
+		STAT(fd, st);
+		EXPECT_EQ(2U, st.budget);
+		EXPECT_EQ(p, st.policy);
+		EXPECT_EQ((__u64)PAGELAB_REPLACE_FLAGS, st.replace_flags);
+	}
+	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget);
+	EXPECT_EQ(0U, st.policy);
+}
+
+/* ---- a full store ----------------------------------------------------------- */
+
+TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat s0, s1;
+	unsigned long long used, used1;
+	unsigned char *m;
+	pid_t pid;
+	int fd;
+
+	fd = obj_new(e, 4, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 4);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 3; pg++)
+		fill(m + pg * ps, ps, 0x50 + pg);	/* page 0 goes to the store */
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used));
+	ASSERT_GE(used, 1ULL);
+
+	/* The store holds what it holds now, and no more. */
+	ASSERT_EQ(0, pl_param_read("max_store_pages", &e->saved_max_store_pages));
+	e->restore_store = true;
+	ASSERT_EQ(0, pl_param_write("max_store_pages", used));
+	STAT(fd, s0);
+	pid = kid(e);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		no_core_dumps();
+		/* Page 3 needs page 1's frame; page 1 is dirty and cannot be stored. */
+		fill(m + 3 * ps, ps, 0x53);
+		_exit(0);
+	}
+	EXPECT_EQ(128 + SIGBUS, reap(e, pid)) TH_LOG("the writer must die of SIGBUS");
+	STAT(fd, s1);
+	EXPECT_EQ(0ULL, s1.writebacks - s0.writebacks);
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used1));
+	EXPECT_EQ(used, used1) TH_LOG("the store grew over its cap");
+	EXPECT_TRUE(page_is(m + ps, ps, 0x51)) TH_LOG("page 1 (resident)");
+	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0x52)) TH_LOG("page 2 (resident)");
+
+	/* The cap back: everything reads back, and page 3 can be written. */
+	ASSERT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
+	e->restore_store = false;
+	EXPECT_TRUE(page_is(m, ps, 0x50)) TH_LOG("page 0 (stored)");
+	fill(m + 3 * ps, ps, 0x53);
+	for (unsigned int pg = 0; pg < 4; pg++) {
+		EXPECT_TRUE(page_is(m + pg * ps, ps, 0x50 + pg)) TH_LOG("page %u", pg);
+	}
+}
+
+/* ---- budgets lowered and removed -------------------------------------------- */
+
+TEST_F(replace, lowered_budget_evicts_at_once)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	unsigned char *m;
+	int fd;
+
+	fd = obj_new(e, 16, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 16, PAGELAB_POLICY_LRU, 0);
+	m = obj_map(e, fd, 16);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 16; pg++)
+		fill(m + pg * ps, ps, 1 + pg);
+	STAT(fd, st);
+	EXPECT_EQ(16ULL, st.resident);
+	EXPECT_EQ(0ULL, st.evictions);
+
+	BUDGET(fd, 10, PAGELAB_POLICY_LRU, 0);
+	STAT(fd, st);
+	EXPECT_EQ(10ULL, st.resident) TH_LOG("16 pages, budget lowered to 10");
+	EXPECT_EQ(6ULL, st.evictions);
+	EXPECT_EQ(6ULL, st.writebacks) TH_LOG("every page was dirty");
+	EXPECT_EQ(6ULL, st.store_pages);
+	EXPECT_EQ(10U, st.budget);
+
+	BUDGET(fd, 4, PAGELAB_POLICY_CLOCK, 0);
+	STAT(fd, st);
+	EXPECT_EQ(4ULL, st.resident) TH_LOG("budget lowered to 4");
+	EXPECT_EQ(12ULL, st.evictions);
+	EXPECT_EQ(12ULL, st.writebacks);
+	EXPECT_EQ(12ULL, st.store_pages);
+	EXPECT_EQ((__u32)PAGELAB_POLICY_CLOCK, st.policy);
+
+	/* Raised: nothing moves until pages are touched. */
+	BUDGET(fd, 6, PAGELAB_POLICY_CLOCK, 0);
+	STAT(fd, st);
+	EXPECT_EQ(4ULL, st.resident);
+	EXPECT_EQ(12ULL, st.evictions);
+	for (unsigned int pg = 0; pg < 16; pg++) {
+		EXPECT_TRUE(page_is(m + pg * ps, ps, 1 + pg)) TH_LOG("page %u", pg);
+	}
+	STAT(fd, st);
+	EXPECT_LE(st.resident, 6ULL);
+}
+
+TEST_F(replace, removed_budget_brings_every_page_back)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	unsigned long long store;
+	unsigned char *m;
+	int fd;
+
+	fd = obj_new(e, 12, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 3, PAGELAB_POLICY_CLOCK, 0);
+	m = obj_map(e, fd, 12);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 10; pg++)	/* 10 and 11 never written */
+		fill(m + pg * ps, ps, 0x20 + pg);
+	EXPECT_TRUE(page_is(m + 11 * ps, ps, 0));
+	STAT(fd, st);
+	EXPECT_EQ(3ULL, st.resident);
+	EXPECT_GE(st.store_pages, 7ULL);
+
+	BUDGET(fd, 0, 0, 0);
+	STAT(fd, st);
+	EXPECT_EQ(10ULL, st.resident) TH_LOG("every page ever written is back");
+	EXPECT_EQ(0ULL, st.store_pages);
+	EXPECT_EQ(0U, st.budget);
+	EXPECT_EQ(0U, st.policy);
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &store));
+	EXPECT_EQ(0ULL, store);
+	for (unsigned int pg = 0; pg < 12; pg++) {
+		EXPECT_TRUE(page_is(m + pg * ps, ps, pg < 10 ? 0x20 + pg : 0)) TH_LOG("page %u", pg);
+	}
+	STAT(fd, st);
+	EXPECT_EQ(10ULL, st.resident) TH_LOG("reads of never-written pages took frames");
+}
+
+/* ---- the CLI --------------------------------------------------------------- */
+
+#define CLI_BELADY	"--string \"" BELADY "\""
+
+TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
+{
+	static char out[1 << 16];
+	const char *trace = "/tmp/pagelab-replace-test.trace";
+	char args[256];
+	FILE *f;
+
+	for (const char *c = "replay\0sweep\0swap\0"; *c; c += strlen(c) + 1) {
+		snprintf(args, sizeof(args), "%s --help", c);
+		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
+		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
+	}
+	EXPECT_NE(NULL, strstr(out, "usage: pagelab swap"));
+	EXPECT_EQ(0, pl_run_cli("replay --help", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "MADV_DONTNEED"));
+	EXPECT_EQ(2, pl_run_cli("replay --bogus", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("replay --policy nope --frames 3 --string 1", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 0 --string 1", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3 --string \"1 x\"", out,
+				sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("sweep --frames 0-3 --string 1", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("sweep --frames 3 --policies fifo,bogus --string 1", out,
+				sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("swap --bogus", out, sizeof(out)));
+
+	/* FIFO on Belady's string: 9 faults with 3 frames, 10 with 4. */
+	EXPECT_EQ(0, pl_run_cli("replay --policy fifo --frames 3 --json " CLI_BELADY, out,
+				sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 9,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"data_ok\": true")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("replay --policy fifo --frames 4 --json " CLI_BELADY, out,
+				sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 10,")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("replay --policy lru --frames 3 --exact --json --string \""
+				SILBERSCHATZ "\"", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 12,")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("replay --policy opt --frames 3 --json --string \""
+				SILBERSCHATZ "\"", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 9,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"offline\": true")) TH_LOG("%s", out);
+
+	/* The frame table from the event log: FIFO, 3 frames, exact. */
+	EXPECT_EQ(0, pl_run_cli("replay --policy fifo --frames 3 --exact --verbose " CLI_BELADY,
+				out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nframe 0    1  1  1  4  4  4  5  5  5  5  5  5\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nframe 1       2  2  2  1  1  1  1  1  3  3  3\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nframe 2          3  3  3  2  2  2  2  2  4  4\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "faults (misses)  9\n")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("replay --policy clock --frames 3 --verbose --json " CLI_BELADY,
+				out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"steps\": [")) TH_LOG("%s", out);
+
+	/* A trace file: one per line, comments, writes. */
+	f = fopen(trace, "we");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "# Belady's string, some writes\n1\n2 3w\n4   # four\n1w\n2\n5\n1\n2\n3\n4w\n5\n");
+	fclose(f);
+	snprintf(args, sizeof(args), "replay --policy fifo --frames 3 --json --trace %s", trace);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"references\": 12,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 9,")) TH_LOG("%s", out);
+	unlink(trace);
+
+	/* The sweep: Belady's anomaly marked. */
+	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,opt --frames 1-5 --csv " CLI_BELADY, out,
+				sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "frames,fifo,opt\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n3,9,7\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n4,10,6\n")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,lru,clock,opt --frames 1-5 --exact "
+				CLI_BELADY, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "     10!")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "fifo: 9 faults with 3 frames, 10 with 4")) TH_LOG("%s", out);
+	if (system("command -v gnuplot >/dev/null 2>&1")) {
+		EXPECT_EQ(1, pl_run_cli("sweep --frames 1-3 --string 1 --plot /tmp/pl-sweep.svg",
+					out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "gnuplot")) TH_LOG("%s", out);
+	} else {
+		EXPECT_EQ(0, pl_run_cli("sweep --frames 1-4 --plot /tmp/pl-sweep.svg " CLI_BELADY,
+					out, sizeof(out))) TH_LOG("%s", out);
+		f = fopen("/tmp/pl-sweep.svg", "re");
+		EXPECT_NE(NULL, f);
+		if (f) {
+			out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+			fclose(f);
+			EXPECT_NE(NULL, strstr(out, "<svg"));
+		}
+		unlink("/tmp/pl-sweep.svg");
+	}
+
+	/* The walk-through checks itself. */
+	EXPECT_EQ(0, pl_run_cli("swap", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Every page came back")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "written to the store")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "dropped clean")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "major fault")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "CHECK FAILED")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("swap --policy lru --quiet", out, sizeof(out))) TH_LOG("%s", out);
+}
+
+TEST_HARNESS_MAIN
