@@ -12,6 +12,8 @@
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
 #           medians per boot, then the median of boots and their spread.
+# Then two boots (icount, wall) alternate the fault benchmark with pagelab's
+# tracepoints disabled and enabled (--tracepoints-only: just those).
 # Speed is never a test: this prints numbers, it does not pass or fail them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +35,7 @@ run() { # LABEL VM_ARGS...
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
 
+if [ "${1:-}" != --tracepoints-only ]; then
 echo "== icount (instructions x 8 ns, one vCPU)"
 run icount --icount
 echo "== TCG wall clock, $boots boots, -smp 1"
@@ -65,6 +68,7 @@ summary pageout_pagein_clean
 echo "replay references/s (icount guest):" \
 	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \
 	"default $(sed -n 's/^replay_default_refs_per_s //p' "$tmp/icount")"
+fi
 
 # Tracepoints: the fault benchmark with pagelab's events disabled, then
 # enabled with a consumer (the ftrace ring buffer), alternating in one boot.
@@ -83,13 +87,13 @@ tp_run() { # LABEL VM_ARGS...
 }
 tp_ratio() { # LABEL KIND
 	awk -v k="$2" '/^TP (on|off)$/ { st = $2 }
-		$1 == "RATIO" && $2 == k { if (st == "off") off = $3; else { r[++n] = $3 / off } }
+		$1 == "RATIO" && $2 == k { if (st == "off") off = $3; else print $3 / off }' \
+		"$tmp/$1" | sort -g | awk -v k="$2" '{ r[NR] = $1 }
 		END {
-			asort(r)
-			med = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+			med = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
 			printf("%-15s %.3f (median of %d on/off pairs, min %.3f, max %.3f)\n",
-			       k, med, n, r[1], r[n])
-		}' "$tmp/$1"
+			       k, med, NR, r[1], r[NR])
+		}'
 }
 echo
 echo "== tracepoints enabled (ftrace consumer) / disabled, pagelab's fault cost"

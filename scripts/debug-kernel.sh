@@ -25,19 +25,12 @@ check_only=0
 [ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages)"
 
 PKGS=(linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev xz-utils python3)
-missing=()
-for p in "${PKGS[@]}"; do
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ $check_only = 0 ] || die "not built (missing packages: ${missing[*]})"
-	echo "pagelab debug-kernel: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || die "apt-get update failed"
-	apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >&2 ||
-		die "apt-get install failed"
+. "$here/pkg-lib.sh"
+if [ $check_only = 1 ]; then
+	missing=$(pkgs_missing "${PKGS[@]}" | tr '\n' ' ')
+	[ -z "$missing" ] || die "not built (missing packages: $missing)"
 fi
+pkgs_ensure "pagelab debug-kernel" "${PKGS[@]}" || exit 1
 
 SRCTAR=/usr/src/linux-source-6.1.tar.xz
 [ -f "$SRCTAR" ] || die "$SRCTAR missing: apt-get install linux-source-6.1"

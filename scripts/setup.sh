@@ -19,18 +19,8 @@ PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
       kmod bpftrace linux-perf sparse linux-source-6.1 gcc make libc6-dev
       python3 xz-utils gzip graphviz gnuplot-nox)
 
-missing=()
-for p in "${PKGS[@]}"; do
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "pagelab setup: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || die "apt-get update failed"
-	apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >&2 ||
-		die "apt-get install failed"
-fi
+. "$(dirname "$0")/pkg-lib.sh"
+pkgs_ensure "pagelab setup" "${PKGS[@]}" || exit 1
 
 # The kernel: the ABI the linux-image-amd64 metapackage points at now.
 abi_of() {

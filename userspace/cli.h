@@ -5,6 +5,7 @@
 #ifndef PAGELAB_CLI_H
 #define PAGELAB_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ int cmd_swap(int argc, char **argv);
 
 /* Print "pagelab: <msg>" to stderr. */
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A walk-through's check: unless @cond, *@ok = false and
+ * "  ** CHECK FAILED: <msg> **" on stdout.  Returns @cond.
+ */
+bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap);
 /* True if argv holds -h or --help. */
 bool pl_wants_help(int argc, char **argv);
 /* Open the device, or print why not (with a hint) and return -1. */

@@ -117,6 +117,53 @@ static double quantile(double *v, int n, double q)
 	return v[(int)(q * (n - 1) + 0.5)];
 }
 
+/* The quartiles of the @n values at @v (sorted in place). */
+static void quartiles(double *v, int n, double *p25, double *med, double *p75)
+{
+	*p25 = quantile(v, n, 0.25);
+	*med = quantile(v, n, 0.5);
+	*p75 = quantile(v, n, 0.75);
+}
+
+/* v[0..@n-1]: @reps zeroed doubles each.  -1 (printed why) if out of memory. */
+static int bench_vectors(double **v, int n, int reps)
+{
+	for (int m = 0; m < n; m++) {
+		v[m] = calloc(reps, sizeof(double));
+		if (!v[m]) {
+			pl_err("bench: out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the metrics of bench fault and bench cow run on. */
+struct bench_on {
+	int dev;
+	size_t pages;
+};
+
+/*
+ * @reps rounds of the @n metrics: v[m][r] = @one(@on, m), the starting
+ * metric rotated so none always runs first.  False as soon as one fails (< 0).
+ */
+static bool bench_rounds(double **v, int n, int reps,
+			 double (*one)(const struct bench_on *on, int m), const struct bench_on *on)
+{
+	for (int r = 0; r < reps; r++) {
+		for (int m = 0; m < n; m++) {
+			/* Rotate the starting metric so none always runs first. */
+			int mm = (m + r) % n;
+
+			v[mm][r] = one(on, mm);
+			if (v[mm][r] < 0)
+				return false;
+		}
+	}
+	return true;
+}
+
 /* One rep of metric @m over @pages pages: ns per fault, or < 0 on error. */
 static double bench_one(int dev, int m, size_t pages)
 {
@@ -290,9 +337,7 @@ static int bench_walk(int argc, char **argv)
 		}
 	}
 	for (int m = 0; m < W_COUNT; m++) {
-		p25[m] = quantile(v[m], reps, 0.25);
-		med[m] = quantile(v[m], reps, 0.5);
-		p75[m] = quantile(v[m], reps, 0.75);
+		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 		pps[m] = med[m] > 0 ? pages / (med[m] / 1e9) : 0;
 	}
 	if (json) {
@@ -439,41 +484,32 @@ out:
 	return ret;
 }
 
+/* One rep of bench cow's metric @m: ns per page written, or < 0 on error. */
+static double cow_one(const struct bench_on *on, int m)
+{
+	return m == C_ANON_FORK ? cow_one_anon(on->pages) :
+	       cow_one_pagelab(on->dev, on->pages, m == C_PL_MAPPED);
+}
+
 static int bench_cow(int argc, char **argv)
 {
 	size_t pages = 512;
 	int reps = 31, dev, status = PL_EXIT_FAIL;
 	bool json = false;
 	double *v[C_COUNT] = { NULL }, med[C_COUNT], p25[C_COUNT], p75[C_COUNT];
+	struct bench_on on;
 
 	if (bench_args(argc, argv, &pages, &reps, &json))
 		return PL_EXIT_USAGE;
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;
-	for (int m = 0; m < C_COUNT; m++) {
-		v[m] = calloc(reps, sizeof(double));
-		if (!v[m]) {
-			pl_err("bench: out of memory");
-			goto out;
-		}
-	}
-	for (int r = 0; r < reps; r++) {
-		for (int m = 0; m < C_COUNT; m++) {
-			/* Rotate the starting metric so none always runs first. */
-			int mm = (m + r) % C_COUNT;
-
-			v[mm][r] = mm == C_ANON_FORK ? cow_one_anon(pages) :
-				   cow_one_pagelab(dev, pages, mm == C_PL_MAPPED);
-			if (v[mm][r] < 0)
-				goto out;
-		}
-	}
-	for (int m = 0; m < C_COUNT; m++) {
-		p25[m] = quantile(v[m], reps, 0.25);
-		med[m] = quantile(v[m], reps, 0.5);
-		p75[m] = quantile(v[m], reps, 0.75);
-	}
+	on.dev = dev;
+	on.pages = pages;
+	if (bench_vectors(v, C_COUNT, reps) || !bench_rounds(v, C_COUNT, reps, cow_one, &on))
+		goto out;
+	for (int m = 0; m < C_COUNT; m++)
+		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 	if (json) {
 		printf("{\"pages\": %zu, \"reps\": %d", pages, reps);
 		for (int m = 0; m < C_COUNT; m++)
@@ -913,9 +949,7 @@ static int bench_replace(int argc, char **argv)
 			med[m] = p25[m] = p75[m] = 0;
 			continue;
 		}
-		p25[m] = quantile(v[m], reps, 0.25);
-		med[m] = quantile(v[m], reps, 0.5);
-		p75[m] = quantile(v[m], reps, 0.75);
+		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 	}
 	if (sw.on)
 		pageout_med = quantile(pageout, reps, 0.5);
@@ -1022,12 +1056,19 @@ out:
 	return status;
 }
 
+/* One rep of bench fault's metric @m: ns per fault, or < 0 on error. */
+static double fault_one(const struct bench_on *on, int m)
+{
+	return bench_one(on->dev, m, on->pages);
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	size_t pages = 512;
 	int reps = 31, dev;
 	bool json = false;
 	double *v[M_COUNT], med[M_COUNT], p25[M_COUNT], p75[M_COUNT];
+	struct bench_on on;
 
 	if (pl_wants_help(argc, argv)) {
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
@@ -1097,28 +1138,13 @@ int cmd_bench(int argc, char **argv)
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;
-	for (int m = 0; m < M_COUNT; m++) {
-		v[m] = calloc(reps, sizeof(double));
-		if (!v[m]) {
-			pl_err("bench: out of memory");
-			return PL_EXIT_FAIL;
-		}
-	}
-	for (int r = 0; r < reps; r++) {
-		for (int m = 0; m < M_COUNT; m++) {
-			/* Rotate the starting metric so none always runs first. */
-			int mm = (m + r) % M_COUNT;
-
-			v[mm][r] = bench_one(dev, mm, pages);
-			if (v[mm][r] < 0)
-				return PL_EXIT_FAIL;
-		}
-	}
+	on.dev = dev;
+	on.pages = pages;
+	if (bench_vectors(v, M_COUNT, reps) || !bench_rounds(v, M_COUNT, reps, fault_one, &on))
+		return PL_EXIT_FAIL;
 	close(dev);
 	for (int m = 0; m < M_COUNT; m++) {
-		p25[m] = quantile(v[m], reps, 0.25);
-		med[m] = quantile(v[m], reps, 0.5);
-		p75[m] = quantile(v[m], reps, 0.75);
+		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 		free(v[m]);
 	}
 	if (json) {

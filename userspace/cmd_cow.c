@@ -167,6 +167,56 @@ static void cow_close_pipes(int a[2], int b[2])
 	}
 }
 
+/*
+ * A part's two pipes and its fork.  In the child (0) to_child[0] and
+ * from_child[1] stay open, in the parent (the child's pid) the other two;
+ * -1 (reported, c->ok false) if pipe() or fork() failed.
+ */
+static pid_t cow_fork(struct cow_ctx *c, int to_child[2], int from_child[2])
+{
+	pid_t child;
+
+	if (pipe(to_child) || pipe(from_child)) {
+		pl_err("cow: pipe: %s", strerror(errno));
+		c->ok = false;
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	child = fork();
+	if (child < 0) {
+		pl_err("cow: fork: %s", strerror(errno));
+		c->ok = false;
+		return -1;
+	}
+	if (!child) {
+		close(to_child[1]);
+		close(from_child[0]);
+		return 0;
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	to_child[0] = from_child[1] = -1;
+	cow_step("parent", "forks");
+	return child;
+}
+
+/*
+ * Let the child take its next step and read its report: false (reported,
+ * c->ok false) if it did not answer.
+ */
+static bool cow_ask(struct cow_ctx *c, int to_child[2], int from_child[2], struct cow_report *r)
+{
+	char go = 'g';
+
+	if (pl_write_full(to_child[1], &go, 1) || pl_read_full(from_child[0], r, sizeof(*r))) {
+		pl_err("cow: the child did not answer");
+		c->ok = false;
+		return false;
+	}
+	return true;
+}
+
 static bool cow_reap(pid_t pid)
 {
 	int status = -1;
@@ -216,7 +266,6 @@ static void cow_part_private(struct cow_ctx *c, int ofd, __u64 id, volatile char
 	volatile char *priv;
 	long ps = c->ps;
 	pid_t child = -1;
-	char go = 'g';
 
 	printf("\nPart 1: fork and a MAP_PRIVATE mapping (the kernel's copy-on-write)\n");
 	fflush(stdout);
@@ -241,36 +290,15 @@ static void cow_part_private(struct cow_ctx *c, int ofd, __u64 id, volatile char
 	cow_say(c, "    A read of a private mapping maps the object's page itself, read-only:\n"
 		   "    nothing is copied until someone writes.\n");
 
-	if (pipe(to_child) || pipe(from_child)) {
-		pl_err("cow: pipe: %s", strerror(errno));
-		c->ok = false;
+	child = cow_fork(c, to_child, from_child);
+	if (child < 0)
 		goto out;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	if (child < 0) {
-		pl_err("cow: fork: %s", strerror(errno));
-		c->ok = false;
-		goto out;
-	}
-	if (!child) {
-		close(to_child[1]);
-		close(from_child[0]);
+	if (!child)
 		_exit(cow_private_child(priv, ps, to_child[0], from_child[1]));
-	}
-	close(to_child[0]);
-	close(from_child[1]);
-	to_child[0] = from_child[1] = -1;
-	cow_step("parent", "forks");
 
 	/* Step 1: both read page 0. */
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &before, sizeof(before))) {
-		pl_err("cow: the child did not answer");
-		c->ok = false;
+	if (!cow_ask(c, to_child, from_child, &before))
 		goto out;
-	}
 	mine = cow_pfn(priv);
 	cow_step("parent", "reads page 0: \"%s\"  frame %#llx", cow_text(priv),
 		 (unsigned long long)mine);
@@ -281,12 +309,8 @@ static void cow_part_private(struct cow_ctx *c, int ofd, __u64 id, volatile char
 		   "    two processes, one physical page.\n");
 
 	/* Step 2: the child writes. */
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &after, sizeof(after))) {
-		pl_err("cow: the child did not answer");
-		c->ok = false;
+	if (!cow_ask(c, to_child, from_child, &after))
 		goto out;
-	}
 	mine_after = cow_pfn(priv);
 	cow_step("parent", "reads page 0 again: \"%s\"  frame %#llx", cow_text(priv),
 		 (unsigned long long)mine_after);
@@ -361,7 +385,6 @@ static void cow_part_clone(struct cow_ctx *c, int dev, int ofd, __u64 id, volati
 	volatile char *q;
 	long ps = c->ps;
 	pid_t child = -1;
-	char go = 'g';
 	int ret;
 
 	printf("\nPart 2: a snapshot (PAGELAB_IOC_CLONE): pagelab's own copy-on-write\n");
@@ -387,46 +410,22 @@ static void cow_part_clone(struct cow_ctx *c, int dev, int ofd, __u64 id, volati
 		   "    mapping of a shared page is read-only now, in both objects, so the\n"
 		   "    first write to it, in either, traps into pagelab.\n");
 
-	if (pipe(to_child) || pipe(from_child)) {
-		pl_err("cow: pipe: %s", strerror(errno));
-		c->ok = false;
+	child = cow_fork(c, to_child, from_child);
+	if (child < 0)
 		goto out;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	if (child < 0) {
-		pl_err("cow: fork: %s", strerror(errno));
-		c->ok = false;
-		goto out;
-	}
 	if (!child) {
-		close(to_child[1]);
-		close(from_child[0]);
 		munmap((void *)shared, ps);	/* the child uses the clone only */
 		_exit(cow_clone_child(cl.fd, ps, to_child[0], from_child[1]));
 	}
-	close(to_child[0]);
-	close(from_child[1]);
-	to_child[0] = from_child[1] = -1;
-	cow_step("parent", "forks");
 
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &before, sizeof(before))) {
-		pl_err("cow: the child did not answer");
-		c->ok = false;
+	if (!cow_ask(c, to_child, from_child, &before))
 		goto out;
-	}
 	cow_check(c, before.data_ok, "the clone holds the original's data");
 	cow_check(c, before.pfn == mine, "original and clone map the same frame");
 	cow_say(c, "    Two objects, two processes, one physical page.\n");
 
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &after, sizeof(after))) {
-		pl_err("cow: the child did not answer");
-		c->ok = false;
+	if (!cow_ask(c, to_child, from_child, &after))
 		goto out;
-	}
 	mine_after = cow_pfn(shared);
 	cow_step("parent", "reads page 0 of object %llu: \"%s\"  frame %#llx",
 		 (unsigned long long)id, cow_text(shared), (unsigned long long)mine_after);

@@ -61,16 +61,13 @@ static void merge_check(struct merge_ctx *c, bool cond, const char *fmt, ...)
 static void merge_check(struct merge_ctx *c, bool cond, const char *fmt, ...)
 {
 	va_list ap;
+	bool ok;
 
-	if (cond)
-		return;
-	c->ok = false;
-	printf("  ** CHECK FAILED: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	ok = pl_vcheck(&c->ok, cond, fmt, ap);
 	va_end(ap);
-	printf(" **\n");
-	fflush(stdout);
+	if (!ok)
+		fflush(stdout);
 }
 
 /* Byte @i of a page with label @l ('A'..'Z' or '0'); 'D' is 'A' but its last byte. */

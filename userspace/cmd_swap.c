@@ -105,14 +105,9 @@ static void swap_check(struct swap_ctx *c, bool cond, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cond)
-		return;
-	c->ok = false;
-	printf("  ** CHECK FAILED: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	pl_vcheck(&c->ok, cond, fmt, ap);
 	va_end(ap);
-	printf(" **\n");
 }
 
 /* Write page @pg (a new version, every word) or read and check it. */

@@ -46,6 +46,17 @@ void pl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap)
+{
+	if (cond)
+		return true;
+	*ok = false;
+	printf("  ** CHECK FAILED: ");
+	vprintf(fmt, ap);
+	printf(" **\n");
+	return false;
+}
+
 bool pl_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)

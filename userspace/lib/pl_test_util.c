@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers the userspace tests share; see pl_test_util.h. */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pagelab_lib.h"
 #include "pl_test_util.h"
 
 int pl_reap(pid_t pid)
@@ -86,4 +90,88 @@ const char *pl_zram_ready(const char *size, unsigned long long *had)
 	}
 	close(fd);
 	return NULL;
+}
+
+void pl_fill(void *page, size_t ps, unsigned int seed)
+{
+	volatile unsigned char *p = page;
+
+	for (size_t i = 0; i < ps; i++)
+		p[i] = pl_pat(seed, i);
+}
+
+bool pl_page_is(const void *page, size_t ps, unsigned int seed)
+{
+	const volatile unsigned char *p = page;
+
+	for (size_t i = 0; i < ps; i++)
+		if (p[i] != (seed ? pl_pat(seed, i) : 0))
+			return false;
+	return true;
+}
+
+bool pl_zero_page_clean(size_t ps)
+{
+	unsigned char *p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool clean;
+
+	if (p == MAP_FAILED)
+		return false;
+	madvise(p, ps, MADV_NOHUGEPAGE);
+	clean = pl_page_is(p, ps, 0);
+	munmap(p, ps);
+	return clean;
+}
+
+uint64_t pl_pm_self(const void *p)
+{
+	uint64_t e = 0;
+
+	if (pl_pagemap(0, (unsigned long)p, &e))
+		return 0;
+	return e;
+}
+
+uint64_t pl_pfn_self(const void *p)
+{
+	uint64_t e = pl_pm_self(p);
+
+	return pl_pm_present(e) ? pl_pm_pfn(e) : 0;
+}
+
+unsigned long pl_stress_scale(void)
+{
+	const char *s = getenv("PAGELAB_STRESS_SCALE");
+	unsigned long scale = 100, r;
+
+	if (s && *s) {
+		char *end;
+
+		errno = 0;
+		r = strtoul(s, &end, 10);
+		if (!errno && !*end)
+			scale = r;
+	}
+	return scale;
+}
+
+void pl_no_core_dumps(void)
+{
+	struct rlimit r = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &r);
+}
+
+int pl_track_create(struct pl_track *t, int dev, __u64 size, __u64 flags, __u32 mode,
+		    const char *name, __u64 *id)
+{
+	__u64 oid;
+	int fd, ret;
+
+	ret = pl_create(dev, size, flags, mode, name, &fd, &oid);
+	if (ret)
+		return ret;
+	if (id)
+		*id = oid;
+	return pl_track_fd(t, fd);
 }

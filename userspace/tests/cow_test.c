@@ -42,8 +42,6 @@
 #include "pagelab_lib.h"
 #include "pl_test_util.h"
 
-#define NTRACK		64
-#define NKIDS		8
 #define MiB		(1024UL * 1024)
 #define RW		(PROT_READ | PROT_WRITE)
 
@@ -53,38 +51,12 @@ struct env {
 	size_t ps;
 	uint64_t zero_pfn;
 	struct pagelab_info before;
-	int nfds;
-	int fds[NTRACK];
-	int nmaps;
-	void *map[NTRACK];
-	size_t maplen[NTRACK];
-	int nkids;
-	pid_t kids[NKIDS];
+	struct pl_track t;
 	bool restore_max_pages;
 	unsigned long long saved_max_pages;
 };
 
 /* ---- helpers (no ASSERTs unless they take _metadata) -------------------- */
-
-static inline unsigned char rd(const void *p)
-{
-	return *(const volatile unsigned char *)p;
-}
-
-static inline void wr(void *p, unsigned char v)
-{
-	*(volatile unsigned char *)p = v;
-}
-
-/* The pagemap entry of @p in this process; 0 (not present) if unreadable. */
-static uint64_t pm(const void *p)
-{
-	uint64_t e = 0;
-
-	if (pl_pagemap(0, (unsigned long)p, &e))
-		return 0;
-	return e;
-}
 
 /*
  * The frame the process reaches at @p: read first, since clone, merge and
@@ -92,37 +64,8 @@ static uint64_t pm(const void *p)
  */
 static uint64_t pfn_of(const void *p)
 {
-	uint64_t e;
-
-	(void)*(const volatile char *)p;
-	e = pm(p);
-
-	return pl_pm_present(e) ? pl_pm_pfn(e) : 0;
-}
-
-/* Byte @i of a page of pattern @seed (1..255): never an all-zero page. */
-static inline unsigned char pat(unsigned int seed, size_t i)
-{
-	return (unsigned char)(seed * 131 + i * 7 + (i >> 9) + 1);
-}
-
-static void fill(void *page, size_t ps, unsigned int seed)
-{
-	volatile unsigned char *p = page;
-
-	for (size_t i = 0; i < ps; i++)
-		p[i] = pat(seed, i);
-}
-
-/* The page holds pattern @seed (0: zeros).  Reading it faults it in. */
-static bool page_is(const void *page, size_t ps, unsigned int seed)
-{
-	const volatile unsigned char *p = page;
-
-	for (size_t i = 0; i < ps; i++)
-		if (p[i] != (seed ? pat(seed, i) : 0))
-			return false;
-	return true;
+	(void)pl_rd(p);
+	return pl_pfn_self(p);
 }
 
 /* Every byte of @len at @p is @v. */
@@ -136,82 +79,18 @@ static bool all_bytes(const void *p, unsigned char v, size_t len)
 	return true;
 }
 
-/* Fresh private anonymous memory reads as zeros: the zero page is intact. */
-static bool zero_page_clean(size_t ps)
-{
-	unsigned char *p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bool clean;
-
-	if (p == MAP_FAILED)
-		return false;
-	madvise(p, ps, MADV_NOHUGEPAGE);
-	clean = page_is(p, ps, 0);
-	munmap(p, ps);
-	return clean;
-}
-
-static int track_fd(struct env *e, int fd)
-{
-	if (fd >= 0 && e->nfds < NTRACK)
-		e->fds[e->nfds++] = fd;
-	return fd;
-}
-
-static int track_pipe(struct env *e, int fds[2])
-{
-	if (pipe(fds))
-		return -1;
-	track_fd(e, fds[0]);
-	track_fd(e, fds[1]);
-	return 0;
-}
-
-static void env_close(struct env *e, int fd)
-{
-	for (int i = 0; i < e->nfds; i++)
-		if (e->fds[i] == fd)
-			e->fds[i] = -1;
-	close(fd);
-}
-
-static void *track_map(struct env *e, void *p, size_t len)
-{
-	if (p != MAP_FAILED && e->nmaps < NTRACK) {
-		e->map[e->nmaps] = p;
-		e->maplen[e->nmaps++] = len;
-	}
-	return p;
-}
-
-static void env_unmap(struct env *e, void *p)
-{
-	for (int i = 0; i < e->nmaps; i++)
-		if (e->map[i] == p) {
-			munmap(p, e->maplen[i]);
-			e->map[i] = NULL;
-		}
-}
-
 /* A new object of @pages pages: its fd (tracked) or -errno. */
 static int obj_new(struct env *e, size_t pages, __u64 flags, __u32 mode, const char *name,
 		   __u64 *id)
 {
-	__u64 oid;
-	int fd, ret;
-
-	ret = pl_create(e->dev, (__u64)pages * e->ps, flags, mode, name, &fd, &oid);
-	if (ret)
-		return ret;
-	if (id)
-		*id = oid;
-	return track_fd(e, fd);
+	return pl_track_create(&e->t, e->dev, (__u64)pages * e->ps, flags, mode, name, id);
 }
 
 static unsigned char *obj_map(struct env *e, int fd, size_t pages, int prot, int flags)
 {
 	size_t len = pages * e->ps;
 
-	return track_map(e, mmap(NULL, len, prot, flags, fd, 0), len);
+	return pl_track_map(&e->t, mmap(NULL, len, prot, flags, fd, 0), len);
 }
 
 /* Clone @id through /dev/pagelab: the new fd (tracked) or -errno; the answer in @cl. */
@@ -219,41 +98,7 @@ static int obj_clone(struct env *e, __u64 id, struct pagelab_clone *cl)
 {
 	int ret = pl_clone(e->dev, id, 0, "cow-test", cl);
 
-	return ret ? ret : track_fd(e, cl->fd);
-}
-
-/* fork() a child that dies with the test; the teardown kills it if it lives on. */
-static pid_t kid(struct env *e)
-{
-	pid_t pid = pl_fork_child();
-	int i;
-
-	if (pid <= 0)
-		return pid;
-	for (i = 0; i < e->nkids && e->kids[i] > 0; i++)
-		;
-	if (i < NKIDS) {
-		e->kids[i] = pid;
-		if (i == e->nkids)
-			e->nkids++;
-	}
-	return pid;
-}
-
-/* Wait for a child: its exit code, 128 + signal, or -1. */
-static int reap(struct env *e, pid_t pid)
-{
-	for (int i = 0; i < e->nkids; i++)
-		if (e->kids[i] == pid)
-			e->kids[i] = 0;
-	return pl_reap(pid);
-}
-
-static void no_core_dumps(void)
-{
-	struct rlimit r = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &r);
+	return ret ? ret : pl_track_fd(&e->t, cl->fd);
 }
 
 /* In a child: drop to nobody (uid and gid 65534, no groups): 0 or -1. */
@@ -337,31 +182,14 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 
 static void env_teardown(struct __test_metadata *_metadata, struct env *e)
 {
-	struct pagelab_info after;
-
-	for (int i = 0; i < e->nkids; i++)
-		if (e->kids[i] > 0) {
-			kill(e->kids[i], SIGKILL);
-			waitpid(e->kids[i], NULL, 0);
-		}
-	for (int i = 0; i < e->nmaps; i++)
-		if (e->map[i])
-			munmap(e->map[i], e->maplen[i]);
-	for (int i = 0; i < e->nfds; i++)
-		if (e->fds[i] >= 0)
-			close(e->fds[i]);
+	pl_track_kill_kids(&e->t);
+	pl_track_release(&e->t);
+	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
 	if (e->restore_max_pages) {
 		EXPECT_EQ(0, pl_param_write("max_pages", e->saved_max_pages));
 	}
-	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
-	if (pl_info(e->dev, &after)) {
-		EXPECT_TRUE(false) TH_LOG("PAGELAB_IOC_INFO failed in the teardown");
-	} else {
-		EXPECT_EQ(e->before.objects, after.objects) TH_LOG("objects leaked");
-		EXPECT_EQ(e->before.pages_held, after.pages_held) TH_LOG("pages leaked");
-		EXPECT_EQ(after.pages_allocated - after.pages_freed, after.pages_held);
-	}
-	EXPECT_TRUE(zero_page_clean(e->ps)) TH_LOG("the shared zero page was written");
+	pl_expect_held_as_before(_metadata, e->dev, &e->before);
+	EXPECT_TRUE(pl_zero_page_clean(e->ps)) TH_LOG("the shared zero page was written");
 	close(e->dev);
 }
 
@@ -429,7 +257,7 @@ static int mx_write(void *page, size_t ps, bool round_trip, unsigned int seed)
 {
 	if (round_trip && (mprotect(page, ps, PROT_READ) || mprotect(page, ps, RW)))
 		return -1;
-	fill(page, ps, seed);
+	pl_fill(page, ps, seed);
 	return 0;
 }
 
@@ -453,7 +281,7 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 	ASSERT_GE(fd, 0);
 	shared = obj_map(e, fd, 1, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, shared);
-	fill(shared, ps, SEED_ORIG);		/* the object's page is resident */
+	pl_fill(shared, ps, SEED_ORIG);		/* the object's page is resident */
 	if (snap) {
 		cfd = obj_clone(e, id, &cl);
 		ASSERT_GE(cfd, 0) TH_LOG("PAGELAB_IOC_CLONE: %s", strerror(-cfd));
@@ -461,25 +289,25 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 		EXPECT_EQ(0ULL, cl.copied);
 		pmap = shared;			/* the parent: the original */
 		cmap = obj_map(e, cfd, 1, RW, MAP_SHARED);	/* the child: the clone */
-		EXPECT_FALSE(pl_pm_present(pm(shared))) TH_LOG("the clone left a PTE");
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(shared))) TH_LOG("the clone left a PTE");
 	} else {
 		pmap = cmap = obj_map(e, fd, 1, RW, MAP_PRIVATE);
 	}
 	ASSERT_NE(MAP_FAILED, cmap);
 	if (variant->resident) {
-		(void)rd(pmap);
-		(void)rd(cmap);
-		ASSERT_TRUE(pl_pm_present(pm(pmap)));
-		ASSERT_TRUE(pl_pm_present(pm(cmap)));
+		(void)pl_rd(pmap);
+		(void)pl_rd(cmap);
+		ASSERT_TRUE(pl_pm_present(pl_pm_self(pmap)));
+		ASSERT_TRUE(pl_pm_present(pl_pm_self(cmap)));
 	} else {
-		ASSERT_FALSE(pl_pm_present(pm(pmap)));
-		ASSERT_FALSE(pl_pm_present(pm(cmap)));
+		ASSERT_FALSE(pl_pm_present(pl_pm_self(pmap)));
+		ASSERT_FALSE(pl_pm_present(pl_pm_self(cmap)));
 	}
 	INFO(i0);
-	ASSERT_EQ(0, track_pipe(e, p2c));
-	ASSERT_EQ(0, track_pipe(e, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, c2p));
 
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		close(p2c[1]);
@@ -487,34 +315,34 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 		if (snap)
 			munmap(pmap, ps);	/* the child uses the clone only */
 		/* Not yet faulted: this read maps it, read-only. */
-		cv.before_ok = page_is(cmap, ps, SEED_ORIG);
+		cv.before_ok = pl_page_is(cmap, ps, SEED_ORIG);
 		cv.pfn_before = pfn_of(cmap);
 		CHILD_CHECK(!pl_write_full(c2p[1], "r", 1), 2);
 		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 3);
 		if (cw) {
 			CHILD_CHECK(!mx_write(cmap, ps, variant->mprotect, SEED_CHILD), 4);
-			cv.after_ok = page_is(cmap, ps, SEED_CHILD);
+			cv.after_ok = pl_page_is(cmap, ps, SEED_CHILD);
 		} else {
-			cv.after_ok = page_is(cmap, ps, SEED_ORIG);
+			cv.after_ok = pl_page_is(cmap, ps, SEED_ORIG);
 		}
 		cv.pfn_after = pfn_of(cmap);
 		CHILD_CHECK(!pl_write_full(c2p[1], &cv, sizeof(cv)), 5);
 		_exit(0);
 	}
-	env_close(e, p2c[0]);
-	env_close(e, c2p[1]);
+	pl_track_close(&e->t, p2c[0]);
+	pl_track_close(&e->t, c2p[1]);
 	if (snap)
-		env_unmap(e, cmap);		/* the parent uses the original only */
-	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child: %d", reap(e, pid));
-	pv.before_ok = page_is(pmap, ps, SEED_ORIG);
+		pl_track_unmap(&e->t, cmap);		/* the parent uses the original only */
+	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child: %d", pl_track_reap(&e->t, pid));
+	pv.before_ok = pl_page_is(pmap, ps, SEED_ORIG);
 	pv.pfn_before = pfn_of(pmap);
 	if (!cw) {
 		ASSERT_EQ(0, mx_write(pmap, ps, variant->mprotect, SEED_PARENT));
 	}
 	ASSERT_EQ(0, pl_write_full(p2c[1], "w", 1));
-	ASSERT_EQ(0, pl_read_full(c2p[0], &cv, sizeof(cv))) TH_LOG("child: %d", reap(e, pid));
-	EXPECT_EQ(0, reap(e, pid)) TH_LOG("the child's exit status is the step that failed");
-	pv.after_ok = page_is(pmap, ps, cw ? SEED_ORIG : SEED_PARENT);
+	ASSERT_EQ(0, pl_read_full(c2p[0], &cv, sizeof(cv))) TH_LOG("child: %d", pl_track_reap(&e->t, pid));
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
+	pv.after_ok = pl_page_is(pmap, ps, cw ? SEED_ORIG : SEED_PARENT);
 	pv.pfn_after = pfn_of(pmap);
 
 	/* Data: both saw the original; the write stayed with the writer. */
@@ -542,7 +370,7 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 	EXPECT_EQ(1ULL, so.resident);
 	if (!snap) {
 		/* The object: never written; the copy was the kernel's. */
-		EXPECT_TRUE(page_is(shared, ps, SEED_ORIG)) TH_LOG("the object was written");
+		EXPECT_TRUE(pl_page_is(shared, ps, SEED_ORIG)) TH_LOG("the object was written");
 		EXPECT_EQ(pv.pfn_before, pfn_of(shared));
 		EXPECT_EQ(0ULL, so.cow_breaks);
 		EXPECT_EQ(0ULL, so.private_cow) TH_LOG("a copy of a mapped page reached pagelab");
@@ -563,7 +391,7 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 	/* The child is gone; what it wrote into the clone stays there. */
 	view = obj_map(e, cfd, 1, PROT_READ, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, view);
-	EXPECT_TRUE(page_is(view, ps, cw ? SEED_CHILD : SEED_ORIG));
+	EXPECT_TRUE(pl_page_is(view, ps, cw ? SEED_CHILD : SEED_ORIG));
 	EXPECT_EQ(cv.pfn_after, pfn_of(view));
 }
 
@@ -615,7 +443,7 @@ struct chain {
 static void chain_write(struct env *e, struct chain *c, int x, int pg, unsigned int seed,
 			int label, bool is_break)
 {
-	fill(c->m[x] + pg * e->ps, e->ps, seed);
+	pl_fill(c->m[x] + pg * e->ps, e->ps, seed);
 	c->seed[x][pg] = seed;
 	c->label[x][pg] = label;
 	if (is_break)
@@ -640,7 +468,7 @@ static void chain_check(struct __test_metadata *_metadata, struct env *e, struct
 		for (int pg = 0; pg < CH_PAGES; pg++) {
 			int l = c->label[x][pg];
 
-			EXPECT_TRUE(page_is(c->m[x] + pg * ps, ps, c->seed[x][pg]))
+			EXPECT_TRUE(pl_page_is(c->m[x] + pg * ps, ps, c->seed[x][pg]))
 				TH_LOG("%s: %c page %d holds the wrong data", stage, 'a' + x, pg);
 			pfn[x][pg] = pfn_of(c->m[x] + pg * ps);
 			if (!l)
@@ -695,6 +523,25 @@ static void chain_check(struct __test_metadata *_metadata, struct env *e, struct
 		TH_LOG("%s: one page held per distinct frame", stage);
 }
 
+/*
+ * Object @x (its fd in c->fd[x]) is a clone of @from (6 pages written), as
+ * @cl says: check the answer, map it, give it @from's model, check all.
+ */
+static void chain_cloned(struct __test_metadata *_metadata, struct env *e, struct chain *c,
+			 int x, int from, const struct pagelab_clone *cl, const char *stage)
+{
+	c->id[x] = cl->id;
+	EXPECT_EQ(6ULL, cl->shared);
+	EXPECT_EQ(0ULL, cl->copied);
+	c->m[x] = obj_map(e, c->fd[x], CH_PAGES, RW, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, c->m[x]);
+	c->alive[x] = true;
+	memcpy(c->label[x], c->label[from], sizeof(c->label[from]));
+	memcpy(c->seed[x], c->seed[from], sizeof(c->seed[from]));
+	c->clone_shared[x] = 6;
+	chain_check(_metadata, e, c, stage);
+}
+
 TEST_F(cow_chain, destroy_in_order)
 {
 	struct env *e = &self->e;
@@ -717,34 +564,16 @@ TEST_F(cow_chain, destroy_in_order)
 	/* b = clone of a, through the device. */
 	c.fd[1] = obj_clone(e, c.id[0], &cl);
 	ASSERT_GE(c.fd[1], 0) TH_LOG("PAGELAB_IOC_CLONE: %s", strerror(-c.fd[1]));
-	c.id[1] = cl.id;
-	EXPECT_EQ(6ULL, cl.shared);
-	EXPECT_EQ(0ULL, cl.copied);
 	EXPECT_GT(cl.id, c.id[0]);
-	c.m[1] = obj_map(e, c.fd[1], CH_PAGES, RW, MAP_SHARED);
-	ASSERT_NE(MAP_FAILED, c.m[1]);
-	c.alive[1] = true;
-	memcpy(c.label[1], c.label[0], sizeof(c.label[0]));
-	memcpy(c.seed[1], c.seed[0], sizeof(c.seed[0]));
-	c.clone_shared[1] = 6;
-	chain_check(_metadata, e, &c, "b cloned");
+	chain_cloned(_metadata, e, &c, 1, 0, &cl, "b cloned");
 
 	/* A write in a: its page 0 gets frame 7. */
 	chain_write(e, &c, 0, 0, 11, 7, true);
 
 	/* c = clone of b, through b's fd (src_id 0: that object). */
 	ASSERT_EQ(0, pl_clone(c.fd[1], 0, 0, "chain-c", &cl));
-	c.fd[2] = track_fd(e, cl.fd);
-	c.id[2] = cl.id;
-	EXPECT_EQ(6ULL, cl.shared);
-	EXPECT_EQ(0ULL, cl.copied);
-	c.m[2] = obj_map(e, c.fd[2], CH_PAGES, RW, MAP_SHARED);
-	ASSERT_NE(MAP_FAILED, c.m[2]);
-	c.alive[2] = true;
-	memcpy(c.label[2], c.label[1], sizeof(c.label[1]));
-	memcpy(c.seed[2], c.seed[1], sizeof(c.seed[1]));
-	c.clone_shared[2] = 6;
-	chain_check(_metadata, e, &c, "c cloned");
+	c.fd[2] = pl_track_fd(&e->t, cl.fd);
+	chain_cloned(_metadata, e, &c, 2, 1, &cl, "c cloned");
 
 	/* Writes at every level: b page 1, c page 2, and c's never-written page 6. */
 	chain_write(e, &c, 1, 1, 12, 8, true);
@@ -755,8 +584,8 @@ TEST_F(cow_chain, destroy_in_order)
 	for (const char *o = variant->order; *o; o++) {
 		int x = *o - 'a';
 
-		env_unmap(e, c.m[x]);
-		env_close(e, c.fd[x]);
+		pl_track_unmap(&e->t, c.m[x]);
+		pl_track_close(&e->t, c.fd[x]);
 		c.alive[x] = false;
 		snprintf(stage, sizeof(stage), "%s, %c destroyed", variant->order, *o);
 		chain_check(_metadata, e, &c, stage);
@@ -799,8 +628,8 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	ASSERT_GE(fd, 0);
 	s = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, s);
-	fill(s, ps, 1);
-	fill(s + 2 * ps, ps, 3);
+	pl_fill(s, ps, 1);
+	pl_fill(s + 2 * ps, ps, 3);
 	f0 = pfn_of(s);
 	f2 = pfn_of(s + 2 * ps);
 	p = obj_map(e, fd, 4, RW, MAP_PRIVATE);
@@ -811,28 +640,28 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	EXPECT_EQ(0ULL, s0.private_cow);
 
 	/* A read maps the object's own frame. */
-	EXPECT_TRUE(page_is(p, ps, 1));
+	EXPECT_TRUE(pl_page_is(p, ps, 1));
 	EXPECT_EQ(f0, pfn_of(p));
-	EXPECT_FALSE(pl_pm_present(pm(p + 2 * ps))) TH_LOG("fault-around is off");
+	EXPECT_FALSE(pl_pm_present(pl_pm_self(p + 2 * ps))) TH_LOG("fault-around is off");
 
 	/* A write to a page the object never had, no PTE: no object page. */
-	wr(p + ps + 9, 0x77);
+	pl_wr(p + ps + 9, 0x77);
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.private_cow);
 	EXPECT_EQ(2ULL, st.resident) TH_LOG("a private write created an object page");
 	EXPECT_EQ(s0.allocs, st.allocs);
-	EXPECT_EQ(0x77, rd(p + ps + 9));
-	EXPECT_TRUE(page_is(s + ps, ps, 0)) TH_LOG("the private write reached the object");
+	EXPECT_EQ(0x77, pl_rd(p + ps + 9));
+	EXPECT_TRUE(pl_page_is(s + ps, ps, 0)) TH_LOG("the private write reached the object");
 	EXPECT_EQ(e->zero_pfn, pfn_of(s + ps));
 	EXPECT_NE(e->zero_pfn, pfn_of(p + ps));
 
 	/* A write to a resident page, no PTE: a private copy; the object untouched. */
-	wr(p + 2 * ps, 0x55);
+	pl_wr(p + 2 * ps, 0x55);
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.private_cow);
 	EXPECT_EQ(2ULL, st.resident);
-	EXPECT_EQ(0x55, rd(p + 2 * ps));
-	EXPECT_TRUE(page_is(s + 2 * ps, ps, 3));
+	EXPECT_EQ(0x55, pl_rd(p + 2 * ps));
+	EXPECT_TRUE(pl_page_is(s + 2 * ps, ps, 3));
 	EXPECT_EQ(f2, pfn_of(s + 2 * ps));
 	EXPECT_NE(f2, pfn_of(p + 2 * ps));
 
@@ -840,19 +669,19 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	 * Writes to pages this mapping maps already (the object's page 0, the
 	 * zero page at page 3): the kernel copies, pagelab is not asked.
 	 */
-	wr(p + 5, 0x66);
-	EXPECT_EQ(0, rd(p + 3 * ps));
-	wr(p + 3 * ps, 0x44);
+	pl_wr(p + 5, 0x66);
+	EXPECT_EQ(0, pl_rd(p + 3 * ps));
+	pl_wr(p + 3 * ps, 0x44);
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.private_cow) TH_LOG("a copy of a mapped page reached pagelab");
 	EXPECT_EQ(2ULL, st.resident);
 	EXPECT_EQ(0ULL, st.cow_breaks);
-	EXPECT_TRUE(page_is(s, ps, 1));
-	EXPECT_TRUE(page_is(s + 3 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(s, ps, 1));
+	EXPECT_TRUE(pl_page_is(s + 3 * ps, ps, 0));
 	EXPECT_EQ(f0, pfn_of(s));
 	EXPECT_NE(f0, pfn_of(p));
-	EXPECT_EQ(0x66, rd(p + 5));
-	EXPECT_EQ(0x44, rd(p + 3 * ps));
+	EXPECT_EQ(0x66, pl_rd(p + 5));
+	EXPECT_EQ(0x44, pl_rd(p + 3 * ps));
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held, i1.pages_held) TH_LOG("private copies are not pagelab's");
 }
@@ -880,10 +709,10 @@ static void o_direct_after_fork(struct __test_metadata *_metadata, struct env *e
 	bfd = open("/dev/zram0", O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (bfd < 0)
 		SKIP(return, "open /dev/zram0 O_DIRECT: %s", strerror(errno));
-	track_fd(e, bfd);
+	pl_track_fd(&e->t, bfd);
 	ASSERT_EQ(0, posix_memalign((void **)&zbuf, ps, len));
 	for (size_t i = 0; i < n; i++)
-		fill(zbuf + i * ps, ps, 0x80 + i);
+		pl_fill(zbuf + i * ps, ps, 0x80 + i);
 	ASSERT_EQ((ssize_t)len, pwrite(bfd, zbuf, len, 0)) TH_LOG("%s", strerror(errno));
 	free(zbuf);
 
@@ -894,18 +723,18 @@ static void o_direct_after_fork(struct __test_metadata *_metadata, struct env *e
 	p = obj_map(e, fd, n, RW, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < n; i++)
-		fill(s + i * ps, ps, 0x40 + i);
+		pl_fill(s + i * ps, ps, 0x40 + i);
 	for (size_t i = 0; i < n; i++) {
-		ASSERT_TRUE(page_is(p + i * ps, ps, 0x40 + i));
+		ASSERT_TRUE(pl_page_is(p + i * ps, ps, 0x40 + i));
 		pfns[i] = pfn_of(s + i * ps);
 		ASSERT_EQ(pfns[i], pfn_of(p + i * ps));
 	}
 	STAT(fd, s0);
 	INFO(i0);
-	ASSERT_EQ(0, track_pipe(e, p2c));
-	ASSERT_EQ(0, track_pipe(e, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, c2p));
 
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		close(p2c[1]);
@@ -914,41 +743,41 @@ static void o_direct_after_fork(struct __test_metadata *_metadata, struct env *e
 		if (in_child) {
 			CHILD_CHECK(pread(bfd, p, len, 0) == (ssize_t)len, 3);
 			for (size_t i = 0; i < n; i++) {
-				CHILD_CHECK(page_is(p + i * ps, ps, 0x80 + i), 4);
+				CHILD_CHECK(pl_page_is(p + i * ps, ps, 0x80 + i), 4);
 				CHILD_CHECK(pfn_of(p + i * ps) != pfns[i], 5);
 			}
 		} else {
 			for (size_t i = 0; i < n; i++) {
-				CHILD_CHECK(page_is(p + i * ps, ps, 0x40 + i), 6);
+				CHILD_CHECK(pl_page_is(p + i * ps, ps, 0x40 + i), 6);
 				CHILD_CHECK(pfn_of(p + i * ps) == pfns[i], 7);
 			}
 		}
 		for (size_t i = 0; i < n; i++)
-			CHILD_CHECK(page_is(s + i * ps, ps, 0x40 + i), 8);
+			CHILD_CHECK(pl_page_is(s + i * ps, ps, 0x40 + i), 8);
 		CHILD_CHECK(!pl_write_full(c2p[1], "d", 1), 9);
 		_exit(0);
 	}
-	env_close(e, p2c[0]);
-	env_close(e, c2p[1]);
+	pl_track_close(&e->t, p2c[0]);
+	pl_track_close(&e->t, c2p[1]);
 	if (!in_child) {
 		ASSERT_EQ((ssize_t)len, pread(bfd, p, len, 0)) TH_LOG("%s", strerror(errno));
 		for (size_t i = 0; i < n; i++) {
-			EXPECT_TRUE(page_is(p + i * ps, ps, 0x80 + i)) TH_LOG("page %zu", i);
+			EXPECT_TRUE(pl_page_is(p + i * ps, ps, 0x80 + i)) TH_LOG("page %zu", i);
 			EXPECT_NE(pfns[i], pfn_of(p + i * ps)) TH_LOG("page %zu: no copy", i);
 		}
 	}
 	ASSERT_EQ(0, pl_write_full(p2c[1], "g", 1));
 	EXPECT_EQ(0, pl_read_full(c2p[0], &c, 1));
-	EXPECT_EQ(0, reap(e, pid)) TH_LOG("the child's exit status is the step that failed");
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
 	if (in_child) {
 		for (size_t i = 0; i < n; i++) {
-			EXPECT_TRUE(page_is(p + i * ps, ps, 0x40 + i))
+			EXPECT_TRUE(pl_page_is(p + i * ps, ps, 0x40 + i))
 				TH_LOG("page %zu: the child's O_DIRECT read leaked", i);
 			EXPECT_EQ(pfns[i], pfn_of(p + i * ps));
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_TRUE(page_is(s + i * ps, ps, 0x40 + i)) TH_LOG("the object, page %zu", i);
+		EXPECT_TRUE(pl_page_is(s + i * ps, ps, 0x40 + i)) TH_LOG("the object, page %zu", i);
 		EXPECT_EQ(pfns[i], pfn_of(s + i * ps));
 	}
 	STAT(fd, st);
@@ -958,7 +787,7 @@ static void o_direct_after_fork(struct __test_metadata *_metadata, struct env *e
 	EXPECT_EQ(s0.private_cow, st.private_cow) TH_LOG("every page was mapped: the kernel's COW");
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held, i1.pages_held);
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
 TEST_F_TIMEOUT(cow, o_direct_into_private_buffer_in_parent_after_fork, 120)
@@ -990,10 +819,10 @@ TEST_F(cow, clone_shares_every_resident_frame)
 	a = obj_map(e, fd, n, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
 	for (size_t i = 0; i < 5; i++) {
-		fill(a + i * ps, ps, 0x60 + i);
+		pl_fill(a + i * ps, ps, 0x60 + i);
 		pfns[i] = pfn_of(a + i * ps);
 	}
-	EXPECT_TRUE(page_is(a + 6 * ps, ps, 0));	/* a zero-page PTE */
+	EXPECT_TRUE(pl_page_is(a + 6 * ps, ps, 0));	/* a zero-page PTE */
 	INFO(i0);
 
 	cfd = obj_clone(e, id, &cl);
@@ -1009,7 +838,7 @@ TEST_F(cow, clone_shares_every_resident_frame)
 	EXPECT_EQ(i0.objects + 1, i1.objects);
 	/* Both objects' mappings lost their PTEs: the next write must trap. */
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(a + i * ps))) TH_LOG("page %zu still mapped", i);
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(a + i * ps))) TH_LOG("page %zu still mapped", i);
 	}
 
 	ASSERT_EQ(0, pl_obj_stat(fd, 0, &sa));
@@ -1035,33 +864,33 @@ TEST_F(cow, clone_shares_every_resident_frame)
 	for (size_t i = 0; i < n; i++) {
 		unsigned int seed = i < 5 ? 0x60 + i : 0;
 
-		EXPECT_TRUE(page_is(b + i * ps, ps, seed)) TH_LOG("page %zu", i);
-		EXPECT_TRUE(page_is(a + i * ps, ps, seed)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(b + i * ps, ps, seed)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(a + i * ps, ps, seed)) TH_LOG("page %zu", i);
 		EXPECT_EQ(i < 5 ? pfns[i] : e->zero_pfn, pfn_of(b + i * ps)) TH_LOG("page %zu", i);
 		EXPECT_EQ(pfn_of(a + i * ps), pfn_of(b + i * ps)) TH_LOG("page %zu", i);
 	}
 	/* A first write to a page neither has: an allocation, not a break. */
-	fill(b + 6 * ps, ps, 0x70);
+	pl_fill(b + 6 * ps, ps, 0x70);
 	ASSERT_EQ(0, pl_obj_stat(cfd, 0, &sb));
 	EXPECT_EQ(6ULL, sb.resident);
 	EXPECT_EQ(0ULL, sb.cow_breaks);
-	EXPECT_TRUE(page_is(a + 6 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(a + 6 * ps, ps, 0));
 
 	/* The original goes: the clone keeps every page. */
-	env_unmap(e, a);
-	env_close(e, fd);
+	pl_track_unmap(&e->t, a);
+	pl_track_close(&e->t, fd);
 	EXPECT_EQ(-ENOENT, pl_obj_stat(e->dev, id, &sa));
 	for (size_t i = 0; i < n; i++) {
 		unsigned int seed = i < 5 ? 0x60 + i : i == 6 ? 0x70 : 0;
 
-		EXPECT_TRUE(page_is(b + i * ps, ps, seed)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(b + i * ps, ps, seed)) TH_LOG("page %zu", i);
 	}
 	ASSERT_EQ(0, pl_obj_stat(cfd, 0, &sb));
 	EXPECT_EQ(0ULL, sb.shared);
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held + 1, i1.pages_held);
 	/* Its pages are its own now: writing one copies nothing. */
-	fill(b, ps, 0x71);
+	pl_fill(b, ps, 0x71);
 	ASSERT_EQ(0, pl_obj_stat(cfd, 0, &sb));
 	EXPECT_EQ(0ULL, sb.cow_breaks);
 	INFO(i1);
@@ -1083,7 +912,7 @@ TEST_F(cow, clone_of_an_empty_object_and_of_a_clone_fd)
 	INFO(i0);
 	/* On the object's fd, src_id 0 is that object. */
 	ASSERT_EQ(0, pl_clone(fd, 0, 0644, "", &cl));
-	track_fd(e, cl.fd);
+	pl_track_fd(&e->t, cl.fd);
 	EXPECT_EQ(0ULL, cl.shared);
 	EXPECT_EQ(0ULL, cl.copied);
 	STAT(cl.fd, st);
@@ -1095,7 +924,7 @@ TEST_F(cow, clone_of_an_empty_object_and_of_a_clone_fd)
 		TH_LOG("the source's fault-around window carries over");
 	/* And on the clone's fd. */
 	ASSERT_EQ(0, pl_clone(cl.fd, 0, 0, NULL, &cl2));
-	track_fd(e, cl2.fd);
+	pl_track_fd(&e->t, cl2.fd);
 	EXPECT_GT(cl2.id, cl.id);
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held, i1.pages_held);
@@ -1115,7 +944,7 @@ TEST_F(cow, clone_rejects_bad_input)
 	ASSERT_GE(fd, 0);
 	fd2 = obj_new(e, 1, 0, 0, NULL, &gone);
 	ASSERT_GE(fd2, 0);
-	env_close(e, fd2);
+	pl_track_close(&e->t, fd2);
 	INFO(i0);
 
 	EXPECT_EQ(-ENOENT, pl_clone(e->dev, 0, 0, NULL, &c)) TH_LOG("id 0 on the device");
@@ -1198,9 +1027,9 @@ TEST_F(cow, clone_needs_read_access)
 		ASSERT_GE(o[i].fd, 0);
 		p = obj_map(e, o[i].fd, 1, RW, MAP_SHARED);
 		ASSERT_NE(MAP_FAILED, p);
-		fill(p, ps, 0x90 + i);
+		pl_fill(p, ps, 0x90 + i);
 	}
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct pagelab_obj_stat cs;
@@ -1219,8 +1048,8 @@ TEST_F(cow, clone_needs_read_access)
 		CHILD_CHECK(cs.uid == 65534 && cs.gid == 65534 && cs.mode == 0600, 8);
 		q = mmap(NULL, ps, RW, MAP_SHARED, cl.fd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 9);
-		CHILD_CHECK(page_is(q, ps, 0x92), 10);
-		fill(q, ps, 0x99);	/* its own copy */
+		CHILD_CHECK(pl_page_is(q, ps, 0x92), 10);
+		pl_fill(q, ps, 0x99);	/* its own copy */
 		munmap(q, ps);
 		close(cl.fd);
 		/* A read-only attach: a clone through that fd works too. */
@@ -1230,14 +1059,14 @@ TEST_F(cow, clone_needs_read_access)
 		close(rfd);
 		_exit(0);
 	}
-	EXPECT_EQ(0, reap(e, pid)) TH_LOG("the child's exit status is the step that failed");
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
 	/* The source was never written by the child. */
 	{
 		unsigned char *p = obj_map(e, o[2].fd, 1, PROT_READ, MAP_SHARED);
 		struct pagelab_obj_stat st;
 
 		ASSERT_NE(MAP_FAILED, p);
-		EXPECT_TRUE(page_is(p, ps, 0x92));
+		EXPECT_TRUE(pl_page_is(p, ps, 0x92));
 		STAT(o[2].fd, st);
 		EXPECT_EQ(0ULL, st.cow_breaks);
 		EXPECT_EQ(0ULL, st.shared);
@@ -1265,8 +1094,8 @@ TEST_F(cow, clone_copies_a_page_a_pipe_holds)
 	a = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
 	for (size_t i = 0; i < 4; i++)
-		fill(a + i * ps, ps, 0xa0 + i);
-	ASSERT_EQ(0, track_pipe(e, pfd));
+		pl_fill(a + i * ps, ps, 0xa0 + i);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, pfd));
 	iov.iov_base = a + ps;
 	iov.iov_len = ps;
 	ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
@@ -1290,7 +1119,7 @@ TEST_F(cow, clone_copies_a_page_a_pipe_holds)
 	b = obj_map(e, cfd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, b);
 	for (size_t i = 0; i < 4; i++) {
-		EXPECT_TRUE(page_is(b + i * ps, ps, 0xa0 + i)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(b + i * ps, ps, 0xa0 + i)) TH_LOG("page %zu", i);
 		if (i == 1) {
 			EXPECT_NE(pfn_of(a + i * ps), pfn_of(b + i * ps));
 		} else {
@@ -1301,7 +1130,7 @@ TEST_F(cow, clone_copies_a_page_a_pipe_holds)
 	buf = malloc(ps);
 	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(0, pl_read_full(pfd[0], buf, ps));
-	EXPECT_TRUE(page_is(buf, ps, 0xa1));
+	EXPECT_TRUE(pl_page_is(buf, ps, 0xa1));
 	free(buf);
 }
 
@@ -1320,18 +1149,18 @@ TEST_F(cow, debugfs_line_has_the_cow_counters)
 	ASSERT_GE(fd, 0);
 	a = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
-	fill(a, ps, 1);
-	fill(a + ps, ps, 2);
+	pl_fill(a, ps, 1);
+	pl_fill(a + ps, ps, 2);
 	memset(a + 2 * ps, 0, ps);		/* resident, all zeros */
-	wr(a + 2 * ps + 3, 0);
+	pl_wr(a + 2 * ps + 3, 0);
 	cfd = obj_clone(e, id, &cl);
 	ASSERT_GE(cfd, 0);
 	b = obj_map(e, cfd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, b);
-	fill(b, ps, 3);				/* a COW break in the clone */
+	pl_fill(b, ps, 3);				/* a COW break in the clone */
 	p = obj_map(e, fd, 4, RW, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p + 3 * ps, 1);			/* a private write reaching pagelab */
+	pl_wr(p + 3 * ps, 1);			/* a private write reaching pagelab */
 	ASSERT_EQ(0, pl_merge(e->dev, &id, 1, &m));
 	EXPECT_EQ(3ULL, m.scanned);
 	EXPECT_EQ(1ULL, m.zero);
@@ -1361,10 +1190,10 @@ TEST_F(cow, debugfs_line_has_the_cow_counters)
 	EXPECT_EQ((__u64)ps, d.cow_bytes);
 	EXPECT_EQ(3ULL, d.clone_shared);
 	EXPECT_EQ(0ULL, d.clone_copied);
-	EXPECT_TRUE(page_is(a + 2 * ps, ps, 0));
-	EXPECT_TRUE(page_is(b + 2 * ps, ps, 0));
-	EXPECT_TRUE(page_is(b, ps, 3));
-	EXPECT_TRUE(page_is(a, ps, 1));
+	EXPECT_TRUE(pl_page_is(a + 2 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(b + 2 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(b, ps, 3));
+	EXPECT_TRUE(pl_page_is(a, ps, 1));
 }
 
 /* GUP writes from another process (process_vm_writev) break COW too. */
@@ -1390,16 +1219,16 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 	a = obj_map(e, fd, 3, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
 	for (size_t i = 0; i < 3; i++)
-		fill(a + i * ps, ps, 0x20 + i);
+		pl_fill(a + i * ps, ps, 0x20 + i);
 	cfd = obj_clone(e, id, &cl);
 	ASSERT_GE(cfd, 0);
 	b = obj_map(e, cfd, 3, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, b);
 	INFO(i0);
-	ASSERT_EQ(0, track_pipe(e, p2c));
-	ASSERT_EQ(0, track_pipe(e, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, c2p));
 
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		close(p2c[1]);
@@ -1408,16 +1237,16 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 		where.qb = mmap(NULL, 3 * ps, RW, MAP_SHARED, cfd, 0);
 		CHILD_CHECK(where.qa != MAP_FAILED && where.qb != MAP_FAILED, 2);
 		/* Page 0 mapped read-only here, pages 1 and 2 not mapped. */
-		CHILD_CHECK(rd(where.qa) == pat(0x20, 0), 3);
-		CHILD_CHECK(!pl_pm_present(pm(where.qa + ps)), 13);
+		CHILD_CHECK(pl_rd(where.qa) == pl_pat(0x20, 0), 3);
+		CHILD_CHECK(!pl_pm_present(pl_pm_self(where.qa + ps)), 13);
 		CHILD_CHECK(!pl_write_full(c2p[1], &where, sizeof(where)), 4);
 		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 5);
-		CHILD_CHECK(page_is(where.qa, ps, 0x30), 6);
-		CHILD_CHECK(page_is(where.qa + ps, ps, 0x31), 7);
-		CHILD_CHECK(page_is(where.qa + 2 * ps, ps, 0x22), 8);
-		CHILD_CHECK(page_is(where.qb, ps, 0x20), 9);
-		CHILD_CHECK(page_is(where.qb + ps, ps, 0x21), 10);
-		CHILD_CHECK(page_is(where.qb + 2 * ps, ps, 0x32), 11);
+		CHILD_CHECK(pl_page_is(where.qa, ps, 0x30), 6);
+		CHILD_CHECK(pl_page_is(where.qa + ps, ps, 0x31), 7);
+		CHILD_CHECK(pl_page_is(where.qa + 2 * ps, ps, 0x22), 8);
+		CHILD_CHECK(pl_page_is(where.qb, ps, 0x20), 9);
+		CHILD_CHECK(pl_page_is(where.qb + ps, ps, 0x21), 10);
+		CHILD_CHECK(pl_page_is(where.qb + 2 * ps, ps, 0x32), 11);
 		for (int i = 0; i < 3; i++) {
 			child_pfn.a[i] = pfn_of(where.qa + i * ps);
 			child_pfn.b[i] = pfn_of(where.qb + i * ps);
@@ -1425,15 +1254,15 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 		CHILD_CHECK(!pl_write_full(c2p[1], &child_pfn, sizeof(child_pfn)), 12);
 		_exit(0);
 	}
-	env_close(e, p2c[0]);
-	env_close(e, c2p[1]);
-	ASSERT_EQ(0, pl_read_full(c2p[0], &where, sizeof(where))) TH_LOG("child: %d", reap(e, pid));
+	pl_track_close(&e->t, p2c[0]);
+	pl_track_close(&e->t, c2p[1]);
+	ASSERT_EQ(0, pl_read_full(c2p[0], &where, sizeof(where))) TH_LOG("child: %d", pl_track_reap(&e->t, pid));
 
 	/* Pages 0 and 1 of the original, page 2 of the clone, in the child. */
 	buf = malloc(3 * ps);
 	ASSERT_NE(NULL, buf);
 	for (size_t i = 0; i < 3; i++)
-		fill(buf + i * ps, ps, 0x30 + i);
+		pl_fill(buf + i * ps, ps, 0x30 + i);
 	local.iov_base = buf;
 	local.iov_len = 3 * ps;
 	remote[0].iov_base = where.qa;
@@ -1446,15 +1275,15 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 	free(buf);
 	ASSERT_EQ(0, pl_write_full(p2c[1], "c", 1));
 	ASSERT_EQ(0, pl_read_full(c2p[0], &child_pfn, sizeof(child_pfn)))
-		TH_LOG("child: %d", reap(e, pid));
-	EXPECT_EQ(0, reap(e, pid)) TH_LOG("the child's exit status is the step that failed");
+		TH_LOG("child: %d", pl_track_reap(&e->t, pid));
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
 
-	EXPECT_TRUE(page_is(a, ps, 0x30));
-	EXPECT_TRUE(page_is(a + ps, ps, 0x31));
-	EXPECT_TRUE(page_is(a + 2 * ps, ps, 0x22)) TH_LOG("the clone's write leaked");
-	EXPECT_TRUE(page_is(b, ps, 0x20)) TH_LOG("the original's write leaked");
-	EXPECT_TRUE(page_is(b + ps, ps, 0x21)) TH_LOG("the original's write leaked");
-	EXPECT_TRUE(page_is(b + 2 * ps, ps, 0x32));
+	EXPECT_TRUE(pl_page_is(a, ps, 0x30));
+	EXPECT_TRUE(pl_page_is(a + ps, ps, 0x31));
+	EXPECT_TRUE(pl_page_is(a + 2 * ps, ps, 0x22)) TH_LOG("the clone's write leaked");
+	EXPECT_TRUE(pl_page_is(b, ps, 0x20)) TH_LOG("the original's write leaked");
+	EXPECT_TRUE(pl_page_is(b + ps, ps, 0x21)) TH_LOG("the original's write leaked");
+	EXPECT_TRUE(pl_page_is(b + 2 * ps, ps, 0x32));
 	for (int i = 0; i < 3; i++) {
 		EXPECT_EQ(child_pfn.a[i], pfn_of(a + i * ps)) TH_LOG("page %d", i);
 		EXPECT_EQ(child_pfn.b[i], pfn_of(b + i * ps)) TH_LOG("page %d", i);
@@ -1489,14 +1318,14 @@ static void merge_fill(unsigned char *page, size_t ps, char l)
 		return;
 	case '0':
 		memset(page, 0, ps);
-		wr(page, 0);
+		pl_wr(page, 0);
 		return;
 	case 'u':			/* P with its last byte changed */
-		fill(page, ps, 'P');
+		pl_fill(page, ps, 'P');
 		page[ps - 1] ^= 0x40;
 		return;
 	case 'v':			/* P with its first byte changed */
-		fill(page, ps, 'P');
+		pl_fill(page, ps, 'P');
 		page[0] ^= 0x01;
 		return;
 	case 'w':			/* zeros but one byte */
@@ -1504,7 +1333,7 @@ static void merge_fill(unsigned char *page, size_t ps, char l)
 		page[ps / 2] = 1;
 		return;
 	default:
-		fill(page, ps, l);
+		pl_fill(page, ps, l);
 	}
 }
 
@@ -1514,7 +1343,7 @@ static bool merge_page_is(const unsigned char *page, size_t ps, char l)
 	bool same;
 
 	if (l == '.' || l == '0')
-		return page_is(page, ps, 0);
+		return pl_page_is(page, ps, 0);
 	want = calloc(1, ps);
 	if (!want)
 		return false;
@@ -1599,7 +1428,7 @@ TEST_F(cow, merge_shares_identical_pages_only)
 
 	/* A write to one merged page: only its frame changes. */
 	memcpy(before, pfn, sizeof(pfn));
-	fill(p[0] + ps, ps, 0x5e);
+	pl_fill(p[0] + ps, ps, 0x5e);
 	STAT(fd[0], sx);
 	STAT(fd[1], sy);
 	EXPECT_EQ(1ULL, sx.cow_breaks);
@@ -1614,7 +1443,7 @@ TEST_F(cow, merge_shares_identical_pages_only)
 			bool written = o == 0 && pg == 1;
 
 			if (written) {
-				EXPECT_TRUE(page_is(p[o] + pg * ps, ps, 0x5e));
+				EXPECT_TRUE(pl_page_is(p[o] + pg * ps, ps, 0x5e));
 			} else {
 				EXPECT_TRUE(merge_page_is(p[o] + pg * ps, ps, merge_layout[o][pg]))
 					TH_LOG("object %d page %zu", o, pg);
@@ -1631,13 +1460,13 @@ TEST_F(cow, merge_shares_identical_pages_only)
 	EXPECT_EQ(pfn[0][0], pfn[1][7]);
 
 	/* A dropped zero page: a write allocates again, no break. */
-	fill(p[0] + 3 * ps, ps, 0x5f);
+	pl_fill(p[0] + 3 * ps, ps, 0x5f);
 	STAT(fd[0], sx);
 	EXPECT_EQ(6ULL, sx.resident);
 	EXPECT_EQ(1ULL, sx.cow_breaks);
 	EXPECT_NE(e->zero_pfn, pfn_of(p[0] + 3 * ps));
-	EXPECT_TRUE(page_is(p[1] + 4 * ps, ps, 0));
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_page_is(p[1] + 4 * ps, ps, 0));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
 TEST_F(cow, merge_within_one_object_and_again)
@@ -1656,7 +1485,7 @@ TEST_F(cow, merge_within_one_object_and_again)
 	p = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, p);
 	for (int i = 0; i < 3; i++)
-		fill(p + i * ps, ps, 7);
+		pl_fill(p + i * ps, ps, 7);
 	memset(p + 3 * ps, 0, ps);
 	ids[0] = ids[1] = ids[2] = id;		/* repeats are ignored */
 	ASSERT_EQ(0, pl_merge(e->dev, ids, 3, &m));
@@ -1672,7 +1501,7 @@ TEST_F(cow, merge_within_one_object_and_again)
 	INFO(i1);
 	EXPECT_EQ(e->before.pages_held + 1, i1.pages_held);
 	for (int i = 0; i < 3; i++) {
-		EXPECT_TRUE(page_is(p + i * ps, ps, 7));
+		EXPECT_TRUE(pl_page_is(p + i * ps, ps, 7));
 		EXPECT_EQ(pfn_of(p), pfn_of(p + i * ps));
 	}
 	EXPECT_EQ(e->zero_pfn, pfn_of(p + 3 * ps));
@@ -1685,13 +1514,13 @@ TEST_F(cow, merge_within_one_object_and_again)
 	EXPECT_EQ(0ULL, m.saved);
 
 	/* A write to one index copies it; the other two still share. */
-	fill(p + ps, ps, 8);
+	pl_fill(p + ps, ps, 8);
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.cow_breaks);
 	EXPECT_EQ(2ULL, st.shared);
-	EXPECT_TRUE(page_is(p, ps, 7));
-	EXPECT_TRUE(page_is(p + ps, ps, 8));
-	EXPECT_TRUE(page_is(p + 2 * ps, ps, 7));
+	EXPECT_TRUE(pl_page_is(p, ps, 7));
+	EXPECT_TRUE(pl_page_is(p + ps, ps, 8));
+	EXPECT_TRUE(pl_page_is(p + 2 * ps, ps, 7));
 	EXPECT_EQ(pfn_of(p), pfn_of(p + 2 * ps));
 	EXPECT_NE(pfn_of(p), pfn_of(p + ps));
 	INFO(i1);
@@ -1713,9 +1542,9 @@ TEST_F(cow, merge_skips_a_page_a_pipe_holds)
 	ASSERT_GE(fd, 0);
 	p = obj_map(e, fd, 2, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, ps, 9);
-	fill(p + ps, ps, 9);
-	ASSERT_EQ(0, track_pipe(e, pfd));
+	pl_fill(p, ps, 9);
+	pl_fill(p + ps, ps, 9);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, pfd));
 	iov.iov_base = p;
 	iov.iov_len = ps;
 	ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
@@ -1728,13 +1557,13 @@ TEST_F(cow, merge_skips_a_page_a_pipe_holds)
 	buf = malloc(ps);
 	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(0, pl_read_full(pfd[0], buf, ps));
-	EXPECT_TRUE(page_is(buf, ps, 9));
+	EXPECT_TRUE(pl_page_is(buf, ps, 9));
 	free(buf);
 	ASSERT_EQ(0, pl_merge(e->dev, &id, 1, &m));
 	EXPECT_EQ(0ULL, m.skipped);
 	EXPECT_EQ(1ULL, m.merged);
 	EXPECT_EQ((__u64)ps, m.saved);
-	EXPECT_TRUE(page_is(p, ps, 9));
+	EXPECT_TRUE(pl_page_is(p, ps, 9));
 	EXPECT_EQ(pfn_of(p), pfn_of(p + ps));
 }
 
@@ -1751,11 +1580,11 @@ TEST_F(cow, merge_rejects_bad_input)
 	ASSERT_GE(fd, 0);
 	p = obj_map(e, fd, 2, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, e->ps, 4);
-	fill(p + e->ps, e->ps, 4);		/* would merge */
+	pl_fill(p, e->ps, 4);
+	pl_fill(p + e->ps, e->ps, 4);		/* would merge */
 	fd2 = obj_new(e, 1, 0, 0, NULL, &gone);
 	ASSERT_GE(fd2, 0);
-	env_close(e, fd2);
+	pl_track_close(&e->t, fd2);
 	STAT(fd, s0);
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
 		ids[i] = id;
@@ -1823,10 +1652,10 @@ TEST_F(cow, merge_needs_read_and_write_access)
 		ASSERT_GE(o[i].fd, 0);
 		p = obj_map(e, o[i].fd, 2, RW, MAP_SHARED);
 		ASSERT_NE(MAP_FAILED, p);
-		fill(p, e->ps, 5);
-		fill(p + e->ps, e->ps, 5);
+		pl_fill(p, e->ps, 5);
+		pl_fill(p + e->ps, e->ps, 5);
 	}
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		struct pagelab_merge m;
@@ -1840,7 +1669,7 @@ TEST_F(cow, merge_needs_read_and_write_access)
 		CHILD_CHECK(m.merged == 1, 7);
 		_exit(0);
 	}
-	EXPECT_EQ(0, reap(e, pid)) TH_LOG("the child's exit status is the step that failed");
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
 	STAT(o[0].fd, st);
 	EXPECT_EQ(0ULL, st.merged);
 	STAT(o[1].fd, st);
@@ -1857,8 +1686,8 @@ struct race {
 	int go;
 	int done;
 	int finished;
-	int ok[NKIDS];
-	uint64_t pfn[NKIDS];
+	int ok[PL_NKIDS];
+	uint64_t pfn[PL_NKIDS];
 };
 
 TEST_F_TIMEOUT(cow, racing_writes_through_original_and_clone, 120)
@@ -1869,7 +1698,7 @@ TEST_F_TIMEOUT(cow, racing_writes_through_original_and_clone, 120)
 
 	r = mmap(NULL, ps, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, r);
-	track_map(e, r, ps);
+	pl_track_map(&e->t, r, ps);
 	for (unsigned int round = 0; round < 8; round++) {
 		struct pagelab_obj_stat sa, sb;
 		struct pagelab_clone cl;
@@ -1885,17 +1714,17 @@ TEST_F_TIMEOUT(cow, racing_writes_through_original_and_clone, 120)
 		ASSERT_GE(fd, 0);
 		a = obj_map(e, fd, 1, RW, MAP_SHARED);
 		ASSERT_NE(MAP_FAILED, a);
-		fill(a, ps, 0x10);
+		pl_fill(a, ps, 0x10);
 		cfd = obj_clone(e, id, &cl);
 		ASSERT_GE(cfd, 0);
 		b = obj_map(e, cfd, 1, RW, MAP_SHARED);
 		ASSERT_NE(MAP_FAILED, b);
 		if (round & 1) {	/* half the rounds with both mapped read-only first */
-			(void)rd(a);
-			(void)rd(b);
+			(void)pl_rd(a);
+			(void)pl_rd(b);
 		}
 		INFO(i0);
-		pid = kid(e);
+		pid = pl_track_fork(&e->t);
 		ASSERT_GE(pid, 0);
 		if (!pid) {
 			bump(&r->ready);
@@ -1908,7 +1737,7 @@ TEST_F_TIMEOUT(cow, racing_writes_through_original_and_clone, 120)
 		bump(&r->ready);
 		ASSERT_TRUE(wait_for(&r->ready, 2));
 		memset(a, va, ps);
-		EXPECT_EQ(0, reap(e, pid));
+		EXPECT_EQ(0, pl_track_reap(&e->t, pid));
 		EXPECT_TRUE(r->ok[0]) TH_LOG("round %u: the clone's writer lost data", round);
 		EXPECT_TRUE(all_bytes(a, va, ps)) TH_LOG("round %u: the original", round);
 		EXPECT_TRUE(all_bytes(b, vb, ps)) TH_LOG("round %u: the clone", round);
@@ -1921,10 +1750,10 @@ TEST_F_TIMEOUT(cow, racing_writes_through_original_and_clone, 120)
 		EXPECT_EQ(0ULL, sa.shared + sb.shared);
 		INFO(i1);
 		EXPECT_EQ(i0.pages_held + 1, i1.pages_held) TH_LOG("round %u", round);
-		env_unmap(e, a);
-		env_unmap(e, b);
-		env_close(e, fd);
-		env_close(e, cfd);
+		pl_track_unmap(&e->t, a);
+		pl_track_unmap(&e->t, b);
+		pl_track_close(&e->t, fd);
+		pl_track_close(&e->t, cfd);
 		INFO(i1);
 		EXPECT_EQ(e->before.pages_held, i1.pages_held) TH_LOG("round %u", round);
 	}
@@ -1948,13 +1777,13 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 
 	r = mmap(NULL, ps, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, r);
-	track_map(e, r, ps);
+	pl_track_map(&e->t, r, ps);
 	memset(r, 0, sizeof(*r));
 	fd = obj_new(e, 1, 0, 0, NULL, &id);
 	ASSERT_GE(fd, 0);
 	a = obj_map(e, fd, 1, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
-	fill(a, ps, 0x44);
+	pl_fill(a, ps, 0x44);
 	cfd = obj_clone(e, id, &cl);
 	ASSERT_GE(cfd, 0);
 	b = obj_map(e, cfd, 1, PROT_READ, MAP_SHARED);
@@ -1962,7 +1791,7 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 	INFO(i0);
 
 	for (int w = 0; w < WRITERS; w++) {
-		pid[w] = kid(e);
+		pid[w] = pl_track_fork(&e->t);
 		ASSERT_GE(pid[w], 0);
 		if (!pid[w]) {
 			unsigned char *q = mmap(NULL, ps, RW, MAP_SHARED, fd, 0);
@@ -1970,7 +1799,7 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 
 			CHILD_CHECK(q != MAP_FAILED, 2);
 			if (w & 1)
-				(void)rd(q);	/* half with the shared frame mapped */
+				(void)pl_rd(q);	/* half with the shared frame mapped */
 			bump(&r->ready);
 			CHILD_CHECK(wait_for(&r->go, 1), 3);
 			memset(q + w * SLICE, 0x10 + w, SLICE);
@@ -1979,7 +1808,7 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 			/* Every writer's slice is here: one page for all of them. */
 			for (size_t i = 0; i < ps; i++) {
 				unsigned char want = i < WRITERS * SLICE ? 0x10 + i / SLICE :
-							pat(0x44, i);
+							pl_pat(0x44, i);
 
 				if (q[i] != want)
 					ok = false;
@@ -1992,7 +1821,7 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 	ASSERT_TRUE(wait_for(&r->ready, WRITERS));
 	__atomic_store_n(&r->go, 1, __ATOMIC_RELEASE);
 	for (int w = 0; w < WRITERS; w++) {
-		EXPECT_EQ(0, reap(e, pid[w])) TH_LOG("writer %d", w);
+		EXPECT_EQ(0, pl_track_reap(&e->t, pid[w])) TH_LOG("writer %d", w);
 	}
 	for (int w = 0; w < WRITERS; w++) {
 		EXPECT_TRUE(r->ok[w]) TH_LOG("writer %d does not see every write", w);
@@ -2000,10 +1829,10 @@ TEST_F_TIMEOUT(cow, writers_of_one_object_share_its_new_frame, 120)
 		EXPECT_EQ(r->pfn[0], r->pfn[w]) TH_LOG("writer %d has a frame of its own", w);
 	}
 	EXPECT_EQ(r->pfn[0], pfn_of(a));
-	EXPECT_TRUE(page_is(b, ps, 0x44)) TH_LOG("the writes leaked into the clone");
+	EXPECT_TRUE(pl_page_is(b, ps, 0x44)) TH_LOG("the writes leaked into the clone");
 	EXPECT_NE(r->pfn[0], pfn_of(b));
 	for (int w = 0; w < WRITERS; w++) {
-		EXPECT_EQ(0x10 + w, rd(a + w * SLICE + 1));
+		EXPECT_EQ(0x10 + w, pl_rd(a + w * SLICE + 1));
 	}
 	STAT(fd, sa);
 	STAT(cfd, sb);
@@ -2032,7 +1861,7 @@ TEST_F(cow, cow_break_over_the_page_cap_is_sigbus)
 	a = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, a);
 	for (size_t i = 0; i < 4; i++)
-		fill(a + i * ps, ps, 0x30 + i);
+		pl_fill(a + i * ps, ps, 0x30 + i);
 	cfd = obj_clone(e, id, &cl);
 	ASSERT_GE(cfd, 0);
 	b = obj_map(e, cfd, 4, PROT_READ, MAP_SHARED);
@@ -2043,20 +1872,20 @@ TEST_F(cow, cow_break_over_the_page_cap_is_sigbus)
 
 	/* Page 0 written with no PTE (the fault path), page 1 mapped first (mkwrite). */
 	for (int pg = 0; pg < 2; pg++) {
-		pid_t pid = kid(e);
+		pid_t pid = pl_track_fork(&e->t);
 
 		ASSERT_GE(pid, 0);
 		if (!pid) {
 			unsigned char *q = mmap(NULL, 4 * ps, RW, MAP_SHARED, fd, 0);
 
-			no_core_dumps();
+			pl_no_core_dumps();
 			CHILD_CHECK(q != MAP_FAILED, 2);
 			if (pg)
-				CHILD_CHECK(rd(q + pg * ps) == pat(0x30 + pg, 0), 3);
-			wr(q + pg * ps, 0xee);
+				CHILD_CHECK(pl_rd(q + pg * ps) == pl_pat(0x30 + pg, 0), 3);
+			pl_wr(q + pg * ps, 0xee);
 			_exit(0);
 		}
-		EXPECT_EQ(128 + SIGBUS, reap(e, pid)) TH_LOG("page %d: the writer must die of SIGBUS",
+		EXPECT_EQ(128 + SIGBUS, pl_track_reap(&e->t, pid)) TH_LOG("page %d: the writer must die of SIGBUS",
 							     pg);
 	}
 	STAT(fd, sa);
@@ -2070,18 +1899,18 @@ TEST_F(cow, cow_break_over_the_page_cap_is_sigbus)
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held, i1.pages_held);
 	for (size_t i = 0; i < 4; i++) {
-		EXPECT_TRUE(page_is(a + i * ps, ps, 0x30 + i)) TH_LOG("page %zu", i);
-		EXPECT_TRUE(page_is(b + i * ps, ps, 0x30 + i)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(a + i * ps, ps, 0x30 + i)) TH_LOG("page %zu", i);
+		EXPECT_TRUE(pl_page_is(b + i * ps, ps, 0x30 + i)) TH_LOG("page %zu", i);
 	}
 
 	/* The cap back: the same write works. */
 	ASSERT_EQ(0, pl_param_write("max_pages", e->saved_max_pages));
 	e->restore_max_pages = false;
-	wr(a, 0xee);
+	pl_wr(a, 0xee);
 	STAT(fd, sa);
 	EXPECT_EQ(1ULL, sa.cow_breaks);
-	EXPECT_EQ(0xee, rd(a));
-	EXPECT_TRUE(page_is(b, ps, 0x30));
+	EXPECT_EQ(0xee, pl_rd(a));
+	EXPECT_TRUE(pl_page_is(b, ps, 0x30));
 	INFO(i1);
 	EXPECT_EQ(i0.pages_held + 1, i1.pages_held);
 }
@@ -2096,18 +1925,8 @@ TEST_F(cow, cow_break_over_the_page_cap_is_sigbus)
 /* 1000 rounds x PAGELAB_STRESS_SCALE / 100 (default 100), at least 10. */
 static unsigned int stress_rounds(void)
 {
-	const char *s = getenv("PAGELAB_STRESS_SCALE");
-	unsigned long scale = 100, r;
+	unsigned long r = 1000 * pl_stress_scale() / 100;
 
-	if (s && *s) {
-		char *end;
-
-		errno = 0;
-		r = strtoul(s, &end, 10);
-		if (!errno && !*end)
-			scale = r;
-	}
-	r = 1000 * scale / 100;
 	return r < 10 ? 10 : r > 1000000 ? 1000000 : r;
 }
 
@@ -2123,14 +1942,6 @@ struct stress_result {
 	int mismatches;
 	int error;		/* the step that failed, 0 if none */
 };
-
-static inline uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
 
 static void stress_drop(struct stress_obj *o, size_t len)
 {
@@ -2159,7 +1970,7 @@ static void stress_worker(int dev, size_t ps, unsigned int rounds, struct stress
 	}
 	n = 1;
 	for (unsigned int round = 0; round < rounds; round++) {
-		struct stress_obj *src = &o[xorshift(&rnd) % n], *dst = &o[n];
+		struct stress_obj *src = &o[pl_xorshift(&rnd) % n], *dst = &o[n];
 		struct pagelab_clone cl;
 
 		if (pl_clone(dev, src->id, 0, "stress", &cl)) {
@@ -2182,11 +1993,11 @@ static void stress_worker(int dev, size_t ps, unsigned int rounds, struct stress
 			n--;
 		}
 		for (int w = 0; w < STRESS_WRITES; w++) {
-			struct stress_obj *t = &o[xorshift(&rnd) % n];
-			size_t off = xorshift(&rnd) % len;
-			unsigned char v = xorshift(&rnd);
+			struct stress_obj *t = &o[pl_xorshift(&rnd) % n];
+			size_t off = pl_xorshift(&rnd) % len;
+			unsigned char v = pl_xorshift(&rnd);
 
-			wr(t->m + off, v);
+			pl_wr(t->m + off, v);
 			t->shadow[off] = v;
 		}
 		for (int i = 0; i < n; i++)
@@ -2209,10 +2020,10 @@ TEST_F_TIMEOUT(cow, stress_clone_write_verify, 600)
 
 	res = mmap(NULL, e->ps, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, res);
-	track_map(e, res, e->ps);
+	pl_track_map(&e->t, res, e->ps);
 	memset(res, 0, STRESS_PROCS * sizeof(*res));
 	for (int i = 0; i < STRESS_PROCS; i++) {
-		pid[i] = kid(e);
+		pid[i] = pl_track_fork(&e->t);
 		ASSERT_GE(pid[i], 0);
 		if (!pid[i]) {
 			stress_worker(e->dev, e->ps, rounds, &res[i]);
@@ -2220,7 +2031,7 @@ TEST_F_TIMEOUT(cow, stress_clone_write_verify, 600)
 		}
 	}
 	for (int i = 0; i < STRESS_PROCS; i++) {
-		EXPECT_EQ(0, reap(e, pid[i])) TH_LOG("process %d", i);
+		EXPECT_EQ(0, pl_track_reap(&e->t, pid[i])) TH_LOG("process %d", i);
 		EXPECT_EQ(0, res[i].error) TH_LOG("process %d: failed at step %d", i,
 						  res[i].error);
 		EXPECT_EQ((int)rounds, res[i].rounds) TH_LOG("process %d", i);

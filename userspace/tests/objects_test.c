@@ -37,7 +37,6 @@
 #include "pagelab_lib.h"
 #include "pl_test_util.h"
 
-#define NTRACK		32
 #define MiB		(1024UL * 1024)
 
 FIXTURE(obj) {
@@ -45,123 +44,19 @@ FIXTURE(obj) {
 	size_t ps;
 	uint64_t zero_pfn;
 	struct pagelab_info before;
-	int nfds;
-	int fds[NTRACK];
-	int nmaps;
-	void *map[NTRACK];
-	size_t maplen[NTRACK];
+	struct pl_track t;
 	bool restore_max_pages;
 	unsigned long long saved_max_pages;
 };
 
 /* ---- helpers (no ASSERTs: they return, the tests check) ---------------- */
 
-static inline unsigned char rd(const void *p)
-{
-	return *(const volatile unsigned char *)p;
-}
-
-static inline void wr(void *p, unsigned char v)
-{
-	*(volatile unsigned char *)p = v;
-}
-
-/* The pagemap entry of @p in this process; 0 (not present) if unreadable. */
-static uint64_t pm(const void *p)
-{
-	uint64_t e = 0;
-
-	if (pl_pagemap(0, (unsigned long)p, &e))
-		return 0;
-	return e;
-}
-
-static uint64_t pfn_of(const void *p)
-{
-	uint64_t e = pm(p);
-
-	return pl_pm_present(e) ? pl_pm_pfn(e) : 0;
-}
-
-/* Fresh private anonymous memory reads as zeros: the zero page is intact. */
-static bool zero_page_clean(size_t ps)
-{
-	unsigned char *p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bool clean = true;
-
-	if (p == MAP_FAILED)
-		return false;
-	madvise(p, ps, MADV_NOHUGEPAGE);
-	for (size_t i = 0; i < ps; i++)
-		if (rd(p + i))
-			clean = false;
-	munmap(p, ps);
-	return clean;
-}
-
-static int track_fd(FIXTURE_DATA(obj) *self, int fd)
-{
-	if (fd >= 0 && self->nfds < NTRACK)
-		self->fds[self->nfds++] = fd;
-	return fd;
-}
-
-/* pipe(), both ends tracked: 0 or -1. */
-static int track_pipe(FIXTURE_DATA(obj) *self, int fds[2])
-{
-	if (pipe(fds))
-		return -1;
-	track_fd(self, fds[0]);
-	track_fd(self, fds[1]);
-	return 0;
-}
-
-static void obj_close(FIXTURE_DATA(obj) *self, int fd)
-{
-	for (int i = 0; i < self->nfds; i++)
-		if (self->fds[i] == fd)
-			self->fds[i] = -1;
-	close(fd);
-}
-
-static void *track_map(FIXTURE_DATA(obj) *self, void *p, size_t len)
-{
-	if (p != MAP_FAILED && self->nmaps < NTRACK) {
-		self->map[self->nmaps] = p;
-		self->maplen[self->nmaps++] = len;
-	}
-	return p;
-}
-
-static void untrack_map(FIXTURE_DATA(obj) *self, void *p)
-{
-	for (int i = 0; i < self->nmaps; i++)
-		if (self->map[i] == p)
-			self->map[i] = NULL;
-}
-
-static void obj_unmap(FIXTURE_DATA(obj) *self, void *p)
-{
-	for (int i = 0; i < self->nmaps; i++)
-		if (self->map[i] == p) {
-			munmap(p, self->maplen[i]);
-			self->map[i] = NULL;
-		}
-}
-
 /* A new object of @pages pages: its fd (tracked) or -errno. */
 static int obj_new(FIXTURE_DATA(obj) *self, size_t pages, __u64 flags, __u32 mode,
 		   const char *name, __u64 *id)
 {
-	__u64 oid;
-	int fd, ret;
-
-	ret = pl_create(self->dev, (__u64)pages * self->ps, flags, mode, name, &fd, &oid);
-	if (ret)
-		return ret;
-	if (id)
-		*id = oid;
-	return track_fd(self, fd);
+	return pl_track_create(&self->t, self->dev, (__u64)pages * self->ps, flags, mode, name,
+			       id);
 }
 
 static void *obj_map(FIXTURE_DATA(obj) *self, int fd, size_t pages, int prot, int flags,
@@ -169,8 +64,8 @@ static void *obj_map(FIXTURE_DATA(obj) *self, int fd, size_t pages, int prot, in
 {
 	size_t len = pages * self->ps;
 
-	return track_map(self, mmap(NULL, len, prot, flags, fd, (off_t)(off_pages * self->ps)),
-			 len);
+	return pl_track_map(&self->t,
+			    mmap(NULL, len, prot, flags, fd, (off_t)(off_pages * self->ps)), len);
 }
 
 /* Map @fd's first @pages pages MAP_SHARED at an address aligned to @align. */
@@ -195,7 +90,7 @@ static void *obj_map_aligned(FIXTURE_DATA(obj) *self, int fd, size_t pages, int 
 		munmap(r, a - r);
 	if (a + len < r + len + align)
 		munmap(a + len, r + len + align - (a + len));
-	return track_map(self, p, len);
+	return pl_track_map(&self->t, p, len);
 }
 
 /* In a child: give up with @code unless @cond. */
@@ -227,21 +122,14 @@ static bool touch_catches_sigbus(void *p, bool write)
 	bus_code = 0;
 	if (sigsetjmp(bus_jmp, 1) == 0) {
 		if (write)
-			wr(p, 1);
+			pl_wr(p, 1);
 		else
-			(void)rd(p);
+			(void)pl_rd(p);
 	} else {
 		hit = true;
 	}
 	sigaction(SIGBUS, &old, NULL);
 	return hit;
-}
-
-static void no_core_dumps(void)
-{
-	struct rlimit r = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &r);
 }
 
 #define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
@@ -270,14 +158,7 @@ FIXTURE_SETUP(obj)
 
 FIXTURE_TEARDOWN(obj)
 {
-	struct pagelab_info after;
-
-	for (int i = 0; i < self->nmaps; i++)
-		if (self->map[i])
-			munmap(self->map[i], self->maplen[i]);
-	for (int i = 0; i < self->nfds; i++)
-		if (self->fds[i] >= 0)
-			close(self->fds[i]);
+	pl_track_release(&self->t);
 	if (self->restore_max_pages)
 		EXPECT_EQ(0, pl_param_write("max_pages", self->saved_max_pages));
 	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
@@ -286,11 +167,8 @@ FIXTURE_TEARDOWN(obj)
 	EXPECT_GE(self->dev, 0);
 	if (self->dev < 0)
 		return;
-	EXPECT_EQ(0, pl_info(self->dev, &after));
-	EXPECT_EQ(self->before.objects, after.objects) TH_LOG("objects leaked");
-	EXPECT_EQ(self->before.pages_held, after.pages_held) TH_LOG("pages leaked");
-	EXPECT_EQ(after.pages_allocated - after.pages_freed, after.pages_held);
-	EXPECT_TRUE(zero_page_clean(self->ps)) TH_LOG("the shared zero page was written");
+	pl_expect_held_as_before(_metadata, self->dev, &self->before);
+	EXPECT_TRUE(pl_zero_page_clean(self->ps)) TH_LOG("the shared zero page was written");
 	close(self->dev);
 }
 
@@ -382,7 +260,7 @@ TEST_F(obj, create_rejects_unknown_flags_and_pad)
 	c.size = self->ps;
 	c.flags = PAGELAB_CREATE_NO_FAULT_AROUND;
 	ASSERT_EQ(0, pl_create_raw(self->dev, &c));
-	track_fd(self, c.fd);
+	pl_track_fd(&self->t, c.fd);
 }
 
 TEST_F(obj, create_rejects_bad_names)
@@ -423,7 +301,7 @@ TEST_F(obj, create_rejects_bad_names)
 			ASSERT_EQ(0, pl_debugfs_object(id, &d));
 			EXPECT_STREQ(good[i], d.name);
 		}
-		obj_close(self, fd);
+		pl_track_close(&self->t, fd);
 	}
 }
 
@@ -530,7 +408,7 @@ TEST_F(obj, create_gives_cloexec_rdwr_fd_and_fresh_ids)
 	EXPECT_STREQ("", s1.name);
 
 	/* Ids are never reused. */
-	obj_close(self, fd1);
+	pl_track_close(&self->t, fd1);
 	INFO(mid);
 	EXPECT_EQ(self->before.objects + 1, mid.objects);
 	EXPECT_EQ(-ENOENT, pl_obj_stat(self->dev, id1, &s1));
@@ -550,7 +428,7 @@ TEST_F(obj, attach_rejects_bad_input)
 	ASSERT_GE(fd, 0);
 	fd2 = obj_new(self, 1, 0, 0, NULL, &gone);
 	ASSERT_GE(fd2, 0);
-	obj_close(self, fd2);
+	pl_track_close(&self->t, fd2);
 
 	EXPECT_EQ(-ENOENT, pl_attach(self->dev, 0, 0, &out));
 	EXPECT_EQ(-ENOENT, pl_attach(self->dev, ~0ULL, 0, &out));
@@ -579,7 +457,7 @@ TEST_F(obj, obj_stat_rejects_bad_input)
 	ASSERT_GE(fd, 0);
 	fd2 = obj_new(self, 1, 0, 0, NULL, &gone);
 	ASSERT_GE(fd2, 0);
-	obj_close(self, fd2);
+	pl_track_close(&self->t, fd2);
 
 	EXPECT_EQ(-ENOENT, pl_obj_stat(self->dev, 0, &st)) TH_LOG("id 0 on the device");
 	EXPECT_EQ(-ENOENT, pl_obj_stat(self->dev, ~0ULL, &st));
@@ -635,9 +513,9 @@ TEST_F(obj, obj_stat_agrees_with_debugfs)
 	ASSERT_GE(fd2, 0);
 	p = obj_map(self, fd, 8, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 1);
-	wr(p + self->ps, 2);
-	(void)rd(p + 5 * self->ps);
+	pl_wr(p, 1);
+	pl_wr(p + self->ps, 2);
+	(void)pl_rd(p + 5 * self->ps);
 
 	ASSERT_EQ(0, pl_obj_stat(self->dev, id, &s));
 	ASSERT_EQ(0, pl_debugfs_object(id, &d));
@@ -658,13 +536,13 @@ TEST_F(obj, obj_stat_agrees_with_debugfs)
 	EXPECT_STREQ("", d.name);
 
 	/* Gone from the listing with its last reference. */
-	obj_close(self, fd2);
+	pl_track_close(&self->t, fd2);
 	EXPECT_EQ(-ENOENT, pl_debugfs_object(id2, &d));
-	obj_close(self, fd);
+	pl_track_close(&self->t, fd);
 	EXPECT_EQ(0, pl_debugfs_object(id, &d)) TH_LOG("still mapped: still listed");
 	/* The fd is gone; the mapping still holds its file open. */
 	EXPECT_EQ(1ULL, d.files);
-	obj_unmap(self, p);
+	pl_track_unmap(&self->t, p);
 	EXPECT_EQ(-ENOENT, pl_debugfs_object(id, &d));
 }
 
@@ -742,12 +620,12 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	EXPECT_EQ(0ULL, st.faults_read + st.faults_write);
 	EXPECT_EQ(1ULL, st.mappers);
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(p + i * ps))) TH_LOG("page %zu mapped by mmap", i);
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(p + i * ps))) TH_LOG("page %zu mapped by mmap", i);
 	}
 
 	/* Read every page: the zero page each time, nothing allocated. */
 	for (size_t i = 0; i < n; i++)
-		sink |= rd(p + i * ps);
+		sink |= pl_rd(p + i * ps);
 	EXPECT_EQ(0, sink);
 	STAT(fd, st);
 	EXPECT_EQ(0ULL, st.resident);
@@ -758,7 +636,7 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	INFO(i1);
 	EXPECT_EQ(self->before.pages_held, i1.pages_held);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t e = pm(p + i * ps);
+		uint64_t e = pl_pm_self(p + i * ps);
 
 		EXPECT_TRUE(pl_pm_present(e)) TH_LOG("page %zu", i);
 		EXPECT_EQ(self->zero_pfn, pl_pm_pfn(e)) TH_LOG("page %zu is not the zero page", i);
@@ -766,7 +644,7 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 
 	/* Write three of them: each zero-page PTE upgraded to a new page. */
 	for (size_t i = 0; i < ARRAY_SIZE(written); i++)
-		wr(p + written[i] * ps, 0xa0 + i);
+		pl_wr(p + written[i] * ps, 0xa0 + i);
 	STAT(fd, st);
 	EXPECT_EQ(3ULL, st.resident);
 	EXPECT_EQ(3ULL, st.allocs);
@@ -784,22 +662,22 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	EXPECT_EQ(self->before.pages_held + 3, i1.pages_held);
 	EXPECT_EQ(self->before.pages_allocated + 3, i1.pages_allocated);
 	for (size_t i = 0; i < ARRAY_SIZE(written); i++) {
-		pfns[i] = pfn_of(p + written[i] * ps);
+		pfns[i] = pl_pfn_self(p + written[i] * ps);
 		EXPECT_NE(0ULL, (unsigned long long)pfns[i]);
 		EXPECT_NE(self->zero_pfn, pfns[i]);
-		EXPECT_EQ(0xa0 + i, rd(p + written[i] * ps));
+		EXPECT_EQ(0xa0 + i, pl_rd(p + written[i] * ps));
 	}
 	EXPECT_NE(pfns[0], pfns[1]);
 	EXPECT_NE(pfns[1], pfns[2]);
-	EXPECT_EQ(self->zero_pfn, pfn_of(p + ps));
-	EXPECT_EQ(0, rd(p + ps));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(p + ps));
+	EXPECT_EQ(0, pl_rd(p + ps));
 
 	/* A first write with no read before it: no mkwrite, one allocation. */
 	fd2 = obj_new(self, 2, 0, 0, NULL, NULL);
 	ASSERT_GE(fd2, 0);
 	q = obj_map(self, fd2, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, q);
-	wr(q, 7);
+	pl_wr(q, 7);
 	STAT(fd2, st);
 	EXPECT_EQ(1ULL, st.resident);
 	EXPECT_EQ(1ULL, st.allocs);
@@ -808,10 +686,10 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	EXPECT_EQ(0ULL, st.zero_maps);
 
 	/* Freed with the object: every page allocated here. */
-	obj_unmap(self, p);
-	obj_unmap(self, q);
-	obj_close(self, fd);
-	obj_close(self, fd2);
+	pl_track_unmap(&self->t, p);
+	pl_track_unmap(&self->t, q);
+	pl_track_close(&self->t, fd);
+	pl_track_close(&self->t, fd2);
 	INFO(i1);
 	EXPECT_EQ(self->before.pages_freed + 4, i1.pages_freed);
 	EXPECT_EQ(self->before.pages_held, i1.pages_held);
@@ -833,9 +711,9 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, track_pipe(self, p2c));
-	ASSERT_EQ(0, track_pipe(self, c2p));
-	(void)rd(p + ps);	/* the parent's page 1: zero page too */
+	ASSERT_EQ(0, pl_track_pipe(&self->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, c2p));
+	(void)pl_rd(p + ps);	/* the parent's page 1: zero page too */
 
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
@@ -846,30 +724,30 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 		close(p2c[1]);
 		close(c2p[0]);
 		CHILD_CHECK(q != MAP_FAILED, 2);
-		CHILD_CHECK(rd(q) == 0 && rd(q + ps) == 0, 3);
-		CHILD_CHECK(pfn_of(q) == self->zero_pfn, 4);
-		CHILD_CHECK(pfn_of(q + ps) == self->zero_pfn, 5);
+		CHILD_CHECK(pl_rd(q) == 0 && pl_rd(q + ps) == 0, 3);
+		CHILD_CHECK(pl_pfn_self(q) == self->zero_pfn, 4);
+		CHILD_CHECK(pl_pfn_self(q + ps) == self->zero_pfn, 5);
 		CHILD_CHECK(!pl_write_full(c2p[1], "r", 1), 6);
 		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 7);
 		/* The parent wrote both pages while this mapping had the zero page. */
 		for (size_t i = 0; i < sizeof(stamp0); i++)
-			CHILD_CHECK(rd(q + i) == (unsigned char)stamp0[i], 8);
+			CHILD_CHECK(pl_rd(q + i) == (unsigned char)stamp0[i], 8);
 		for (size_t i = 0; i < sizeof(stamp1); i++)
-			CHILD_CHECK(rd(q + ps + i) == (unsigned char)stamp1[i], 9);
-		child_pfn[0] = pfn_of(q);
-		child_pfn[1] = pfn_of(q + ps);
-		CHILD_CHECK(rd(q + 2 * ps) == 0, 10);
+			CHILD_CHECK(pl_rd(q + ps + i) == (unsigned char)stamp1[i], 9);
+		child_pfn[0] = pl_pfn_self(q);
+		child_pfn[1] = pl_pfn_self(q + ps);
+		CHILD_CHECK(pl_rd(q + 2 * ps) == 0, 10);
 		anon = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		CHILD_CHECK(anon != MAP_FAILED, 11);
 		madvise(anon, ps, MADV_NOHUGEPAGE);
 		for (size_t i = 0; i < ps; i++)
-			CHILD_CHECK(rd(anon + i) == 0, 12);
-		CHILD_CHECK(pfn_of(anon) == self->zero_pfn, 13);
+			CHILD_CHECK(pl_rd(anon + i) == 0, 12);
+		CHILD_CHECK(pl_pfn_self(anon) == self->zero_pfn, 13);
 		CHILD_CHECK(!pl_write_full(c2p[1], child_pfn, sizeof(child_pfn)), 14);
 		_exit(0);
 	}
-	obj_close(self, p2c[0]);
-	obj_close(self, c2p[1]);
+	pl_track_close(&self->t, p2c[0]);
+	pl_track_close(&self->t, c2p[1]);
 	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child failed: %d", pl_reap(pid));
 	STAT(fd, st);
 	EXPECT_EQ(0ULL, st.resident);
@@ -883,11 +761,11 @@ TEST_F(obj, write_replaces_zero_page_in_other_process)
 	ASSERT_EQ(0, pl_write_full(p2c[1], "w", 1));
 	EXPECT_EQ(0, pl_read_full(c2p[0], child_pfn, sizeof(child_pfn)));
 	EXPECT_EQ(0, pl_reap(pid));
-	EXPECT_EQ(pfn_of(p), child_pfn[0]);
-	EXPECT_EQ(pfn_of(p + ps), child_pfn[1]);
+	EXPECT_EQ(pl_pfn_self(p), child_pfn[0]);
+	EXPECT_EQ(pl_pfn_self(p + ps), child_pfn[1]);
 	EXPECT_NE(self->zero_pfn, child_pfn[0]);
 	EXPECT_EQ(0, memcmp(p, stamp0, sizeof(stamp0)));
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
 TEST_F_TIMEOUT(obj, read_1gib_object_end_to_end, 600)
@@ -908,7 +786,7 @@ TEST_F_TIMEOUT(obj, read_1gib_object_end_to_end, 600)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, pl_status_kb(0, "VmRSS", &rss0));
 	for (size_t i = 0; i < pages; i++)
-		sink |= rd(p + i * self->ps);
+		sink |= pl_rd(p + i * self->ps);
 	ASSERT_EQ(0, pl_status_kb(0, "VmRSS", &rss1));
 	EXPECT_EQ(0, sink);
 	STAT(fd, st);
@@ -919,9 +797,9 @@ TEST_F_TIMEOUT(obj, read_1gib_object_end_to_end, 600)
 	INFO(i1);
 	EXPECT_EQ(self->before.pages_held, i1.pages_held);
 	EXPECT_LT(rss1, rss0 + 16 * 1024) TH_LOG("RSS %llu kB -> %llu kB", rss0, rss1);
-	EXPECT_EQ(self->zero_pfn, pfn_of(p));
-	EXPECT_EQ(self->zero_pfn, pfn_of(p + (pages / 2) * self->ps));
-	EXPECT_EQ(self->zero_pfn, pfn_of(p + (pages - 1) * self->ps));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(p));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(p + (pages / 2) * self->ps));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(p + (pages - 1) * self->ps));
 }
 
 /* ---- fault-around ------------------------------------------------------- */
@@ -939,14 +817,14 @@ static unsigned char *fault_around_setup(struct __test_metadata *_metadata,
 	if (a == MAP_FAILED)
 		return MAP_FAILED;
 	for (size_t i = 0; i < 16; i++) {
-		wr(a + i * self->ps, i + 1);
-		pfns[i] = pfn_of(a + i * self->ps);
+		pl_wr(a + i * self->ps, i + 1);
+		pfns[i] = pl_pfn_self(a + i * self->ps);
 	}
 	b = obj_map_aligned(self, fd, 32, PROT_READ, 2 * MiB);
 	if (b == MAP_FAILED)
 		return MAP_FAILED;
 	for (size_t i = 0; i < 32; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(b + i * self->ps)));
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(b + i * self->ps)));
 	}
 	return b;
 }
@@ -965,23 +843,23 @@ TEST_F(obj, fault_around_maps_resident_neighbours)
 	STAT(fd, s0);
 	EXPECT_EQ(16ULL, s0.resident);
 	EXPECT_EQ(16U, s0.fault_around_pages);
-	EXPECT_EQ(1, rd(b));
+	EXPECT_EQ(1, pl_rd(b));
 	STAT(fd, s1);
 	EXPECT_GE(s1.fault_around - s0.fault_around, 15ULL);
 	EXPECT_LE(s1.fault_around - s0.fault_around, 16ULL);
 	for (size_t i = 1; i < 16; i++) {
-		uint64_t e = pm(b + i * self->ps);
+		uint64_t e = pl_pm_self(b + i * self->ps);
 
 		EXPECT_TRUE(pl_pm_present(e)) TH_LOG("neighbour %zu not mapped", i);
 		EXPECT_EQ(pfns[i], pl_pm_pfn(e)) TH_LOG("neighbour %zu", i);
 	}
 	for (size_t i = 16; i < 32; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(b + i * self->ps)))
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(b + i * self->ps)))
 			TH_LOG("page %zu was never written: nothing to map around", i);
 	}
 	/* Reading the neighbours costs no fault. */
 	for (size_t i = 1; i < 16; i++) {
-		EXPECT_EQ(i + 1, rd(b + i * self->ps));
+		EXPECT_EQ(i + 1, pl_rd(b + i * self->ps));
 	}
 	STAT(fd, s2);
 	EXPECT_EQ(s1.faults_read, s2.faults_read);
@@ -1002,17 +880,17 @@ TEST_F(obj, no_fault_around_flag_maps_only_the_faulting_page)
 	ASSERT_NE(MAP_FAILED, b);
 	STAT(fd, s0);
 	TH_LOG("fault_around_pages of a NO_FAULT_AROUND object: %u", s0.fault_around_pages);
-	EXPECT_EQ(1, rd(b));
+	EXPECT_EQ(1, pl_rd(b));
 	STAT(fd, s1);
 	EXPECT_EQ(0ULL, s1.fault_around);
 	EXPECT_EQ(s0.faults_read + 1, s1.faults_read);
 	EXPECT_EQ(s0.existing + 1, s1.existing);
-	EXPECT_EQ(pfns[0], pfn_of(b));
+	EXPECT_EQ(pfns[0], pl_pfn_self(b));
 	for (size_t i = 1; i < 32; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(b + i * self->ps))) TH_LOG("page %zu mapped", i);
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(b + i * self->ps))) TH_LOG("page %zu mapped", i);
 	}
 	for (size_t i = 1; i < 16; i++) {
-		EXPECT_EQ(i + 1, rd(b + i * self->ps));
+		EXPECT_EQ(i + 1, pl_rd(b + i * self->ps));
 	}
 	STAT(fd, s2);
 	EXPECT_EQ(s0.faults_read + 16, s2.faults_read);
@@ -1033,18 +911,18 @@ TEST_F(obj, fault_around_window_is_per_object)
 	c.size = 32 * self->ps;
 	c.fault_around = 4;
 	ASSERT_EQ(0, pl_create_raw(self->dev, &c));
-	track_fd(self, c.fd);
+	pl_track_fd(&self->t, c.fd);
 	b = fault_around_setup(_metadata, self, c.fd, pfns);
 	ASSERT_NE(MAP_FAILED, b);
 	STAT(c.fd, s0);
 	EXPECT_EQ(4U, s0.fault_around_pages);
-	EXPECT_EQ(1, rd(b));
+	EXPECT_EQ(1, pl_rd(b));
 	STAT(c.fd, s1);
 	/* A window of 4 pages holding page 0 maps at most pages 1-3 besides it. */
 	for (size_t i = 1; i < 4; i++)
-		mapped += pl_pm_present(pm(b + i * self->ps));
+		mapped += pl_pm_present(pl_pm_self(b + i * self->ps));
 	for (size_t i = 4; i < 32; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(b + i * self->ps))) TH_LOG("page %zu mapped", i);
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(b + i * self->ps))) TH_LOG("page %zu mapped", i);
 	}
 	EXPECT_GE(mapped, 1ULL);
 	EXPECT_EQ(mapped, s1.fault_around - s0.fault_around);
@@ -1063,12 +941,12 @@ TEST_F(obj, sigbus_beyond_the_end_after_mremap)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 1, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 0x5a);
+	pl_wr(p, 0x5a);
 	q = mremap(p, ps, 2 * ps, MREMAP_MAYMOVE);
 	ASSERT_NE(MAP_FAILED, q) TH_LOG("mremap to 2 pages: %s", strerror(errno));
-	untrack_map(self, p);
-	track_map(self, q, 2 * ps);
-	EXPECT_EQ(0x5a, rd(q));
+	pl_track_forget_map(&self->t, p);
+	pl_track_map(&self->t, q, 2 * ps);
+	EXPECT_EQ(0x5a, pl_rd(q));
 
 	EXPECT_TRUE(touch_catches_sigbus(q + ps, false)) TH_LOG("read past the end");
 	EXPECT_EQ((void *)(q + ps), bus_addr);
@@ -1081,7 +959,7 @@ TEST_F(obj, sigbus_beyond_the_end_after_mremap)
 	EXPECT_EQ(2ULL, st.sigbus);
 	EXPECT_EQ(1ULL, st.resident);
 	EXPECT_EQ(1ULL, st.allocs);
-	EXPECT_EQ(0x5a, rd(q));
+	EXPECT_EQ(0x5a, pl_rd(q));
 }
 
 /* ---- sharing ------------------------------------------------------------ */
@@ -1110,9 +988,9 @@ TEST_F(obj, fork_shares_the_same_pages)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t e;
 
-		wr(p + i * ps, i * 3 + 1);
-		wr(p + i * ps + ps - 1, i * 5 + 2);
-		e = pm(p + i * ps);
+		pl_wr(p + i * ps, i * 3 + 1);
+		pl_wr(p + i * ps + ps - 1, i * 5 + 2);
+		e = pl_pm_self(p + i * ps);
 		pfns[i] = pl_pm_pfn(e);
 		EXPECT_TRUE(pl_pm_present(e));
 		EXPECT_TRUE(pl_pm_exclusive(e)) TH_LOG("page %zu: one mapper, exclusive", i);
@@ -1120,7 +998,7 @@ TEST_F(obj, fork_shares_the_same_pages)
 	}
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.mappers);
-	ASSERT_EQ(0, track_pipe(self, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, c2p));
 
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
@@ -1132,9 +1010,9 @@ TEST_F(obj, fork_shares_the_same_pages)
 		for (size_t i = 0; i < n; i++) {
 			uint64_t e;
 
-			CHILD_CHECK(rd(p + i * ps) == (unsigned char)(i * 3 + 1), 2);
-			CHILD_CHECK(rd(p + i * ps + ps - 1) == (unsigned char)(i * 5 + 2), 3);
-			e = pm(p + i * ps);
+			CHILD_CHECK(pl_rd(p + i * ps) == (unsigned char)(i * 3 + 1), 2);
+			CHILD_CHECK(pl_rd(p + i * ps + ps - 1) == (unsigned char)(i * 5 + 2), 3);
+			e = pl_pm_self(p + i * ps);
 			CHILD_CHECK(pl_pm_present(e), 4);
 			r.pfn[i] = pl_pm_pfn(e);
 			if (pl_pm_exclusive(e))
@@ -1142,11 +1020,11 @@ TEST_F(obj, fork_shares_the_same_pages)
 		}
 		CHILD_CHECK(!pl_obj_stat(fd, 0, &cs), 5);
 		r.mappers = cs.mappers;
-		wr(p + 3 * ps + 100, 0x77);
+		pl_wr(p + 3 * ps + 100, 0x77);
 		CHILD_CHECK(!pl_write_full(c2p[1], &r, sizeof(r)), 6);
 		_exit(0);
 	}
-	obj_close(self, c2p[1]);
+	pl_track_close(&self->t, c2p[1]);
 	ASSERT_EQ(0, pl_read_full(c2p[0], &r, sizeof(r))) TH_LOG("child: %d", pl_reap(pid));
 	EXPECT_EQ(0, pl_reap(pid));
 	for (size_t i = 0; i < n; i++) {
@@ -1154,12 +1032,12 @@ TEST_F(obj, fork_shares_the_same_pages)
 	}
 	EXPECT_EQ(0ULL, (unsigned long long)r.flags_exclusive) TH_LOG("two mappers: not exclusive");
 	EXPECT_EQ(2ULL, r.mappers);
-	EXPECT_EQ(0x77, rd(p + 3 * ps + 100));
+	EXPECT_EQ(0x77, pl_rd(p + 3 * ps + 100));
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.mappers);
 	EXPECT_EQ((__u64)n, st.resident);
 	EXPECT_EQ((__u64)n, st.allocs);
-	EXPECT_TRUE(pl_pm_exclusive(pm(p))) TH_LOG("the child is gone: exclusive again");
+	EXPECT_TRUE(pl_pm_exclusive(pl_pm_self(p))) TH_LOG("the child is gone: exclusive again");
 }
 
 TEST_F(obj, attach_by_id_from_another_process)
@@ -1231,10 +1109,10 @@ TEST_F(obj, attach_checks_permissions)
 		ASSERT_GE(o[i].fd, 0);
 		o[i].p = obj_map(self, o[i].fd, 1, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 		ASSERT_NE(MAP_FAILED, o[i].p);
-		wr(o[i].p, 0x10 + i);
+		pl_wr(o[i].p, 0x10 + i);
 	}
-	ASSERT_EQ(0, track_pipe(self, p2c));
-	ASSERT_EQ(0, track_pipe(self, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, c2p));
 
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
@@ -1264,15 +1142,15 @@ TEST_F(obj, attach_checks_permissions)
 		CHILD_CHECK(!pl_attach(self->dev, o[1].id, PAGELAB_ATTACH_RDONLY, &rfd), 13);
 		CHILD_CHECK((fcntl(rfd, F_GETFL) & O_ACCMODE) == O_RDONLY, 14);
 		q = mmap(NULL, ps, PROT_READ, MAP_SHARED, rfd, 0);
-		CHILD_CHECK(q != MAP_FAILED && rd(q) == 0x11, 15);
+		CHILD_CHECK(q != MAP_FAILED && pl_rd(q) == 0x11, 15);
 		CHILD_CHECK(mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0) ==
 			    MAP_FAILED && errno == EACCES, 16);
 		CHILD_CHECK(mprotect(q, ps, PROT_READ | PROT_WRITE) == -1 && errno == EACCES, 17);
 		/* 0606: others may read and write. */
 		CHILD_CHECK(!pl_attach(self->dev, o[2].id, 0, &wfd), 18);
 		q = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
-		CHILD_CHECK(q != MAP_FAILED && rd(q) == 0x12, 19);
-		wr(q + 1, 0x99);
+		CHILD_CHECK(q != MAP_FAILED && pl_rd(q) == 0x12, 19);
+		pl_wr(q + 1, 0x99);
 		/* 0602: write without read is no attach at all. */
 		CHILD_CHECK(pl_attach(self->dev, o[3].id, 0, &rfd) == -EACCES, 20);
 		CHILD_CHECK(pl_attach(self->dev, o[3].id, PAGELAB_ATTACH_RDONLY, &rfd) == -EACCES,
@@ -1283,30 +1161,30 @@ TEST_F(obj, attach_checks_permissions)
 		CHILD_CHECK(cs.uid == 65534 && cs.gid == 65534 && cs.mode == 0600, 24);
 		q = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, efd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 25);
-		wr(q, 0x42);
+		pl_wr(q, 0x42);
 		CHILD_CHECK(!pl_write_full(c2p[1], &id, sizeof(id)), 26);
 		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 27);
 		_exit(0);
 	}
-	obj_close(self, p2c[0]);
-	obj_close(self, c2p[1]);
+	pl_track_close(&self->t, p2c[0]);
+	pl_track_close(&self->t, c2p[1]);
 	ASSERT_EQ(0, pl_read_full(c2p[0], &eid, sizeof(eid))) TH_LOG("child: %d", pl_reap(pid));
 	ASSERT_EQ(0, pl_attach(self->dev, eid, 0, &efd));
-	track_fd(self, efd);
+	pl_track_fd(&self->t, efd);
 	ASSERT_EQ(0, pl_obj_stat(efd, 0, &st));
 	EXPECT_EQ(65534U, st.uid);
 	EXPECT_EQ(65534U, st.gid);
 	ASSERT_EQ(0, pl_attach(self->dev, o[0].id, 0, &afd)) TH_LOG("root, the owner, on 0600");
-	track_fd(self, afd);
+	pl_track_fd(&self->t, afd);
 	EXPECT_EQ(0, pl_write_full(p2c[1], "x", 1));
 	EXPECT_EQ(0, pl_reap(pid)) TH_LOG("the child's exit status is the step that failed");
-	EXPECT_EQ(0x99, rd(o[2].p + 1)) TH_LOG("nobody's write through a 0606 object");
+	EXPECT_EQ(0x99, pl_rd(o[2].p + 1)) TH_LOG("nobody's write through a 0606 object");
 	/* The child's object outlives it, through root's fd. */
 	{
 		unsigned char *q = obj_map(self, efd, 1, PROT_READ, MAP_SHARED, 0);
 
 		ASSERT_NE(MAP_FAILED, q);
-		EXPECT_EQ(0x42, rd(q));
+		EXPECT_EQ(0x42, pl_rd(q));
 	}
 }
 
@@ -1322,9 +1200,9 @@ TEST_F(obj, rdonly_attach_cannot_map_shared_writable)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 0x31);
+	pl_wr(p, 0x31);
 	ASSERT_EQ(0, pl_attach(self->dev, id, PAGELAB_ATTACH_RDONLY, &ro));
-	track_fd(self, ro);
+	pl_track_fd(&self->t, ro);
 	EXPECT_EQ(O_RDONLY, fcntl(ro, F_GETFL) & O_ACCMODE);
 	EXPECT_NE(0, fcntl(ro, F_GETFD) & FD_CLOEXEC);
 
@@ -1336,16 +1214,16 @@ TEST_F(obj, rdonly_attach_cannot_map_shared_writable)
 	EXPECT_EQ(EACCES, errno);
 	q = obj_map(self, ro, 2, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(0x31, rd(q));
+	EXPECT_EQ(0x31, pl_rd(q));
 	EXPECT_EQ(-1, mprotect(q, 2 * ps, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
 	/* A private writable mapping is allowed: writes stay private. */
 	v = obj_map(self, ro, 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
 	ASSERT_NE(MAP_FAILED, v);
-	wr(v, 0x32);
-	wr(v + ps, 0x33);
-	EXPECT_EQ(0x31, rd(p));
-	EXPECT_EQ(0, rd(p + ps));
+	pl_wr(v, 0x32);
+	pl_wr(v + ps, 0x33);
+	EXPECT_EQ(0x31, pl_rd(p));
+	EXPECT_EQ(0, pl_rd(p + ps));
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.resident);
 	EXPECT_EQ(2ULL, st.files);
@@ -1367,23 +1245,23 @@ TEST_F(obj, map_private_copies_on_write)
 	ASSERT_NE(MAP_FAILED, s);
 	q = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
 	ASSERT_NE(MAP_FAILED, q);
-	wr(s, 'A');
-	obj_pfn = pfn_of(s);
+	pl_wr(s, 'A');
+	obj_pfn = pl_pfn_self(s);
 
 	/* Reads see the object's pages, or the zero page. */
-	EXPECT_EQ('A', rd(q));
-	EXPECT_EQ(obj_pfn, pfn_of(q));
-	EXPECT_EQ(0, rd(q + 3 * ps));
-	EXPECT_EQ(self->zero_pfn, pfn_of(q + 3 * ps));
+	EXPECT_EQ('A', pl_rd(q));
+	EXPECT_EQ(obj_pfn, pl_pfn_self(q));
+	EXPECT_EQ(0, pl_rd(q + 3 * ps));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(q + 3 * ps));
 
 	/* Writes make private copies, never object pages. */
-	wr(q, 'B');
-	wr(q + ps, 'C');	/* never written in the object */
-	wr(q + 3 * ps, 'D');	/* had the zero page */
-	EXPECT_EQ('A', rd(s));
-	EXPECT_EQ(0, rd(s + ps));
-	EXPECT_EQ(0, rd(s + 3 * ps));
-	e = pm(q);
+	pl_wr(q, 'B');
+	pl_wr(q + ps, 'C');	/* never written in the object */
+	pl_wr(q + 3 * ps, 'D');	/* had the zero page */
+	EXPECT_EQ('A', pl_rd(s));
+	EXPECT_EQ(0, pl_rd(s + ps));
+	EXPECT_EQ(0, pl_rd(s + 3 * ps));
+	e = pl_pm_self(q);
 	EXPECT_TRUE(pl_pm_present(e));
 	EXPECT_NE(obj_pfn, pl_pm_pfn(e));
 	EXPECT_TRUE(pl_pm_exclusive(e));
@@ -1395,10 +1273,10 @@ TEST_F(obj, map_private_copies_on_write)
 	EXPECT_EQ(self->before.pages_held + 1, i1.pages_held);
 
 	/* The copy is the process's: later object writes do not reach it. */
-	wr(s, 'E');
-	EXPECT_EQ('B', rd(q));
-	EXPECT_EQ('C', rd(q + ps));
-	EXPECT_EQ('D', rd(q + 3 * ps));
+	pl_wr(s, 'E');
+	EXPECT_EQ('B', pl_rd(q));
+	EXPECT_EQ('C', pl_rd(q + ps));
+	EXPECT_EQ('D', pl_rd(q + 3 * ps));
 }
 
 TEST_F(obj, fd_passed_over_unix_socket)
@@ -1411,8 +1289,8 @@ TEST_F(obj, fd_passed_over_unix_socket)
 	char c;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	track_fd(self, sv[0]);
-	track_fd(self, sv[1]);
+	pl_track_fd(&self->t, sv[0]);
+	pl_track_fd(&self->t, sv[1]);
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
@@ -1436,18 +1314,18 @@ TEST_F(obj, fd_passed_over_unix_socket)
 		q = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 		CHILD_CHECK(q != MAP_FAILED, 5);
 		CHILD_CHECK(!strcmp((char *)q, "sent by fd"), 6);
-		CHILD_CHECK(pfn_of(q) == msg.pfn, 7);
+		CHILD_CHECK(pl_pfn_self(q) == msg.pfn, 7);
 		strcpy((char *)q + ps, "received");
 		CHILD_CHECK(write(sv[1], "k", 1) == 1, 8);
 		_exit(0);
 	}
-	obj_close(self, sv[1]);
+	pl_track_close(&self->t, sv[1]);
 	fd = obj_new(self, 2, 0, 0, NULL, &msg.id);
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	strcpy((char *)p, "sent by fd");
-	msg.pfn = pfn_of(p);
+	msg.pfn = pl_pfn_self(p);
 	{
 		char cbuf[CMSG_SPACE(sizeof(int))];
 		struct iovec iov = { &msg, sizeof(msg) };
@@ -1465,7 +1343,7 @@ TEST_F(obj, fd_passed_over_unix_socket)
 		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
 		ASSERT_EQ((ssize_t)sizeof(msg), sendmsg(sv[0], &mh, 0));
 	}
-	obj_close(self, fd);	/* in flight, then the child's */
+	pl_track_close(&self->t, fd);	/* in flight, then the child's */
 	EXPECT_EQ(1, read(sv[0], &c, 1)) TH_LOG("child: %d", pl_reap(pid));
 	EXPECT_EQ(0, pl_reap(pid));
 	EXPECT_STREQ("received", (char *)p + ps);
@@ -1487,9 +1365,9 @@ TEST_F(obj, fork_munmap_half_mremap_rest)
 	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < n; i++) {
-		wr(p + i * ps, i + 1);
-		wr(p + i * ps + ps - 1, 0xf0 + i);
-		pfns[i] = pfn_of(p + i * ps);
+		pl_wr(p + i * ps, i + 1);
+		pl_wr(p + i * ps + ps - 1, 0xf0 + i);
+		pfns[i] = pl_pfn_self(p + i * ps);
 	}
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
@@ -1504,22 +1382,22 @@ TEST_F(obj, fork_munmap_half_mremap_rest)
 		CHILD_CHECK(moved == target, 4);
 		CHILD_CHECK(mincore(p + 4 * ps, ps, &vec) == -1 && errno == ENOMEM, 5);
 		for (size_t i = 0; i < 4; i++) {
-			CHILD_CHECK(rd(moved + i * ps) == i + 5, 6);
-			CHILD_CHECK(rd(moved + i * ps + ps - 1) == 0xf0 + i + 4, 7);
-			CHILD_CHECK(pfn_of(moved + i * ps) == pfns[i + 4], 8);
+			CHILD_CHECK(pl_rd(moved + i * ps) == i + 5, 6);
+			CHILD_CHECK(pl_rd(moved + i * ps + ps - 1) == 0xf0 + i + 4, 7);
+			CHILD_CHECK(pl_pfn_self(moved + i * ps) == pfns[i + 4], 8);
 		}
 		CHILD_CHECK(!pl_obj_stat(fd, 0, &cs), 9);
 		CHILD_CHECK(cs.mappers == 2, 10);
-		wr(moved + 1, 0x66);
+		pl_wr(moved + 1, 0x66);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pl_reap(pid)) TH_LOG("the child's exit status is the step that failed");
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_EQ(i + 1, rd(p + i * ps));
-		EXPECT_EQ(0xf0 + i, rd(p + i * ps + ps - 1));
-		EXPECT_EQ(pfns[i], pfn_of(p + i * ps));
+		EXPECT_EQ(i + 1, pl_rd(p + i * ps));
+		EXPECT_EQ(0xf0 + i, pl_rd(p + i * ps + ps - 1));
+		EXPECT_EQ(pfns[i], pl_pfn_self(p + i * ps));
 	}
-	EXPECT_EQ(0x66, rd(p + 4 * ps + 1));
+	EXPECT_EQ(0x66, pl_rd(p + 4 * ps + 1));
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.mappers);
 	EXPECT_EQ((__u64)n, st.resident);
@@ -1540,8 +1418,8 @@ TEST_F(obj, object_lives_until_last_fd_and_mapping_go)
 	p = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < 3; i++)
-		wr(p + i * ps, 0x40 + i);
-	obj_close(self, fd);
+		pl_wr(p + i * ps, 0x40 + i);
+	pl_track_close(&self->t, fd);
 	INFO(i1);
 	EXPECT_EQ(self->before.objects + 1, i1.objects);
 	EXPECT_EQ(self->before.pages_held + 3, i1.pages_held);
@@ -1550,12 +1428,12 @@ TEST_F(obj, object_lives_until_last_fd_and_mapping_go)
 	EXPECT_EQ(1ULL, st.mappers);
 	EXPECT_EQ(3ULL, st.resident);
 	for (size_t i = 0; i < 3; i++) {
-		EXPECT_EQ(0x40 + i, rd(p + i * ps));
+		EXPECT_EQ(0x40 + i, pl_rd(p + i * ps));
 	}
-	wr(p + 3 * ps, 0x43);
+	pl_wr(p + 3 * ps, 0x43);
 	ASSERT_EQ(0, pl_attach(self->dev, id, 0, &afd)) TH_LOG("still live: attachable");
 	close(afd);
-	obj_unmap(self, p);
+	pl_track_unmap(&self->t, p);
 	INFO(i1);
 	EXPECT_EQ(self->before.objects, i1.objects);
 	EXPECT_EQ(self->before.pages_held, i1.pages_held);
@@ -1569,9 +1447,9 @@ TEST_F(obj, object_lives_until_last_fd_and_mapping_go)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 1);
-	wr(p + ps, 2);
-	obj_unmap(self, p);
+	pl_wr(p, 1);
+	pl_wr(p + ps, 2);
+	pl_track_unmap(&self->t, p);
 	INFO(i1);
 	EXPECT_EQ(self->before.objects + 1, i1.objects);
 	EXPECT_EQ(self->before.pages_held + 2, i1.pages_held);
@@ -1580,9 +1458,9 @@ TEST_F(obj, object_lives_until_last_fd_and_mapping_go)
 	EXPECT_EQ(2ULL, st.resident);
 	p = obj_map(self, fd, 4, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(2, rd(p + ps)) TH_LOG("the pages outlive their mappings");
-	obj_unmap(self, p);
-	obj_close(self, fd);
+	EXPECT_EQ(2, pl_rd(p + ps)) TH_LOG("the pages outlive their mappings");
+	pl_track_unmap(&self->t, p);
+	pl_track_close(&self->t, fd);
 	INFO(i1);
 	EXPECT_EQ(self->before.objects, i1.objects);
 	EXPECT_EQ(self->before.pages_freed + 6, i1.pages_freed);
@@ -1601,18 +1479,18 @@ TEST_F(obj, madvise_dontneed_keeps_shared_data)
 	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < n; i++) {
-		wr(p + i * ps + 7, 0x80 + i);
-		pfns[i] = pfn_of(p + i * ps);
+		pl_wr(p + i * ps + 7, 0x80 + i);
+		pfns[i] = pl_pfn_self(p + i * ps);
 	}
 	ASSERT_EQ(0, madvise(p, n * ps, MADV_DONTNEED));
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_FALSE(pl_pm_present(pm(p + i * ps))) TH_LOG("page %zu still mapped", i);
+		EXPECT_FALSE(pl_pm_present(pl_pm_self(p + i * ps))) TH_LOG("page %zu still mapped", i);
 	}
 	STAT(fd, st);
 	EXPECT_EQ((__u64)n, st.resident) TH_LOG("DONTNEED drops PTEs, not the object's pages");
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_EQ(0x80 + i, rd(p + i * ps + 7));
-		EXPECT_EQ(pfns[i], pfn_of(p + i * ps));
+		EXPECT_EQ(0x80 + i, pl_rd(p + i * ps + 7));
+		EXPECT_EQ(pfns[i], pl_pfn_self(p + i * ps));
 	}
 	STAT(fd, st);
 	EXPECT_EQ((__u64)n, st.resident);
@@ -1630,30 +1508,30 @@ TEST_F(obj, mprotect_round_trip_keeps_data)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 4, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, rd(p));
-	EXPECT_EQ(self->zero_pfn, pfn_of(p));
+	EXPECT_EQ(0, pl_rd(p));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(p));
 
 	/* RO -> RW over a zero-page PTE: the write must not land in the zero page. */
 	ASSERT_EQ(0, mprotect(p, 4 * ps, PROT_READ | PROT_WRITE));
-	wr(p, 0x11);
-	EXPECT_TRUE(zero_page_clean(ps));
-	EXPECT_NE(self->zero_pfn, pfn_of(p));
+	pl_wr(p, 0x11);
+	EXPECT_TRUE(pl_zero_page_clean(ps));
+	EXPECT_NE(self->zero_pfn, pl_pfn_self(p));
 	STAT(fd, st);
 	EXPECT_EQ(1ULL, st.resident);
 	EXPECT_EQ(1ULL, st.mkwrite);
 
 	ASSERT_EQ(0, mprotect(p, 4 * ps, PROT_READ));
-	EXPECT_EQ(0x11, rd(p));
+	EXPECT_EQ(0x11, pl_rd(p));
 	ASSERT_EQ(0, mprotect(p, 4 * ps, PROT_READ | PROT_WRITE));
-	wr(p + ps, 0x22);
-	wr(p + 1, 0x12);
+	pl_wr(p + ps, 0x22);
+	pl_wr(p + 1, 0x12);
 	ASSERT_EQ(0, mprotect(p, 4 * ps, PROT_READ));
-	EXPECT_EQ(0x11, rd(p));
-	EXPECT_EQ(0x12, rd(p + 1));
-	EXPECT_EQ(0x22, rd(p + ps));
+	EXPECT_EQ(0x11, pl_rd(p));
+	EXPECT_EQ(0x12, pl_rd(p + 1));
+	EXPECT_EQ(0x22, pl_rd(p + ps));
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.resident);
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
 TEST_F(obj, mlock_succeeds_or_fails_cleanly)
@@ -1678,7 +1556,7 @@ TEST_F(obj, mlock_succeeds_or_fails_cleanly)
 	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < 8; i++)
-		wr(p + i * ps, 0x50 + i);
+		pl_wr(p + i * ps, 0x50 + i);
 	r = mlock(p, n * ps);
 	err = errno;
 	STAT(fd, st);
@@ -1687,12 +1565,12 @@ TEST_F(obj, mlock_succeeds_or_fails_cleanly)
 	       (unsigned long long)st.zero_maps, (unsigned long long)st.faults_read);
 	EXPECT_TRUE(r == 0 || err == ENOMEM || err == EAGAIN || err == EPERM || err == EINVAL);
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_EQ(i < 8 ? 0x50 + i : 0, rd(p + i * ps));
+		EXPECT_EQ(i < 8 ? 0x50 + i : 0, pl_rd(p + i * ps));
 	}
 	if (!r)
 		EXPECT_EQ(0, munlock(p, n * ps));
 	for (size_t i = 0; i < 8; i++) {
-		EXPECT_EQ(0x50 + i, rd(p + i * ps));
+		EXPECT_EQ(0x50 + i, pl_rd(p + i * ps));
 	}
 }
 
@@ -1714,7 +1592,7 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 	ASSERT_GE(fd, 0);
 	progress = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, progress);
-	track_map(self, (void *)progress, ps);
+	pl_track_map(&self->t, (void *)progress, ps);
 	*progress = -1;
 
 	INFO(i1);
@@ -1728,12 +1606,12 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 	if (!pid) {
 		unsigned char *q = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-		no_core_dumps();
+		pl_no_core_dumps();
 		CHILD_CHECK(q != MAP_FAILED, 2);
-		CHILD_CHECK(rd(q + 7 * ps) == 0, 3);	/* reads hold nothing: fine */
+		CHILD_CHECK(pl_rd(q + 7 * ps) == 0, 3);	/* reads hold nothing: fine */
 		for (int i = 0; i < 5; i++) {
 			*progress = i;
-			wr(q + i * ps, i + 1);
+			pl_wr(q + i * ps, i + 1);
 		}
 		*progress = 5;
 		_exit(0);
@@ -1754,9 +1632,9 @@ TEST_F(obj, global_cap_sigbus_on_the_fifth_page)
 	p = obj_map(self, fd, 8, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (int i = 0; i < 4; i++) {
-		EXPECT_EQ(i + 1, rd(p + i * ps));
+		EXPECT_EQ(i + 1, pl_rd(p + i * ps));
 	}
-	wr(p + 4 * ps, 5);
+	pl_wr(p + 4 * ps, 5);
 	STAT(fd, st);
 	EXPECT_EQ(5ULL, st.resident);
 	EXPECT_EQ(1ULL, st.sigbus);
@@ -1789,7 +1667,7 @@ TEST_F_TIMEOUT(obj, gup_o_direct_to_and_from_zram, 120)
 	bfd = open("/dev/zram0", O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (bfd < 0)
 		SKIP(return, "open /dev/zram0 O_DIRECT: %s", strerror(errno));
-	track_fd(self, bfd);
+	pl_track_fd(&self->t, bfd);
 	fd = obj_new(self, 2 * n, 0, 0, NULL, NULL);
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 2 * n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -1808,17 +1686,17 @@ TEST_F_TIMEOUT(obj, gup_o_direct_to_and_from_zram, 120)
 
 	/* O_DIRECT read into pages that map the zero page: GUP for write. */
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_EQ(0, rd(dst + i * ps));
+		EXPECT_EQ(0, pl_rd(dst + i * ps));
 	}
-	EXPECT_EQ(self->zero_pfn, pfn_of(dst));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(dst));
 	ASSERT_EQ((ssize_t)len, pread(bfd, dst, len, 0)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, memcmp(dst, src, len));
-	EXPECT_NE(self->zero_pfn, pfn_of(dst));
+	EXPECT_NE(self->zero_pfn, pl_pfn_self(dst));
 	STAT(fd, st);
 	EXPECT_EQ(2ULL * n, st.resident);
 	EXPECT_EQ(2ULL * n, st.allocs);
 	TH_LOG("mkwrite after the O_DIRECT read: %llu", (unsigned long long)st.mkwrite);
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
 TEST_F(obj, gup_proc_self_mem)
@@ -1834,7 +1712,7 @@ TEST_F(obj, gup_proc_self_mem)
 	ASSERT_NE(MAP_FAILED, p);
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(mem, 0);
-	track_fd(self, mem);
+	pl_track_fd(&self->t, mem);
 
 	/* Write a never-faulted page, read a never-written one. */
 	ASSERT_EQ(6, pwrite(mem, "hello", 6, (off_t)(uintptr_t)p));
@@ -1848,10 +1726,10 @@ TEST_F(obj, gup_proc_self_mem)
 	EXPECT_EQ(1ULL, st.resident);
 
 	/* Write a page this mapping holds as the zero page. */
-	EXPECT_EQ(0, rd(p + 2 * ps));
+	EXPECT_EQ(0, pl_rd(p + 2 * ps));
 	ASSERT_EQ(4, pwrite(mem, "zero", 4, (off_t)(uintptr_t)(p + 2 * ps)));
 	EXPECT_EQ(0, memcmp(p + 2 * ps, "zero", 4));
-	EXPECT_TRUE(zero_page_clean(ps));
+	EXPECT_TRUE(pl_zero_page_clean(ps));
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.resident);
 
@@ -1860,7 +1738,7 @@ TEST_F(obj, gup_proc_self_mem)
 	ASSERT_NE(MAP_FAILED, ro);
 	EXPECT_EQ(-1, pwrite(mem, "x", 1, (off_t)(uintptr_t)(ro + 3 * ps)));
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ(0, rd(p + 3 * ps));
+	EXPECT_EQ(0, pl_rd(p + 3 * ps));
 
 	/* A read-only private mapping takes it as a private copy. */
 	priv = obj_map(self, fd, 4, PROT_READ, MAP_PRIVATE, 0);
@@ -1885,8 +1763,8 @@ TEST_F(obj, gup_process_vm_readv_from_child)
 
 	fd = obj_new(self, 4, 0, 0, NULL, NULL);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, track_pipe(self, p2c));
-	ASSERT_EQ(0, track_pipe(self, c2p));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&self->t, c2p));
 	pid = pl_fork_child();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
@@ -1901,8 +1779,8 @@ TEST_F(obj, gup_process_vm_readv_from_child)
 		CHILD_CHECK(!strcmp((char *)q + 2 * ps, "written by the parent"), 5);
 		_exit(0);
 	}
-	obj_close(self, p2c[0]);
-	obj_close(self, c2p[1]);
+	pl_track_close(&self->t, p2c[0]);
+	pl_track_close(&self->t, c2p[1]);
 	ASSERT_EQ(0, pl_read_full(c2p[0], &remote, sizeof(remote))) TH_LOG("child: %d", pl_reap(pid));
 
 	l.iov_base = buf;
@@ -1942,7 +1820,7 @@ TEST_F(obj, rmmod_refused_while_an_object_lives)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 0x3c);
+	pl_wr(p, 0x3c);
 	/* An open /dev/pagelab pins the module by itself: drop it. */
 	close(self->dev);
 	self->dev = -1;
@@ -1956,13 +1834,13 @@ TEST_F(obj, rmmod_refused_while_an_object_lives)
 	if (dev >= 0)
 		close(dev);
 
-	obj_close(self, fd);	/* only the mapping now */
+	pl_track_close(&self->t, fd);	/* only the mapping now */
 	st = system("rmmod pagelab 2>/dev/null");
 	ASSERT_NE(-1, st);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0) TH_LOG("rmmod with a mapping");
 	EXPECT_EQ(0, access("/sys/module/pagelab", F_OK));
-	EXPECT_EQ(0x3c, rd(p));
-	obj_unmap(self, p);
+	EXPECT_EQ(0x3c, pl_rd(p));
+	pl_track_unmap(&self->t, p);
 	self->dev = pl_open();
 	ASSERT_GE(self->dev, 0);
 }
@@ -2003,7 +1881,7 @@ TEST_F_TIMEOUT(obj, cli_object_commands, 300)
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	wr(p, 1);
+	pl_wr(p, 1);
 	EXPECT_EQ(0, pl_run_cli("stat", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "cli.stat"));
 	EXPECT_EQ(0, pl_run_cli("stat --json", out, sizeof(out))) TH_LOG("%s", out);

@@ -38,8 +38,6 @@
 #include "pagelab_lib.h"
 #include "pl_test_util.h"
 
-#define NTRACK		64
-#define NKIDS		8
 #define RW		(PROT_READ | PROT_WRITE)
 #define MAX_FRAMES	8
 #define MAX_REFS	64
@@ -50,48 +48,12 @@ struct env {
 	int dev;
 	size_t ps;
 	struct pagelab_info before;
-	int nfds;
-	int fds[NTRACK];
-	int nmaps;
-	void *map[NTRACK];
-	size_t maplen[NTRACK];
-	int nkids;
-	pid_t kids[NKIDS];
+	struct pl_track t;
 	bool restore_store;
 	unsigned long long saved_max_store_pages;
 };
 
 /* ---- helpers (no ASSERTs unless they take _metadata) -------------------- */
-
-static inline unsigned char rd(const void *p)
-{
-	return *(const volatile unsigned char *)p;
-}
-
-/* Byte @i of a page of pattern @seed (1..255): never an all-zero page. */
-static inline unsigned char pat(unsigned int seed, size_t i)
-{
-	return (unsigned char)(seed * 131 + i * 7 + (i >> 9) + 1);
-}
-
-static void fill(void *page, size_t ps, unsigned int seed)
-{
-	volatile unsigned char *p = page;
-
-	for (size_t i = 0; i < ps; i++)
-		p[i] = pat(seed, i);
-}
-
-/* The page holds pattern @seed (0: zeros).  Reading it faults it in. */
-static bool page_is(const void *page, size_t ps, unsigned int seed)
-{
-	const volatile unsigned char *p = page;
-
-	for (size_t i = 0; i < ps; i++)
-		if (p[i] != (seed ? pat(seed, i) : 0))
-			return false;
-	return true;
-}
 
 static bool present(pid_t pid, const void *p)
 {
@@ -100,118 +62,17 @@ static bool present(pid_t pid, const void *p)
 	return !pl_pagemap(pid, (unsigned long)p, &e) && pl_pm_present(e);
 }
 
-/* Tracked for teardown; a slot freed by env_close() is used again. */
-static int track_fd(struct env *e, int fd)
-{
-	if (fd < 0)
-		return fd;
-	for (int i = 0; i < e->nfds; i++)
-		if (e->fds[i] < 0) {
-			e->fds[i] = fd;
-			return fd;
-		}
-	if (e->nfds < NTRACK)
-		e->fds[e->nfds++] = fd;
-	return fd;
-}
-
-static int track_pipe(struct env *e, int fds[2])
-{
-	if (pipe(fds))
-		return -1;
-	track_fd(e, fds[0]);
-	track_fd(e, fds[1]);
-	return 0;
-}
-
-static void env_close(struct env *e, int fd)
-{
-	for (int i = 0; i < e->nfds; i++)
-		if (e->fds[i] == fd)
-			e->fds[i] = -1;
-	close(fd);
-}
-
-/* Tracked for teardown; a slot freed by env_unmap() is used again. */
-static void *track_map(struct env *e, void *p, size_t len)
-{
-	if (p == MAP_FAILED)
-		return p;
-	for (int i = 0; i < e->nmaps; i++)
-		if (!e->map[i]) {
-			e->map[i] = p;
-			e->maplen[i] = len;
-			return p;
-		}
-	if (e->nmaps < NTRACK) {
-		e->map[e->nmaps] = p;
-		e->maplen[e->nmaps++] = len;
-	}
-	return p;
-}
-
-static void env_unmap(struct env *e, void *p)
-{
-	for (int i = 0; i < e->nmaps; i++)
-		if (e->map[i] == p) {
-			munmap(p, e->maplen[i]);
-			e->map[i] = NULL;
-		}
-}
-
 /* A new object of @pages pages: its fd (tracked) or -errno. */
 static int obj_new(struct env *e, size_t pages, __u64 flags, __u64 *id)
 {
-	__u64 oid;
-	int fd, ret;
-
-	ret = pl_create(e->dev, (__u64)pages * e->ps, flags, 0, "replace-test", &fd, &oid);
-	if (ret)
-		return ret;
-	if (id)
-		*id = oid;
-	return track_fd(e, fd);
+	return pl_track_create(&e->t, e->dev, (__u64)pages * e->ps, flags, 0, "replace-test", id);
 }
 
 static unsigned char *obj_map(struct env *e, int fd, size_t pages)
 {
 	size_t len = pages * e->ps;
 
-	return track_map(e, mmap(NULL, len, RW, MAP_SHARED, fd, 0), len);
-}
-
-/* fork() a child that dies with the test; the teardown kills it if it lives on. */
-static pid_t kid(struct env *e)
-{
-	pid_t pid = pl_fork_child();
-	int i;
-
-	if (pid <= 0)
-		return pid;
-	for (i = 0; i < e->nkids && e->kids[i] > 0; i++)
-		;
-	if (i < NKIDS) {
-		e->kids[i] = pid;
-		if (i == e->nkids)
-			e->nkids++;
-	}
-	return pid;
-}
-
-/* Wait for a child: its exit code, 128 + signal, or -1. */
-static int reap(struct env *e, pid_t pid)
-{
-	for (int i = 0; i < e->nkids; i++)
-		if (e->kids[i] == pid)
-			e->kids[i] = 0;
-	return pl_reap(pid);
-}
-
-static void no_core_dumps(void)
-{
-	struct rlimit r = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &r);
+	return pl_track_map(&e->t, mmap(NULL, len, RW, MAP_SHARED, fd, 0), len);
 }
 
 static long ru_majflt(void)
@@ -239,14 +100,6 @@ static long stat_majflt(void)
 	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %ld", &v) != 1)
 		v = -1;
 	return v;
-}
-
-static inline uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
 }
 
 /* In a child: give up with @code unless @cond. */
@@ -277,31 +130,15 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 
 static void env_teardown(struct __test_metadata *_metadata, struct env *e)
 {
-	struct pagelab_info after;
 	unsigned long long store;
 
-	for (int i = 0; i < e->nkids; i++)
-		if (e->kids[i] > 0) {
-			kill(e->kids[i], SIGKILL);
-			waitpid(e->kids[i], NULL, 0);
-		}
+	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
+	pl_track_kill_kids(&e->t);
 	if (e->restore_store) {
 		EXPECT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
 	}
-	for (int i = 0; i < e->nmaps; i++)
-		if (e->map[i])
-			munmap(e->map[i], e->maplen[i]);
-	for (int i = 0; i < e->nfds; i++)
-		if (e->fds[i] >= 0)
-			close(e->fds[i]);
-	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
-	if (pl_info(e->dev, &after)) {
-		EXPECT_TRUE(false) TH_LOG("PAGELAB_IOC_INFO failed in the teardown");
-	} else {
-		EXPECT_EQ(e->before.objects, after.objects) TH_LOG("objects leaked");
-		EXPECT_EQ(e->before.pages_held, after.pages_held) TH_LOG("pages leaked");
-		EXPECT_EQ(after.pages_allocated - after.pages_freed, after.pages_held);
-	}
+	pl_track_release(&e->t);
+	pl_expect_held_as_before(_metadata, e->dev, &e->before);
 	if (pl_debugfs_stat("store_pages", &store)) {
 		EXPECT_TRUE(false) TH_LOG("no store_pages line in %s/stats", PAGELAB_DEBUGFS);
 	} else {
@@ -353,7 +190,7 @@ static void refstr_random(struct refstr *r, bool writes)
 	r->n = 60;
 	r->npages = 10;
 	for (size_t i = 0; i < r->n; i++) {
-		r->page[i] = (xorshift(&s) >> 8) % 10;
+		r->page[i] = (pl_xorshift(&s) >> 8) % 10;
 		r->write[i] = writes && i % 3 == 1;
 	}
 }
@@ -590,9 +427,9 @@ static void drive(struct env *e, const struct refstr *r, unsigned int frames, in
 		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
 			out->data_bad++;
 out_unmap:
-	env_unmap(e, m);
+	pl_track_unmap(&e->t, m);
 out:
-	env_close(e, fd);
+	pl_track_close(&e->t, fd);
 }
 
 static const char *policy_name(int policy)
@@ -788,18 +625,9 @@ TEST_F_TIMEOUT(replace, random_policy_between_opt_and_every_reference, 300)
 static unsigned long stress_refs(const char **scale_s)
 {
 	const char *s = getenv("PAGELAB_STRESS_SCALE");
-	unsigned long scale = 100, r;
+	unsigned long r = 100000 * pl_stress_scale() / 100;
 
 	*scale_s = s && *s ? s : "unset, 100";
-	if (s && *s) {
-		char *end;
-
-		errno = 0;
-		r = strtoul(s, &end, 10);
-		if (!errno && !*end)
-			scale = r;
-	}
-	r = 100000 * scale / 100;
 	return r < 1000 ? 1000 : r > 100000000 ? 100000000 : r;
 }
 
@@ -852,7 +680,7 @@ static void int_worker(int fd, size_t ps, int proc, unsigned long quota, struct 
 		return;
 	}
 	while (res->refs + 1 + INT_PAGES <= quota) {
-		unsigned int pg = xorshift(&rnd) % INT_PAGES;
+		unsigned int pg = pl_xorshift(&rnd) % INT_PAGES;
 		volatile uint64_t *w = (volatile uint64_t *)(m + pg * ps + proc * (ps / INT_PROCS));
 
 		res->epoch[pg]++;
@@ -881,7 +709,7 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 	time_t t0 = time(NULL);
 	int fd;
 
-	res = track_map(e, mmap(NULL, sizeof(*res) * INT_PROCS, RW, MAP_SHARED | MAP_ANONYMOUS,
+	res = pl_track_map(&e->t, mmap(NULL, sizeof(*res) * INT_PROCS, RW, MAP_SHARED | MAP_ANONYMOUS,
 				-1, 0), sizeof(*res) * INT_PROCS);
 	ASSERT_NE(MAP_FAILED, res);
 	memset(res, 0, sizeof(*res) * INT_PROCS);
@@ -889,7 +717,7 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 	ASSERT_GE(fd, 0);
 	BUDGET(fd, INT_BUDGET, PAGELAB_POLICY_CLOCK, 0);
 	for (int i = 0; i < INT_PROCS; i++) {
-		pid[i] = kid(e);
+		pid[i] = pl_track_fork(&e->t);
 		ASSERT_GE(pid[i], 0);
 		if (!pid[i]) {
 			int_worker(fd, e->ps, i, total / INT_PROCS, &res[i]);
@@ -897,7 +725,7 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 		}
 	}
 	for (int i = 0; i < INT_PROCS; i++) {
-		EXPECT_EQ(0, reap(e, pid[i])) TH_LOG("process %d", i);
+		EXPECT_EQ(0, pl_track_reap(&e->t, pid[i])) TH_LOG("process %d", i);
 		EXPECT_EQ(0, res[i].error) TH_LOG("process %d: failed at step %d", i,
 						  res[i].error);
 		EXPECT_EQ(0UL, res[i].mismatches) TH_LOG("process %d: pages without its stamps",
@@ -950,8 +778,8 @@ TEST_F(replace, majflt_equals_page_ins)
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned int pg = 0; pg < 16; pg++) {
 			if (!pass)
-				fill(m + pg * e->ps, e->ps, 1 + pg);
-			else if (!page_is(m + pg * e->ps, e->ps, 1 + pg))
+				pl_fill(m + pg * e->ps, e->ps, 1 + pg);
+			else if (!pl_page_is(m + pg * e->ps, e->ps, 1 + pg))
 				bad++;
 		}
 	ru1 = ru_majflt();
@@ -989,17 +817,17 @@ TEST_F(replace, eviction_unmaps_every_process)
 	BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0);
 	m = obj_map(e, fd, 4);
 	ASSERT_NE(MAP_FAILED, m);
-	fill(m, ps, 0x41);
-	ASSERT_EQ(0, track_pipe(e, p2c));
-	ASSERT_EQ(0, track_pipe(e, c2p));
-	pid = kid(e);
+	pl_fill(m, ps, 0x41);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, p2c));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, c2p));
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		char cmd;
 
 		/* 'r': read page 0 and answer '1' if it holds its data; 'q': quit. */
 		while (!pl_read_full(p2c[0], &cmd, 1) && cmd == 'r') {
-			char a = page_is(m, ps, 0x41) ? '1' : '0';
+			char a = pl_page_is(m, ps, 0x41) ? '1' : '0';
 
 			CHILD_CHECK(!pl_write_full(c2p[1], &a, 1), 2);
 		}
@@ -1013,8 +841,8 @@ TEST_F(replace, eviction_unmaps_every_process)
 
 	/* Two more pages through a budget of 2: FIFO evicts page 0, the first loaded. */
 	STAT(fd, s0);
-	fill(m + ps, ps, 0x42);
-	fill(m + 2 * ps, ps, 0x43);
+	pl_fill(m + ps, ps, 0x42);
+	pl_fill(m + 2 * ps, ps, 0x43);
 	STAT(fd, s1);
 	EXPECT_EQ(1ULL, s1.evictions - s0.evictions);
 	EXPECT_EQ(2ULL, s1.resident);
@@ -1049,10 +877,10 @@ TEST_F(replace, eviction_unmaps_every_process)
 	STAT(fd, s0);
 	EXPECT_EQ(1ULL, s0.page_ins - s1.page_ins);
 	ASSERT_EQ(0, pl_write_full(p2c[1], "q", 1));
-	EXPECT_EQ(0, reap(e, pid));
-	EXPECT_TRUE(page_is(m, ps, 0x41));
-	EXPECT_TRUE(page_is(m + ps, ps, 0x42));
-	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0x43));
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid));
+	EXPECT_TRUE(pl_page_is(m, ps, 0x41));
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
+	EXPECT_TRUE(pl_page_is(m + 2 * ps, ps, 0x43));
 }
 
 /* ---- dirty tracking ------------------------------------------------------- */
@@ -1093,9 +921,9 @@ TEST_F(replace, dirty_pages_written_back_clean_ones_dropped)
 		unsigned int pg = steps[i].page;
 
 		if (steps[i].op == 'w') {
-			fill(m + pg * ps, ps, 10 * pg + ++version[pg]);
+			pl_fill(m + pg * ps, ps, 10 * pg + ++version[pg]);
 		} else {
-			EXPECT_TRUE(page_is(m + pg * ps, ps, version[pg] ? 10 * pg + version[pg] : 0))
+			EXPECT_TRUE(pl_page_is(m + pg * ps, ps, version[pg] ? 10 * pg + version[pg] : 0))
 				TH_LOG("step %zu: page %u", i, pg);
 		}
 	}
@@ -1136,9 +964,9 @@ TEST_F(replace, dirty_pages_written_back_clean_ones_dropped)
 	free(ev);
 
 	/* The data, wherever it is now. */
-	EXPECT_TRUE(page_is(m, ps, 10 * 0 + version[0]));
-	EXPECT_TRUE(page_is(m + ps, ps, 10 * 1 + version[1]));
-	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(m, ps, 10 * 0 + version[0]));
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 10 * 1 + version[1]));
+	EXPECT_TRUE(pl_page_is(m + 2 * ps, ps, 0));
 }
 
 /* ---- bad input ------------------------------------------------------------- */
@@ -1185,7 +1013,7 @@ TEST_F(replace, bad_input)
 
 	/* Read-only access is not enough. */
 	ASSERT_EQ(0, pl_attach(e->dev, id, PAGELAB_ATTACH_RDONLY, &rfd));
-	track_fd(e, rfd);
+	pl_track_fd(&e->t, rfd);
 	EXPECT_EQ(-EPERM, pl_replace(rfd, 2, PAGELAB_POLICY_FIFO, 0, 0));
 	STAT(fd, st);
 	EXPECT_EQ(0U, st.budget);
@@ -1227,7 +1055,7 @@ TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
 	m = obj_map(e, fd, 4);
 	ASSERT_NE(MAP_FAILED, m);
 	for (unsigned int pg = 0; pg < 3; pg++)
-		fill(m + pg * ps, ps, 0x50 + pg);	/* page 0 goes to the store */
+		pl_fill(m + pg * ps, ps, 0x50 + pg);	/* page 0 goes to the store */
 	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used));
 	ASSERT_GE(used, 1ULL);
 
@@ -1236,29 +1064,29 @@ TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
 	e->restore_store = true;
 	ASSERT_EQ(0, pl_param_write("max_store_pages", used));
 	STAT(fd, s0);
-	pid = kid(e);
+	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		no_core_dumps();
+		pl_no_core_dumps();
 		/* Page 3 needs page 1's frame; page 1 is dirty and cannot be stored. */
-		fill(m + 3 * ps, ps, 0x53);
+		pl_fill(m + 3 * ps, ps, 0x53);
 		_exit(0);
 	}
-	EXPECT_EQ(128 + SIGBUS, reap(e, pid)) TH_LOG("the writer must die of SIGBUS");
+	EXPECT_EQ(128 + SIGBUS, pl_track_reap(&e->t, pid)) TH_LOG("the writer must die of SIGBUS");
 	STAT(fd, s1);
 	EXPECT_EQ(0ULL, s1.writebacks - s0.writebacks);
 	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used1));
 	EXPECT_EQ(used, used1) TH_LOG("the store grew over its cap");
-	EXPECT_TRUE(page_is(m + ps, ps, 0x51)) TH_LOG("page 1 (resident)");
-	EXPECT_TRUE(page_is(m + 2 * ps, ps, 0x52)) TH_LOG("page 2 (resident)");
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x51)) TH_LOG("page 1 (resident)");
+	EXPECT_TRUE(pl_page_is(m + 2 * ps, ps, 0x52)) TH_LOG("page 2 (resident)");
 
 	/* The cap back: everything reads back, and page 3 can be written. */
 	ASSERT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
 	e->restore_store = false;
-	EXPECT_TRUE(page_is(m, ps, 0x50)) TH_LOG("page 0 (stored)");
-	fill(m + 3 * ps, ps, 0x53);
+	EXPECT_TRUE(pl_page_is(m, ps, 0x50)) TH_LOG("page 0 (stored)");
+	pl_fill(m + 3 * ps, ps, 0x53);
 	for (unsigned int pg = 0; pg < 4; pg++) {
-		EXPECT_TRUE(page_is(m + pg * ps, ps, 0x50 + pg)) TH_LOG("page %u", pg);
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x50 + pg)) TH_LOG("page %u", pg);
 	}
 }
 
@@ -1278,7 +1106,7 @@ TEST_F(replace, lowered_budget_evicts_at_once)
 	m = obj_map(e, fd, 16);
 	ASSERT_NE(MAP_FAILED, m);
 	for (unsigned int pg = 0; pg < 16; pg++)
-		fill(m + pg * ps, ps, 1 + pg);
+		pl_fill(m + pg * ps, ps, 1 + pg);
 	STAT(fd, st);
 	EXPECT_EQ(16ULL, st.resident);
 	EXPECT_EQ(0ULL, st.evictions);
@@ -1305,7 +1133,7 @@ TEST_F(replace, lowered_budget_evicts_at_once)
 	EXPECT_EQ(4ULL, st.resident);
 	EXPECT_EQ(12ULL, st.evictions);
 	for (unsigned int pg = 0; pg < 16; pg++) {
-		EXPECT_TRUE(page_is(m + pg * ps, ps, 1 + pg)) TH_LOG("page %u", pg);
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 1 + pg)) TH_LOG("page %u", pg);
 	}
 	STAT(fd, st);
 	EXPECT_LE(st.resident, 6ULL);
@@ -1326,8 +1154,8 @@ TEST_F(replace, removed_budget_brings_every_page_back)
 	m = obj_map(e, fd, 12);
 	ASSERT_NE(MAP_FAILED, m);
 	for (unsigned int pg = 0; pg < 10; pg++)	/* 10 and 11 never written */
-		fill(m + pg * ps, ps, 0x20 + pg);
-	EXPECT_TRUE(page_is(m + 11 * ps, ps, 0));
+		pl_fill(m + pg * ps, ps, 0x20 + pg);
+	EXPECT_TRUE(pl_page_is(m + 11 * ps, ps, 0));
 	STAT(fd, st);
 	EXPECT_EQ(3ULL, st.resident);
 	EXPECT_GE(st.store_pages, 7ULL);
@@ -1341,7 +1169,7 @@ TEST_F(replace, removed_budget_brings_every_page_back)
 	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &store));
 	EXPECT_EQ(0ULL, store);
 	for (unsigned int pg = 0; pg < 12; pg++) {
-		EXPECT_TRUE(page_is(m + pg * ps, ps, pg < 10 ? 0x20 + pg : 0)) TH_LOG("page %u", pg);
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, pg < 10 ? 0x20 + pg : 0)) TH_LOG("page %u", pg);
 	}
 	STAT(fd, st);
 	EXPECT_EQ(10ULL, st.resident) TH_LOG("reads of never-written pages took frames");
