@@ -87,6 +87,8 @@ struct pl_replay {
 	__u64 refs, faults, hits, page_ins, evictions, writebacks, clean_drops;
 	__u64 seen;		/* faults the module handled */
 	__u64 inexact;
+	/* Including the final check of every page after the counters were read. */
+	__u64 total_page_ins, total_evictions, total_writebacks;
 	long majflt;		/* getrusage ru_majflt delta (-1 offline) */
 	__u64 data_bad;		/* reads that did not return the last write */
 	__u64 lost_events;	/* the event log wrapped between two reads */

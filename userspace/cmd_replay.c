@@ -427,6 +427,16 @@ int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int 
 	for (size_t p = 0; p < pages; p++)
 		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
 			out->data_bad++;
+	/* What the whole run cost, that check included (for tracing). */
+	ret = pl_obj_stat(ofd, 0, &st);
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
+		ret = -1;
+		goto out;
+	}
+	out->total_page_ins = st.page_ins;
+	out->total_evictions = st.evictions;
+	out->total_writebacks = st.writebacks;
 	ret = 0;
 out:
 	if (m != MAP_FAILED)
@@ -559,9 +569,13 @@ static void replay_json(const struct pl_refs *refs, const struct pl_replay *r, b
 	if (r->offline)
 		printf("\"major_faults\": null, \"seen\": null, \"data_ok\": null");
 	else
-		printf("\"major_faults\": %ld, \"seen\": %llu, \"inexact\": %llu, \"data_ok\": %s",
+		printf("\"major_faults\": %ld, \"seen\": %llu, \"inexact\": %llu, \"data_ok\": %s, "
+		       "\"total_page_ins\": %llu, \"total_evictions\": %llu, "
+		       "\"total_writebacks\": %llu",
 		       r->majflt, (unsigned long long)r->seen, (unsigned long long)r->inexact,
-		       r->data_bad ? "false" : "true");
+		       r->data_bad ? "false" : "true", (unsigned long long)r->total_page_ins,
+		       (unsigned long long)r->total_evictions,
+		       (unsigned long long)r->total_writebacks);
 	if (table) {
 		printf(", \"steps\": [");
 		for (size_t i = 0; i < refs->n; i++) {
