@@ -25,7 +25,7 @@ static void stat_json(const struct pagelab_obj_stat *s)
 	       "\"faults_write\": %llu, \"zero_maps\": %llu, \"allocs\": %llu, "
 	       "\"existing\": %llu, \"fault_around\": %llu, \"mkwrite\": %llu, "
 	       "\"sigbus\": %llu, \"uid\": %u, \"gid\": %u, \"mode\": \"%04o\", "
-	       "\"fault_around_pages\": %u}",
+	       "\"fault_around_pages\": %u",
 	       (unsigned long long)s->id, s->name, (unsigned long long)s->size,
 	       (unsigned long long)s->resident, (unsigned long long)s->mappers,
 	       (unsigned long long)s->files, (unsigned long long)s->faults_read,
@@ -34,6 +34,21 @@ static void stat_json(const struct pagelab_obj_stat *s)
 	       (unsigned long long)s->fault_around, (unsigned long long)s->mkwrite,
 	       (unsigned long long)s->sigbus, s->uid, s->gid, s->mode,
 	       s->fault_around_pages);
+	/* Copy-on-write (ABI 1.2) and page replacement (ABI 1.3). */
+	printf(", \"shared\": %llu, \"cow_breaks\": %llu, \"cow_bytes\": %llu, "
+	       "\"private_cow\": %llu, \"clone_shared\": %llu, \"clone_copied\": %llu, "
+	       "\"merged\": %llu, \"merged_zero\": %llu",
+	       (unsigned long long)s->shared, (unsigned long long)s->cow_breaks,
+	       (unsigned long long)s->cow_bytes, (unsigned long long)s->private_cow,
+	       (unsigned long long)s->clone_shared, (unsigned long long)s->clone_copied,
+	       (unsigned long long)s->merged, (unsigned long long)s->merged_zero);
+	printf(", \"budget\": %u, \"policy\": %u, \"misses\": %llu, \"page_ins\": %llu, "
+	       "\"evictions\": %llu, \"writebacks\": %llu, \"clean_drops\": %llu, "
+	       "\"store_pages\": %llu, \"inexact\": %llu}",
+	       s->budget, s->policy, (unsigned long long)s->misses,
+	       (unsigned long long)s->page_ins, (unsigned long long)s->evictions,
+	       (unsigned long long)s->writebacks, (unsigned long long)s->clean_drops,
+	       (unsigned long long)s->store_pages, (unsigned long long)s->inexact);
 }
 
 static void stat_header(void)

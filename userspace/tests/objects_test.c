@@ -1894,6 +1894,8 @@ TEST_F_TIMEOUT(obj, cli_object_commands, 300)
 	EXPECT_NE(NULL, strstr(out, want));
 	EXPECT_NE(NULL, strstr(out, "\"resident\": 1,"));
 	EXPECT_NE(NULL, strstr(out, "\"mode\": \"0644\""));
+	EXPECT_NE(NULL, strstr(out, "\"cow_breaks\": 0,"));
+	EXPECT_NE(NULL, strstr(out, "\"budget\": 0,"));
 	snprintf(args, sizeof(args), "stat %llu", (unsigned long long)id);
 	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "cli.stat"));
