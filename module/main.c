@@ -32,7 +32,8 @@ static long pagelab_ioc_version(void __user *uarg)
 	v.abi_major = PAGELAB_ABI_MAJOR;
 	v.abi_minor = PAGELAB_ABI_MINOR;
 	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS |
-		     PAGELAB_FEAT_COW | PAGELAB_FEAT_REPLACE;
+		     PAGELAB_FEAT_COW | PAGELAB_FEAT_REPLACE |
+		     PAGELAB_FEAT_FILE_STORE;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -106,9 +107,12 @@ static int __init pagelab_init(void)
 {
 	int ret;
 
-	ret = pagelab_objects_init();
+	ret = pagelab_rp_init();
 	if (ret)
 		return ret;
+	ret = pagelab_objects_init();
+	if (ret)
+		goto err_destroy_io_wq;
 	pagelab_debugfs_init();
 	ret = misc_register(&pagelab_misc);
 	if (ret)
@@ -120,6 +124,8 @@ static int __init pagelab_init(void)
 err_remove_debugfs:
 	pagelab_debugfs_exit();
 	pagelab_objects_exit();
+err_destroy_io_wq:
+	pagelab_rp_exit();
 	return ret;
 }
 
@@ -128,6 +134,7 @@ static void __exit pagelab_exit(void)
 	misc_deregister(&pagelab_misc);
 	pagelab_debugfs_exit();
 	pagelab_objects_exit();
+	pagelab_rp_exit();
 	pr_info("pagelab unloaded: %lld pages allocated, %lld freed\n",
 		(long long)atomic64_read(&pagelab_stats.pages_allocated),
 		(long long)atomic64_read(&pagelab_stats.pages_freed));

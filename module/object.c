@@ -1169,6 +1169,9 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 		st->budget = READ_ONCE(obj->rp->budget);
 		st->policy = READ_ONCE(obj->rp->policy);
 		st->replace_flags = READ_ONCE(obj->rp->flags);
+		st->pagein_delay_ms = READ_ONCE(obj->rp->delay_ms);
+		if (READ_ONCE(obj->rp->file))
+			st->store_flags = PAGELAB_STORE_FILE;
 	}
 	st->misses = atomic64_read(&obj->count.misses);
 	st->page_ins = atomic64_read(&obj->count.page_ins);
@@ -1177,6 +1180,9 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->clean_drops = atomic64_read(&obj->count.clean_drops);
 	st->store_pages = atomic_long_read(&obj->store_pages);
 	st->inexact = atomic64_read(&obj->count.inexact);
+	st->io_errors = atomic64_read(&obj->count.io_errors);
+	st->io_waits = atomic64_read(&obj->count.io_waits);
+	st->major = atomic64_read(&obj->count.major);
 }
 
 /**
@@ -1301,6 +1307,9 @@ void pagelab_objects_show(struct seq_file *m)
 			   st.budget, st.policy, st.misses, st.page_ins, st.evictions);
 		seq_printf(m, " writebacks=%llu clean_drops=%llu store_pages=%llu inexact=%llu",
 			   st.writebacks, st.clean_drops, st.store_pages, st.inexact);
+		seq_printf(m, " store=%s delay_ms=%u io_errors=%llu io_waits=%llu major=%llu",
+			   st.store_flags & PAGELAB_STORE_FILE ? "file" : "module",
+			   st.pagein_delay_ms, st.io_errors, st.io_waits, st.major);
 		seq_printf(m, " uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
 			   st.uid, st.gid, st.mode, st.fault_around_pages);
 	}

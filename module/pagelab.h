@@ -14,6 +14,8 @@
 #include <linux/prandom.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "uapi/pagelab.h"
@@ -80,6 +82,9 @@ struct pagelab_obj_counters {
 	atomic64_t writebacks;
 	atomic64_t clean_drops;
 	atomic64_t inexact;
+	atomic64_t io_errors;
+	atomic64_t io_waits;
+	atomic64_t major;
 };
 
 /*
@@ -144,6 +149,38 @@ struct pagelab_rp_fault {
 };
 
 /**
+ * struct pagelab_rp_io - the one page-out/page-in of an object under way
+ * with no lock held (see "Backing file" in replace.c)
+ * @work:   runs pagelab_rp_io_work() on pagelab_io_wq
+ * @pin:    a file of the object, held until the I/O is done
+ * @index:  the page to load into @frame
+ * @slot:   the slot @index will take
+ * @victim: the page whose frame @vpage is written out first, or ULONG_MAX
+ * @vpage:  @victim's frame, locked, still in the object's pages
+ * @frame:  the frame @index gets, locked; @vpage when the victim's frame
+ *          is reused
+ * @evicted: the page that gave up its frame for @index, or ULONG_MAX
+ * @read:   fill @frame from the store (a page-in); else zeros
+ * @delay:  sleep the page-in delay before finishing
+ * @werr:   the write's result
+ * @rerr:   the read's result
+ */
+struct pagelab_rp_io {
+	struct work_struct work;
+	struct file *pin;
+	pgoff_t index;
+	unsigned int slot;
+	pgoff_t victim;
+	struct page *vpage;
+	struct page *frame;
+	pgoff_t evicted;
+	bool read;
+	bool delay;
+	int werr;
+	int rerr;
+};
+
+/**
  * struct pagelab_replacer - an object's frame budget and policy state;
  * all of it guarded by the object's lock (@budget is read locklessly
  * to choose the fault path, and rechecked under the lock)
@@ -165,6 +202,15 @@ struct pagelab_rp_fault {
  * @hist:     exact mode: the last faults, newest first
  * @ev:       the event log (ring)
  * @ev_seq:   events logged
+ * @file:     the backing file (a reference), or NULL: the module's store
+ * @in_file:  pages with a current copy in @file (bitmap of @npages bits)
+ * @delay_ms: page-in delay
+ * @io_busy:  @io is under way: misses, and faults on @io.victim, wait
+ * @io_gen:   I/O phases finished; waiters wait for it to change
+ * @io_wq:    where they wait (woken with no lock held)
+ * @io:       the I/O under way
+ * @err_index: a page whose last load failed, or ULONG_MAX: its next fault
+ *            gets SIGBUS (the fault that met the error had to retry)
  */
 struct pagelab_replacer {
 	unsigned int budget;
@@ -185,6 +231,14 @@ struct pagelab_replacer {
 	struct pagelab_rp_fault hist[3];
 	struct pagelab_event ev[PAGELAB_EVENTS];
 	u64 ev_seq;
+	struct file *file;
+	unsigned long *in_file;
+	unsigned int delay_ms;
+	bool io_busy;
+	u64 io_gen;
+	wait_queue_head_t io_wq;
+	struct pagelab_rp_io io;
+	pgoff_t err_index;
 };
 
 /**
@@ -282,6 +336,7 @@ enum pagelab_fault_outcome {
 	PAGELAB_FAULT_COW,	/* write to a shared frame: copied for this object */
 	PAGELAB_FAULT_WP,	/* write to a read-only PTE of its own frame: made writable */
 	PAGELAB_FAULT_PAGEIN,	/* budget: read back from the store (major) */
+	PAGELAB_FAULT_WAIT,	/* budget: waited for I/O done without locks */
 };
 
 #define PAGELAB_OUTCOME_LEN	12
@@ -296,7 +351,7 @@ static inline const char *pagelab_fault_outcome_name(int outcome)
 {
 	static const char *const names[] = {
 		"zero", "alloc", "existing", "around", "mkwrite", "cow-zero", "sigbus", "oom",
-		"cow", "wp", "pagein",
+		"cow", "wp", "pagein", "wait",
 	};
 
 	return outcome >= 0 && outcome < (int)ARRAY_SIZE(names) ? names[outcome] : "?";
@@ -315,6 +370,8 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
 void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
 void pagelab_events_show(struct seq_file *m);
+int pagelab_rp_init(void);
+void pagelab_rp_exit(void);
 
 /* True if @obj has a frame budget now (a lockless look). */
 static inline bool pagelab_obj_budgeted(struct pagelab_object *obj)

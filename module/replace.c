@@ -30,14 +30,38 @@
  * read-only PTE (every PTE of a shared mapping starts read-only).  An
  * eviction writes back only dirty pages or pages the store lacks.
  *
+ * Backing file: with PAGELAB_REPLACE_FILE the store is a file the user
+ * names, page N at offset N * PAGE_SIZE, and a bitmap says which pages it
+ * holds.  The kernel takes a file's locks (i_rwsem, sb_writers) before
+ * mmap_lock -- a write(2) from a mapped buffer faults while holding them --
+ * so the file is never read or written under mmap_lock or the object's
+ * lock.  A fault that needs it (a dirty victim to write, a page to read;
+ * also any page-in while a page-in delay is set) does the bookkeeping under
+ * the lock, then queues the I/O on pagelab_io_wq and waits: it lets go of
+ * mmap_lock and returns VM_FAULT_RETRY, as filemap_fault() does, or, when
+ * it may not (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers), waits
+ * killably with mmap_lock held; the worker holds no lock of the faulting
+ * task.  One such I/O per object is under way at a time (io_busy): misses,
+ * and faults on the victim being written, wait for it; hits go on.  The
+ * victim stays in the object, locked and unmapped, until its write is
+ * done, so a failed write loses nothing (it stays, dirty; the fault that
+ * wanted the frame gets SIGBUS); a failed or short read gives SIGBUS too.
+ * PAGELAB_IOC_REPLACE does its own file I/O (evictions over a lowered
+ * budget, page-ins when the budget goes) with the object's lock let go
+ * the same way; it holds no mmap_lock.
+ *
  * Locking: everything here runs under pagelab_object.lock, which the
- * budgeted fault path takes for the whole fault; the victim's page lock is
- * only ever tried (the faulting page is not locked yet at that point).
+ * budgeted fault path takes for the whole fault but for the waits above;
+ * the victim's page lock is only ever tried (the faulting page is not
+ * locked yet at that point).  Lock order: mmap_lock -> pagelab_object.lock
+ * -> page lock; the backing file's locks are taken with none of them.
  * Frames shared with another object (a budget on a clone) count in full
  * toward the budget; evicting one stores this object's copy and lets go of
  * the frame, which the other holders keep.
  */
 #include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -48,6 +72,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <asm/ptrace.h>
 
 #include "compat.h"
@@ -59,6 +85,11 @@ module_param_named(max_store_pages, pagelab_max_store_pages, ulong, 0644);
 MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (default 262144 = 1 GiB)");
 
 #define PAGELAB_NO_PAGE		ULONG_MAX
+
+/* Runs the backing file's I/O and page-in delays, with no lock held. */
+static struct workqueue_struct *pagelab_io_wq;
+
+static void pagelab_rp_io_work(struct work_struct *work);
 
 static const char *const pagelab_ev_names[] = {
 	[PAGELAB_EV_HIT] = "hit",
@@ -188,20 +219,26 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 	rp->slots = kvcalloc(npages, sizeof(*rp->slots), GFP_KERNEL_ACCOUNT);
 	rp->cleared = kvcalloc(npages, sizeof(*rp->cleared), GFP_KERNEL_ACCOUNT);
 	rp->skip = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
-	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip) {
+	rp->in_file = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
+	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->in_file) {
 		pagelab_rp_free(rp);
 		return NULL;
 	}
 	rp->npages = npages;
 	rp->last = PAGELAB_NO_PAGE;
+	rp->err_index = PAGELAB_NO_PAGE;
+	rp->io.victim = PAGELAB_NO_PAGE;
 	xa_init(&rp->store);
+	init_waitqueue_head(&rp->io_wq);
+	INIT_WORK(&rp->io.work, pagelab_rp_io_work);
 	return rp;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_rp_alloc, PAGELAB_KUNIT);
 
 /**
  * pagelab_rp_free() - free a replacer and its store
- * @rp: the replacer, or NULL
+ * @rp: the replacer, or NULL; no I/O of it under way (that holds a file
+ *      of the object)
  */
 void pagelab_rp_free(struct pagelab_replacer *rp)
 {
@@ -215,6 +252,9 @@ void pagelab_rp_free(struct pagelab_replacer *rp)
 		atomic64_dec(&pagelab_stats.store_pages);
 	}
 	xa_destroy(&rp->store);
+	if (rp->file)
+		fput(rp->file);
+	bitmap_free(rp->in_file);
 	bitmap_free(rp->skip);
 	kvfree(rp->cleared);
 	kvfree(rp->slots);
@@ -238,6 +278,12 @@ static void pagelab_rp_event(struct pagelab_object *obj, struct pagelab_replacer
 	ev->wb = wb;
 	trace_pagelab_replace(obj->id, page, pagelab_ev_names[result], slot,
 			      victim == PAGELAB_NO_PAGE ? -1L : (long)victim, wb, rp->policy);
+}
+
+/* Does the store hold a current copy of page @index? */
+static bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index)
+{
+	return rp->file ? test_bit(index, rp->in_file) : !!xa_load(&rp->store, index);
 }
 
 /* Store @page's contents as @index's copy.  0, or -ENOSPC (store full) / -ENOMEM. */
@@ -270,29 +316,94 @@ static int pagelab_rp_store(struct pagelab_object *obj, struct pagelab_replacer 
 }
 
 /*
- * Evict the policy's victim.  Returns its slot (now free) and, in *@reuse,
- * its frame, locked and with the entry's reference, when nobody else holds
- * it; or a negative errno: -ENOSPC when no victim could be written back
- * (store full), -EBUSY when every frame is pinned or locked.
+ * Read or write page @index of @rp's backing file from or into @page.
+ * Runs with no lock held (the file's own locks rank above mmap_lock).  0,
+ * or a negative errno; a short transfer is -EIO, and so is any I/O while
+ * the file is shorter than the object (someone truncated it: a write-back
+ * would make a hole of the pages stored past the new end, read as zeros).
  */
-static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer *rp,
-			    struct page **reuse, pgoff_t *victim, int *wb)
+static int pagelab_rp_file_io(struct pagelab_replacer *rp, struct page *page, pgoff_t index,
+			      bool write)
 {
-	int s, err = -EBUSY;
-	unsigned int i;
-	struct page *page;
-	pgoff_t v;
-	bool dirty;
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+	struct file *file = rp->file;
+	void *addr;
+	ssize_t n;
 
-	*reuse = NULL;
-	bitmap_zero(rp->skip, rp->budget);
+	if (i_size_read(file_inode(file)) < (loff_t)rp->npages << PAGE_SHIFT)
+		return -EIO;
+	addr = kmap_local_page(page);
+
+	if (write)
+		n = kernel_write(file, addr, PAGE_SIZE, &pos);
+	else
+		n = kernel_read(file, addr, PAGE_SIZE, &pos);
+	kunmap_local(addr);
+	if (n == PAGE_SIZE)
+		return 0;
+	return n < 0 ? n : -EIO;
+}
+
+/*
+ * A frame for a page under the budget, locked, its one reference the
+ * entry's-to-be; counted in pages_held.  NULL over the page cap
+ * (*@ret = VM_FAULT_SIGBUS) or without memory (VM_FAULT_OOM).
+ */
+static struct page *pagelab_rp_new_frame(struct pagelab_object *obj, vm_fault_t *ret)
+{
+	struct page *page;
+
+	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
+		atomic64_dec(&pagelab_stats.pages_held);
+		atomic64_inc(&obj->count.sigbus);
+		*ret = VM_FAULT_SIGBUS;
+		return NULL;
+	}
+	page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
+	       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
+	if (!page) {
+		atomic64_dec(&pagelab_stats.pages_held);
+		*ret = VM_FAULT_OOM;
+		return NULL;
+	}
+	__folio_set_locked(page_folio(page));
+	atomic64_inc(&pagelab_stats.pages_allocated);
+	atomic64_inc(&obj->count.allocs);
+	return page;
+}
+
+/* Give back a locked frame from pagelab_rp_new_frame() or a victim's, unused. */
+static void pagelab_rp_drop_frame(struct page *page)
+{
+	set_page_private(page, 0);
+	unlock_page(page);
+	put_page(page);
+	atomic64_dec(&pagelab_stats.pages_held);
+	atomic64_inc(&pagelab_stats.pages_freed);
+}
+
+/*
+ * The policy's victim: its slot, its frame locked and unmapped from every
+ * process (*@pagep), and whether it must be written out (*@dirty: written
+ * since it was last stored, or never stored).  Slots in @rp->skip are
+ * passed over, and so are frames locked or pinned now (added to it).
+ * -EBUSY when no slot is left.
+ */
+static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				  struct page **pagep, bool *dirty)
+{
+	struct page *page;
+	unsigned int i;
+	pgoff_t v;
+	int s;
+
 	for (;;) {
 		s = pagelab_rp_pick(rp, rp->skip);
 		/* Software reference bits: cleared pages fault on their next access. */
 		for (i = 0; i < rp->ncleared; i++)
 			unmap_mapping_pages(obj->mapping, rp->cleared[i], 1, false);
 		if (s < 0)
-			return err;
+			return -EBUSY;
 		v = rp->slots[s];
 		page = xa_load(&obj->pages, v);
 		if (WARN_ON_ONCE(!page) || !trylock_page(page)) {
@@ -306,34 +417,106 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 			__set_bit(s, rp->skip);
 			continue;
 		}
-		dirty = xa_get_mark(&obj->pages, v, PAGELAB_XA_DIRTY) || !xa_load(&rp->store, v);
+		*dirty = xa_get_mark(&obj->pages, v, PAGELAB_XA_DIRTY) || !pagelab_rp_stored(rp, v);
+		*pagep = page;
+		return s;
+	}
+}
+
+/*
+ * Take victim @v (slot @s, frame @page locked) out of its frame; its copy
+ * is in the store now, written (@wrote) or already there.  Returns the
+ * frame, still locked and with the entry's reference, when nobody else
+ * holds it; else NULL: the other holders keep it.
+ */
+static struct page *pagelab_rp_release(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				       int s, pgoff_t v, struct page *page, bool wrote)
+{
+	if (wrote) {
+		if (rp->file && !__test_and_set_bit(v, rp->in_file))
+			atomic_long_inc(&obj->store_pages);
+		atomic64_inc(&obj->count.writebacks);
+	} else {
+		atomic64_inc(&obj->count.clean_drops);
+	}
+	xa_erase(&obj->pages, v);
+	atomic_long_dec(&obj->resident);
+	atomic64_inc(&obj->count.evictions);
+	rp->pg[v].slot = -1;
+	rp->slots[s] = PAGELAB_NO_PAGE;
+	rp->used--;
+	if (page_private(page) == 1)
+		return page;
+	set_page_private(page, page_private(page) - 1);
+	unlock_page(page);
+	put_page(page);
+	return NULL;
+}
+
+/*
+ * Write @rp's victim out with the object's lock let go (PAGELAB_IOC_REPLACE
+ * only: no mmap_lock is held there).  @page, the victim's frame, stays
+ * locked; misses, and faults on @v, wait meanwhile.
+ */
+static int pagelab_rp_sync_io(struct pagelab_object *obj, struct pagelab_replacer *rp,
+			      struct page *page, pgoff_t index, pgoff_t v, bool write)
+{
+	int err;
+
+	rp->io_busy = true;
+	rp->io.victim = v;
+	mutex_unlock(&obj->lock);
+	err = pagelab_rp_file_io(rp, page, index, write);
+	mutex_lock(&obj->lock);
+	rp->io_busy = false;
+	rp->io.victim = PAGELAB_NO_PAGE;
+	rp->io_gen++;
+	wake_up_all(&rp->io_wq);
+	if (err)
+		atomic64_inc(&obj->count.io_errors);
+	return err;
+}
+
+/*
+ * Evict the policy's victim, writing it to the store at once: the
+ * module's store, or (only with @may_unlock, from PAGELAB_IOC_REPLACE) the
+ * backing file with the lock let go meanwhile.  Returns its slot (now
+ * free) and, in *@reuse, its frame, locked and with the entry's reference,
+ * when nobody else holds it; or a negative errno: -ENOSPC when no victim
+ * could be written (store full), -EIO or the like when the file refused
+ * it, -EBUSY when every frame is pinned or locked.
+ */
+static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer *rp,
+			    bool may_unlock, struct page **reuse, pgoff_t *victim, int *wb)
+{
+	struct page *page;
+	int s, err = -EBUSY;
+	bool dirty;
+	pgoff_t v;
+
+	*reuse = NULL;
+	bitmap_zero(rp->skip, rp->budget);
+	for (;;) {
+		s = pagelab_rp_take_victim(obj, rp, &page, &dirty);
+		if (s < 0)
+			return err;
+		v = rp->slots[s];
 		if (dirty) {
-			err = pagelab_rp_store(obj, rp, v, page);
+			if (!rp->file)
+				err = pagelab_rp_store(obj, rp, v, page);
+			else if (may_unlock)
+				err = pagelab_rp_sync_io(obj, rp, page, v, v, true);
+			else
+				err = -EAGAIN;
 			if (err) {
 				unlock_page(page);
 				__set_bit(s, rp->skip);
 				continue;
 			}
-			atomic64_inc(&obj->count.writebacks);
-		} else {
-			atomic64_inc(&obj->count.clean_drops);
 		}
-		xa_erase(&obj->pages, v);
-		atomic_long_dec(&obj->resident);
-		atomic64_inc(&obj->count.evictions);
-		rp->pg[v].slot = -1;
-		rp->slots[s] = PAGELAB_NO_PAGE;
-		rp->used--;
 		*victim = v;
 		*wb = dirty;
-		if (page_private(page) == 1) {
-			*reuse = page;
-			return s;
-		}
-		/* Another object holds the frame too: it keeps it. */
-		set_page_private(page, page_private(page) - 1);
-		unlock_page(page);
-		put_page(page);
+		*reuse = pagelab_rp_release(obj, rp, s, v, page, dirty);
 		return s;
 	}
 }
@@ -352,72 +535,221 @@ static int pagelab_rp_free_slot(struct pagelab_replacer *rp)
 }
 
 /*
- * Give page @index a frame under the budget: a free slot or the victim's.
- * Fills it from the store (a page-in: *@major) or with zeros.  Returns 0
- * with *@pagep locked and referenced (for the caller), or a fault code.
+ * Put @page (locked, filled, its one reference the entry's) at @index in
+ * slot @s.  0, or VM_FAULT_OOM (the frame is gone then).
  */
-static vm_fault_t pagelab_rp_load(struct pagelab_object *obj, struct pagelab_replacer *rp,
-				  pgoff_t index, struct page **pagep, bool *major)
+static vm_fault_t pagelab_rp_install(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				     unsigned int s, pgoff_t index, struct page *page, bool major,
+				     pgoff_t victim, int wb)
 {
-	pgoff_t victim = PAGELAB_NO_PAGE;
-	struct page *page = NULL, *copy;
-	int s, wb = -1;
-
-	*major = false;
-	s = pagelab_rp_free_slot(rp);
-	if (s < 0) {
-		s = pagelab_rp_evict(obj, rp, &page, &victim, &wb);
-		if (s < 0) {
-			atomic64_inc(&obj->count.sigbus);
-			return VM_FAULT_SIGBUS;
-		}
-	}
-	if (!page) {
-		/* No frame to reuse (a free slot, or the victim's is shared). */
-		if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-			atomic64_dec(&pagelab_stats.pages_held);
-			atomic64_inc(&obj->count.sigbus);
-			return VM_FAULT_SIGBUS;
-		}
-		page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
-		       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
-		if (!page) {
-			atomic64_dec(&pagelab_stats.pages_held);
-			return VM_FAULT_OOM;
-		}
-		__folio_set_locked(page_folio(page));
-		atomic64_inc(&pagelab_stats.pages_allocated);
-		atomic64_inc(&obj->count.allocs);
-	}
-	/* Here @page is locked and its one reference is the entry's-to-be. */
-	copy = xa_load(&rp->store, index);
-	if (copy) {
-		copy_highpage(page, copy);
-		*major = true;
-		atomic64_inc(&obj->count.page_ins);
-	} else {
-		clear_highpage(page);
-	}
 	set_page_private(page, 1);
 	if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
 		/* The frame goes; the page keeps its store copy, if any. */
-		set_page_private(page, 0);
-		unlock_page(page);
-		put_page(page);
-		atomic64_dec(&pagelab_stats.pages_held);
-		atomic64_inc(&pagelab_stats.pages_freed);
+		pagelab_rp_drop_frame(page);
 		return VM_FAULT_OOM;
 	}
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.misses);
+	if (major)
+		atomic64_inc(&obj->count.page_ins);
 	rp->used++;
 	pagelab_rp_load_slot(rp, s, index);
-	pagelab_rp_event(obj, rp, *major ? PAGELAB_EV_PAGEIN : PAGELAB_EV_MISS, index, s, victim,
+	pagelab_rp_event(obj, rp, major ? PAGELAB_EV_PAGEIN : PAGELAB_EV_MISS, index, s, victim,
 			 wb);
 	/* A zero-page PTE of @index may be mapped elsewhere: it goes. */
 	unmap_mapping_pages(obj->mapping, index, 1, false);
+	return 0;
+}
+
+/*
+ * Begin a load that needs I/O or the page-in delay: the rest runs in
+ * pagelab_rp_io_work() with no lock held.  @s: the slot, @vpage/@v: a
+ * victim to write out first (locked; NULL: none), @frame: the frame to
+ * fill (locked), or NULL to take a new one.  0 with the I/O queued, or a
+ * fault code (nothing changed then but a victim's frame freed).
+ */
+static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_object *obj,
+				      struct pagelab_replacer *rp, pgoff_t index, int s,
+				      struct page *vpage, pgoff_t v, struct page *frame,
+				      pgoff_t evicted)
+{
+	struct pagelab_rp_io *io = &rp->io;
+	vm_fault_t ret;
+
+	if (!frame && !(vpage && page_private(vpage) == 1)) {
+		frame = pagelab_rp_new_frame(obj, &ret);
+		if (!frame) {
+			if (vpage)
+				unlock_page(vpage);
+			return ret;
+		}
+	}
+	io->index = index;
+	io->slot = s;
+	io->victim = vpage ? v : PAGELAB_NO_PAGE;
+	io->vpage = vpage;
+	io->frame = frame ? frame : vpage;
+	io->read = pagelab_rp_stored(rp, index);
+	io->delay = io->read && rp->delay_ms;
+	io->werr = 0;
+	io->rerr = 0;
+	io->evicted = vpage ? v : evicted;
+	io->pin = get_file(vmf->vma->vm_file);
+	rp->io_busy = true;
+	queue_work(pagelab_io_wq, &io->work);
+	return 0;
+}
+
+/*
+ * The I/O half of a load, on pagelab_io_wq: write the victim to the file,
+ * read the page in (or sleep the page-in delay), then finish under the
+ * object's lock and wake the waiting faults.
+ */
+static void pagelab_rp_io_work(struct work_struct *work)
+{
+	struct pagelab_replacer *rp = container_of(work, struct pagelab_replacer, io.work);
+	struct pagelab_rp_io *io = &rp->io;
+	struct file *pin = io->pin;
+	struct pagelab_object *obj = pin->private_data;
+	struct page *page = io->frame;
+	int wb = -1;
+
+	if (io->vpage)
+		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true);
+	if (!io->werr && io->read && rp->file)
+		io->rerr = pagelab_rp_file_io(rp, page, io->index, false);
+	if (!io->werr && !io->rerr && io->delay)
+		msleep(rp->delay_ms);
+
+	mutex_lock(&obj->lock);
+	if (io->werr) {
+		/* The victim stays, dirty; the fault that wanted its frame fails. */
+		atomic64_inc(&obj->count.io_errors);
+		unlock_page(io->vpage);
+		if (page != io->vpage)
+			pagelab_rp_drop_frame(page);
+		rp->err_index = io->index;
+		goto out_done;
+	}
+	if (io->vpage) {
+		pagelab_rp_release(obj, rp, io->slot, io->victim, io->vpage, true);
+		wb = 1;
+	} else if (io->evicted != PAGELAB_NO_PAGE) {
+		wb = 0;
+	}
+	if (io->rerr) {
+		atomic64_inc(&obj->count.io_errors);
+		pagelab_rp_drop_frame(page);
+		rp->err_index = io->index;
+		goto out_done;
+	}
+	if (io->read && !rp->file)
+		copy_highpage(page, xa_load(&rp->store, io->index));
+	else if (!io->read)
+		clear_highpage(page);
+	if (!pagelab_rp_install(obj, rp, io->slot, io->index, page, io->read, io->evicted, wb))
+		unlock_page(page);
+out_done:
+	rp->io_busy = false;
+	rp->io.victim = PAGELAB_NO_PAGE;
+	rp->io_gen++;
+	mutex_unlock(&obj->lock);
+	wake_up_all(&rp->io_wq);
+	/* Last: the object (and this work item) may go with it. */
+	fput(pin);
+}
+
+/*
+ * Give page @index a frame under the budget: a free slot or the victim's.
+ * Fills it from the store (a page-in: *@major) or with zeros.  Returns 0
+ * with *@pagep locked and referenced (for the caller); 0 with *@pagep NULL
+ * when the rest needs I/O and was queued (pagelab_rp_start_io()); or a
+ * fault code.
+ */
+static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *obj,
+				  struct pagelab_replacer *rp, pgoff_t index, struct page **pagep,
+				  bool *major)
+{
+	pgoff_t victim = PAGELAB_NO_PAGE, v;
+	struct page *page = NULL, *copy, *vpage;
+	int s, wb = -1;
+	vm_fault_t ret;
+	bool dirty;
+
+	*major = false;
+	*pagep = NULL;
+	s = pagelab_rp_free_slot(rp);
+	if (s < 0 && rp->file) {
+		bitmap_zero(rp->skip, rp->budget);
+		s = pagelab_rp_take_victim(obj, rp, &vpage, &dirty);
+		if (s >= 0) {
+			v = rp->slots[s];
+			if (dirty)
+				return pagelab_rp_start_io(vmf, obj, rp, index, s, vpage, v, NULL,
+							   PAGELAB_NO_PAGE);
+			page = pagelab_rp_release(obj, rp, s, v, vpage, false);
+			victim = v;
+			wb = 0;
+		}
+	} else if (s < 0) {
+		s = pagelab_rp_evict(obj, rp, false, &page, &victim, &wb);
+	}
+	if (s < 0) {
+		atomic64_inc(&obj->count.sigbus);
+		return VM_FAULT_SIGBUS;
+	}
+	if (pagelab_rp_stored(rp, index) && (rp->file || rp->delay_ms))
+		return pagelab_rp_start_io(vmf, obj, rp, index, s, NULL, PAGELAB_NO_PAGE, page,
+					   victim);
+	if (!page) {
+		/* No frame to reuse (a free slot, or the victim's is shared). */
+		page = pagelab_rp_new_frame(obj, &ret);
+		if (!page)
+			return ret;
+	}
+	copy = rp->file ? NULL : xa_load(&rp->store, index);
+	if (copy) {
+		copy_highpage(page, copy);
+		*major = true;
+	} else {
+		clear_highpage(page);
+	}
+	ret = pagelab_rp_install(obj, rp, s, index, page, *major, victim, wb);
+	if (ret)
+		return ret;
 	get_page(page);
 	*pagep = page;
+	return 0;
+}
+
+/*
+ * Wait, with the object's lock let go, for the object's I/O phase @gen to
+ * end.  A fault that may retry lets go of mmap_lock too and returns
+ * VM_FAULT_RETRY (the kernel then counts it as a major fault); one that
+ * may not waits with it held, killably, and returns 0 to look again.
+ */
+static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *obj,
+				  struct pagelab_replacer *rp, u64 gen)
+{
+	struct file *pin;
+
+	atomic64_inc(&obj->count.io_waits);
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+		/*
+		 * Once mmap_lock goes, so may the VMA: the file keeps the
+		 * object.  Its last fput() from a task is deferred to the
+		 * return to user mode, after the fault handler is done.
+		 */
+		pin = get_file(vmf->vma->vm_file);
+		mmap_read_unlock(vmf->vma->vm_mm);
+		wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
+		fput(pin);
+		return VM_FAULT_RETRY;
+	}
+	if (wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen))
+		return VM_FAULT_SIGBUS;
 	return 0;
 }
 
@@ -456,7 +788,8 @@ static bool pagelab_rp_pingpong(struct pagelab_replacer *rp, struct vm_fault *vm
  * @handled: out: false when the object has no budget (any more) or the
  *           write needs a COW break: the caller goes on as for any object
  *
- * Return: the fault code.
+ * Return: the fault code; VM_FAULT_RETRY (mmap_lock let go) after waiting
+ * for a page-out or page-in done with no lock held.
  */
 vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
 			    bool *handled)
@@ -468,14 +801,34 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	vm_fault_t ret = 0;
 	struct page *page;
 	bool major = false;
+	u64 gen;
 
 	*handled = true;
+again:
 	mutex_lock(&obj->lock);
 	if (!rp->budget) {
 		*handled = false;
 		goto out_unlock;
 	}
 	page = xa_load(&obj->pages, index);
+	if (rp->io_busy && (!page || index == rp->io.victim)) {
+		/* Misses, and the page being written out, wait for the I/O. */
+		gen = rp->io_gen;
+		mutex_unlock(&obj->lock);
+		*outcome = PAGELAB_FAULT_WAIT;
+		ret = pagelab_rp_wait(vmf, obj, rp, gen);
+		if (ret)
+			return ret;
+		goto again;
+	}
+	if (!page && rp->err_index == index) {
+		/* Its load met an I/O error while this fault waited. */
+		rp->err_index = PAGELAB_NO_PAGE;
+		atomic64_inc(&obj->count.sigbus);
+		*outcome = PAGELAB_FAULT_SIGBUS;
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
 	if (page) {
 		pagelab_rp_touch(rp, index);
 		pagelab_rp_event(obj, rp, PAGELAB_EV_HIT, index, rp->pg[index].slot,
@@ -488,7 +841,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 		lock_page(page);
 		*outcome = PAGELAB_FAULT_EXISTING;
 		atomic64_inc(&obj->count.existing);
-	} else if (!xa_load(&rp->store, index) &&
+	} else if (!pagelab_rp_stored(rp, index) &&
 		   ((!write && !(rp->flags & PAGELAB_REPLACE_NO_ZERO)) || (write && !shared))) {
 		/* Never written: the zero page, as without a budget. */
 		if (write) {
@@ -506,10 +859,20 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 		}
 		page = NULL;
 	} else {
-		ret = pagelab_rp_load(obj, rp, index, &page, &major);
+		ret = pagelab_rp_load(vmf, obj, rp, index, &page, &major);
 		if (ret) {
 			*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
 			goto out_unlock;
+		}
+		if (!page) {
+			/* Queued: wait for it like any other fault. */
+			gen = rp->io_gen;
+			mutex_unlock(&obj->lock);
+			*outcome = PAGELAB_FAULT_WAIT;
+			ret = pagelab_rp_wait(vmf, obj, rp, gen);
+			if (ret)
+				return ret;
+			goto again;
 		}
 		*outcome = major ? PAGELAB_FAULT_PAGEIN : PAGELAB_FAULT_ALLOC;
 	}
@@ -538,7 +901,9 @@ out_unlock:
  * @index: the page
  *
  * Gives the page a frame under the budget (loading it removes the zero-page
- * PTE from every mapper, so the write refaults onto the frame).
+ * PTE from every mapper, so the write refaults onto the frame).  When that
+ * needs I/O (a backing file, a page-in delay), only the zero-page PTE goes:
+ * the write refaults through ->fault, which may let go of mmap_lock.
  *
  * Return: VM_FAULT_NOPAGE, or a fault code; 0 when the object has no
  * budget (any more): the caller goes on as for any object.
@@ -555,8 +920,8 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 		ret = 0;
 		goto out_unlock;
 	}
-	if (!xa_load(&obj->pages, index)) {
-		ret = pagelab_rp_load(obj, rp, index, &page, &major);
+	if (!xa_load(&obj->pages, index) && !rp->file && !rp->delay_ms && !rp->io_busy) {
+		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major);
 		if (ret)
 			goto out_unlock;
 		unlock_page(page);
@@ -565,39 +930,33 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 	} else {
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	}
-	xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+	if (xa_load(&obj->pages, index))
+		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 out_unlock:
 	mutex_unlock(&obj->lock);
 	return ret;
 }
 
-/* Bring every stored page back (budget removed).  0 or -ENOSPC/-ENOMEM. */
+/* Bring every page in the module's store back (budget removed).  0 or -ENOSPC/-ENOMEM. */
 static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_replacer *rp)
 {
 	struct page *copy, *page;
 	unsigned long index;
+	vm_fault_t ret;
 
 	xa_for_each(&rp->store, index, copy) {
 		if (xa_load(&obj->pages, index))
 			continue;
-		if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-			atomic64_dec(&pagelab_stats.pages_held);
-			return -ENOSPC;
-		}
-		page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
-		if (!page) {
-			atomic64_dec(&pagelab_stats.pages_held);
-			return -ENOMEM;
-		}
+		page = pagelab_rp_new_frame(obj, &ret);
+		if (!page)
+			return ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
 		copy_highpage(page, copy);
 		set_page_private(page, 1);
 		if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
-			set_page_private(page, 0);
-			__free_page(page);
-			atomic64_dec(&pagelab_stats.pages_held);
+			pagelab_rp_drop_frame(page);
 			return -ENOMEM;
 		}
-		atomic64_inc(&pagelab_stats.pages_allocated);
+		unlock_page(page);
 		atomic_long_inc(&obj->resident);
 		atomic64_inc(&obj->count.page_ins);
 	}
@@ -607,6 +966,44 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 		atomic64_dec(&pagelab_stats.store_pages);
 		atomic_long_dec(&obj->store_pages);
 	}
+	return 0;
+}
+
+/*
+ * Bring every page in the backing file back (budget removed), reading with
+ * the lock let go, then let go of the file.  0, -ENOSPC/-ENOMEM, or the
+ * read's error (the pages read so far stay; the rest stay in the file).
+ */
+static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_replacer *rp)
+{
+	unsigned long index;
+	struct page *page;
+	vm_fault_t ret;
+	int err;
+
+	for_each_set_bit(index, rp->in_file, rp->npages) {
+		if (xa_load(&obj->pages, index))
+			continue;
+		page = pagelab_rp_new_frame(obj, &ret);
+		if (!page)
+			return ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
+		err = pagelab_rp_sync_io(obj, rp, page, index, PAGELAB_NO_PAGE, false);
+		/* Misses waited meanwhile: nothing else loaded @index. */
+		if (!err && xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT)))
+			err = -ENOMEM;
+		if (err) {
+			pagelab_rp_drop_frame(page);
+			return err;
+		}
+		set_page_private(page, 1);
+		unlock_page(page);
+		atomic_long_inc(&obj->resident);
+		atomic64_inc(&obj->count.page_ins);
+	}
+	bitmap_zero(rp->in_file, rp->npages);
+	atomic_long_set(&obj->store_pages, 0);
+	fput(rp->file);
+	rp->file = NULL;
 	return 0;
 }
 
@@ -637,17 +1034,11 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 	for (s = n; s < rp->budget; s++)
 		rp->slots[s] = PAGELAB_NO_PAGE;
 	while (rp->used > budget) {
-		s = pagelab_rp_evict(obj, rp, &reuse, &victim, &wb);
+		s = pagelab_rp_evict(obj, rp, true, &reuse, &victim, &wb);
 		if (s < 0)
 			return s;
-		if (reuse) {
-			/* Not reused: the frame goes back. */
-			set_page_private(reuse, 0);
-			unlock_page(reuse);
-			put_page(reuse);
-			atomic64_dec(&pagelab_stats.pages_held);
-			atomic64_inc(&pagelab_stats.pages_freed);
-		}
+		if (reuse)
+			pagelab_rp_drop_frame(reuse);	/* not reused: the frame goes back */
 	}
 	/* Pack the remaining pages into slots 0..used-1. */
 	n = 0;
@@ -665,30 +1056,101 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 	return 0;
 }
 
+/*
+ * Check a would-be backing file for @obj: a regular file, open for reading
+ * and writing, not appending, not writable by others, big enough.
+ */
+static int pagelab_rp_check_file(struct pagelab_object *obj, struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) != (FMODE_READ | FMODE_WRITE))
+		return -EBADF;
+	if (!S_ISREG(inode->i_mode) || file->f_flags & O_APPEND)
+		return -EINVAL;
+	if (inode->i_mode & 0002)
+		return -EPERM;
+	if (i_size_read(inode) < (loff_t)obj->npages << PAGE_SHIFT)
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Make @file (a reference, or NULL: the module's store) @rp's store.  The
+ * store changes only while it holds nothing: -EBUSY.  Consumes @file.
+ */
+static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				struct file *file)
+{
+	bool same = file && rp->file && file_inode(file) == file_inode(rp->file);
+
+	if (same || (!file && !rp->file)) {
+		if (file)
+			fput(file);
+		return 0;
+	}
+	if (rp->file ? !bitmap_empty(rp->in_file, rp->npages) : !xa_empty(&rp->store)) {
+		if (file)
+			fput(file);
+		return -EBUSY;
+	}
+	if (rp->file)
+		fput(rp->file);
+	rp->file = file;
+	return 0;
+}
+
 /**
  * pagelab_rp_set() - PAGELAB_IOC_REPLACE
  * @obj: the object, from a file opened for writing
  * @uarg: struct pagelab_replace in user memory
  *
- * Return: 0; -EINVAL for a malformed request; -ENOSPC/-ENOMEM when pages
- * over the new budget cannot be stored or a removed budget's pages cannot
- * come back (nothing is lost: they stay stored); -EFAULT.
+ * Return: 0; -EINVAL for a malformed request; -EBADF, -EINVAL, -EPERM or
+ * -ENOSPC for an unfit backing file; -EBUSY to change a store that holds
+ * pages; -ENOSPC/-ENOMEM when pages over the new budget cannot be stored
+ * or a removed budget's pages cannot come back, or a backing file's error
+ * (nothing is lost: they stay stored); -EINTR; -EFAULT.
  */
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg)
 {
 	struct pagelab_replacer *rp;
+	struct file *file = NULL;
 	struct pagelab_replace r;
 	int ret = 0;
+	u64 gen;
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
-	if (r.pad || r.pad2 || r.flags & ~PAGELAB_REPLACE_FLAGS || r.budget > obj->npages)
+	if (r.flags & ~PAGELAB_REPLACE_FLAGS || r.budget > obj->npages ||
+	    r.pagein_delay_ms > PAGELAB_PAGEIN_DELAY_MAX_MS)
+		return -EINVAL;
+	if (!(r.flags & PAGELAB_REPLACE_FILE) && r.store_fd)
 		return -EINVAL;
 	if (r.budget && (!r.policy || r.policy > PAGELAB_POLICY_MAX))
 		return -EINVAL;
+	if (r.budget && r.flags & PAGELAB_REPLACE_FILE) {
+		file = fget(r.store_fd);
+		if (!file)
+			return -EBADF;
+		ret = pagelab_rp_check_file(obj, file);
+		if (ret) {
+			fput(file);
+			return ret;
+		}
+	}
 
 	mutex_lock(&obj->lock);
 	rp = obj->rp;
+	while (rp && rp->io_busy) {
+		/* A fault's I/O is under way: it finishes first. */
+		gen = rp->io_gen;
+		mutex_unlock(&obj->lock);
+		if (wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen)) {
+			ret = -EINTR;
+			goto out_put_file;
+		}
+		mutex_lock(&obj->lock);
+	}
 	if (!rp) {
 		if (!r.budget)
 			goto out_unlock;
@@ -704,20 +1166,31 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	/* Every reference from here on faults at least once. */
 	unmap_mapping_pages(obj->mapping, 0, obj->npages, false);
 	if (!r.budget) {
-		ret = pagelab_rp_unload_store(obj, rp);
-		if (!ret)
+		ret = rp->file ? pagelab_rp_unload_file(obj, rp) : pagelab_rp_unload_store(obj, rp);
+		if (!ret) {
 			WRITE_ONCE(rp->budget, 0);
+			WRITE_ONCE(rp->delay_ms, 0);
+		}
 		goto out_unlock;
 	}
+	ret = pagelab_rp_set_store(obj, rp, file);
+	file = NULL;
+	if (ret)
+		goto out_unlock;
 	rp->policy = r.policy;
 	rp->flags = r.flags;
+	WRITE_ONCE(rp->delay_ms, r.pagein_delay_ms);
 	prandom_seed_state(&rp->rnd, r.seed);
 	rp->last = PAGELAB_NO_PAGE;
+	rp->err_index = PAGELAB_NO_PAGE;
 	memset(rp->hist, 0, sizeof(rp->hist));
 	rp->tick = 0;
 	ret = pagelab_rp_rebuild(obj, rp, r.budget);
 out_unlock:
 	mutex_unlock(&obj->lock);
+out_put_file:
+	if (file)
+		fput(file);
 	return ret;
 }
 
@@ -751,4 +1224,23 @@ void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj)
 	}
 out_unlock:
 	mutex_unlock(&obj->lock);
+}
+
+/**
+ * pagelab_rp_init() - make the workqueue of backing-file I/O
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pagelab_rp_init(void)
+{
+	pagelab_io_wq = alloc_workqueue("pagelab_io", WQ_UNBOUND, 0);
+	return pagelab_io_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * pagelab_rp_exit() - wait for queued I/O and free the workqueue
+ */
+void pagelab_rp_exit(void)
+{
+	destroy_workqueue(pagelab_io_wq);
 }

@@ -37,6 +37,8 @@ void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "  ** CHECK FAILED: <msg> **" on stdout.  Returns @cond.
  */
 bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap);
+/* Print @s as a JSON string on stdout, quotes included. */
+void pl_json_str(const char *s);
 /* True if argv holds -h or --help. */
 bool pl_wants_help(int argc, char **argv);
 /* Open the device, or print why not (with a hint) and return -1. */
@@ -77,6 +79,32 @@ struct pl_replay_col {
 	int wb;			/* 1 written back, 0 dropped clean, -1 no victim */
 };
 
+/*
+ * Where a budgeted object's pages go (ABI 1.4): @path NULL for the module's
+ * store, else a backing file (created, mode 0600, if missing; sized to the
+ * object; never deleted); @delay_ms the page-in delay (0: none).
+ */
+struct pl_store_opt {
+	const char *path;
+	unsigned int delay_ms;
+};
+
+/* A --delay-ms value: 0..PAGELAB_PAGEIN_DELAY_MAX_MS.  False if it is not one. */
+bool pl_delay_parse(const char *s, unsigned int *ms);
+/*
+ * Does the module on @dev offer the file store and the page-in delay (ABI
+ * 1.4)?  0, or -1 after printing why ("@who: ...").
+ */
+int pl_store_check(int dev, const char *who);
+/*
+ * PAGELAB_IOC_REPLACE on object @ofd of @size bytes with @store (NULL: the
+ * module's store, no delay): the backing file is opened (pl_store_open()),
+ * passed with PAGELAB_REPLACE_FILE added to @flags, and closed again (the
+ * module keeps its own reference).  0, or -1 after printing why.
+ */
+int pl_store_budget(int ofd, __u64 size, __u32 budget, __u32 policy, __u64 flags, __u64 seed,
+		    const struct pl_store_opt *store, const char *who);
+
 /* One run of a reference string against a policy and a frame count. */
 struct pl_replay {
 	int policy;		/* PAGELAB_POLICY_* or PL_POLICY_OPT */
@@ -90,6 +118,10 @@ struct pl_replay {
 	/* Including the final check of every page after the counters were read. */
 	__u64 total_page_ins, total_evictions, total_writebacks;
 	long majflt;		/* getrusage ru_majflt delta (-1 offline) */
+	/* The store (ABI 1.4): a backing file or the module's; counters as majflt's. */
+	const char *store_path;	/* NULL: the module's store */
+	unsigned int delay_ms;
+	__u64 major, io_waits, io_errors;
 	__u64 data_bad;		/* reads that did not return the last write */
 	__u64 lost_events;	/* the event log wrapped between two reads */
 	/* With a table: @refs columns, and frames[i * @frames + slot] (-1 empty). */
@@ -102,10 +134,14 @@ struct pl_replay {
  * budget @frames, @policy, PAGELAB_REPLACE_NO_ZERO plus EXACT if @exact
  * (then madvise(MADV_DONTNEED) of the page after every reference); or, for
  * PL_POLICY_OPT, simulated.  @table: record the frame table (from the event
- * log).  0, or -1 after printing why.
+ * log).  0, or -1 after printing why.  pl_replay_run_store() the same with
+ * @store (NULL: the module's store, no delay; ignored offline).
  */
 int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
 		  bool exact, __u64 seed, bool table, struct pl_replay *out);
+int pl_replay_run_store(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
+			bool exact, __u64 seed, bool table, const struct pl_store_opt *store,
+			struct pl_replay *out);
 void pl_replay_free(struct pl_replay *r);
 /* The frame table, textbook style: columns = references, rows = frames. */
 void pl_replay_table(const struct pl_refs *refs, const struct pl_replay *r);

@@ -41,7 +41,10 @@
  * then a write to each page (a swap-in); the MADV_PAGEOUT and the writes are
  * timed.  Also the replay engine's speed (pl_replay_run, cmd_replay.c):
  * references per second of a fixed pseudo-random string in exact mode (LRU)
- * and in the default mode (CLOCK).
+ * and in the default mode (CLOCK).  With --store-dir DIR (or PAGELAB_SCRATCH
+ * set) the pagelab pair runs once more with a backing file in DIR as the
+ * store (ABI 1.4; a new file per rep, removed after it), and the ratios
+ * file / module store are printed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +54,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,13 +77,17 @@ static const char *const metric_names[M_COUNT] = {
 /*
  * "pagelab bench fault|walk|cow|replace [--json] [--pages N] [--reps R]": the
  * options after the benchmark's name into *@pages, *@reps, *@json (which hold
- * the defaults).  0, or -1 with the reason printed.
+ * the defaults); "--store-dir DIR" into *@store_dir if it is not NULL (bench
+ * replace).  0, or -1 with the reason printed.
  */
-static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json)
+static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
+		      const char **store_dir)
 {
 	for (int a = 2; a < argc; a++) {
 		if (!strcmp(argv[a], "--json")) {
 			*json = true;
+		} else if (store_dir && !strcmp(argv[a], "--store-dir") && a + 1 < argc) {
+			*store_dir = argv[++a];
 		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
 			*pages = strtoul(argv[++a], NULL, 0);
 		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
@@ -303,7 +311,7 @@ static int bench_walk(int argc, char **argv)
 	bool json = false;
 	char *p;
 
-	if (bench_args(argc, argv, &pages, &reps, &json))
+	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
@@ -499,7 +507,7 @@ static int bench_cow(int argc, char **argv)
 	double *v[C_COUNT] = { NULL }, med[C_COUNT], p25[C_COUNT], p75[C_COUNT];
 	struct bench_on on;
 
-	if (bench_args(argc, argv, &pages, &reps, &json))
+	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	dev = pl_open_or_explain();
 	if (dev < 0)
@@ -536,11 +544,14 @@ out:
 
 /* ---- bench replace ------------------------------------------------------- */
 
-enum { P_PL_DIRTY, P_PL_CLEAN, P_ANON_SWAP, P_REPLAY_EXACT, P_REPLAY_DEFAULT, P_COUNT };
+enum {
+	P_PL_DIRTY, P_PL_CLEAN, P_ANON_SWAP, P_REPLAY_EXACT, P_REPLAY_DEFAULT,
+	P_FILE_DIRTY, P_FILE_CLEAN, P_COUNT
+};
 
 static const char *const replace_metric_names[P_COUNT] = {
 	"pagelab_pageout_pagein", "pagelab_pageout_pagein_clean", "anon_pageout_swapin",
-	"replay_exact", "replay_default",
+	"replay_exact", "replay_default", "file_pageout_pagein", "file_pageout_pagein_clean",
 };
 
 /* The replay string: fixed, pseudo-random, over a few pages and fewer frames. */
@@ -549,6 +560,35 @@ static const char *const replace_metric_names[P_COUNT] = {
 #define BENCH_REPLAY_FRAMES	16
 
 #define BENCH_ZRAM		"/dev/zram0"
+
+#define BENCH_PATH_LEN		4096
+
+/*
+ * A new backing file in @dir for an object of @len bytes: mkstemp, mode
+ * 0600, @len bytes; its name in @path (BENCH_PATH_LEN bytes), for the
+ * caller to unlink.  The fd, or -1 after printing why (nothing left).
+ */
+static int bench_store_file(const char *dir, size_t len, char *path)
+{
+	int fd;
+
+	if (snprintf(path, BENCH_PATH_LEN, "%s/pagelab-bench-XXXXXX", dir) >= BENCH_PATH_LEN) {
+		pl_err("bench: --store-dir '%s': too long a path", dir);
+		return -1;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		pl_err("bench: a backing file in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) || ftruncate(fd, (off_t)len)) {
+		pl_err("bench: backing file of %zu bytes in %s: %s", len, dir, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
 
 /* What a pagelab rep's timed pass did to the object's counters. */
 struct replace_counts {
@@ -568,15 +608,19 @@ struct replace_counts {
  * passes read, so from the warm-up's second half on every victim was only
  * read since its page-in: dropped clean (a read warm-up because after a
  * written one the timed pass's first @pages / 2 victims would be dirty).
+ * With @store_dir the store is a new file there (mode 0600, the object's
+ * size), its fd closed once passed (the module holds its own reference),
+ * removed after the rep.
  */
-static double replace_one_pagelab(int dev, size_t pages, bool clean, struct replace_counts *d)
+static double replace_one_pagelab(int dev, size_t pages, bool clean, const char *store_dir,
+				  struct replace_counts *d)
 {
 	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
 	struct pagelab_obj_stat s0, s1;
 	volatile char *p = MAP_FAILED;
 	double t0 = 0, t1 = 0, ret = -1;
-	int fd, err;
-	char sink = 0;
+	char sink = 0, path[BENCH_PATH_LEN] = "";
+	int fd, err, sfd = 0;
 
 	err = pl_create(dev, len, PAGELAB_CREATE_NO_FAULT_AROUND, 0, "bench-replace", &fd, NULL);
 	if (err) {
@@ -590,10 +634,22 @@ static double replace_one_pagelab(int dev, size_t pages, bool clean, struct repl
 	}
 	for (size_t off = 0; off < len; off += step)
 		p[off] = 1;
-	err = pl_replace(fd, pages / 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_NO_ZERO, 0);
+	if (store_dir) {
+		sfd = bench_store_file(store_dir, len, path);
+		if (sfd < 0) {
+			path[0] = '\0';
+			goto out;
+		}
+	}
+	err = pl_replace_store(fd, pages / 2, PAGELAB_POLICY_FIFO,
+			       PAGELAB_REPLACE_NO_ZERO | (store_dir ? PAGELAB_REPLACE_FILE : 0), 0,
+			       sfd, 0);
+	if (store_dir)
+		close(sfd);
 	if (err) {
-		pl_err("bench: PAGELAB_IOC_REPLACE (budget %zu, fifo): %s", pages / 2,
-		       strerror(-err));
+		pl_err("bench: PAGELAB_IOC_REPLACE (budget %zu, fifo%s): %s", pages / 2,
+		       store_dir ? ", backing file" : "",
+		       store_dir ? pl_store_hint(err) : strerror(-err));
 		goto out;
 	}
 	for (int pass = 0; pass < 2; pass++) {
@@ -628,6 +684,8 @@ out:
 	if (p != MAP_FAILED)
 		munmap((void *)p, len);
 	close(fd);
+	if (path[0])
+		unlink(path);
 	return ret;
 }
 
@@ -867,29 +925,82 @@ static void bench_warn(bool json, const char *fmt, ...)
 	fputc('\n', out);
 }
 
+/*
+ * Can the file-store metrics run with backing files in @dir?  NULL, or why
+ * not (the module lacks the file store; @dir is not a writable directory).
+ */
+static const char *bench_store_ready(int dev, const char *dir, char *why, size_t len)
+{
+	struct pagelab_version v;
+	struct stat st;
+	int ret = pl_version(dev, &v);
+
+	if (ret) {
+		snprintf(why, len, "PAGELAB_IOC_VERSION: %s", strerror(-ret));
+		return why;
+	}
+	if (!(v.features & PAGELAB_FEAT_FILE_STORE)) {
+		snprintf(why, len, "the module (ABI %u.%u) has no file store", v.abi_major,
+			 v.abi_minor);
+		return why;
+	}
+	errno = 0;
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK)) {
+		snprintf(why, len, "%s is not a writable directory%s%s", dir, errno ? ": " : "",
+			 errno ? strerror(errno) : "");
+		return why;
+	}
+	return NULL;
+}
+
+/* The metric of a pagelab pair: 0 module dirty, 1 clean, 2 file dirty, 3 file clean. */
+static int replace_kind(int m)
+{
+	return (m == P_PL_CLEAN || m == P_FILE_CLEAN) + 2 * (m == P_FILE_DIRTY || m == P_FILE_CLEAN);
+}
+
+static const int replace_kind_metric[4] = { P_PL_DIRTY, P_PL_CLEAN, P_FILE_DIRTY, P_FILE_CLEAN };
+
 static int bench_replace(int argc, char **argv)
 {
 	size_t pages = 512;
 	int reps = 11, dev, status = PL_EXIT_FAIL, nwarn = 0;
-	bool json = false;
+	bool json = false, explicit_dir;
+	const char *store_dir = NULL, *file_why = NULL;
+	char why[256];
 	double *v[P_COUNT] = { NULL }, *pageout = NULL;
 	double med[P_COUNT], p25[P_COUNT], p75[P_COUNT], pageout_med = 0;
 	double swapped_min = 1, major_min = 1, rate_exact, rate_default;
-	unsigned int pl_bad[2] = { 0, 0 }, swap_bad = 0, major_bad = 0, data_bad = 0;
-	struct replace_counts bad_sample[2] = { { 0 } };
+	unsigned int pl_bad[4] = { 0 }, swap_bad = 0, major_bad = 0, data_bad = 0;
+	struct replace_counts bad_sample[4] = { { 0 } };
 	struct bench_swap sw = { 0 };
 	struct pl_refs refs = { 0 };
 	uint64_t *ents = NULL;
 
-	if (bench_args(argc, argv, &pages, &reps, &json))
+	if (bench_args(argc, argv, &pages, &reps, &json, &store_dir))
 		return PL_EXIT_USAGE;
 	if (pages < 2) {
 		pl_err("bench: replace needs --pages 2 or more (the budget is half of them)");
 		return PL_EXIT_USAGE;
 	}
+	explicit_dir = store_dir != NULL;
+	if (!store_dir && getenv("PAGELAB_SCRATCH") && *getenv("PAGELAB_SCRATCH"))
+		store_dir = getenv("PAGELAB_SCRATCH");
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;
+	if (!store_dir) {
+		file_why = "no --store-dir, and PAGELAB_SCRATCH is not set";
+	} else {
+		file_why = bench_store_ready(dev, store_dir, why, sizeof(why));
+		if (file_why && explicit_dir) {
+			pl_err("bench: --store-dir: %s", file_why);
+			close(dev);
+			return PL_EXIT_FAIL;
+		}
+		if (file_why)
+			store_dir = NULL;
+	}
 	for (int m = 0; m < P_COUNT; m++) {
 		v[m] = calloc(reps, sizeof(double));
 		if (!v[m])
@@ -906,22 +1017,32 @@ static int bench_replace(int argc, char **argv)
 		fprintf(json ? stderr : stdout, "%snote: no kernel baseline (zram swap: %s): "
 			"anon_pageout_swapin and the ratios are skipped\n",
 			json ? "pagelab: bench: " : "", sw.why);
+	if (!store_dir)
+		fprintf(json ? stderr : stdout, "%snote: no file store figures (%s; PAGELAB_SCRATCH "
+			"or --store-dir DIR names a directory on a disk)\n",
+			json ? "pagelab: bench: " : "", file_why);
 	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < P_COUNT; k++) {
 			/* Rotate the starting metric so none always runs first. */
-			int m = (k + r) % P_COUNT, c = m == P_PL_CLEAN;
+			int m = (k + r) % P_COUNT, kind = replace_kind(m), c = kind & 1;
 			struct replace_counts d = { 0 };
 			double swapped = 0, major = 0;
 			bool ok;
 
 			switch (m) {
+			case P_FILE_DIRTY:
+			case P_FILE_CLEAN:
+				if (!store_dir)
+					continue;
+				/* fall through */
 			case P_PL_DIRTY:
 			case P_PL_CLEAN:
-				v[m][r] = replace_one_pagelab(dev, pages, c, &d);
+				v[m][r] = replace_one_pagelab(dev, pages, c, kind & 2 ? store_dir : NULL,
+							      &d);
 				ok = d.evictions == pages && d.page_ins == pages &&
 				     (c ? d.clean_drops : d.writebacks) == pages;
-				if (v[m][r] >= 0 && !ok && !pl_bad[c]++)
-					bad_sample[c] = d;
+				if (v[m][r] >= 0 && !ok && !pl_bad[kind]++)
+					bad_sample[kind] = d;
 				break;
 			case P_ANON_SWAP:
 				if (!sw.on)
@@ -945,7 +1066,8 @@ static int bench_replace(int argc, char **argv)
 		}
 	}
 	for (int m = 0; m < P_COUNT; m++) {
-		if (m == P_ANON_SWAP && !sw.on) {
+		if ((m == P_ANON_SWAP && !sw.on) ||
+		    ((m == P_FILE_DIRTY || m == P_FILE_CLEAN) && !store_dir)) {
 			med[m] = p25[m] = p75[m] = 0;
 			continue;
 		}
@@ -975,23 +1097,49 @@ static int bench_replace(int argc, char **argv)
 			       ", \"ratio_pageout_pagein\": null"
 			       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": \"%s\"",
 			       sw.why);
+		if (store_dir) {
+			printf(", \"file_pageout_pagein_ns\": %.1f, \"file_pageout_pagein_clean_ns\": %.1f"
+			       ", \"ratio_file_module\": %.4f, \"ratio_file_module_clean\": %.4f"
+			       ", \"store_dir\": ", med[P_FILE_DIRTY], med[P_FILE_CLEAN],
+			       med[P_FILE_DIRTY] / med[P_PL_DIRTY],
+			       med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
+			pl_json_str(store_dir);
+			printf(", \"file_note\": null");
+		} else {
+			printf(", \"file_pageout_pagein_ns\": null, \"file_pageout_pagein_clean_ns\": null"
+			       ", \"ratio_file_module\": null, \"ratio_file_module_clean\": null"
+			       ", \"store_dir\": null, \"file_note\": ");
+			pl_json_str(file_why);
+		}
 		printf(", \"replay_references\": %d, \"replay_pages\": %d, \"replay_frames\": %d, "
 		       "\"replay_exact_ns\": %.0f, \"replay_default_ns\": %.0f, "
 		       "\"replay_exact_refs_per_s\": %.0f, \"replay_default_refs_per_s\": %.0f",
 		       BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES, BENCH_REPLAY_FRAMES,
 		       med[P_REPLAY_EXACT], med[P_REPLAY_DEFAULT], rate_exact, rate_default);
 	} else {
+		static const int order[] = { P_PL_DIRTY, P_FILE_DIRTY, P_PL_CLEAN, P_FILE_CLEAN,
+					     P_ANON_SWAP };
+
 		printf("page-out + page-in: %zu pages in %zu frames (FIFO, every touch a miss) x "
 		       "%d reps,\nns per page (median [p25, p75])\n", pages, pages / 2, reps);
-		for (int m = P_PL_DIRTY; m <= P_ANON_SWAP; m++) {
-			if (m == P_ANON_SWAP && !sw.on)
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			int m = order[i];
+
+			if ((m == P_ANON_SWAP && !sw.on) ||
+			    ((m == P_FILE_DIRTY || m == P_FILE_CLEAN) && !store_dir))
 				continue;
 			printf("  %-29s %10.1f  [%.1f, %.1f]", replace_metric_names[m], med[m],
 			       p25[m], p75[m]);
 			if (m == P_ANON_SWAP)
 				printf("  (MADV_PAGEOUT %.1f of it)", pageout_med);
+			if (m == P_FILE_DIRTY || m == P_FILE_CLEAN)
+				printf("  file/module %.2f",
+				       med[m] / med[m == P_FILE_DIRTY ? P_PL_DIRTY : P_PL_CLEAN]);
 			printf("\n");
 		}
+		if (store_dir)
+			printf("  (file_*: the store is a backing file in %s; pagelab_*: the "
+			       "module's memory)\n", store_dir);
 		printf("replay: %d pseudo-random references over %d pages in %d frames x %d reps,\n"
 		       "ms per run (median [p25, p75])\n", BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES,
 		       BENCH_REPLAY_FRAMES, reps);
@@ -1004,18 +1152,18 @@ static int bench_replace(int argc, char **argv)
 			       exact ? rate_exact : rate_default);
 		}
 	}
-	for (int c = 0; c < 2; c++) {
-		if (!pl_bad[c])
+	for (int kind = 0; kind < 4; kind++) {
+		if (!pl_bad[kind])
 			continue;
 		nwarn++;
 		bench_warn(json, "%s: %u of %d reps did not count %zu evictions, page-ins and %s "
 			   "(first: %llu, %llu, %llu)",
-			   replace_metric_names[c ? P_PL_CLEAN : P_PL_DIRTY],
-			   pl_bad[c], reps, pages, c ? "clean drops" : "write-backs",
-			   (unsigned long long)bad_sample[c].evictions,
-			   (unsigned long long)bad_sample[c].page_ins,
-			   (unsigned long long)(c ? bad_sample[c].clean_drops :
-					       bad_sample[c].writebacks));
+			   replace_metric_names[replace_kind_metric[kind]],
+			   pl_bad[kind], reps, pages, kind & 1 ? "clean drops" : "write-backs",
+			   (unsigned long long)bad_sample[kind].evictions,
+			   (unsigned long long)bad_sample[kind].page_ins,
+			   (unsigned long long)(kind & 1 ? bad_sample[kind].clean_drops :
+					       bad_sample[kind].writebacks));
 	}
 	if (swap_bad) {
 		nwarn++;
@@ -1040,6 +1188,11 @@ static int bench_replace(int argc, char **argv)
 			printf("RATIO pageout_pagein %.4f\n", med[P_PL_DIRTY] / med[P_ANON_SWAP]);
 			printf("RATIO pageout_pagein_clean %.4f\n",
 			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+		}
+		if (store_dir) {
+			printf("RATIO file_vs_module %.4f\n", med[P_FILE_DIRTY] / med[P_PL_DIRTY]);
+			printf("RATIO file_vs_module_clean %.4f\n",
+			       med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
 		}
 		printf("replay_exact_refs_per_s %.0f\n", rate_exact);
 		printf("replay_default_refs_per_s %.0f\n", rate_default);
@@ -1074,7 +1227,8 @@ int cmd_bench(int argc, char **argv)
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench replace [--pages N] [--reps R] [--json]\n\n"
+		       "       pagelab bench replace [--pages N] [--reps R] [--json] "
+		       "[--store-dir DIR]\n\n"
 		       "fault:\n"
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
@@ -1119,7 +1273,15 @@ int cmd_bench(int argc, char **argv)
 		       "pageout_pagein_clean, each over anon_pageout_swapin, and the replay\n"
 		       "engine's speed on 20000 pseudo-random references over 64 pages in\n"
 		       "16 frames: replay_exact_refs_per_s (exact mode, LRU: a fault and a\n"
-		       "madvise per reference) and replay_default_refs_per_s (CLOCK).\n");
+		       "madvise per reference) and replay_default_refs_per_s (CLOCK).\n"
+		       "--store-dir DIR (default: $PAGELAB_SCRATCH, if set) adds the same\n"
+		       "two pagelab metrics with a backing file in DIR as the store (ABI\n"
+		       "1.4; a new file per rep, mode 0600, removed after it; put DIR on a\n"
+		       "disk, not tmpfs): file_pageout_pagein and file_pageout_pagein_clean,\n"
+		       "each printed next to the module store's figure with the ratio\n"
+		       "file/module, and RATIO file_vs_module and RATIO\n"
+		       "file_vs_module_clean.  Without either they are skipped, with a note;\n"
+		       "a --store-dir that cannot be used is an error.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))
@@ -1133,7 +1295,7 @@ int cmd_bench(int argc, char **argv)
 		       "see --help)");
 		return PL_EXIT_USAGE;
 	}
-	if (bench_args(argc, argv, &pages, &reps, &json))
+	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	dev = pl_open_or_explain();
 	if (dev < 0)

@@ -166,6 +166,66 @@ void pl_refs_free(struct pl_refs *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* ---- the store (ABI 1.4) ------------------------------------------------- */
+
+bool pl_delay_parse(const char *s, unsigned int *ms)
+{
+	unsigned long v;
+	char *e;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoul(s, &e, 10);
+	if (errno || *e || v > PAGELAB_PAGEIN_DELAY_MAX_MS)
+		return false;
+	*ms = (unsigned int)v;
+	return true;
+}
+
+int pl_store_check(int dev, const char *who)
+{
+	struct pagelab_version v;
+	int ret = pl_version(dev, &v);
+
+	if (ret) {
+		pl_err("%s: PAGELAB_IOC_VERSION: %s", who, strerror(-ret));
+		return -1;
+	}
+	if (!(v.features & PAGELAB_FEAT_FILE_STORE)) {
+		pl_err("%s: the module (ABI %u.%u) has no backing file store or page-in delay "
+		       "(ABI 1.4 has them)", who, v.abi_major, v.abi_minor);
+		return -1;
+	}
+	return 0;
+}
+
+int pl_store_budget(int ofd, __u64 size, __u32 budget, __u32 policy, __u64 flags, __u64 seed,
+		    const struct pl_store_opt *store, const char *who)
+{
+	const char *path = store ? store->path : NULL;
+	int sfd = 0, ret;
+
+	if (path) {
+		sfd = pl_store_open(path, size);
+		if (sfd < 0) {
+			pl_err("%s: backing file %s: %s", who, path, strerror(-sfd));
+			return -1;
+		}
+		flags |= PAGELAB_REPLACE_FILE;
+	}
+	ret = pl_replace_store(ofd, budget, policy, flags, seed, sfd, store ? store->delay_ms : 0);
+	if (path)
+		close(sfd);
+	if (ret) {
+		pl_err("%s: PAGELAB_IOC_REPLACE (budget %u, %s%s%s): %s", who, budget,
+		       pl_policy_name(policy), path ? ", backing file " : "", path ? path : "",
+		       path ? pl_store_hint(ret) : strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- one run ------------------------------------------------------------ */
 
 void pl_lock_self(void)
@@ -336,6 +396,13 @@ static inline uint64_t replay_stamp(uint32_t page, size_t i)
 int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
 		  bool exact, __u64 seed, bool table, struct pl_replay *out)
 {
+	return pl_replay_run_store(dev, refs, policy, frames, exact, seed, table, NULL, out);
+}
+
+int pl_replay_run_store(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
+			bool exact, __u64 seed, bool table, const struct pl_store_opt *store,
+			struct pl_replay *out)
+{
 	const size_t ps = sysconf(_SC_PAGESIZE);
 	size_t pages = (size_t)refs->max + 1 > frames ? (size_t)refs->max + 1 : frames;
 	struct pagelab_obj_stat st;
@@ -366,14 +433,15 @@ int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int 
 		pl_err("replay: PAGELAB_IOC_CREATE of %zu pages: %s", pages, strerror(-ret));
 		return -1;
 	}
-	ret = pl_replace(ofd, frames, policy,
-			 PAGELAB_REPLACE_NO_ZERO | (exact ? PAGELAB_REPLACE_EXACT : 0), seed);
-	if (ret) {
-		pl_err("replay: PAGELAB_IOC_REPLACE (budget %u, %s): %s", frames,
-		       pl_policy_name(policy), strerror(-ret));
-		ret = -1;
-		goto out;
+	if (store) {
+		out->store_path = store->path;
+		out->delay_ms = store->delay_ms;
 	}
+	ret = pl_store_budget(ofd, (__u64)pages * ps, frames, policy,
+			      PAGELAB_REPLACE_NO_ZERO | (exact ? PAGELAB_REPLACE_EXACT : 0), seed,
+			      store, "replay");
+	if (ret)
+		goto out;
 	ret = -1;
 	m = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
 	shadow = calloc(pages, sizeof(*shadow));
@@ -423,6 +491,8 @@ int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int 
 	out->clean_drops = st.clean_drops;
 	out->seen = st.faults_read + st.faults_write;
 	out->inexact = st.inexact;
+	out->major = st.major;
+	out->io_waits = st.io_waits;
 	/* Every page once more, after the counters: nothing may be lost. */
 	for (size_t p = 0; p < pages; p++)
 		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
@@ -437,6 +507,7 @@ int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int 
 	out->total_page_ins = st.page_ins;
 	out->total_evictions = st.evictions;
 	out->total_writebacks = st.writebacks;
+	out->io_errors = st.io_errors;
 	ret = 0;
 out:
 	if (m != MAP_FAILED)
@@ -555,6 +626,20 @@ void pl_replay_table(const struct pl_refs *refs, const struct pl_replay *r)
 
 /* ---- the command ---------------------------------------------------------- */
 
+void pl_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 static void replay_json(const struct pl_refs *refs, const struct pl_replay *r, bool table)
 {
 	printf("{\"policy\": \"%s\", \"frames\": %u, \"mode\": \"%s\", \"offline\": %s, "
@@ -576,6 +661,16 @@ static void replay_json(const struct pl_refs *refs, const struct pl_replay *r, b
 		       r->data_bad ? "false" : "true", (unsigned long long)r->total_page_ins,
 		       (unsigned long long)r->total_evictions,
 		       (unsigned long long)r->total_writebacks);
+	if (!r->offline) {
+		printf(", \"store\": \"%s\", \"store_file\": ", r->store_path ? "file" : "module");
+		if (r->store_path)
+			pl_json_str(r->store_path);
+		else
+			printf("null");
+		printf(", \"pagein_delay_ms\": %u, \"major\": %llu, \"io_waits\": %llu, "
+		       "\"io_errors\": %llu", r->delay_ms, (unsigned long long)r->major,
+		       (unsigned long long)r->io_waits, (unsigned long long)r->io_errors);
+	}
 	if (table) {
 		printf(", \"steps\": [");
 		for (size_t i = 0; i < refs->n; i++) {
@@ -638,7 +733,21 @@ static void replay_text(const struct pl_refs *refs, const struct pl_replay *r, b
 	if (!r->offline) {
 		printf("  faults seen      %llu  (faults the module handled)\n",
 		       (unsigned long long)r->seen);
-		printf("  major faults     %ld  (getrusage: the page-ins)\n", r->majflt);
+		if (!r->store_path && !r->delay_ms)
+			printf("  major faults     %ld  (getrusage: the page-ins)\n", r->majflt);
+		else
+			printf("  major faults     %ld  (getrusage; the object counted %llu: page-ins\n"
+			       "                   and faults that waited for I/O)\n", r->majflt,
+			       (unsigned long long)r->major);
+		if (r->store_path) {
+			printf("  store            the file %s (page N at N x page size)\n",
+			       r->store_path);
+			printf("  I/O waits        %llu  (faults that let go of mmap_lock for the "
+			       "file)\n", (unsigned long long)r->io_waits);
+			printf("  I/O errors       %llu\n", (unsigned long long)r->io_errors);
+		}
+		if (r->delay_ms)
+			printf("  page-in delay    %u ms\n", r->delay_ms);
 		printf("  data             %s\n", r->data_bad ? "MISMATCH" : "ok");
 	}
 	if (r->lost_events)
@@ -649,7 +758,8 @@ static void replay_text(const struct pl_refs *refs, const struct pl_replay *r, b
 static void replay_usage(void)
 {
 	printf("usage: pagelab replay --policy P --frames N (--string \"7 0 1 ...\" | --trace FILE)\n"
-	       "                      [--exact] [--seed S] [--verbose] [--json]\n\n"
+	       "                      [--exact] [--seed S] [--store FILE] [--delay-ms MS]\n"
+	       "                      [--verbose] [--json]\n\n"
 	       "Run a reference string against pagelab's page replacement, live.  An\n"
 	       "object of (highest page + 1) pages (or N, if more) gets a budget of N\n"
 	       "frames and policy P (fifo, lru, clock, lfu, random; or opt); this\n"
@@ -670,12 +780,20 @@ static void replay_usage(void)
 	       "          shows what a real kernel sees: a reference to a mapped page\n"
 	       "          does not fault, so LRU and LFU see only some of the hits.\n"
 	       "--seed S  the random policy's seed (default 1)\n"
+	       "--store FILE  page out to FILE instead of the module's memory: page N\n"
+	       "          at offset N x page size (PAGELAB_REPLACE_FILE).  FILE is\n"
+	       "          created (mode 0600) if missing, made the object's size, and\n"
+	       "          left in place afterwards; it must be a regular file not\n"
+	       "          writable by others.  Page-ins then read it with no lock held:\n"
+	       "          the faults that wait count as major too\n"
+	       "--delay-ms MS  sleep MS ms (0-%d) on every page-in, either store\n"
 	       "--verbose the frame table after each reference, as textbooks draw it\n"
 	       "          (columns: references; rows: frames), rebuilt from the event\n"
 	       "          log %s\n"
 	       "--json    the same, machine-readable\n\n"
 	       "opt (Belady's optimal) is computed offline from the string: no kernel\n"
-	       "can know the future, so no object is used.  Needs root.\n", PL_EVENTS_PATH);
+	       "can know the future, so no object is used (--store and --delay-ms do\n"
+	       "not apply).  Needs root.\n", PAGELAB_PAGEIN_DELAY_MAX_MS, PL_EVENTS_PATH);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": the value, advancing *@a; NULL if not @opt. */
@@ -712,6 +830,7 @@ int cmd_replay(int argc, char **argv)
 {
 	const char *policy_s = NULL, *frames_s = NULL, *string = NULL, *trace = NULL, *v;
 	bool exact = false, verbose = false, json = false, missing;
+	struct pl_store_opt store = { 0 };
 	unsigned long frames, seed = 1;
 	struct pl_replay r;
 	struct pl_refs refs;
@@ -733,6 +852,14 @@ int cmd_replay(int argc, char **argv)
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--seed", &missing))) {
 			if (!replay_uint(v, ~0UL, &seed)) {
 				pl_err("replay: bad --seed '%s'", v);
+				return PL_EXIT_USAGE;
+			}
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--store", &missing))) {
+			store.path = v;
+		} else if (!missing && (v = replay_arg(argc, argv, &a, "--delay-ms", &missing))) {
+			if (!pl_delay_parse(v, &store.delay_ms)) {
+				pl_err("replay: bad --delay-ms '%s' (0-%d)", v,
+				       PAGELAB_PAGEIN_DELAY_MAX_MS);
 				return PL_EXIT_USAGE;
 			}
 		} else if (missing) {
@@ -763,17 +890,27 @@ int cmd_replay(int argc, char **argv)
 		pl_err("replay: bad --frames '%s' (1 or more)", frames_s);
 		return PL_EXIT_USAGE;
 	}
+	if (policy == PL_POLICY_OPT && (store.path || store.delay_ms)) {
+		pl_err("replay: --store and --delay-ms need an object: opt runs offline");
+		return PL_EXIT_USAGE;
+	}
+	if (store.path && !*store.path) {
+		pl_err("replay: --store needs a file name");
+		return PL_EXIT_USAGE;
+	}
 	if (string ? pl_refs_parse(string, "--string", &refs) : pl_refs_load(trace, &refs))
 		return PL_EXIT_USAGE;
 	if (policy != PL_POLICY_OPT) {
 		dev = pl_open_or_explain();
-		if (dev < 0) {
+		if (dev < 0 || ((store.path || store.delay_ms) && pl_store_check(dev, "replay"))) {
+			if (dev >= 0)
+				close(dev);
 			pl_refs_free(&refs);
 			return PL_EXIT_FAIL;
 		}
 		pl_lock_self();
 	}
-	ret = pl_replay_run(dev, &refs, policy, frames, exact, seed, verbose, &r);
+	ret = pl_replay_run_store(dev, &refs, policy, frames, exact, seed, verbose, &store, &r);
 	if (!ret) {
 		if (json)
 			replay_json(&refs, &r, verbose);

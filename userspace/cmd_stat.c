@@ -2,7 +2,9 @@
 /*
  * pagelab stat - the live objects and their fault counters: every object
  * from /sys/kernel/debug/pagelab/objects, or one by id through
- * PAGELAB_IOC_OBJ_STAT.
+ * PAGELAB_IOC_OBJ_STAT.  Objects with page replacement get a second table:
+ * budget, policy, store, page-outs and page-ins, and the backing file's
+ * I/O (ABI 1.4).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,10 @@
 struct stat_out {
 	bool json;
 	int n;
+	/* Text: the objects with page replacement, for the second table. */
+	struct pagelab_obj_stat *rp;
+	int nrp;
+	bool oom;
 };
 
 static void stat_json(const struct pagelab_obj_stat *s)
@@ -44,11 +50,54 @@ static void stat_json(const struct pagelab_obj_stat *s)
 	       (unsigned long long)s->merged, (unsigned long long)s->merged_zero);
 	printf(", \"budget\": %u, \"policy\": %u, \"misses\": %llu, \"page_ins\": %llu, "
 	       "\"evictions\": %llu, \"writebacks\": %llu, \"clean_drops\": %llu, "
-	       "\"store_pages\": %llu, \"inexact\": %llu}",
+	       "\"store_pages\": %llu, \"inexact\": %llu",
 	       s->budget, s->policy, (unsigned long long)s->misses,
 	       (unsigned long long)s->page_ins, (unsigned long long)s->evictions,
 	       (unsigned long long)s->writebacks, (unsigned long long)s->clean_drops,
 	       (unsigned long long)s->store_pages, (unsigned long long)s->inexact);
+	/* The backing file store and the page-in delay (ABI 1.4). */
+	printf(", \"io_errors\": %llu, \"io_waits\": %llu, \"major\": %llu, "
+	       "\"pagein_delay_ms\": %u, \"store_flags\": %u, \"store\": \"%s\"}",
+	       (unsigned long long)s->io_errors, (unsigned long long)s->io_waits,
+	       (unsigned long long)s->major, s->pagein_delay_ms, s->store_flags,
+	       s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+}
+
+/* Has @s had page replacement: a budget now, or counters from one? */
+static bool stat_replaced(const struct pagelab_obj_stat *s)
+{
+	return s->budget || s->misses || s->evictions || s->store_pages || s->store_flags ||
+	       s->major;
+}
+
+static void stat_rp_header(void)
+{
+	printf("%6s %6s %-6s %8s %8s %8s %8s %8s %7s %7s %8s %7s %6s %7s %-6s\n",
+	       "ID", "BUDGET", "POLICY", "MISSES", "PAGEINS", "EVICTS", "WRITTEN", "CLEAN",
+	       "STORED", "INEXACT", "MAJOR", "IOWAITS", "IOERRS", "DELAYMS", "STORE");
+}
+
+static void stat_rp_row(const struct pagelab_obj_stat *s)
+{
+	printf("%6llu %6u %-6s %8llu %8llu %8llu %8llu %8llu %7llu %7llu %8llu %7llu %6llu "
+	       "%7u %-6s\n",
+	       (unsigned long long)s->id, s->budget, pl_policy_name(s->policy),
+	       (unsigned long long)s->misses, (unsigned long long)s->page_ins,
+	       (unsigned long long)s->evictions, (unsigned long long)s->writebacks,
+	       (unsigned long long)s->clean_drops, (unsigned long long)s->store_pages,
+	       (unsigned long long)s->inexact, (unsigned long long)s->major,
+	       (unsigned long long)s->io_waits, (unsigned long long)s->io_errors,
+	       s->pagein_delay_ms, s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+}
+
+static void stat_rp_legend(void)
+{
+	printf("Page replacement: MISSES references that needed a frame; PAGEINS pages read\n"
+	       "back from the store; EVICTS frames taken by the policy, WRITTEN of them\n"
+	       "written to the store, CLEAN dropped (store copy current); STORED pages in\n"
+	       "the store now; MAJOR faults the kernel counted as major; IOWAITS faults\n"
+	       "that waited for the backing file's I/O, IOERRS its failed or short reads\n"
+	       "and writes; DELAYMS the page-in delay; STORE module (its memory) or file.\n");
 }
 
 static void stat_header(void)
@@ -84,6 +133,16 @@ static int stat_each(const struct pagelab_obj_stat *s, void *arg)
 		if (!o->n)
 			stat_header();
 		stat_row(s);
+		if (stat_replaced(s)) {
+			struct pagelab_obj_stat *rp = realloc(o->rp, (o->nrp + 1) * sizeof(*rp));
+
+			if (rp) {
+				o->rp = rp;
+				o->rp[o->nrp++] = *s;
+			} else {
+				o->oom = true;
+			}
+		}
 	}
 	o->n++;
 	return 0;
@@ -109,6 +168,19 @@ static int stat_all(bool json)
 	else if (!json)
 		printf("\nSIZE in bytes; RESIDENT pages held; AROUND pages mapped by fault-around;\n"
 		       "FAW the fault-around window in pages.\n");
+	if (o.nrp) {
+		printf("\n");
+		stat_rp_header();
+		for (int i = 0; i < o.nrp; i++)
+			stat_rp_row(&o.rp[i]);
+		printf("\n");
+		stat_rp_legend();
+	}
+	free(o.rp);
+	if (o.oom) {
+		pl_err("stat: out of memory: the page replacement table is incomplete");
+		return PL_EXIT_FAIL;
+	}
 	return PL_EXIT_OK;
 }
 
@@ -132,6 +204,11 @@ static int stat_one(__u64 id, bool json)
 	} else {
 		stat_header();
 		stat_row(&s);
+		if (stat_replaced(&s)) {
+			printf("\n");
+			stat_rp_header();
+			stat_rp_row(&s);
+		}
 	}
 	return PL_EXIT_OK;
 }
@@ -146,7 +223,12 @@ int cmd_stat(int argc, char **argv)
 		       "Print every live object, with its size, resident pages, mappers,\n"
 		       "open files, fault counters, owner and mode, from\n"
 		       "%s/objects; with ID, print that one object\n"
-		       "(PAGELAB_IOC_OBJ_STAT).  --json: a JSON array (one object with ID).\n",
+		       "(PAGELAB_IOC_OBJ_STAT).  Objects with a frame budget (or counters\n"
+		       "from one) get a second table: budget, policy, misses, page-ins,\n"
+		       "evictions (written or dropped clean), pages in the store, major\n"
+		       "faults, the backing file's I/O waits and errors, the page-in delay,\n"
+		       "and the store (module or file).  --json: a JSON array (one object\n"
+		       "with ID), every counter.\n",
 		       PAGELAB_DEBUGFS);
 		return PL_EXIT_OK;
 	}

@@ -6,7 +6,9 @@
  * prints what the module did (its event log: page-outs written to the store
  * or dropped clean, page-ins) and where every page is now.  At the end every
  * page's data is checked, and the process's major faults (getrusage) must
- * have risen by exactly the object's page-ins.
+ * have risen by exactly the object's page-ins.  With --store FILE the store
+ * is a backing file (ABI 1.4), and faults that wait for its I/O count as
+ * major too: the major faults must then equal the object's major count.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@ struct swap_ctx {
 	int slot[SWAP_FRAMES];			/* page in each frame, -1 free */
 	__u64 last_seq;
 	long majflt;				/* during the touches */
+	struct pl_store_opt store;		/* --store, --delay-ms */
 };
 
 /* One step of the story. */
@@ -208,10 +211,15 @@ static int swap_show(struct swap_ctx *c)
 		return -1;
 	}
 	printf("    resident %llu, in the store %llu; page-outs %llu (written %llu, clean %llu), "
-	       "page-ins %llu\n", (unsigned long long)st.resident,
+	       "page-ins %llu", (unsigned long long)st.resident,
 	       (unsigned long long)st.store_pages, (unsigned long long)st.evictions,
 	       (unsigned long long)st.writebacks, (unsigned long long)st.clean_drops,
 	       (unsigned long long)st.page_ins);
+	if (c->store.path)
+		printf("; major %llu, I/O waits %llu, I/O errors %llu",
+		       (unsigned long long)st.major, (unsigned long long)st.io_waits,
+		       (unsigned long long)st.io_errors);
+	printf("\n");
 	fflush(stdout);
 	return 0;
 }
@@ -242,7 +250,8 @@ static int swap_run_step(struct swap_ctx *c, int n, const struct swap_step *step
 
 static void swap_usage(void)
 {
-	printf("usage: pagelab swap [--policy clock|lru|fifo|lfu] [--quiet]\n\n"
+	printf("usage: pagelab swap [--policy clock|lru|fifo|lfu] [--store FILE] [--delay-ms MS]\n"
+	       "                    [--quiet]\n\n"
 	       "Paging out and in, the textbook walk-through, live.  An object of %d\n"
 	       "pages gets a budget of %d frames (policy clock by default; default\n"
 	       "mode: the module sees references that fault).  This process writes\n"
@@ -253,8 +262,16 @@ static void swap_usage(void)
 	       "store, or nowhere yet).  At the end every page's data is checked, and\n"
 	       "the process's major faults (getrusage) must have risen by the\n"
 	       "object's page-ins; exits 1 if not.  Needs root.\n\n"
+	       "--store FILE  the store is the file FILE (ABI 1.4): page N at offset\n"
+	       "          N x page size.  It is created (mode 0600) if missing, made\n"
+	       "          the object's size (%d pages) and left in place; a regular\n"
+	       "          file, not writable by others.  Its reads and writes happen\n"
+	       "          with no lock held: a fault that waits for them is retried\n"
+	       "          and counts as major, so the major faults must then equal the\n"
+	       "          object's major count (page-ins among them).\n"
+	       "--delay-ms MS  sleep MS ms (0-%d) on every page-in: a slow disk.\n"
 	       "--quiet leaves out the explanations, not the steps.\n",
-	       SWAP_PAGES, SWAP_FRAMES, PL_EVENTS_PATH);
+	       SWAP_PAGES, SWAP_FRAMES, PL_EVENTS_PATH, SWAP_PAGES, PAGELAB_PAGEIN_DELAY_MAX_MS);
 }
 
 int cmd_swap(int argc, char **argv)
@@ -280,6 +297,22 @@ int cmd_swap(int argc, char **argv)
 				pl_err("swap: --policy is clock, lru, fifo or lfu");
 				return PL_EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[a], "--store") || !strncmp(argv[a], "--store=", 8)) {
+			c.store.path = argv[a][7] == '=' ? argv[a] + 8 : a + 1 < argc ?
+				       argv[++a] : "";
+			if (!*c.store.path) {
+				pl_err("swap: --store needs a file name");
+				return PL_EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[a], "--delay-ms") || !strncmp(argv[a], "--delay-ms=", 11)) {
+			const char *v = argv[a][10] == '=' ? argv[a] + 11 : a + 1 < argc ?
+					argv[++a] : "";
+
+			if (!pl_delay_parse(v, &c.store.delay_ms)) {
+				pl_err("swap: bad --delay-ms '%s' (0-%d)", v,
+				       PAGELAB_PAGEIN_DELAY_MAX_MS);
+				return PL_EXIT_USAGE;
+			}
 		} else {
 			pl_err("swap: unknown argument '%s' (see pagelab swap --help)", argv[a]);
 			return PL_EXIT_USAGE;
@@ -290,6 +323,10 @@ int cmd_swap(int argc, char **argv)
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;
+	if ((c.store.path || c.store.delay_ms) && pl_store_check(dev, "swap")) {
+		close(dev);
+		return PL_EXIT_FAIL;
+	}
 	pl_lock_self();
 	ret = pl_create(dev, len, 0, 0600, "swap", &c.ofd, &c.id);
 	close(dev);
@@ -297,9 +334,7 @@ int cmd_swap(int argc, char **argv)
 		pl_err("swap: PAGELAB_IOC_CREATE: %s", strerror(-ret));
 		return PL_EXIT_FAIL;
 	}
-	ret = pl_replace(c.ofd, SWAP_FRAMES, policy, 0, 1);
-	if (ret) {
-		pl_err("swap: PAGELAB_IOC_REPLACE: %s", strerror(-ret));
+	if (pl_store_budget(c.ofd, len, SWAP_FRAMES, policy, 0, 1, &c.store, "swap")) {
 		close(c.ofd);
 		return PL_EXIT_FAIL;
 	}
@@ -317,10 +352,21 @@ int cmd_swap(int argc, char **argv)
 	}
 	printf("pagelab swap: object %llu, %d pages of data, a budget of %d frames, policy %s\n",
 	       (unsigned long long)c.id, SWAP_PAGES, SWAP_FRAMES, pl_policy_name(policy));
-	if (!c.quiet)
+	if (c.store.path)
+		printf("  The store is the file %s: page N at offset N x %zu.\n", c.store.path,
+		       c.ps);
+	if (c.store.delay_ms)
+		printf("  Every page-in sleeps %u ms first (--delay-ms).\n", c.store.delay_ms);
+	if (!c.quiet && !c.store.path)
 		printf("  Frames are the module's; the store is its own memory where pages go when\n"
 		       "  they lose their frame (a swap device's role).  Each page is filled with\n"
 		       "  words that name the page and a version, bumped at every write.\n");
+	else if (!c.quiet)
+		printf("  Frames are the module's; the store is that file, where pages go when they\n"
+		       "  lose their frame (a swap file's role).  Its reads and writes are done\n"
+		       "  with no lock of this process held: the fault waits, is retried, and the\n"
+		       "  kernel counts it as a major fault.  Each page is filled with words that\n"
+		       "  name the page and a version, bumped at every write.\n");
 	for (size_t i = 0; i < sizeof(swap_steps) / sizeof(swap_steps[0]); i++)
 		if (swap_run_step(&c, ++n, &swap_steps[i])) {
 			c.ok = false;
@@ -338,9 +384,25 @@ int cmd_swap(int argc, char **argv)
 		       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
 		       (unsigned long long)st.clean_drops, (unsigned long long)st.page_ins,
 		       c.majflt);
-		swap_check(&c, c.majflt == (long)st.page_ins,
-			   "major faults %ld, but the object counted %llu page-ins", c.majflt,
-			   (unsigned long long)st.page_ins);
+		if (c.store.path || c.store.delay_ms) {
+			/* Faults that waited for I/O count as major too. */
+			printf("The object counted %llu major faults (page-ins and faults that "
+			       "waited), %llu I/O waits, %llu I/O errors\n",
+			       (unsigned long long)st.major, (unsigned long long)st.io_waits,
+			       (unsigned long long)st.io_errors);
+			swap_check(&c, c.majflt == (long)st.major,
+				   "major faults %ld, but the object counted %llu", c.majflt,
+				   (unsigned long long)st.major);
+			swap_check(&c, st.page_ins <= st.major,
+				   "%llu page-ins, only %llu major faults",
+				   (unsigned long long)st.page_ins, (unsigned long long)st.major);
+			swap_check(&c, !st.io_errors, "%llu I/O errors",
+				   (unsigned long long)st.io_errors);
+		} else {
+			swap_check(&c, c.majflt == (long)st.page_ins,
+				   "major faults %ld, but the object counted %llu page-ins",
+				   c.majflt, (unsigned long long)st.page_ins);
+		}
 		swap_check(&c, st.evictions == st.writebacks + st.clean_drops,
 			   "page-outs %llu != written %llu + clean %llu",
 			   (unsigned long long)st.evictions, (unsigned long long)st.writebacks,

@@ -6,7 +6,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -52,8 +55,21 @@ static int tour_replace(int first_stop)
 			   "--exact", "--verbose", NULL };
 	char *sweep[] = { "sweep", "--policies", "fifo,lru,clock,opt", "--frames", "1-5",
 			  "--string", belady, "--exact", NULL };
-	char *swap[] = { "swap", "--quiet", NULL };
+	const char *scratch = getenv("PAGELAB_SCRATCH");
+	char store[PATH_MAX];
+	char *swap[] = { "swap", "--quiet", NULL, NULL, NULL, NULL, NULL };
+	bool file = false;
 	int bad = 0;
+
+	/* On a disk (the guest's PAGELAB_SCRATCH), the swap stop pages out to a file. */
+	if (scratch && *scratch &&
+	    snprintf(store, sizeof(store), "%s/pagelab-tour-swap", scratch) < (int)sizeof(store)) {
+		swap[2] = "--store";
+		swap[3] = store;
+		swap[4] = "--delay-ms";
+		swap[5] = "100";
+		file = true;
+	}
 
 	tour_heading(first_stop, "Page replacement: a reference string, frame by frame");
 	printf("  'pagelab replay' gives an object a budget of 3 frames (FIFO) and touches\n"
@@ -78,7 +94,11 @@ static int tour_replace(int first_stop)
 
 	tour_heading(first_stop + 2, "Paging out and in: 8 pages, 3 frames");
 	printf("  'pagelab swap' writes 8 pages through a budget of 3 frames and reads them\n"
-	       "  back; after each step, what the module did:\n\n");
+	       "  back; after each step, what the module did:\n");
+	if (file)
+		printf("  (the store is the file %s, on the host's disk, and every\n"
+		       "  page-in sleeps 100 ms more: a slow disk)\n", store);
+	printf("\n");
 	fflush(stdout);
 	if (tour_runv(cmd_swap, swap))
 		bad++;
@@ -242,11 +262,12 @@ int cmd_tour(int argc, char **argv)
 	       v.abi_minor, PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR,
 	       v.abi_major == PAGELAB_ABI_MAJOR ? "" : "  ** ABI MISMATCH **");
 	printf("  running on Linux %s\n", v.kernel);
-	printf("  offers:%s%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
+	printf("  offers:%s%s%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
 	       v.features & PAGELAB_FEAT_DEBUGFS ? " debugfs" : "",
 	       v.features & PAGELAB_FEAT_OBJECTS ? " objects" : "",
 	       v.features & PAGELAB_FEAT_COW ? " copy-on-write" : "",
-	       v.features & PAGELAB_FEAT_REPLACE ? " page-replacement" : "");
+	       v.features & PAGELAB_FEAT_REPLACE ? " page-replacement" : "",
+	       v.features & PAGELAB_FEAT_FILE_STORE ? " file-store" : "");
 
 	tour_heading(3, "This machine's paging");
 	printf("  page size %u bytes; %u-level page tables (%s)\n", i.page_size,

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	3
+#define PAGELAB_ABI_MINOR	4
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -47,6 +47,7 @@ struct pagelab_version {
 #define PAGELAB_FEAT_OBJECTS	_BITULL(2)	/* objects: create, attach, mmap, stat */
 #define PAGELAB_FEAT_COW	_BITULL(3)	/* clone (snapshots), merge, COW counters */
 #define PAGELAB_FEAT_REPLACE	_BITULL(4)	/* frame budgets, replacement, page-out/in */
+#define PAGELAB_FEAT_FILE_STORE	_BITULL(5)	/* a backing file as the store; page-in delay */
 
 #define PAGELAB_NAME_LEN	32
 
@@ -153,9 +154,20 @@ struct pagelab_attach {
  *                       or not stored yet)
  * @clean_drops:   (out) evictions that wrote nothing: the store's copy was
  *                       current (writes avoided)
- * @store_pages:   (out) pages of this object in the store now
+ * @store_pages:   (out) pages of this object in the store now (the
+ *                       module's or the backing file)
  * @inexact:       (out) exact mode: faults where an access spanning two
  *                       pages was detected and both stayed mapped
+ * @io_errors:     (out) backing-file reads or writes that failed or came
+ *                       short (the fault that needed one got SIGBUS; a page
+ *                       whose write failed stays resident, nothing is lost)
+ * @io_waits:      (out) faults that let go of mmap_lock to wait for a
+ *                       page-out/page-in done without it (VM_FAULT_RETRY)
+ * @major:         (out) faults the kernel counts as major: page-ins from
+ *                       the module's store, and faults that ended after
+ *                       waiting (the kernel counts every retried fault)
+ * @pagein_delay_ms: (out) the page-in delay in force
+ * @store_flags:   (out) PAGELAB_STORE_* bits: the store in use
  * @reserved:      (out) zero; room for later counters
  *
  * Older tools pass the structure without the fields from @shared on (the
@@ -201,8 +213,17 @@ struct pagelab_obj_stat {
 	__u64 clean_drops;
 	__u64 store_pages;
 	__u64 inexact;
-	__u64 reserved[7];
+	/* ABI 1.4 */
+	__u64 io_errors;
+	__u64 io_waits;
+	__u64 major;
+	__u32 pagein_delay_ms;
+	__u32 store_flags;
+	__u64 reserved[3];
 };
+
+/* struct pagelab_obj_stat.store_flags */
+#define PAGELAB_STORE_FILE	_BITULL(0)	/* pages go to a backing file */
 
 /* The ABI 1.1 size of struct pagelab_obj_stat. */
 #define PAGELAB_OBJ_STAT_SIZE_V1	160
@@ -251,7 +272,12 @@ struct pagelab_clone {
 /* Flags of struct pagelab_replace. */
 #define PAGELAB_REPLACE_EXACT	_BITULL(0)	/* only the last page referenced stays mapped */
 #define PAGELAB_REPLACE_NO_ZERO	_BITULL(1)	/* a read of a never-written page takes a frame */
-#define PAGELAB_REPLACE_FLAGS	(PAGELAB_REPLACE_EXACT | PAGELAB_REPLACE_NO_ZERO)
+#define PAGELAB_REPLACE_FILE	_BITULL(2)	/* the store is the file @store_fd */
+#define PAGELAB_REPLACE_FLAGS	(PAGELAB_REPLACE_EXACT | PAGELAB_REPLACE_NO_ZERO | \
+				 PAGELAB_REPLACE_FILE)
+
+/* Longest page-in delay (struct pagelab_replace.pagein_delay_ms). */
+#define PAGELAB_PAGEIN_DELAY_MAX_MS	10000
 
 /**
  * struct pagelab_replace - PAGELAB_IOC_REPLACE: an object's frame budget
@@ -261,8 +287,10 @@ struct pagelab_clone {
  * @policy: (in)  PAGELAB_POLICY_*, which page gives up its frame when a
  *                fault needs one and @budget are in use
  * @flags:  (in)  PAGELAB_REPLACE_*
- * @pad:    (in)  must be 0
- * @pad2:   (in)  must be 0
+ * @store_fd: (in) with PAGELAB_REPLACE_FILE: an fd on the backing file,
+ *                open for reading and writing; else must be 0
+ * @pagein_delay_ms: (in) sleep this long on every page-in, with no lock
+ *                held (0: none; at most PAGELAB_PAGEIN_DELAY_MAX_MS)
  * @seed:   (in)  seed of the random policy
  *
  * On an object fd opened for writing.  Pages over a lowered budget are
@@ -282,13 +310,24 @@ struct pagelab_clone {
  * looks at the slot under the hand: reference bit set: clear it, move on;
  * clear: that slot; the hand then points past it.  A loaded page starts
  * with its bit set, 1 reference, and its load as last reference.
+ *
+ * Backing file (PAGELAB_REPLACE_FILE): page N lives at offset N * page
+ * size.  The file must be a regular file opened O_RDWR without O_APPEND
+ * (else -EBADF: read-only; -EINVAL: not regular, or appending), not
+ * writable by others (-EPERM), and at least the object's size (-ENOSPC).
+ * It is read and written with no lock of the faulting process held: the
+ * fault lets go of mmap_lock and is retried once the I/O is done
+ * (VM_FAULT_RETRY); a fault that may not let go waits for the I/O,
+ * killably.  A failed or short read or write gives the faulting access
+ * SIGBUS and counts in io_errors.  The store can be changed only while it
+ * holds no page (-EBUSY): a budget of 0 first brings every page back.
  */
 struct pagelab_replace {
 	__u32 budget;
 	__u32 policy;
 	__u64 flags;
-	__u32 pad;
-	__u32 pad2;
+	__s32 store_fd;
+	__u32 pagein_delay_ms;
 	__u64 seed;
 };
 

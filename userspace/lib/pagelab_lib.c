@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pagelab_lib.h"
@@ -211,6 +212,9 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 		PL_KEY(budget, 4, 10), PL_KEY(misses, 8, 10), PL_KEY(page_ins, 8, 10),
 		PL_KEY(evictions, 8, 10), PL_KEY(writebacks, 8, 10), PL_KEY(clean_drops, 8, 10),
 		PL_KEY(store_pages, 8, 10), PL_KEY(inexact, 8, 10),
+		/* ABI 1.4, the same ("store=" below). */
+		PL_KEY(io_errors, 8, 10), PL_KEY(io_waits, 8, 10), PL_KEY(major, 8, 10),
+		{ "delay_ms", offsetof(struct pagelab_obj_stat, pagein_delay_ms), 4, 10 },
 #undef PL_KEY
 	};
 	bool have_id = false;
@@ -240,6 +244,16 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 			memset(st->name, 0, sizeof(st->name));
 			if (!(vlen == 1 && eq[1] == '-'))
 				memcpy(st->name, eq + 1, vlen);
+			continue;
+		}
+		if (klen == 5 && !memcmp(tok, "store", 5)) {
+			/* "file" or "module" (ABI 1.4). */
+			if (vlen == 4 && !memcmp(eq + 1, "file", 4))
+				st->store_flags = PAGELAB_STORE_FILE;
+			else if (vlen == 6 && !memcmp(eq + 1, "module", 6))
+				st->store_flags = 0;
+			else
+				return -EINVAL;
 			continue;
 		}
 		if (klen == 6 && !memcmp(tok, "policy", 6)) {
@@ -344,7 +358,8 @@ int pl_replace_raw(int objfd, const struct pagelab_replace *r)
 	return pl_ioctl(objfd, PAGELAB_IOC_REPLACE, (void *)r);
 }
 
-int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed)
+int pl_replace_store(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed,
+		     int store_fd, __u32 delay_ms)
 {
 	struct pagelab_replace r;
 
@@ -352,8 +367,58 @@ int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed)
 	r.budget = budget;
 	r.policy = policy;
 	r.flags = flags;
+	r.store_fd = store_fd;
+	r.pagein_delay_ms = delay_ms;
 	r.seed = seed;
 	return pl_replace_raw(objfd, &r);
+}
+
+int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed)
+{
+	return pl_replace_store(objfd, budget, policy, flags, seed, 0, 0);
+}
+
+const char *pl_store_hint(int err)
+{
+	switch (err) {
+	case -EBADF:
+		return "the backing file must be open for reading and writing (O_RDWR)";
+	case -EINVAL:
+		return "not a regular file, opened O_APPEND, a page-in delay over the "
+		       "maximum, or a module without the file store (ABI < 1.4)";
+	case -EPERM:
+		return "the backing file is writable by others (chmod o-w), or the object "
+		       "fd is read-only";
+	case -ENOSPC:
+		return "the backing file is smaller than the object";
+	case -EBUSY:
+		return "the store in use still holds pages: a budget of 0 brings them back "
+		       "first";
+	default:
+		return strerror(-err);
+	}
+}
+
+int pl_store_open(const char *path, __u64 size)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (S_ISREG(st.st_mode) && (__u64)st.st_size != size && ftruncate(fd, (off_t)size)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static const char *const pl_policy_names[] = {

@@ -64,10 +64,12 @@ int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *
  * /sys/kernel/debug/pagelab/objects: one line per live object, as
  * "id=1 name=foo size=4096 ... mode=0600 fault_around_pages=16", with the
  * ABI 1.2 counters (shared= cow_breaks= cow_bytes= private_cow=
- * clone_shared= clone_copied= merged= merged_zero=) and the ABI 1.3 ones
+ * clone_shared= clone_copied= merged= merged_zero=), the ABI 1.3 ones
  * (budget= policy= misses= page_ins= evictions= writebacks= clean_drops=
- * store_pages= inexact=; policy as a number or a name) on modules that have
- * them; an empty name is printed as "-".  pl_obj_parse() fills @st from one
+ * store_pages= inexact=; policy as a number or a name) and the ABI 1.4 ones
+ * (store=file|module delay_ms= io_errors= io_waits= major=: store_flags and
+ * pagein_delay_ms) on modules that have them; an empty name is printed as
+ * "-".  pl_obj_parse() fills @st from one
  * line (keys it does not know are skipped, keys it misses stay 0; -EINVAL
  * without an id).  pl_debugfs_object() finds object @id (-ENOENT if it has
  * no line); pl_debugfs_objects() calls @fn for each line, stopping at the
@@ -81,12 +83,30 @@ int pl_debugfs_objects(int (*fn)(const struct pagelab_obj_stat *st, void *arg), 
  * Page replacement (ABI 1.3).  pl_replace() sets object @objfd's frame
  * budget (PAGELAB_IOC_REPLACE; @objfd an object fd opened O_RDWR): @budget
  * frames at most (0: no budget, @policy then ignored), PAGELAB_POLICY_*
- * @policy, PAGELAB_REPLACE_* @flags, @seed for the random policy.
- * pl_replace_raw() passes a whole struct unchanged (pads too), for the tests
- * of bad input.
+ * @policy, PAGELAB_REPLACE_* @flags, @seed for the random policy; the
+ * module's store, no page-in delay.  pl_replace_store() (ABI 1.4) the same
+ * with @store_fd and @delay_ms passed as they are: with PAGELAB_REPLACE_FILE
+ * in @flags, @store_fd is the backing file's fd (open O_RDWR, at least the
+ * object's size, not writable by others); without it @store_fd must be 0.
+ * @delay_ms: sleep on each page-in, 0..PAGELAB_PAGEIN_DELAY_MAX_MS.
+ * pl_replace_raw() passes a whole struct unchanged, for the tests of bad
+ * input.
  */
 int pl_replace(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed);
+int pl_replace_store(int objfd, __u32 budget, __u32 policy, __u64 flags, __u64 seed,
+		     int store_fd, __u32 delay_ms);
 int pl_replace_raw(int objfd, const struct pagelab_replace *r);
+/* A one-line hint for an error from pl_replace_store() with a backing file. */
+const char *pl_store_hint(int err);
+/*
+ * Open the file @path as the backing store of an object of @size bytes:
+ * created if missing (mode 0600), opened O_RDWR | O_CLOEXEC; a regular file
+ * is then made exactly @size bytes long (ftruncate: its pages past @size
+ * are cut, a shorter one grows holes).  Anything else (a FIFO, a device) is
+ * opened as it is, for the module to refuse.  Never deleted here.  The fd,
+ * or -errno.
+ */
+int pl_store_open(const char *path, __u64 size);
 
 /*
  * Belady's optimal policy: not a module policy (it needs the future), only

@@ -6,6 +6,11 @@
  * removed, a full store, bad input, and the CLI (replay, sweep, swap).
  * Runs in the guest against the loaded module, as root (kselftest harness).
  *
+ * The backing file store (ABI 1.4): files made in PAGELAB_SCRATCH (a
+ * directory on a disk; the guest's /tmp is RAM) with mkstemp, mode 0600,
+ * unlinked in the teardown.  Without PAGELAB_SCRATCH those tests SKIP,
+ * saying why.  The page-in delay uses the module's store and always runs.
+ *
  * model: for classic reference strings and 1..8 frames, the module's
  * counters and event log must equal a simulation written here, from the
  * policy rules in the comment on struct pagelab_replace (FIFO, LRU, CLOCK,
@@ -30,6 +35,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,14 +50,18 @@
 #define MAX_REFS	64
 #define MAX_PAGES	16
 
+#define NSCRATCH	4
+
 /* What every fixture holds: the device, the baseline, what to clean up. */
 struct env {
 	int dev;
 	size_t ps;
+	__u64 features;
 	struct pagelab_info before;
 	struct pl_track t;
 	bool restore_store;
 	unsigned long long saved_max_store_pages;
+	char *scratch[NSCRATCH];	/* backing files to unlink in the teardown */
 };
 
 /* ---- helpers (no ASSERTs unless they take _metadata) -------------------- */
@@ -107,6 +118,77 @@ static long stat_majflt(void)
 
 #define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
 #define BUDGET(fd, b, pol, fl) ASSERT_EQ(0, pl_replace((fd), (b), (pol), (fl), 1))
+/* A budget whose store is the file @sfd. */
+#define FILE_BUDGET(fd, b, pol, fl, sfd) \
+	ASSERT_EQ(0, pl_replace_store((fd), (b), (pol), (fl) | PAGELAB_REPLACE_FILE, 1, (sfd), 0))
+
+/* ---- backing files (ABI 1.4) --------------------------------------------- */
+
+/* PAGELAB_SCRATCH: a writable directory on a real disk, or NULL. */
+static const char *scratch_dir(void)
+{
+	const char *d = getenv("PAGELAB_SCRATCH");
+
+	return d && *d ? d : NULL;
+}
+
+/*
+ * The start of every test of the file store: skipped without
+ * PAGELAB_SCRATCH (said so, never a silent pass; /tmp is RAM in the guest),
+ * failed on a module without the file store.
+ */
+#define NEED_FILE_STORE(e) do { \
+	if (!scratch_dir()) \
+		SKIP(return, "PAGELAB_SCRATCH is not set: no directory on a disk for " \
+		     "the backing file"); \
+	ASSERT_NE(0ULL, (e)->features & PAGELAB_FEAT_FILE_STORE) \
+		TH_LOG("the module does not offer the file store (ABI 1.4)"); \
+} while (0)
+
+/*
+ * A new file in PAGELAB_SCRATCH (mkstemp) of mode @mode and @size bytes,
+ * opened again with @oflags (O_RDWR, O_RDONLY, O_RDWR | O_APPEND ...): that
+ * fd (tracked), or -errno.  The teardown unlinks it.  Its path in *@path
+ * unless @path is NULL.
+ */
+static int scratch_file(struct env *e, size_t size, mode_t mode, int oflags, const char **path)
+{
+	const char *dir = scratch_dir();
+	int slot, fd, err;
+	char *p;
+
+	for (slot = 0; slot < NSCRATCH && e->scratch[slot]; slot++)
+		;
+	if (!dir || slot == NSCRATCH)
+		return -EMFILE;
+	if (asprintf(&p, "%s/pagelab-replace-XXXXXX", dir) < 0)
+		return -ENOMEM;
+	fd = mkstemp(p);
+	if (fd < 0) {
+		err = -errno;
+		free(p);
+		return err;
+	}
+	e->scratch[slot] = p;
+	if (fchmod(fd, mode) || ftruncate(fd, size)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
+	fd = open(p, oflags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (path)
+		*path = p;
+	return pl_track_fd(&e->t, fd);
+}
+
+/* A backing file for an object of @pages pages: mode 0600, O_RDWR. */
+static int store_new(struct env *e, size_t pages, const char **path)
+{
+	return scratch_file(e, pages * e->ps, 0600, O_RDWR, path);
+}
 
 /* ---- the fixtures' setup and teardown ----------------------------------- */
 
@@ -119,6 +201,7 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 	ASSERT_GE(e->dev, 0) TH_LOG("%s", pl_open_hint(e->dev));
 	e->ps = sysconf(_SC_PAGESIZE);
 	ASSERT_EQ(0, pl_version(e->dev, &v));
+	e->features = v.features;
 	ASSERT_NE(0ULL, v.features & PAGELAB_FEAT_REPLACE)
 		TH_LOG("the module (ABI %u.%u) does not offer page replacement", v.abi_major,
 		       v.abi_minor);
@@ -138,6 +221,14 @@ static void env_teardown(struct __test_metadata *_metadata, struct env *e)
 		EXPECT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
 	}
 	pl_track_release(&e->t);
+	for (int i = 0; i < NSCRATCH; i++) {
+		if (e->scratch[i]) {
+			EXPECT_EQ(0, unlink(e->scratch[i]))
+				TH_LOG("unlink %s: %s", e->scratch[i], strerror(errno));
+			free(e->scratch[i]);
+			e->scratch[i] = NULL;
+		}
+	}
 	pl_expect_held_as_before(_metadata, e->dev, &e->before);
 	if (pl_debugfs_stat("store_pages", &store)) {
 		EXPECT_TRUE(false) TH_LOG("no store_pages line in %s/stats", PAGELAB_DEBUGFS);
@@ -621,14 +712,17 @@ TEST_F_TIMEOUT(replace, random_policy_between_opt_and_every_reference, 300)
 #define INT_PAGES	64
 #define INT_BUDGET	8
 
-/* 100000 references x PAGELAB_STRESS_SCALE / 100 (default 100), at least 1000. */
-static unsigned long stress_refs(const char **scale_s)
+/*
+ * @base references x PAGELAB_STRESS_SCALE / 100 (default 100), at least
+ * @min, at most 100000000.
+ */
+static unsigned long stress_refs(unsigned long base, unsigned long min, const char **scale_s)
 {
 	const char *s = getenv("PAGELAB_STRESS_SCALE");
-	unsigned long r = 100000 * pl_stress_scale() / 100;
+	unsigned long r = base * pl_stress_scale() / 100;
 
 	*scale_s = s && *s ? s : "unset, 100";
-	return r < 1000 ? 1000 : r > 100000000 ? 100000000 : r;
+	return r < min ? min : r > 100000000 ? 100000000 : r;
 }
 
 struct int_result {
@@ -696,11 +790,16 @@ static void int_worker(int fd, size_t ps, int proc, unsigned long quota, struct 
 	munmap(m, INT_PAGES * ps);
 }
 
-TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
+/*
+ * INT_PROCS processes share an object of INT_PAGES pages with a budget of
+ * INT_BUDGET frames (CLOCK, default mode), @total references in all; the
+ * store is the module's (@store_fd < 0) or the file @store_fd.  No slice
+ * may ever lose its process's last stamp.  What ran is logged.
+ */
+static void integrity_run(struct __test_metadata *_metadata, struct env *e, int store_fd,
+			  unsigned long total, const char *scale)
 {
-	struct env *e = &self->e;
-	const char *scale;
-	const unsigned long total = stress_refs(&scale);
+	const bool file = store_fd >= 0;
 	struct pagelab_obj_stat st;
 	struct int_result *res;
 	pid_t pid[INT_PROCS];
@@ -715,7 +814,11 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 	memset(res, 0, sizeof(*res) * INT_PROCS);
 	fd = obj_new(e, INT_PAGES, 0, NULL);
 	ASSERT_GE(fd, 0);
-	BUDGET(fd, INT_BUDGET, PAGELAB_POLICY_CLOCK, 0);
+	if (file) {
+		FILE_BUDGET(fd, INT_BUDGET, PAGELAB_POLICY_CLOCK, 0, store_fd);
+	} else {
+		BUDGET(fd, INT_BUDGET, PAGELAB_POLICY_CLOCK, 0);
+	}
 	for (int i = 0; i < INT_PROCS; i++) {
 		pid[i] = pl_track_fork(&e->t);
 		ASSERT_GE(pid[i], 0);
@@ -745,12 +848,38 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 	EXPECT_LE(st.resident, (__u64)INT_BUDGET);
 	EXPECT_EQ(st.evictions, st.writebacks + st.clean_drops);
 	EXPECT_GT(st.page_ins, 0ULL);
-	TH_LOG("integrity: %d processes, %lu references of %lu (PAGELAB_STRESS_SCALE=%s) in "
-	       "%lds: misses %llu, page-ins %llu, evictions %llu (written %llu, clean %llu)",
-	       INT_PROCS, refs, total, scale, (long)(time(NULL) - t0),
+	EXPECT_EQ(file ? (__u32)PAGELAB_STORE_FILE : 0U, st.store_flags);
+	EXPECT_EQ(0ULL, st.io_errors);
+	TH_LOG("integrity (%s store): %d processes, %lu references of %lu "
+	       "(PAGELAB_STRESS_SCALE=%s) in %lds: misses %llu, page-ins %llu, evictions %llu "
+	       "(written %llu, clean %llu), major %llu, I/O waits %llu",
+	       file ? "file" : "module", INT_PROCS, refs, total, scale, (long)(time(NULL) - t0),
 	       (unsigned long long)st.misses, (unsigned long long)st.page_ins,
 	       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
-	       (unsigned long long)st.clean_drops);
+	       (unsigned long long)st.clean_drops, (unsigned long long)st.major,
+	       (unsigned long long)st.io_waits);
+}
+
+TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
+{
+	const char *scale;
+	const unsigned long total = stress_refs(100000, 1000, &scale);
+
+	integrity_run(_metadata, &self->e, -1, total, scale);
+}
+
+/* The same through a backing file: every page-out a write to disk. */
+TEST_F_TIMEOUT(replace, file_store_integrity, 900)
+{
+	struct env *e = &self->e;
+	const char *scale;
+	const unsigned long total = stress_refs(100000, 1000, &scale);
+	int sfd;
+
+	NEED_FILE_STORE(e);
+	sfd = store_new(e, INT_PAGES, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	integrity_run(_metadata, e, sfd, total, scale);
 }
 
 /* ---- major faults --------------------------------------------------------- */
@@ -997,11 +1126,16 @@ TEST_F(replace, bad_input)
 	memset(&r, 0, sizeof(r));
 	r.budget = 2;
 	r.policy = PAGELAB_POLICY_FIFO;
-	r.pad = 1;
-	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pad");
-	r.pad = 0;
-	r.pad2 = 1;
-	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pad2");
+	r.store_fd = 1;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("store_fd without PAGELAB_REPLACE_FILE");
+	r.store_fd = -1;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("store_fd -1 without the flag");
+	r.store_fd = 0;
+	r.pagein_delay_ms = PAGELAB_PAGEIN_DELAY_MAX_MS + 1;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pagein_delay_ms over the maximum");
+	r.pagein_delay_ms = ~0U;
+	EXPECT_EQ(-EINVAL, pl_replace_raw(fd, &r)) TH_LOG("pagein_delay_ms ~0");
+	r.pagein_delay_ms = 0;
 	EXPECT_EQ(-1, ioctl(fd, PAGELAB_IOC_REPLACE, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(fd, _IOW(PAGELAB_IOC_MAGIC, 0x3f, struct pagelab_replace), &r));
@@ -1024,12 +1158,24 @@ TEST_F(replace, bad_input)
 	EXPECT_EQ(4U, st.budget);
 	EXPECT_EQ((__u32)PAGELAB_POLICY_FIFO, st.policy);
 	EXPECT_EQ(0ULL, st.replace_flags);
+	EXPECT_EQ(0U, st.pagein_delay_ms);
+	EXPECT_EQ(0U, st.store_flags);
+	/* The longest page-in delay (no page-in happens here: nothing is written). */
+	EXPECT_EQ(0, pl_replace_store(fd, 4, PAGELAB_POLICY_FIFO, 0, 0, 0,
+				      PAGELAB_PAGEIN_DELAY_MAX_MS));
+	STAT(fd, st);
+	EXPECT_EQ((__u32)PAGELAB_PAGEIN_DELAY_MAX_MS, st.pagein_delay_ms);
+	EXPECT_EQ(0U, st.store_flags);
+	/* Every flag but the file store's (its own tests need PAGELAB_SCRATCH). */
 	for (__u32 p = 1; p <= PAGELAB_POLICY_MAX; p++) {
-		EXPECT_EQ(0, pl_replace(fd, 2, p, PAGELAB_REPLACE_FLAGS, 42)) TH_LOG("policy %u", p);
+		const __u64 flags = PAGELAB_REPLACE_FLAGS & ~PAGELAB_REPLACE_FILE;
+
+		EXPECT_EQ(0, pl_replace(fd, 2, p, flags, 42)) TH_LOG("policy %u", p);
 		STAT(fd, st);
 		EXPECT_EQ(2U, st.budget);
 		EXPECT_EQ(p, st.policy);
-		EXPECT_EQ((__u64)PAGELAB_REPLACE_FLAGS, st.replace_flags);
+		EXPECT_EQ(flags, st.replace_flags);
+		EXPECT_EQ(0U, st.pagein_delay_ms) TH_LOG("every request sets the delay: 0 here");
 	}
 	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
 	STAT(fd, st);
@@ -1175,6 +1321,387 @@ TEST_F(replace, removed_budget_brings_every_page_back)
 	EXPECT_EQ(10ULL, st.resident) TH_LOG("reads of never-written pages took frames");
 }
 
+/* ---- the backing file (ABI 1.4) -------------------------------------------- */
+
+/* A backing file the module must refuse, and with what. */
+struct bad_store {
+	const char *what;
+	int fd;
+	int err;
+};
+
+TEST_F(replace, file_store_bad_input)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	const char *path;
+	char proc[64];
+	int fd, sfd, closed, pfd[2], sv[2];
+	struct bad_store c[10];
+	size_t n = 0;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, 4, 0, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, 4, &path);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+
+	c[n++] = (struct bad_store){ "fd -1", -1, -EBADF };
+	/* High enough that the opens below cannot take the number again. */
+	closed = fcntl(sfd, F_DUPFD_CLOEXEC, 900);
+	ASSERT_GE(closed, 900);
+	close(closed);
+	c[n++] = (struct bad_store){ "an fd number not open", closed, -EBADF };
+	c[n++] = (struct bad_store){ "a file opened O_RDONLY",
+				  pl_track_fd(&e->t, open(path, O_RDONLY | O_CLOEXEC)), -EBADF };
+	ASSERT_GE(c[n - 1].fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	c[n++] = (struct bad_store){ "a file opened O_WRONLY",
+				  pl_track_fd(&e->t, open(path, O_WRONLY | O_CLOEXEC)), -EBADF };
+	ASSERT_GE(c[n - 1].fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	/* Not regular files, each opened for reading and writing. */
+	ASSERT_EQ(0, pl_track_pipe(&e->t, pfd));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd[0]);
+	c[n++] = (struct bad_store){ "a pipe (opened O_RDWR)",
+				  pl_track_fd(&e->t, open(proc, O_RDWR | O_CLOEXEC)), -EINVAL };
+	c[n++] = (struct bad_store){ "/dev/null",
+				  pl_track_fd(&e->t, open("/dev/null", O_RDWR | O_CLOEXEC)), -EINVAL };
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pl_track_fd(&e->t, sv[0]);
+	pl_track_fd(&e->t, sv[1]);
+	c[n++] = (struct bad_store){ "a socket", sv[0], -EINVAL };
+	c[n++] = (struct bad_store){ "a file opened O_APPEND",
+				  pl_track_fd(&e->t, open(path, O_RDWR | O_APPEND | O_CLOEXEC)),
+				  -EINVAL };
+	c[n++] = (struct bad_store){ "a file of mode 0666",
+				  scratch_file(e, 4 * ps, 0666, O_RDWR, NULL), -EPERM };
+	c[n++] = (struct bad_store){ "a file one page short",
+				  scratch_file(e, 3 * ps, 0600, O_RDWR, NULL), -ENOSPC };
+
+	for (size_t i = 2; i < n; i++) {	/* all but the two numbers not open */
+		ASSERT_GE(c[i].fd, 0) TH_LOG("%s: cannot open it", c[i].what);
+	}
+	for (size_t i = 0; i < n; i++) {
+		EXPECT_EQ(c[i].err, pl_replace_store(fd, 2, PAGELAB_POLICY_FIFO,
+						     PAGELAB_REPLACE_FILE, 1, c[i].fd, 0))
+			TH_LOG("%s", c[i].what);
+		STAT(fd, st);
+		EXPECT_EQ(0U, st.budget) TH_LOG("%s: a refused request set a budget", c[i].what);
+		EXPECT_EQ(0U, st.store_flags) TH_LOG("%s: a refused request set a store",
+						     c[i].what);
+	}
+
+	/* The good file: taken, reported, and given back with the budget. */
+	EXPECT_EQ(0, pl_replace_store(fd, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0));
+	STAT(fd, st);
+	EXPECT_EQ(2U, st.budget);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget);
+	EXPECT_EQ(0U, st.store_flags);
+}
+
+TEST_F(replace, file_store_round_trip)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, pages = 64;
+	struct pagelab_obj_stat st, s0;
+	unsigned long bad = 0, checked = 0, file_bad = 0;
+	unsigned char *m, *buf;
+	const char *path;
+	int fd, sfd, rfd;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, pages, 0, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, pages, &path);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(fd, 4, PAGELAB_POLICY_FIFO, 0, sfd);
+	/* The module holds its own reference to the file: the fd can go. */
+	pl_track_close(&e->t, sfd);
+	STAT(fd, st);
+	EXPECT_EQ(4U, st.budget);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	m = obj_map(e, fd, pages);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < pages; pg++)
+		pl_fill(m + pg * ps, ps, 1 + pg);
+	for (unsigned int pg = 0; pg < pages; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages that did not read back what was written");
+	STAT(fd, st);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	EXPECT_LE(st.resident, 4ULL);
+	EXPECT_GE(st.writebacks, (__u64)pages - 4) TH_LOG("every page went out once at least");
+	EXPECT_GE(st.page_ins, (__u64)pages - 4) TH_LOG("and came back");
+	EXPECT_EQ(0ULL, st.io_errors);
+
+	/* The pages really went to the file: page N at N * page size. */
+	rfd = pl_track_fd(&e->t, open(path, O_RDONLY | O_CLOEXEC));
+	ASSERT_GE(rfd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	for (unsigned int pg = 0; pg < pages; pg++) {
+		if (present(0, m + pg * ps))
+			continue;	/* resident: the file's copy may be older */
+		checked++;
+		if (pread(rfd, buf, ps, (off_t)pg * ps) != (ssize_t)ps ||
+		    !pl_page_is(buf, ps, 1 + pg)) {
+			if (!file_bad++)
+				TH_LOG("page %u: the file at offset %zu does not hold it", pg,
+				       pg * ps);
+		}
+	}
+	free(buf);
+	EXPECT_GE(checked, (unsigned long)pages - 4) TH_LOG("evicted pages looked at");
+	EXPECT_EQ(0UL, file_bad) TH_LOG("evicted pages missing from the file");
+
+	/* Budget 0: every page back from the file, and the file let go. */
+	BUDGET(fd, 0, 0, 0);
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.budget);
+	EXPECT_EQ(0U, st.store_flags) TH_LOG("the file is still the store");
+	EXPECT_EQ(0ULL, st.store_pages);
+	EXPECT_EQ((__u64)pages, st.resident) TH_LOG("every page ever written is back");
+	EXPECT_EQ(0ULL, st.io_errors);
+	bad = 0;
+	for (unsigned int pg = 0; pg < pages; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong after the budget was removed");
+
+	/* Now the module's store may be chosen. */
+	BUDGET(fd, 4, PAGELAB_POLICY_FIFO, 0);
+	STAT(fd, s0);
+	EXPECT_EQ(4U, s0.budget);
+	EXPECT_EQ(0U, s0.store_flags);
+	EXPECT_GE(s0.store_pages, (__u64)pages - 4) TH_LOG("the lowered budget paged out");
+	bad = 0;
+	for (unsigned int pg = 0; pg < pages; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong through the module's store");
+	STAT(fd, st);
+	EXPECT_GT(st.page_ins, s0.page_ins);
+	EXPECT_EQ(0ULL, st.io_errors);
+}
+
+TEST_F(replace, file_store_switch_busy)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st, s0;
+	unsigned long bad = 0;
+	unsigned char *m;
+	int fd, a, b;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, 8, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	a = store_new(e, 8, NULL);
+	ASSERT_GE(a, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-a));
+	b = store_new(e, 8, NULL);
+	ASSERT_GE(b, 0) TH_LOG("a second backing file: %s", strerror(-b));
+	FILE_BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0, a);
+	m = obj_map(e, fd, 8);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 8; pg++)
+		pl_fill(m + pg * ps, ps, 0x30 + pg);	/* pages 0-5 go to file a */
+	STAT(fd, st);
+	EXPECT_EQ(6ULL, st.writebacks) TH_LOG("pages 0-5 written to file a");
+
+	EXPECT_EQ(-EBUSY, pl_replace(fd, 2, PAGELAB_POLICY_FIFO, 0, 1))
+		TH_LOG("to the module's store while the file holds pages");
+	EXPECT_EQ(-EBUSY, pl_replace_store(fd, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1,
+					   b, 0)) TH_LOG("to another file");
+	STAT(fd, st);
+	EXPECT_EQ(2U, st.budget) TH_LOG("a refused request changed the budget");
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	EXPECT_EQ(0, pl_replace_store(fd, 3, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, a, 0))
+		TH_LOG("the same file again, another budget");
+	STAT(fd, st);
+	EXPECT_EQ(3U, st.budget);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	for (unsigned int pg = 0; pg < 8; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 0x30 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong after the refusals");
+
+	/* Budget 0 empties file a; then file b may be chosen. */
+	BUDGET(fd, 0, 0, 0);
+	STAT(fd, st);
+	EXPECT_EQ(0U, st.store_flags);
+	EXPECT_EQ(8ULL, st.resident);
+	EXPECT_EQ(0, pl_replace_store(fd, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, b, 0))
+		TH_LOG("another file, once the store is empty");
+	STAT(fd, s0);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, s0.store_flags);
+	EXPECT_EQ(2ULL, s0.resident);
+	bad = 0;
+	for (unsigned int pg = 0; pg < 8; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 0x30 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong through file b");
+	STAT(fd, st);
+	EXPECT_GT(st.page_ins, s0.page_ins);
+	EXPECT_EQ(0ULL, st.io_errors);
+	BUDGET(fd, 0, 0, 0);
+}
+
+TEST_F(replace, file_store_majflt)
+{
+	struct env *e = &self->e;
+	struct pagelab_obj_stat s0, s1;
+	long ru0, ru1, pr0, pr1;
+	unsigned long bad = 0;
+	unsigned char *m;
+	int fd, sfd;
+
+	NEED_FILE_STORE(e);
+	/* The test's own pages resident first: no major fault of its own below. */
+	if (mlockall(MCL_CURRENT))
+		TH_LOG("mlockall: %s (continuing)", strerror(errno));
+	fd = obj_new(e, 16, 0, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, 16, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0, sfd);
+	m = obj_map(e, fd, 16);
+	ASSERT_NE(MAP_FAILED, m);
+	STAT(fd, s0);
+	ru0 = ru_majflt();
+	pr0 = stat_majflt();
+	for (int pass = 0; pass < 3; pass++)
+		for (unsigned int pg = 0; pg < 16; pg++) {
+			if (!pass)
+				pl_fill(m + pg * e->ps, e->ps, 1 + pg);
+			else if (!pl_page_is(m + pg * e->ps, e->ps, 1 + pg))
+				bad++;
+		}
+	ru1 = ru_majflt();
+	pr1 = stat_majflt();
+	STAT(fd, s1);
+	munlockall();
+	ASSERT_GE(ru0, 0);
+	ASSERT_GE(pr0, 0);
+	EXPECT_EQ((long)(s1.major - s0.major), ru1 - ru0)
+		TH_LOG("getrusage ru_majflt rose by %ld, the object's major by %llu (page_ins %llu, "
+		       "io_waits %llu)", ru1 - ru0, (unsigned long long)(s1.major - s0.major),
+		       (unsigned long long)(s1.page_ins - s0.page_ins),
+		       (unsigned long long)(s1.io_waits - s0.io_waits));
+	EXPECT_EQ((long)(s1.major - s0.major), pr1 - pr0)
+		TH_LOG("/proc/self/stat majflt rose by %ld", pr1 - pr0);
+	/* Two read passes over 16 pages through 4 frames: 12 page-ins each at least. */
+	EXPECT_GE(s1.page_ins - s0.page_ins, 24ULL);
+	EXPECT_GE(s1.major - s0.major, s1.page_ins - s0.page_ins)
+		TH_LOG("a page-in from the file that was not a major fault");
+	EXPECT_EQ(0ULL, s1.io_errors);
+	EXPECT_EQ(0UL, bad);
+}
+
+TEST_F(replace, file_store_truncated)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat s0, s1, s2;
+	unsigned char *m;
+	pid_t pid;
+	int fd, sfd;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, 8, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, 8, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0, sfd);
+	m = obj_map(e, fd, 8);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 8; pg++)
+		pl_fill(m + pg * ps, ps, 0x70 + pg);
+	/*
+	 * Pages 0 and 1 read back: 6 and 7 go to the file too, and the frames
+	 * then hold pages only read since their page-in, whose eviction writes
+	 * nothing (a write would extend the file again).
+	 */
+	EXPECT_TRUE(pl_page_is(m, ps, 0x70));
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x71));
+	STAT(fd, s0);
+	EXPECT_EQ(0ULL, s0.io_errors);
+	EXPECT_GE(s0.writebacks, 8ULL);
+
+	/* The file loses its pages behind the module's back. */
+	ASSERT_EQ(0, ftruncate(sfd, 0));
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		pl_no_core_dumps();
+		/* Page 2's page-in (page 0 dropped clean for its frame) reads nothing. */
+		(void)pl_rd(m + 2 * ps);
+		_exit(0);
+	}
+	EXPECT_EQ(128 + SIGBUS, pl_track_reap(&e->t, pid))
+		TH_LOG("a page-in from a truncated file must end in SIGBUS");
+	STAT(fd, s1);
+	EXPECT_GE(s1.io_errors - s0.io_errors, 1ULL) TH_LOG("the short read was not counted");
+
+	/* The size back: what was in the file is gone (zeros), nothing crashes. */
+	ASSERT_EQ(0, ftruncate(sfd, 8 * ps));
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		/* Page 1 kept its frame; every other page is its data or zeros. */
+		CHILD_CHECK(pl_page_is(m + ps, ps, 0x71), 2);
+		for (unsigned int pg = 0; pg < 8; pg++)
+			CHILD_CHECK(pl_page_is(m + pg * ps, ps, 0x70 + pg) ||
+				    pl_page_is(m + pg * ps, ps, 0), 3);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid))
+		TH_LOG("2: page 1 lost its data; 3: a page neither its data nor zeros");
+	STAT(fd, s2);
+	EXPECT_EQ(s1.io_errors, s2.io_errors) TH_LOG("I/O errors after the size came back");
+	EXPECT_LE(s2.resident, 2ULL);
+}
+
+/* ---- the page-in delay (ABI 1.4) ------------------------------------------- */
+
+TEST_F(replace, pagein_delay)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st, s0;
+	struct timespec t0, t1;
+	unsigned char *m;
+	bool ok;
+	double ms;
+	int fd;
+
+	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE)
+		TH_LOG("the module does not offer the page-in delay (ABI 1.4)");
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, 0, 1, 0, 100));
+	STAT(fd, st);
+	EXPECT_EQ(100U, st.pagein_delay_ms);
+	EXPECT_EQ(0U, st.store_flags);
+	m = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, m);
+	pl_fill(m, ps, 0x61);
+	pl_fill(m + ps, ps, 0x62);	/* page 0 goes to the module's store */
+	STAT(fd, s0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok = pl_page_is(m, ps, 0x61);	/* a page-in */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	STAT(fd, st);
+	EXPECT_TRUE(ok) TH_LOG("page 0 lost its data");
+	EXPECT_EQ(1ULL, st.page_ins - s0.page_ins);
+	EXPECT_GE(ms, 100.0) TH_LOG("the page-in took %.1f ms, the delay is 100 ms", ms);
+	TH_LOG("a page-in with a delay of 100 ms took %.1f ms", ms);
+}
+
 /* ---- the CLI --------------------------------------------------------------- */
 
 #define CLI_BELADY	"--string \"" BELADY "\""
@@ -1281,6 +1808,73 @@ TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 	EXPECT_NE(NULL, strstr(out, "major fault")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "CHECK FAILED")) TH_LOG("%s", out);
 	EXPECT_EQ(0, pl_run_cli("swap --policy lru --quiet", out, sizeof(out))) TH_LOG("%s", out);
+}
+
+#define CLI_PATH_MAX	300
+
+TEST_F_TIMEOUT(replace, cli_file_store, 300)
+{
+	static char out[1 << 16];
+	struct env *e = &self->e;
+	char args[512], *path;
+	struct stat sb;
+	int slot, tfd;
+
+	NEED_FILE_STORE(e);
+	EXPECT_EQ(0, pl_run_cli("replay --help", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "--store FILE")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "--delay-ms")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("swap --help", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "--store FILE")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("bench --help", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "--store-dir")) TH_LOG("%s", out);
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3 --string 1 --delay-ms 10001", out,
+				sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3 --string 1 --delay-ms x", out,
+				sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(2, pl_run_cli("replay --policy opt --frames 3 --string 1 --store /nonexistent",
+				out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(2, pl_run_cli("swap --delay-ms -1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(1, pl_run_cli("replay --policy fifo --frames 3 --string 1 --store /dev/null",
+				out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "not a regular file")) TH_LOG("%s", out);
+
+	/* A name the tools create (mkstemp's, unlinked again); the teardown unlinks it. */
+	for (slot = 0; slot < NSCRATCH && e->scratch[slot]; slot++)
+		;
+	ASSERT_LT(slot, NSCRATCH);
+	ASSERT_LT(0, asprintf(&path, "%s/pagelab-cli-XXXXXX", scratch_dir()));
+	ASSERT_GT(CLI_PATH_MAX, (int)strlen(path)) TH_LOG("PAGELAB_SCRATCH is too long a path");
+	tfd = mkstemp(path);
+	ASSERT_GE(tfd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	close(tfd);
+	ASSERT_EQ(0, unlink(path));
+	e->scratch[slot] = path;
+
+	snprintf(args, sizeof(args), "replay --policy fifo --frames 3 --json --store %s "
+		 CLI_BELADY, path);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"faults\": 9,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"data_ok\": true")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"store\": \"file\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"io_errors\": 0")) TH_LOG("%s", out);
+	ASSERT_EQ(0, stat(path, &sb)) TH_LOG("replay --store did not create %s", path);
+	EXPECT_EQ(0600U, sb.st_mode & 07777U);
+	EXPECT_EQ((off_t)(6 * e->ps), sb.st_size) TH_LOG("pages 0-5 of Belady's string");
+
+	snprintf(args, sizeof(args), "swap --quiet --store %s", path);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Every page came back")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "CHECK FAILED")) TH_LOG("%s", out);
+	ASSERT_EQ(0, stat(path, &sb));
+	EXPECT_EQ((off_t)(8 * e->ps), sb.st_size) TH_LOG("swap's object is 8 pages");
+
+	EXPECT_EQ(0, pl_run_cli("replay --policy fifo --frames 3 --json --delay-ms 20 " CLI_BELADY,
+				out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"pagein_delay_ms\": 20,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"store\": \"module\"")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("swap --quiet --delay-ms 5", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Every page came back")) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN
