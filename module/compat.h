@@ -62,6 +62,7 @@ enum pagelab_fail_site {
 	PAGELAB_FAIL_WALK_BUF,		/* a walk answer's buffer */
 	PAGELAB_FAIL_REPLACER,		/* a budget's bookkeeping */
 	PAGELAB_FAIL_STORE,		/* a page of the store */
+	PAGELAB_FAIL_FILE_IO,		/* a backing file's read or write (-EIO) */
 	PAGELAB_FAIL_NR_SITES
 };
 

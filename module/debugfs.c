@@ -28,6 +28,7 @@ static const char *const pagelab_fail_site_names[PAGELAB_FAIL_NR_SITES] = {
 	[PAGELAB_FAIL_WALK_BUF] = "walk_buf",
 	[PAGELAB_FAIL_REPLACER] = "replacer",
 	[PAGELAB_FAIL_STORE] = "store",
+	[PAGELAB_FAIL_FILE_IO] = "file_io",
 };
 
 static atomic_long_t pagelab_fail_seen[PAGELAB_FAIL_NR_SITES];

@@ -162,6 +162,7 @@ struct pagelab_rp_fault {
  * @evicted: the page that gave up its frame for @index, or ULONG_MAX
  * @read:   fill @frame from the store (a page-in); else zeros
  * @delay:  sleep the page-in delay before finishing
+ * @fail:   fault injection: the file I/O fails (-EIO)
  * @werr:   the write's result
  * @rerr:   the read's result
  */
@@ -176,6 +177,7 @@ struct pagelab_rp_io {
 	pgoff_t evicted;
 	bool read;
 	bool delay;
+	bool fail;
 	int werr;
 	int rerr;
 };

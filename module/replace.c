@@ -323,14 +323,14 @@ static int pagelab_rp_store(struct pagelab_object *obj, struct pagelab_replacer 
  * would make a hole of the pages stored past the new end, read as zeros).
  */
 static int pagelab_rp_file_io(struct pagelab_replacer *rp, struct page *page, pgoff_t index,
-			      bool write)
+			      bool write, bool fail)
 {
 	loff_t pos = (loff_t)index << PAGE_SHIFT;
 	struct file *file = rp->file;
 	void *addr;
 	ssize_t n;
 
-	if (i_size_read(file_inode(file)) < (loff_t)rp->npages << PAGE_SHIFT)
+	if (fail || i_size_read(file_inode(file)) < (loff_t)rp->npages << PAGE_SHIFT)
 		return -EIO;
 	addr = kmap_local_page(page);
 
@@ -466,7 +466,7 @@ static int pagelab_rp_sync_io(struct pagelab_object *obj, struct pagelab_replace
 	rp->io_busy = true;
 	rp->io.victim = v;
 	mutex_unlock(&obj->lock);
-	err = pagelab_rp_file_io(rp, page, index, write);
+	err = pagelab_rp_file_io(rp, page, index, write, pagelab_should_fail(PAGELAB_FAIL_FILE_IO));
 	mutex_lock(&obj->lock);
 	rp->io_busy = false;
 	rp->io.victim = PAGELAB_NO_PAGE;
@@ -594,6 +594,8 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	io->werr = 0;
 	io->rerr = 0;
 	io->evicted = vpage ? v : evicted;
+	/* Decided here: injection follows the faulting task, not the worker. */
+	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
 	rp->io_busy = true;
 	queue_work(pagelab_io_wq, &io->work);
@@ -615,9 +617,9 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	int wb = -1;
 
 	if (io->vpage)
-		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true);
+		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
 	if (!io->werr && io->read && rp->file)
-		io->rerr = pagelab_rp_file_io(rp, page, io->index, false);
+		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
 	if (!io->werr && !io->rerr && io->delay)
 		msleep(rp->delay_ms);
 

@@ -6,8 +6,9 @@
 # (`pagelab bench fault`), a range walk against /proc/PID/pagemap
 # (`pagelab bench walk`), and a snapshot's COW break against the kernel's
 # fork COW of anonymous memory (`pagelab bench cow`), and page-out + page-in
-# of a budgeted object against MADV_PAGEOUT to zram swap and the swap-in
-# (`pagelab bench replace`); each two ways:
+# of a budgeted object against MADV_PAGEOUT to zram swap and the swap-in,
+# and the backing file (the guest's 9p scratch share, on the host's disk)
+# against the module's store (`pagelab bench replace`); each two ways:
 #   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
@@ -65,6 +66,8 @@ summary cow_unmapped
 summary cow_mapped
 summary pageout_pagein
 summary pageout_pagein_clean
+summary file_vs_module
+summary file_vs_module_clean
 echo "replay references/s (icount guest):" \
 	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \
 	"default $(sed -n 's/^replay_default_refs_per_s //p' "$tmp/icount")"
