@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1599,6 +1600,66 @@ TEST_F(replace, file_store_majflt)
 		TH_LOG("a page-in from the file that was not a major fault");
 	EXPECT_EQ(0ULL, s1.io_errors);
 	EXPECT_EQ(0UL, bad);
+}
+
+/*
+ * Kernel accesses through get_user_pages: /proc/self/mem may not let go of
+ * mmap_lock (no FAULT_FLAG_ALLOW_RETRY: the fault waits for the I/O worker
+ * with it held), process_vm_readv may (VM_FAULT_RETRY).  Both must see
+ * every page's data, evicted or not, and a write through /proc/self/mem
+ * must reach the page.
+ */
+TEST_F(replace, file_store_gup_reads_and_writes)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, pages = 16;
+	struct pagelab_obj_stat s0, s1;
+	unsigned long bad_mem = 0, bad_vm = 0;
+	struct iovec local, remote;
+	unsigned char *m, *buf;
+	int fd, sfd, mem;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, pages, 0, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, pages, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0, sfd);
+	m = obj_map(e, fd, pages);
+	ASSERT_NE(MAP_FAILED, m);
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	for (unsigned int pg = 0; pg < pages; pg++)
+		pl_fill(m + pg * ps, ps, 0x30 + pg);
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(mem, 0) TH_LOG("/proc/self/mem: %s", strerror(errno));
+	STAT(fd, s0);
+	for (unsigned int pg = 0; pg < pages; pg++) {
+		if (pread(mem, buf, ps, (off_t)(uintptr_t)(m + pg * ps)) != (ssize_t)ps ||
+		    !pl_page_is(buf, ps, 0x30 + pg))
+			bad_mem++;
+		local = (struct iovec){ .iov_base = buf, .iov_len = ps };
+		remote = (struct iovec){ .iov_base = m + ((pg + 7) % pages) * ps, .iov_len = ps };
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)ps ||
+		    !pl_page_is(buf, ps, 0x30 + (pg + 7) % pages))
+			bad_vm++;
+	}
+	EXPECT_EQ(0UL, bad_mem) TH_LOG("pages /proc/self/mem read wrong");
+	EXPECT_EQ(0UL, bad_vm) TH_LOG("pages process_vm_readv read wrong");
+	/* A write through /proc/self/mem to an evicted page, then read in place. */
+	pl_fill(buf, ps, 0xc5);
+	EXPECT_EQ((ssize_t)ps, pwrite(mem, buf, ps, (off_t)(uintptr_t)(m + 3 * ps)))
+		TH_LOG("pwrite /proc/self/mem: %s", strerror(errno));
+	for (unsigned int pg = 0; pg < pages; pg++)
+		if (pg != 3)
+			(void)pl_rd(m + pg * ps);
+	EXPECT_TRUE(pl_page_is(m + 3 * ps, ps, 0xc5)) TH_LOG("the /proc/self/mem write was lost");
+	STAT(fd, s1);
+	EXPECT_GE(s1.page_ins - s0.page_ins, (__u64)pages) TH_LOG("the reads paged in");
+	EXPECT_GE(s1.io_waits - s0.io_waits, (__u64)pages) TH_LOG("and waited for the worker");
+	EXPECT_EQ(0ULL, s1.io_errors);
+	close(mem);
+	free(buf);
 }
 
 TEST_F(replace, file_store_truncated)
