@@ -169,20 +169,21 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 {
 	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
 	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
+	u64 id = obj->id;
 	vm_fault_t ret;
 	int outcome;
 
 	ret = pagelab_fault_handle(vmf, obj, &outcome);
 	/*
 	 * The kernel's rule (mm_account_fault): a fault that completes after
-	 * a retry is major.  After VM_FAULT_RETRY mmap_lock is gone, but the
-	 * object stays until the return to user mode (see pagelab_rp_wait()).
+	 * a retry is major.  After VM_FAULT_RETRY mmap_lock is gone, and with
+	 * it maybe the object: only @id is used then.
 	 */
 	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) &&
 	    (ret & VM_FAULT_MAJOR || vmf->flags & FAULT_FLAG_TRIED))
 		atomic64_inc(&obj->count.major);
 	if (trace_pagelab_fault_enabled())
-		trace_pagelab_fault(obj->id, vmf->pgoff, vmf->address,
+		trace_pagelab_fault(id, vmf->pgoff, vmf->address,
 				    vmf->flags & FAULT_FLAG_WRITE, outcome,
 				    t0 ? ktime_get_ns() - t0 : 0);
 	return ret;

@@ -156,7 +156,8 @@ struct pagelab_rp_fault {
  * @index:  the page to load into @frame
  * @slot:   the slot @index will take
  * @victim: the page whose frame @vpage is written out first, or ULONG_MAX
- * @vpage:  @victim's frame, locked, still in the object's pages
+ * @vpage:  @victim's frame, still in the object's pages (not locked:
+ *          unmapped, and faults on @victim wait)
  * @frame:  the frame @index gets, locked; @vpage when the victim's frame
  *          is reused
  * @evicted: the page that gave up its frame for @index, or ULONG_MAX
@@ -211,8 +212,9 @@ struct pagelab_rp_io {
  * @io_gen:   I/O phases finished; waiters wait for it to change
  * @io_wq:    where they wait (woken with no lock held)
  * @io:       the I/O under way
- * @err_index: a page whose last load failed, or ULONG_MAX: its next fault
- *            gets SIGBUS (the fault that met the error had to retry)
+ * @io_err:   pages whose last load failed (bitmap of @npages bits): the
+ *            next fault on one gets SIGBUS (the fault that met the error
+ *            had to retry), then they are tried again
  */
 struct pagelab_replacer {
 	unsigned int budget;
@@ -240,7 +242,7 @@ struct pagelab_replacer {
 	u64 io_gen;
 	wait_queue_head_t io_wq;
 	struct pagelab_rp_io io;
-	pgoff_t err_index;
+	unsigned long *io_err;
 };
 
 /**

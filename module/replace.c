@@ -41,11 +41,18 @@
  * mmap_lock and returns VM_FAULT_RETRY, as filemap_fault() does, or, when
  * it may not (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers), waits
  * killably with mmap_lock held; the worker holds no lock of the faulting
- * task.  One such I/O per object is under way at a time (io_busy): misses,
- * and faults on the victim being written, wait for it; hits go on.  The
- * victim stays in the object, locked and unmapped, until its write is
- * done, so a failed write loses nothing (it stays, dirty; the fault that
- * wanted the frame gets SIGBUS); a failed or short read gives SIGBUS too.
+ * task, and does the I/O with the credentials of the file's opener.  One
+ * such I/O per object is under way at a time (io_busy): misses, and faults
+ * on the victim being written, wait for it; hits go on.  The victim stays
+ * in the object, unmapped, until its write is done, so a failed write
+ * loses nothing (it stays, dirty; the fault that wanted the frame gets
+ * SIGBUS); a failed or short read gives SIGBUS too.  The victim is not
+ * locked meanwhile: the worker takes the object's lock, and paths holding
+ * that lock sleep on page locks.  Its data cannot change: it is unmapped,
+ * unpinned, and every fault on it waits.  What this cannot prevent: a
+ * task that holds the backing file's own locks (a write(2) to that file
+ * from the object's mapping) and faults waits for a worker that needs
+ * them; the wait is killable.
  * PAGELAB_IOC_REPLACE does its own file I/O (evictions over a lowered
  * budget, page-ins when the budget goes) with the object's lock let go
  * the same way; it holds no mmap_lock.
@@ -59,6 +66,7 @@
  * toward the budget; evicting one stores this object's copy and lets go of
  * the frame, which the other holders keep.
  */
+#include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -90,6 +98,8 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
 static struct workqueue_struct *pagelab_io_wq;
 
 static void pagelab_rp_io_work(struct work_struct *work);
+static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replacer *rp,
+			      unsigned int budget);
 
 static const char *const pagelab_ev_names[] = {
 	[PAGELAB_EV_HIT] = "hit",
@@ -220,13 +230,13 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 	rp->cleared = kvcalloc(npages, sizeof(*rp->cleared), GFP_KERNEL_ACCOUNT);
 	rp->skip = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
 	rp->in_file = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
-	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->in_file) {
+	rp->io_err = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
+	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->in_file || !rp->io_err) {
 		pagelab_rp_free(rp);
 		return NULL;
 	}
 	rp->npages = npages;
 	rp->last = PAGELAB_NO_PAGE;
-	rp->err_index = PAGELAB_NO_PAGE;
 	rp->io.victim = PAGELAB_NO_PAGE;
 	xa_init(&rp->store);
 	init_waitqueue_head(&rp->io_wq);
@@ -254,6 +264,7 @@ void pagelab_rp_free(struct pagelab_replacer *rp)
 	xa_destroy(&rp->store);
 	if (rp->file)
 		fput(rp->file);
+	bitmap_free(rp->io_err);
 	bitmap_free(rp->in_file);
 	bitmap_free(rp->skip);
 	kvfree(rp->cleared);
@@ -454,9 +465,11 @@ static struct page *pagelab_rp_release(struct pagelab_object *obj, struct pagela
 }
 
 /*
- * Write @rp's victim out with the object's lock let go (PAGELAB_IOC_REPLACE
- * only: no mmap_lock is held there).  @page, the victim's frame, stays
- * locked; misses, and faults on @v, wait meanwhile.
+ * Read or write page @index from or into @page with the object's lock let
+ * go (PAGELAB_IOC_REPLACE only: no mmap_lock is held there).  Misses, and
+ * faults on @v (a victim being written), wait meanwhile.  @page must not
+ * be locked unless nobody else can see it: a page lock is never held while
+ * the object's lock is being taken.
  */
 static int pagelab_rp_sync_io(struct pagelab_object *obj, struct pagelab_replacer *rp,
 			      struct page *page, pgoff_t index, pgoff_t v, bool write)
@@ -502,12 +515,16 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 			return err;
 		v = rp->slots[s];
 		if (dirty) {
-			if (!rp->file)
+			if (!rp->file) {
 				err = pagelab_rp_store(obj, rp, v, page);
-			else if (may_unlock)
+			} else if (may_unlock) {
+				/* Unmapped, and faults on @v wait: its data stays put. */
+				unlock_page(page);
 				err = pagelab_rp_sync_io(obj, rp, page, v, v, true);
-			else
+				lock_page(page);
+			} else {
 				err = -EAGAIN;
+			}
 			if (err) {
 				unlock_page(page);
 				__set_bit(s, rp->skip);
@@ -548,6 +565,7 @@ static vm_fault_t pagelab_rp_install(struct pagelab_object *obj, struct pagelab_
 		pagelab_rp_drop_frame(page);
 		return VM_FAULT_OOM;
 	}
+	__clear_bit(index, rp->io_err);
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.misses);
 	if (major)
@@ -598,6 +616,14 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
 	rp->io_busy = true;
+	/*
+	 * The worker takes the object's lock while the victim is still in the
+	 * object, and paths holding that lock sleep on page locks: the victim
+	 * must not stay locked.  Unmapped, unpinned, and with every fault on
+	 * it waiting for this I/O, its data cannot change meanwhile.
+	 */
+	if (vpage)
+		unlock_page(vpage);
 	queue_work(pagelab_io_wq, &io->work);
 	return 0;
 }
@@ -616,10 +642,15 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	struct page *page = io->frame;
 	int wb = -1;
 
+	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
+	struct page *reuse;
+
+	/* As the task that named the file: its limits, not the worker's. */
 	if (io->vpage)
 		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
 	if (!io->werr && io->read && rp->file)
 		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
+	revert_creds(old_cred);
 	if (!io->werr && !io->rerr && io->delay)
 		msleep(rp->delay_ms);
 
@@ -627,22 +658,27 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	if (io->werr) {
 		/* The victim stays, dirty; the fault that wanted its frame fails. */
 		atomic64_inc(&obj->count.io_errors);
-		unlock_page(io->vpage);
 		if (page != io->vpage)
 			pagelab_rp_drop_frame(page);
-		rp->err_index = io->index;
+		__set_bit(io->index, rp->io_err);
 		goto out_done;
 	}
 	if (io->vpage) {
-		pagelab_rp_release(obj, rp, io->slot, io->victim, io->vpage, true);
+		lock_page(io->vpage);
+		reuse = pagelab_rp_release(obj, rp, io->slot, io->victim, io->vpage, true);
 		wb = 1;
+		if (WARN_ON_ONCE(page == io->vpage && !reuse)) {
+			/* Shared meanwhile (cannot happen: no clone or merge of a budget). */
+			__set_bit(io->index, rp->io_err);
+			goto out_done;
+		}
 	} else if (io->evicted != PAGELAB_NO_PAGE) {
 		wb = 0;
 	}
 	if (io->rerr) {
 		atomic64_inc(&obj->count.io_errors);
 		pagelab_rp_drop_frame(page);
-		rp->err_index = io->index;
+		__set_bit(io->index, rp->io_err);
 		goto out_done;
 	}
 	if (io->read && !rp->file)
@@ -741,8 +777,9 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
 		/*
 		 * Once mmap_lock goes, so may the VMA: the file keeps the
-		 * object.  Its last fput() from a task is deferred to the
-		 * return to user mode, after the fault handler is done.
+		 * object while this waits.  After fput() the object may go
+		 * too: nothing past VM_FAULT_RETRY touches it (the fault
+		 * handler traces with the id it read first).
 		 */
 		pin = get_file(vmf->vma->vm_file);
 		mmap_read_unlock(vmf->vma->vm_mm);
@@ -813,19 +850,12 @@ again:
 		goto out_unlock;
 	}
 	page = xa_load(&obj->pages, index);
-	if (rp->io_busy && (!page || index == rp->io.victim)) {
-		/* Misses, and the page being written out, wait for the I/O. */
-		gen = rp->io_gen;
-		mutex_unlock(&obj->lock);
-		*outcome = PAGELAB_FAULT_WAIT;
-		ret = pagelab_rp_wait(vmf, obj, rp, gen);
-		if (ret)
-			return ret;
-		goto again;
-	}
-	if (!page && rp->err_index == index) {
-		/* Its load met an I/O error while this fault waited. */
-		rp->err_index = PAGELAB_NO_PAGE;
+	/* Misses, and the page being written out, wait for the I/O. */
+	if (rp->io_busy && (!page || index == rp->io.victim))
+		goto out_wait;
+	if (!page && test_bit(index, rp->io_err)) {
+		/* Its last load met an I/O error (while this fault waited). */
+		__clear_bit(index, rp->io_err);
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
 		ret = VM_FAULT_SIGBUS;
@@ -866,16 +896,8 @@ again:
 			*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
 			goto out_unlock;
 		}
-		if (!page) {
-			/* Queued: wait for it like any other fault. */
-			gen = rp->io_gen;
-			mutex_unlock(&obj->lock);
-			*outcome = PAGELAB_FAULT_WAIT;
-			ret = pagelab_rp_wait(vmf, obj, rp, gen);
-			if (ret)
-				return ret;
-			goto again;
-		}
+		if (!page)
+			goto out_wait;	/* queued: wait for it like any other fault */
 		*outcome = major ? PAGELAB_FAULT_PAGEIN : PAGELAB_FAULT_ALLOC;
 	}
 	if (page && write && shared)
@@ -895,6 +917,15 @@ again:
 out_unlock:
 	mutex_unlock(&obj->lock);
 	return ret;
+
+out_wait:
+	gen = rp->io_gen;
+	mutex_unlock(&obj->lock);
+	*outcome = PAGELAB_FAULT_WAIT;
+	ret = pagelab_rp_wait(vmf, obj, rp, gen);
+	if (ret)
+		return ret;
+	goto again;
 }
 
 /**
@@ -995,6 +1026,8 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 			err = -ENOMEM;
 		if (err) {
 			pagelab_rp_drop_frame(page);
+			/* The pages read so far go back under the budget (clean). */
+			pagelab_rp_rebuild(obj, rp, rp->budget);
 			return err;
 		}
 		set_page_private(page, 1);
@@ -1033,6 +1066,7 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 	}
 	rp->budget = max(n, budget);
 	rp->used = n;
+	rp->hand = 0;
 	for (s = n; s < rp->budget; s++)
 		rp->slots[s] = PAGELAB_NO_PAGE;
 	while (rp->used > budget) {
@@ -1070,7 +1104,7 @@ static int pagelab_rp_check_file(struct pagelab_object *obj, struct file *file)
 		return -EBADF;
 	if (!S_ISREG(inode->i_mode) || file->f_flags & O_APPEND)
 		return -EINVAL;
-	if (inode->i_mode & 0002)
+	if (inode->i_mode & (0002 | S_ISUID | S_ISGID))
 		return -EPERM;
 	if (i_size_read(inode) < (loff_t)obj->npages << PAGE_SHIFT)
 		return -ENOSPC;
@@ -1135,8 +1169,28 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 		if (!file)
 			return -EBADF;
 		ret = pagelab_rp_check_file(obj, file);
-		if (ret) {
+		if (!ret) {
+			/*
+			 * A file of pagelab's own, opened anew with the opener's
+			 * credentials: later fcntl() flags on the caller's fd
+			 * (O_APPEND, O_DIRECT) do not reach it.
+			 */
+			struct file *own = dentry_open(&file->f_path, O_RDWR | O_LARGEFILE,
+						       file->f_cred);
+
 			fput(file);
+			file = own;
+			if (IS_ERR(own)) {
+				ret = PTR_ERR(own);
+				file = NULL;
+			} else if (!(own->f_mode & FMODE_CAN_READ) ||
+				   !(own->f_mode & FMODE_CAN_WRITE)) {
+				ret = -EINVAL;
+			}
+		}
+		if (ret) {
+			if (file)
+				fput(file);
 			return ret;
 		}
 	}
@@ -1184,7 +1238,7 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	WRITE_ONCE(rp->delay_ms, r.pagein_delay_ms);
 	prandom_seed_state(&rp->rnd, r.seed);
 	rp->last = PAGELAB_NO_PAGE;
-	rp->err_index = PAGELAB_NO_PAGE;
+	bitmap_zero(rp->io_err, rp->npages);
 	memset(rp->hist, 0, sizeof(rp->hist));
 	rp->tick = 0;
 	ret = pagelab_rp_rebuild(obj, rp, r.budget);

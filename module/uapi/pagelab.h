@@ -161,8 +161,9 @@ struct pagelab_attach {
  * @io_errors:     (out) backing-file reads or writes that failed or came
  *                       short (the fault that needed one got SIGBUS; a page
  *                       whose write failed stays resident, nothing is lost)
- * @io_waits:      (out) faults that let go of mmap_lock to wait for a
- *                       page-out/page-in done without it (VM_FAULT_RETRY)
+ * @io_waits:      (out) faults that waited for a page-out/page-in done
+ *                       without locks (letting go of mmap_lock and
+ *                       returning VM_FAULT_RETRY where the fault allows it)
  * @major:         (out) faults the kernel counts as major: page-ins from
  *                       the module's store, and faults that ended after
  *                       waiting (the kernel counts every retried fault)
@@ -314,7 +315,10 @@ struct pagelab_clone {
  * Backing file (PAGELAB_REPLACE_FILE): page N lives at offset N * page
  * size.  The file must be a regular file opened O_RDWR without O_APPEND
  * (else -EBADF: read-only; -EINVAL: not regular, or appending), not
- * writable by others (-EPERM), and at least the object's size (-ENOSPC).
+ * writable by others nor setuid/setgid (-EPERM), and at least the
+ * object's size (-ENOSPC).  The module reopens it for itself (later fcntl
+ * flags on @store_fd do not reach it) and reads and writes it with the
+ * opener's credentials.
  * It is read and written with no lock of the faulting process held: the
  * fault lets go of mmap_lock and is retried once the I/O is done
  * (VM_FAULT_RETRY); a fault that may not let go waits for the I/O,

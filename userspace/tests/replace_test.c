@@ -51,7 +51,7 @@
 #define MAX_REFS	64
 #define MAX_PAGES	16
 
-#define NSCRATCH	4
+#define NSCRATCH	8
 
 /* What every fixture holds: the device, the baseline, what to clean up. */
 struct env {
@@ -885,12 +885,22 @@ TEST_F_TIMEOUT(replace, file_store_integrity, 900)
 
 /* ---- major faults --------------------------------------------------------- */
 
-TEST_F(replace, majflt_equals_page_ins)
-{
-	struct env *e = &self->e;
+/* What one majflt run saw: the object's counters and the process's majflt rises. */
+struct majflt_seen {
 	struct pagelab_obj_stat s0, s1;
+	long ru, pr;
+	unsigned long bad;
+};
+
+/*
+ * Write 16 pages through 4 frames (LRU), then read them all twice, with the
+ * module's store (@sfd < 0) or the backing file @sfd; majflt from
+ * getrusage and /proc/self/stat around it.
+ */
+static void majflt_run(struct __test_metadata *_metadata, struct env *e, int sfd,
+		       struct majflt_seen *w)
+{
 	long ru0, ru1, pr0, pr1;
-	unsigned long bad = 0;
 	unsigned char *m;
 	int fd;
 
@@ -899,33 +909,49 @@ TEST_F(replace, majflt_equals_page_ins)
 		TH_LOG("mlockall: %s (continuing)", strerror(errno));
 	fd = obj_new(e, 16, 0, NULL);
 	ASSERT_GE(fd, 0);
-	BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0);
+	if (sfd < 0) {
+		BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0);
+	} else {
+		FILE_BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0, sfd);
+	}
 	m = obj_map(e, fd, 16);
 	ASSERT_NE(MAP_FAILED, m);
-	STAT(fd, s0);
+	STAT(fd, w->s0);
 	ru0 = ru_majflt();
 	pr0 = stat_majflt();
+	w->bad = 0;
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned int pg = 0; pg < 16; pg++) {
 			if (!pass)
 				pl_fill(m + pg * e->ps, e->ps, 1 + pg);
 			else if (!pl_page_is(m + pg * e->ps, e->ps, 1 + pg))
-				bad++;
+				w->bad++;
 		}
 	ru1 = ru_majflt();
 	pr1 = stat_majflt();
-	STAT(fd, s1);
+	STAT(fd, w->s1);
 	munlockall();
 	ASSERT_GE(ru0, 0);
 	ASSERT_GE(pr0, 0);
-	EXPECT_EQ((long)(s1.page_ins - s0.page_ins), ru1 - ru0)
-		TH_LOG("getrusage ru_majflt rose by %ld, page_ins by %llu", ru1 - ru0,
-		       (unsigned long long)(s1.page_ins - s0.page_ins));
-	EXPECT_EQ((long)(s1.page_ins - s0.page_ins), pr1 - pr0)
-		TH_LOG("/proc/self/stat majflt rose by %ld", pr1 - pr0);
+	w->ru = ru1 - ru0;
+	w->pr = pr1 - pr0;
 	/* Two read passes over 16 pages through 4 frames: 12 page-ins each at least. */
-	EXPECT_GE(s1.page_ins - s0.page_ins, 24ULL);
-	EXPECT_EQ(0UL, bad);
+	EXPECT_GE(w->s1.page_ins - w->s0.page_ins, 24ULL);
+	EXPECT_EQ(0ULL, w->s1.io_errors);
+	EXPECT_EQ(0UL, w->bad);
+}
+
+TEST_F(replace, majflt_equals_page_ins)
+{
+	struct majflt_seen w;
+	unsigned long long ins;
+
+	majflt_run(_metadata, &self->e, -1, &w);
+	ins = w.s1.page_ins - w.s0.page_ins;
+	EXPECT_EQ((long)ins, w.ru) TH_LOG("getrusage ru_majflt rose by %ld, page_ins by %llu",
+					 w.ru, ins);
+	EXPECT_EQ((long)ins, w.pr) TH_LOG("/proc/self/stat majflt rose by %ld", w.pr);
+	EXPECT_EQ(ins, w.s1.major - w.s0.major) TH_LOG("the module's major count");
 }
 
 /* ---- an eviction reaches every process ------------------------------------ */
@@ -1339,7 +1365,7 @@ TEST_F(replace, file_store_bad_input)
 	const char *path;
 	char proc[64];
 	int fd, sfd, closed, pfd[2], sv[2];
-	struct bad_store c[10];
+	struct bad_store c[12];
 	size_t n = 0;
 
 	NEED_FILE_STORE(e);
@@ -1376,6 +1402,10 @@ TEST_F(replace, file_store_bad_input)
 				  -EINVAL };
 	c[n++] = (struct bad_store){ "a file of mode 0666",
 				  scratch_file(e, 4 * ps, 0666, O_RDWR, NULL), -EPERM };
+	c[n++] = (struct bad_store){ "a setuid file (mode 04600)",
+				  scratch_file(e, 4 * ps, 04600, O_RDWR, NULL), -EPERM };
+	c[n++] = (struct bad_store){ "a setgid file (mode 02600)",
+				  scratch_file(e, 4 * ps, 02600, O_RDWR, NULL), -EPERM };
 	c[n++] = (struct bad_store){ "a file one page short",
 				  scratch_file(e, 3 * ps, 0600, O_RDWR, NULL), -ENOSPC };
 
@@ -1489,6 +1519,43 @@ TEST_F(replace, file_store_round_trip)
 	EXPECT_EQ(0ULL, st.io_errors);
 }
 
+/*
+ * The module keeps a file of its own: O_APPEND set later on the caller's
+ * fd must not send page-outs to the end of the file.
+ */
+TEST_F(replace, file_store_ignores_later_fcntl)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, pages = 8;
+	struct pagelab_obj_stat st;
+	unsigned long bad = 0;
+	unsigned char *m;
+	struct stat sb;
+	int fd, sfd;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, pages, 0, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, pages, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(fd, 2, PAGELAB_POLICY_FIFO, 0, sfd);
+	ASSERT_EQ(0, fcntl(sfd, F_SETFL, O_APPEND)) TH_LOG("F_SETFL O_APPEND: %s",
+							   strerror(errno));
+	m = obj_map(e, fd, pages);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < pages; pg++)
+		pl_fill(m + pg * ps, ps, 0x50 + pg);
+	for (unsigned int pg = 0; pg < pages; pg++)
+		if (!pl_page_is(m + pg * ps, ps, 0x50 + pg))
+			bad++;
+	EXPECT_EQ(0UL, bad) TH_LOG("pages lost after O_APPEND on the caller's fd");
+	ASSERT_EQ(0, fstat(sfd, &sb));
+	EXPECT_EQ((off_t)(pages * ps), sb.st_size) TH_LOG("the file grew: appended page-outs");
+	STAT(fd, st);
+	EXPECT_GE(st.writebacks, (__u64)pages - 2);
+	EXPECT_EQ(0ULL, st.io_errors);
+}
+
 TEST_F(replace, file_store_switch_busy)
 {
 	struct env *e = &self->e;
@@ -1554,52 +1621,22 @@ TEST_F(replace, file_store_switch_busy)
 TEST_F(replace, file_store_majflt)
 {
 	struct env *e = &self->e;
-	struct pagelab_obj_stat s0, s1;
-	long ru0, ru1, pr0, pr1;
-	unsigned long bad = 0;
-	unsigned char *m;
-	int fd, sfd;
+	unsigned long long major, ins;
+	struct majflt_seen w;
+	int sfd;
 
 	NEED_FILE_STORE(e);
-	/* The test's own pages resident first: no major fault of its own below. */
-	if (mlockall(MCL_CURRENT))
-		TH_LOG("mlockall: %s (continuing)", strerror(errno));
-	fd = obj_new(e, 16, 0, NULL);
-	ASSERT_GE(fd, 0);
 	sfd = store_new(e, 16, NULL);
 	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
-	FILE_BUDGET(fd, 4, PAGELAB_POLICY_LRU, 0, sfd);
-	m = obj_map(e, fd, 16);
-	ASSERT_NE(MAP_FAILED, m);
-	STAT(fd, s0);
-	ru0 = ru_majflt();
-	pr0 = stat_majflt();
-	for (int pass = 0; pass < 3; pass++)
-		for (unsigned int pg = 0; pg < 16; pg++) {
-			if (!pass)
-				pl_fill(m + pg * e->ps, e->ps, 1 + pg);
-			else if (!pl_page_is(m + pg * e->ps, e->ps, 1 + pg))
-				bad++;
-		}
-	ru1 = ru_majflt();
-	pr1 = stat_majflt();
-	STAT(fd, s1);
-	munlockall();
-	ASSERT_GE(ru0, 0);
-	ASSERT_GE(pr0, 0);
-	EXPECT_EQ((long)(s1.major - s0.major), ru1 - ru0)
+	majflt_run(_metadata, e, sfd, &w);
+	major = w.s1.major - w.s0.major;
+	ins = w.s1.page_ins - w.s0.page_ins;
+	EXPECT_EQ((long)major, w.ru)
 		TH_LOG("getrusage ru_majflt rose by %ld, the object's major by %llu (page_ins %llu, "
-		       "io_waits %llu)", ru1 - ru0, (unsigned long long)(s1.major - s0.major),
-		       (unsigned long long)(s1.page_ins - s0.page_ins),
-		       (unsigned long long)(s1.io_waits - s0.io_waits));
-	EXPECT_EQ((long)(s1.major - s0.major), pr1 - pr0)
-		TH_LOG("/proc/self/stat majflt rose by %ld", pr1 - pr0);
-	/* Two read passes over 16 pages through 4 frames: 12 page-ins each at least. */
-	EXPECT_GE(s1.page_ins - s0.page_ins, 24ULL);
-	EXPECT_GE(s1.major - s0.major, s1.page_ins - s0.page_ins)
-		TH_LOG("a page-in from the file that was not a major fault");
-	EXPECT_EQ(0ULL, s1.io_errors);
-	EXPECT_EQ(0UL, bad);
+		       "io_waits %llu)", w.ru, major, ins,
+		       (unsigned long long)(w.s1.io_waits - w.s0.io_waits));
+	EXPECT_EQ((long)major, w.pr) TH_LOG("/proc/self/stat majflt rose by %ld", w.pr);
+	EXPECT_GE(major, ins) TH_LOG("a page-in from the file that was not a major fault");
 }
 
 /*
