@@ -101,7 +101,10 @@ unsigned long pagelab_max_object_pages = 1UL << 20;
 module_param_named(max_object_pages, pagelab_max_object_pages, ulong, 0644);
 MODULE_PARM_DESC(max_object_pages, "Largest object, in pages (default 1048576 = 4 GiB)");
 
-/* Live objects by id.  Readers use RCU; objects are freed with kfree_rcu(). */
+/*
+ * Live objects by id.  Readers use RCU; objects (and their replacers) are
+ * freed after a grace period.
+ */
 static DEFINE_XARRAY(pagelab_objects);
 static atomic64_t pagelab_next_id = ATOMIC64_INIT(0);
 static struct vfsmount *pagelab_mnt;
@@ -436,6 +439,15 @@ static void pagelab_obj_free_pages(struct pagelab_object *obj)
 	xa_destroy(&obj->pages);
 }
 
+/* After a grace period: no lockless reader sees the object or its replacer. */
+static void pagelab_obj_free_rcu(struct rcu_head *head)
+{
+	struct pagelab_object *obj = container_of(head, struct pagelab_object, rcu);
+
+	pagelab_rp_free_mem(obj->rp);
+	kfree(obj);
+}
+
 /*
  * The last file is gone.  Lookups may still see the object in the table
  * until it is erased, but fail kref_get_unless_zero(); RCU readers may
@@ -447,10 +459,10 @@ static void pagelab_obj_release(struct kref *ref)
 
 	xa_erase(&pagelab_objects, obj->id);
 	pagelab_obj_free_pages(obj);
-	pagelab_rp_free(obj->rp);
+	pagelab_rp_drop(obj->rp);
 	iput(obj->inode);
 	atomic64_dec(&pagelab_stats.objects);
-	kfree_rcu(obj, rcu);
+	call_rcu(&obj->rcu, pagelab_obj_free_rcu);
 }
 
 static void pagelab_obj_put(struct pagelab_object *obj)
@@ -1373,5 +1385,7 @@ int pagelab_objects_init(void)
 void pagelab_objects_exit(void)
 {
 	WARN_ON(!xa_empty(&pagelab_objects));
+	/* pagelab_obj_free_rcu() is this module's code: wait for the last. */
+	rcu_barrier();
 	kern_unmount(pagelab_mnt);
 }

@@ -368,6 +368,8 @@ void pagelab_rp_load_slot(struct pagelab_replacer *rp, unsigned int s, pgoff_t i
 void pagelab_rp_touch(struct pagelab_replacer *rp, pgoff_t index);
 struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages);
 void pagelab_rp_free(struct pagelab_replacer *rp);
+void pagelab_rp_drop(struct pagelab_replacer *rp);
+void pagelab_rp_free_mem(struct pagelab_replacer *rp);
 vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
 			    bool *handled);
 vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);

@@ -97,6 +97,19 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
 /* Runs the backing file's I/O and page-in delays, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
 
+/*
+ * Backing files in use, by inode address: one object each, or their pages
+ * would land on each other's.  Its own xa_lock guards it.
+ */
+static DEFINE_XARRAY(pagelab_store_inodes);
+
+/* Let go of a backing file: it may back another object now. */
+static void pagelab_rp_put_file(struct file *file)
+{
+	xa_erase(&pagelab_store_inodes, (unsigned long)file_inode(file));
+	fput(file);
+}
+
 static void pagelab_rp_io_work(struct work_struct *work);
 static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replacer *rp,
 			      unsigned int budget);
@@ -246,11 +259,13 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 EXPORT_SYMBOL_NS_GPL(pagelab_rp_alloc, PAGELAB_KUNIT);
 
 /**
- * pagelab_rp_free() - free a replacer and its store
+ * pagelab_rp_drop() - empty a replacer's store and let go of its file
  * @rp: the replacer, or NULL; no I/O of it under way (that holds a file
  *      of the object)
+ *
+ * Process context.  What is left is memory only: pagelab_rp_free_mem().
  */
-void pagelab_rp_free(struct pagelab_replacer *rp)
+void pagelab_rp_drop(struct pagelab_replacer *rp)
 {
 	struct page *page;
 	unsigned long index;
@@ -263,7 +278,20 @@ void pagelab_rp_free(struct pagelab_replacer *rp)
 	}
 	xa_destroy(&rp->store);
 	if (rp->file)
-		fput(rp->file);
+		pagelab_rp_put_file(rp->file);
+	rp->file = NULL;
+}
+
+/**
+ * pagelab_rp_free_mem() - free a dropped replacer's memory
+ * @rp: the replacer, or NULL
+ *
+ * Any context (an RCU callback frees it after lockless stat readers).
+ */
+void pagelab_rp_free_mem(struct pagelab_replacer *rp)
+{
+	if (!rp)
+		return;
 	bitmap_free(rp->io_err);
 	bitmap_free(rp->in_file);
 	bitmap_free(rp->skip);
@@ -271,6 +299,16 @@ void pagelab_rp_free(struct pagelab_replacer *rp)
 	kvfree(rp->slots);
 	kvfree(rp->pg);
 	kfree(rp);
+}
+
+/**
+ * pagelab_rp_free() - free a replacer and its store
+ * @rp: the replacer, or NULL; no I/O of it under way
+ */
+void pagelab_rp_free(struct pagelab_replacer *rp)
+{
+	pagelab_rp_drop(rp);
+	pagelab_rp_free_mem(rp);
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_rp_free, PAGELAB_KUNIT);
 
@@ -1037,7 +1075,7 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 	}
 	bitmap_zero(rp->in_file, rp->npages);
 	atomic_long_set(&obj->store_pages, 0);
-	fput(rp->file);
+	pagelab_rp_put_file(rp->file);
 	rp->file = NULL;
 	return 0;
 }
@@ -1113,12 +1151,14 @@ static int pagelab_rp_check_file(struct pagelab_object *obj, struct file *file)
 
 /*
  * Make @file (a reference, or NULL: the module's store) @rp's store.  The
- * store changes only while it holds nothing: -EBUSY.  Consumes @file.
+ * store changes only while it holds nothing, and a file backs one object
+ * at a time: else -EBUSY.  Consumes @file.
  */
 static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_replacer *rp,
 				struct file *file)
 {
 	bool same = file && rp->file && file_inode(file) == file_inode(rp->file);
+	int err;
 
 	if (same || (!file && !rp->file)) {
 		if (file)
@@ -1130,8 +1170,16 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
 			fput(file);
 		return -EBUSY;
 	}
+	if (file) {
+		err = xa_insert(&pagelab_store_inodes, (unsigned long)file_inode(file), file,
+				GFP_KERNEL);
+		if (err) {
+			fput(file);
+			return err;
+		}
+	}
 	if (rp->file)
-		fput(rp->file);
+		pagelab_rp_put_file(rp->file);
 	rp->file = file;
 	return 0;
 }

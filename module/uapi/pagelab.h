@@ -324,7 +324,8 @@ struct pagelab_clone {
  * (VM_FAULT_RETRY); a fault that may not let go waits for the I/O,
  * killably.  A failed or short read or write gives the faulting access
  * SIGBUS and counts in io_errors.  The store can be changed only while it
- * holds no page (-EBUSY): a budget of 0 first brings every page back.
+ * holds no page (-EBUSY): a budget of 0 first brings every page back.  A
+ * file backs one object at a time (-EBUSY for a second one).
  */
 struct pagelab_replace {
 	__u32 budget;

@@ -392,8 +392,8 @@ const char *pl_store_hint(int err)
 	case -ENOSPC:
 		return "the backing file is smaller than the object";
 	case -EBUSY:
-		return "the store in use still holds pages: a budget of 0 brings them back "
-		       "first";
+		return "the store in use still holds pages (a budget of 0 brings them back "
+		       "first), or another object uses this backing file";
 	default:
 		return strerror(-err);
 	}

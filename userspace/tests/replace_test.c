@@ -1556,6 +1556,43 @@ TEST_F(replace, file_store_ignores_later_fcntl)
 	EXPECT_EQ(0ULL, st.io_errors);
 }
 
+/* A backing file serves one object at a time: page N of both would collide. */
+TEST_F(replace, file_store_one_object_per_file)
+{
+	struct env *e = &self->e;
+	struct pagelab_obj_stat st;
+	const char *path;
+	int a, b, sfd, again;
+
+	NEED_FILE_STORE(e);
+	a = obj_new(e, 4, 0, NULL);
+	b = obj_new(e, 4, 0, NULL);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	sfd = store_new(e, 4, &path);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	FILE_BUDGET(a, 2, PAGELAB_POLICY_FIFO, 0, sfd);
+	EXPECT_EQ(-EBUSY, pl_replace_store(b, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1,
+					   sfd, 0)) TH_LOG("the same fd for a second object");
+	again = pl_track_fd(&e->t, open(path, O_RDWR | O_CLOEXEC));
+	ASSERT_GE(again, 0);
+	EXPECT_EQ(-EBUSY, pl_replace_store(b, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1,
+					   again, 0)) TH_LOG("the same file opened again");
+	STAT(b, st);
+	EXPECT_EQ(0U, st.budget);
+	/* Re-setting the first object with its own file is fine. */
+	EXPECT_EQ(0, pl_replace_store(a, 3, PAGELAB_POLICY_LRU, PAGELAB_REPLACE_FILE, 1, again, 0));
+	/* Given back with the budget, the file may back the second object. */
+	EXPECT_EQ(0, pl_replace(a, 0, 0, 0, 0));
+	EXPECT_EQ(0, pl_replace_store(b, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0));
+	STAT(b, st);
+	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
+	/* And when that object goes, the file is free again. */
+	pl_track_close(&e->t, b);
+	EXPECT_EQ(0, pl_replace_store(a, 2, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0))
+		TH_LOG("the file stayed claimed after its object went");
+}
+
 TEST_F(replace, file_store_switch_busy)
 {
 	struct env *e = &self->e;
