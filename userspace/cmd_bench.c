@@ -437,6 +437,34 @@ static double cow_one_anon(size_t pages)
 }
 
 /*
+ * A new object of @len bytes (PAGELAB_CREATE_* @flags), mapped shared, every
+ * page written: the mapping, its fd in *@fd and id in *@id (may be NULL).
+ * MAP_FAILED after printing why; *@fd is then -1 or open (close it).
+ */
+static volatile char *bench_obj_written(int dev, size_t len, __u64 flags, const char *name,
+					int *fd, __u64 *id)
+{
+	const size_t step = sysconf(_SC_PAGESIZE);
+	volatile char *p;
+	int err;
+
+	err = pl_create(dev, len, flags, 0, name, fd, id);
+	if (err) {
+		*fd = -1;
+		pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-err));
+		return MAP_FAILED;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		return MAP_FAILED;
+	}
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	return p;
+}
+
+/*
  * pagelab: an object of @pages written pages, cloned; the clone mapped
  * afresh (and read in full first if @read_first), then the timed writes to
  * the clone.  The source stays alive, so every page is still shared.
@@ -451,18 +479,11 @@ static double cow_one_pagelab(int dev, size_t pages, bool read_first)
 	__u64 id;
 	char sink = 0;
 
-	err = pl_create(dev, len, 0, 0, "bench-cow", &fd, &id);
-	if (err) {
-		pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-err));
+	p = bench_obj_written(dev, len, 0, "bench-cow", &fd, &id);
+	if (fd < 0)
 		return -1;
-	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		pl_err("bench: mmap: %s", strerror(errno));
+	if (p == MAP_FAILED)
 		goto out;
-	}
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 1;
 	munmap((void *)p, len);
 	err = pl_clone(dev, id, 0, "bench-cow", &cl);
 	if (err) {
@@ -622,18 +643,12 @@ static double replace_one_pagelab(int dev, size_t pages, bool clean, const char 
 	char sink = 0, path[BENCH_PATH_LEN] = "";
 	int fd, err, sfd = 0;
 
-	err = pl_create(dev, len, PAGELAB_CREATE_NO_FAULT_AROUND, 0, "bench-replace", &fd, NULL);
-	if (err) {
-		pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-err));
+	p = bench_obj_written(dev, len, PAGELAB_CREATE_NO_FAULT_AROUND, "bench-replace", &fd,
+			      NULL);
+	if (fd < 0)
 		return -1;
-	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		pl_err("bench: mmap: %s", strerror(errno));
+	if (p == MAP_FAILED)
 		goto out;
-	}
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 1;
 	if (store_dir) {
 		sfd = bench_store_file(store_dir, len, path);
 		if (sfd < 0) {
