@@ -60,7 +60,7 @@ enum pagelab_fail_site {
 	PAGELAB_FAIL_MERGE_ARGS,	/* the merge request's arrays */
 	PAGELAB_FAIL_MERGE_CAND,	/* a merge candidate */
 	PAGELAB_FAIL_WALK_BUF,		/* a walk answer's buffer */
-	PAGELAB_FAIL_REPLACER,		/* a budget's bookkeeping */
+	PAGELAB_FAIL_REPLACER,		/* a budget's bookkeeping (its last array) */
 	PAGELAB_FAIL_STORE,		/* a page of the store */
 	PAGELAB_FAIL_FILE_IO,		/* a backing file's read or write (-EIO) */
 	PAGELAB_FAIL_NR_SITES

@@ -193,9 +193,20 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 	struct page *page;
 
 	rcu_read_lock();
-	do {
+	for (;;) {
 		page = xa_load(&obj->pages, index);
-	} while (page && !get_page_unless_zero(page));
+		if (!page)
+			break;
+		if (!get_page_unless_zero(page))
+			continue;
+		/*
+		 * Freed and reused between the load and the reference, it is
+		 * someone else's page now: let go before anything locks it.
+		 */
+		if (likely(xa_load(&obj->pages, index) == page))
+			break;
+		put_page(page);
+	}
 	rcu_read_unlock();
 	return page;
 }
@@ -697,8 +708,9 @@ static int pagelab_clone_copy(struct pagelab_object *dst, pgoff_t index, struct 
  * still; each frame's lock holds off faults that would map it while its
  * PTEs go.
  *
- * Return: 0, -ENOSPC (page cap, copying a pinned frame) or -ENOMEM; on an
- * error @dst holds part of @src's frames (the caller drops it).
+ * Return: 0, -EBUSY (@src has a frame budget now), -ENOSPC (page cap,
+ * copying a pinned frame) or -ENOMEM; on an error @dst holds part of
+ * @src's frames (the caller drops it).
  */
 int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 {
@@ -707,6 +719,11 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 	int ret = 0;
 
 	mutex_lock(&src->lock);
+	/* The ioctl's lockless look may be stale: a budget came meanwhile. */
+	if (pagelab_obj_budgeted(src)) {
+		mutex_unlock(&src->lock);
+		return -EBUSY;
+	}
 	/*
 	 * Write-protect by removing PTEs, whatever the VMAs' protection is
 	 * now (an mprotect round trip can make a clean read-only PTE writable
@@ -920,7 +937,10 @@ static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_me
 	return true;
 }
 
-/* Merge one page of @obj, if it has one at @index.  Returns 0 or -ENOMEM. */
+/*
+ * Merge one page of @obj, if it has one at @index.  Returns 0, -EBUSY (a
+ * frame budget came after the ioctl looked) or -ENOMEM.
+ */
 static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_object *obj,
 			      pgoff_t index)
 {
@@ -932,6 +952,11 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 	int ret = 0;
 
 	mutex_lock(&obj->lock);
+	/* The ioctl's lockless look may be stale: a budget came meanwhile. */
+	if (pagelab_obj_budgeted(obj)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	page = xa_load(&obj->pages, index);
 	if (!page)
 		goto out_unlock;
@@ -1026,7 +1051,8 @@ static void pagelab_merge_free_cands(struct pagelab_merge_state *st)
  *
  * See pagelab_obj_merge() for what a merge does.
  *
- * Return: 0, -ENOMEM or -EINTR (what was merged before stays merged).
+ * Return: 0, -EBUSY (one was given a frame budget meanwhile), -ENOMEM or
+ * -EINTR (what was merged before stays merged).
  */
 int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct pagelab_merge *out)
 {

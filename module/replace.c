@@ -238,12 +238,18 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 
 	if (!rp)
 		return NULL;
+	/* First: pagelab_rp_free() below takes the store's lock. */
+	xa_init(&rp->store);
+	init_waitqueue_head(&rp->io_wq);
+	INIT_WORK(&rp->io.work, pagelab_rp_io_work);
 	rp->pg = kvcalloc(npages, sizeof(*rp->pg), GFP_KERNEL_ACCOUNT);
 	rp->slots = kvcalloc(npages, sizeof(*rp->slots), GFP_KERNEL_ACCOUNT);
 	rp->cleared = kvcalloc(npages, sizeof(*rp->cleared), GFP_KERNEL_ACCOUNT);
 	rp->skip = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
 	rp->in_file = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
-	rp->io_err = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
+	/* Injected at the last allocation: the unwind of the others runs. */
+	rp->io_err = pagelab_should_fail(PAGELAB_FAIL_REPLACER) ? NULL :
+		     bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
 	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->in_file || !rp->io_err) {
 		pagelab_rp_free(rp);
 		return NULL;
@@ -251,9 +257,6 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 	rp->npages = npages;
 	rp->last = PAGELAB_NO_PAGE;
 	rp->io.victim = PAGELAB_NO_PAGE;
-	xa_init(&rp->store);
-	init_waitqueue_head(&rp->io_wq);
-	INIT_WORK(&rp->io.work, pagelab_rp_io_work);
 	return rp;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_rp_alloc, PAGELAB_KUNIT);
@@ -705,6 +708,13 @@ static void pagelab_rp_io_work(struct work_struct *work)
 		lock_page(io->vpage);
 		reuse = pagelab_rp_release(obj, rp, io->slot, io->victim, io->vpage, true);
 		wb = 1;
+		/*
+		 * Shared when the I/O began (so a new frame was taken), the
+		 * victim's frame may have lost its other owners meanwhile (a
+		 * COW break): then it is nobody's and goes.
+		 */
+		if (reuse && reuse != page)
+			pagelab_rp_drop_frame(reuse);
 		if (WARN_ON_ONCE(page == io->vpage && !reuse)) {
 			/* Shared meanwhile (cannot happen: no clone or merge of a budget). */
 			__set_bit(io->index, rp->io_err);
@@ -1258,8 +1268,7 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	if (!rp) {
 		if (!r.budget)
 			goto out_unlock;
-		rp = pagelab_should_fail(PAGELAB_FAIL_REPLACER) ? NULL :
-		     pagelab_rp_alloc(obj->npages);
+		rp = pagelab_rp_alloc(obj->npages);
 		if (!rp) {
 			ret = -ENOMEM;
 			goto out_unlock;

@@ -1837,6 +1837,73 @@ TEST_F(replace, pagein_delay)
 	TH_LOG("a page-in with a delay of 100 ms took %.1f ms", ms);
 }
 
+/*
+ * A budgeted clone source whose dirty victim is still shared with the clone
+ * when its write-back begins (so the page-in takes a new frame), and whose
+ * clone breaks COW on that frame while the write and the page-in delay run:
+ * when the write-back commits, the old frame has no owner left and must be
+ * freed, not kept locked (the teardown counts the frames held).
+ */
+TEST_F_TIMEOUT(replace, victim_unshared_during_write_back, 120)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat sa, sb;
+	struct pagelab_clone cl;
+	unsigned char *a, *b;
+	int fd, sfd, pfd[2];
+	char done = 0;
+	pid_t pid;
+	bool ok;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	a = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, a);
+	pl_fill(a, ps, 0x11);
+	pl_fill(a + ps, ps, 0x12);
+	ASSERT_EQ(0, pl_clone(fd, 0, 0, "replace-twin", &cl));
+	pl_track_fd(&e->t, cl.fd);
+	EXPECT_EQ(2ULL, cl.shared);
+	b = obj_map(e, cl.fd, 2);
+	ASSERT_NE(MAP_FAILED, b);
+	sfd = store_new(e, 2, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("a backing file in %s: %s", scratch_dir(), strerror(-sfd));
+	/* One frame: page 0 goes to the file now; page 1 stays, shared, dirty. */
+	ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd,
+				      1000));
+	STAT(fd, sa);
+	ASSERT_EQ(1ULL, sa.resident);
+	ASSERT_EQ(0, pipe(pfd));
+	pl_track_fd(&e->t, pfd[0]);
+	pl_track_fd(&e->t, pfd[1]);
+
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		/* While page 1 is written out and page 0 read in (1 s delay). */
+		usleep(300 * 1000);
+		pl_fill(b + ps, ps, 0x22);
+		CHILD_CHECK(write(pfd[1], "w", 1) == 1, 2);
+		_exit(0);
+	}
+	/* Page 0 comes back; page 1 is the victim. */
+	ok = pl_page_is(a, ps, 0x11);
+	ASSERT_EQ(0, fcntl(pfd[0], F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(1, read(pfd[0], &done, 1))
+		TH_LOG("the clone's write came after the page-in: the race was not run");
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid));
+	EXPECT_TRUE(ok) TH_LOG("page 0 lost its data");
+	STAT(cl.fd, sb);
+	EXPECT_EQ(1ULL, sb.cow_breaks);
+	STAT(fd, sa);
+	EXPECT_EQ(0ULL, sa.io_errors);
+	EXPECT_TRUE(pl_page_is(a + ps, ps, 0x12)) TH_LOG("the source's page 1 changed");
+	EXPECT_TRUE(pl_page_is(b, ps, 0x11));
+	EXPECT_TRUE(pl_page_is(b + ps, ps, 0x22)) TH_LOG("the clone lost its write");
+}
+
 /* ---- the CLI --------------------------------------------------------------- */
 
 #define CLI_BELADY	"--string \"" BELADY "\""
