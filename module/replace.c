@@ -93,6 +93,8 @@ module_param_named(max_store_pages, pagelab_max_store_pages, ulong, 0644);
 MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (default 262144 = 1 GiB)");
 
 #define PAGELAB_NO_PAGE		ULONG_MAX
+/* A fault finding every frame busy looks again this often, a jiffy apart. */
+#define PAGELAB_RP_BUSY_TRIES	100
 
 /* Runs the backing file's I/O and page-in delays, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
@@ -749,12 +751,13 @@ out_done:
  * Give page @index a frame under the budget: a free slot or the victim's.
  * Fills it from the store (a page-in: *@major) or with zeros.  Returns 0
  * with *@pagep locked and referenced (for the caller); 0 with *@pagep NULL
- * when the rest needs I/O and was queued (pagelab_rp_start_io()); or a
- * fault code.
+ * when the rest needs I/O and was queued (pagelab_rp_start_io()), or when
+ * every frame was locked or held beyond its owners and mappers (*@busy:
+ * the caller tries again); or a fault code.
  */
 static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *obj,
 				  struct pagelab_replacer *rp, pgoff_t index, struct page **pagep,
-				  bool *major)
+				  bool *major, bool *busy)
 {
 	pgoff_t victim = PAGELAB_NO_PAGE, v;
 	struct page *page = NULL, *copy, *vpage;
@@ -763,6 +766,7 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 	bool dirty;
 
 	*major = false;
+	*busy = false;
 	*pagep = NULL;
 	s = pagelab_rp_free_slot(rp);
 	if (s < 0 && rp->file) {
@@ -779,6 +783,10 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 		}
 	} else if (s < 0) {
 		s = pagelab_rp_evict(obj, rp, false, &page, &victim, &wb);
+	}
+	if (s == -EBUSY) {
+		*busy = true;
+		return 0;
 	}
 	if (s < 0) {
 		atomic64_inc(&obj->count.sigbus);
@@ -886,8 +894,9 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	struct pagelab_replacer *rp = obj->rp;
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
+	unsigned int tries = 0;
 	struct page *page;
-	bool major = false;
+	bool major = false, busy;
 	u64 gen;
 
 	*handled = true;
@@ -939,11 +948,13 @@ again:
 		}
 		page = NULL;
 	} else {
-		ret = pagelab_rp_load(vmf, obj, rp, index, &page, &major);
+		ret = pagelab_rp_load(vmf, obj, rp, index, &page, &major, &busy);
 		if (ret) {
 			*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
 			goto out_unlock;
 		}
+		if (busy)
+			goto out_busy;
 		if (!page)
 			goto out_wait;	/* queued: wait for it like any other fault */
 		*outcome = major ? PAGELAB_FAULT_PAGEIN : PAGELAB_FAULT_ALLOC;
@@ -974,6 +985,24 @@ out_wait:
 	if (ret)
 		return ret;
 	goto again;
+
+out_busy:
+	/*
+	 * Every frame locked or referenced beyond its owners and mappers.
+	 * Mostly that lasts a moment: a fault mapping it, or another
+	 * process's munmap or exit, which holds the references of the pages
+	 * it unmapped until its TLB flush.  Look again a while; frames pinned
+	 * for longer (GUP) end in SIGBUS.
+	 */
+	if (++tries > PAGELAB_RP_BUSY_TRIES) {
+		atomic64_inc(&obj->count.sigbus);
+		*outcome = PAGELAB_FAULT_SIGBUS;
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+	mutex_unlock(&obj->lock);
+	schedule_timeout_uninterruptible(1);
+	goto again;
 }
 
 /**
@@ -994,7 +1023,7 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 	struct pagelab_replacer *rp = obj->rp;
 	struct page *page;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
-	bool major;
+	bool major, busy;
 
 	mutex_lock(&obj->lock);
 	if (!rp->budget) {
@@ -1002,9 +1031,15 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 		goto out_unlock;
 	}
 	if (!xa_load(&obj->pages, index) && !rp->file && !rp->delay_ms && !rp->io_busy) {
-		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major);
+		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major, &busy);
 		if (ret)
 			goto out_unlock;
+		if (busy) {
+			/* No frame free for now: ->fault waits for one. */
+			unmap_mapping_pages(obj->mapping, index, 1, false);
+			ret = VM_FAULT_NOPAGE;
+			goto out_unlock;
+		}
 		unlock_page(page);
 		put_page(page);
 		ret = VM_FAULT_NOPAGE;

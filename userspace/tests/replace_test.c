@@ -853,12 +853,12 @@ static void integrity_run(struct __test_metadata *_metadata, struct env *e, int 
 	EXPECT_EQ(0ULL, st.io_errors);
 	TH_LOG("integrity (%s store): %d processes, %lu references of %lu "
 	       "(PAGELAB_STRESS_SCALE=%s) in %lds: misses %llu, page-ins %llu, evictions %llu "
-	       "(written %llu, clean %llu), major %llu, I/O waits %llu",
+	       "(written %llu, clean %llu), major %llu, I/O waits %llu, SIGBUS %llu",
 	       file ? "file" : "module", INT_PROCS, refs, total, scale, (long)(time(NULL) - t0),
 	       (unsigned long long)st.misses, (unsigned long long)st.page_ins,
 	       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
 	       (unsigned long long)st.clean_drops, (unsigned long long)st.major,
-	       (unsigned long long)st.io_waits);
+	       (unsigned long long)st.io_waits, (unsigned long long)st.sigbus);
 }
 
 TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
@@ -1798,6 +1798,68 @@ TEST_F(replace, file_store_truncated)
 	STAT(fd, s2);
 	EXPECT_EQ(s1.io_errors, s2.io_errors) TH_LOG("I/O errors after the size came back");
 	EXPECT_LE(s2.resident, 2ULL);
+}
+
+/*
+ * A frame held beyond its owners and mappers (here a pipe's reference,
+ * vmsplice) is never a victim.  A fault that finds every frame so held
+ * looks again for a while (such holds are mostly brief: another process's
+ * unmap until its TLB flush), then gets SIGBUS; once the hold goes, the
+ * same access works.
+ */
+TEST_F(replace, every_frame_pinned_is_sigbus_after_a_while)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat s0, s1;
+	struct timespec t0, t1;
+	unsigned char *m, *buf;
+	struct iovec iov;
+	int fd, pfd[2];
+	double ms;
+	pid_t pid;
+
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 1, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, m);
+	pl_fill(m, ps, 0x31);
+	ASSERT_EQ(0, pipe(pfd));
+	pl_track_fd(&e->t, pfd[0]);
+	pl_track_fd(&e->t, pfd[1]);
+	iov.iov_base = m;
+	iov.iov_len = ps;
+	ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+	STAT(fd, s0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		pl_no_core_dumps();
+		pl_fill(m + ps, ps, 0x32);	/* page 1 needs page 0's frame */
+		_exit(0);
+	}
+	EXPECT_EQ(128 + SIGBUS, pl_track_reap(&e->t, pid))
+		TH_LOG("the only frame is held by a pipe: the access must end in SIGBUS");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	STAT(fd, s1);
+	EXPECT_EQ(1ULL, s1.sigbus - s0.sigbus);
+	EXPECT_EQ(s0.evictions, s1.evictions) TH_LOG("a held frame was evicted");
+	EXPECT_GE(ms, 100.0) TH_LOG("SIGBUS after %.1f ms: no second look", ms);
+	TH_LOG("SIGBUS after %.1f ms of looks for a frame", ms);
+
+	/* The pipe lets go: the same access works, and page 0 kept its data. */
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ((ssize_t)ps, read(pfd[0], buf, ps));
+	EXPECT_TRUE(pl_page_is(buf, ps, 0x31));
+	free(buf);
+	pl_fill(m + ps, ps, 0x32);
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x32));
+	EXPECT_TRUE(pl_page_is(m, ps, 0x31)) TH_LOG("page 0 lost its data");
 }
 
 /* ---- the page-in delay (ABI 1.4) ------------------------------------------- */
