@@ -80,6 +80,25 @@ static int obj_new(struct env *e, size_t pages, __u64 flags, __u64 *id)
 	return pl_track_create(&e->t, e->dev, (__u64)pages * e->ps, flags, 0, "replace-test", id);
 }
 
+/* Page pg of the @pages at @m gets pattern @base + pg. */
+static void fill_pages(unsigned char *m, size_t ps, size_t pages, unsigned int base)
+{
+	for (size_t pg = 0; pg < pages; pg++)
+		pl_fill(m + pg * ps, ps, base + pg);
+}
+
+/* How many of the @pages at @m do not hold pattern @base + pg (fill_pages()). */
+static unsigned long bad_pages(const unsigned char *m, size_t ps, size_t pages,
+			       unsigned int base)
+{
+	unsigned long bad = 0;
+
+	for (size_t pg = 0; pg < pages; pg++)
+		if (!pl_page_is(m + pg * ps, ps, base + pg))
+			bad++;
+	return bad;
+}
+
 static unsigned char *obj_map(struct env *e, int fd, size_t pages)
 {
 	size_t len = pages * e->ps;
@@ -1438,7 +1457,7 @@ TEST_F(replace, file_store_round_trip)
 	struct env *e = &self->e;
 	const size_t ps = e->ps, pages = 64;
 	struct pagelab_obj_stat st, s0;
-	unsigned long bad = 0, checked = 0, file_bad = 0;
+	unsigned long checked = 0, file_bad = 0;
 	unsigned char *m, *buf;
 	const char *path;
 	int fd, sfd, rfd;
@@ -1456,12 +1475,9 @@ TEST_F(replace, file_store_round_trip)
 	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
 	m = obj_map(e, fd, pages);
 	ASSERT_NE(MAP_FAILED, m);
-	for (unsigned int pg = 0; pg < pages; pg++)
-		pl_fill(m + pg * ps, ps, 1 + pg);
-	for (unsigned int pg = 0; pg < pages; pg++)
-		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
-			bad++;
-	EXPECT_EQ(0UL, bad) TH_LOG("pages that did not read back what was written");
+	fill_pages(m, ps, pages, 1);
+	EXPECT_EQ(0UL, bad_pages(m, ps, pages, 1))
+		TH_LOG("pages that did not read back what was written");
 	STAT(fd, st);
 	EXPECT_EQ((__u32)PAGELAB_STORE_FILE, st.store_flags);
 	EXPECT_LE(st.resident, 4ULL);
@@ -1497,11 +1513,8 @@ TEST_F(replace, file_store_round_trip)
 	EXPECT_EQ(0ULL, st.store_pages);
 	EXPECT_EQ((__u64)pages, st.resident) TH_LOG("every page ever written is back");
 	EXPECT_EQ(0ULL, st.io_errors);
-	bad = 0;
-	for (unsigned int pg = 0; pg < pages; pg++)
-		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
-			bad++;
-	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong after the budget was removed");
+	EXPECT_EQ(0UL, bad_pages(m, ps, pages, 1))
+		TH_LOG("pages wrong after the budget was removed");
 
 	/* Now the module's store may be chosen. */
 	BUDGET(fd, 4, PAGELAB_POLICY_FIFO, 0);
@@ -1509,11 +1522,8 @@ TEST_F(replace, file_store_round_trip)
 	EXPECT_EQ(4U, s0.budget);
 	EXPECT_EQ(0U, s0.store_flags);
 	EXPECT_GE(s0.store_pages, (__u64)pages - 4) TH_LOG("the lowered budget paged out");
-	bad = 0;
-	for (unsigned int pg = 0; pg < pages; pg++)
-		if (!pl_page_is(m + pg * ps, ps, 1 + pg))
-			bad++;
-	EXPECT_EQ(0UL, bad) TH_LOG("pages wrong through the module's store");
+	EXPECT_EQ(0UL, bad_pages(m, ps, pages, 1))
+		TH_LOG("pages wrong through the module's store");
 	STAT(fd, st);
 	EXPECT_GT(st.page_ins, s0.page_ins);
 	EXPECT_EQ(0ULL, st.io_errors);
@@ -1528,7 +1538,6 @@ TEST_F(replace, file_store_ignores_later_fcntl)
 	struct env *e = &self->e;
 	const size_t ps = e->ps, pages = 8;
 	struct pagelab_obj_stat st;
-	unsigned long bad = 0;
 	unsigned char *m;
 	struct stat sb;
 	int fd, sfd;
@@ -1543,12 +1552,9 @@ TEST_F(replace, file_store_ignores_later_fcntl)
 							   strerror(errno));
 	m = obj_map(e, fd, pages);
 	ASSERT_NE(MAP_FAILED, m);
-	for (unsigned int pg = 0; pg < pages; pg++)
-		pl_fill(m + pg * ps, ps, 0x50 + pg);
-	for (unsigned int pg = 0; pg < pages; pg++)
-		if (!pl_page_is(m + pg * ps, ps, 0x50 + pg))
-			bad++;
-	EXPECT_EQ(0UL, bad) TH_LOG("pages lost after O_APPEND on the caller's fd");
+	fill_pages(m, ps, pages, 0x50);
+	EXPECT_EQ(0UL, bad_pages(m, ps, pages, 0x50))
+		TH_LOG("pages lost after O_APPEND on the caller's fd");
 	ASSERT_EQ(0, fstat(sfd, &sb));
 	EXPECT_EQ((off_t)(pages * ps), sb.st_size) TH_LOG("the file grew: appended page-outs");
 	STAT(fd, st);
