@@ -6,8 +6,9 @@
 #   2. one guest boot: KUnit suites (KTAP in the kernel log, parsed by the
 #      kernel's kunit.py), the userspace tests (kselftest TAP), module unload,
 #      and the kernel log scanned for splats
-#   3. a 5-level (bzImage) boot with pti=on for the walk tests, and a
-#      --host-root boot for the bpftrace scripts
+#   3. a 5-level (bzImage) boot with pti=on for the walk tests, a
+#      preempt=full boot for the race tests, and a --host-root boot for
+#      the bpftrace scripts
 #   4. the debug-kernel lane (scripts/check-debug.sh: KASAN, lockdep,
 #      DEBUG_VM, kmemleak, KUnit built in, fault injection)
 #   5. the guest harness's self-tests
@@ -52,6 +53,19 @@ grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
 cat "$results/vm5.err"
 guest_verdict "guest 5-level" "$vrc"
 count_tap "$results/out5" "5-level+pti: "
+
+# The race tests again on a fully preemptible kernel (Debian's is
+# PREEMPT_DYNAMIC): a task can then lose its CPU anywhere in the fault
+# path, which widens the windows race_test aims at.
+echo "== guest: preempt=full: race tests"
+scripts/vm run --quiet --append preempt=full --timeout 900 --log "$results/kernel-race.log" \
+	--out "$results/out-race" -- pagelab-guest-tests --no-kunit /usr/bin/race_test \
+	2>"$results/vm-race.err"
+vrc=$?
+grep -v '^ok \|^not ok ' "$results/out-race" | grep -v '^PAGELAB-' || true
+cat "$results/vm-race.err"
+guest_verdict "guest preempt=full" "$vrc"
+count_tap "$results/out-race" "preempt=full: "
 
 # bpftrace needs the host's root (LLVM and all): a --host-root boot.
 echo "== guest (host root): bpftrace scripts against the module's counters"

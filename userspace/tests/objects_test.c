@@ -1497,6 +1497,32 @@ TEST_F(obj, madvise_dontneed_keeps_shared_data)
 	EXPECT_EQ((__u64)n, st.allocs);
 }
 
+/*
+ * msync() on an object's mapping succeeds, every flavour: the frames are
+ * the object's memory itself (no file behind them to write back, as with
+ * tmpfs), so there is nothing to flush, and the data stays.
+ */
+TEST_F(obj, msync_succeeds_and_keeps_data)
+{
+	const size_t n = 4, ps = self->ps;
+	unsigned char *p;
+	int fd;
+
+	fd = obj_new(self, n, 0, 0, NULL, NULL);
+	ASSERT_GE(fd, 0);
+	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		pl_wr(p + i * ps, 0x90 + i);
+	EXPECT_EQ(0, msync(p, n * ps, MS_SYNC)) TH_LOG("msync(MS_SYNC): %s", strerror(errno));
+	EXPECT_EQ(0, msync(p, n * ps, MS_ASYNC)) TH_LOG("msync(MS_ASYNC): %s", strerror(errno));
+	EXPECT_EQ(0, msync(p, n * ps, MS_INVALIDATE))
+		TH_LOG("msync(MS_INVALIDATE): %s", strerror(errno));
+	EXPECT_EQ(0, fsync(fd)) TH_LOG("fsync on the object fd: %s", strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		EXPECT_EQ(0x90 + i, pl_rd(p + i * ps));
+}
+
 TEST_F(obj, mprotect_round_trip_keeps_data)
 {
 	const size_t ps = self->ps;

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * race_test - pagelab's fault path under concurrency: the interleavings a
+ * serial test cannot reach, with the windows widened on purpose (large
+ * objects, threads released together, the page-in delay, loops).
+ *
+ *   f1_*   a copy-on-write break on a frame while that frame is being
+ *          written to the backing file (the first budget's evictions, done
+ *          with the object's lock let go)
+ *   f3_*   a fault racing the first budget must never map the zero page
+ *          (or copy zeros privately) over data that went to the store
+ *   f6_*   a fault finding every frame pinned neither sleeps holding
+ *          mmap_lock nor searches for long
+ *   f7_*   a budget removal that fails midway leaves every page in a slot
+ *   store_* the backing file is written only as the caller could write it
+ *
+ * PAGELAB_RACE_ONLY=TEXT runs only the tests whose name holds TEXT (the
+ * others SKIP), to loop one race on its own.
+ *
+ * Each fixture checks in its teardown that objects and pages held are back
+ * where they were.  Children report through exit codes; threads through
+ * shared variables checked by the parent.  Runs as root in the guest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagelab_lib.h"
+#include "pl_test_util.h"
+
+#define RW		(PROT_READ | PROT_WRITE)
+/* 1 GiB of 4 KiB pages: the budget's setup then takes long enough to race. */
+#define BIG_PAGES	262144UL
+
+struct env {
+	int dev;
+	size_t ps;
+	struct pagelab_info before;
+	struct pl_track t;
+	char *store_path;
+	bool restore_max_pages;
+	unsigned long long saved_max_pages;
+};
+
+/* The first line of every test: PAGELAB_RACE_ONLY picks the tests run. */
+#define SELECTED() do { \
+	const char *only = getenv("PAGELAB_RACE_ONLY"); \
+	if (only && *only && !strstr(_metadata->name, only)) \
+		SKIP(return, "PAGELAB_RACE_ONLY=%s", only); \
+} while (0)
+
+#define CHILD_CHECK(cond, code) do { if (!(cond)) _exit(code); } while (0)
+#define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A sparse backing file of @bytes in PAGELAB_SCRATCH (or /tmp): its fd or -errno. */
+static int store_open(struct env *e, size_t bytes)
+{
+	const char *dir = getenv("PAGELAB_SCRATCH");
+	int fd;
+
+	if (!e->store_path &&
+	    asprintf(&e->store_path, "%s/pagelab-race-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
+		return -ENOMEM;
+	fd = mkstemp(e->store_path);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) || ftruncate(fd, bytes)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+FIXTURE(race) {
+	struct env e;
+};
+
+FIXTURE_SETUP(race)
+{
+	struct env *e = &self->e;
+
+	e->dev = pl_open();
+	ASSERT_GE(e->dev, 0) TH_LOG("%s", pl_open_hint(e->dev));
+	e->ps = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, pl_info(e->dev, &e->before));
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	struct env *e = &self->e;
+
+	pl_track_kill_kids(&e->t);
+	if (e->restore_max_pages)
+		EXPECT_EQ(0, pl_param_write("max_pages", e->saved_max_pages));
+	pl_track_release(&e->t);
+	if (e->store_path) {
+		unlink(e->store_path);
+		free(e->store_path);
+	}
+	pl_expect_held_as_before(_metadata, e->dev, &e->before);
+	close(e->dev);
+}
+
+/* ---- F3: the first budget against faults that saw none ---------------- */
+
+#define F3_PAGES	64
+#define F3_READERS	8	/* more than vCPUs: readers get preempted mid-fault */
+
+struct zero_reader {
+	pthread_t thread;
+	unsigned char *m;
+	size_t ps;
+	bool private_write;
+	atomic_int stop;
+	atomic_ulong zeros;	/* pages seen without their data */
+	atomic_ulong passes;
+};
+
+static void *zero_reader_run(void *arg)
+{
+	struct zero_reader *r = arg;
+
+	while (!atomic_load(&r->stop)) {
+		madvise(r->m, F3_PAGES * r->ps, MADV_DONTNEED);
+		for (size_t pg = 0; pg < F3_PAGES; pg++) {
+			unsigned char *p = r->m + pg * r->ps;
+
+			/* A private write: the copy is made from what the object holds. */
+			if (r->private_write)
+				p[r->ps - 1] = 0x5a;
+			if (!pl_page_is(p, r->ps - 1, 0x40 + pg))
+				atomic_fetch_add(&r->zeros, 1);
+		}
+		atomic_fetch_add(&r->passes, 1);
+	}
+	return NULL;
+}
+
+static void f3_run(struct __test_metadata *_metadata, struct env *e, bool private_write)
+{
+	const size_t ps = e->ps;
+	unsigned long toggles = 1500 * pl_stress_scale() / 100, i, busy = 0;
+	struct zero_reader r[F3_READERS];
+	unsigned char *m;
+	int fd, err = 0;
+
+	fd = pl_track_create(&e->t, e->dev, F3_PAGES * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
+			     "race-zero", NULL);
+	ASSERT_GE(fd, 0);
+	m = pl_track_map(&e->t, mmap(NULL, F3_PAGES * ps, RW, MAP_SHARED, fd, 0), F3_PAGES * ps);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t pg = 0; pg < F3_PAGES; pg++)
+		pl_fill(m + pg * ps, ps, 0x40 + pg);
+	for (int k = 0; k < F3_READERS; k++) {
+		memset(&r[k], 0, sizeof(r[k]));
+		r[k].ps = ps;
+		r[k].private_write = private_write;
+		r[k].m = private_write ? mmap(NULL, F3_PAGES * ps, RW, MAP_PRIVATE, fd, 0) : m;
+		ASSERT_NE(MAP_FAILED, r[k].m);
+		ASSERT_EQ(0, pthread_create(&r[k].thread, NULL, zero_reader_run, &r[k]));
+	}
+	for (i = 0; i < toggles && (!err || err == -EBUSY); i++) {
+		err = pl_replace(fd, 1, PAGELAB_POLICY_FIFO, 0, 1);
+		if (!err || err == -EBUSY)
+			err = pl_replace(fd, 0, 0, 0, 0);
+		busy += err == -EBUSY;
+	}
+	unsigned long zeros = 0, passes = 0;
+
+	for (int k = 0; k < F3_READERS; k++) {
+		atomic_store(&r[k].stop, 1);
+		pthread_join(r[k].thread, NULL);
+		if (private_write)
+			munmap(r[k].m, F3_PAGES * ps);
+		zeros += atomic_load(&r[k].zeros);
+		passes += atomic_load(&r[k].passes);
+	}
+	EXPECT_TRUE(!err || err == -EBUSY) TH_LOG("toggle %lu: %s", i, strerror(-err));
+	EXPECT_EQ(0UL, busy)
+		TH_LOG("%lu budget changes said EBUSY: frames held a moment must be waited for",
+		       busy);
+	EXPECT_EQ(0UL, zeros) TH_LOG("pages read without their data while it sat in the store");
+	TH_LOG("%lu budget toggles, %lu passes of %d readers over %d pages", i, passes,
+	       F3_READERS, F3_PAGES);
+	/* And the data itself came through every toggle. */
+	for (size_t pg = 0; pg < F3_PAGES; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x40 + pg)) TH_LOG("page %zu", pg);
+	}
+}
+
+TEST_F_TIMEOUT(race, f3_reads_never_see_zeros_over_stored_data, 600)
+{
+	SELECTED();
+	f3_run(_metadata, &self->e, false);
+}
+
+TEST_F_TIMEOUT(race, f3_private_copies_never_made_from_zeros, 600)
+{
+	SELECTED();
+	f3_run(_metadata, &self->e, true);
+}
+
+/* ---- F6: every frame pinned -------------------------------------------- */
+
+#define F6_BUDGET	4096
+#define F6_PIPES	16
+
+struct mmap_prober {
+	pthread_t thread;
+	atomic_int start;
+	double worst_ms;	/* the slowest mmap + munmap while the fault looked */
+	unsigned long rounds;
+	atomic_int inflight;	/* a call under way when the process died... */
+	struct timespec since;	/* ...begun then */
+};
+
+/* mmap/munmap take mmap_lock for writing: they stall while a fault holds it. */
+static void *mmap_prober_run(void *arg)
+{
+	struct mmap_prober *p = arg;
+	struct timespec t0, tend;
+	double ms;
+
+	while (!atomic_load(&p->start))
+		;
+	clock_gettime(CLOCK_MONOTONIC, &tend);
+	while (ms_since(&tend) < 600) {
+		void *x;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		p->since = t0;
+		atomic_store(&p->inflight, 1);
+		x = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (x != MAP_FAILED)
+			munmap(x, 4096);
+		atomic_store(&p->inflight, 0);
+		ms = ms_since(&t0);
+		if (ms > p->worst_ms)
+			p->worst_ms = ms;
+		p->rounds++;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/*
+ * A budget of 4096 frames, every one held by a pipe (vmsplice through a
+ * read-only mapping).  A miss by another thread finds no victim: it must
+ * end (SIGBUS, in a child) in about a second, and while it looks, the
+ * process's mmap_lock must stay free: mmap() in another thread never waits
+ * for the looks.
+ */
+TEST_F_TIMEOUT(race, f6_every_frame_pinned_holds_no_mmap_lock, 600)
+{
+	SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	const size_t npages = F6_BUDGET + 1;
+	struct mmap_prober *pr;
+	struct timespec t0;
+	unsigned char *m, *ro;
+	int fd, pfd[F6_PIPES][2], status;
+	size_t per = F6_BUDGET / F6_PIPES;
+	double ms;
+	pid_t pid;
+
+	fd = pl_track_create(&e->t, e->dev, npages * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
+			     "race-pinned", NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_replace(fd, F6_BUDGET, PAGELAB_POLICY_LRU, 0, 1));
+	m = pl_track_map(&e->t, mmap(NULL, npages * ps, RW, MAP_SHARED, fd, 0), npages * ps);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t pg = 0; pg < F6_BUDGET; pg++)
+		pl_wr(m + pg * ps, 1);
+	ro = pl_track_map(&e->t, mmap(NULL, npages * ps, PROT_READ, MAP_SHARED, fd, 0),
+			  npages * ps);
+	ASSERT_NE(MAP_FAILED, ro);
+	for (int k = 0; k < F6_PIPES; k++) {
+		struct iovec iov = { .iov_base = ro + k * per * ps, .iov_len = per * ps };
+		size_t done = 0;
+
+		ASSERT_EQ(0, pl_track_pipe(&e->t, pfd[k]));
+		ASSERT_LE((long)(per * ps), fcntl(pfd[k][1], F_SETPIPE_SZ, (int)(per * ps)))
+			TH_LOG("F_SETPIPE_SZ: %s", strerror(errno));
+		while (done < per * ps) {
+			ssize_t n = vmsplice(pfd[k][1], &iov, 1, 0);
+
+			ASSERT_GT(n, 0) TH_LOG("vmsplice: %s", strerror(errno));
+			done += n;
+			iov.iov_base = (char *)iov.iov_base + n;
+			iov.iov_len -= n;
+		}
+	}
+
+	pr = mmap(NULL, sizeof(*pr), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pr);
+	memset(pr, 0, sizeof(*pr));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		pl_no_core_dumps();
+		CHILD_CHECK(!pthread_create(&pr->thread, NULL, mmap_prober_run, pr), 3);
+		atomic_store(&pr->start, 1);
+		usleep(20 * 1000);
+		pl_wr(m + F6_BUDGET * ps, 2);	/* needs a frame: none can go */
+		_exit(0);
+	}
+	status = pl_track_reap(&e->t, pid);
+	ms = ms_since(&t0);
+	/* A call still waiting when SIGBUS came waited until then. */
+	if (atomic_load(&pr->inflight) && ms_since(&pr->since) > pr->worst_ms)
+		pr->worst_ms = ms_since(&pr->since);
+	EXPECT_EQ(128 + SIGBUS, status) TH_LOG("every frame is pinned: SIGBUS expected");
+	EXPECT_LT(ms, 5000.0) TH_LOG("the miss took %.0f ms to give up", ms);
+	EXPECT_LT(pr->worst_ms, 200.0)
+		TH_LOG("mmap() waited %.0f ms: the fault slept holding mmap_lock", pr->worst_ms);
+	TH_LOG("SIGBUS after %.0f ms; mmap() meanwhile: %lu rounds, slowest %.1f ms", ms,
+	       pr->rounds, pr->worst_ms);
+	munmap(pr, sizeof(*pr));
+}
+
+/* ---- F7: a budget removal that fails midway ---------------------------- */
+
+TEST_F(race, f7_failed_budget_removal_keeps_pages_in_slots)
+{
+	SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	struct pagelab_info now;
+	unsigned char *m;
+	int fd;
+
+	fd = pl_track_create(&e->t, e->dev, 8 * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
+			     "race-unload", NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_replace(fd, 2, PAGELAB_POLICY_FIFO, 0, 1));
+	m = pl_track_map(&e->t, mmap(NULL, 8 * ps, RW, MAP_SHARED, fd, 0), 8 * ps);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t pg = 0; pg < 8; pg++)
+		pl_fill(m + pg * ps, ps, 0x70 + pg);
+	STAT(fd, st);
+	ASSERT_EQ(2ULL, st.resident);
+
+	/* Room for two more frames: the removal brings two pages back, then fails. */
+	ASSERT_EQ(0, pl_param_read("max_pages", &e->saved_max_pages));
+	ASSERT_EQ(0, pl_info(e->dev, &now));
+	e->restore_max_pages = true;
+	ASSERT_EQ(0, pl_param_write("max_pages", now.pages_held + 2));
+	EXPECT_EQ(-ENOSPC, pl_replace(fd, 0, 0, 0, 0));
+	ASSERT_EQ(0, pl_param_write("max_pages", e->saved_max_pages));
+	e->restore_max_pages = false;
+
+	STAT(fd, st);
+	EXPECT_EQ(2U, st.budget) TH_LOG("the budget must stay after a failed removal");
+	EXPECT_LE(st.resident, (unsigned long long)st.budget)
+		TH_LOG("%llu pages resident over a budget of %u: pages outside any slot",
+		       (unsigned long long)st.resident, st.budget);
+	/* Every page still reads back, and the budget still evicts. */
+	for (size_t pg = 0; pg < 8; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x70 + pg)) TH_LOG("page %zu", pg);
+	}
+	STAT(fd, st);
+	EXPECT_LE(st.resident, (unsigned long long)st.budget);
+	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
+	for (size_t pg = 0; pg < 8; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x70 + pg)) TH_LOG("page %zu", pg);
+	}
+}
+
+/* ---- the backing file: the caller's rights ----------------------------- */
+
+/*
+ * Root opens a 0600 root file read-write and an object, then a child drops
+ * to nobody keeping both fds: the child could not open that file for
+ * writing itself, so it may not make it its store.
+ */
+TEST_F(race, store_needs_the_callers_own_write_access)
+{
+	SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	int fd, sfd;
+	pid_t pid;
+
+	fd = pl_track_create(&e->t, e->dev, 4 * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0666,
+			     "race-cred", NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_open(e, 4 * ps);
+	ASSERT_GE(sfd, 0);
+	pl_track_fd(&e->t, sfd);
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int err;
+
+		CHILD_CHECK(!setgroups(0, NULL) && !setgid(65534) && !setuid(65534), 3);
+		err = pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0);
+		CHILD_CHECK(err == -EACCES, 4);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid))
+		TH_LOG("exit 4: nobody made root's 0600 file its store through an inherited fd");
+	/* Root itself may. */
+	EXPECT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd,
+				      0));
+	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
+}
+
+/* ---- F1: COW break on a victim during its write-back ------------------- */
+
+struct cow_writer {
+	pthread_t thread;
+	unsigned char *page;	/* the page to write */
+	size_t ps;
+	unsigned int pattern;
+	atomic_int go;
+};
+
+static void *cow_writer_run(void *arg)
+{
+	struct cow_writer *w = arg;
+
+	while (!atomic_load(&w->go))
+		;
+	/* Wherever the PTE was, this write faults: a COW break on a shared frame. */
+	madvise(w->page, w->ps, MADV_DONTNEED);
+	pl_fill(w->page, w->ps, w->pattern);
+	return NULL;
+}
+
+/* In a child, under alarm: does @pages of @m hold @base + pg?  Exit 0 if so. */
+static int child_reads(struct env *e, const unsigned char *m, size_t pages, unsigned int base)
+{
+	pid_t pid = pl_track_fork(&e->t);
+
+	if (!pid) {
+		alarm(20);
+		for (size_t pg = 0; pg < pages; pg++)
+			CHILD_CHECK(pl_page_is(m + pg * e->ps, e->ps, base + pg), 10 + pg);
+		_exit(0);
+	}
+	return pid < 0 ? -1 : pl_track_reap(&e->t, pid);
+}
+
+/*
+ * An object A of 1 GiB with pages 0 and 1 written, and its clone B: frame
+ * F at A[0] is shared.  A writer on A's mapping and the first file-store
+ * budget of A (one frame: FIFO evicts page 0 first, written to the file
+ * with A's lock let go) start together.  The writer's fault saw no budget
+ * and breaks COW on A[0]; whatever the order, A[0] must read the write,
+ * B must keep F's data, and every frame must come back.
+ */
+TEST_F_TIMEOUT(race, f1_cow_break_on_victim_during_budget_write_back, 900)
+{
+	SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	unsigned long iters = 40 * pl_stress_scale() / 100, i, bad = 0;
+	struct pagelab_clone cl;
+	struct pagelab_info now;
+	struct cow_writer w;
+	unsigned char *a, *b;
+	int fd, sfd, err;
+
+	sfd = store_open(e, BIG_PAGES * ps);
+	ASSERT_GE(sfd, 0) TH_LOG("backing file: %s", strerror(-sfd));
+	pl_track_fd(&e->t, sfd);
+	for (i = 0; i < iters && !bad; i++) {
+		ASSERT_EQ(0, pl_create(e->dev, BIG_PAGES * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
+				       "race-a", &fd, NULL));
+		a = mmap(NULL, BIG_PAGES * ps, RW, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, a);
+		pl_fill(a, ps, 0x11);
+		pl_fill(a + ps, ps, 0x12);
+		ASSERT_EQ(0, pl_clone(fd, 0, 0, "race-b", &cl));
+		b = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, cl.fd, 0);
+		ASSERT_NE(MAP_FAILED, b);
+
+		memset(&w, 0, sizeof(w));
+		w.page = a;
+		w.ps = ps;
+		w.pattern = 0x33;
+		ASSERT_EQ(0, pthread_create(&w.thread, NULL, cow_writer_run, &w));
+		/* Vary the start: the writer must meet the budget's I/O. */
+		usleep(i % 7 * 100);
+		atomic_store(&w.go, 1);
+		err = pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0);
+		pthread_join(w.thread, NULL);
+		ASSERT_EQ(0, err) TH_LOG("iteration %lu: the budget: %s", i, strerror(-err));
+
+		madvise(a, 2 * ps, MADV_DONTNEED);
+		if (!pl_page_is(a, ps, 0x33) || !pl_page_is(a + ps, ps, 0x12)) {
+			TH_LOG("iteration %lu: A lost the write or its page 1", i);
+			bad++;
+		}
+		err = child_reads(e, b, 2, 0x11);
+		if (err) {
+			TH_LOG("iteration %lu: B's reader ended with %d (10+page: wrong data; "
+			       "142: hung)", i, err);
+			bad++;
+		}
+		munmap(a, BIG_PAGES * ps);
+		munmap(b, 2 * ps);
+		close(cl.fd);
+		close(fd);
+		ASSERT_EQ(0, pl_info(e->dev, &now));
+		if (now.pages_held != e->before.pages_held) {
+			TH_LOG("iteration %lu: %llu pages held, %llu before", i,
+			       (unsigned long long)now.pages_held,
+			       (unsigned long long)e->before.pages_held);
+			bad++;
+		}
+	}
+	EXPECT_EQ(0UL, bad);
+	TH_LOG("%lu iterations", i);
+}
+
+TEST_HARNESS_MAIN
