@@ -24,9 +24,26 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 }
 
 /*
- * Map the zero page for an absent frame.  Returns 0 if a frame arrived
- * meanwhile (the caller retries and maps it), else what vmf_insert_mixed()
- * returned: VM_FAULT_NOPAGE when mapped.
+ * Does @index read as zeros: no frame, and no copy in a budget's store?
+ * Under @obj->lock, so the answer holds until it is let go: frames arrive
+ * and pages go to the store only under that lock.  A fault that saw no
+ * budget without the lock may find one here.
+ */
+static bool pagelab_reads_zero(struct pagelab_object *obj, pgoff_t index)
+{
+	struct pagelab_replacer *rp = obj->rp;
+
+	lockdep_assert_held(&obj->lock);
+	if (xa_load(&obj->pages, index))
+		return false;
+	return !rp || !rp->budget || !pagelab_rp_stored(rp, index);
+}
+
+/*
+ * Map the zero page for a page that reads as zeros.  Returns 0 if that
+ * changed meanwhile (a frame arrived, or a budget that stored the page:
+ * the caller looks again), else what vmf_insert_mixed() returned:
+ * VM_FAULT_NOPAGE when mapped.
  */
 static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *obj,
 				   pgoff_t index)
@@ -34,7 +51,7 @@ static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *
 	vm_fault_t ret = 0;
 
 	mutex_lock(&obj->lock);
-	if (!xa_load(&obj->pages, index))
+	if (pagelab_reads_zero(obj, index))
 		ret = vmf_insert_mixed(vmf->vma, vmf->address,
 				       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
 	mutex_unlock(&obj->lock);
@@ -91,15 +108,16 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
 	if (write && !(vma->vm_flags & VM_SHARED))
 		atomic64_inc(&obj->count.private_cow);
-	if (pagelab_obj_budgeted(obj)) {
-		bool handled;
-
-		ret = pagelab_rp_fault(vmf, obj, outcome, &handled);
-		if (handled)
-			return ret;
-	}
 
 	for (;;) {
+		/* Seen without the lock; every path below checks again under it. */
+		if (pagelab_obj_budgeted(obj)) {
+			bool handled;
+
+			ret = pagelab_rp_fault(vmf, obj, outcome, &handled);
+			if (handled)
+				return ret;
+		}
 		page = pagelab_obj_get_page(obj, index);
 		if (page) {
 			if (!pagelab_obj_lock_frame(obj, index, page))
@@ -133,11 +151,18 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			return ret;
 		}
 		if (!(vma->vm_flags & VM_SHARED)) {
+			bool zero;
+
 			/*
-			 * A private write to a page the object does not hold:
-			 * the kernel copies from the zero page into the
-			 * process's own page; the object stays without one.
+			 * A private write to a page that reads as zeros: the
+			 * kernel copies from the zero page into the process's
+			 * own page; the object stays without one.
 			 */
+			mutex_lock(&obj->lock);
+			zero = pagelab_reads_zero(obj, index);
+			mutex_unlock(&obj->lock);
+			if (!zero)
+				continue;
 			page = ZERO_PAGE(vmf->address);
 			get_page(page);
 			vmf->page = page;

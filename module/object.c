@@ -370,6 +370,12 @@ EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
  * other holders keep the old frame.  A shared frame is never mapped
  * writable, so its contents cannot change while it is copied.
  *
+ * Under a frame budget (whatever the caller saw without the lock) the
+ * budget's rules hold: the page keeps its slot, its frame is marked dirty
+ * for the write to come, and a frame being written to the store is left
+ * alone: *@pagep is NULL and the caller's fault starts again, to wait
+ * for that I/O on the budget's path.
+ *
  * Return: 0, VM_FAULT_SIGBUS at the module-wide page cap (counted in
  * @obj's sigbus counter), VM_FAULT_OOM when the allocation fails.  On an
  * error nothing has changed.
@@ -377,17 +383,26 @@ EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
 vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
 				 struct page **pagep, bool *copied)
 {
+	struct pagelab_replacer *rp;
 	struct page *old, *new;
 	vm_fault_t ret = 0;
+	bool budgeted;
 
 	*pagep = NULL;
 	*copied = false;
 	mutex_lock(&obj->lock);
+	rp = obj->rp;
+	budgeted = rp && rp->budget;
+	/* Its write-back reads it with no lock held: wait for that. */
+	if (budgeted && rp->io_busy && rp->io.victim == index)
+		goto out_unlock;
 	old = xa_load(&obj->pages, index);
 	if (!old)
 		goto out_unlock;
 	get_page(old);
 	lock_page(old);
+	if (budgeted)
+		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 	if (page_private(old) == 1) {
 		/* The other holders let go meanwhile: the frame is ours alone. */
 		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
@@ -1314,6 +1329,8 @@ static const struct file_operations pagelab_obj_fops = {
 	.unlocked_ioctl = pagelab_obj_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
+	/* The frames are the object's memory: nothing to write back (as tmpfs). */
+	.fsync = noop_fsync,
 };
 
 /**

@@ -200,6 +200,7 @@ struct pagelab_rp_io {
  * @cleared:  pages whose reference bit the last pick cleared
  * @ncleared: entries in @cleared
  * @skip:     slots a pick may not choose (scratch)
+ * @order:    the victim search's candidates, in the policy's order (scratch)
  * @store:    page index -> the store's copy of the page (a page each)
  * @last:     exact mode: the page referenced last
  * @hist:     exact mode: the last faults, newest first
@@ -215,6 +216,11 @@ struct pagelab_rp_io {
  * @io_err:   pages whose last load failed (bitmap of @npages bits): the
  *            next fault on one gets SIGBUS (the fault that met the error
  *            had to retry), then they are tried again
+ * @busy_since: jiffies (| 1) when misses began to find every frame busy,
+ *            0 since a miss last found one: after PAGELAB_RP_BUSY_MS of
+ *            that, a miss gets SIGBUS
+ * @busy_last: jiffies of the last such look (a spell ends without one
+ *            for HZ / 10)
  */
 struct pagelab_replacer {
 	unsigned int budget;
@@ -230,6 +236,7 @@ struct pagelab_replacer {
 	pgoff_t *cleared;
 	unsigned int ncleared;
 	unsigned long *skip;
+	unsigned int *order;
 	struct xarray store;
 	pgoff_t last;
 	struct pagelab_rp_fault hist[3];
@@ -243,6 +250,8 @@ struct pagelab_replacer {
 	wait_queue_head_t io_wq;
 	struct pagelab_rp_io io;
 	unsigned long *io_err;
+	unsigned long busy_since;
+	unsigned long busy_last;
 };
 
 /**
@@ -373,6 +382,7 @@ void pagelab_rp_free_mem(struct pagelab_replacer *rp);
 vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
 			    bool *handled);
 vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
+bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index);
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
 void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
 void pagelab_events_show(struct seq_file *m);

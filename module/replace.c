@@ -41,7 +41,8 @@
  * mmap_lock and returns VM_FAULT_RETRY, as filemap_fault() does, or, when
  * it may not (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers), waits
  * killably with mmap_lock held; the worker holds no lock of the faulting
- * task, and does the I/O with the credentials of the file's opener.  One
+ * task, and does the I/O with the credentials of the task that set the
+ * store (which reopened the file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
  * on the victim being written, wait for it; hits go on.  The victim stays
  * in the object, unmapped, until its write is done, so a failed write
@@ -49,7 +50,15 @@
  * SIGBUS); a failed or short read gives SIGBUS too.  The victim is not
  * locked meanwhile: the worker takes the object's lock, and paths holding
  * that lock sleep on page locks.  Its data cannot change: it is unmapped,
- * unpinned, and every fault on it waits.  What this cannot prevent: a
+ * unpinned, and every fault on it waits -- a copy-on-write break of it
+ * too, whatever budget the breaking fault saw without the lock
+ * (pagelab_obj_cow_break() looks under it) -- and the I/O holds a
+ * reference of its own, checked against the object's entry before the
+ * victim is let go.  A miss that finds every frame locked or pinned looks
+ * again a jiffy later with no lock held (mmap_lock let go, as for the I/O
+ * waits), for up to PAGELAB_RP_BUSY_MS, then gets SIGBUS; one victim
+ * search costs O(budget log budget) however many frames are busy.  What
+ * this cannot prevent: a
  * task that holds the backing file's own locks (a write(2) to that file
  * from the object's mapping) and faults waits for a worker that needs
  * them; the wait is killable.
@@ -79,6 +88,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -93,8 +103,11 @@ module_param_named(max_store_pages, pagelab_max_store_pages, ulong, 0644);
 MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (default 262144 = 1 GiB)");
 
 #define PAGELAB_NO_PAGE		ULONG_MAX
-/* A fault finding every frame busy looks again this often, a jiffy apart. */
-#define PAGELAB_RP_BUSY_TRIES	100
+/*
+ * A miss finding every frame busy looks again, a jiffy apart, with no lock
+ * held, for this long; then it gets SIGBUS.
+ */
+#define PAGELAB_RP_BUSY_MS	800
 
 /* Runs the backing file's I/O and page-in delays, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
@@ -248,11 +261,13 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 	rp->slots = kvcalloc(npages, sizeof(*rp->slots), GFP_KERNEL_ACCOUNT);
 	rp->cleared = kvcalloc(npages, sizeof(*rp->cleared), GFP_KERNEL_ACCOUNT);
 	rp->skip = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
+	rp->order = kvcalloc(npages, sizeof(*rp->order), GFP_KERNEL_ACCOUNT);
 	rp->in_file = bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
 	/* Injected at the last allocation: the unwind of the others runs. */
 	rp->io_err = pagelab_should_fail(PAGELAB_FAIL_REPLACER) ? NULL :
 		     bitmap_zalloc(npages, GFP_KERNEL_ACCOUNT);
-	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->in_file || !rp->io_err) {
+	if (!rp->pg || !rp->slots || !rp->cleared || !rp->skip || !rp->order || !rp->in_file ||
+	    !rp->io_err) {
 		pagelab_rp_free(rp);
 		return NULL;
 	}
@@ -299,6 +314,7 @@ void pagelab_rp_free_mem(struct pagelab_replacer *rp)
 		return;
 	bitmap_free(rp->io_err);
 	bitmap_free(rp->in_file);
+	kvfree(rp->order);
 	bitmap_free(rp->skip);
 	kvfree(rp->cleared);
 	kvfree(rp->slots);
@@ -334,8 +350,14 @@ static void pagelab_rp_event(struct pagelab_object *obj, struct pagelab_replacer
 			      victim == PAGELAB_NO_PAGE ? -1L : (long)victim, wb, rp->policy);
 }
 
-/* Does the store hold a current copy of page @index? */
-static bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index)
+/**
+ * pagelab_rp_stored() - does the store hold a current copy of page @index?
+ * @rp: the replacer, under its object's lock
+ * @index: the page
+ *
+ * Return: true if a copy is in the module's store or the backing file.
+ */
+bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index)
 {
 	return rp->file ? test_bit(index, rp->in_file) : !!xa_load(&rp->store, index);
 }
@@ -437,44 +459,120 @@ static void pagelab_rp_drop_frame(struct page *page)
 }
 
 /*
+ * Slot @s's page as the victim: true with its frame locked and unmapped
+ * from every process (*@pagep) and *@dirty set (written since it was last
+ * stored, or never stored); false when its frame is locked or held
+ * beyond its owners and mappers (a GUP pin may still write it).
+ */
+static bool pagelab_rp_try_victim(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				  unsigned int s, struct page **pagep, bool *dirty)
+{
+	pgoff_t v = rp->slots[s];
+	struct page *page = xa_load(&obj->pages, v);
+
+	if (WARN_ON_ONCE(!page) || !trylock_page(page))
+		return false;
+	/* Held beyond its owners and PTEs even before the unmap: no need to try. */
+	if (!pagelab_frame_pinned(page, 0)) {
+		unmap_mapping_pages(obj->mapping, v, 1, false);
+		if (!pagelab_frame_pinned(page, 0)) {
+			*dirty = xa_get_mark(&obj->pages, v, PAGELAB_XA_DIRTY) ||
+				 !pagelab_rp_stored(rp, v);
+			*pagep = page;
+			return true;
+		}
+	}
+	unlock_page(page);
+	return false;
+}
+
+/* Sort slots by the page each holds, the policy's victim first (ties: lower slot). */
+static int pagelab_rp_cmp(const void *x, const void *y, const void *priv)
+{
+	const struct pagelab_replacer *rp = priv;
+	unsigned int sx = *(const unsigned int *)x, sy = *(const unsigned int *)y;
+	const struct pagelab_rp_page *a = &rp->pg[rp->slots[sx]];
+	const struct pagelab_rp_page *b = &rp->pg[rp->slots[sy]];
+	u64 ka = a->loaded, kb = b->loaded;
+
+	if (rp->policy == PAGELAB_POLICY_LRU) {
+		ka = a->last_ref;
+		kb = b->last_ref;
+	} else if (rp->policy == PAGELAB_POLICY_LFU && a->refs != b->refs) {
+		ka = a->refs;
+		kb = b->refs;
+	}
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return sx < sy ? -1 : 1;
+}
+
+/*
+ * The slots a pick could still choose, in @rp->order, in the order the
+ * policy gives them up (RANDOM: every one, from a random slot on).  One
+ * pass and a sort: the rest of a search costs O(budget log budget), not a
+ * pick, O(budget), per frame found busy.
+ */
+static unsigned int pagelab_rp_order(struct pagelab_replacer *rp)
+{
+	unsigned int i, s, n = 0, start = 0;
+
+	if (rp->policy == PAGELAB_POLICY_RANDOM)
+		start = prandom_u32_state(&rp->rnd) % rp->budget;
+	for (i = 0; i < rp->budget; i++) {
+		s = (start + i) % rp->budget;
+		if (!test_bit(s, rp->skip) && rp->slots[s] != PAGELAB_NO_PAGE)
+			rp->order[n++] = s;
+	}
+	if (rp->policy != PAGELAB_POLICY_RANDOM)
+		sort_r(rp->order, n, sizeof(*rp->order), pagelab_rp_cmp, NULL, rp);
+	return n;
+}
+
+/* CLOCK's cleared reference bits: those pages fault on their next access. */
+static void pagelab_rp_unmap_cleared(struct pagelab_object *obj, struct pagelab_replacer *rp)
+{
+	unsigned int i;
+
+	for (i = 0; i < rp->ncleared; i++)
+		unmap_mapping_pages(obj->mapping, rp->cleared[i], 1, false);
+}
+
+/*
  * The policy's victim: its slot, its frame locked and unmapped from every
- * process (*@pagep), and whether it must be written out (*@dirty: written
- * since it was last stored, or never stored).  Slots in @rp->skip are
- * passed over, and so are frames locked or pinned now (added to it).
- * -EBUSY when no slot is left.
+ * process (*@pagep), and whether it must be written out (*@dirty).  Slots
+ * in @rp->skip are passed over, and so are frames locked or pinned now
+ * (added to it).  The first choice is the policy's pick; when that frame
+ * is busy, the rest are tried in the policy's order (CLOCK: its hand goes
+ * on, which costs O(budget) in all).  -EBUSY when no slot is left.
  */
 static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_replacer *rp,
 				  struct page **pagep, bool *dirty)
 {
-	struct page *page;
-	unsigned int i;
-	pgoff_t v;
+	unsigned int n = 0, next = 0;
+	bool ordered = false;
 	int s;
 
-	for (;;) {
-		s = pagelab_rp_pick(rp, rp->skip);
-		/* Software reference bits: cleared pages fault on their next access. */
-		for (i = 0; i < rp->ncleared; i++)
-			unmap_mapping_pages(obj->mapping, rp->cleared[i], 1, false);
-		if (s < 0)
-			return -EBUSY;
-		v = rp->slots[s];
-		page = xa_load(&obj->pages, v);
-		if (WARN_ON_ONCE(!page) || !trylock_page(page)) {
-			__set_bit(s, rp->skip);
+	lockdep_assert_held(&obj->lock);
+	s = pagelab_rp_pick(rp, rp->skip);
+	pagelab_rp_unmap_cleared(obj, rp);
+	while (s >= 0) {
+		if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+			return s;
+		__set_bit(s, rp->skip);
+		cond_resched();
+		if (rp->policy == PAGELAB_POLICY_CLOCK) {
+			s = pagelab_rp_pick(rp, rp->skip);
+			pagelab_rp_unmap_cleared(obj, rp);
 			continue;
 		}
-		unmap_mapping_pages(obj->mapping, v, 1, false);
-		/* A GUP pin may still write it: such a frame stays. */
-		if (pagelab_frame_pinned(page, 0)) {
-			unlock_page(page);
-			__set_bit(s, rp->skip);
-			continue;
+		if (!ordered) {
+			n = pagelab_rp_order(rp);
+			ordered = true;
 		}
-		*dirty = xa_get_mark(&obj->pages, v, PAGELAB_XA_DIRTY) || !pagelab_rp_stored(rp, v);
-		*pagep = page;
-		return s;
+		s = next < n ? rp->order[next++] : -1;
 	}
+	return -EBUSY;
 }
 
 /*
@@ -519,10 +617,16 @@ static int pagelab_rp_sync_io(struct pagelab_object *obj, struct pagelab_replace
 {
 	int err;
 
+	const struct cred *old_cred;
+	bool fail = pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
+
 	rp->io_busy = true;
 	rp->io.victim = v;
 	mutex_unlock(&obj->lock);
-	err = pagelab_rp_file_io(rp, page, index, write, pagelab_should_fail(PAGELAB_FAIL_FILE_IO));
+	/* As the task that set the store, like the worker. */
+	old_cred = override_creds(rp->file->f_cred);
+	err = pagelab_rp_file_io(rp, page, index, write, fail);
+	revert_creds(old_cred);
 	mutex_lock(&obj->lock);
 	rp->io_busy = false;
 	rp->io.victim = PAGELAB_NO_PAGE;
@@ -561,10 +665,23 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 			if (!rp->file) {
 				err = pagelab_rp_store(obj, rp, v, page);
 			} else if (may_unlock) {
-				/* Unmapped, and faults on @v wait: its data stays put. */
+				/*
+				 * Unmapped, and faults on @v wait (COW breaks
+				 * too): its data stays put.  Our reference keeps
+				 * the frame whatever its other holders do.
+				 */
+				get_page(page);
 				unlock_page(page);
 				err = pagelab_rp_sync_io(obj, rp, page, v, v, true);
 				lock_page(page);
+				if (WARN_ON_ONCE(xa_load(&obj->pages, v) != page)) {
+					/* Never erase or drop what is not the victim. */
+					unlock_page(page);
+					put_page(page);
+					__set_bit(s, rp->skip);
+					continue;
+				}
+				put_page(page);	/* the entry's reference holds it */
 			} else {
 				err = -EAGAIN;
 			}
@@ -658,6 +775,9 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	/* Decided here: injection follows the faulting task, not the worker. */
 	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
+	/* The I/O's own reference: the worker checks the victim is still there. */
+	if (vpage)
+		get_page(vpage);
 	rp->io_busy = true;
 	/*
 	 * The worker takes the object's lock while the victim is still in the
@@ -688,7 +808,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
 	struct page *reuse;
 
-	/* As the task that named the file: its limits, not the worker's. */
+	/* With the credentials of the task that set the store (it opened the file anew). */
 	if (io->vpage)
 		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
 	if (!io->werr && io->read && rp->file)
@@ -698,16 +818,23 @@ static void pagelab_rp_io_work(struct work_struct *work)
 		msleep(rp->delay_ms);
 
 	mutex_lock(&obj->lock);
+	if (io->vpage) {
+		lock_page(io->vpage);
+		/* Faults on the victim waited, COW breaks too: it cannot have left. */
+		if (WARN_ON_ONCE(xa_load(&obj->pages, io->victim) != io->vpage) && !io->werr)
+			io->werr = -ESTALE;
+	}
 	if (io->werr) {
 		/* The victim stays, dirty; the fault that wanted its frame fails. */
 		atomic64_inc(&obj->count.io_errors);
+		if (io->vpage)
+			unlock_page(io->vpage);
 		if (page != io->vpage)
 			pagelab_rp_drop_frame(page);
 		__set_bit(io->index, rp->io_err);
 		goto out_done;
 	}
 	if (io->vpage) {
-		lock_page(io->vpage);
 		reuse = pagelab_rp_release(obj, rp, io->slot, io->victim, io->vpage, true);
 		wb = 1;
 		/*
@@ -738,6 +865,8 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	if (!pagelab_rp_install(obj, rp, io->slot, io->index, page, io->read, io->evicted, wb))
 		unlock_page(page);
 out_done:
+	if (io->vpage)
+		put_page(io->vpage);	/* the I/O's own reference */
 	rp->io_busy = false;
 	rp->io.victim = PAGELAB_NO_PAGE;
 	rp->io_gen++;
@@ -788,6 +917,7 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 		*busy = true;
 		return 0;
 	}
+	rp->busy_since = 0;	/* a frame was found: the next busy spell starts anew */
 	if (s < 0) {
 		atomic64_inc(&obj->count.sigbus);
 		return VM_FAULT_SIGBUS;
@@ -822,6 +952,21 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
  * VM_FAULT_RETRY (the kernel then counts it as a major fault); one that
  * may not waits with it held, killably, and returns 0 to look again.
  */
+/*
+ * Let go of the fault's mmap_lock, to wait and return VM_FAULT_RETRY.
+ * Once mmap_lock goes, so may the VMA: the returned file keeps the object
+ * while the caller waits; fput() it after.  After that the object may go
+ * too: nothing past VM_FAULT_RETRY touches it (the fault handler traces
+ * with the id it read first).
+ */
+static struct file *pagelab_rp_unlock_mm(struct vm_fault *vmf)
+{
+	struct file *pin = get_file(vmf->vma->vm_file);
+
+	mmap_read_unlock(vmf->vma->vm_mm);
+	return pin;
+}
+
 static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *obj,
 				  struct pagelab_replacer *rp, u64 gen)
 {
@@ -831,14 +976,7 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
 	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
-		/*
-		 * Once mmap_lock goes, so may the VMA: the file keeps the
-		 * object while this waits.  After fput() the object may go
-		 * too: nothing past VM_FAULT_RETRY touches it (the fault
-		 * handler traces with the id it read first).
-		 */
-		pin = get_file(vmf->vma->vm_file);
-		mmap_read_unlock(vmf->vma->vm_mm);
+		pin = pagelab_rp_unlock_mm(vmf);
 		wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
 		fput(pin);
 		return VM_FAULT_RETRY;
@@ -894,9 +1032,9 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	struct pagelab_replacer *rp = obj->rp;
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
-	unsigned int tries = 0;
 	struct page *page;
 	bool major = false, busy;
+	struct file *pin;
 	u64 gen;
 
 	*handled = true;
@@ -991,17 +1129,34 @@ out_busy:
 	 * Every frame locked or referenced beyond its owners and mappers.
 	 * Mostly that lasts a moment: a fault mapping it, or another
 	 * process's munmap or exit, which holds the references of the pages
-	 * it unmapped until its TLB flush.  Look again a while; frames pinned
-	 * for longer (GUP) end in SIGBUS.
+	 * it unmapped until its TLB flush.  Look again a while, a jiffy
+	 * apart, holding no lock (mmap_lock goes too, when the fault may
+	 * retry); frames pinned for longer (GUP) end in SIGBUS.
 	 */
-	if (++tries > PAGELAB_RP_BUSY_TRIES) {
+	if (!rp->busy_since || time_after(jiffies, rp->busy_last + HZ / 10)) {
+		/* A new spell (the last look was a while ago: a stale start). */
+		rp->busy_since = jiffies | 1;
+	} else if (time_after(jiffies, rp->busy_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS))) {
+		rp->busy_since = 0;
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
 		ret = VM_FAULT_SIGBUS;
 		goto out_unlock;
 	}
+	rp->busy_last = jiffies;
 	mutex_unlock(&obj->lock);
-	schedule_timeout_uninterruptible(1);
+	*outcome = PAGELAB_FAULT_WAIT;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+		pin = pagelab_rp_unlock_mm(vmf);
+		schedule_timeout_killable(1);
+		fput(pin);
+		return VM_FAULT_RETRY;
+	}
+	/* A fault that may not retry (some GUP callers) looks again as it is. */
+	if (schedule_timeout_killable(1) && fatal_signal_pending(current))
+		return VM_FAULT_SIGBUS;
 	goto again;
 }
 
@@ -1059,18 +1214,22 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 	struct page *copy, *page;
 	unsigned long index;
 	vm_fault_t ret;
+	int err;
 
 	xa_for_each(&rp->store, index, copy) {
 		if (xa_load(&obj->pages, index))
 			continue;
 		page = pagelab_rp_new_frame(obj, &ret);
-		if (!page)
-			return ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
+		if (!page) {
+			err = ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
+			goto err_rebook;
+		}
 		copy_highpage(page, copy);
 		set_page_private(page, 1);
 		if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
 			pagelab_rp_drop_frame(page);
-			return -ENOMEM;
+			err = -ENOMEM;
+			goto err_rebook;
 		}
 		unlock_page(page);
 		atomic_long_inc(&obj->resident);
@@ -1083,6 +1242,14 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 		atomic_long_dec(&obj->store_pages);
 	}
 	return 0;
+
+err_rebook:
+	/*
+	 * The pages brought back so far go back under the budget: their
+	 * copies are still in the store, so this drops them again, clean.
+	 */
+	pagelab_rp_rebuild(obj, rp, rp->budget);
+	return err;
 }
 
 /*
@@ -1234,8 +1401,8 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
  * @obj: the object, from a file opened for writing
  * @uarg: struct pagelab_replace in user memory
  *
- * Return: 0; -EINVAL for a malformed request; -EBADF, -EINVAL, -EPERM or
- * -ENOSPC for an unfit backing file; -EBUSY to change a store that holds
+ * Return: 0; -EINVAL for a malformed request; -EBADF, -EINVAL, -EPERM,
+ * -EACCES or -ENOSPC for an unfit backing file; -EBUSY to change a store that holds
  * pages; -ENOSPC/-ENOMEM when pages over the new budget cannot be stored
  * or a removed budget's pages cannot come back, or a backing file's error
  * (nothing is lost: they stay stored); -EINTR; -EFAULT.
@@ -1245,6 +1412,7 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	struct pagelab_replacer *rp;
 	struct file *file = NULL;
 	struct pagelab_replace r;
+	unsigned long deadline;
 	int ret = 0;
 	u64 gen;
 
@@ -1262,14 +1430,20 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 		if (!file)
 			return -EBADF;
 		ret = pagelab_rp_check_file(obj, file);
+		/* The caller's own right to open it read-write, not the fd's. */
+		if (!ret)
+			ret = path_permission(&file->f_path, MAY_READ | MAY_WRITE);
 		if (!ret) {
 			/*
-			 * A file of pagelab's own, opened anew with the opener's
-			 * credentials: later fcntl() flags on the caller's fd
-			 * (O_APPEND, O_DIRECT) do not reach it.
+			 * A file of pagelab's own, opened anew with the
+			 * caller's credentials: the caller must be able to
+			 * open it for writing itself (an fd it was handed is
+			 * not enough), every later I/O runs with those
+			 * credentials, and later fcntl() flags on the
+			 * caller's fd (O_APPEND, O_DIRECT) do not reach it.
 			 */
 			struct file *own = dentry_open(&file->f_path, O_RDWR | O_LARGEFILE,
-						       file->f_cred);
+						       current_cred());
 
 			fput(file);
 			file = own;
@@ -1334,6 +1508,21 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	memset(rp->hist, 0, sizeof(rp->hist));
 	rp->tick = 0;
 	ret = pagelab_rp_rebuild(obj, rp, r.budget);
+	/*
+	 * Frames held a moment (a fault mapping one) cannot go: look again
+	 * a while, a jiffy apart with the lock let go.  Meanwhile the object
+	 * runs under the budget the rebuild left (every resident page in a
+	 * slot), and a fault's I/O may start: the next rebuild waits for it.
+	 */
+	deadline = jiffies + msecs_to_jiffies(PAGELAB_RP_BUSY_MS);
+	while (ret == -EBUSY && time_before(jiffies, deadline)) {
+		mutex_unlock(&obj->lock);
+		if (schedule_timeout_killable(1) && fatal_signal_pending(current))
+			return -EINTR;
+		mutex_lock(&obj->lock);
+		if (!rp->io_busy)
+			ret = pagelab_rp_rebuild(obj, rp, r.budget);
+	}
 out_unlock:
 	mutex_unlock(&obj->lock);
 out_put_file:

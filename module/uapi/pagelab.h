@@ -315,10 +315,11 @@ struct pagelab_clone {
  * Backing file (PAGELAB_REPLACE_FILE): page N lives at offset N * page
  * size.  The file must be a regular file opened O_RDWR without O_APPEND
  * (else -EBADF: read-only; -EINVAL: not regular, or appending), not
- * writable by others nor setuid/setgid (-EPERM), and at least the
- * object's size (-ENOSPC).  The module reopens it for itself (later fcntl
- * flags on @store_fd do not reach it) and reads and writes it with the
- * opener's credentials.
+ * writable by others nor setuid/setgid (-EPERM), one the caller could
+ * itself open for reading and writing (-EACCES: an fd handed over is not
+ * enough), and at least the object's size (-ENOSPC).  The module reopens
+ * it for itself with the caller's credentials (later fcntl flags on
+ * @store_fd do not reach it) and reads and writes it with those.
  * It is read and written with no lock of the faulting process held: the
  * fault lets go of mmap_lock and is retried once the I/O is done
  * (VM_FAULT_RETRY); a fault that may not let go waits for the I/O,

@@ -389,6 +389,8 @@ const char *pl_store_hint(int err)
 	case -EPERM:
 		return "the backing file is writable by others (chmod o-w), or the object "
 		       "fd is read-only";
+	case -EACCES:
+		return "you may not open the backing file for reading and writing yourself";
 	case -ENOSPC:
 		return "the backing file is smaller than the object";
 	case -EBUSY:
