@@ -31,12 +31,10 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
  */
 static bool pagelab_reads_zero(struct pagelab_object *obj, pgoff_t index)
 {
-	struct pagelab_replacer *rp = obj->rp;
-
 	lockdep_assert_held(&obj->lock);
 	if (xa_load(&obj->pages, index))
 		return false;
-	return !rp || !rp->budget || !pagelab_rp_stored(rp, index);
+	return !pagelab_rp_has_copy(obj, index);
 }
 
 /*

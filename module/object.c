@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagelab - objects: lifetime, ids, access control and the page store.
+ * pagelab - objects: lifetime, ids, access control, the pseudo filesystem
+ * whose inodes give each object its address_space, and the ioctls.
  *
  * Page ownership: an object's frames are the module's own pages, held in the
  * object's xarray (one page reference per entry) and mapped into processes
@@ -15,19 +16,8 @@
  * keeps the object alive after its fd is closed; when the last file goes,
  * the object leaves the id table and its frames are freed.
  *
- * Sharing: a frame may be held by several entries, in several objects
- * (clone) or at several indexes (merge).  page_private() of the frame
- * counts them (its owners), changed only under the frame's page lock; each
- * entry holds one page reference, each PTE another.  A frame with more
- * than one owner is never mapped writable: clone and merge remove its PTEs
- * (unmap_mapping_pages(), whatever the VMA's protection: an mprotect
- * round trip would make a dirty read-only PTE writable without asking),
- * every PTE installed later is read-only (VMAs want write notification),
- * and a write, at ->fault or ->page_mkwrite, first copies the frame for
- * the writer's object (pagelab_obj_cow_break()).  So a shared frame's
- * contents never change, and copying one needs no lock against writers.
- * A frame with references beyond its owners and PTEs (a GUP pin) may be
- * written behind our back: clone copies it, merge leaves it alone.
+ * Frames, their owners and what they cost: frame.c.  Sharing them
+ * (clone, COW break, merge): cow.c.
  *
  * Frame budgets (page replacement): a shared frame counts fully toward
  * the budget of every object holding it (each object's resident count
@@ -46,7 +36,9 @@
  * Nothing here takes mmap_lock, and nothing copies to or from user memory
  * with an object lock or page lock held.  The fault path never takes an
  * object lock while holding a page lock: to break COW it unlocks the page
- * and starts again from the object lock (pagelab_obj_cow_break()).
+ * and starts again from the object lock (pagelab_obj_cow_break()).  A
+ * fault on an object with a frame budget decides everything under the
+ * object lock (pagelab_rp_fault()), COW breaks included.
  *
  * Fault versus removal: the fault path finds a frame locklessly, takes a
  * reference and the page lock, then re-checks that the frame is still the
@@ -54,23 +46,14 @@
  * Whoever removes or replaces a frame (eviction, COW break, merge) does so
  * under the object lock with the page lock held and unmaps it from every
  * mapper of that object before unlocking, so a fault that then finds the
- * index changed has no stale PTE to worry about.  A zero-page PTE
- * is inserted only under pagelab_object.lock after seeing no frame; a frame
+ * index changed has no stale PTE to worry about.  A zero-page PTE (or a
+ * private copy of the zero page) is given only under pagelab_object.lock
+ * after seeing no frame and no copy in a budget's store; a frame
  * is added only under the same lock, followed by unmap_mapping_pages() of
  * that index wherever the zero page can be mapped, so no zero-page PTE
  * survives the frame's arrival.  (With one VMA on the object and the
  * faulting PTE empty, there is none: the first write to a page of a
  * mapping of its own skips the unmap walk.)
- *
- * Clone and merge versus faults: clone holds the source's object lock for
- * the whole copy of its index, so no frame is added or replaced there
- * meanwhile, and locks each frame while removing its PTEs and sharing it;
- * a write that faults before that lock was taken finished its write on
- * the old (unshared) frame, which the clone then shares with that write
- * in it; one that faults after finds the frame shared and copies it.
- * Merge compares two frames only with both locked and unmapped, so a
- * racing write either landed before the compare or breaks the sharing
- * after it.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -78,7 +61,6 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
-#include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -255,12 +237,13 @@ vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 {
 	struct page *page;
 	vm_fault_t ret = 0;
+	int err;
 
 	*fresh = false;
 	*pagep = NULL;
 again:
 	mutex_lock(&obj->lock);
-	if (obj->rp && obj->rp->budget) {
+	if (pagelab_rp_budgeted_locked(obj)) {
 		/* A budget arrived since the caller looked: it faults again. */
 		mutex_unlock(&obj->lock);
 		return VM_FAULT_NOPAGE;
@@ -276,26 +259,18 @@ again:
 		*pagep = page;
 		return 0;
 	}
-	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-		atomic64_inc(&obj->count.sigbus);
-		ret = VM_FAULT_SIGBUS;
-		goto err_uncount;
-	}
-	page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
-	       alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
-	if (!page) {
-		ret = VM_FAULT_OOM;
-		goto err_uncount;
-	}
 	/* Locked before anyone can see it: nobody can take it from us. */
-	__folio_set_locked(page_folio(page));
-	set_page_private(page, 1);
+	page = pagelab_frame_new(true, PAGELAB_FAIL_FRAME, &err);
+	if (!page) {
+		ret = pagelab_frame_fault_code(obj, err);
+		goto out_unlock;
+	}
 	if (pagelab_should_fail(PAGELAB_FAIL_FRAME_STORE) ||
 	    xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+		pagelab_frame_discard(page);
 		ret = VM_FAULT_OOM;
-		goto err_free_page;
+		goto out_unlock;
 	}
-	atomic64_inc(&pagelab_stats.pages_allocated);
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
 	if (zero_mapped || atomic_long_read(&obj->mappers) > 1)
@@ -306,149 +281,11 @@ again:
 	*fresh = true;
 	return 0;
 
-err_free_page:
-	set_page_private(page, 0);
-	__folio_clear_locked(page_folio(page));
-	__free_page(page);
-err_uncount:
-	atomic64_dec(&pagelab_stats.pages_held);
-	mutex_unlock(&obj->lock);
-	return ret;
-}
-EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT);
-
-/*
- * One entry lets go of its frame (locked by the caller): the last owner
- * returns it to the module's count.  The entry's page reference is the
- * caller's to drop, after unlocking.  Returns true if that was the last.
- */
-static bool pagelab_frame_disown(struct page *page)
-{
-	unsigned long owners = page_private(page);
-
-	if (WARN_ON_ONCE(!owners))
-		return false;
-	set_page_private(page, owners - 1);
-	if (owners > 1)
-		return false;
-	atomic64_inc(&pagelab_stats.pages_freed);
-	atomic64_dec(&pagelab_stats.pages_held);
-	return true;
-}
-
-/**
- * pagelab_frame_pinned() - does a locked frame have references beyond its
- * owners and mappings?
- * @page: the frame, locked
- * @extra: references the caller itself holds
- *
- * Each entry holding the frame has one reference, each PTE mapping it one
- * more; anything else is a GUP pin (O_DIRECT, process_vm_writev) or a
- * transient lookup.  Such a frame may be written behind the module's back,
- * so it is never shared: clone copies it, merge skips it.
- *
- * Return: true if @page has references it cannot account for.
- */
-bool pagelab_frame_pinned(struct page *page, unsigned int extra)
-{
-	return page_count(page) > page_private(page) + page_mapcount(page) + extra;
-}
-EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
-
-/**
- * pagelab_obj_cow_break() - give @obj its own copy of a shared frame
- * @obj: the object being written
- * @index: the page written, below @obj->npages
- * @pte_empty: the caller is a fault on an empty PTE (so with one VMA on
- *             the object, no PTE of the old frame exists to remove)
- * @pagep: out: the frame now at @index, referenced and locked; NULL when
- *         @index holds no frame any more (the caller looks again)
- * @copied: out: a copy was made (false: the other holders had let go)
- *
- * The copy replaces the shared frame in @obj only, and every mapper of
- * @obj loses its PTEs of the old frame, so all of them see the copy; the
- * other holders keep the old frame.  A shared frame is never mapped
- * writable, so its contents cannot change while it is copied.
- *
- * Under a frame budget (whatever the caller saw without the lock) the
- * budget's rules hold: the page keeps its slot, its frame is marked dirty
- * for the write to come, and a frame being written to the store is left
- * alone: *@pagep is NULL and the caller's fault starts again, to wait
- * for that I/O on the budget's path.
- *
- * Return: 0, VM_FAULT_SIGBUS at the module-wide page cap (counted in
- * @obj's sigbus counter), VM_FAULT_OOM when the allocation fails.  On an
- * error nothing has changed.
- */
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
-				 struct page **pagep, bool *copied)
-{
-	struct pagelab_replacer *rp;
-	struct page *old, *new;
-	vm_fault_t ret = 0;
-	bool budgeted;
-
-	*pagep = NULL;
-	*copied = false;
-	mutex_lock(&obj->lock);
-	rp = obj->rp;
-	budgeted = rp && rp->budget;
-	/* Its write-back reads it with no lock held: wait for that. */
-	if (budgeted && rp->io_busy && rp->io.victim == index)
-		goto out_unlock;
-	old = xa_load(&obj->pages, index);
-	if (!old)
-		goto out_unlock;
-	get_page(old);
-	lock_page(old);
-	if (budgeted)
-		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
-	if (page_private(old) == 1) {
-		/* The other holders let go meanwhile: the frame is ours alone. */
-		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
-		*pagep = old;
-		goto out_unlock;
-	}
-	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-		atomic64_inc(&obj->count.sigbus);
-		ret = VM_FAULT_SIGBUS;
-		goto err_uncount;
-	}
-	new = pagelab_should_fail(PAGELAB_FAIL_COW_FRAME) ? NULL :
-	      alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
-	if (!new) {
-		ret = VM_FAULT_OOM;
-		goto err_uncount;
-	}
-	copy_highpage(new, old);
-	set_page_private(new, 1);
-	__folio_set_locked(page_folio(new));
-	/* Replacing a present entry allocates nothing: this cannot fail. */
-	xa_store(&obj->pages, index, new, GFP_NOWAIT);
-	atomic64_inc(&pagelab_stats.pages_allocated);
-	atomic64_inc(&obj->count.cow_breaks);
-	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
-	/* No mapper of @obj keeps the old frame: each refaults onto the copy. */
-	if (!pte_empty || atomic_long_read(&obj->mappers) > 1)
-		unmap_mapping_pages(obj->mapping, index, 1, false);
-	pagelab_frame_disown(old);
-	unlock_page(old);
-	put_page(old);		/* the entry's reference */
-	put_page(old);		/* ours */
-	get_page(new);
-	*pagep = new;
-	*copied = true;
-	goto out_unlock;
-
-err_uncount:
-	atomic64_dec(&pagelab_stats.pages_held);
-	unlock_page(old);
-	put_page(old);
 out_unlock:
 	mutex_unlock(&obj->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_obj_cow_break, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT);
 
 /* The object is going: every entry lets go of its frame. */
 static void pagelab_obj_free_pages(struct pagelab_object *obj)
@@ -680,102 +517,6 @@ long pagelab_obj_create(struct pagelab_create __user *uarg)
 	return pagelab_obj_publish(obj, &uarg->id, &uarg->fd);
 }
 
-/*
- * Copy a pinned frame for the clone: the one case where cloning copies.
- * Returns 0 or -ENOSPC (page cap) / -ENOMEM.
- */
-static int pagelab_clone_copy(struct pagelab_object *dst, pgoff_t index, struct page *page)
-{
-	struct page *copy;
-
-	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-		atomic64_dec(&pagelab_stats.pages_held);
-		return -ENOSPC;
-	}
-	copy = pagelab_should_fail(PAGELAB_FAIL_CLONE_COPY) ? NULL :
-	       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
-	if (!copy) {
-		atomic64_dec(&pagelab_stats.pages_held);
-		return -ENOMEM;
-	}
-	copy_highpage(copy, page);
-	set_page_private(copy, 1);
-	if (xa_err(xa_store(&dst->pages, index, copy, GFP_KERNEL_ACCOUNT))) {
-		set_page_private(copy, 0);
-		__free_page(copy);
-		atomic64_dec(&pagelab_stats.pages_held);
-		return -ENOMEM;
-	}
-	atomic64_inc(&pagelab_stats.pages_allocated);
-	atomic_long_inc(&dst->resident);
-	atomic64_inc(&dst->count.clone_copied);
-	atomic64_add(PAGE_SIZE, &dst->count.cow_bytes);
-	return 0;
-}
-
-/**
- * pagelab_clone_frames() - share every frame of @src with a new object
- * @src: the source
- * @dst: a new object of @src's size, not yet visible to anyone
- *
- * Every frame goes into @dst, shared and write-protected: O(resident
- * frames), nothing copied but pinned frames.  @src->lock keeps its entries
- * still; each frame's lock holds off faults that would map it while its
- * PTEs go.
- *
- * Return: 0, -EBUSY (@src has a frame budget now), -ENOSPC (page cap,
- * copying a pinned frame) or -ENOMEM; on an error @dst holds part of
- * @src's frames (the caller drops it).
- */
-int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
-{
-	struct page *page;
-	unsigned long index;
-	int ret = 0;
-
-	mutex_lock(&src->lock);
-	/* The ioctl's lockless look may be stale: a budget came meanwhile. */
-	if (pagelab_obj_budgeted(src)) {
-		mutex_unlock(&src->lock);
-		return -EBUSY;
-	}
-	/*
-	 * Write-protect by removing PTEs, whatever the VMAs' protection is
-	 * now (an mprotect round trip can make a clean read-only PTE writable
-	 * without asking us).  Frames shared already are mapped read-only
-	 * everywhere and stay so; a fault that maps one of ours between this
-	 * sweep and its page lock is caught below.
-	 */
-	unmap_mapping_pages(src->mapping, 0, src->npages, false);
-	xa_for_each(&src->pages, index, page) {
-		get_page(page);
-		lock_page(page);
-		if (page_private(page) == 1 && page_mapped(page))
-			unmap_mapping_pages(src->mapping, index, 1, false);
-		if (pagelab_frame_pinned(page, 1)) {
-			ret = pagelab_clone_copy(dst, index, page);
-		} else if (pagelab_should_fail(PAGELAB_FAIL_CLONE_STORE) ||
-			   xa_err(xa_store(&dst->pages, index, page, GFP_KERNEL_ACCOUNT))) {
-			ret = -ENOMEM;
-		} else {
-			get_page(page);		/* @dst's entry */
-			set_page_private(page, page_private(page) + 1);
-			xa_set_mark(&src->pages, index, PAGELAB_XA_SHARED);
-			xa_set_mark(&dst->pages, index, PAGELAB_XA_SHARED);
-			atomic_long_inc(&dst->resident);
-			atomic64_inc(&dst->count.clone_shared);
-		}
-		unlock_page(page);
-		put_page(page);
-		if (ret)
-			break;
-		cond_resched();
-	}
-	mutex_unlock(&src->lock);
-	return ret;
-}
-EXPORT_SYMBOL_NS_GPL(pagelab_clone_frames, PAGELAB_KUNIT);
-
 /**
  * pagelab_obj_clone() - PAGELAB_IOC_CLONE: a copy-on-write snapshot
  * @self: the object whose fd the ioctl came on, or NULL on /dev/pagelab
@@ -883,224 +624,6 @@ err_put_obj:
 	return ret;
 }
 
-/* A frame a merge has seen, by content hash: later equal pages may join it. */
-struct pagelab_merge_cand {
-	struct pagelab_merge_cand *next;	/* same hash */
-	struct pagelab_object *obj;
-	pgoff_t index;
-	struct page *page;			/* referenced */
-};
-
-struct pagelab_merge_state {
-	struct xarray cands;			/* hash -> chain of candidates */
-	struct pagelab_merge out;
-};
-
-/*
- * Try to give (@obj, @index), holding the locked, unmapped frame @page with
- * contents @data, the frame of an equal candidate (true if done).  The candidate is taken
- * with a trylock (never wait for a second page lock while holding one),
- * write-protected like @page, and compared only then: a write that raced
- * us either landed before the compare or will break the sharing after it.
- * Caller holds @obj->lock.
- */
-static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_merge_cand *cand,
-			       struct pagelab_object *obj, pgoff_t index, struct page *page,
-			       const void *data, bool *busy)
-{
-	struct page *keep;
-	bool same = false;
-	void *kdata;
-
-	for (; cand; cand = cand->next) {
-		keep = cand->page;
-		if (!trylock_page(keep)) {
-			*busy = true;
-			continue;
-		}
-		if (xa_load(&cand->obj->pages, cand->index) != keep) {
-			unlock_page(keep);
-			continue;
-		}
-		if (page_private(keep) == 1 && page_mapped(keep))
-			unmap_mapping_pages(cand->obj->mapping, cand->index, 1, false);
-		if (!pagelab_frame_pinned(keep, 1)) {
-			kdata = kmap_local_page(keep);
-			same = !memcmp(kdata, data, PAGE_SIZE);
-			kunmap_local(kdata);
-		}
-		if (same)
-			break;
-		unlock_page(keep);
-	}
-	if (!same)
-		return false;
-
-	/* Replacing a present entry allocates nothing: this cannot fail. */
-	xa_store(&obj->pages, index, keep, GFP_NOWAIT);
-	get_page(keep);
-	set_page_private(keep, page_private(keep) + 1);
-	xa_set_mark(&obj->pages, index, PAGELAB_XA_SHARED);
-	xa_set_mark(&cand->obj->pages, cand->index, PAGELAB_XA_SHARED);
-	unlock_page(keep);
-	if (pagelab_frame_disown(page))
-		st->out.saved += PAGE_SIZE;
-	put_page(page);		/* the entry's reference */
-	atomic64_inc(&obj->count.merged);
-	st->out.merged++;
-	trace_pagelab_merge(obj->id, index, cand->obj->id, cand->index, false);
-	return true;
-}
-
-/*
- * Merge one page of @obj, if it has one at @index.  Returns 0, -EBUSY (a
- * frame budget came after the ioctl looked) or -ENOMEM.
- */
-static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_object *obj,
-			      pgoff_t index)
-{
-	struct pagelab_merge_cand *cand, *chain;
-	bool busy = false, known = false;
-	struct page *page;
-	unsigned long hash;
-	void *data;
-	int ret = 0;
-
-	mutex_lock(&obj->lock);
-	/* The ioctl's lockless look may be stale: a budget came meanwhile. */
-	if (pagelab_obj_budgeted(obj)) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	page = xa_load(&obj->pages, index);
-	if (!page)
-		goto out_unlock;
-	get_page(page);
-	lock_page(page);
-	st->out.scanned++;
-	/*
-	 * Before looking: no PTE of the frame survives in this object's
-	 * mappers (which write-protects it unless shared, and shared frames
-	 * are read-only everywhere; and its entry may change below), and
-	 * faults that would map it wait for its lock.
-	 */
-	if (page_mapped(page))
-		unmap_mapping_pages(obj->mapping, index, 1, false);
-	data = kmap_local_page(page);
-	if (!memchr_inv(data, 0, PAGE_SIZE)) {
-		if (pagelab_frame_pinned(page, 1)) {
-			st->out.skipped++;
-			goto out_unmap;
-		}
-		/* All zero: the object drops it and reads map the zero page. */
-		xa_erase(&obj->pages, index);
-		atomic_long_dec(&obj->resident);
-		if (pagelab_frame_disown(page))
-			st->out.saved += PAGE_SIZE;
-		put_page(page);		/* the entry's reference */
-		atomic64_inc(&obj->count.merged_zero);
-		st->out.zero++;
-		trace_pagelab_merge(obj->id, index, 0, 0, true);
-		goto out_unmap;
-	}
-	hash = jhash2(data, PAGE_SIZE / sizeof(u32), 0);
-	chain = xa_load(&st->cands, hash);
-	for (cand = chain; cand; cand = cand->next)
-		if (cand->page == page)
-			known = true;
-	/* A candidate's own reference is not a pin. */
-	if (pagelab_frame_pinned(page, 1 + known)) {
-		st->out.skipped++;
-		goto out_unmap;
-	}
-	if (known)
-		goto out_unmap;	/* this frame is a candidate already */
-	if (pagelab_merge_into(st, chain, obj, index, page, data, &busy))
-		goto out_unmap;
-	if (busy)
-		st->out.skipped++;
-	/* A new candidate for the pages still to come. */
-	cand = pagelab_should_fail(PAGELAB_FAIL_MERGE_CAND) ? NULL :
-	       kmalloc(sizeof(*cand), GFP_KERNEL);
-	if (!cand) {
-		ret = -ENOMEM;
-		goto out_unmap;
-	}
-	get_page(page);
-	*cand = (struct pagelab_merge_cand){ .next = chain, .obj = obj, .index = index,
-					     .page = page };
-	ret = xa_err(xa_store(&st->cands, hash, cand, GFP_KERNEL));
-	if (ret) {
-		put_page(page);
-		kfree(cand);
-	}
-out_unmap:
-	kunmap_local(data);
-	unlock_page(page);
-	put_page(page);
-out_unlock:
-	mutex_unlock(&obj->lock);
-	return ret;
-}
-
-static void pagelab_merge_free_cands(struct pagelab_merge_state *st)
-{
-	struct pagelab_merge_cand *cand, *next;
-	unsigned long hash;
-
-	xa_for_each(&st->cands, hash, cand) {
-		for (; cand; cand = next) {
-			next = cand->next;
-			put_page(cand->page);
-			kfree(cand);
-		}
-	}
-	xa_destroy(&st->cands);
-}
-
-/**
- * pagelab_merge_objects() - merge the equal pages of @n objects
- * @objs: referenced objects, no repeats
- * @n: how many
- * @out: the counts (scanned, merged, zero, skipped, saved) are set here
- *
- * See pagelab_obj_merge() for what a merge does.
- *
- * Return: 0, -EBUSY (one was given a frame budget meanwhile), -ENOMEM or
- * -EINTR (what was merged before stays merged).
- */
-int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct pagelab_merge *out)
-{
-	struct pagelab_merge_state st = {};
-	struct page *page;
-	unsigned long index;
-	unsigned int i;
-	int ret = 0;
-
-	xa_init(&st.cands);
-	for (i = 0; i < n && !ret; i++) {
-		/* Indexes from a lockless look: each is checked under the lock. */
-		xa_for_each(&objs[i]->pages, index, page) {
-			ret = pagelab_merge_page(&st, objs[i], index);
-			if (ret)
-				break;
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
-			cond_resched();
-		}
-	}
-	pagelab_merge_free_cands(&st);
-	out->scanned = st.out.scanned;
-	out->merged = st.out.merged;
-	out->zero = st.out.zero;
-	out->skipped = st.out.skipped;
-	out->saved = st.out.saved;
-	return ret;
-}
-EXPORT_SYMBOL_NS_GPL(pagelab_merge_objects, PAGELAB_KUNIT);
-
 static int pagelab_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -1125,27 +648,27 @@ static int pagelab_cmp_u64(const void *a, const void *b)
 long pagelab_obj_merge(struct pagelab_merge __user *uarg)
 {
 	struct pagelab_object **objs;
-	struct pagelab_merge_state st;
+	struct pagelab_merge m;
 	unsigned int n = 0, i;
 	int ret = 0;
 	u64 *ids;
 
-	if (copy_from_user(&st.out, uarg, sizeof(st.out)))
+	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
-	if (st.out.flags & ~PAGELAB_MERGE_FLAGS || !st.out.nids ||
-	    st.out.nids > PAGELAB_MERGE_MAX_OBJECTS)
+	if (m.flags & ~PAGELAB_MERGE_FLAGS || !m.nids ||
+	    m.nids > PAGELAB_MERGE_MAX_OBJECTS)
 		return -EINVAL;
-	ids = memdup_user(u64_to_user_ptr(st.out.ids), st.out.nids * sizeof(u64));
+	ids = memdup_user(u64_to_user_ptr(m.ids), m.nids * sizeof(u64));
 	if (IS_ERR(ids))
 		return PTR_ERR(ids);
 	objs = pagelab_should_fail(PAGELAB_FAIL_MERGE_ARGS) ? NULL :
-	       kcalloc(st.out.nids, sizeof(*objs), GFP_KERNEL);
+	       kcalloc(m.nids, sizeof(*objs), GFP_KERNEL);
 	if (!objs) {
 		ret = -ENOMEM;
 		goto out_free_ids;
 	}
-	sort(ids, st.out.nids, sizeof(u64), pagelab_cmp_u64, NULL);
-	for (i = 0; i < st.out.nids; i++) {
+	sort(ids, m.nids, sizeof(u64), pagelab_cmp_u64, NULL);
+	for (i = 0; i < m.nids; i++) {
 		if (i && ids[i] == ids[i - 1])
 			continue;
 		objs[n] = ids[i] ? pagelab_obj_lookup(ids[i]) : NULL;
@@ -1164,8 +687,8 @@ long pagelab_obj_merge(struct pagelab_merge __user *uarg)
 		}
 	}
 
-	ret = pagelab_merge_objects(objs, n, &st.out);
-	if (!ret && copy_to_user(uarg, &st.out, sizeof(st.out)))
+	ret = pagelab_merge_objects(objs, n, &m);
+	if (!ret && copy_to_user(uarg, &m, sizeof(m)))
 		ret = -EFAULT;
 out_put:
 	while (n)

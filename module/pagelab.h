@@ -15,6 +15,8 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+
+#include "compat.h"
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -321,20 +323,31 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  bool zero_mapped, struct page **pagep, bool *fresh);
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
-				 struct page **pagep, bool *copied);
 long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg);
 long pagelab_obj_merge(struct pagelab_merge __user *uarg);
-bool pagelab_frame_pinned(struct page *page, unsigned int extra);
-int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst);
-int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n,
-			  struct pagelab_merge *out);
 struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages);
 void pagelab_kunit_obj_put(struct pagelab_object *obj);
 u64 pagelab_file_object(struct file *file);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
+
+/* frame.c */
+struct page *pagelab_frame_new(bool zero, enum pagelab_fail_site site, int *err);
+vm_fault_t pagelab_frame_fault_code(struct pagelab_object *obj, int err);
+void pagelab_frame_discard(struct page *page);
+bool pagelab_frame_disown(struct page *page);
+void pagelab_frame_share(struct page *page);
+bool pagelab_frame_pinned(struct page *page, unsigned int extra);
+
+/* cow.c */
+vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
+				    struct page **pagep, bool *copied);
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
+				 struct page **pagep, bool *copied);
+int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst);
+int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n,
+			  struct pagelab_merge *out);
 
 /* What the module did for one fault; the names are in the events too. */
 enum pagelab_fault_outcome {
@@ -382,7 +395,9 @@ void pagelab_rp_free_mem(struct pagelab_replacer *rp);
 vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
 			    bool *handled);
 vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
-bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index);
+bool pagelab_rp_budgeted_locked(struct pagelab_object *obj);
+bool pagelab_rp_io_victim(struct pagelab_object *obj, pgoff_t index);
+bool pagelab_rp_has_copy(struct pagelab_object *obj, pgoff_t index);
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
 void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
 void pagelab_events_show(struct seq_file *m);

@@ -350,16 +350,52 @@ static void pagelab_rp_event(struct pagelab_object *obj, struct pagelab_replacer
 			      victim == PAGELAB_NO_PAGE ? -1L : (long)victim, wb, rp->policy);
 }
 
-/**
- * pagelab_rp_stored() - does the store hold a current copy of page @index?
- * @rp: the replacer, under its object's lock
- * @index: the page
- *
- * Return: true if a copy is in the module's store or the backing file.
- */
-bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index)
+/* Does the store hold a current copy of page @index? */
+static bool pagelab_rp_stored(struct pagelab_replacer *rp, pgoff_t index)
 {
 	return rp->file ? test_bit(index, rp->in_file) : !!xa_load(&rp->store, index);
+}
+
+/**
+ * pagelab_rp_budgeted_locked() - does @obj have a frame budget?
+ * @obj: the object, its lock held (the answer holds until it is let go)
+ *
+ * Return: true if a budget is in force.
+ */
+bool pagelab_rp_budgeted_locked(struct pagelab_object *obj)
+{
+	lockdep_assert_held(&obj->lock);
+	return obj->rp && obj->rp->budget;
+}
+
+/**
+ * pagelab_rp_io_victim() - is page @index of @obj being written to the store?
+ * @obj: the object, its lock held
+ * @index: the page
+ *
+ * Its frame stays in the object, unlocked, while the write runs with no
+ * lock held: nothing may change or drop it meanwhile.
+ *
+ * Return: true while that write is under way.
+ */
+bool pagelab_rp_io_victim(struct pagelab_object *obj, pgoff_t index)
+{
+	lockdep_assert_held(&obj->lock);
+	return obj->rp && obj->rp->io_busy && obj->rp->io.victim == index;
+}
+
+/**
+ * pagelab_rp_has_copy() - is page @index of @obj under a budget, in its store?
+ * @obj: the object, its lock held
+ * @index: the page
+ *
+ * Return: true if a budget is in force and its store holds a current copy
+ * of the page (so the page does not read as zeros, frame or not).
+ */
+bool pagelab_rp_has_copy(struct pagelab_object *obj, pgoff_t index)
+{
+	lockdep_assert_held(&obj->lock);
+	return pagelab_rp_budgeted_locked(obj) && pagelab_rp_stored(obj->rp, index);
 }
 
 /* Store @page's contents as @index's copy.  0, or -ENOSPC (store full) / -ENOMEM. */
@@ -428,22 +464,13 @@ static int pagelab_rp_file_io(struct pagelab_replacer *rp, struct page *page, pg
 static struct page *pagelab_rp_new_frame(struct pagelab_object *obj, vm_fault_t *ret)
 {
 	struct page *page;
+	int err;
 
-	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-		atomic64_dec(&pagelab_stats.pages_held);
-		atomic64_inc(&obj->count.sigbus);
-		*ret = VM_FAULT_SIGBUS;
-		return NULL;
-	}
-	page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
-	       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT);
+	page = pagelab_frame_new(false, PAGELAB_FAIL_FRAME, &err);
 	if (!page) {
-		atomic64_dec(&pagelab_stats.pages_held);
-		*ret = VM_FAULT_OOM;
+		*ret = pagelab_frame_fault_code(obj, err);
 		return NULL;
 	}
-	__folio_set_locked(page_folio(page));
-	atomic64_inc(&pagelab_stats.pages_allocated);
 	atomic64_inc(&obj->count.allocs);
 	return page;
 }
@@ -451,11 +478,7 @@ static struct page *pagelab_rp_new_frame(struct pagelab_object *obj, vm_fault_t 
 /* Give back a locked frame from pagelab_rp_new_frame() or a victim's, unused. */
 static void pagelab_rp_drop_frame(struct page *page)
 {
-	set_page_private(page, 0);
-	unlock_page(page);
-	put_page(page);
-	atomic64_dec(&pagelab_stats.pages_held);
-	atomic64_inc(&pagelab_stats.pages_freed);
+	pagelab_frame_discard(page);
 }
 
 /*
@@ -1018,8 +1041,8 @@ static bool pagelab_rp_pingpong(struct pagelab_replacer *rp, struct vm_fault *vm
  * @vmf: the fault
  * @obj: the object
  * @outcome: out: what was done (enum pagelab_fault_outcome)
- * @handled: out: false when the object has no budget (any more) or the
- *           write needs a COW break: the caller goes on as for any object
+ * @handled: out: false when the object has no budget (any more): the
+ *           caller goes on as for any object
  *
  * Return: the fault code; VM_FAULT_RETRY (mmap_lock let go) after waiting
  * for a page-out or page-in done with no lock held.
@@ -1061,18 +1084,36 @@ again:
 		pagelab_rp_event(obj, rp, PAGELAB_EV_HIT, index, rp->pg[index].slot,
 				 PAGELAB_NO_PAGE, -1);
 		if (write && shared && page_private(page) > 1) {
-			*handled = false;	/* the normal path copies it */
-			goto out_unlock;
+			/* A shared frame: this object's copy takes its slot. */
+			bool copied;
+
+			ret = pagelab_cow_break_locked(obj, index, true, &page, &copied);
+			if (ret) {
+				*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM :
+					   PAGELAB_FAULT_SIGBUS;
+				goto out_unlock;
+			}
+			if (!page) {
+				mutex_unlock(&obj->lock);
+				goto again;
+			}
+			trace_pagelab_cow(obj->id, index, vmf->address, false, copied);
+			*outcome = PAGELAB_FAULT_COW;
+		} else {
+			get_page(page);
+			lock_page(page);
+			*outcome = PAGELAB_FAULT_EXISTING;
+			atomic64_inc(&obj->count.existing);
 		}
-		get_page(page);
-		lock_page(page);
-		*outcome = PAGELAB_FAULT_EXISTING;
-		atomic64_inc(&obj->count.existing);
 	} else if (!pagelab_rp_stored(rp, index) &&
 		   ((!write && !(rp->flags & PAGELAB_REPLACE_NO_ZERO)) || (write && !shared))) {
 		/* Never written: the zero page, as without a budget. */
 		if (write) {
-			*handled = false;
+			/* The kernel copies it into the process's own page. */
+			page = ZERO_PAGE(vmf->address);
+			get_page(page);
+			vmf->page = page;
+			*outcome = PAGELAB_FAULT_COW_ZERO;
 			goto out_unlock;
 		}
 		ret = vmf_insert_mixed(vmf->vma, vmf->address,
