@@ -103,8 +103,14 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, b
 	xa_store(&obj->pages, index, new, GFP_NOWAIT);
 	atomic64_inc(&obj->count.cow_breaks);
 	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
-	/* No mapper of @obj keeps the old frame: each refaults onto the copy. */
-	if (!pte_empty || atomic_long_read(&obj->mappers) > 1)
+	/*
+	 * No mapper of @obj keeps the old frame: each refaults onto the copy.
+	 * An empty faulting PTE and one VMA are not enough to skip that: a
+	 * read in another thread may have mapped the old frame meanwhile.
+	 * Every PTE of it is installed under its page lock, held here, so
+	 * page_mapped() tells whether one exists.
+	 */
+	if (!pte_empty || atomic_long_read(&obj->mappers) > 1 || page_mapped(old))
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	pagelab_frame_disown(old);
 	unlock_page(old);

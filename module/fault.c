@@ -24,17 +24,19 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 }
 
 /*
- * Does @index read as zeros: no frame, and no copy in a budget's store?
- * Under @obj->lock, so the answer holds until it is let go: frames arrive
- * and pages go to the store only under that lock.  A fault that saw no
- * budget without the lock may find one here.
+ * Does @index read as zeros, for a fault that saw no budget: no frame, and
+ * no budget (whose path decides by its store and flags)?  Under @obj->lock,
+ * so the answer holds until it is let go: frames arrive, pages go to a
+ * store and budgets come only under that lock.  A fault that saw no budget
+ * without the lock may find one here.
  */
 static bool pagelab_reads_zero(struct pagelab_object *obj, pgoff_t index)
 {
 	lockdep_assert_held(&obj->lock);
 	if (xa_load(&obj->pages, index))
 		return false;
-	return !pagelab_rp_has_copy(obj, index);
+	/* Under a budget, its path decides (the store, NO_ZERO). */
+	return !pagelab_rp_budgeted_locked(obj);
 }
 
 /*
@@ -283,8 +285,13 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		atomic64_inc(&obj->count.faults_write);
 	lock_page(page);
 	if (xa_load(&obj->pages, index) != page) {
-		/* The frame left (COW break, merge); its remover unmapped this PTE. */
+		/*
+		 * The frame left (COW break, merge, eviction).  Its remover
+		 * unmapped it, but make sure no PTE of it stays here: the
+		 * kernel would call this again for it forever.
+		 */
 		unlock_page(page);
+		unmap_mapping_pages(obj->mapping, index, 1, false);
 		ret = VM_FAULT_NOPAGE;
 		goto out;
 	}
@@ -311,6 +318,9 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 	if (now) {
 		unlock_page(now);
 		put_page(now);
+	} else {
+		/* No frame to break (gone, or being written out): refault afresh. */
+		unmap_mapping_pages(obj->mapping, index, 1, false);
 	}
 	outcome = PAGELAB_FAULT_COW;
 	ret = VM_FAULT_NOPAGE;
@@ -338,7 +348,9 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 
 	if (!trylock_page(page))
 		return 0;
-	if (xa_load(&obj->pages, index) == page && !vm_insert_page(vmf->vma, addr, page)) {
+	if (xa_load(&obj->pages, index) == page &&
+	    !xa_get_mark(&obj->pages, index, PAGELAB_XA_WRITEBACK) &&
+	    !vm_insert_page(vmf->vma, addr, page)) {
 		if (index == vmf->pgoff) {
 			atomic64_inc(&obj->count.faults_read);
 			atomic64_inc(&obj->count.existing);

@@ -101,8 +101,9 @@ static bool pagelab_name_ok(const char *name)
 
 	if (len == PAGELAB_NAME_LEN)
 		return false;
+	/* isalnum() alone takes Latin-1 letters too (the kernel's ctype). */
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!isascii(name[i]) || (!isalnum(name[i]) && !strchr("._-", name[i])))
 			return false;
 	return true;
 }
@@ -201,12 +202,14 @@ EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT);
  * @page: a referenced frame
  *
  * Return: true with @page locked; false with the reference dropped, when
- * the frame left @index meanwhile (the caller looks again).
+ * the frame left @index meanwhile or is being written to a budget's
+ * backing file (the caller looks again).
  */
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page)
 {
 	lock_page(page);
-	if (xa_load(&obj->pages, index) == page)
+	if (xa_load(&obj->pages, index) == page &&
+	    !xa_get_mark(&obj->pages, index, PAGELAB_XA_WRITEBACK))
 		return true;
 	unlock_page(page);
 	put_page(page);
@@ -407,6 +410,7 @@ static struct pagelab_object *pagelab_obj_new(pgoff_t npages, u64 flags, umode_t
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&obj->ref);
+	mutex_init(&obj->replace_lock);
 	mutex_init(&obj->lock);
 	xa_init(&obj->pages);
 	obj->npages = npages;

@@ -97,6 +97,13 @@ struct pagelab_obj_counters {
 #define PAGELAB_XA_SHARED	XA_MARK_1
 /* Budgeted objects: written since the page was last stored. */
 #define PAGELAB_XA_DIRTY	XA_MARK_2
+/*
+ * Budgeted objects: the frame is being written to the backing file with
+ * no lock held.  Set and cleared under the object's lock and the frame's
+ * page lock; a fault that finds it after locking the frame must not map
+ * it, and looks again (on the budget's path, which waits for the I/O).
+ */
+#define PAGELAB_XA_WRITEBACK	XA_MARK_0
 
 /* Event log of a budgeted object (debugfs "events"): its last events. */
 #define PAGELAB_EVENTS		256
@@ -203,6 +210,10 @@ struct pagelab_rp_io {
  * @ncleared: entries in @cleared
  * @skip:     slots a pick may not choose (scratch)
  * @order:    the victim search's candidates, in the policy's order (scratch)
+ * @sweep:    a rebuild is evicting in one pass over @order: victims are
+ *            taken from @order[@sweep_next..@sweep_n - 1]
+ * @sweep_n:  candidates in @order for the sweep
+ * @sweep_next: the next one
  * @store:    page index -> the store's copy of the page (a page each)
  * @last:     exact mode: the page referenced last
  * @hist:     exact mode: the last faults, newest first
@@ -239,6 +250,9 @@ struct pagelab_replacer {
 	unsigned int ncleared;
 	unsigned long *skip;
 	unsigned int *order;
+	bool sweep;
+	unsigned int sweep_n;
+	unsigned int sweep_next;
 	struct xarray store;
 	pgoff_t last;
 	struct pagelab_rp_fault hist[3];
@@ -271,6 +285,8 @@ struct pagelab_replacer {
  * @gid:      group, for attach permission checks
  * @mode:     permission bits, for attach
  * @fault_around: fault-around window in pages (0: off)
+ * @replace_lock: serialises PAGELAB_IOC_REPLACE calls (each may let go of
+ *            @lock while it waits); taken before @lock, never by faults
  * @lock:     serialises adding and removing frames in @pages with mapping
  *            the zero page, so a zero-page PTE never outlives the absence
  *            of a frame (see the locking rules in object.c)
@@ -300,6 +316,7 @@ struct pagelab_object {
 	kgid_t gid;
 	umode_t mode;
 	unsigned int fault_around;
+	struct mutex replace_lock;	/* serialises budget changes */
 	struct mutex lock;	/* guards changes to @pages; see object.c */
 	struct xarray pages;
 	atomic_long_t resident;
@@ -397,7 +414,6 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_rp_budgeted_locked(struct pagelab_object *obj);
 bool pagelab_rp_io_victim(struct pagelab_object *obj, pgoff_t index);
-bool pagelab_rp_has_copy(struct pagelab_object *obj, pgoff_t index);
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
 void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
 void pagelab_events_show(struct seq_file *m);

@@ -108,6 +108,8 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
  * held, for this long; then it gets SIGBUS.
  */
 #define PAGELAB_RP_BUSY_MS	800
+/* Picks (O(budget) each) a victim search makes before sorting the rest. */
+#define PAGELAB_RP_PICKS	4
 
 /* Runs the backing file's I/O and page-in delays, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
@@ -384,20 +386,6 @@ bool pagelab_rp_io_victim(struct pagelab_object *obj, pgoff_t index)
 	return obj->rp && obj->rp->io_busy && obj->rp->io.victim == index;
 }
 
-/**
- * pagelab_rp_has_copy() - is page @index of @obj under a budget, in its store?
- * @obj: the object, its lock held
- * @index: the page
- *
- * Return: true if a budget is in force and its store holds a current copy
- * of the page (so the page does not read as zeros, frame or not).
- */
-bool pagelab_rp_has_copy(struct pagelab_object *obj, pgoff_t index)
-{
-	lockdep_assert_held(&obj->lock);
-	return pagelab_rp_budgeted_locked(obj) && pagelab_rp_stored(obj->rp, index);
-}
-
 /* Store @page's contents as @index's copy.  0, or -ENOSPC (store full) / -ENOMEM. */
 static int pagelab_rp_store(struct pagelab_object *obj, struct pagelab_replacer *rp,
 			    pgoff_t index, struct page *page)
@@ -572,30 +560,53 @@ static void pagelab_rp_unmap_cleared(struct pagelab_object *obj, struct pagelab_
 static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_replacer *rp,
 				  struct page **pagep, bool *dirty)
 {
-	unsigned int n = 0, next = 0;
+	unsigned int n = 0, next = 0, picks = 0;
 	bool ordered = false;
 	int s;
 
 	lockdep_assert_held(&obj->lock);
+	if (rp->sweep) {
+		while (rp->sweep_next < rp->sweep_n) {
+			s = rp->order[rp->sweep_next++];
+			if (test_bit(s, rp->skip) || rp->slots[s] == PAGELAB_NO_PAGE)
+				continue;
+			if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+				return s;
+			__set_bit(s, rp->skip);
+			cond_resched();
+		}
+		return -EBUSY;
+	}
 	s = pagelab_rp_pick(rp, rp->skip);
 	pagelab_rp_unmap_cleared(obj, rp);
-	while (s >= 0) {
-		if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
-			return s;
-		__set_bit(s, rp->skip);
-		cond_resched();
+	for (;;) {
+		if (s >= 0) {
+			if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+				return s;
+			__set_bit(s, rp->skip);
+			cond_resched();
+		}
 		if (rp->policy == PAGELAB_POLICY_CLOCK) {
+			if (s < 0)
+				return -EBUSY;
 			s = pagelab_rp_pick(rp, rp->skip);
 			pagelab_rp_unmap_cleared(obj, rp);
 			continue;
 		}
+		/* A pinned frame or two at the head: a few more picks do. */
+		if (s >= 0 && !ordered && ++picks < PAGELAB_RP_PICKS) {
+			s = pagelab_rp_pick(rp, rp->skip);
+			continue;
+		}
+		/* Then (or when RANDOM's probes found nothing) the rest, in order. */
 		if (!ordered) {
 			n = pagelab_rp_order(rp);
 			ordered = true;
 		}
-		s = next < n ? rp->order[next++] : -1;
+		if (next >= n)
+			return -EBUSY;
+		s = rp->order[next++];
 	}
-	return -EBUSY;
 }
 
 /*
@@ -694,9 +705,11 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 				 * the frame whatever its other holders do.
 				 */
 				get_page(page);
+				xa_set_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
 				unlock_page(page);
 				err = pagelab_rp_sync_io(obj, rp, page, v, v, true);
 				lock_page(page);
+				xa_clear_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
 				if (WARN_ON_ONCE(xa_load(&obj->pages, v) != page)) {
 					/* Never erase or drop what is not the victim. */
 					unlock_page(page);
@@ -808,8 +821,10 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	 * must not stay locked.  Unmapped, unpinned, and with every fault on
 	 * it waiting for this I/O, its data cannot change meanwhile.
 	 */
-	if (vpage)
+	if (vpage) {
+		xa_set_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
 		unlock_page(vpage);
+	}
 	queue_work(pagelab_io_wq, &io->work);
 	return 0;
 }
@@ -843,6 +858,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
 		lock_page(io->vpage);
+		xa_clear_mark(&obj->pages, io->victim, PAGELAB_XA_WRITEBACK);
 		/* Faults on the victim waited, COW breaks too: it cannot have left. */
 		if (WARN_ON_ONCE(xa_load(&obj->pages, io->victim) != io->vpage) && !io->werr)
 			io->werr = -ESTALE;
@@ -1055,6 +1071,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	struct pagelab_replacer *rp = obj->rp;
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
+	unsigned long no_retry_since = 0;
 	struct page *page;
 	bool major = false, busy;
 	struct file *pin;
@@ -1177,7 +1194,9 @@ out_busy:
 	if (!rp->busy_since || time_after(jiffies, rp->busy_last + HZ / 10)) {
 		/* A new spell (the last look was a while ago: a stale start). */
 		rp->busy_since = jiffies | 1;
-	} else if (time_after(jiffies, rp->busy_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS))) {
+	} else if (time_after(jiffies, rp->busy_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS)) &&
+		   (vmf->flags & FAULT_FLAG_TRIED || no_retry_since)) {
+		/* A long spell, and this fault has looked before (not a late comer). */
 		rp->busy_since = 0;
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
@@ -1196,6 +1215,13 @@ out_busy:
 		return VM_FAULT_RETRY;
 	}
 	/* A fault that may not retry (some GUP callers) looks again as it is. */
+	if (!no_retry_since)
+		no_retry_since = jiffies;
+	if (time_after(jiffies, no_retry_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS))) {
+		atomic64_inc(&obj->count.sigbus);
+		*outcome = PAGELAB_FAULT_SIGBUS;
+		return VM_FAULT_SIGBUS;
+	}
 	if (schedule_timeout_killable(1) && fatal_signal_pending(current))
 		return VM_FAULT_SIGBUS;
 	goto again;
@@ -1360,13 +1386,24 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 	rp->hand = 0;
 	for (s = n; s < rp->budget; s++)
 		rp->slots[s] = PAGELAB_NO_PAGE;
+	/* One pass over the victims in the policy's order: O(n log n), not O(n^2). */
+	bitmap_zero(rp->skip, rp->budget);
+	rp->sweep_n = pagelab_rp_order(rp);
+	rp->sweep_next = 0;
+	rp->sweep = true;
 	while (rp->used > budget) {
 		s = pagelab_rp_evict(obj, rp, true, &reuse, &victim, &wb);
-		if (s < 0)
+		if (s >= 0 && fatal_signal_pending(current))
+			s = -EINTR;
+		if (s < 0) {
+			rp->sweep = false;
 			return s;
+		}
 		if (reuse)
 			pagelab_rp_drop_frame(reuse);	/* not reused: the frame goes back */
+		cond_resched();
 	}
+	rp->sweep = false;
 	/* Pack the remaining pages into slots 0..used-1. */
 	n = 0;
 	for (s = 0; s < rp->budget; s++) {
@@ -1503,6 +1540,11 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 		}
 	}
 
+	/* One budget change at a time: each may let go of obj->lock below. */
+	if (mutex_lock_killable(&obj->replace_lock)) {
+		ret = -EINTR;
+		goto out_put_file;
+	}
 	mutex_lock(&obj->lock);
 	rp = obj->rp;
 	while (rp && rp->io_busy) {
@@ -1511,7 +1553,7 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 		mutex_unlock(&obj->lock);
 		if (wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen)) {
 			ret = -EINTR;
-			goto out_put_file;
+			goto out_unlock_replace;
 		}
 		mutex_lock(&obj->lock);
 	}
@@ -1558,14 +1600,18 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	deadline = jiffies + msecs_to_jiffies(PAGELAB_RP_BUSY_MS);
 	while (ret == -EBUSY && time_before(jiffies, deadline)) {
 		mutex_unlock(&obj->lock);
-		if (schedule_timeout_killable(1) && fatal_signal_pending(current))
-			return -EINTR;
+		if (schedule_timeout_killable(1) && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_unlock_replace;
+		}
 		mutex_lock(&obj->lock);
 		if (!rp->io_busy)
 			ret = pagelab_rp_rebuild(obj, rp, r.budget);
 	}
 out_unlock:
 	mutex_unlock(&obj->lock);
+out_unlock_replace:
+	mutex_unlock(&obj->replace_lock);
 out_put_file:
 	if (file)
 		fput(file);

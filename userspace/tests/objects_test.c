@@ -267,7 +267,7 @@ TEST_F(obj, create_rejects_bad_names)
 {
 	static const char *const bad[] = {
 		"a/b", "a b", "a\nb", "a=b", "a\tb", "*", "a:b", "a,b", "\x7f", "caf\xc3\xa9",
-		"..\\x",
+		"..\\x", "\xff", "\xc0\xe9",	/* Latin-1 letters to the kernel's isalnum() */
 	};
 	static const char *const good[] = {
 		"", "a", "Obj-1.2_x", "-", "0123456789abcdefghijklmnopqrstu", /* 31 */

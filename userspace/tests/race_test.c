@@ -539,4 +539,206 @@ TEST_F_TIMEOUT(race, f1_cow_break_on_victim_during_budget_write_back, 900)
 	TH_LOG("%lu iterations", i);
 }
 
+/* ---- a COW break next to a reader of the same page, one VMA ---------- */
+
+#define STALE_PAGES	16
+
+struct stale_pair {
+	unsigned char *page;
+	atomic_int go;
+	atomic_int stop;
+	atomic_int seen;	/* the reader saw the clone's write */
+	unsigned char forbidden;
+};
+
+static void *stale_writer_run(void *arg)
+{
+	struct stale_pair *p = arg;
+
+	while (!atomic_load(&p->go))
+		;
+	pl_wr(p->page, 0x33);
+	return NULL;
+}
+
+static void *stale_reader_run(void *arg)
+{
+	struct stale_pair *p = arg;
+
+	while (!atomic_load(&p->go))
+		;
+	while (!atomic_load(&p->stop))
+		if (pl_rd(p->page) == p->forbidden)
+			atomic_store(&p->seen, 1);
+	return NULL;
+}
+
+/*
+ * In a child holding the only mapping of A: every round clones A (the
+ * holder of a clone needs only read access to A), then one thread writes
+ * a page of A while another reads it, both faulting at once; then the
+ * clone's page is written.  The writer must finish (a stale PTE of the old
+ * frame left in A's mapping makes its write fault forever), and A's
+ * reader must never see the clone's data.  Exit 0, 142 if hung, 2 if A
+ * showed the clone's write.
+ */
+static int stale_rounds(struct env *e, __u64 flags, unsigned long rounds)
+{
+	const size_t ps = e->ps;
+	pid_t pid = pl_track_fork(&e->t);
+
+	if (pid)
+		return pid < 0 ? -1 : pl_track_reap(&e->t, pid);
+	alarm(60);
+	{
+		struct pagelab_clone cl;
+		struct stale_pair p;
+		pthread_t w, r;
+		unsigned char *a, *b;
+		int fd;
+
+		CHILD_CHECK(!pl_create(e->dev, STALE_PAGES * ps, flags, 0, "race-stale", &fd,
+				       NULL), 3);
+		a = mmap(NULL, STALE_PAGES * ps, RW, MAP_SHARED, fd, 0);
+		CHILD_CHECK(a != MAP_FAILED, 4);
+		for (size_t pg = 0; pg < STALE_PAGES; pg++)
+			pl_fill(a + pg * ps, ps, 0x20 + pg);
+		for (unsigned long i = 0; i < rounds; i++) {
+			size_t u = i % STALE_PAGES;
+
+			CHILD_CHECK(!pl_clone(fd, 0, 0, "race-stale-b", &cl), 5);
+			b = mmap(NULL, STALE_PAGES * ps, RW, MAP_SHARED, cl.fd, 0);
+			CHILD_CHECK(b != MAP_FAILED, 6);
+			memset(&p, 0, sizeof(p));
+			p.page = a + u * ps;
+			p.forbidden = 0x77;
+			CHILD_CHECK(!pthread_create(&w, NULL, stale_writer_run, &p), 7);
+			CHILD_CHECK(!pthread_create(&r, NULL, stale_reader_run, &p), 7);
+			atomic_store(&p.go, 1);
+			pthread_join(w, NULL);	/* hangs here without the fix */
+			pl_wr(b + u * ps, 0x77);
+			usleep(100);
+			atomic_store(&p.stop, 1);
+			pthread_join(r, NULL);
+			CHILD_CHECK(!atomic_load(&p.seen) && pl_rd(a + u * ps) == 0x33, 2);
+			munmap(b, STALE_PAGES * ps);
+			close(cl.fd);
+		}
+		_exit(0);
+	}
+}
+
+TEST_F_TIMEOUT(race, cow_break_leaves_no_stale_pte_in_the_writers_vma, 600)
+{
+	struct env *e = &self->e;
+	unsigned long rounds = 1000 * pl_stress_scale() / 100;
+	int st;
+
+	SELECTED();
+	st = stale_rounds(e, PAGELAB_CREATE_NO_FAULT_AROUND, rounds);
+	EXPECT_EQ(0, st) TH_LOG("no fault-around: exit %d (142: the writer hung; 2: A showed "
+				"the clone's write)", st);
+	st = stale_rounds(e, 0, rounds);
+	EXPECT_EQ(0, st) TH_LOG("fault-around: exit %d (142: the writer hung; 2: A showed "
+				"the clone's write)", st);
+}
+
+/* ---- readers and a writer of a page while its write-back runs --------- */
+
+#define WB_READERS	8
+
+struct wb_thread {
+	pthread_t thread;
+	unsigned char *m;
+	size_t ps;
+	atomic_int *stop;
+	bool writer;
+};
+
+static void *wb_thread_run(void *arg)
+{
+	struct wb_thread *t = arg;
+
+	while (!atomic_load(t->stop)) {
+		if (t->writer) {
+			pl_wr(t->m, 0x55);
+		} else {
+			madvise(t->m, t->ps, MADV_DONTNEED);
+			(void)pl_rd(t->m);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A 1 GiB object whose first file-store budget evicts page 0 while eight
+ * readers and a writer hammer it (their faults saw no budget).  No fault
+ * may map the frame being written out: afterwards a child's write to page
+ * 0 must not hang, page 0 must read the writer's data, and every frame
+ * must come back.
+ */
+TEST_F_TIMEOUT(race, write_back_victim_never_mapped_by_a_fault_that_saw_no_budget, 900)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	unsigned long iters = 20 * pl_stress_scale() / 100, i, bad = 0;
+	struct wb_thread t[WB_READERS + 1];
+	struct pagelab_info now;
+	atomic_int stop;
+	unsigned char *a;
+	int fd, sfd, err, st;
+	pid_t pid;
+
+	SELECTED();
+	sfd = store_open(e, BIG_PAGES * ps);
+	ASSERT_GE(sfd, 0) TH_LOG("backing file: %s", strerror(-sfd));
+	pl_track_fd(&e->t, sfd);
+	for (i = 0; i < iters && !bad; i++) {
+		ASSERT_EQ(0, pl_create(e->dev, BIG_PAGES * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
+				       "race-wb", &fd, NULL));
+		a = mmap(NULL, BIG_PAGES * ps, RW, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, a);
+		pl_fill(a, ps, 0x11);
+		pl_fill(a + ps, ps, 0x12);
+		atomic_store(&stop, 0);
+		for (int k = 0; k <= WB_READERS; k++) {
+			t[k] = (struct wb_thread){ .m = a, .ps = ps, .stop = &stop,
+						   .writer = k == WB_READERS };
+			ASSERT_EQ(0, pthread_create(&t[k].thread, NULL, wb_thread_run, &t[k]));
+		}
+		usleep(2000);
+		err = pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0);
+		usleep(2000);
+		atomic_store(&stop, 1);
+		for (int k = 0; k <= WB_READERS; k++)
+			pthread_join(t[k].thread, NULL);
+		ASSERT_EQ(0, err) TH_LOG("iteration %lu: the budget: %s", i, strerror(-err));
+		pid = pl_track_fork(&e->t);
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			alarm(10);
+			pl_wr(a, 0x56);
+			_exit(0);
+		}
+		st = pl_track_reap(&e->t, pid);
+		madvise(a, 2 * ps, MADV_DONTNEED);
+		if (st || pl_rd(a) != 0x56 || !pl_page_is(a + ps, ps, 0x12)) {
+			TH_LOG("iteration %lu: child exit %d (142: hung), page 0 reads %#x, page 1 %s",
+			       i, st, pl_rd(a), pl_page_is(a + ps, ps, 0x12) ? "kept" : "lost");
+			bad++;
+		}
+		munmap(a, BIG_PAGES * ps);
+		close(fd);
+		ASSERT_EQ(0, pl_info(e->dev, &now));
+		if (now.pages_held != e->before.pages_held) {
+			TH_LOG("iteration %lu: %llu pages held, %llu before", i,
+			       (unsigned long long)now.pages_held,
+			       (unsigned long long)e->before.pages_held);
+			bad++;
+		}
+	}
+	EXPECT_EQ(0UL, bad);
+	TH_LOG("%lu iterations", i);
+}
+
 TEST_HARNESS_MAIN
