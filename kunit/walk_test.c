@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for module/walk.c: request parsing and entry-flag decoding,
- * as pure functions of the loaded module.
+ * KUnit suite for module/walk.c: request parsing, entry-flag decoding and
+ * the escaping of names, as pure functions of the loaded module.
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
+#include <linux/seq_buf.h>
 #include <linux/string.h>
 
 #include "pagelab.h"
@@ -117,10 +118,53 @@ static void pagelab_walk_flags_truncates(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, buf, "P|RW|");
 }
 
+struct escape_case {
+	const char *desc;
+	const char *in;
+	const char *text;
+	const char *json;
+};
+
+static const struct escape_case escape_cases[] = {
+	{ "plain path", "/usr/lib/libc.so.6", "/usr/lib/libc.so.6", "/usr/lib/libc.so.6" },
+	{ "empty", "", "", "" },
+	{ "space", "/tmp/a b", "/tmp/a\\040b", "/tmp/a b" },
+	{ "newline and a forged line", "/x\nleaf level=PTE", "/x\\012leaf\\040level=PTE",
+	  "/x\\u000aleaf level=PTE" },
+	{ "quote", "/\"q\"", "/\"q\"", "/\\\"q\\\"" },
+	{ "backslash", "/a\\b", "/a\\134b", "/a\\\\b" },
+	{ "tab, DEL, 0x01", "\t\x7f\x01", "\\011\\177\\001", "\\u0009\\u007f\\u0001" },
+	{ "UTF-8 kept", "/caf\xc3\xa9", "/caf\xc3\xa9", "/caf\xc3\xa9" },
+};
+
+static void escape_case_desc(const struct escape_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(escape, escape_cases, escape_case_desc);
+
+static void pagelab_walk_escape_test(struct kunit *test)
+{
+	const struct escape_case *c = test->param_value;
+	char buf[128];
+	struct seq_buf sb;
+	int json;
+
+	for (json = 0; json <= 1; json++) {
+		seq_buf_init(&sb, buf, sizeof(buf));
+		pagelab_walk_escape(&sb, c->in, json);
+		KUNIT_ASSERT_FALSE(test, seq_buf_has_overflowed(&sb));
+		buf[seq_buf_used(&sb)] = '\0';
+		KUNIT_EXPECT_STREQ(test, buf, json ? c->json : c->text);
+	}
+}
+
 static struct kunit_case pagelab_walk_cases[] = {
 	KUNIT_CASE_PARAM(pagelab_walk_parse_test, parse_gen_params),
 	KUNIT_CASE_PARAM(pagelab_walk_flags_test, flags_gen_params),
 	KUNIT_CASE(pagelab_walk_flags_truncates),
+	KUNIT_CASE_PARAM(pagelab_walk_escape_test, escape_gen_params),
 	{}
 };
 

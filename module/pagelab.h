@@ -22,6 +22,7 @@
 
 #include "uapi/pagelab.h"
 
+struct seq_buf;
 struct seq_file;
 
 #define PAGELAB_RELEASE		"0.1.0"
@@ -451,6 +452,7 @@ struct pagelab_walk_req {
 
 int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char **why);
 size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len);
+void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json);
 extern const struct file_operations pagelab_walk_fops;
 
 /* fault.c */

@@ -18,6 +18,9 @@
  * CAP_SYS_PTRACE.  PFNs and physical addresses are shown only to
  * CAP_SYS_ADMIN, as /proc/PID/pagemap does.  Both the opener's credentials
  * (file->f_cred) and the writer's are checked.
+ *
+ * Names user space chooses (file paths) are escaped in the answer, so no
+ * name can forge a line of text or a JSON member: see pagelab_walk_escape().
  */
 #include <linux/cred.h>
 #include <linux/debugfs.h>
@@ -666,9 +669,46 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 	pte_unmap_unlock(ptep, ptl);
 }
 
+/**
+ * pagelab_walk_escape() - append a name user space chose, escaped for the answer
+ * @sb: the answer
+ * @s: the name, NUL-terminated (a file's path)
+ * @json: escape it as the body of a JSON string; else as one word of text
+ *
+ * In JSON, '"', '\' and the control characters (below 0x20, and 0x7f)
+ * become \", \\ and \u00XX.  In text, every byte up to and including the
+ * space, 0x7f and '\' become an octal escape \ooo, as /proc/PID/maps
+ * escapes a newline in a path (mangle_path()): the name stays one word on
+ * one line, and cannot forge a field or a line.  Other bytes, UTF-8
+ * included, are copied.
+ */
+void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		unsigned char c = *p;
+		bool ctl = c < 0x20 || c == 0x7f;
+
+		if (json ? !ctl && c != '"' && c != '\\' : c > ' ' && c != 0x7f && c != '\\')
+			continue;
+		seq_buf_printf(sb, "%.*s", (int)(p - s), s);
+		if (!json)
+			seq_buf_printf(sb, "\\%03o", c);
+		else if (ctl)
+			seq_buf_printf(sb, "\\u%04x", c);
+		else
+			seq_buf_printf(sb, "\\%c", c);
+		s = p + 1;
+	}
+	seq_buf_printf(sb, "%s", s);
+}
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_escape, PAGELAB_KUNIT);
+
 static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	char path[256], backing[300], prot[5];
+	char path[256], backing[32], prot[5];
+	const char *kind = "", *name = backing;
 	u64 id;
 
 	prot[0] = vma->vm_flags & VM_READ ? 'r' : '-';
@@ -677,37 +717,39 @@ static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_
 	prot[3] = vma->vm_flags & VM_MAYSHARE ? 's' : 'p';
 	prot[4] = '\0';
 
+	/* The backing is "kind:name" or a word; only the name comes from user space. */
 	id = vma->vm_file ? pagelab_file_object(vma->vm_file) : 0;
 	if (id) {
 		snprintf(backing, sizeof(backing), "pagelab:%llu", id);
 	} else if (vma->vm_file) {
-		char *p = d_path(&vma->vm_file->f_path, path, sizeof(path));
-
-		snprintf(backing, sizeof(backing), "file:%s", IS_ERR(p) ? "?" : p);
-		strreplace(backing, ' ', '?');
+		name = d_path(&vma->vm_file->f_path, path, sizeof(path));
+		if (IS_ERR(name))
+			name = "?";
+		kind = "file:";
 	} else if (vma->vm_ops && vma->vm_ops->name && vma->vm_ops->name(vma)) {
-		const char *name = vma->vm_ops->name(vma);
-
+		name = vma->vm_ops->name(vma);
 		if (!strcmp(name, "[vdso]"))
-			strscpy(backing, "vdso", sizeof(backing));
+			name = "vdso";
 		else if (!strcmp(name, "[vvar]"))
-			strscpy(backing, "vvar", sizeof(backing));
+			name = "vvar";
 		else
-			snprintf(backing, sizeof(backing), "special:%s", name);
+			kind = "special:";
 	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
-		strscpy(backing, "heap", sizeof(backing));
+		name = "heap";
 	} else if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack) {
-		strscpy(backing, "stack", sizeof(backing));
+		name = "stack";
 	} else {
-		strscpy(backing, "anon", sizeof(backing));
+		name = "anon";
 	}
 	if (o->json)
 		seq_buf_printf(&o->sb,
-			       "\"vma\":{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%s\",\"backing\":\"%s\"},",
-			       vma->vm_start, vma->vm_end, prot, backing);
+			       "\"vma\":{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%s\",\"backing\":\"%s",
+			       vma->vm_start, vma->vm_end, prot, kind);
 	else
-		seq_buf_printf(&o->sb, "vma start=0x%lx end=0x%lx prot=%s backing=%s\n",
-			       vma->vm_start, vma->vm_end, prot, backing);
+		seq_buf_printf(&o->sb, "vma start=0x%lx end=0x%lx prot=%s backing=%s",
+			       vma->vm_start, vma->vm_end, prot, kind);
+	pagelab_walk_escape(&o->sb, name, o->json);
+	seq_buf_printf(&o->sb, "%s", o->json ? "\"}," : "\n");
 }
 
 static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req *req,

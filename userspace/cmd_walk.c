@@ -93,6 +93,23 @@ static void walk_print_legend(const struct pl_walk_result *w)
 		printf("\n");
 }
 
+/*
+ * A name from the answer (a file's path, which may hold any byte but '/'
+ * and NUL) on the terminal: control characters and '\\' as \ooo, so it
+ * cannot start a line of its own.
+ */
+static void walk_print_name(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			fprintf(out, "\\%03o", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static void walk_print_one(const struct pl_walk_result *w)
 {
 	if (w->kernel)
@@ -101,9 +118,12 @@ static void walk_print_one(const struct pl_walk_result *w)
 	else
 		printf("pid %d, address 0x%016" PRIx64 ", %u-level paging\n", (int)w->pid, w->addr,
 		       w->levels);
-	if (w->has_vma)
-		printf("vma 0x%" PRIx64 "-0x%" PRIx64 " %s %s\n", w->vma_start, w->vma_end,
-		       w->vma_prot, w->vma_backing);
+	if (w->has_vma) {
+		printf("vma 0x%" PRIx64 "-0x%" PRIx64 " %s ", w->vma_start, w->vma_end,
+		       w->vma_prot);
+		walk_print_name(stdout, w->vma_backing);
+		printf("\n");
+	}
 	if (w->nlevels) {
 		printf("\n%-8s %5s  %-18s  %-26s  %s\n", "level", "index", "entry", "flags",
 		       "next table / frame");
@@ -188,13 +208,19 @@ static int walk_print_range(const char *answer)
 	return 0;
 }
 
-/* Escape @s for a DOT double-quoted string. */
+/* Escape @s for a DOT double-quoted string (control characters as a visible \ooo). */
 static void dot_str(FILE *out, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\\\%03o", c);
+			continue;
+		}
+		if (c == '"' || c == '\\')
 			fputc('\\', out);
-		fputc(*s, out);
+		fputc(c, out);
 	}
 }
 

@@ -1145,6 +1145,36 @@ static bool pl_prot_ok(const char *p)
 	       (p[2] == 'x' || p[2] == '-') && (p[3] == 'p' || p[3] == 's');
 }
 
+/*
+ * Undo the kernel's escapes of a name in the text format, in place: "\ooo"
+ * (three octal digits) is the byte it stands for; any other backslash, or a
+ * byte the kernel escapes (space, control characters), makes it invalid.
+ */
+static bool pl_unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c <= ' ' || c == 0x7f)
+			return false;
+		if (c != '\\') {
+			*out++ = (char)c;
+			continue;
+		}
+		for (int i = 1; i <= 3; i++)
+			if (s[i] < '0' || s[i] > '7')
+				return false;
+		if (s[1] > '3')
+			return false;
+		*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+		s += 3;
+	}
+	*out = '\0';
+	return true;
+}
+
 static bool pl_backing_ok(const char *b)
 {
 	static const char *const plain[] = { "anon", "heap", "stack", "vdso", "vvar", NULL };
@@ -1332,7 +1362,7 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 			if (!pl_prot_ok(v) || !pl_copy(w->vma_prot, sizeof(w->vma_prot), v))
 				PL_PARSE_FAIL(w->err, line, "bad prot '%.20s'", v);
 			v = pl_get(kv, n, "backing");
-			if (!pl_backing_ok(v) ||
+			if (!pl_unescape(v) || !pl_backing_ok(v) ||
 			    !pl_copy(w->vma_backing, sizeof(w->vma_backing), v))
 				PL_PARSE_FAIL(w->err, line, "bad backing '%.60s'", v);
 			w->has_vma = true;

@@ -283,7 +283,8 @@ struct pl_walk_result {
 	bool has_vma;
 	uint64_t vma_start, vma_end;
 	char vma_prot[8];			/* "rw-p" */
-	char vma_backing[PL_WALK_BACKING_LEN];	/* anon heap stack file:/p vdso vvar special:[x] pagelab:ID */
+	/* anon heap stack file:/p vdso vvar special:[x] pagelab:ID, the name unescaped */
+	char vma_backing[PL_WALK_BACKING_LEN];
 	int nlevels;				/* level lines, in order from PGD */
 	struct pl_walk_level level[PL_WALK_MAX_LEVELS];
 	/*

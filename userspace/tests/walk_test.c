@@ -8,8 +8,9 @@
  * addresses (the direct map, kernel text); the paging depth (la57) and a
  * mapping above 2^47 on 5-level paging; every kind of bad request; the
  * permission checks (writer and opener) and PFN hiding; one request per open
- * file; JSON against text; a race with mmap/munmap/exit; and the CLI's walk,
- * segments, bench walk and tour.  Runs in the guest, as root.
+ * file; JSON against text; file names that try to forge lines; a race with
+ * mmap/munmap/exit; and the CLI's walk, segments, bench walk and tour.  Runs
+ * in the guest, as root.
  *
  * Every test runs in the "walk" fixture: its teardown kills and reaps the
  * children the test started, unmaps and closes what it left, turns off the
@@ -22,6 +23,7 @@
  * the raw entry's bits, next is the entry's table address, and phys is the
  * leaf entry's frame plus the offset of the byte asked for.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -701,6 +703,67 @@ static bool json_str(const char *v, char *out, size_t len)
 		return false;
 	memcpy(out, v + 1, e - v - 1);
 	out[e - v - 1] = '\0';
+	return true;
+}
+
+/*
+ * A string value with its escapes decoded into @out (a \uXXXX must be below
+ * 0x100: it is one byte); false if it is not a string, is malformed or does
+ * not fit.
+ */
+static bool json_str_dec(const char *v, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (!v || *v != '"')
+		return false;
+	for (v++; *v != '"'; v++) {
+		unsigned int u = 0;
+		char c = *v;
+
+		if (!c || (unsigned char)c < 0x20 || n + 1 >= len)
+			return false;
+		if (c == '\\') {
+			c = *++v;
+			switch (c) {
+			case '"':
+			case '\\':
+			case '/':
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'u':
+				for (int i = 1; i <= 4; i++) {
+					if (!isxdigit((unsigned char)v[i]))
+						return false;
+					u = u * 16 + (isdigit((unsigned char)v[i]) ? v[i] - '0' :
+						      (tolower((unsigned char)v[i]) - 'a' + 10));
+				}
+				if (u > 0xff)
+					return false;
+				c = (char)u;
+				v += 4;
+				break;
+			default:
+				return false;
+			}
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
 	return true;
 }
 
@@ -1923,6 +1986,67 @@ TEST_F(walk, json_agrees_with_text)
 			TH_LOG("%s", json);
 		free(json);
 	}
+}
+
+/*
+ * A file name is the one string in an answer that user space chooses: one
+ * with a quote, a backslash, a tab, spaces and a newline followed by a fake
+ * leaf line must come out escaped, so the text still parses with no forged
+ * line and the JSON is JSON, both giving the name back unchanged.
+ */
+TEST_F(walk, file_names_are_escaped_in_text_and_json)
+{
+	static const char name[] = "pagelab walk \"q\"\\\t\nleaf level=PTE size=4096 pfn=0x1 phys=0x1000";
+	char path[256], want[300], got[PL_WALK_BACKING_LEN], req[96], *text, *json, *out;
+	struct pl_walk_result w;
+	int fd, leaves = 0, ret;
+	const char *l;
+	char *p;
+
+	snprintf(path, sizeof(path), "/tmp/%s.%d", name, (int)getpid());
+	snprintf(want, sizeof(want), "file:%s", path);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, PG));
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	unlink(path);	/* d_path then adds " (deleted)": one more space */
+	strcat(want, " (deleted)");
+	ASSERT_NE(MAP_FAILED, p);
+	track_map(self, p, PG);
+	(void)rd(p);
+
+	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
+	ret = pl_walk_alloc(req, &text);
+	ASSERT_EQ(0, ret) TH_LOG("%s", text);
+	for (l = text; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		leaves += !strncmp(l, "leaf ", 5);
+	EXPECT_EQ(1, leaves) TH_LOG("leaf lines in:\n%s", text);
+	ret = pl_walk_parse(text, &w);
+	EXPECT_EQ(0, ret) TH_LOG("%s\n%s", w.err, text);
+	if (!ret) {
+		EXPECT_STREQ(want, w.vma_backing) TH_LOG("%s", text);
+		EXPECT_TRUE(w.has_leaf);
+		EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p)), w.pfn);
+	}
+	free(text);
+
+	snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
+	ret = pl_walk_alloc(req, &json);
+	ASSERT_EQ(0, ret) TH_LOG("%s", json);
+	EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	EXPECT_TRUE(json_str_dec(json_get(json_get(json, "vma"), "backing"), got, sizeof(got)) &&
+		    !strcmp(got, want)) TH_LOG("%s", json);
+	free(json);
+
+	/* The CLI's table shows the name on one line, escaped. */
+	out = malloc(1 << 16);
+	ASSERT_NE(NULL, out);
+	snprintf(req, sizeof(req), "walk --pid %d %p", (int)getpid(), (void *)p);
+	EXPECT_EQ(0, pl_run_cli(req, out, 1 << 16)) TH_LOG("%s", out);
+	for (l = out; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		EXPECT_NE(0, strncmp(l, "leaf level=", 11)) TH_LOG("a forged line:\n%s", out);
+	free(out);
 }
 
 /* ---- a race: walks against mmap, munmap, mprotect, THP and exit -------------- */
