@@ -15,9 +15,11 @@
  * whole rule.  Walking another process needs what ptrace would (the
  * module cannot call ptrace_may_access on 6.1): the same uid and gid as the
  * target (real, effective and saved) and a dumpable target, or
- * CAP_SYS_PTRACE.  PFNs and physical addresses are shown only to
- * CAP_SYS_ADMIN, as /proc/PID/pagemap does.  Both the opener's credentials
- * (file->f_cred) and the writer's are checked.
+ * CAP_SYS_PTRACE.  Kernel walks, PFNs, physical addresses, page refcounts
+ * and mapcounts, swap entries' type and offset, and where runs of frames
+ * are physically contiguous are for CAP_SYS_ADMIN only, as
+ * /proc/PID/pagemap and /proc/kpagecount keep them.  Both the opener's
+ * credentials (file->f_cred) and the writer's are checked.
  *
  * Names user space chooses (file paths) are escaped in the answer, so no
  * name can forge a line of text or a JSON member: see pagelab_walk_escape().
@@ -254,10 +256,11 @@ static bool pagelab_walk_may(struct file *file, struct task_struct *task, struct
 				     has_capability_noaudit(current, CAP_SYS_PTRACE));
 }
 
-static bool pagelab_walk_show_pfn(struct file *file)
+/* CAP_SYS_ADMIN in the initial user namespace, for the opener and the writer. */
+static bool pagelab_walk_admin(struct file *file)
 {
 	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) &&
-	       has_capability_noaudit(current, CAP_SYS_ADMIN);
+	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }
 
 /* ---- one page's facts -------------------------------------------------- */
@@ -330,9 +333,23 @@ enum { L_PGD, L_P4D, L_PUD, L_PMD, L_PTE };
 struct pagelab_walk_out {
 	struct seq_buf sb;
 	bool json;
-	bool show_pfn;
+	bool show_pfn;		/* CAP_SYS_ADMIN: frames, counts, swap slots */
 	int nent;		/* entries printed so far (JSON commas) */
 };
+
+/*
+ * What of an entry's value is shown without CAP_SYS_ADMIN: never its frame
+ * or next table; of a swap-format leaf (neither present nor PROTNONE) only
+ * the bits below the swap type and offset, as pagemap shows neither.
+ */
+static u64 pagelab_walk_visible(const struct pagelab_walk_out *o, u64 entry, bool leaf)
+{
+	if (o->show_pfn)
+		return entry;
+	if (leaf && !(entry & (_PAGE_PRESENT | _PAGE_PROTNONE)))
+		return entry & (BIT_ULL(SWP_OFFSET_FIRST_BIT) - 1);
+	return entry & ~PTE_PFN_MASK;
+}
 
 static void out_flags(struct pagelab_walk_out *o, u64 entry, bool leaf)
 {
@@ -358,12 +375,9 @@ static void out_flags(struct pagelab_walk_out *o, u64 entry, bool leaf)
 static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index, u64 entry,
 		      bool leaf)
 {
-	u64 next = leaf ? 0 : entry & PTE_PFN_MASK;
+	u64 next = leaf || !o->show_pfn ? 0 : entry & PTE_PFN_MASK;
 
-	if (!o->show_pfn) {
-		entry &= ~PTE_PFN_MASK;
-		next = 0;
-	}
+	entry = pagelab_walk_visible(o, entry, leaf);
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s{\"level\":\"%s\",\"index\":%u,\"entry\":\"0x%016llx\"",
 			       o->nent++ ? "," : "", pagelab_level_names[level], index, entry);
@@ -387,8 +401,7 @@ static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index,
  */
 static void out_pti_user(struct pagelab_walk_out *o, unsigned int index, u64 entry)
 {
-	if (!o->show_pfn)
-		entry &= ~PTE_PFN_MASK;
+	entry = pagelab_walk_visible(o, entry, false);
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s{\"level\":\"PGD-user\",", o->nent++ ? "," : "");
 		seq_buf_printf(&o->sb, "\"index\":%u,", index);
@@ -452,9 +465,11 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 		else
 			seq_buf_printf(&o->sb, "%s", "\"leaf\":null,");
 		if (e->leaf && e->frame.kind) {
-			seq_buf_printf(&o->sb, "\"page\":{\"refcount\":%d,", e->frame.refcount);
-			seq_buf_printf(&o->sb, "\"mapcount\":%d,\"kind\":\"%s\",\"flags\":[",
-				       e->frame.mapcount, e->frame.kind);
+			seq_buf_printf(&o->sb, "%s", "\"page\":{");
+			if (o->show_pfn)
+				seq_buf_printf(&o->sb, "\"refcount\":%d,\"mapcount\":%d,",
+					       e->frame.refcount, e->frame.mapcount);
+			seq_buf_printf(&o->sb, "\"kind\":\"%s\",\"flags\":[", e->frame.kind);
 			if (page) {
 				char *p = e->pflags, *name;
 				const char *sep = "";
@@ -477,7 +492,7 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 			else
 				seq_buf_printf(&o->sb, "%s", "\"absent\":{");
 			seq_buf_printf(&o->sb, "\"reason\":\"%s\"", e->reason);
-			if (e->swap)
+			if (e->swap && o->show_pfn)
 				seq_buf_printf(&o->sb, ",\"type\":%u,\"offset\":\"0x%lx\"",
 					       e->swap_type, e->swap_offset);
 			seq_buf_printf(&o->sb, "%s", "}}\n");
@@ -489,13 +504,14 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 	if (e->leaf) {
 		seq_buf_printf(&o->sb, "leaf level=%s size=%lu pfn=0x%lx phys=0x%lx\n",
 			       pagelab_level_names[e->level], e->size, pfn, phys);
-		if (e->frame.kind && page)
-			seq_buf_printf(&o->sb, "page refcount=%d mapcount=%d kind=%s flags=%s\n",
-				       e->frame.refcount, e->frame.mapcount, e->frame.kind,
-				       e->pflags);
-		else if (e->frame.kind)
-			seq_buf_printf(&o->sb, "page refcount=0 mapcount=0 kind=%s flags=-\n",
-				       e->frame.kind);
+		if (!e->frame.kind)
+			return;
+		seq_buf_printf(&o->sb, "%s", "page");
+		if (o->show_pfn)
+			seq_buf_printf(&o->sb, " refcount=%d mapcount=%d", e->frame.refcount,
+				       e->frame.mapcount);
+		seq_buf_printf(&o->sb, " kind=%s flags=%s\n", e->frame.kind,
+			       page ? e->pflags : "-");
 		return;
 	}
 	if (e->level >= 0)
@@ -503,7 +519,7 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 			       e->reason);
 	else
 		seq_buf_printf(&o->sb, "absent reason=%s", e->reason);
-	if (e->swap)
+	if (e->swap && o->show_pfn)
 		seq_buf_printf(&o->sb, " type=%u offset=0x%lx", e->swap_type, e->swap_offset);
 	seq_buf_printf(&o->sb, "%s", "\n");
 }
@@ -843,10 +859,12 @@ static void run_add(struct pagelab_walk_out *o, struct pagelab_walk_run *r, unsi
 	const char *reason = e->leaf ? NULL : e->reason;
 	const char *kind = e->frame.kind ? e->frame.kind : "none";
 
+	/* Without CAP_SYS_ADMIN a run must not tell where the frames stop being contiguous. */
 	if (r->open && r->end == addr && r->reason == reason &&
 	    (reason || (r->size == e->size && r->flags == flags && r->kind == kind &&
 			r->excl == e->frame.excl &&
-			r->pfn + ((addr - r->start) >> PAGE_SHIFT) == e->pfn))) {
+			(!o->show_pfn ||
+			 r->pfn + ((addr - r->start) >> PAGE_SHIFT) == e->pfn)))) {
 		r->end = addr + len;
 		return;
 	}
@@ -1123,7 +1141,8 @@ static void pagelab_walk_set_error(struct pagelab_walk_file *wf, const char *why
 static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *req,
 			    char *buf, size_t size, size_t *len, const char **why)
 {
-	struct pagelab_walk_out o = { .json = req->json, .show_pfn = pagelab_walk_show_pfn(file) };
+	bool admin = pagelab_walk_admin(file);
+	struct pagelab_walk_out o = { .json = req->json, .show_pfn = admin };
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *pid;
@@ -1131,6 +1150,10 @@ static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *re
 
 	seq_buf_init(&o.sb, buf, size);
 	if (req->kernel) {
+		/* Presence alone, level by level, would locate the kernel (KASLR). */
+		*why = "not allowed: a kernel walk needs CAP_SYS_ADMIN (opener and writer)";
+		if (!admin)
+			return -EPERM;
 		*why = "kernel entry unreadable (changed under the walk)";
 		ret = pagelab_walk_kernel(req, &o);
 		goto out;

@@ -155,9 +155,12 @@ static void walk_print_one(const struct pl_walk_result *w)
 	if (w->has_leaf) {
 		printf("leaf:  the %s entry maps a %s page: pfn 0x%" PRIx64 ", phys 0x%" PRIx64 "\n",
 		       w->leaf_level, pl_size_words(w->leaf_size), w->pfn, w->phys);
-		if (w->has_page)
+		if (w->has_page && w->has_counts)
 			printf("page:  %s, refcount %ld, mapcount %ld, flags %s\n", w->page_kind,
 			       w->refcount, w->mapcount, w->page_flags);
+		else if (w->has_page)
+			printf("page:  %s, flags %s (refcount and mapcount: root only)\n",
+			       w->page_kind, w->page_flags);
 		else
 			printf("page:  none (a special entry: no struct page is used)\n");
 	} else if (w->has_absent) {
@@ -203,8 +206,8 @@ static int walk_print_range(const char *answer)
 		return -1;
 	}
 	printf("\n%" PRIu64 " pages in %lu run%s (a run: neighbouring pages with the same page\n"
-	       "size, flags and kind, and consecutive frames)\n", r.total_pages, runs,
-	       runs == 1 ? "" : "s");
+	       "size, flags and kind, and, where frames are shown, consecutive frames)\n",
+	       r.total_pages, runs, runs == 1 ? "" : "s");
 	return 0;
 }
 
@@ -271,9 +274,11 @@ static void walk_emit_dot(FILE *out, const struct pl_walk_result *w)
 	if (w->has_leaf) {
 		fprintf(out, "\tframe [label=\"frame (%s)\\npfn 0x%" PRIx64 "\\nphys 0x%" PRIx64,
 			pl_size_words(w->leaf_size), w->pfn, w->phys);
-		if (w->has_page)
+		if (w->has_page && w->has_counts)
 			fprintf(out, "\\n%s, refcount %ld, mapcount %ld", w->page_kind, w->refcount,
 				w->mapcount);
+		else if (w->has_page)
+			fprintf(out, "\\n%s", w->page_kind);
 		fprintf(out, "\", shape=box3d];\n");
 	} else {
 		fprintf(out, "\tframe [label=\"not present at %s\\n%s", w->absent_level,
@@ -362,11 +367,14 @@ static void walk_usage(FILE *out)
 		"index into that level's table, the raw entry, its flags, and the next\n"
 		"table or the frame it leads to; then the leaf (page size, PFN, physical\n"
 		"address) and the struct page behind it, or why the address is not present.\n"
-		"PFNs and physical addresses read as 0x0 without CAP_SYS_ADMIN.\n\n"
+		"Without CAP_SYS_ADMIN, PFNs and physical addresses read as 0x0, and\n"
+		"kernel addresses, page refcounts and mapcounts and swap slots are not\n"
+		"shown.\n\n"
 		"  --pid PID   walk that process (default: this one, pid %d)\n"
 		"  --kernel    ADDR is a kernel address (init_mm's tables)\n"
 		"  END         walk [ADDR, END) instead: one row per run of pages with the\n"
-		"              same page size, flags and kind and consecutive frames\n"
+		"              same page size, flags and kind (and, with CAP_SYS_ADMIN,\n"
+		"              consecutive frames)\n"
 		"  --json      print the kernel's JSON answer unchanged\n"
 		"  --dot       print the one-address walk as a Graphviz digraph\n"
 		"  --dot=FILE  render it with Graphviz's dot into FILE (.svg, .png or .pdf)\n\n"

@@ -1414,10 +1414,13 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 			k = pl_unknown_key(kv, n, page_keys);
 			if (k)
 				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			if (n != 4)
-				PL_PARSE_FAIL(w->err, line, "page needs refcount, mapcount, kind, flags");
-			if (!pl_sdec(pl_get(kv, n, "refcount"), &w->refcount) ||
-			    !pl_sdec(pl_get(kv, n, "mapcount"), &w->mapcount))
+			/* refcount and mapcount: for CAP_SYS_ADMIN only, so both or neither. */
+			w->has_counts = pl_get(kv, n, "refcount") || pl_get(kv, n, "mapcount");
+			if (n != (w->has_counts ? 4 : 2))
+				PL_PARSE_FAIL(w->err, line, "page needs kind, flags, and refcount "
+					      "with mapcount or neither");
+			if (w->has_counts && (!pl_sdec(pl_get(kv, n, "refcount"), &w->refcount) ||
+					      !pl_sdec(pl_get(kv, n, "mapcount"), &w->mapcount)))
 				PL_PARSE_FAIL(w->err, line, "bad refcount or mapcount");
 			v = pl_get(kv, n, "kind");
 			if (pl_in(v, pl_kinds) < 0)
@@ -1458,8 +1461,6 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 				w->swap_type = (unsigned int)u;
 				w->has_swap = true;
 			}
-			if (!strcmp(w->absent_reason, "swap") && !w->has_swap)
-				PL_PARSE_FAIL(w->err, line, "swap without type= and offset=");
 			if (!strcmp(w->absent_reason, "novma")) {
 				if (w->nlevels || w->has_vma || w->kernel)
 					PL_PARSE_FAIL(w->err, line,

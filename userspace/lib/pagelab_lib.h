@@ -298,13 +298,14 @@ struct pl_walk_result {
 	char leaf_level[PL_WALK_NAME_LEN];	/* PTE PMD PUD */
 	uint64_t leaf_size, pfn, phys;
 	bool has_page;
+	bool has_counts;			/* refcount and mapcount (CAP_SYS_ADMIN only) */
 	long refcount, mapcount;
 	char page_kind[16];			/* anon file pagelab zero ksm special none */
 	char page_flags[PL_WALK_FLAGS_LEN];	/* "lru|swapbacked" or "-" */
 	bool has_absent;
 	char absent_level[PL_WALK_NAME_LEN];
 	char absent_reason[16];			/* none swap migration device hwpoison marker protnone bad novma */
-	bool has_swap;				/* type= and offset= were given */
+	bool has_swap;				/* type= and offset= were given (CAP_SYS_ADMIN only) */
 	unsigned int swap_type;
 	uint64_t swap_offset;
 	char err[PL_WALK_ERR_LEN];		/* why the parse failed */

@@ -7,10 +7,11 @@
  * level; holes, unmapped addresses, swap entries (zram), PROT_NONE; kernel
  * addresses (the direct map, kernel text); the paging depth (la57) and a
  * mapping above 2^47 on 5-level paging; every kind of bad request; the
- * permission checks (writer and opener) and PFN hiding; one request per open
- * file; JSON against text; file names that try to forge lines; a race with
- * mmap/munmap/exit; and the CLI's walk, segments, bench walk and tour.  Runs
- * in the guest, as root.
+ * permission checks (writer and opener) and what an unprivileged writer is
+ * not shown (kernel walks, PFNs, counts, swap slots, frame contiguity); one
+ * request per open file; JSON against text; file names that try to forge
+ * lines; a race with mmap/munmap/exit; and the CLI's walk, segments, bench
+ * walk and tour.  Runs in the guest, as root.
  *
  * Every test runs in the "walk" fixture: its teardown kills and reaps the
  * children the test started, unmaps and closes what it left, turns off the
@@ -1836,6 +1837,217 @@ TEST_F(walk, opener_without_ptrace_rights_is_refused_for_a_root_writer)
 	EXPECT_EQ(0, pl_walk_recv(ofd, answer, sizeof(answer)));
 	EXPECT_NE(NULL, pl_walk_error(answer)) TH_LOG("%s", answer);
 	kill_reap(self, target);
+}
+
+/* Add a failed check to a child's report: a run may find several. */
+static void rep_add(struct perm_report *rep, int step, const char *fmt, ...)
+{
+	size_t n = strlen(rep->msg);
+	va_list ap;
+
+	if (!rep->step)
+		rep->step = step;
+	if (n + 2 >= sizeof(rep->msg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->msg + n, sizeof(rep->msg) - n - 1, fmt, ap);
+	va_end(ap);
+	strcat(rep->msg, "\n");
+}
+
+/* Send @req on @fd and read the answer: the write's 0 or -errno. */
+static int walk_on(int fd, const char *req, char *answer, size_t len)
+{
+	int ret = pl_walk_send(fd, req);
+
+	answer[0] = '\0';
+	pl_walk_recv(fd, answer, len);
+	return ret;
+}
+
+/*
+ * A root-opened file written by uid 65534: no kernel walk (every entry of
+ * the kernel's tables would be a KASLR and layout oracle), no refcount or
+ * mapcount (the /proc/kpagecount data), and runs that do not break where
+ * the frames stop being contiguous.
+ */
+TEST_F(walk, unprivileged_writer_gets_no_kernel_walk_page_counts_or_contiguity)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	uint64_t base = 0;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	if (pl_direct_map_base(&base))
+		base = 0;
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		const size_t n = 16;
+		static char answer[1 << 16];
+		struct pl_walk_result w;
+		struct pl_walk_range r;
+		struct pl_walk_run run;
+		int fd, ret, breaks = 0, runs = 0;
+		char req[128], *p;
+		uint64_t pm[16];
+
+		p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			CHILD_FAIL(rep, 1, errno, "mmap");
+		madvise(p, n * PG, MADV_NOHUGEPAGE);
+		/* Backwards: neighbouring pages then seldom get ascending frames. */
+		for (size_t i = n; i-- > 0;)
+			wr(p + i * PG, (unsigned char)(i + 1));
+		if (pl_pagemap_range(0, (uintptr_t)p, n, pm))
+			CHILD_FAIL(rep, 2, errno, "pagemap as root");
+		for (size_t i = 1; i < n; i++)
+			breaks += pl_pm_pfn(pm[i]) != pl_pm_pfn(pm[i - 1]) + 1;
+		fd = pl_walk_open();
+		if (fd < 0)
+			CHILD_FAIL(rep, 3, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 4, errno, "setuid 65534");
+
+		ret = walk_on(fd, "kernel 0xffffffff81000000", answer, sizeof(answer));
+		if (ret != -EPERM || !pl_walk_error(answer))
+			rep_add(rep, 5, "'kernel 0xffffffff81000000' as 65534: %s, want EPERM; it reads:\n%.800s",
+				ret ? strerror(-ret) : "success", answer);
+		if (base) {
+			snprintf(req, sizeof(req), "kernel 0x%" PRIx64 " json", base);
+			ret = walk_on(fd, req, answer, sizeof(answer));
+			if (ret != -EPERM || !pl_walk_error(answer))
+				rep_add(rep, 6, "'%s' as 65534: %s, want EPERM; it reads:\n%.800s", req,
+					ret ? strerror(-ret) : "success", answer);
+		}
+
+		snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret || pl_walk_parse(answer, &w) || !w.has_page)
+			rep_add(rep, 7, "own walk as 65534: %s %s\n%.1500s",
+				ret ? strerror(-ret) : "", w.err, answer);
+		else if (strstr(answer, "refcount") || strstr(answer, "mapcount"))
+			rep_add(rep, 8, "refcount or mapcount without CAP_SYS_ADMIN:\n%.1500s", answer);
+		snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret || !json_valid(answer))
+			rep_add(rep, 9, "own JSON walk as 65534: %s\n%.1500s",
+				ret ? strerror(-ret) : "not JSON", answer);
+		else if (strstr(answer, "refcount") || strstr(answer, "mapcount"))
+			rep_add(rep, 10, "refcount or mapcount in JSON without CAP_SYS_ADMIN:\n%.1500s",
+				answer);
+
+		snprintf(req, sizeof(req), "%d %p %p", (int)getpid(), (void *)p, (void *)(p + n * PG));
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (!ret)
+			ret = pl_walk_range_begin(&r, answer);
+		while (!ret && (ret = pl_walk_range_next(&r, &run)) == 1) {
+			ret = 0;
+			runs++;
+		}
+		if (ret)
+			rep_add(rep, 11, "range walk as 65534: %s\n%.1500s", strerror(-ret), answer);
+		else if (runs != 1)
+			rep_add(rep, 12, "%d runs for %zu pages alike but for their frames (%d breaks "
+				"in frame order): the run boundaries show physical contiguity:\n%.1500s",
+				runs, n, breaks, answer);
+		if (!breaks)
+			rep_add(rep, 0, "note: the %zu frames happened to be contiguous", n);
+		_exit(rep->step);
+	}
+	EXPECT_EQ(0, reap(self, pid)) TH_LOG("first failed check %d:\n%s", rep->step, rep->msg);
+	if (!rep->step && rep->msg[0])
+		TH_LOG("%s", rep->msg);
+}
+
+/* As above for swap entries: pagemap shows their type and offset only to CAP_SYS_ADMIN. */
+TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	const char *why;
+	bool ours;
+	pid_t pid;
+	int st;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	why = zram_swap_on(&ours);
+	self->swapoff_zram = ours;
+	if (why)
+		SKIP(return, "%s", why);
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		const size_t n = 16;
+		static char answer[1 << 16];
+		const struct pl_walk_level *pte;
+		struct pl_walk_result w;
+		struct pl_walk_range r;
+		struct pl_walk_run run;
+		size_t i, swapped = n;
+		char req[128], *p;
+		uint64_t pm[16];
+		int fd, ret;
+
+		p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			CHILD_FAIL(rep, 1, errno, "mmap");
+		madvise(p, n * PG, MADV_NOHUGEPAGE);
+		for (i = 0; i < n; i++)
+			memset(p + i * PG, (int)(0x40 + i), PG);
+		for (int tries = 0; tries < 5 && swapped == n; tries++) {
+			if (madvise(p, n * PG, MADV_PAGEOUT))
+				_exit(77);
+			if (pl_pagemap_range(0, (uintptr_t)p, n, pm))
+				CHILD_FAIL(rep, 2, errno, "pagemap");
+			for (swapped = 0; swapped < n && !pl_pm_swapped(pm[swapped]); swapped++)
+				;
+		}
+		if (swapped == n)
+			_exit(77);
+		fd = pl_walk_open();
+		if (fd < 0)
+			CHILD_FAIL(rep, 3, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 4, errno, "setuid 65534");
+
+		snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)(p + swapped * PG));
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret || pl_walk_parse(answer, &w) || !w.has_absent ||
+		    strcmp(w.absent_reason, "swap")) {
+			rep_add(rep, 5, "walk of a swapped-out page as 65534: %s %s\n%.1500s",
+				ret ? strerror(-ret) : "", w.err, answer);
+		} else {
+			if (strstr(answer, "offset=") || strstr(answer, "type="))
+				rep_add(rep, 6, "swap type or offset without CAP_SYS_ADMIN:\n%.1500s",
+					answer);
+			pte = pl_walk_find_level(&w, "PTE");
+			/* Bits 9 and up of a swap PTE are its offset and type. */
+			if (!pte || pte->entry >> 9)
+				rep_add(rep, 7, "the PTE entry 0x%016" PRIx64 " shows the swap "
+					"offset bits:\n%.1500s", pte ? pte->entry : 0, answer);
+		}
+		snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)(p + swapped * PG));
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret || !json_valid(answer))
+			rep_add(rep, 8, "JSON walk as 65534: %s\n%.1500s",
+				ret ? strerror(-ret) : "not JSON", answer);
+		else if (strstr(answer, "\"offset\"") || strstr(answer, "\"type\""))
+			rep_add(rep, 9, "swap type or offset in JSON without CAP_SYS_ADMIN:\n%.1500s",
+				answer);
+		snprintf(req, sizeof(req), "%d %p %p", (int)getpid(), (void *)p, (void *)(p + n * PG));
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (!ret)
+			ret = pl_walk_range_begin(&r, answer);
+		while (!ret && (ret = pl_walk_range_next(&r, &run)) == 1)
+			ret = 0;
+		if (ret)
+			rep_add(rep, 10, "range walk as 65534: %s\n%.1500s", strerror(-ret), answer);
+		_exit(rep->step);
+	}
+	st = reap(self, pid);
+	if (st == 77)
+		SKIP(return, "MADV_PAGEOUT swapped none of the child's pages out to zram");
+	EXPECT_EQ(0, st) TH_LOG("first failed check %d:\n%s", rep->step, rep->msg);
 }
 
 /* ---- files, JSON ----------------------------------------------------------- */
