@@ -11,19 +11,20 @@
  * does.  Kernel addresses have no lock a module can take: their entries are
  * read with get_kernel_nofault() from the kernel half of the writer's PGD.
  *
- * Who may walk what: debugfs makes the file root's, but that is not the
- * whole rule.  Walking another process needs what ptrace would (the
- * module cannot call ptrace_may_access on 6.1): the same uid and gid as the
- * target (real, effective and saved) and a dumpable target, or
- * CAP_SYS_PTRACE.  Kernel walks, PFNs, physical addresses, page refcounts
- * and mapcounts, swap entries' type and offset, and where runs of frames
- * are physically contiguous are for CAP_SYS_ADMIN only, as
- * /proc/PID/pagemap and /proc/kpagecount keep them.  Both the opener's
- * credentials (file->f_cred) and the writer's are checked.
+ * Who may walk what: debugfs makes the file root's, but a root-opened file
+ * may be handed to anyone, so every request is checked for both the
+ * opener's credentials (file->f_cred) and the writer's (its subjective
+ * credentials, current_cred()).  Walking another process follows
+ * mm_access(PTRACE_MODE_READ_FSCREDS), which a module cannot call: see
+ * pagelab_walk_get_mm().  Kernel walks, PFNs, physical addresses, page
+ * refcounts and mapcounts, swap entries' type and offset, and where runs of
+ * frames are physically contiguous are for CAP_SYS_ADMIN only, as
+ * /proc/PID/pagemap and /proc/kpagecount keep them.
  *
  * Names user space chooses (file paths) are escaped in the answer, so no
  * name can forge a line of text or a JSON member: see pagelab_walk_escape().
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -34,6 +35,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/pid.h>
+#include <linux/rwsem.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -226,34 +228,100 @@ EXPORT_SYMBOL_NS_GPL(pagelab_walk_parse, PAGELAB_KUNIT);
 
 /* ---- permissions ------------------------------------------------------- */
 
-static bool pagelab_walk_same_ids(const struct cred *c, const struct cred *t)
+/*
+ * One set of credentials a request is checked for: the writer's (its
+ * subjective credentials, current_cred()) or the opener's (@file->f_cred).
+ */
+struct pagelab_walk_who {
+	const struct cred *cred;
+	struct file *file;	/* the opener's: capabilities of file->f_cred */
+};
+
+/* @cap in @ns for @who, asked of the capability code (and LSMs) about @who->cred. */
+static bool pagelab_walk_capable(const struct pagelab_walk_who *who, struct user_namespace *ns,
+				 int cap)
 {
-	return uid_eq(c->uid, t->euid) && uid_eq(c->uid, t->suid) && uid_eq(c->uid, t->uid) &&
-	       gid_eq(c->gid, t->egid) && gid_eq(c->gid, t->sgid) && gid_eq(c->gid, t->gid);
+	if (who->file)
+		return file_ns_capable(who->file, ns, cap);
+	/* current_cred(): the subjective credentials, as ptrace checks them. */
+	return ns_capable_noaudit(ns, cap);
 }
 
-/* The ptrace-like rule, for one set of credentials. */
-static bool pagelab_walk_cred_may(const struct cred *cred, struct task_struct *task,
-				  struct mm_struct *mm, bool ptrace_cap)
+/*
+ * __ptrace_may_access(PTRACE_MODE_READ_FSCREDS) followed by commoncap's
+ * cap_ptrace_access_check(), for one set of credentials: the caller's fsuid
+ * and fsgid are the target's real, effective and saved ids, or it has
+ * CAP_SYS_PTRACE in the target's user namespace; a target that is not
+ * dumpable needs CAP_SYS_PTRACE in its mm's user namespace; and the caller
+ * is in the target's user namespace with every capability the target may
+ * use (effective ⊇ the target's permitted), or has CAP_SYS_PTRACE in the
+ * target's namespace.  A caller in a user namespace of its own therefore
+ * never walks a process outside it on its ids alone.  The target's
+ * exec_update_lock is held, so @tcred and @mm belong together.
+ */
+static bool pagelab_walk_cred_may(const struct pagelab_walk_who *who, const struct cred *tcred,
+				  struct mm_struct *mm)
 {
-	bool ok;
+	const struct cred *c = who->cred;
+	bool same_ids = uid_eq(c->fsuid, tcred->euid) && uid_eq(c->fsuid, tcred->suid) &&
+			uid_eq(c->fsuid, tcred->uid) && gid_eq(c->fsgid, tcred->egid) &&
+			gid_eq(c->fsgid, tcred->sgid) && gid_eq(c->fsgid, tcred->gid);
 
-	if (ptrace_cap)
+	if (!same_ids && !pagelab_walk_capable(who, tcred->user_ns, CAP_SYS_PTRACE))
+		return false;
+	/*
+	 * The dumpable flag after the credentials, as ptrace reads them:
+	 * commit_creds() sets it before it publishes new credentials.
+	 */
+	smp_rmb();
+	if (get_dumpable(mm) != SUID_DUMP_USER &&
+	    !pagelab_walk_capable(who, mm->user_ns, CAP_SYS_PTRACE))
+		return false;
+	if (c->user_ns == tcred->user_ns && cap_issubset(tcred->cap_permitted, c->cap_effective))
 		return true;
-	rcu_read_lock();
-	ok = pagelab_walk_same_ids(cred, __task_cred(task));
-	rcu_read_unlock();
-	return ok && get_dumpable(mm) == SUID_DUMP_USER;
+	return pagelab_walk_capable(who, tcred->user_ns, CAP_SYS_PTRACE);
 }
 
-static bool pagelab_walk_may(struct file *file, struct task_struct *task, struct mm_struct *mm)
+/*
+ * The mm of @task, if both the writer and the opener of @file may read it:
+ * mm_access(task, PTRACE_MODE_READ_FSCREDS), which is not exported.  The
+ * check and get_task_mm() run under the target's exec_update_lock, as in
+ * mm_access(), so an execve() cannot install its new mm (a setuid
+ * program's, still dumpable and with the old credentials) in between.
+ * One's own mm needs no check.
+ *
+ * What this cannot do from a module: security_ptrace_access_check() is not
+ * exported, so an LSM (SELinux, AppArmor, Smack) that would refuse the
+ * ptrace read is not asked.  Kernels that rely on such a policy should
+ * leave this file to root, whom it would not stop either.
+ */
+static struct mm_struct *pagelab_walk_get_mm(struct file *file, struct task_struct *task,
+					     const char **why)
 {
-	if (task->mm == current->mm)
-		return true;
-	return pagelab_walk_cred_may(file->f_cred, task, mm,
-				     file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE)) &&
-	       pagelab_walk_cred_may(current_cred(), task, mm,
-				     has_capability_noaudit(current, CAP_SYS_PTRACE));
+	struct pagelab_walk_who writer = { .cred = current_cred() };
+	struct pagelab_walk_who opener = { .cred = file->f_cred, .file = file };
+	const struct cred *tcred;
+	struct mm_struct *mm;
+
+	*why = "interrupted";
+	if (down_read_killable(&task->signal->exec_update_lock))
+		return ERR_PTR(-EINTR);
+	mm = get_task_mm(task);
+	if (!mm) {
+		*why = "process has no memory map (a kernel thread, or exiting)";
+		mm = ERR_PTR(-ESRCH);
+	} else if (mm != current->mm) {
+		tcred = get_task_cred(task);
+		if (!pagelab_walk_cred_may(&writer, tcred, mm) ||
+		    !pagelab_walk_cred_may(&opener, tcred, mm)) {
+			mmput(mm);
+			*why = "not allowed: needs what a ptrace read would, or CAP_SYS_PTRACE";
+			mm = ERR_PTR(-EPERM);
+		}
+		put_cred(tcred);
+	}
+	up_read(&task->signal->exec_update_lock);
+	return mm;
 }
 
 /* CAP_SYS_ADMIN in the initial user namespace, for the opener and the writer. */
@@ -1164,22 +1232,13 @@ static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *re
 	put_pid(pid);
 	if (!task)
 		return -ESRCH;
-	mm = get_task_mm(task);
-	if (!mm) {
-		put_task_struct(task);
-		*why = "process has no memory map (a kernel thread, or exiting)";
-		return -ESRCH;
-	}
-	if (!pagelab_walk_may(file, task, mm)) {
-		*why = "not allowed: needs the target's ids and dumpable, or CAP_SYS_PTRACE";
-		ret = -EPERM;
-	} else {
-		*why = "interrupted";
-		ret = req->range ? pagelab_walk_user_range(mm, req, &o) :
-				   pagelab_walk_user(mm, req, &o);
-	}
-	mmput(mm);
+	mm = pagelab_walk_get_mm(file, task, why);
 	put_task_struct(task);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	*why = "interrupted";
+	ret = req->range ? pagelab_walk_user_range(mm, req, &o) : pagelab_walk_user(mm, req, &o);
+	mmput(mm);
 out:
 	if (!ret && seq_buf_has_overflowed(&o.sb)) {
 		*why = "answer too large: narrow the range";

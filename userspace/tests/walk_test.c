@@ -7,11 +7,12 @@
  * level; holes, unmapped addresses, swap entries (zram), PROT_NONE; kernel
  * addresses (the direct map, kernel text); the paging depth (la57) and a
  * mapping above 2^47 on 5-level paging; every kind of bad request; the
- * permission checks (writer and opener) and what an unprivileged writer is
- * not shown (kernel walks, PFNs, counts, swap slots, frame contiguity); one
- * request per open file; JSON against text; file names that try to forge
- * lines; a race with mmap/munmap/exit; and the CLI's walk, segments, bench
- * walk and tour.  Runs in the guest, as root.
+ * permission checks (writer and opener; fsuid, capabilities and user
+ * namespaces as ptrace has them; a setuid execve() under the walker) and
+ * what an unprivileged writer is not shown (kernel walks, PFNs, counts, swap
+ * slots, frame contiguity); one request per open file; JSON against text;
+ * file names that try to forge lines; a race with mmap/munmap/exit; and the
+ * CLI's walk, segments, bench walk and tour.  Runs in the guest, as root.
  *
  * Every test runs in the "walk" fixture: its teardown kills and reaps the
  * children the test started, unmaps and closes what it left, turns off the
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <poll.h>
@@ -2050,6 +2052,174 @@ TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
 	EXPECT_EQ(0, st) TH_LOG("first failed check %d:\n%s", rep->step, rep->msg);
 }
 
+/*
+ * A uid-65534 process that maps and writes a page, goes dumpable and
+ * waits: *@addr gets the page's address.  With @keep_caps it keeps the
+ * capabilities root had in its permitted set (PR_SET_KEEPCAPS).
+ */
+static pid_t nobody_target(FIXTURE_DATA(walk) *self, volatile uint64_t *addr, bool keep_caps)
+{
+	int ready[2];
+	pid_t pid;
+
+	if (pipe(ready))
+		return -1;
+	track_fd(self, ready[0]);
+	track_fd(self, ready[1]);
+	pid = fork_child(self);
+	if (!pid) {
+		char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (keep_caps && prctl(PR_SET_KEEPCAPS, 1))
+			_exit(1);
+		if (p == MAP_FAILED || !drop_to_nobody())
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 1);
+		wr(p, 1);
+		*addr = (uintptr_t)p;
+		send_byte(ready[1]);
+		for (;;)
+			pause();
+	}
+	if (pid > 0 && !wait_byte(ready[0], 30000))
+		return -1;
+	return pid;
+}
+
+/* The permitted capabilities of @pid ("CapPrm:" in its status), or 0. */
+static uint64_t cap_prm(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapPrm: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * ptrace's rule for a caller in a user namespace of its own: the same kuid
+ * is not enough, it needs CAP_SYS_PTRACE in the target's namespace.
+ */
+TEST_F(walk, user_namespace_caller_is_refused_like_ptrace)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	volatile uint64_t *addr = shared_block(self, PG);
+	pid_t target, walker;
+	int st;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	ASSERT_NE(MAP_FAILED, (void *)addr);
+	target = nobody_target(self, addr, false);
+	ASSERT_GT(target, 0);
+	walker = fork_child(self);
+	ASSERT_GE(walker, 0);
+	if (!walker) {
+		char req[64], answer[8192];
+		int fd = pl_walk_open(), ret;
+
+		if (fd < 0)
+			CHILD_FAIL(rep, 1, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 2, errno, "setuid 65534");
+		snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target, (uint64_t)*addr);
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret)
+			CHILD_FAIL(rep, 3, -ret, "control: a same-uid dumpable target from the "
+				   "initial namespace: %s: %s", strerror(-ret), answer);
+		if (unshare(CLONE_NEWUSER))
+			_exit(77);
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret != -EPERM)
+			CHILD_FAIL(rep, 4, -ret, "from a new user namespace (same kuid 65534): %s, "
+				   "want EPERM; it reads:\n%.1500s", ret ? strerror(-ret) : "success",
+				   answer);
+		if (!pl_walk_error(answer))
+			CHILD_FAIL(rep, 5, 0, "after EPERM it reads: %.200s", answer);
+		_exit(0);
+	}
+	st = reap(self, walker);
+	kill_reap(self, target);
+	if (st == 77)
+		SKIP(return, "unshare(CLONE_NEWUSER) as uid 65534 failed: no unprivileged user "
+		     "namespaces here");
+	EXPECT_EQ(0, st) TH_LOG("step %d (%s): %s", rep->step, strerror(rep->err), rep->msg);
+}
+
+/*
+ * The rest of ptrace's read rule (PTRACE_MODE_READ_FSCREDS and commoncap):
+ * the caller's fsuid is what must match, not its real uid, and a target
+ * whose permitted capabilities the caller does not have is refused.
+ */
+TEST_F(walk, ptrace_rule_uses_fsuid_and_the_capability_subset)
+{
+	struct walker_case {
+		const char *what;
+		uid_t ruid, euid;
+		int which;		/* 0: the plain target, 1: the one with capabilities */
+		int want;		/* 0 or -EPERM */
+	} cases[] = {
+		{ "real uid 65534, fsuid 1000", 65534, 1000, 0, -EPERM },
+		{ "real uid 1000, fsuid 65534", 1000, 65534, 0, 0 },
+		{ "no capabilities, the target has them permitted", 65534, 65534, 1, -EPERM },
+	};
+	struct res {
+		int ret;
+		char answer[2048];
+	} *res = shared_block(self, sizeof(*res) * ARRAY_SIZE(cases));
+	volatile uint64_t *addr = shared_block(self, PG);
+	pid_t target[2];
+	int bad = 0;
+
+	ASSERT_NE(MAP_FAILED, res);
+	ASSERT_NE(MAP_FAILED, (void *)addr);
+	target[0] = nobody_target(self, &addr[0], false);
+	ASSERT_GT(target[0], 0);
+	target[1] = nobody_target(self, &addr[1], true);
+	ASSERT_GT(target[1], 0);
+	ASSERT_NE(0ULL, (unsigned long long)cap_prm(target[1]))
+		TH_LOG("PR_SET_KEEPCAPS kept no permitted capabilities");
+	ASSERT_EQ(0ULL, (unsigned long long)cap_prm(target[0]));
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct walker_case *c = &cases[i];
+		pid_t walker = fork_child(self);
+		int st;
+
+		ASSERT_GE(walker, 0);
+		if (!walker) {
+			char req[64];
+			int fd = pl_walk_open();
+
+			if (fd < 0 || setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+			    setresuid(c->ruid, c->euid, c->euid))
+				_exit(1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target[c->which],
+				 (uint64_t)addr[c->which]);
+			res[i].ret = walk_on(fd, req, res[i].answer, sizeof(res[i].answer));
+			_exit(0);
+		}
+		st = reap(self, walker);
+		ASSERT_EQ(0, st) TH_LOG("%s: the walker could not set its ids", c->what);
+		if (res[i].ret != c->want) {
+			bad++;
+			TH_LOG("%s: %s, want %s; it reads:\n%.600s", c->what,
+			       res[i].ret ? strerror(-res[i].ret) : "success",
+			       c->want ? strerror(-c->want) : "success", res[i].answer);
+		}
+	}
+	EXPECT_EQ(0, bad);
+	kill_reap(self, target[0]);
+	kill_reap(self, target[1]);
+}
+
 /* ---- files, JSON ----------------------------------------------------------- */
 
 TEST_F(walk, each_open_file_has_its_own_request)
@@ -2461,6 +2631,165 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 	EXPECT_EQ(0UL, unexpected) TH_LOG("allowed: success, ESRCH");
 	EXPECT_EQ(0UL, bad_answers);
 	EXPECT_GT(ok, 100UL);
+}
+
+/* ---- a race: a setuid exec under the walker ------------------------------- */
+
+#define SUID_SECONDS		20
+#define SUID_HELPER		"--pagelab-walk-suid-helper"
+#define SUID_EUID		"--pagelab-walk-suid-euid"
+#define SUID_BALLAST		(16 * MiB)
+
+/*
+ * The setuid-root copy of this binary the exec race runs: it ends at once,
+ * before main() (with "euid" it tells whether the setuid bit took).
+ */
+__attribute__((constructor)) static void suid_helper(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], SUID_HELPER))
+		_exit(0);
+	if (argc == 2 && !strcmp(argv[1], SUID_EUID))
+		_exit(geteuid() == 0 ? 0 : 1);
+}
+
+/* Copy this binary to @path, setuid root; false if it cannot be done. */
+static bool make_setuid_copy(const char *path)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out;
+	bool ok = in >= 0;
+
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ok = ok && out >= 0;
+	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, n) == n;
+	if (out >= 0)
+		ok = !fchown(out, 0, 0) && !fchmod(out, 04755) && !close(out) && ok;
+	if (in >= 0)
+		close(in);
+	return ok;
+}
+
+struct suid_race {
+	volatile pid_t pid;		/* the newest child of the target */
+	volatile bool stop;
+	volatile unsigned long forks, exec_failures;
+	volatile unsigned long ok, eperm, esrch, other, violations;
+	char first[4096];		/* the first walk that showed the new program */
+};
+
+/*
+ * F4: the walk's permission check and its get_task_mm() must not straddle
+ * an execve() of a setuid program, which installs the new mm while the old
+ * credentials and dumpability still stand.  A uid-65534 target forks and
+ * execs a setuid-root copy of this binary, over and over; the old address
+ * space is 16 MiB of written pages, so freeing it widens the window.  A
+ * walker, uid 65534 on a root-opened file, walks each new child's text
+ * address.  A walk may succeed only on the child before its exec (this
+ * binary's text); one that shows no VMA there (the new mm before the ELF is
+ * mapped) or the setuid copy is a walk of the setuid process.
+ */
+TEST_F_TIMEOUT(walk, setuid_exec_during_walks_is_never_walked, 120)
+{
+	struct suid_race *sh = shared_block(self, sizeof(*sh));
+	uint64_t text = (uintptr_t)&suid_helper;
+	pid_t target, walker, probe;
+	char *copy = self->unlink_path;
+
+	ASSERT_NE(MAP_FAILED, sh);
+	snprintf(copy, sizeof(self->unlink_path), "/tmp/pagelab_walk_suid.%d", (int)getpid());
+	if (!make_setuid_copy(copy))
+		SKIP(return, "cannot make a setuid-root copy of this binary in /tmp");
+	probe = fork_child(self);
+	ASSERT_GE(probe, 0);
+	if (!probe) {
+		if (drop_to_nobody())
+			execl(copy, copy, SUID_EUID, (char *)NULL);
+		_exit(2);
+	}
+	if (reap(self, probe))
+		SKIP(return, "the setuid bit of %s does not take (a nosuid /tmp?)", copy);
+
+	target = fork_child(self);
+	ASSERT_GE(target, 0);
+	if (!target) {
+		char *ballast = mmap(NULL, SUID_BALLAST, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (ballast == MAP_FAILED || !drop_to_nobody())
+			_exit(1);
+		madvise(ballast, SUID_BALLAST, MADV_NOHUGEPAGE);
+		for (size_t off = 0; off < SUID_BALLAST; off += PG)
+			ballast[off] = 1;
+		while (!sh->stop) {
+			pid_t c;
+			int st;
+
+			prctl(PR_SET_DUMPABLE, 1);
+			c = fork();
+			if (!c) {
+				sh->pid = getpid();
+				execl(copy, copy, SUID_HELPER, (char *)NULL);
+				_exit(127);
+			}
+			if (c < 0 || waitpid(c, &st, 0) != c)
+				_exit(2);
+			sh->forks++;
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				sh->exec_failures++;
+		}
+		_exit(0);
+	}
+	walker = fork_child(self);
+	ASSERT_GE(walker, 0);
+	if (!walker) {
+		static char answer[1 << 16];
+		struct pl_walk_result w;
+		struct timespec t0, t;
+		char req[64];
+		int fd = pl_walk_open();
+
+		if (fd < 0 || !drop_to_nobody())
+			_exit(1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			pid_t pid = sh->pid;
+			int ret;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (!pid)
+				continue;
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)pid, text);
+			ret = walk_on(fd, req, answer, sizeof(answer));
+			if (ret == -EPERM) {
+				sh->eperm++;
+			} else if (ret == -ESRCH) {
+				sh->esrch++;
+			} else if (ret) {
+				sh->other++;
+			} else if (pl_walk_parse(answer, &w) || !w.has_vma ||
+				   strstr(w.vma_backing, "pagelab_walk_suid")) {
+				if (!sh->violations++)
+					snprintf(sh->first, sizeof(sh->first), "%s", answer);
+			} else {
+				sh->ok++;
+			}
+		} while (t.tv_sec - t0.tv_sec < SUID_SECONDS);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(self, walker));
+	sh->stop = true;
+	EXPECT_EQ(0, reap(self, target));
+	TH_LOG("%lu setuid execs (%lu failed); walks: %lu of the child before its exec, "
+	       "%lu EPERM, %lu ESRCH, %lu other errors, %lu of the setuid process",
+	       sh->forks, sh->exec_failures, sh->ok, sh->eperm, sh->esrch, sh->other,
+	       sh->violations);
+	EXPECT_EQ(0UL, sh->violations) TH_LOG("the first:\n%s", sh->first);
+	EXPECT_EQ(0UL, sh->exec_failures);
+	EXPECT_EQ(0UL, sh->other);
+	EXPECT_GT(sh->forks, 10UL);
+	EXPECT_GT(sh->eperm, 0UL);
 }
 
 /* ---- the CLI ---------------------------------------------------------------- */
