@@ -6,10 +6,12 @@
  * walk_page_range() is not exported, so this walks by hand with the
  * kernel's own idioms: a reference on the target mm, mmap_read_lock_killable,
  * each entry read once; a huge or migrating PMD is re-read under pmd_lock(),
- * a PTE under pte_offset_map_lock().  Bad entries are reported, never
- * cleared.  A range walk drops mmap_lock after every PMD, as pagemap_read
- * does.  Kernel addresses have no lock a module can take: their entries are
- * read with get_kernel_nofault() from the kernel half of the writer's PGD.
+ * a PTE under pte_offset_map_lock(); a hugetlb PMD, whose table may be
+ * shared, is read once under the file's i_mmap_rwsem instead (see
+ * pagelab_walk_hugetlb_lock()).  Bad entries are reported, never cleared.
+ * A range walk drops mmap_lock after every PMD, as pagemap_read does.
+ * Kernel addresses have no lock a module can take: their entries are read
+ * with get_kernel_nofault() from the kernel half of the writer's PGD.
  *
  * Who may walk what: debugfs makes the file root's, but a root-opened file
  * may be handed to anyone, so every request is checked for both the
@@ -29,10 +31,12 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/hugetlb_inline.h>
 #include <linux/ksm.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/page-flags.h>
 #include <linux/pgtable.h>
 #include <linux/pid.h>
 #include <linux/rwsem.h>
@@ -359,7 +363,9 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	f->excl = f->mapcount == 1;
 	page = compound_head(page);
 	f->page = page;
-	if (PageKsm(page))
+	if (vma && is_vm_hugetlb_page(vma))
+		f->kind = "hugetlb";
+	else if (PageKsm(page))
 		f->kind = "ksm";
 	else if (PageAnon(page))
 		f->kind = "anon";
@@ -377,7 +383,8 @@ static void pagelab_walk_page_flags(struct page *page, struct seq_buf *sb)
 	};
 	bool set[ARRAY_SIZE(names)] = {
 		PageLRU(page), PageCompound(page), PageHead(page), PageTail(page),
-		PageTransHuge(page), PageDirty(page), PageSwapBacked(page), PageLocked(page),
+		PageTransHuge(page) && !PageHuge(page), PageDirty(page), PageSwapBacked(page),
+		PageLocked(page),
 	};
 	const char *sep = "";
 	size_t i;
@@ -654,7 +661,34 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 	pagelab_walk_frame(vma, e->pfn, false, pfn_to_online_page(e->pfn), &e->frame);
 }
 
-/* Walk @addr in @mm down to its leaf, printing each level; mmap_lock held. */
+/*
+ * A hugetlb VMA's PMD table may be shared with other processes (MAP_SHARED
+ * over an aligned 1 GiB), and huge_pmd_unshare(), run by another process's
+ * truncate or hole punch, clears this mm's PUD without its mmap_lock; the
+ * table is freed when its last sharer lets go.  Its pmd_lock() is then not
+ * this walk's to take, and the kernel's own walkers use
+ * hugetlb_vma_lock_read(), which a module cannot call.  Every
+ * huge_pmd_unshare() holds the file's i_mmap_rwsem for writing, so holding
+ * it for reading keeps this mm's PUD, and the table it points to, in place
+ * while the walk reads each entry once, with no page-table lock.  The
+ * order is mmap_lock -> i_mmap_rwsem, as in the hugetlb fault path.
+ */
+static void pagelab_walk_hugetlb_lock(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma))
+		i_mmap_lock_read(vma->vm_file->f_mapping);
+}
+
+static void pagelab_walk_hugetlb_unlock(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma))
+		i_mmap_unlock_read(vma->vm_file->f_mapping);
+}
+
+/*
+ * Walk @addr in @mm down to its leaf, printing each level; mmap_lock held,
+ * and for a hugetlb VMA pagelab_walk_hugetlb_lock().
+ */
 static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *vma,
 				  unsigned long addr, struct pagelab_walk_out *o,
 				  struct pagelab_walk_end *e)
@@ -712,8 +746,18 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 		return;
 	}
 	pmdp = pmd_offset(pudp, addr);
-	pmd = pmd_read_atomic(pmdp);
 	e->level = L_PMD;
+	if (is_vm_hugetlb_page(vma)) {
+		/* Never pmd_lock(): see pagelab_walk_hugetlb_lock(). */
+		pmd = READ_ONCE(*pmdp);
+		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), !pmd_none(pmd));
+		if (pmd_none(pmd))
+			e->reason = "none";
+		else
+			pagelab_walk_pmd_leaf(vma, addr, pmd, e);
+		return;
+	}
+	pmd = pmd_read_atomic(pmdp);
 	if (pmd_none(pmd)) {
 		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 		e->reason = "none";
@@ -865,9 +909,11 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 	out_vma(o, mm, vma);
 	if (o->json)
 		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
+	pagelab_walk_hugetlb_lock(vma);
 	pagelab_walk_user_one(mm, vma, req->start, o, &e);
-	/* Under the lock: the page is still mapped, so still the leaf's. */
+	/* Under the locks: the page is still mapped, so still the leaf's. */
 	pagelab_walk_fill_pflags(&e);
+	pagelab_walk_hugetlb_unlock(vma);
 	mmap_read_unlock(mm);
 	out_end(o, &e);
 	return 0;
@@ -953,7 +999,10 @@ static void pagelab_walk_absent(struct pagelab_walk_out *o, struct pagelab_walk_
 		run_add(o, r, addr, end - addr, &e, 0);
 }
 
-/* The pages of [addr, end) within one PMD of @vma.  mmap_lock held. */
+/*
+ * The pages of [addr, end) within one PMD of @vma.  mmap_lock held, and for
+ * a hugetlb VMA pagelab_walk_hugetlb_lock().
+ */
 static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *vma,
 				   unsigned long addr, unsigned long end,
 				   struct pagelab_walk_out *o, struct pagelab_walk_run *r)
@@ -999,6 +1048,18 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 		}
 	}
 	pmdp = pmd_offset(pudp, addr);
+	if (is_vm_hugetlb_page(vma)) {
+		/* Never pmd_lock(): see pagelab_walk_hugetlb_lock(). */
+		pmd = READ_ONCE(*pmdp);
+		if (pmd_none(pmd)) {
+			pagelab_walk_absent(o, r, addr, end, "none");
+			return;
+		}
+		memset(&e, 0, sizeof(e));
+		pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
+		run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
+		return;
+	}
 	pmd = pmd_read_atomic(pmdp);
 	if (pmd_none(pmd)) {
 		pagelab_walk_absent(o, r, addr, end, "none");
@@ -1073,7 +1134,9 @@ static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_wa
 		/* A run never crosses a VMA boundary. */
 		if (addr == vma->vm_start)
 			run_emit(o, &r);
+		pagelab_walk_hugetlb_lock(vma);
 		pagelab_walk_pmd_range(mm, vma, addr, next, o, &r);
+		pagelab_walk_hugetlb_unlock(vma);
 		mmap_read_unlock(mm);
 		addr = next;
 		if (seq_buf_has_overflowed(&o->sb))

@@ -933,7 +933,7 @@ static const char *const pl_page_flag_names[] = {
 };
 
 static const char *const pl_kinds[] = {
-	"anon", "file", "pagelab", "zero", "ksm", "special", "none", "kernel", NULL,
+	"anon", "file", "pagelab", "zero", "ksm", "special", "none", "kernel", "hugetlb", NULL,
 };
 
 static const char *const pl_reasons[] = {

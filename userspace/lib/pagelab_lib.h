@@ -300,7 +300,7 @@ struct pl_walk_result {
 	bool has_page;
 	bool has_counts;			/* refcount and mapcount (CAP_SYS_ADMIN only) */
 	long refcount, mapcount;
-	char page_kind[16];			/* anon file pagelab zero ksm special none */
+	char page_kind[16];			/* anon file pagelab zero ksm special none kernel hugetlb */
 	char page_flags[PL_WALK_FLAGS_LEN];	/* "lru|swapbacked" or "-" */
 	bool has_absent;
 	char absent_level[PL_WALK_NAME_LEN];

@@ -6,7 +6,8 @@
  * mappings and the rest of a stopped process's address space; THP at the PMD
  * level; holes, unmapped addresses, swap entries (zram), PROT_NONE; kernel
  * addresses (the direct map, kernel text); the paging depth (la57) and a
- * mapping above 2^47 on 5-level paging; every kind of bad request; the
+ * mapping above 2^47 on 5-level paging; hugetlb mappings (and walks racing
+ * the unsharing of their PMD table); every kind of bad request; the
  * permission checks (writer and opener; fsuid, capabilities and user
  * namespaces as ptrace has them; a setuid execve() under the walker) and
  * what an unprivileged writer is not shown (kernel walks, PFNs, counts, swap
@@ -86,6 +87,7 @@ FIXTURE(walk) {
 	int fds[NTRACK];
 	bool swapoff_zram;
 	char unlink_path[64];
+	long hugepages_before;	/* nr_hugepages to restore, or -1 */
 };
 
 /* ---- helpers (tests pass _metadata so the helpers may ASSERT) ----------- */
@@ -565,6 +567,31 @@ static int kind_mismatches(struct __test_metadata *_metadata, const char *what,
 	return bad;
 }
 
+/* /proc/sys/vm/nr_hugepages, or -1. */
+static long nr_hugepages(void)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+static bool set_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%ld\n", n) > 0;
+	return !fclose(f) && ok;
+}
+
 /* ---- a minimal JSON reader: validate, and find members and elements ----- */
 
 static const char *json_ws(const char *p)
@@ -859,6 +886,7 @@ FIXTURE_SETUP(walk)
 	ASSERT_EQ(0, access(PL_WALK_PATH, F_OK))
 		TH_LOG("no %s: this module has no page-table walk", PL_WALK_PATH);
 	ASSERT_EQ(4096, sysconf(_SC_PAGESIZE));
+	self->hugepages_before = -1;
 }
 
 FIXTURE_TEARDOWN(walk)
@@ -881,6 +909,8 @@ FIXTURE_TEARDOWN(walk)
 	if (self->swapoff_zram) {
 		EXPECT_EQ(0, system("swapoff /dev/zram0 >/dev/null 2>&1"));
 	}
+	if (self->hugepages_before >= 0)
+		set_nr_hugepages(self->hugepages_before);
 	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
 	EXPECT_EQ(0, pl_info(self->dev, &after));
 	EXPECT_EQ(self->before.objects, after.objects) TH_LOG("objects leaked");
@@ -1359,6 +1389,164 @@ TEST_F(walk, prot_none_is_protnone_with_its_entry)
 	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)p);
 	ASSERT_TRUE(w.has_leaf);
 	EXPECT_EQ(pfn, w.pfn) TH_LOG("the frame changed across PROT_NONE");
+}
+
+/* ---- hugetlb ------------------------------------------------------------- */
+
+/* HugePages_Free in /proc/meminfo, or -1. */
+static long free_hugepages(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* @want more free 2 MiB hugetlb pages (the fixture restores the count), or why not. */
+static const char *reserve_hugepages(FIXTURE_DATA(walk) *self, long want)
+{
+	long before = nr_hugepages();
+
+	if (before < 0)
+		return "no /proc/sys/vm/nr_hugepages: no hugetlb support";
+	if (self->hugepages_before < 0)
+		self->hugepages_before = before;
+	if (!set_nr_hugepages(before + want) || free_hugepages() < want)
+		return "the kernel could not reserve the hugetlb pages";
+	return NULL;
+}
+
+/*
+ * A hugetlb PMD table may be shared between processes and freed by another
+ * process's truncate without this mm's mmap_lock, so the walk never takes
+ * pmd_lock() on it: it reads the entries once under the file's i_mmap_rwsem.
+ * A MAP_SHARED hugetlb mapping in two processes: a 2 MiB PMD leaf of kind
+ * hugetlb (not "thp"), the same frame in both, runs of 2 MiB; then walks
+ * racing hole punches on a 1 GiB-aligned mapping whose PMD table the two
+ * processes share.  Nothing may splat (the harness scans the kernel log).
+ */
+TEST_F_TIMEOUT(walk, hugetlb_mapping_is_a_hugetlb_pmd_leaf, 120)
+{
+	const size_t len = 2 * THP_SIZE, big = 1UL << 30;
+	struct pl_walk_result w, wc;
+	struct pl_walk_run runs[8];
+	unsigned long walks = 0, punches = 0, bad = 0;
+	volatile unsigned long *stop = shared_block(self, PG);
+	struct timespec t0, t;
+	char *p, *r, *q, *answer, req[128];
+	const char *why;
+	int fd, bfd, n, ready[2];
+	pid_t child;
+
+	ASSERT_NE(MAP_FAILED, (void *)stop);
+	why = reserve_hugepages(self, 8);
+	if (why)
+		SKIP(return, "%s", why);
+	fd = track_fd(self, memfd_create("pagelab-walk-huge", MFD_CLOEXEC | MFD_HUGETLB));
+	if (fd < 0)
+		SKIP(return, "memfd_create(MFD_HUGETLB): %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, len));
+	p = track_map(self, mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), len);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t off = 0; off < len; off += THP_SIZE)
+		wr(p + off, 7);
+	ASSERT_EQ(0, pipe(ready));
+	track_fd(self, ready[0]);
+	track_fd(self, ready[1]);
+	child = fork_child(self);
+	ASSERT_GE(child, 0);
+	if (!child) {
+		/* fork copies no entries of a shared hugetlb mapping: fault them. */
+		(void)rd(p + 5);
+		(void)rd(p + THP_SIZE + 5);
+		send_byte(ready[1]);
+		for (;;)
+			pause();
+	}
+	ASSERT_TRUE(wait_byte(ready[0], 30000));
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)(p + 0x1234));
+	ASSERT_TRUE(w.has_leaf) TH_LOG("a written hugetlb page is not mapped?");
+	EXPECT_STREQ("PMD", w.leaf_level);
+	EXPECT_EQ(THP_SIZE, w.leaf_size);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p + 0x1234)), w.pfn);
+	ASSERT_TRUE(w.has_page);
+	EXPECT_STREQ("hugetlb", w.page_kind) TH_LOG("page flags %s", w.page_flags);
+	EXPECT_FALSE(pl_walk_has_flag(w.page_flags, "thp")) TH_LOG("%s", w.page_flags);
+	walk1(_metadata, &wc, NULL, "%d %p", (int)child, (void *)(p + 0x1234));
+	EXPECT_TRUE(wc.has_leaf && wc.pfn == w.pfn) TH_LOG("the child maps pfn 0x%" PRIx64
+							    ", the parent 0x%" PRIx64, wc.pfn, w.pfn);
+	answer = walk_range(_metadata, child, (uintptr_t)p, (uintptr_t)p + len);
+	n = range_runs(_metadata, answer, runs, 8, NULL);
+	for (int i = 0; i < n && i < 8; i++) {
+		EXPECT_FALSE(runs[i].absent) TH_LOG("%s", answer);
+		EXPECT_EQ(THP_SIZE, runs[i].size);
+		EXPECT_STREQ("hugetlb", runs[i].kind);
+	}
+	free(answer);
+	snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
+	ASSERT_EQ(0, pl_walk_alloc(req, &answer));
+	EXPECT_TRUE(json_valid(answer)) TH_LOG("%s", answer);
+	free(answer);
+	kill_reap(self, child);
+
+	/* A 1 GiB-aligned shared mapping: fork shares its PMD table with the child. */
+	bfd = track_fd(self, memfd_create("pagelab-walk-huge-big", MFD_CLOEXEC | MFD_HUGETLB));
+	ASSERT_GE(bfd, 0);
+	ASSERT_EQ(0, ftruncate(bfd, big));
+	r = mmap(NULL, 2 * big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	q = (char *)(((uintptr_t)r + big - 1) & ~(uintptr_t)(big - 1));
+	if (q > r)
+		munmap(r, q - r);
+	munmap(q + big, r + big - q);
+	q = track_map(self, mmap(q, big, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, bfd, 0), big);
+	ASSERT_NE(MAP_FAILED, q);
+	wr(q, 1);
+	wr(q + THP_SIZE, 2);
+	child = fork_child(self);
+	ASSERT_GE(child, 0);
+	if (!child) {
+		/* Punch a hole (unsharing every PMD table of the file), fault it back. */
+		while (!*stop) {
+			if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, THP_SIZE))
+				_exit(1);
+			wr(q, 3);
+			(void)rd(q + THP_SIZE);
+			stop[1]++;
+		}
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		bool self_walk = walks % 2;
+
+		snprintf(req, sizeof(req), walks % 3 ? "%d %p %p" : "%d %p", self_walk ?
+			 (int)getpid() : (int)child, (void *)q, (void *)(q + 2 * THP_SIZE));
+		answer = NULL;
+		if (pl_walk_alloc(req, &answer) || (walks % 3 == 0 && pl_walk_parse(answer, &w))) {
+			if (bad++ < 5)
+				TH_LOG("'%s':\n%s", req, answer);
+		}
+		free(answer);
+		walks++;
+		wr(q + THP_SIZE, 4);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 8);
+	*stop = 1;
+	EXPECT_EQ(0, reap(self, child));
+	punches = stop[1];
+	TH_LOG("%lu walks against %lu hole punches of a shared hugetlb PMD table", walks, punches);
+	EXPECT_EQ(0UL, bad);
+	EXPECT_GT(punches, 0UL);
 }
 
 /* ---- kernel addresses ---------------------------------------------------- */
