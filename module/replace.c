@@ -1216,7 +1216,7 @@ out_busy:
 	}
 	/* A fault that may not retry (some GUP callers) looks again as it is. */
 	if (!no_retry_since)
-		no_retry_since = jiffies;
+		no_retry_since = jiffies | 1;
 	if (time_after(jiffies, no_retry_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS))) {
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
@@ -1335,8 +1335,11 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 		if (xa_load(&obj->pages, index))
 			continue;
 		page = pagelab_rp_new_frame(obj, &ret);
-		if (!page)
+		if (!page) {
+			/* The pages read so far go back under the budget (clean). */
+			pagelab_rp_rebuild(obj, rp, rp->budget);
 			return ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
+		}
 		err = pagelab_rp_sync_io(obj, rp, page, index, PAGELAB_NO_PAGE, false);
 		/* Misses waited meanwhile: nothing else loaded @index. */
 		if (!err && xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT)))

@@ -529,7 +529,8 @@ static void pagelab_walk_fill_pflags(struct pagelab_walk_end *e)
 static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 {
 	unsigned long pfn = o->show_pfn ? e->pfn : 0, phys = o->show_pfn ? e->phys : 0;
-	bool page = e->leaf && e->frame.page;
+	/* Page flags are /proc/kpageflags' data: root's, like PFNs. */
+	bool page = e->leaf && e->frame.page && o->show_pfn;
 
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s", "],");
@@ -1250,23 +1251,44 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 /* ---- the debugfs file ---------------------------------------------------- */
 
 struct pagelab_walk_file {
-	struct mutex lock;	/* guards @answer and @len: one request at a time */
+	struct mutex lock;	/* guards @answer, @len, @writer: one request at a time */
 	char *answer;
 	size_t len;
+	const struct cred *writer;	/* who asked for @answer; NULL: anyone reads it */
 };
 
-static void pagelab_walk_set_answer(struct pagelab_walk_file *wf, char *buf, size_t len)
+/* @buf (@len bytes) is the answer now, for @writer (a reference, or NULL) only. */
+static void pagelab_walk_set_answer(struct pagelab_walk_file *wf, char *buf, size_t len,
+				    const struct cred *writer)
 {
 	kvfree(wf->answer);
+	if (wf->writer)
+		put_cred(wf->writer);
 	wf->answer = buf;
 	wf->len = len;
+	wf->writer = writer;
+}
+
+/*
+ * May a reader with credentials @r read an answer written with @w?  The
+ * same credentials, or the same filesystem ids in the same user namespace
+ * with at least the writer's effective capabilities: otherwise a process
+ * sharing the file could have a more privileged one (a setuid program)
+ * write a request for it and read the answer.
+ */
+static bool pagelab_walk_reader_ok(const struct cred *r, const struct cred *w)
+{
+	if (!w || r == w)
+		return true;
+	return uid_eq(r->fsuid, w->fsuid) && gid_eq(r->fsgid, w->fsgid) &&
+	       r->user_ns == w->user_ns && cap_issubset(w->cap_effective, r->cap_effective);
 }
 
 static void pagelab_walk_set_error(struct pagelab_walk_file *wf, const char *why)
 {
 	char *buf = kasprintf(GFP_KERNEL, "error: %s\n", why);
 
-	pagelab_walk_set_answer(wf, buf, buf ? strlen(buf) : 0);
+	pagelab_walk_set_answer(wf, buf, buf ? strlen(buf) : 0, NULL);
 }
 
 static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *req,
@@ -1355,7 +1377,7 @@ static ssize_t pagelab_walk_write(struct file *file, const char __user *ubuf, si
 		goto err_record;
 	}
 	mutex_lock(&wf->lock);
-	pagelab_walk_set_answer(wf, answer, len);
+	pagelab_walk_set_answer(wf, answer, len, get_current_cred());
 	mutex_unlock(&wf->lock);
 	*ppos = 0;	/* the answer is read from its start */
 	return count;
@@ -1375,8 +1397,12 @@ static ssize_t pagelab_walk_read(struct file *file, char __user *ubuf, size_t co
 	struct pagelab_walk_file *wf = file->private_data;
 	ssize_t ret;
 
-	mutex_lock(&wf->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, wf->answer, wf->len);
+	if (mutex_lock_killable(&wf->lock))
+		return -EINTR;
+	if (pagelab_walk_reader_ok(current_cred(), wf->writer))
+		ret = simple_read_from_buffer(ubuf, count, ppos, wf->answer, wf->len);
+	else
+		ret = -EACCES;
 	mutex_unlock(&wf->lock);
 	return ret;
 }
@@ -1397,7 +1423,7 @@ static int pagelab_walk_release(struct inode *inode, struct file *file)
 {
 	struct pagelab_walk_file *wf = file->private_data;
 
-	kvfree(wf->answer);
+	pagelab_walk_set_answer(wf, NULL, 0, NULL);
 	kfree(wf);
 	return 0;
 }

@@ -344,20 +344,25 @@ TEST_F_TIMEOUT(race, f6_every_frame_pinned_holds_no_mmap_lock, 600)
 
 /* ---- F7: a budget removal that fails midway ---------------------------- */
 
-TEST_F(race, f7_failed_budget_removal_keeps_pages_in_slots)
+/* A budget of 2 over 8 written pages; its removal runs out of frames after two. */
+static void f7_run(struct __test_metadata *_metadata, struct env *e, bool file)
 {
-	SELECTED();
-	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
 	struct pagelab_info now;
 	unsigned char *m;
-	int fd;
+	int fd, sfd = 0;
 
 	fd = pl_track_create(&e->t, e->dev, 8 * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0,
 			     "race-unload", NULL);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, pl_replace(fd, 2, PAGELAB_POLICY_FIFO, 0, 1));
+	if (file) {
+		sfd = store_open(e, 8 * ps);
+		ASSERT_GE(sfd, 0);
+		pl_track_fd(&e->t, sfd);
+	}
+	ASSERT_EQ(0, pl_replace_store(fd, 2, PAGELAB_POLICY_FIFO,
+				      file ? PAGELAB_REPLACE_FILE : 0, 1, sfd, 0));
 	m = pl_track_map(&e->t, mmap(NULL, 8 * ps, RW, MAP_SHARED, fd, 0), 8 * ps);
 	ASSERT_NE(MAP_FAILED, m);
 	for (size_t pg = 0; pg < 8; pg++)
@@ -389,6 +394,18 @@ TEST_F(race, f7_failed_budget_removal_keeps_pages_in_slots)
 	for (size_t pg = 0; pg < 8; pg++) {
 		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x70 + pg)) TH_LOG("page %zu", pg);
 	}
+}
+
+TEST_F(race, f7_failed_budget_removal_keeps_pages_in_slots)
+{
+	SELECTED();
+	f7_run(_metadata, &self->e, false);
+}
+
+TEST_F(race, f7_failed_removal_from_a_backing_file_keeps_pages_in_slots)
+{
+	SELECTED();
+	f7_run(_metadata, &self->e, true);
 }
 
 /* ---- the backing file: the caller's rights ----------------------------- */

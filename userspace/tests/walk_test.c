@@ -2878,6 +2878,38 @@ struct suid_race {
  * binary's text); one that shows no VMA there (the new mm before the ELF is
  * mapped) or the setuid copy is a walk of the setuid process.
  */
+/*
+ * An answer is for its writer: a process that shares the walk file (an
+ * inherited or handed fd) without the writer's rights cannot read what a
+ * more privileged writer asked for (else it could make a setuid program
+ * write a request for it, then read the answer).
+ */
+TEST_F(walk, answer_is_for_its_writer_only)
+{
+	char answer[8192];
+	int fd, ret, st;
+	pid_t pid;
+
+	fd = pl_walk_open();
+	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
+	ASSERT_EQ(0, pl_walk_send(fd, "kernel 0xffffffff81000000"));
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (!drop_to_nobody())
+			_exit(2);
+		ret = pl_walk_recv(fd, answer, sizeof(answer));
+		_exit(ret == -EACCES ? 0 : 3);
+	}
+	st = reap(self, pid);
+	EXPECT_EQ(0, st) TH_LOG("exit 3: uid 65534 read root's kernel walk through a shared fd");
+	/* The writer still reads its answer. */
+	ret = pl_walk_recv(fd, answer, sizeof(answer));
+	EXPECT_EQ(0, ret) TH_LOG("%s", strerror(-ret));
+	EXPECT_EQ(NULL, pl_walk_error(answer)) TH_LOG("%s", answer);
+	close(fd);
+}
+
 TEST_F_TIMEOUT(walk, setuid_exec_during_walks_is_never_walked, 120)
 {
 	struct suid_race *sh = shared_block(self, sizeof(*sh));
