@@ -14,7 +14,9 @@
  * shared frame's contents never change, and copying one needs no lock
  * against writers.  A frame with references beyond its owners and PTEs (a
  * GUP pin) may be written behind our back: clone copies it, merge leaves
- * it alone.
+ * it alone.  A pin taken while a frame was shared (a read: vmsplice) keeps
+ * the contents it saw: even the frame's last owner copies it before a
+ * write (pagelab_cow_needed()).
  *
  * Clone and merge versus faults: clone holds the source's object lock for
  * the whole copy of its index, so no frame is added or replaced there
@@ -41,6 +43,32 @@
 #include "compat.h"
 #include "pagelab.h"
 #include "trace.h"
+
+/**
+ * pagelab_cow_needed() - must a write to @obj's frame at @index copy it first?
+ * @obj: the object written
+ * @index: where @page is in @obj
+ * @page: the frame at @index, locked by the caller
+ * @extra: references to @page the caller itself holds
+ *
+ * Yes while another entry holds the frame.  Yes too for a frame that was
+ * shared (clone, merge: the entry's PAGELAB_XA_SHARED mark) and is @obj's
+ * alone now, if it has a reference nobody accounts for: a pin (vmsplice,
+ * a read GUP) taken while it was shared was entitled to the contents of
+ * then, and a write in place would show it what @obj's users write from
+ * now on.  A frame never shared keeps its pins' view of every write, as a
+ * shared file mapping does.
+ *
+ * Return: true if the write must go to a copy.
+ */
+bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *page,
+			unsigned int extra)
+{
+	if (page_private(page) > 1)
+		return true;
+	return xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED) &&
+	       pagelab_frame_pinned(page, extra);
+}
 
 /**
  * pagelab_cow_break_locked() - give @obj its own copy of a shared frame
@@ -86,7 +114,7 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, b
 	lock_page(old);
 	if (budgeted)
 		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
-	if (page_private(old) == 1) {
+	if (!pagelab_cow_needed(obj, index, old, 1)) {
 		/* The other holders let go meanwhile: the frame is ours alone. */
 		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 		*pagep = old;
@@ -101,6 +129,8 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, b
 	copy_highpage(new, old);
 	/* Replacing a present entry allocates nothing: this cannot fail. */
 	xa_store(&obj->pages, index, new, GFP_NOWAIT);
+	/* The copy is @obj's alone, and nothing pinned it while shared. */
+	xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 	atomic64_inc(&obj->count.cow_breaks);
 	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
 	/*

@@ -122,7 +122,8 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 		if (page) {
 			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
-			if (write && vma->vm_flags & VM_SHARED && page_private(page) > 1) {
+			if (write && vma->vm_flags & VM_SHARED &&
+			    pagelab_cow_needed(obj, index, page, 1)) {
 				/* A shared frame: this object gets its own copy first. */
 				unlock_page(page);
 				put_page(page);
@@ -266,8 +267,9 @@ out:
  * mapping (VMAs of objects want write notification, so every PTE of a
  * shared mapping starts read-only), and, for a write fault that just
  * mapped a frame, the kernel's check before it maps it writable.  The
- * object's own frame becomes writable (VM_FAULT_LOCKED); a shared frame is
- * copied for this object, which removes this PTE with the rest, and the
+ * object's own frame becomes writable (VM_FAULT_LOCKED); a shared frame
+ * (or one that was, with a pin on it: pagelab_cow_needed()) is copied for
+ * this object, which removes this PTE with the rest, and the
  * access refaults onto the copy (VM_FAULT_NOPAGE).
  */
 static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
@@ -295,7 +297,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		ret = VM_FAULT_NOPAGE;
 		goto out;
 	}
-	if (page_private(page) == 1) {
+	if (!pagelab_cow_needed(obj, index, page, 1)) {
 		if (pagelab_obj_budgeted(obj))
 			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 		ret = VM_FAULT_LOCKED;

@@ -359,6 +359,8 @@ void pagelab_frame_share(struct page *page);
 bool pagelab_frame_pinned(struct page *page, unsigned int extra);
 
 /* cow.c */
+bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *page,
+			unsigned int extra);
 vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
 				    struct page **pagep, bool *copied);
 vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,

@@ -1100,8 +1100,13 @@ again:
 		pagelab_rp_touch(rp, index);
 		pagelab_rp_event(obj, rp, PAGELAB_EV_HIT, index, rp->pg[index].slot,
 				 PAGELAB_NO_PAGE, -1);
-		if (write && shared && page_private(page) > 1) {
-			/* A shared frame: this object's copy takes its slot. */
+		if (write && shared && (page_private(page) > 1 ||
+					xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED))) {
+			/*
+			 * A shared frame, or one that was (it may be pinned):
+			 * pagelab_cow_break_locked() decides under its page
+			 * lock; a copy takes the page's slot.
+			 */
 			bool copied;
 
 			ret = pagelab_cow_break_locked(obj, index, true, &page, &copied);

@@ -1134,6 +1134,92 @@ TEST_F(cow, clone_copies_a_page_a_pipe_holds)
 	free(buf);
 }
 
+/*
+ * A pipe filled (vmsplice) from a frame while it was shared holds that
+ * frame, not a copy.  When the other holders have copied it away, its
+ * last owner must copy it too before writing: written in place, the pipe's
+ * reader would see data the last owner's user wrote afterwards (the
+ * kernel's anonymous memory follows the same rule: a page once shared is
+ * reused on a write only with no reference it cannot account for).
+ * Variants: the pipe filled from the first writer or from the last owner;
+ * the last owner's PTE mapped read-only or empty when it writes; sharing
+ * by clone or by merge.
+ */
+TEST_F(cow, a_pipe_filled_from_a_shared_frame_never_sees_a_later_write)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+
+	for (int v = 0; v < 8; v++) {
+		bool from_last = v & 1, empty_pte = v & 2, merge = v & 4;
+		unsigned char *a, *b, *buf;
+		struct pagelab_obj_stat sb;
+		struct pagelab_clone cl;
+		struct pagelab_merge m;
+		struct pagelab_info i0;
+		int fd, bfd, pfd[2];
+		struct iovec iov;
+		__u64 id;
+
+		/*
+		 * The first writer's page is a, the last owner's b: pages 0
+		 * and 1 of one merged object, or page 0 of an object and of
+		 * its clone.
+		 */
+		fd = obj_new(e, 2, 0, 0, NULL, &id);
+		ASSERT_GE(fd, 0);
+		a = obj_map(e, fd, 2, RW, MAP_SHARED);
+		ASSERT_NE(MAP_FAILED, a);
+		pl_fill(a, ps, 0x31);
+		if (merge) {
+			pl_fill(a + ps, ps, 0x31);
+			ASSERT_EQ(0, pl_merge(e->dev, &id, 1, &m));
+			ASSERT_EQ(1ULL, m.merged);
+			bfd = fd;
+			b = a + ps;
+		} else {
+			bfd = obj_clone(e, id, &cl);
+			ASSERT_GE(bfd, 0) TH_LOG("PAGELAB_IOC_CLONE: %s", strerror(-bfd));
+			ASSERT_EQ(1ULL, cl.shared);
+			b = obj_map(e, bfd, 1, RW, MAP_SHARED);
+			ASSERT_NE(MAP_FAILED, b);
+		}
+		ASSERT_EQ(pfn_of(a), pfn_of(b)) TH_LOG("variant %d: not shared", v);
+		ASSERT_EQ(0, pl_track_pipe(&e->t, pfd));
+		iov.iov_base = from_last ? b : a;
+		iov.iov_len = ps;
+		ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+		pl_fill(a, ps, 0x52);		/* the first writer gets a copy */
+		if (empty_pte)
+			ASSERT_EQ(0, madvise(b, ps, MADV_DONTNEED));
+		INFO(i0);
+		pl_fill(b, ps, 0x73);		/* the last owner writes */
+
+		buf = malloc(ps);
+		ASSERT_NE(NULL, buf);
+		ASSERT_EQ(0, pl_read_full(pfd[0], buf, ps));
+		EXPECT_TRUE(pl_page_is(buf, ps, 0x31))
+			TH_LOG("variant %d (pipe from %s, %s PTE, %s): the pipe holds a later write",
+			       v, from_last ? "last owner" : "first writer",
+			       empty_pte ? "empty" : "read-only", merge ? "merge" : "clone");
+		free(buf);
+		EXPECT_TRUE(pl_page_is(a, ps, 0x52)) TH_LOG("variant %d", v);
+		EXPECT_TRUE(pl_page_is(b, ps, 0x73)) TH_LOG("variant %d", v);
+		STAT(bfd, sb);
+		EXPECT_EQ(merge ? 2ULL : 1ULL, sb.cow_breaks)
+			TH_LOG("variant %d: the last owner's write copies the frame", v);
+		/* The copy replaced the frame: the pages held stay as they were. */
+		{
+			struct pagelab_info i1;
+
+			INFO(i1);
+			EXPECT_EQ(i0.pages_held, i1.pages_held) TH_LOG("variant %d", v);
+		}
+		pl_track_close(&e->t, pfd[0]);
+		pl_track_close(&e->t, pfd[1]);
+	}
+}
+
 TEST_F(cow, debugfs_line_has_the_cow_counters)
 {
 	struct env *e = &self->e;
