@@ -344,6 +344,14 @@ struct pagelab_walk_frame {
 	int refcount;
 	int mapcount;
 	bool excl;
+	/*
+	 * page->flags and whether it was a tail page, read once where the
+	 * leaf was read: decoded later without touching the page, which
+	 * may be someone else's by then (and the Page*() tests assert on
+	 * tail pages with DEBUG_VM_PGFLAGS).
+	 */
+	unsigned long flags;
+	bool tail;
 };
 
 static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bool special,
@@ -363,6 +371,8 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	f->excl = f->mapcount == 1;
 	page = compound_head(page);
 	f->page = page;
+	f->flags = READ_ONCE(page->flags);
+	f->tail = READ_ONCE(page->compound_head) & 1;
 	if (vma && is_vm_hugetlb_page(vma))
 		f->kind = "hugetlb";
 	else if (PageKsm(page))
@@ -376,15 +386,17 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	f->refcount = page_ref_count(page);
 }
 
-static void pagelab_walk_page_flags(struct page *page, struct seq_buf *sb)
+/* The names of the flags in @f's snapshot (its head page's). */
+static void pagelab_walk_page_flags(const struct pagelab_walk_frame *f, struct seq_buf *sb)
 {
 	static const char *const names[] = {
 		"lru", "compound", "head", "tail", "thp", "dirty", "swapbacked", "locked",
 	};
+	bool head = f->flags & BIT(PG_head);
 	bool set[ARRAY_SIZE(names)] = {
-		PageLRU(page), PageCompound(page), PageHead(page), PageTail(page),
-		PageTransHuge(page) && !PageHuge(page), PageDirty(page), PageSwapBacked(page),
-		PageLocked(page),
+		f->flags & BIT(PG_lru), head || f->tail, head, f->tail,
+		head && strcmp(f->kind, "hugetlb"), f->flags & BIT(PG_dirty),
+		f->flags & BIT(PG_swapbacked), f->flags & BIT(PG_locked),
 	};
 	const char *sep = "";
 	size_t i;
@@ -522,7 +534,7 @@ static void pagelab_walk_fill_pflags(struct pagelab_walk_end *e)
 	if (!e->frame.page)
 		return;
 	seq_buf_init(&sb, e->pflags, sizeof(e->pflags));
-	pagelab_walk_page_flags(e->frame.page, &sb);
+	pagelab_walk_page_flags(&e->frame, &sb);
 	e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
 }
 
@@ -912,7 +924,6 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
 	pagelab_walk_hugetlb_lock(vma);
 	pagelab_walk_user_one(mm, vma, req->start, o, &e);
-	/* Under the locks: the page is still mapped, so still the leaf's. */
 	pagelab_walk_fill_pflags(&e);
 	pagelab_walk_hugetlb_unlock(vma);
 	mmap_read_unlock(mm);
