@@ -1071,7 +1071,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	struct pagelab_replacer *rp = obj->rp;
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
-	unsigned long no_retry_since = 0;
+	unsigned long no_retry_since = 0, spell = msecs_to_jiffies(PAGELAB_RP_BUSY_MS);
 	struct page *page;
 	bool major = false, busy;
 	struct file *pin;
@@ -1199,9 +1199,15 @@ out_busy:
 	if (!rp->busy_since || time_after(jiffies, rp->busy_last + HZ / 10)) {
 		/* A new spell (the last look was a while ago: a stale start). */
 		rp->busy_since = jiffies | 1;
-	} else if (time_after(jiffies, rp->busy_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS)) &&
-		   (vmf->flags & FAULT_FLAG_TRIED || no_retry_since)) {
-		/* A long spell, and this fault has looked before (not a late comer). */
+	} else if (time_after(jiffies, rp->busy_since + spell) &&
+		   (vmf->flags & FAULT_FLAG_TRIED || no_retry_since ||
+		    time_after(jiffies, rp->busy_since + 2 * spell))) {
+		/*
+		 * A long spell, and this fault has looked before (not a late
+		 * comer); or a spell twice as long, for the kernel's populate
+		 * loops (mlock(), MADV_POPULATE_*), which start each retry
+		 * afresh, without FAULT_FLAG_TRIED.
+		 */
 		rp->busy_since = 0;
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
@@ -1367,9 +1373,28 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 	return 0;
 }
 
+/* Pack the booked pages into slots 0..used-1, of @budget (>= used) in all. */
+static void pagelab_rp_pack(struct pagelab_replacer *rp, unsigned int budget)
+{
+	unsigned int n = 0, s;
+
+	for (s = 0; s < rp->budget; s++) {
+		if (rp->slots[s] == PAGELAB_NO_PAGE)
+			continue;
+		rp->slots[n] = rp->slots[s];
+		rp->pg[rp->slots[n]].slot = n;
+		n++;
+	}
+	for (s = n; s < budget; s++)
+		rp->slots[s] = PAGELAB_NO_PAGE;
+	rp->budget = budget;
+	rp->hand = 0;
+}
+
 /*
  * Book the object's resident pages into slots for @budget frames, evicting
- * by the policy while there are more.  Load order: by index.
+ * by the policy while there are more.  Load order: by index.  On an error
+ * the budget is the smallest reached: what is resident then.
  */
 static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replacer *rp,
 			      unsigned int budget)
@@ -1405,6 +1430,7 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 			s = -EINTR;
 		if (s < 0) {
 			rp->sweep = false;
+			pagelab_rp_pack(rp, rp->used);
 			return s;
 		}
 		if (reuse)
@@ -1412,19 +1438,7 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 		cond_resched();
 	}
 	rp->sweep = false;
-	/* Pack the remaining pages into slots 0..used-1. */
-	n = 0;
-	for (s = 0; s < rp->budget; s++) {
-		if (rp->slots[s] == PAGELAB_NO_PAGE)
-			continue;
-		rp->slots[n] = rp->slots[s];
-		rp->pg[rp->slots[n]].slot = n;
-		n++;
-	}
-	for (s = n; s < budget; s++)
-		rp->slots[s] = PAGELAB_NO_PAGE;
-	rp->budget = budget;
-	rp->hand = 0;
+	pagelab_rp_pack(rp, budget);
 	return 0;
 }
 

@@ -295,7 +295,12 @@ struct pagelab_clone {
  * @seed:   (in)  seed of the random policy
  *
  * On an object fd opened for writing.  Pages over a lowered budget are
- * evicted at once.  Evicted pages go to the module's store (a copy per
+ * evicted at once.  If that stops short (-EBUSY: frames held by a pin;
+ * -ENOSPC, -ENOMEM or an I/O error: a page could not be stored; -EINTR),
+ * the object keeps what the request changed so far: its new policy,
+ * flags and store, the pages evicted, and a budget of the pages still
+ * resident, the smallest it reached (PAGELAB_IOC_OBJ_STAT shows it); the
+ * same request again carries on.  Evicted pages go to the module's store (a copy per
  * page, capped by the max_store_pages parameter) and come back at their
  * next touch, a major fault.  References are seen when they fault: in
  * exact mode every reference to another page than the last one faults;

@@ -1868,6 +1868,149 @@ TEST_F(replace, every_frame_pinned_is_sigbus_after_a_while)
 	EXPECT_TRUE(pl_page_is(m, ps, 0x31)) TH_LOG("page 0 lost its data");
 }
 
+/*
+ * A lowered budget that cannot be reached (frames a pipe holds are never
+ * victims) fails with EBUSY and leaves the object as far as it got: the
+ * new policy, every page it could evict evicted, and the budget the
+ * smallest it reached, never a page more than resident (OBJ_STAT tells).
+ * The same request once the hold is gone finishes the job.
+ */
+TEST_F(replace, lowered_budget_over_held_frames_stops_where_it_got)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	unsigned char *m, *buf;
+	struct iovec iov;
+	int fd, pfd[2];
+
+	fd = obj_new(e, 8, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 8, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 8);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 8; pg++)
+		pl_fill(m + pg * ps, ps, 0x40 + pg);
+	ASSERT_EQ(0, pipe(pfd));
+	pl_track_fd(&e->t, pfd[0]);
+	pl_track_fd(&e->t, pfd[1]);
+	iov.iov_base = m;
+	iov.iov_len = 3 * ps;
+	ASSERT_EQ((ssize_t)(3 * ps), vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+
+	EXPECT_EQ(-EBUSY, pl_replace(fd, 2, PAGELAB_POLICY_LRU, 0, 1))
+		TH_LOG("3 frames held by a pipe: a budget of 2 cannot be reached");
+	STAT(fd, st);
+	EXPECT_EQ(3ULL, st.resident) TH_LOG("every page not held was evicted");
+	EXPECT_EQ(5ULL, st.evictions);
+	EXPECT_EQ((__u32)PAGELAB_POLICY_LRU, st.policy) TH_LOG("the new policy is in place");
+	EXPECT_EQ(3U, st.budget) TH_LOG("the budget is where the request got, not the 8 before");
+
+	/* The pipe lets go: the same request finishes, nothing was lost. */
+	buf = malloc(3 * ps);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, pl_read_full(pfd[0], buf, 3 * ps));
+	free(buf);
+	BUDGET(fd, 2, PAGELAB_POLICY_LRU, 0);
+	STAT(fd, st);
+	EXPECT_EQ(2U, st.budget);
+	EXPECT_LE(st.resident, 2ULL);
+	for (unsigned int pg = 0; pg < 8; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x40 + pg)) TH_LOG("page %u", pg);
+	}
+}
+
+/* The same with a store that fills up: ENOSPC, and the budget where it got. */
+TEST_F(replace, lowered_budget_over_a_full_store_stops_where_it_got)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat st;
+	unsigned long long used;
+	unsigned char *m;
+	int fd;
+
+	fd = obj_new(e, 8, 0, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 8, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 8);
+	ASSERT_NE(MAP_FAILED, m);
+	for (unsigned int pg = 0; pg < 8; pg++)
+		pl_fill(m + pg * ps, ps, 0x60 + pg);
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used));
+	ASSERT_EQ(0, pl_param_read("max_store_pages", &e->saved_max_store_pages));
+	e->restore_store = true;
+	ASSERT_EQ(0, pl_param_write("max_store_pages", used + 3));
+
+	EXPECT_EQ(-ENOSPC, pl_replace(fd, 2, PAGELAB_POLICY_CLOCK, 0, 1))
+		TH_LOG("room in the store for 3 of the 6 pages over the budget");
+	STAT(fd, st);
+	EXPECT_EQ(5ULL, st.resident);
+	EXPECT_EQ(3ULL, st.store_pages);
+	EXPECT_EQ((__u32)PAGELAB_POLICY_CLOCK, st.policy) TH_LOG("the new policy is in place");
+	EXPECT_EQ(5U, st.budget) TH_LOG("the budget is where the request got, not the 8 before");
+
+	ASSERT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
+	e->restore_store = false;
+	BUDGET(fd, 2, PAGELAB_POLICY_CLOCK, 0);
+	STAT(fd, st);
+	EXPECT_EQ(2U, st.budget);
+	for (unsigned int pg = 0; pg < 8; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x60 + pg)) TH_LOG("page %u", pg);
+	}
+}
+
+/*
+ * The same wait reached by the kernel's populate loops (mlock(),
+ * MADV_POPULATE_READ/WRITE), which start each retried fault afresh rather
+ * than as a second try: the access still fails after a while (EFAULT from
+ * madvise, ENOMEM from mlock), instead of retrying forever.
+ */
+TEST_F(replace, every_frame_pinned_ends_populate_too)
+{
+	static const char *const how[] = { "mlock", "MADV_POPULATE_READ", "MADV_POPULATE_WRITE" };
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	unsigned char *m;
+	struct iovec iov;
+	int fd, pfd[2];
+
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, 1, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, m);
+	pl_fill(m + ps, ps, 0x32);	/* page 1 goes to the store: reading it needs a frame */
+	pl_fill(m, ps, 0x31);
+	ASSERT_EQ(0, pipe(pfd));
+	pl_track_fd(&e->t, pfd[0]);
+	pl_track_fd(&e->t, pfd[1]);
+	iov.iov_base = m;
+	iov.iov_len = ps;
+	ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = pl_track_fork(&e->t);
+
+		ASSERT_GE(pid, 0);
+		if (!pid) {
+			int r, want = i ? EFAULT : ENOMEM;
+
+			pl_no_core_dumps();
+			alarm(20);	/* retried forever: SIGALRM */
+			if (i == 0)
+				r = mlock(m + ps, ps);
+			else
+				r = madvise(m + ps, ps, i == 1 ? MADV_POPULATE_READ :
+						MADV_POPULATE_WRITE);
+			_exit(r == -1 && errno == want ? 0 : r == -1 ? 10 + errno % 100 : 9);
+		}
+		EXPECT_EQ(0, pl_track_reap(&e->t, pid))
+			TH_LOG("%s of a page whose only frame a pipe holds: %s", how[i],
+			       "142 is SIGALRM (no end after 20 s); 10 + errno: another error");
+	}
+}
+
 /* ---- the page-in delay (ABI 1.4) ------------------------------------------- */
 
 TEST_F(replace, pagein_delay)
