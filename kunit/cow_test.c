@@ -157,7 +157,7 @@ static void pagelab_cow_break_copies_for_writer(struct kunit *test)
 	bool copied;
 
 	KUNIT_ASSERT_EQ(test, pagelab_clone_frames(a, b), 0);
-	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(b, 1, false, &now, &copied));
+	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(b, 1, NULL, false, &now, &copied));
 	KUNIT_ASSERT_NOT_NULL(test, now);
 	KUNIT_EXPECT_TRUE(test, copied);
 	KUNIT_EXPECT_PTR_NE(test, now, p1);
@@ -173,14 +173,14 @@ static void pagelab_cow_break_copies_for_writer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&a->count.cow_breaks), 0LL);
 
 	/* The source is the frame's only owner now: no copy for it. */
-	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(a, 1, false, &now, &copied));
+	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(a, 1, NULL, false, &now, &copied));
 	KUNIT_EXPECT_PTR_EQ(test, now, p1);
 	KUNIT_EXPECT_FALSE(test, copied);
 	unlock_page(now);
 	put_page(now);
 
 	/* An index with no frame: nothing to break. */
-	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(a, 2, false, &now, &copied));
+	KUNIT_ASSERT_TRUE(test, !pagelab_obj_cow_break(a, 2, NULL, false, &now, &copied));
 	KUNIT_EXPECT_NULL(test, now);
 }
 
@@ -189,12 +189,13 @@ static void pagelab_cow_break_at_cap(struct kunit *test)
 	struct pagelab_object *a = cow_obj(test, 2), *b = cow_obj(test, 2);
 	unsigned long cap = pagelab_max_pages;
 	struct page *p0 = cow_fill(test, a, 0, 0x44), *now;
+	vm_fault_t ret;
 	bool copied;
 
 	KUNIT_ASSERT_EQ(test, pagelab_clone_frames(a, b), 0);
 	WRITE_ONCE(pagelab_max_pages, atomic64_read(&pagelab_stats.pages_held));
-	KUNIT_EXPECT_TRUE(test,
-			  pagelab_obj_cow_break(b, 0, false, &now, &copied) == VM_FAULT_SIGBUS);
+	ret = pagelab_obj_cow_break(b, 0, NULL, false, &now, &copied);
+	KUNIT_EXPECT_TRUE(test, ret == VM_FAULT_SIGBUS);
 	WRITE_ONCE(pagelab_max_pages, cap);
 	KUNIT_EXPECT_NULL(test, now);
 	/* Nothing changed: still shared, counted once as a SIGBUS. */

@@ -37,6 +37,7 @@
 #include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -74,6 +75,7 @@ bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *
  * pagelab_cow_break_locked() - give @obj its own copy of a shared frame
  * @obj: the object being written; its lock held
  * @index: the page written, below @obj->npages
+ * @held: a frame the caller holds a reference to (page_mkwrite's), or NULL
  * @pte_empty: the caller is a fault on an empty PTE (so with one VMA on
  *             the object, no PTE of the old frame exists to remove)
  * @pagep: out: the frame now at @index, referenced and locked; NULL when
@@ -93,10 +95,11 @@ bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *
  * @obj's sigbus counter), VM_FAULT_OOM when the allocation fails.  On an
  * error nothing has changed.
  */
-vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
-				    struct page **pagep, bool *copied)
+vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, struct page *held,
+				    bool pte_empty, struct page **pagep, bool *copied)
 {
 	struct page *old, *new;
+	unsigned int extra;
 	bool budgeted;
 	int err;
 
@@ -114,7 +117,9 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, b
 	lock_page(old);
 	if (budgeted)
 		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
-	if (!pagelab_cow_needed(obj, index, old, 1)) {
+	/* Ours, and the caller's if it holds this frame. */
+	extra = old == held ? 2 : 1;
+	if (!pagelab_cow_needed(obj, index, old, extra)) {
 		/* The other holders let go meanwhile: the frame is ours alone. */
 		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 		*pagep = old;
@@ -156,19 +161,20 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, b
  * pagelab_obj_cow_break() - pagelab_cow_break_locked(), taking @obj's lock
  * @obj: the object being written
  * @index: the page written, below @obj->npages
+ * @held: see pagelab_cow_break_locked()
  * @pte_empty: see pagelab_cow_break_locked()
  * @pagep: out: see pagelab_cow_break_locked()
  * @copied: out: see pagelab_cow_break_locked()
  *
  * Return: see pagelab_cow_break_locked().
  */
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
-				 struct page **pagep, bool *copied)
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, struct page *held,
+				 bool pte_empty, struct page **pagep, bool *copied)
 {
 	vm_fault_t ret;
 
 	mutex_lock(&obj->lock);
-	ret = pagelab_cow_break_locked(obj, index, pte_empty, pagep, copied);
+	ret = pagelab_cow_break_locked(obj, index, held, pte_empty, pagep, copied);
 	mutex_unlock(&obj->lock);
 	return ret;
 }
@@ -209,7 +215,7 @@ static int pagelab_clone_copy(struct pagelab_object *dst, pgoff_t index, struct 
  * PTEs go.
  *
  * Return: 0, -EBUSY (@src has a frame budget now), -ENOSPC (page cap,
- * copying a pinned frame) or -ENOMEM; on an error @dst holds part of
+ * copying a pinned frame), -ENOMEM or -EINTR; on an error @dst holds part of
  * @src's frames (the caller drops it).
  */
 int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
@@ -251,6 +257,8 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 		}
 		unlock_page(page);
 		put_page(page);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 		if (ret)
 			break;
 		cond_resched();
@@ -268,8 +276,17 @@ struct pagelab_merge_cand {
 	struct page *page;			/* referenced */
 };
 
+/*
+ * Candidates a page is compared with, at most: equal pages hash alike and
+ * the first one matches; unequal ones share a chain only by chance, the
+ * hash's seed being new for every merge, so no user can line up a chain
+ * of pages each compared in full with every other.
+ */
+#define PAGELAB_MERGE_CHAIN_MAX	8
+
 struct pagelab_merge_state {
 	struct xarray cands;			/* hash -> chain of candidates */
+	u32 seed;				/* of the hash, per merge */
 	struct pagelab_merge out;
 };
 
@@ -286,10 +303,11 @@ static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_me
 			       const void *data, bool *busy)
 {
 	struct page *keep;
+	unsigned int looked = 0;
 	bool same = false;
 	void *kdata;
 
-	for (; cand; cand = cand->next) {
+	for (; cand && looked < PAGELAB_MERGE_CHAIN_MAX; cand = cand->next, looked++) {
 		keep = cand->page;
 		if (!trylock_page(keep)) {
 			*busy = true;
@@ -379,7 +397,7 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 		trace_pagelab_merge(obj->id, index, 0, 0, true);
 		goto out_unmap;
 	}
-	hash = jhash2(data, PAGE_SIZE / sizeof(u32), 0);
+	hash = jhash2(data, PAGE_SIZE / sizeof(u32), st->seed);
 	chain = xa_load(&st->cands, hash);
 	for (cand = chain; cand; cand = cand->next)
 		if (cand->page == page)
@@ -397,7 +415,7 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 		st->out.skipped++;
 	/* A new candidate for the pages still to come. */
 	cand = pagelab_should_fail(PAGELAB_FAIL_MERGE_CAND) ? NULL :
-	       kmalloc(sizeof(*cand), GFP_KERNEL);
+	       kmalloc(sizeof(*cand), GFP_KERNEL_ACCOUNT);
 	if (!cand) {
 		ret = -ENOMEM;
 		goto out_unmap;
@@ -405,7 +423,7 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 	get_page(page);
 	*cand = (struct pagelab_merge_cand){ .next = chain, .obj = obj, .index = index,
 					     .page = page };
-	ret = xa_err(xa_store(&st->cands, hash, cand, GFP_KERNEL));
+	ret = xa_err(xa_store(&st->cands, hash, cand, GFP_KERNEL_ACCOUNT));
 	if (ret) {
 		put_page(page);
 		kfree(cand);
@@ -454,6 +472,7 @@ int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct p
 	int ret = 0;
 
 	xa_init(&st.cands);
+	st.seed = get_random_u32();
 	for (i = 0; i < n && !ret; i++) {
 		/* Indexes from a lockless look: each is checked under the lock. */
 		xa_for_each(&objs[i]->pages, index, page) {

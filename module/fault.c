@@ -86,7 +86,9 @@ static vm_fault_t pagelab_cow(struct vm_fault *vmf, struct pagelab_object *obj, 
 	vm_fault_t ret;
 	bool copied;
 
-	ret = pagelab_obj_cow_break(obj, vmf->pgoff, !mkwrite, pagep, &copied);
+	/* page_mkwrite's caller holds a reference to the frame it saw. */
+	ret = pagelab_obj_cow_break(obj, vmf->pgoff, mkwrite ? vmf->page : NULL, !mkwrite, pagep,
+				    &copied);
 	if (!ret && *pagep)
 		trace_pagelab_cow(obj->id, vmf->pgoff, vmf->address, mkwrite, copied);
 	return ret;

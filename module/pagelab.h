@@ -361,9 +361,11 @@ bool pagelab_frame_pinned(struct page *page, unsigned int extra);
 /* cow.c */
 bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *page,
 			unsigned int extra);
-vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
+vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, struct page *held,
+				    bool pte_empty,
 				    struct page **pagep, bool *copied);
-vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, bool pte_empty,
+vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, struct page *held,
+				 bool pte_empty,
 				 struct page **pagep, bool *copied);
 int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst);
 int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n,

@@ -1109,7 +1109,7 @@ again:
 			 */
 			bool copied;
 
-			ret = pagelab_cow_break_locked(obj, index, true, &page, &copied);
+			ret = pagelab_cow_break_locked(obj, index, NULL, true, &page, &copied);
 			if (ret) {
 				*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM :
 					   PAGELAB_FAULT_SIGBUS;
