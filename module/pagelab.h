@@ -161,7 +161,10 @@ struct pagelab_rp_fault {
 /**
  * struct pagelab_rp_io - the one page-out/page-in of an object under way
  * with no lock held (see "Backing file" in replace.c)
- * @work:   runs pagelab_rp_io_work() on pagelab_io_wq
+ * @work:   runs pagelab_rp_io_work() on pagelab_io_wq, for a fault that
+ *          may not let go of mmap_lock
+ * @runner: the task whose fault runs the I/O itself once it let go of
+ *          its locks, until it starts; NULL: queued on pagelab_io_wq
  * @pin:    a file of the object, held until the I/O is done
  * @index:  the page to load into @frame
  * @slot:   the slot @index will take
@@ -172,13 +175,14 @@ struct pagelab_rp_fault {
  *          is reused
  * @evicted: the page that gave up its frame for @index, or ULONG_MAX
  * @read:   fill @frame from the store (a page-in); else zeros
- * @delay:  sleep the page-in delay before finishing
+ * @delay:  sleep the page-in delay before finishing (@runner only)
  * @fail:   fault injection: the file I/O fails (-EIO)
  * @werr:   the write's result
  * @rerr:   the read's result
  */
 struct pagelab_rp_io {
 	struct work_struct work;
+	struct task_struct *runner;
 	struct file *pin;
 	pgoff_t index;
 	unsigned int slot;

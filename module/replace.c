@@ -37,12 +37,16 @@
  * so the file is never read or written under mmap_lock or the object's
  * lock.  A fault that needs it (a dirty victim to write, a page to read;
  * also any page-in while a page-in delay is set) does the bookkeeping under
- * the lock, then queues the I/O on pagelab_io_wq and waits: it lets go of
- * mmap_lock and returns VM_FAULT_RETRY, as filemap_fault() does, or, when
- * it may not (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers), waits
- * killably with mmap_lock held; the worker holds no lock of the faulting
- * task, and does the I/O with the credentials of the task that set the
- * store (which reopened the file with them).  One
+ * the lock, lets go of it and of mmap_lock, does the I/O (and sleeps the
+ * delay) itself and returns VM_FAULT_RETRY, as filemap_fault() does: so
+ * the I/O is charged to, and waited for by, the task that needed it, and
+ * no user's I/O or delay queues behind another's.  A fault that may not
+ * let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as
+ * /proc/PID/mem) queues the I/O on pagelab_io_wq, whose worker holds no
+ * lock of the faulting task, and waits for it killably with mmap_lock
+ * held; it gets no page-in delay (the delay is never slept with
+ * mmap_lock held).  The I/O runs with the credentials of the task that
+ * set the store (which reopened the file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
  * on the victim being written, wait for it; hits go on.  The victim stays
  * in the object, unmapped, until its write is done, so a failed write
@@ -808,6 +812,15 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	io->werr = 0;
 	io->rerr = 0;
 	io->evicted = vpage ? v : evicted;
+	/*
+	 * The faulting task runs the I/O itself when it may let go of
+	 * mmap_lock (see pagelab_rp_fault()); else the worker does, with no
+	 * delay (mkwrite never gets here: it leaves I/O to ->fault).
+	 */
+	io->runner = vmf->flags & FAULT_FLAG_ALLOW_RETRY &&
+		     !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT) ? current : NULL;
+	if (!io->runner)
+		io->delay = false;
 	/* Decided here: injection follows the faulting task, not the worker. */
 	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
@@ -825,14 +838,25 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 		xa_set_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
 		unlock_page(vpage);
 	}
-	queue_work(pagelab_io_wq, &io->work);
+	if (!io->runner)
+		queue_work(pagelab_io_wq, &io->work);
 	return 0;
 }
 
+/* Sleep @ms, or less if the task is killed. */
+static void pagelab_rp_delay(unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (time_before(jiffies, end) && !fatal_signal_pending(current))
+		schedule_timeout_killable(end - jiffies);
+}
+
 /*
- * The I/O half of a load, on pagelab_io_wq: write the victim to the file,
- * read the page in (or sleep the page-in delay), then finish under the
- * object's lock and wake the waiting faults.
+ * The I/O half of a load, run by the faulting task with no lock held, or
+ * on pagelab_io_wq: write the victim to the file, read the page in (and
+ * sleep the page-in delay), then finish under the object's lock and wake
+ * the waiting faults.
  */
 static void pagelab_rp_io_work(struct work_struct *work)
 {
@@ -853,7 +877,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
 	revert_creds(old_cred);
 	if (!io->werr && !io->rerr && io->delay)
-		msleep(rp->delay_ms);
+		pagelab_rp_delay(rp->delay_ms);
 
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
@@ -1180,6 +1204,17 @@ out_unlock:
 
 out_wait:
 	gen = rp->io_gen;
+	if (rp->io_busy && rp->io.runner == current) {
+		/* This fault's own I/O: run it with no lock held, then retry. */
+		rp->io.runner = NULL;
+		mutex_unlock(&obj->lock);
+		*outcome = PAGELAB_FAULT_WAIT;
+		atomic64_inc(&obj->count.io_waits);
+		pin = pagelab_rp_unlock_mm(vmf);
+		pagelab_rp_io_work(&rp->io.work);
+		fput(pin);
+		return VM_FAULT_RETRY;
+	}
 	mutex_unlock(&obj->lock);
 	*outcome = PAGELAB_FAULT_WAIT;
 	ret = pagelab_rp_wait(vmf, obj, rp, gen);

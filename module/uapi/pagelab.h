@@ -291,7 +291,9 @@ struct pagelab_clone {
  * @store_fd: (in) with PAGELAB_REPLACE_FILE: an fd on the backing file,
  *                open for reading and writing; else must be 0
  * @pagein_delay_ms: (in) sleep this long on every page-in, with no lock
- *                held (0: none; at most PAGELAB_PAGEIN_DELAY_MAX_MS)
+ *                held (0: none; at most PAGELAB_PAGEIN_DELAY_MAX_MS); the
+ *                faulting task sleeps it, and a fault that may not let go
+ *                of mmap_lock (e.g. through /proc/PID/mem) skips it
  * @seed:   (in)  seed of the random policy
  *
  * On an object fd opened for writing.  Pages over a lowered budget are

@@ -25,6 +25,7 @@
  * memory, and the parent checks.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -2046,6 +2047,96 @@ TEST_F(replace, pagein_delay)
 	EXPECT_EQ(1ULL, st.page_ins - s0.page_ins);
 	EXPECT_GE(ms, 100.0) TH_LOG("the page-in took %.1f ms, the delay is 100 ms", ms);
 	TH_LOG("a page-in with a delay of 100 ms took %.1f ms", ms);
+}
+
+/*
+ * Page-in delays are slept by the faulting task itself, never by a shared
+ * worker: one process with hundreds of objects sleeping long page-ins at
+ * once must not hold up another process's page-in.  A child makes
+ * FLOOD_OBJECTS objects with a 5 s delay and a thread faulting in each;
+ * then this process's own 100 ms page-in must take about 100 ms, not wait
+ * for the child's delays to end.
+ */
+#define FLOOD_OBJECTS	300
+
+struct flood_arg {
+	unsigned char *m;
+	volatile int *started;
+};
+
+static void *flood_thread(void *p)
+{
+	struct flood_arg *a = p;
+
+	__atomic_add_fetch(a->started, 1, __ATOMIC_ACQ_REL);
+	(void)pl_rd(a->m);	/* a page-in with a 5 s delay */
+	return NULL;
+}
+
+TEST_F_TIMEOUT(replace, pagein_delays_of_others_do_not_queue_ours, 300)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct timespec t0, t1;
+	int fd, sync[2];
+	unsigned char *m;
+	double ms;
+	pid_t pid;
+	char c;
+	bool ok;
+
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, 0, 1, 0, 100));
+	m = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, m);
+	pl_fill(m, ps, 0x71);
+	pl_fill(m + ps, ps, 0x72);	/* page 0 goes to the store */
+	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
+
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		static struct flood_arg args[FLOOD_OBJECTS];
+		static pthread_t th[FLOOD_OBJECTS];
+		static volatile int started;
+		struct rlimit rl = { 4 * FLOOD_OBJECTS, 4 * FLOOD_OBJECTS };
+
+		CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl), 2);
+		for (int i = 0; i < FLOOD_OBJECTS; i++) {
+			struct pagelab_create c = { .size = 2 * ps,
+						    .flags = PAGELAB_CREATE_NO_FAULT_AROUND };
+			unsigned char *p;
+
+			CHILD_CHECK(!ioctl(e->dev, PAGELAB_IOC_CREATE, &c), 3);
+			CHILD_CHECK(!pl_replace_store(c.fd, 1, PAGELAB_POLICY_FIFO, 0, 1, 0, 5000), 4);
+			p = mmap(NULL, 2 * ps, RW, MAP_SHARED, c.fd, 0);
+			CHILD_CHECK(p != MAP_FAILED, 5);
+			p[0] = 1;
+			p[ps] = 2;	/* page 0 goes to the store */
+			args[i] = (struct flood_arg){ .m = p, .started = &started };
+		}
+		for (int i = 0; i < FLOOD_OBJECTS; i++)
+			CHILD_CHECK(!pthread_create(&th[i], NULL, flood_thread, &args[i]), 6);
+		while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < FLOOD_OBJECTS)
+			sched_yield();
+		usleep(300 * 1000);	/* every thread in its page-in */
+		CHILD_CHECK(write(sync[1], "s", 1) == 1, 7);
+		for (int i = 0; i < FLOOD_OBJECTS; i++)
+			pthread_join(th[i], NULL);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok = pl_page_is(m, ps, 0x71);	/* our page-in, 100 ms */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	EXPECT_TRUE(ok);
+	EXPECT_LT(ms, 2000.0)
+		TH_LOG("a 100 ms page-in took %.0f ms behind another process's %d page-ins",
+		       ms, FLOOD_OBJECTS);
+	TH_LOG("a 100 ms page-in beside %d others of 5 s took %.0f ms", FLOOD_OBJECTS, ms);
+	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
 }
 
 /*
