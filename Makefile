@@ -39,6 +39,8 @@ CLI_SRC := $(wildcard userspace/*.c)
 TEST_SRC := $(wildcard userspace/tests/*_test.c)
 TESTS := $(patsubst userspace/tests/%.c,$(UBUILD)/%,$(TEST_SRC))
 HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
+FUZZ_SRC := $(wildcard userspace/fuzz/*.c)
+FUZZ_HDRS := $(wildcard userspace/fuzz/*.h)
 
 .PHONY: all module tools check check-debug demo lint bench clean help fixture
 
@@ -50,11 +52,15 @@ module:
 fixture:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/scripts/fixture modules
 
-tools: $(UBUILD)/pagelab $(TESTS)
+tools: $(UBUILD)/pagelab $(TESTS) $(UBUILD)/pagelab-fuzz
 
 $(UBUILD)/pagelab: $(CLI_SRC) $(LIB_SRC) $(HDRS)
 	@mkdir -p $(UBUILD)
 	$(CC_USER) $(CFLAGS_USER) -o $@ $(CLI_SRC) $(LIB_SRC)
+
+$(UBUILD)/pagelab-fuzz: $(FUZZ_SRC) $(FUZZ_HDRS) $(LIB_SRC) $(HDRS)
+	@mkdir -p $(UBUILD)
+	$(CC_USER) $(CFLAGS_USER) -o $@ $(FUZZ_SRC) $(LIB_SRC)
 
 $(UBUILD)/%_test: userspace/tests/%_test.c $(LIB_SRC) $(HDRS)
 	@mkdir -p $(UBUILD)
