@@ -23,8 +23,8 @@
  *
  * What a read may see.  A reader snapshots done, gen and flags before the
  * read and gen and flags after it:
- *  - stable (done == gen before, gen unchanged after, not junk, not
- *    inherited from a clone source): the page must be exactly the stamp of
+ *  - stable (done == gen before, gen unchanged after, not inherited from
+ *    a clone source): the page must be exactly the stamp of
  *    (own tag, P, gen), or all zeros if gen is 0 -- a strong check: stale
  *    data (lost write), another page's or object's data, garbage all fail;
  *  - a page of a clone not written since: exactly what the source page
@@ -33,10 +33,12 @@
  *  - otherwise (a writer was active, a torn page): the weak check -- every
  *    word is zero or a valid word of this page, of the object's own tag or
  *    a clone ancestor's, with a generation not above that page's current
- *    gen; private mappings also allow the private tag;
- *  - junk (ioctl output written into our own page on purpose): unchecked.
+ *    gen; private mappings also allow the private tag.
  * Private mappings (MAP_PRIVATE) follow the object until this process
- * writes a page; then the page must be exactly its own private stamp.
+ * writes a page; then the page must be exactly its own private stamp.  A
+ * private page an ioctl's answer was written into on purpose holds junk
+ * and is not checked until rewritten (shared pages never get junk: a
+ * clone, a pipe or a private copy could keep it where no rule expects it).
  *
  * Signals.  SIGSEGV is expected only for accesses the mapping's protection
  * forbids; SIGBUS only past the object's end (a mapping mremap()ed larger)
@@ -74,7 +76,6 @@
 typedef struct fz_proc_s fz_proc;
 
 /* Registry page flags (struct fz_page.flags, low byte; exp_tag above). */
-#define FZ_PG_JUNK	0x1u	/* not stamp data on purpose: unchecked */
 #define FZ_PG_INH	0x2u	/* a clone's page not written since the clone */
 #define FZ_PG_EXACT	0x4u	/* ... and its content is known: exp_tag/exp_gen */
 
@@ -126,6 +127,7 @@ struct fz_opdesc {
 
 struct fz_count {
 	uint64_t calls, ok, err, skip;
+	uint64_t max_ns;	/* the slowest one */
 };
 
 struct fz_ring_ent {
@@ -157,6 +159,8 @@ struct fz_shared {
 	uint64_t must_fail, must_ok;		/* calls checked for their outcome */
 	uint64_t sigbus, sigsegv;		/* expected signals taken */
 	uint64_t forks;
+	uint64_t slowest_ns;	/* the slowest op of the run, and what it was */
+	char slowest[200];
 	struct fz_ring ring[FZ_MAX_PROCS];
 	struct fz_obj reg[FZ_SLOTS];
 };
@@ -218,6 +222,8 @@ struct fz_splice {
 	int slot;
 	uint32_t page, npages;
 	bool priv;
+	bool junk;		/* a private page in it holds or may get junk */
+	uint32_t junk_gen;	/* the process's junk_gen then */
 };
 
 struct fz_proc_s {
@@ -247,6 +253,7 @@ struct fz_proc_s {
 	int tmpfd;		/* an unlinked file for read()/write() copies */
 	int sock[2];		/* the family's fd-passing socket pair */
 	uint32_t priv_counter;
+	uint32_t junk_gen;	/* private junk writes so far */
 	pid_t parent;		/* sync child: the waiting parent */
 	int parent_nmaps;
 	struct fz_map *parent_maps;	/* its table at fork time */
@@ -339,10 +346,10 @@ struct fz_snap {
 void fz_snap_begin(int slot, uint32_t page, struct fz_snap *s);
 void fz_snap_end(int slot, uint32_t page, struct fz_snap *s);
 
-/* Begin a shared write of @page: its new gen.  @junk: not stamp data. */
-uint32_t fz_stamp_begin(int slot, uint32_t page, bool junk);
+/* Begin a shared write of @page: its new gen. */
+uint32_t fz_stamp_begin(int slot, uint32_t page);
 /* The write of @gen completed whole. */
-void fz_stamp_end(int slot, uint32_t page, uint32_t gen, bool junk);
+void fz_stamp_end(int slot, uint32_t page, uint32_t gen);
 /* Fill @dst (one page) with the stamp of (@tag, @page, @gen). */
 void fz_fill(uint64_t *dst, uint32_t tag, uint32_t page, uint32_t gen);
 

@@ -183,6 +183,20 @@ void fz_dump_ring(int idx, int max)
 	}
 }
 
+/* The ops of worker @idx's family that are running now. */
+static void fz_dump_running(int idx)
+{
+	struct fz_ring *r = &fz->ring[idx];
+
+	for (int i = 0; i < FZ_RING; i++) {
+		struct fz_ring_ent *e = &r->ent[i];
+
+		if (e->state == 1)
+			fz_print("#   pid %d op %" PRIu64 " [running] %.*s", (int)e->pid, e->op,
+				 (int)sizeof(e->text), e->text);
+	}
+}
+
 void fz_fail(fz_proc *p, const char *fmt, ...)
 {
 	char msg[768];
@@ -414,7 +428,7 @@ int main(int argc, char **argv)
 	bool have_store;
 	pid_t pids[FZ_MAX_PROCS];
 	int status[FZ_MAX_PROCS];
-	int sock[2], dev, c, alive, tn = 0, bad_end = 0;
+	int sock[2], dev, c, alive, tn = 0, bad_end = 0, waits = 0;
 	uint64_t v, t0, stop_at = 0, total = 0, ok = 0, err = 0, skip = 0;
 	const char *s;
 
@@ -587,6 +601,15 @@ bad:
 			FZ_ST(fz->stop, 1);
 		if (FZ_LD(fz->stop) && !stop_at)
 			stop_at = tnow;
+		/* Say who keeps the run from ending, every 10 s. */
+		if (alive && stop_at && tnow - stop_at > 10ULL * 1000000000ULL * (uint64_t)(waits + 1)) {
+			waits++;
+			fz_print("# %.0f s after the end, still running:",
+				 (double)(tnow - stop_at) / 1e9);
+			for (int i = 0; i < fzo.procs; i++)
+				if (status[i] == -1)
+					fz_dump_running(i);
+		}
 		/* Every op ends within seconds; minutes means a hang. */
 		if (alive && stop_at && tnow - stop_at > 180ULL * 1000000000ULL) {
 			for (int i = 0; i < fzo.procs; i++) {
@@ -630,14 +653,16 @@ bad:
 		 "; objects registered %u%s", fz->strong, fz->weak, fz->unchecked, fz->must_fail,
 		 fz->must_ok, fz->next_slot > FZ_SLOTS ? FZ_SLOTS : fz->next_slot,
 		 fz->registry_full ? " (registry full: later creates skipped)" : "");
-	fz_print("# %-16s %8s %8s %8s %8s", "op", "calls", "ok", "errno", "skip");
+	fz_print("# %-16s %8s %8s %8s %8s %9s", "op", "calls", "ok", "errno", "skip", "max ms");
 	for (int i = 0; i < OP_NR; i++) {
 		struct fz_count *k = &fz->count[i];
 
 		if (k->calls)
-			fz_print("# %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64,
-				 fz_ops[i].name, k->calls, k->ok, k->err, k->skip);
+			fz_print("# %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %9.1f",
+				 fz_ops[i].name, k->calls, k->ok, k->err, k->skip,
+				 (double)k->max_ns / 1e6);
 	}
+	fz_print("# slowest op: %.1f ms: %.200s", (double)fz->slowest_ns / 1e6, fz->slowest);
 	{
 		char line[512];
 		size_t n = 0;

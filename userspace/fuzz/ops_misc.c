@@ -861,6 +861,11 @@ int fz_op_splice(fz_proc *p)
 	s->page = m->pgoff + k;
 	s->npages = (uint32_t)(r / (ssize_t)FZ_PS);
 	s->priv = !m->shared;
+	s->junk = false;
+	s->junk_gen = p->junk_gen;
+	for (uint32_t j = 0; j < s->npages && s->priv; j++)
+		if (m->priv[k + j] == FZ_PRIV_JUNK)
+			s->junk = true;
 	return 0;
 }
 
@@ -882,6 +887,10 @@ int fz_op_splice_read(fz_proc *p)
 	close(s.wfd);
 	if (r < 0)
 		return -errno;
+	if (s.priv && (s.junk || s.junk_gen != p->junk_gen)) {
+		FZ_ADD(fz->unchecked, 1);
+		return 0;	/* junk may have been written into one since */
+	}
 	/* The frames as they are now, or as they were when a copy replaced them. */
 	for (uint32_t k = 0; k < (uint32_t)r / FZ_PS; k++) {
 		struct fz_view v;

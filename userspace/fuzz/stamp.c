@@ -62,27 +62,24 @@ void fz_snap_end(int slot, uint32_t page, struct fz_snap *s)
 	s->f2 = FZ_LD(pg->flags);
 }
 
-uint32_t fz_stamp_begin(int slot, uint32_t page, bool junk)
+uint32_t fz_stamp_begin(int slot, uint32_t page)
 {
 	struct fz_page *pg = &fz_obj(slot)->pg[page];
 	uint32_t gen = FZ_LD(pg->gen) + 1;
 
-	if (junk)
-		__atomic_fetch_or(&pg->flags, FZ_PG_JUNK, __ATOMIC_SEQ_CST);
 	FZ_ST(pg->gen, gen);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return gen;
 }
 
-void fz_stamp_end(int slot, uint32_t page, uint32_t gen, bool junk)
+void fz_stamp_end(int slot, uint32_t page, uint32_t gen)
 {
 	struct fz_page *pg = &fz_obj(slot)->pg[page];
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	FZ_ST(pg->done, gen);
-	if (!junk)
-		__atomic_fetch_and(&pg->flags, ~(FZ_PG_JUNK | FZ_PG_INH | FZ_PG_EXACT),
-				   __ATOMIC_SEQ_CST);
+	/* Whole: no longer what a clone source left here. */
+	__atomic_fetch_and(&pg->flags, ~(FZ_PG_INH | FZ_PG_EXACT), __ATOMIC_SEQ_CST);
 }
 
 void fz_fill(uint64_t *dst, uint32_t tag, uint32_t page, uint32_t gen)
@@ -240,10 +237,6 @@ enum fz_verdict fz_check(const struct fz_view *v, const uint64_t *w, unsigned in
 		wv = *v;
 		wv.priv_ok = true;
 		return fz_check_weak(&wv, w, k0, n, why, len);
-	}
-	if (f & FZ_PG_JUNK) {
-		FZ_ADD(fz->unchecked, 1);
-		return FZ_V_SKIP;
 	}
 	if (FZ_LD(fz->reg[v->slot].flags) & FZ_OBJ_LOSSY)
 		return fz_check_weak(v, w, k0, n, why, len);

@@ -259,7 +259,7 @@ static int fz_write_direct(fz_proc *p, struct fz_map *m, uint32_t i, enum fz_met
 	}
 	if (m->shared) {
 		tag = (uint32_t)m->slot + 1;
-		gen = fz_stamp_begin(m->slot, page, false);
+		gen = fz_stamp_begin(m->slot, page);
 	} else {
 		tag = FZ_PRIV_TAG;
 		gen = ++p->priv_counter;
@@ -277,7 +277,7 @@ static int fz_write_direct(fz_proc *p, struct fz_map *m, uint32_t i, enum fz_met
 	}
 	if (m->shared) {
 		if (meth != TM_PARTIAL)
-			fz_stamp_end(m->slot, page, gen, false);
+			fz_stamp_end(m->slot, page, gen);
 	} else if (meth == TM_PARTIAL && n != FZ_WORDS) {
 		if (m->priv[i] != FZ_PRIV_JUNK)
 			m->priv[i] = FZ_PRIV_FROZEN;
@@ -351,6 +351,9 @@ static int fz_read_sys(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t f
 	char why[400];
 	int err = 0, fd = -1;
 
+	/* As nobody we may not read another process (not dumpable): no verdict. */
+	if (pid && p->unpriv)
+		unchecked = true;
 	while (r < n && (unchecked || fz_sys_readable(m, first + r, meth)))
 		r++;
 	if (!r)
@@ -435,7 +438,7 @@ static int fz_write_sys(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n
 		uint32_t page = m->pgoff + first + j;
 
 		if (m->shared) {
-			gens[j] = fz_stamp_begin(m->slot, page, false);
+			gens[j] = fz_stamp_begin(m->slot, page);
 			fz_fill((uint64_t *)(p->buf + (size_t)j * FZ_PS), (uint32_t)m->slot + 1, page,
 				gens[j]);
 		} else {
@@ -469,7 +472,7 @@ static int fz_write_sys(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n
 	full = got > 0 ? (uint32_t)(got / FZ_PS) : 0;
 	for (uint32_t j = 0; j < full; j++) {
 		if (m->shared) {
-			fz_stamp_end(m->slot, m->pgoff + first + j, gens[j], false);
+			fz_stamp_end(m->slot, m->pgoff + first + j, gens[j]);
 		} else {
 			m->priv[first + j] = FZ_PRIV_STAMP;
 			m->pgen[first + j] = gens[j];
