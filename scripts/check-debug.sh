@@ -6,7 +6,8 @@
 #      its config checked for every option scripts/debug.config asks for
 #   2. pagelab.ko and pagelab_kunit.ko built against that tree (W=1)
 #   3. one guest boot: KUnit, every userspace test (stress sizes scaled by
-#      PAGELAB_STRESS_SCALE, default 25 here), fault injection, kmemleak,
+#      PAGELAB_STRESS_SCALE, default 25 here), fault injection, the fuzzer
+#      (pagelab-fuzz, PAGELAB_FUZZ_DEBUG_SECONDS, default 180), kmemleak,
 #      module unload; any KASAN, lockdep, DEBUG_VM, page-table-check or
 #      other kernel report fails it
 # Ends with one line: "N passed, N failed".
@@ -17,6 +18,8 @@ eval "$(scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 . "$top/scripts/check-lib.sh"
 
 scale=${PAGELAB_STRESS_SCALE:-25}
+# Longer than the main boot's minute: KASAN and lockdep see every path it takes.
+fuzz_s=${PAGELAB_FUZZ_DEBUG_SECONDS:-180}
 
 echo "== debug kernel"
 t0=$(date +%s)
@@ -51,15 +54,16 @@ else
 	exit 1
 fi
 
-echo "== guest (debug kernel): KUnit, userspace tests, fault injection, kmemleak"
+echo "== guest (debug kernel): KUnit, userspace tests, fault injection, fuzzer, kmemleak"
 t0=$(date +%s)
 scripts/vm run --debug-kernel --quiet --timeout 3600 --log "$results/kernel.log" \
-	--out "$results/out" -- env PAGELAB_STRESS_SCALE="$scale" \
+	--out "$results/out" -- env PAGELAB_STRESS_SCALE="$scale" PAGELAB_FUZZ_SECONDS="$fuzz_s" \
+	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
 	pagelab-guest-tests 2>"$results/vm.err"
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
 cat "$results/vm.err"
-echo "# debug guest: $(( $(date +%s) - t0 )) s, stress scale $scale%"
+echo "# debug guest: $(( $(date +%s) - t0 )) s, stress scale $scale%, fuzzer $fuzz_s s"
 guest_verdict "debug guest" "$vrc"
 for what in 'KASAN: [a-z]' 'kasan' 'lockdep' 'kmemleak: Kernel memory leak detector initialized'; do
 	grep -m1 -i "$what" "$results/kernel.log" | sed 's/^/# kernel: /'

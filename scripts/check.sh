@@ -4,8 +4,9 @@
 # check.sh - everything `make check` runs, as tests with verdicts:
 #   1. lint (checkpatch --strict, W=1, sparse)
 #   2. one guest boot: KUnit suites (KTAP in the kernel log, parsed by the
-#      kernel's kunit.py), the userspace tests (kselftest TAP), module unload,
-#      and the kernel log scanned for splats
+#      kernel's kunit.py), the userspace tests (kselftest TAP), the fuzzer
+#      (pagelab-fuzz, 60 s), module unload, and the kernel log scanned for
+#      splats
 #   3. a 5-level (bzImage) boot with pti=on for the walk tests, a
 #      preempt=full boot for the race tests, and a --host-root boot for
 #      the bpftrace scripts
@@ -27,9 +28,16 @@ count_tap "$results/lint" ""
 # lint rebuilt the modules from clean; the harness fixture goes with them.
 make -s module fixture >/dev/null 2>&1 || record fail "build: modules after lint"
 
-echo "== guest: KUnit and userspace tests"
-scripts/vm run --quiet --timeout 900 --log "$results/kernel.log" --out "$results/out" \
-	-- pagelab-guest-tests 2>"$results/vm.err"
+# The fuzzer runs for fuzz_s seconds after the tests of the main boot, and
+# half that on the preempt=full boot (PAGELAB_FUZZ_SECONDS; 0 leaves it out;
+# PAGELAB_FUZZ_SEED fixes its seed, else random and printed).
+fuzz_s=${PAGELAB_FUZZ_SECONDS:-60}
+
+echo "== guest: KUnit, userspace tests and the fuzzer"
+scripts/vm run --quiet --timeout $((900 + fuzz_s)) --log "$results/kernel.log" \
+	--out "$results/out" -- env PAGELAB_FUZZ_SECONDS="$fuzz_s" \
+	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
+	pagelab-guest-tests 2>"$results/vm.err"
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
 cat "$results/vm.err"
@@ -56,10 +64,12 @@ count_tap "$results/out5" "5-level+pti: "
 
 # The race tests again on a fully preemptible kernel (Debian's is
 # PREEMPT_DYNAMIC): a task can then lose its CPU anywhere in the fault
-# path, which widens the windows race_test aims at.
-echo "== guest: preempt=full: race tests"
-scripts/vm run --quiet --append preempt=full --timeout 900 --log "$results/kernel-race.log" \
-	--out "$results/out-race" -- pagelab-guest-tests --no-kunit /usr/bin/race_test \
+# path, which widens the windows race_test aims at -- and the fuzzer's.
+echo "== guest: preempt=full: race tests and the fuzzer"
+scripts/vm run --quiet --append preempt=full --timeout $((900 + fuzz_s / 2)) \
+	--log "$results/kernel-race.log" --out "$results/out-race" -- \
+	${PAGELAB_FUZZ_SEED:+env PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
+	pagelab-guest-tests --no-kunit --fuzz $((fuzz_s / 2)) /usr/bin/race_test \
 	2>"$results/vm-race.err"
 vrc=$?
 grep -v '^ok \|^not ok ' "$results/out-race" | grep -v '^PAGELAB-' || true
