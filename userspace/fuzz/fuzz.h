@@ -33,7 +33,9 @@
  *  - otherwise (a writer was active, a torn page): the weak check -- every
  *    word is zero or a valid word of this page, of the object's own tag or
  *    a clone ancestor's, with a generation not above that page's current
- *    gen; private mappings also allow the private tag.
+ *    gen; private mappings also allow the private tag.  A few words may be
+ *    torn byte-wise (the kernel copies byte by byte: "rep movsb"): each of
+ *    their bytes must then still fit a word the rule allows.
  * Private mappings (MAP_PRIVATE) follow the object until this process
  * writes a page; then the page must be exactly its own private stamp.  A
  * private page an ioctl's answer was written into on purpose holds junk
@@ -89,6 +91,8 @@ struct fz_page {
 	uint32_t done;		/* the last write completed */
 	uint32_t flags;		/* FZ_PG_*; bits 16-31: exp_tag */
 	uint32_t exp_gen;	/* FZ_PG_EXACT: the gen of exp_tag it holds */
+	int32_t wpid;		/* the last writer, and how (for reports) */
+	uint32_t wmeth;
 };
 
 /* One object the family created or cloned: its slot's tag is slot + 1. */
@@ -346,8 +350,8 @@ struct fz_snap {
 void fz_snap_begin(int slot, uint32_t page, struct fz_snap *s);
 void fz_snap_end(int slot, uint32_t page, struct fz_snap *s);
 
-/* Begin a shared write of @page: its new gen. */
-uint32_t fz_stamp_begin(int slot, uint32_t page);
+/* Begin a shared write of @page by method @meth (enum fz_method): its new gen. */
+uint32_t fz_stamp_begin(int slot, uint32_t page, unsigned int meth);
 /* The write of @gen completed whole. */
 void fz_stamp_end(int slot, uint32_t page, uint32_t gen);
 /* Fill @dst (one page) with the stamp of (@tag, @page, @gen). */

@@ -111,7 +111,7 @@ uint64_t fz_now_ns(void)
 
 void fz_print(const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[2048];
 	va_list ap;
 	int n;
 
@@ -199,7 +199,7 @@ static void fz_dump_running(int idx)
 
 void fz_fail(fz_proc *p, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[1400];
 	va_list ap;
 
 	va_start(ap, fmt);

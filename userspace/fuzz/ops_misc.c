@@ -872,7 +872,7 @@ int fz_op_splice(fz_proc *p)
 int fz_op_splice_read(fz_proc *p)
 {
 	struct fz_splice s;
-	char why[400];
+	char why[640];
 	ssize_t r;
 	int i;
 

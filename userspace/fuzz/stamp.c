@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -62,11 +63,13 @@ void fz_snap_end(int slot, uint32_t page, struct fz_snap *s)
 	s->f2 = FZ_LD(pg->flags);
 }
 
-uint32_t fz_stamp_begin(int slot, uint32_t page)
+uint32_t fz_stamp_begin(int slot, uint32_t page, unsigned int meth)
 {
 	struct fz_page *pg = &fz_obj(slot)->pg[page];
 	uint32_t gen = FZ_LD(pg->gen) + 1;
 
+	FZ_ST(pg->wpid, (int32_t)getpid());
+	FZ_ST(pg->wmeth, meth);
 	FZ_ST(pg->gen, gen);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return gen;
@@ -167,55 +170,115 @@ static enum fz_verdict fz_exact(const struct fz_view *v, uint32_t tag, uint32_t 
 	return FZ_V_BAD;
 }
 
+/* Does byte @b of a tag field match that byte of a tag the rule allows (or zero)? */
+static bool fz_tag_byte_ok(const struct fz_view *v, unsigned int b, unsigned int shift)
+{
+	unsigned int depth = 0;
+
+	if (!b || (v->priv_ok && b == ((FZ_PRIV_TAG >> shift) & 0xff)))
+		return true;
+	for (int s = v->slot; s >= 0 && depth < 64; depth++) {
+		if ((((unsigned int)s + 1) >> shift & 0xff) == b)
+			return true;
+		s = (int)fz->reg[s].parent - 1;
+	}
+	return false;
+}
+
+/*
+ * A word caught while the kernel copied it byte by byte (copy_to_user,
+ * /proc/PID/mem, process_vm_writev: "rep movsb", one byte at a time under
+ * TCG) is a byte-wise mix of its old and new values: not a valid word, but
+ * every byte must still be that byte of a word the rule allows, or zero.
+ * Checked: the page index, the word index and the tag bytes.
+ */
+static bool fz_torn_ok(const struct fz_view *v, uint64_t x, unsigned int k)
+{
+	unsigned int b0 = x & 0xff, b1 = (x >> 8) & 0xff, b5 = (x >> 40) & 0xff;
+
+	if (b5 && b5 != (v->page & 0xff))
+		return false;
+	if (b1 && b1 != ((k >> 1) & 0xff))
+		return false;
+	if (b0 && (b0 >> 7) != (k & 1))
+		return false;
+	return fz_tag_byte_ok(v, (x >> 48) & 0xff, 0) && fz_tag_byte_ok(v, (x >> 56) & 0xff, 8);
+}
+
+/* At most this many torn words in a page read while a writer was at work. */
+#define FZ_MAX_TORN	4
+
+/* Why word @x, read at word @k of the page, breaks the weak rule; NULL if it does not. */
+static const char *fz_weak_diag(const struct fz_view *v, uint64_t x, unsigned int k,
+				unsigned int *torn)
+{
+	unsigned int tag = x >> 48, page = (x >> 40) & 0xff, gen = (x >> 16) & 0xffffff, depth = 0;
+
+	if (!x)
+		return NULL;
+	if (!fz_word_valid(x)) {
+		if (fz_torn_ok(v, x, k) && ++*torn <= FZ_MAX_TORN)
+			return NULL;
+		return *torn > FZ_MAX_TORN ? "too many torn words" : "garbage";
+	}
+	if (((x >> 7) & 0x1ff) != k)
+		return "data shifted within the page";
+	if (page != (v->page & 0xff))
+		return "another page's data";
+	if (!gen)
+		return "generation 0";
+	if (tag == FZ_PRIV_TAG) {
+		if (!v->priv_ok)
+			return "private data in the object";
+		return gen > v->priv_max ? "a private write not begun" : NULL;
+	}
+	for (int s = v->slot; s >= 0 && depth < 64; depth++) {
+		if ((unsigned int)s + 1 == tag)
+			return gen > FZ_LD(fz->reg[s].pg[v->page].gen) ?
+			       "data from a write not begun" : NULL;
+		s = (int)fz->reg[s].parent - 1;
+	}
+	return "another object's data";
+}
+
 enum fz_verdict fz_check_weak(const struct fz_view *v, const uint64_t *w, unsigned int k0,
 			      unsigned int n, char *why, size_t len)
 {
+	unsigned int bad = 0, first = 0, zeros = 0, own = 0, torn = 0;
+	const char *diag = NULL;
+	char g[96], chain[96];
+	size_t c = 0;
+	int s, depth;
+
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t x = w[i];
-		unsigned int k = k0 + i, tag, page, gen, depth = 0;
-		const char *diag = NULL;
-		int s;
+		const char *d = fz_weak_diag(v, w[i], k0 + i, &torn);
 
-		if (!x)
-			continue;
-		tag = x >> 48;
-		page = (x >> 40) & 0xff;
-		gen = (x >> 16) & 0xffffff;
-		if (!fz_word_valid(x))
-			diag = "garbage";
-		else if (((x >> 7) & 0x1ff) != k)
-			diag = "data shifted within the page";
-		else if (page != (v->page & 0xff))
-			diag = "another page's data";
-		else if (!gen)
-			diag = "generation 0";
-		else if (tag == FZ_PRIV_TAG) {
-			if (!v->priv_ok)
-				diag = "private data in the object";
-			else if (gen > v->priv_max)
-				diag = "a private write not begun";
-		} else {
-			diag = "another object's data";
-			for (s = v->slot; s >= 0 && depth < 64; depth++) {
-				if ((unsigned int)s + 1 == tag) {
-					diag = gen > FZ_LD(fz->reg[s].pg[v->page].gen) ?
-					       "data from a write not begun" : NULL;
-					break;
-				}
-				s = (int)fz->reg[s].parent - 1;
-			}
-		}
-		if (diag) {
-			char g[96];
-
-			fz_word_str(x, g, sizeof(g));
-			snprintf(why, len, "%s: word %u is %s (weak rule: any word of this page, of "
-				 "tag %d or a clone ancestor, or zero)", diag, k, g, v->slot + 1);
-			return FZ_V_BAD;
+		zeros += !w[i];
+		own += w[i] && (w[i] >> 48) == (uint64_t)v->slot + 1;
+		if (d && !bad++) {
+			first = i;
+			diag = d;
 		}
 	}
-	FZ_ADD(fz->weak, 1);
-	return FZ_V_WEAK;
+	if (!bad) {
+		FZ_ADD(fz->weak, 1);
+		return FZ_V_WEAK;
+	}
+	/* The clone ancestry the rule allowed. */
+	chain[0] = '\0';
+	for (s = v->slot, depth = 0; s >= 0 && depth < 8 && c < sizeof(chain) - 16; depth++) {
+		c += (size_t)snprintf(chain + c, sizeof(chain) - c, "%s%d", depth ? "<" : "", s + 1);
+		s = (int)fz->reg[s].parent - 1;
+	}
+	fz_word_str(w[first], g, sizeof(g));
+	snprintf(why, len, "%s: word %u is %s; %u of %u words bad, %u zero, %u of its own tag, "
+		 "%u torn; "
+		 "neighbours 0x%016llx 0x%016llx (weak rule: any word of this page, of tags %s%s, "
+		 "or zero)", diag, k0 + first, g, bad, n, zeros, own, torn,
+		 first ? (unsigned long long)w[first - 1] : 0ULL,
+		 first + 1 < n ? (unsigned long long)w[first + 1] : 0ULL, chain,
+		 v->priv_ok ? " or private" : "");
+	return FZ_V_BAD;
 }
 
 enum fz_verdict fz_check(const struct fz_view *v, const uint64_t *w, unsigned int k0,

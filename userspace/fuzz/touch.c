@@ -192,8 +192,10 @@ static void fz_bad_data(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t 
 
 	fz_where(m, i, where, sizeof(where));
 	pl_pagemap(pid, (unsigned long)(m->addr + (size_t)i * FZ_PS), &e);
-	fz_fail(p, "%s of %s: %s [registry gen %u done %u flags %#x; pagemap %s pfn %#llx%s%s]",
+	fz_fail(p, "%s of %s: %s [registry gen %u done %u flags %#x, last written by pid %d "
+		"(%s); pagemap %s pfn %#llx%s%s]",
 		what, where, why, FZ_LD(pg->gen), FZ_LD(pg->done), FZ_LD(pg->flags),
+		(int)FZ_LD(pg->wpid), fz_method_names[FZ_LD(pg->wmeth) % TM_NR],
 		pl_pm_present(e) ? "present" : "absent", (unsigned long long)pl_pm_pfn(e),
 		e & PL_PM_FILE ? " file/shared" : " anon", pl_pm_exclusive(e) ? " exclusive" : "");
 }
@@ -222,7 +224,7 @@ static int fz_read_direct(fz_proc *p, struct fz_map *m, uint32_t i, enum fz_meth
 	uint64_t *w = (uint64_t *)p->buf;
 	unsigned int k0 = 0, n = FZ_WORDS;
 	struct fz_view v;
-	char why[400];
+	char why[640];
 	int sig;
 
 	if (meth == TM_PARTIAL) {
@@ -259,7 +261,7 @@ static int fz_write_direct(fz_proc *p, struct fz_map *m, uint32_t i, enum fz_met
 	}
 	if (m->shared) {
 		tag = (uint32_t)m->slot + 1;
-		gen = fz_stamp_begin(m->slot, page);
+		gen = fz_stamp_begin(m->slot, page, meth);
 	} else {
 		tag = FZ_PRIV_TAG;
 		gen = ++p->priv_counter;
@@ -348,7 +350,7 @@ static int fz_read_sys(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t f
 	size_t len;
 	ssize_t got = -1;
 	uint32_t r = 0;
-	char why[400];
+	char why[640];
 	int err = 0, fd = -1;
 
 	/* As nobody we may not read another process (not dumpable): no verdict. */
@@ -438,7 +440,7 @@ static int fz_write_sys(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n
 		uint32_t page = m->pgoff + first + j;
 
 		if (m->shared) {
-			gens[j] = fz_stamp_begin(m->slot, page);
+			gens[j] = fz_stamp_begin(m->slot, page, meth);
 			fz_fill((uint64_t *)(p->buf + (size_t)j * FZ_PS), (uint32_t)m->slot + 1, page,
 				gens[j]);
 		} else {
