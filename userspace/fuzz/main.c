@@ -54,19 +54,19 @@ static const char *const fz_family_names[FZ_F_NR] = {
 
 static const char *const fz_family_help[FZ_F_NR] = {
 	[FZ_F_OBJ] = "create (good and junk), attach, close, dup",
-	[FZ_F_IOCTL] = "OBJ_STAT, INFO, VERSION, junk ioctl numbers and arguments, read/write/ftruncate on the fds",
-	[FZ_F_MAP] = "mmap (odd flags, offsets, lengths), munmap, mremap, mprotect, madvise, mlock, msync",
-	[FZ_F_TOUCH] = "reads and writes through the mappings (direct, memcpy, read()/write() of a file), forbidden accesses",
-	[FZ_F_CLONE] = "PAGELAB_IOC_CLONE on /dev/pagelab and on object fds",
+	[FZ_F_IOCTL] = "stat, info, version; junk numbers and arguments; fd I/O",
+	[FZ_F_MAP] = "mmap (odd ones too), munmap, mremap, mprotect, madvise",
+	[FZ_F_TOUCH] = "reads and writes through the mappings; forbidden ones",
+	[FZ_F_CLONE] = "PAGELAB_IOC_CLONE, on /dev/pagelab and object fds",
 	[FZ_F_MERGE] = "PAGELAB_IOC_MERGE",
-	[FZ_F_REPLACE] = "PAGELAB_IOC_REPLACE: budgets, policies, the module's store",
-	[FZ_F_FILE] = "backing files of every kind, and truncating one in use",
-	[FZ_F_FORK] = "fork: children that run ops while the parent waits, or beside it",
-	[FZ_F_PROCMEM] = "/proc/PID/mem and process_vm_readv/writev on the mappings",
+	[FZ_F_REPLACE] = "PAGELAB_IOC_REPLACE: budgets, policies, delays",
+	[FZ_F_FILE] = "backing files of every kind; truncating one in use",
+	[FZ_F_FORK] = "children that run ops, the parent waiting or not",
+	[FZ_F_PROCMEM] = "/proc/PID/mem, process_vm_readv/writev",
 	[FZ_F_WALK] = "debugfs walk requests, good and junk",
-	[FZ_F_DEBUGFS] = "reads of debugfs stats/objects/events, /proc/self/pagemap and smaps",
-	[FZ_F_FDPASS] = "object fds passed between processes over a unix socket",
-	[FZ_F_SPLICE] = "vmsplice of mapped pages into pipes (references held), read back later",
+	[FZ_F_DEBUGFS] = "debugfs stats/objects/events; pagemap, smaps",
+	[FZ_F_FDPASS] = "object fds over a unix socket",
+	[FZ_F_SPLICE] = "vmsplice of mapped pages into pipes, read later",
 };
 
 static void usage(FILE *f)
@@ -92,7 +92,7 @@ static void usage(FILE *f)
 		"  --no-FAMILY     leave out an op family:\n",
 		FZ_MAX_PROCS);
 	for (int i = 0; i < FZ_F_NR; i++)
-		fprintf(f, "                    %-8s %s\n", fz_family_names[i], fz_family_help[i]);
+		fprintf(f, "      %-8s %s\n", fz_family_names[i], fz_family_help[i]);
 	fprintf(f,
 		"\n"
 		"Backing files go to $PAGELAB_SCRATCH if set, and /tmp.  Exit status 0 when\n"
@@ -345,8 +345,10 @@ static void fz_kmsg_poll(uint64_t t0)
 			fz_print("# kernel report %.1f s into the run: %s",
 				 (double)(fz_now_ns() - t0) / 1e9, msg);
 			fz_print("# what every worker was doing then:");
-			for (int i = 0; i < fz->nprocs; i++)
+			for (int i = 0; i < fz->nprocs; i++) {
 				fz_dump_ring(i, 6);
+				fz_dump_running(i);
+			}
 		}
 	}
 }
@@ -423,7 +425,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_seed = false, have_ops = false;
-	struct pagelab_info base, now;
+	struct pagelab_info base, now = { 0 };
 	unsigned long long store0 = 0, store1 = 0;
 	bool have_store;
 	pid_t pids[FZ_MAX_PROCS];
@@ -522,6 +524,7 @@ bad:
 		return 1;
 	}
 	fzo.max_object_pages = base.max_object_pages;
+	now = base;
 	have_store = !pl_debugfs_stat("store_pages", &store0);
 	if (pl_direct_map_base(&fzo.direct_map_base))
 		fzo.direct_map_base = 0xffff888000000000ULL;
