@@ -157,6 +157,7 @@ struct fz_shared {
 	uint32_t next_slot;
 	uint32_t registry_full;
 	pid_t pids[FZ_MAX_PROCS];
+	int32_t hot[FZ_MAX_PROCS * 2];	/* slots + 1 each worker made last: shared most */
 	struct fz_count count[OP_NR];
 	uint64_t errnos[FZ_NERRNO];
 	uint64_t strong, weak, unchecked;	/* page checks */

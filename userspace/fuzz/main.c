@@ -647,9 +647,9 @@ bad:
 		err += k->err;
 		skip += k->skip;
 	}
-	fz_print("# ran %.1f s: %" PRIu64 " ops: ok %" PRIu64 " errno %" PRIu64 " skip %" PRIu64
+	fz_print("# ops %" PRIu64 ": ok %" PRIu64 " errno %" PRIu64 " skip %" PRIu64 " in %.1f s"
 		 "; expected signals: SIGBUS %" PRIu64 " SIGSEGV %" PRIu64 "; forks %" PRIu64,
-		 (double)(fz_now_ns() - t0) / 1e9, total, ok, err, skip, fz->sigbus, fz->sigsegv,
+		 total, ok, err, skip, (double)(fz_now_ns() - t0) / 1e9, fz->sigbus, fz->sigsegv,
 		 fz->forks);
 	fz_print("# page checks: strong %" PRIu64 " weak %" PRIu64 " unchecked %" PRIu64
 		 "; calls checked: must fail %" PRIu64 ", must succeed %" PRIu64

@@ -127,9 +127,14 @@ int fz_pick_map(fz_proc *p)
 static int fz_pick_slot(fz_proc *p)
 {
 	uint32_t n = FZ_LD(fz->next_slot);
+	int hot;
 
-	if (p->nfds && fz_pct(p, 70))
+	if (p->nfds && fz_pct(p, 60))
 		return p->fds[fz_below(p, (uint32_t)p->nfds)].slot;
+	/* The objects every worker made last: where the processes meet. */
+	hot = FZ_LD(fz->hot[fz_below(p, (uint32_t)fz->nprocs * 2)]);
+	if (hot > 0 && fz_pct(p, 60))
+		return hot - 1;
 	if (n > FZ_SLOTS)
 		n = FZ_SLOTS;
 	if (!n)
@@ -304,6 +309,7 @@ int fz_op_create(fz_proc *p)
 		return -err;
 	}
 	FZ_ST(fz_obj(slot)->id, c.id);
+	FZ_ST(fz->hot[p->idx * 2 + (p->op & 1)], slot + 1);
 	fz_say(p, " -> id %llu fd %d", (unsigned long long)c.id, c.fd);
 	fz_add_fd(p, c.fd, slot, false);
 	return 0;
