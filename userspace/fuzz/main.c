@@ -14,8 +14,8 @@
  *   FUZZ FAIL seed=N op=K: PROC (pid P): what
  * and the recent ops of that process, so a run can be replayed with --seed
  * N (each process's seed is derived from N and its place in the family;
- * with --procs 1 a replay runs the same ops, with more the interleaving,
- * and so what other processes created, differs).
+ * with --procs 1 --no-fork a replay runs the same ops; with more processes
+ * the interleaving, and so what the others created meanwhile, differs).
  */
 #include <errno.h>
 #include <fcntl.h>
