@@ -71,7 +71,7 @@
 #define FZ_MAX_SPLICE	4
 #define FZ_MAX_KIDS	3
 #define FZ_MAX_DEPTH	2
-#define FZ_RING		48
+#define FZ_RING		96
 #define FZ_PRIV_TAG	0xffffu		/* private (MAP_PRIVATE) writes */
 #define FZ_SKIP		1		/* an op's result: nothing to do */
 

@@ -207,8 +207,13 @@ void fz_run(fz_proc *p, uint64_t nops)
 		else if (p->nmaps < 2 && p->nfds && !fzo.no[FZ_F_MAP] && fz_pct(p, 30))
 			op = OP_MMAP;
 		d = &fz_ops[op];
-		slot = __atomic_fetch_add(&ring->next, 1, __ATOMIC_SEQ_CST);
-		p->ent = &ring->ent[slot % FZ_RING];
+		/* Never over an op still running (a slow one must stay visible). */
+		for (int tries = 0; tries < FZ_RING; tries++) {
+			slot = __atomic_fetch_add(&ring->next, 1, __ATOMIC_SEQ_CST);
+			p->ent = &ring->ent[slot % FZ_RING];
+			if (FZ_LD(p->ent->state) != 1)
+				break;
+		}
 		p->ent->state = 1;
 		p->ent->op = p->op;
 		p->ent->pid = getpid();
