@@ -64,7 +64,7 @@
 #define FZ_MAX_PROCS	16
 #define FZ_OBJ_PAGES	64		/* largest object the fuzzer creates */
 #define FZ_MAP_PAGES	128		/* largest mapping (mremap may grow one) */
-#define FZ_SLOTS	16384		/* registry entries; never reused */
+#define FZ_SLOTS	32768		/* registry entries; never reused */
 #define FZ_MAX_FDS	24
 #define FZ_MAX_MAPS	24
 #define FZ_MAX_STORES	6
@@ -377,6 +377,8 @@ enum fz_verdict { FZ_V_STRONG, FZ_V_WEAK, FZ_V_SKIP, FZ_V_BAD };
  */
 enum fz_verdict fz_check(const struct fz_view *v, const uint64_t *words, unsigned int k0,
 			 unsigned int n, char *why, size_t whylen);
+/* The words of a page as runs of equal ones, for reports. */
+void fz_page_runs(const uint64_t *w, unsigned int k0, unsigned int n, char *buf, size_t len);
 /* Only the weak rule (pipe contents, unknown snapshots). */
 enum fz_verdict fz_check_weak(const struct fz_view *v, const uint64_t *words, unsigned int k0,
 			      unsigned int n, char *why, size_t whylen);

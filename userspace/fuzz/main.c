@@ -111,7 +111,7 @@ uint64_t fz_now_ns(void)
 
 void fz_print(const char *fmt, ...)
 {
-	char buf[2048];
+	char buf[2600];
 	va_list ap;
 	int n;
 
@@ -197,9 +197,28 @@ static void fz_dump_running(int idx)
 	}
 }
 
+/* The ops of process @pid still in worker @idx's ring, oldest first. */
+static void fz_dump_pid(int idx, pid_t pid)
+{
+	struct fz_ring *r = &fz->ring[idx];
+	uint32_t next = FZ_LD(r->next);
+	uint32_t from = next > FZ_RING ? next - FZ_RING : 0;
+
+	fz_print("# ops of pid %d still in the ring:", (int)pid);
+	for (uint32_t i = from; i < next; i++) {
+		struct fz_ring_ent *e = &r->ent[i % FZ_RING];
+
+		if (e->pid == pid)
+			fz_print("#   op %" PRIu64 " [%s] %.*s", e->op,
+				 e->state == 1 ? "running" : e->ret == FZ_SKIP ? "skip" :
+				 e->ret < 0 ? strerrorname_np(-e->ret) ?: "err" : "ok",
+				 (int)sizeof(e->text), e->text);
+	}
+}
+
 void fz_fail(fz_proc *p, const char *fmt, ...)
 {
-	char msg[1400];
+	char msg[2000];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -212,6 +231,7 @@ void fz_fail(fz_proc *p, const char *fmt, ...)
 	if (p->ent)
 		fz_say(p, " [FAILED]");
 	fz_dump_ring(p->idx, 16);
+	fz_dump_pid(p->idx, getpid());
 	if (!fzo.keep_going)
 		FZ_ST(fz->stop, 1);
 }

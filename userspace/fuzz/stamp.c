@@ -138,6 +138,40 @@ static const char *fz_word_diag(uint64_t got, uint64_t exp, unsigned int k)
 	return "data from a write not begun";
 }
 
+/*
+ * The page's words as runs: "0-10 t1310/p2/g2, 11 0xf5, 12-40 zero, ..."
+ * (a valid word as tag/page/gen; anything else in hex).
+ */
+void fz_page_runs(const uint64_t *w, unsigned int k0, unsigned int n, char *buf, size_t len)
+{
+	size_t c = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < n && c < len - 64; ) {
+		unsigned int j = i + 1;
+		uint64_t key = w[i] && fz_word_valid(w[i]) ? w[i] & ~0xffffULL : w[i];
+
+		while (j < n && (w[j] && fz_word_valid(w[j]) ? w[j] & ~0xffffULL : w[j]) == key &&
+		       (key & ~0xffffULL || w[j] == w[i]))
+			j++;
+		if (j - i > 1)
+			c += (size_t)snprintf(buf + c, len - c, "%s%u-%u ", c ? ", " : "", k0 + i,
+					      k0 + j - 1);
+		else
+			c += (size_t)snprintf(buf + c, len - c, "%s%u ", c ? ", " : "", k0 + i);
+		if (!w[i])
+			c += (size_t)snprintf(buf + c, len - c, "zero");
+		else if (fz_word_valid(w[i]))
+			c += (size_t)snprintf(buf + c, len - c, "t%u/p%u/g%u",
+					      (unsigned int)(w[i] >> 48),
+					      (unsigned int)(w[i] >> 40) & 0xff,
+					      (unsigned int)(w[i] >> 16) & 0xffffff);
+		else
+			c += (size_t)snprintf(buf + c, len - c, "%#llx", (unsigned long long)w[i]);
+		i = j;
+	}
+}
+
 static enum fz_verdict fz_exact(const struct fz_view *v, uint32_t tag, uint32_t gen,
 				const uint64_t *w, unsigned int k0, unsigned int n,
 				const char *rule, char *why, size_t len)
@@ -160,12 +194,14 @@ static enum fz_verdict fz_exact(const struct fz_view *v, uint32_t tag, uint32_t 
 		return FZ_V_STRONG;
 	}
 	{
-		char g[96], e[96];
+		char g[96], e[96], runs[520];
 
 		fz_word_str(w[first], g, sizeof(g));
 		fz_word_str(exp0, e, sizeof(e));
-		snprintf(why, len, "%s: %u of %u words wrong; word %u is %s, expected %s (%s)",
-			 fz_word_diag(w[first], exp0, k0 + first), bad, n, k0 + first, g, e, rule);
+		fz_page_runs(w, k0, n, runs, sizeof(runs));
+		snprintf(why, len, "%s: %u of %u words wrong; word %u is %s, expected %s (%s); "
+			 "the words: %s", fz_word_diag(w[first], exp0, k0 + first), bad, n,
+			 k0 + first, g, e, rule, runs);
 	}
 	return FZ_V_BAD;
 }

@@ -224,7 +224,7 @@ static int fz_read_direct(fz_proc *p, struct fz_map *m, uint32_t i, enum fz_meth
 	uint64_t *w = (uint64_t *)p->buf;
 	unsigned int k0 = 0, n = FZ_WORDS;
 	struct fz_view v;
-	char why[640];
+	char why[1200];
 	int sig;
 
 	if (meth == TM_PARTIAL) {
@@ -350,7 +350,7 @@ static int fz_read_sys(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t f
 	size_t len;
 	ssize_t got = -1;
 	uint32_t r = 0;
-	char why[640];
+	char why[1200];
 	int err = 0, fd = -1;
 
 	/* As nobody we may not read another process (not dumpable): no verdict. */
@@ -539,7 +539,9 @@ int fz_touch(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n, unsigned 
 		if (r < 0)
 			return r;
 		ret = 0;
-		if (FZ_LD(fz->stop) && p->failed)
+		/* A budgeted page may wait 800 ms for a pinned frame: mind the clock. */
+		if ((FZ_LD(fz->stop) && p->failed) ||
+		    (fz_deadline_ns && fz_now_ns() > fz_deadline_ns))
 			break;
 	}
 	return ret;
