@@ -38,9 +38,14 @@
  *    their bytes must then still fit a word the rule allows.
  * Private mappings (MAP_PRIVATE) follow the object until this process
  * writes a page; then the page must be exactly its own private stamp.  A
- * private page an ioctl's answer was written into on purpose holds junk
- * and is not checked until rewritten (shared pages never get junk: a
- * clone, a pipe or a private copy could keep it where no rule expects it).
+ * private page the kernel copied with no write of ours (MAP_POPULATE,
+ * MAP_LOCKED, mlock, MADV_POPULATE_WRITE of a writable private range)
+ * holds the object's data of that moment: the weak rule.  A private page
+ * an ioctl's answer was written into on purpose holds junk and is not
+ * checked until rewritten (shared pages never get junk: a clone, a pipe
+ * or a private copy could keep it where no rule expects it).  An object
+ * whose backing file was truncated behind the module's back is judged by
+ * the weak rule from then on.
  *
  * Signals.  SIGSEGV is expected only for accesses the mapping's protection
  * forbids; SIGBUS only past the object's end (a mapping mremap()ed larger)
