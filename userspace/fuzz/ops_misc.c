@@ -365,6 +365,13 @@ static void fz_child(fz_proc *p, uint64_t seed, bool async, bool unpriv, uint64_
 				cut[ncut++] = (uintptr_t)p->maps[i].addr + (size_t)k * FZ_PS;
 	for (int i = 0; i < ncut; i++)
 		fz_forget_range(p, cut[i], FZ_PS);
+	/*
+	 * Backing files stay with the process that made them: only it knows
+	 * which object each one was given to, so only it may truncate one.
+	 */
+	for (int i = 0; i < p->nstores; i++)
+		close(p->stores[i].fd);
+	p->nstores = 0;
 	/* Files whose offset or answer the parent shares: our own. */
 	if (p->walkfd >= 0)
 		close(p->walkfd);
