@@ -477,6 +477,8 @@ int fz_read_remote(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t first
  * follow the object, they hold what it held then.
  */
 void fz_populated(struct fz_map *m, uint32_t first, uint32_t n);
+/* One line on the module's view of the object in @slot (OBJ_STAT), for reports. */
+void fz_obj_state(fz_proc *p, int slot, char *buf, size_t len);
 /* Read-check every readable page of every mapping. */
 int fz_verify_map(fz_proc *p, struct fz_map *m);
 

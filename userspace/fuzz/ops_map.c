@@ -576,22 +576,11 @@ static enum fz_method fz_pick_method(fz_proc *p, bool procmem)
 /* A touch that took seconds: what state was the object in? */
 static void fz_slow_touch(fz_proc *p, int slot, uint64_t ns)
 {
-	struct pagelab_obj_stat st;
+	char state[300];
 
-	memset(&st, 0, sizeof(st));
-	st.id = FZ_LD(fz_obj(slot)->id);
-	if (p->dev < 0 || ioctl(p->dev, PAGELAB_IOC_OBJ_STAT, &st))
-		return;
-	fz_print("# slow touch, %.1f s: %s [object %llu: %llu pages, resident %llu, budget %u "
-		 "policy %u flags %#llx store %s delay %u ms; misses %llu page-ins %llu "
-		 "evictions %llu io_waits %llu io_errors %llu major %llu]", (double)ns / 1e9,
-		 p->ent ? p->ent->text : "", (unsigned long long)st.id,
-		 (unsigned long long)st.size / FZ_PS, (unsigned long long)st.resident, st.budget,
-		 st.policy, (unsigned long long)st.replace_flags,
-		 st.store_flags & PAGELAB_STORE_FILE ? "file" : "module", st.pagein_delay_ms,
-		 (unsigned long long)st.misses, (unsigned long long)st.page_ins,
-		 (unsigned long long)st.evictions, (unsigned long long)st.io_waits,
-		 (unsigned long long)st.io_errors, (unsigned long long)st.major);
+	fz_obj_state(p, slot, state, sizeof(state));
+	fz_print("# slow touch, %.1f s: %s [%s]", (double)ns / 1e9, p->ent ? p->ent->text : "",
+		 state);
 }
 
 static int fz_touch_op(fz_proc *p, bool write, bool procmem)

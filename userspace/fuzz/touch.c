@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -183,21 +184,50 @@ static bool fz_sig_ok(fz_proc *p, const struct fz_map *m, uint32_t i, int sig, b
 	return false;
 }
 
+void fz_obj_state(fz_proc *p, int slot, char *buf, size_t len)
+{
+	struct pagelab_obj_stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.id = FZ_LD(fz_obj(slot)->id);
+	if (p->dev < 0 || ioctl(p->dev, PAGELAB_IOC_OBJ_STAT, &st)) {
+		snprintf(buf, len, "object %llu: no stat (%s)", (unsigned long long)st.id,
+			 p->dev < 0 ? "no device fd" : strerrorname_np(errno) ?: "?");
+		return;
+	}
+	snprintf(buf, len, "object %llu: %llu pages, resident %llu, shared %llu, mappers %llu, "
+		 "budget %u policy %u flags %#llx store %s delay %u ms; misses %llu page-ins %llu "
+		 "evictions %llu writebacks %llu clean %llu store_pages %llu io_waits %llu "
+		 "io_errors %llu cow_breaks %llu merged %llu",
+		 (unsigned long long)st.id, (unsigned long long)st.size / FZ_PS,
+		 (unsigned long long)st.resident, (unsigned long long)st.shared,
+		 (unsigned long long)st.mappers, st.budget, st.policy,
+		 (unsigned long long)st.replace_flags,
+		 st.store_flags & PAGELAB_STORE_FILE ? "file" : "module", st.pagein_delay_ms,
+		 (unsigned long long)st.misses, (unsigned long long)st.page_ins,
+		 (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+		 (unsigned long long)st.clean_drops, (unsigned long long)st.store_pages,
+		 (unsigned long long)st.io_waits, (unsigned long long)st.io_errors,
+		 (unsigned long long)st.cow_breaks, (unsigned long long)st.merged);
+}
+
 static void fz_bad_data(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t i,
 			const char *what, const char *why)
 {
 	const struct fz_page *pg = &fz_obj(m->slot)->pg[m->pgoff + i];
-	char where[256];
+	char where[256], state[300];
 	uint64_t e = 0;
 
 	fz_where(m, i, where, sizeof(where));
 	pl_pagemap(pid, (unsigned long)(m->addr + (size_t)i * FZ_PS), &e);
+	fz_obj_state(p, m->slot, state, sizeof(state));
 	fz_fail(p, "%s of %s: %s [registry gen %u done %u flags %#x, last written by pid %d "
-		"(%s); pagemap %s pfn %#llx%s%s]",
+		"(%s); pagemap %s pfn %#llx%s%s; %s]",
 		what, where, why, FZ_LD(pg->gen), FZ_LD(pg->done), FZ_LD(pg->flags),
 		(int)FZ_LD(pg->wpid), fz_method_names[FZ_LD(pg->wmeth) % TM_NR],
 		pl_pm_present(e) ? "present" : "absent", (unsigned long long)pl_pm_pfn(e),
-		e & PL_PM_FILE ? " file/shared" : " anon", pl_pm_exclusive(e) ? " exclusive" : "");
+		e & PL_PM_FILE ? " file/shared" : " anon", pl_pm_exclusive(e) ? " exclusive" : "",
+		state);
 }
 
 /* An access the mapping must refuse: it must fault, with the right signal. */
