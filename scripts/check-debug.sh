@@ -20,8 +20,6 @@ eval "$(scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 scale=${PAGELAB_STRESS_SCALE:-25}
 # Longer than the main boot's minute: KASAN and lockdep see every path it takes.
 fuzz_s=${PAGELAB_FUZZ_DEBUG_SECONDS:-180}
-# (As in check.sh: vmsplice of frames shared with a clone left out for now.)
-fuzz_args=${PAGELAB_FUZZ_ARGS---no-splice-shared}
 
 echo "== debug kernel"
 t0=$(date +%s)
@@ -60,7 +58,6 @@ echo "== guest (debug kernel): KUnit, userspace tests, fault injection, fuzzer, 
 t0=$(date +%s)
 scripts/vm run --debug-kernel --quiet --timeout 3600 --log "$results/kernel.log" \
 	--out "$results/out" -- env PAGELAB_STRESS_SCALE="$scale" PAGELAB_FUZZ_SECONDS="$fuzz_s" \
-	PAGELAB_FUZZ_ARGS="$fuzz_args" \
 	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
 	pagelab-guest-tests 2>"$results/vm.err"
 vrc=$?

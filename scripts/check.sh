@@ -32,14 +32,10 @@ make -s module fixture >/dev/null 2>&1 || record fail "build: modules after lint
 # half that on the preempt=full boot (PAGELAB_FUZZ_SECONDS; 0 leaves it out;
 # PAGELAB_FUZZ_SEED fixes its seed, else random and printed).
 fuzz_s=${PAGELAB_FUZZ_SECONDS:-60}
-# Until a frame a pipe holds is copied when its sharing with a clone
-# breaks, a pipe on it shows the clone's later writes (found by the
-# fuzzer): leave that case out by default; PAGELAB_FUZZ_ARGS="" keeps it.
-fuzz_args=${PAGELAB_FUZZ_ARGS---no-splice-shared}
 
 echo "== guest: KUnit, userspace tests and the fuzzer"
 scripts/vm run --quiet --timeout $((900 + fuzz_s)) --log "$results/kernel.log" \
-	--out "$results/out" -- env PAGELAB_FUZZ_SECONDS="$fuzz_s" PAGELAB_FUZZ_ARGS="$fuzz_args" \
+	--out "$results/out" -- env PAGELAB_FUZZ_SECONDS="$fuzz_s" \
 	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
 	pagelab-guest-tests 2>"$results/vm.err"
 vrc=$?
@@ -71,8 +67,8 @@ count_tap "$results/out5" "5-level+pti: "
 # path, which widens the windows race_test aims at -- and the fuzzer's.
 echo "== guest: preempt=full: race tests and the fuzzer"
 scripts/vm run --quiet --append preempt=full --timeout $((900 + fuzz_s / 2)) \
-	--log "$results/kernel-race.log" --out "$results/out-race" -- env PAGELAB_FUZZ_ARGS="$fuzz_args" \
-	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
+	--log "$results/kernel-race.log" --out "$results/out-race" -- \
+	${PAGELAB_FUZZ_SEED:+env PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
 	pagelab-guest-tests --no-kunit --fuzz $((fuzz_s / 2)) /usr/bin/race_test \
 	2>"$results/vm-race.err"
 vrc=$?

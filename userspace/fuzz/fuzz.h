@@ -89,7 +89,6 @@ typedef struct fz_proc_s fz_proc;
 /* Registry object flags. */
 #define FZ_OBJ_BUDGET	0x1u	/* has had a frame budget: SIGBUS allowed */
 #define FZ_OBJ_LOSSY	0x2u	/* its backing file was truncated: weak checks only */
-#define FZ_OBJ_SHARES	0x4u	/* a clone, a clone source or merged: frames may be shared */
 
 /* One page of a registered object (shared by the process family). */
 struct fz_page {
@@ -184,7 +183,6 @@ struct fz_opts {
 	unsigned int seconds;	/* 0: no limit */
 	bool verbose, kmsg, keep_going;
 	bool no[FZ_F_NR];
-	bool no_splice_shared;	/* no vmsplice of objects that may share frames */
 	const char *scratch;	/* a directory for backing files, or NULL */
 	uint64_t max_object_pages;
 	uint64_t direct_map_base;

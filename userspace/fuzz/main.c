@@ -89,8 +89,6 @@ static void usage(FILE *f)
 		"  --verbose       print every op and its result\n"
 		"  --kmsg          also log every op to /dev/kmsg (to place a kernel report)\n"
 		"  --keep-going    do not stop the run at the first failure\n"
-		"  --no-splice-shared  no vmsplice of clones, clone sources, merged objects:\n"
-		"                  a pipe there shows the other object's later writes (a bug)\n"
 		"  --no-FAMILY     leave out an op family:\n",
 		FZ_MAX_PROCS);
 	for (int i = 0; i < FZ_F_NR; i++)
@@ -461,11 +459,6 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--no-", 5))
 			continue;
-		if (!strcmp(argv[i], "--no-splice-shared")) {
-			fzo.no_splice_shared = true;
-			c = -1;
-			goto drop;
-		}
 		for (c = 0; c < FZ_F_NR && strcmp(argv[i] + 5, fz_family_names[c]); c++)
 			;
 		if (c == FZ_F_NR) {
@@ -473,7 +466,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		fzo.no[c] = true;
-drop:
 		memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
 		argc--;
 		i--;
@@ -540,8 +532,6 @@ bad:
 		if (fzo.no[c])
 			fz_print("# family %s left out (--no-%s)", fz_family_names[c],
 				 fz_family_names[c]);
-	if (fzo.no_splice_shared)
-		fz_print("# no vmsplice of objects that may share frames (--no-splice-shared)");
 
 	dev = pl_open();
 	if (dev < 0) {

@@ -866,8 +866,6 @@ int fz_op_clone(fz_proc *p)
 	if (slot < 0)
 		return FZ_SKIP;
 	no = fz_obj(slot);
-	__atomic_fetch_or(&so->flags, FZ_OBJ_SHARES, __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&no->flags, FZ_OBJ_SHARES, __ATOMIC_SEQ_CST);
 	lossy = FZ_LD(so->flags) & FZ_OBJ_LOSSY;
 	for (uint32_t pg = 0; pg < so->npages; pg++)
 		fz_snap_begin(src, pg, &before[pg]);
@@ -960,12 +958,6 @@ int fz_op_merge(fz_proc *p)
 			e = ENOENT;
 			break;
 		}
-	}
-	for (unsigned int k = 0; k < n && !junk; k++) {
-		int slot = fz_slot_find(ids[k]);
-
-		if (slot >= 0)
-			__atomic_fetch_or(&fz_obj(slot)->flags, FZ_OBJ_SHARES, __ATOMIC_SEQ_CST);
 	}
 	fz_say(p, " %u ids%s:", m.nids, junk ? " (junk)" : "");
 	for (unsigned int k = 0; k < n && k < 6; k++)

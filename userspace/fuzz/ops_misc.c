@@ -843,9 +843,6 @@ int fz_op_splice(fz_proc *p)
 	 */
 	if (fz_obj_budgeted(m->slot) && fz_pct(p, 75))
 		return FZ_SKIP;
-	/* F4: a pipe on a frame shared with a clone may see the clone's writes. */
-	if (fzo.no_splice_shared && FZ_LD(fz_obj(m->slot)->flags) & FZ_OBJ_SHARES)
-		return FZ_SKIP;
 	k = fz_below(p, m->npages);
 	while (k + n < m->npages && n < 4 && m->prot[k + n] & PROT_READ && !fz_past_end(m, k + n))
 		n++;
