@@ -161,10 +161,11 @@ struct pagelab_rp_fault {
 /**
  * struct pagelab_rp_io - the one page-out/page-in of an object under way
  * with no lock held (see "Backing file" in replace.c)
- * @work:   runs pagelab_rp_io_work() on pagelab_io_wq, for a fault that
- *          may not let go of mmap_lock
- * @runner: the task whose fault runs the I/O itself once it let go of
- *          its locks, until it starts; NULL: queued on pagelab_io_wq
+ * @work:   runs pagelab_rp_io_work() on pagelab_io_wq: the file's I/O, or
+ *          the whole load for a fault that may not let go of mmap_lock
+ * @runner: the task whose fault carries the load on once it let go of its
+ *          locks (the delay; the file's I/O queued), until it starts;
+ *          NULL: queued on pagelab_io_wq at once
  * @pin:    a file of the object, held until the I/O is done
  * @index:  the page to load into @frame
  * @slot:   the slot @index will take
@@ -175,7 +176,7 @@ struct pagelab_rp_fault {
  *          is reused
  * @evicted: the page that gave up its frame for @index, or ULONG_MAX
  * @read:   fill @frame from the store (a page-in); else zeros
- * @delay:  sleep the page-in delay before finishing (@runner only)
+ * @delay:  @runner sleeps the page-in delay first
  * @fail:   fault injection: the file I/O fails (-EIO)
  * @werr:   the write's result
  * @rerr:   the read's result
@@ -217,6 +218,8 @@ struct pagelab_rp_io {
  * @order:    the victim search's candidates, in the policy's order (scratch)
  * @sweep:    a rebuild is evicting in one pass over @order: victims are
  *            taken from @order[@sweep_next..@sweep_n - 1]
+ * @no_room:  this eviction found the module's store full: pages with no
+ *            copy there are passed over, their PTEs left alone
  * @sweep_n:  candidates in @order for the sweep
  * @sweep_next: the next one
  * @store:    page index -> the store's copy of the page (a page each)
@@ -256,6 +259,7 @@ struct pagelab_replacer {
 	unsigned long *skip;
 	unsigned int *order;
 	bool sweep;
+	bool no_room;
 	unsigned int sweep_n;
 	unsigned int sweep_next;
 	struct xarray store;

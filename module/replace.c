@@ -37,16 +37,20 @@
  * so the file is never read or written under mmap_lock or the object's
  * lock.  A fault that needs it (a dirty victim to write, a page to read;
  * also any page-in while a page-in delay is set) does the bookkeeping under
- * the lock, lets go of it and of mmap_lock, does the I/O (and sleeps the
- * delay) itself and returns VM_FAULT_RETRY, as filemap_fault() does: so
- * the I/O is charged to, and waited for by, the task that needed it, and
- * no user's I/O or delay queues behind another's.  A fault that may not
- * let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as
- * /proc/PID/mem) queues the I/O on pagelab_io_wq, whose worker holds no
- * lock of the faulting task, and waits for it killably with mmap_lock
- * held; it gets no page-in delay (the delay is never slept with
- * mmap_lock held).  The I/O runs with the credentials of the task that
- * set the store (which reopened the file with them).  One
+ * the lock, lets go of it and of mmap_lock, sleeps the page-in delay
+ * itself, then queues the file's I/O on pagelab_io_wq and waits for it
+ * killably, or finishes a page-in from the module's store itself, and
+ * returns VM_FAULT_RETRY, as filemap_fault() does.  The file is never
+ * written or read by the faulting task: a write(2) from a mapped buffer
+ * faults holding the file system's sb_writers and the file's i_rwsem,
+ * which the I/O may take again; the worker holds no lock of the faulting
+ * task.  The delay is never slept by the worker, so no user's delays
+ * queue another's I/O.  A fault that may not let go of mmap_lock
+ * (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as /proc/PID/mem)
+ * queues the whole load and waits for it killably with mmap_lock held; it
+ * gets no page-in delay (never slept with mmap_lock held).  The I/O runs
+ * with the credentials of the task that set the store (which reopened the
+ * file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
  * on the victim being written, wait for it; hits go on.  The victim stays
  * in the object, unmapped, until its write is done, so a failed write
@@ -554,12 +558,31 @@ static void pagelab_rp_unmap_cleared(struct pagelab_object *obj, struct pagelab_
 }
 
 /*
+ * Try slot @s as the victim (see pagelab_rp_try_victim()); when the module's
+ * store is full (at its cap now, or a store failed in this eviction:
+ * @rp->no_room), a page it holds no copy of cannot go, and is passed over
+ * before its PTEs are touched.
+ */
+static bool pagelab_rp_try_slot(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				unsigned int s, struct page **pagep, bool *dirty)
+{
+	if (!rp->file && !xa_load(&rp->store, rp->slots[s]) &&
+	    (rp->no_room || atomic64_read(&pagelab_stats.store_pages) >=
+			    READ_ONCE(pagelab_max_store_pages))) {
+		rp->no_room = true;
+		return false;
+	}
+	return pagelab_rp_try_victim(obj, rp, s, pagep, dirty);
+}
+
+/*
  * The policy's victim: its slot, its frame locked and unmapped from every
  * process (*@pagep), and whether it must be written out (*@dirty).  Slots
  * in @rp->skip are passed over, and so are frames locked or pinned now
- * (added to it).  The first choice is the policy's pick; when that frame
- * is busy, the rest are tried in the policy's order (CLOCK: its hand goes
- * on, which costs O(budget) in all).  -EBUSY when no slot is left.
+ * (added to it), and with @rp->no_room pages the store has no room for.
+ * The first choice is the policy's pick; when that frame is busy, the
+ * rest are tried in the policy's order (CLOCK: its hand goes on, which
+ * costs O(budget) in all).  -EBUSY when no slot is left.
  */
 static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_replacer *rp,
 				  struct page **pagep, bool *dirty)
@@ -574,7 +597,7 @@ static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_rep
 			s = rp->order[rp->sweep_next++];
 			if (test_bit(s, rp->skip) || rp->slots[s] == PAGELAB_NO_PAGE)
 				continue;
-			if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+			if (pagelab_rp_try_slot(obj, rp, s, pagep, dirty))
 				return s;
 			__set_bit(s, rp->skip);
 			cond_resched();
@@ -585,7 +608,7 @@ static int pagelab_rp_take_victim(struct pagelab_object *obj, struct pagelab_rep
 	pagelab_rp_unmap_cleared(obj, rp);
 	for (;;) {
 		if (s >= 0) {
-			if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+			if (pagelab_rp_try_slot(obj, rp, s, pagep, dirty))
 				return s;
 			__set_bit(s, rp->skip);
 			cond_resched();
@@ -694,14 +717,23 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 
 	*reuse = NULL;
 	bitmap_zero(rp->skip, rp->budget);
+	rp->no_room = false;
 	for (;;) {
 		s = pagelab_rp_take_victim(obj, rp, &page, &dirty);
-		if (s < 0)
+		if (s < 0) {
+			/* Passed over for the store's room: the store is full. */
+			if (rp->no_room && err == -EBUSY)
+				err = -ENOSPC;
+			rp->no_room = false;
 			return err;
+		}
 		v = rp->slots[s];
 		if (dirty) {
 			if (!rp->file) {
 				err = pagelab_rp_store(obj, rp, v, page);
+				/* Full: only pages with a copy there can go now. */
+				if (err == -ENOSPC)
+					rp->no_room = true;
 			} else if (may_unlock) {
 				/*
 				 * Unmapped, and faults on @v wait (COW breaks
@@ -734,6 +766,7 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 		*victim = v;
 		*wb = dirty;
 		*reuse = pagelab_rp_release(obj, rp, s, v, page, dirty);
+		rp->no_room = false;
 		return s;
 	}
 }
@@ -853,10 +886,11 @@ static void pagelab_rp_delay(unsigned int ms)
 }
 
 /*
- * The I/O half of a load, run by the faulting task with no lock held, or
- * on pagelab_io_wq: write the victim to the file, read the page in (and
- * sleep the page-in delay), then finish under the object's lock and wake
- * the waiting faults.
+ * The I/O half of a load, with no lock held: on pagelab_io_wq when it
+ * writes or reads the file, else (a page-in from the module's store after
+ * its delay) run by the faulting task.  Write the victim to the file, read
+ * the page in, then finish under the object's lock and wake the waiting
+ * faults.
  */
 static void pagelab_rp_io_work(struct work_struct *work)
 {
@@ -876,8 +910,6 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	if (!io->werr && io->read && rp->file)
 		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
 	revert_creds(old_cred);
-	if (!io->werr && !io->rerr && io->delay)
-		pagelab_rp_delay(rp->delay_ms);
 
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
@@ -1205,13 +1237,29 @@ out_unlock:
 out_wait:
 	gen = rp->io_gen;
 	if (rp->io_busy && rp->io.runner == current) {
-		/* This fault's own I/O: run it with no lock held, then retry. */
+		/*
+		 * This fault's own load: with no lock held, sleep the page-in
+		 * delay, then finish the load itself, or have the worker do
+		 * it when it writes or reads the file (this task may hold
+		 * that file system's locks: a write(2) from a mapped buffer
+		 * faults with them), and retry.
+		 */
+		bool file = rp->file && (rp->io.vpage || rp->io.read);
+		unsigned int delay = rp->io.delay ? rp->delay_ms : 0;
+
 		rp->io.runner = NULL;
 		mutex_unlock(&obj->lock);
 		*outcome = PAGELAB_FAULT_WAIT;
 		atomic64_inc(&obj->count.io_waits);
 		pin = pagelab_rp_unlock_mm(vmf);
-		pagelab_rp_io_work(&rp->io.work);
+		if (delay)
+			pagelab_rp_delay(delay);
+		if (file) {
+			queue_work(pagelab_io_wq, &rp->io.work);
+			wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
+		} else {
+			pagelab_rp_io_work(&rp->io.work);
+		}
 		fput(pin);
 		return VM_FAULT_RETRY;
 	}
@@ -1321,7 +1369,7 @@ out_unlock:
 	return ret;
 }
 
-/* Bring every page in the module's store back (budget removed).  0 or -ENOSPC/-ENOMEM. */
+/* Bring every page in the module's store back (budget removed): 0, -ENOSPC/-ENOMEM, -EINTR. */
 static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_replacer *rp)
 {
 	struct page *copy, *page;
@@ -1332,6 +1380,11 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 	xa_for_each(&rp->store, index, copy) {
 		if (xa_load(&obj->pages, index))
 			continue;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			goto err_rebook;
+		}
+		cond_resched();
 		page = pagelab_rp_new_frame(obj, &ret);
 		if (!page) {
 			err = ret == VM_FAULT_OOM ? -ENOMEM : -ENOSPC;
@@ -1367,7 +1420,7 @@ err_rebook:
 
 /*
  * Bring every page in the backing file back (budget removed), reading with
- * the lock let go, then let go of the file.  0, -ENOSPC/-ENOMEM, or the
+ * the lock let go, then let go of the file.  0, -ENOSPC/-ENOMEM, -EINTR or the
  * read's error (the pages read so far stay; the rest stay in the file).
  */
 static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_replacer *rp)
@@ -1380,6 +1433,10 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 	for_each_set_bit(index, rp->in_file, rp->npages) {
 		if (xa_load(&obj->pages, index))
 			continue;
+		if (fatal_signal_pending(current)) {
+			pagelab_rp_rebuild(obj, rp, rp->budget);
+			return -EINTR;
+		}
 		page = pagelab_rp_new_frame(obj, &ret);
 		if (!page) {
 			/* The pages read so far go back under the budget (clean). */

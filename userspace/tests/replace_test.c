@@ -1283,6 +1283,57 @@ TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
 	}
 }
 
+/*
+ * A miss when the module's store is full: no dirty page can be written,
+ * so the access gets SIGBUS, and the pages that could not go stay mapped:
+ * the search passes over them without removing their PTEs (once it
+ * removed every one it tried: the whole working set faulted again after,
+ * and the search cost O(budget^2)).
+ */
+TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, n = 256;
+	unsigned long long used;
+	struct rusage r0, r1;
+	unsigned char *m;
+	long minflt;
+	pid_t pid;
+	int fd;
+
+	fd = obj_new(e, n + 1, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	BUDGET(fd, n, PAGELAB_POLICY_FIFO, 0);
+	m = obj_map(e, fd, n + 1);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t pg = 0; pg < n; pg++)
+		pl_fill(m + pg * ps, ps, 0x20 + pg % 64);
+	ASSERT_EQ(0, pl_debugfs_stat("store_pages", &used));
+	ASSERT_EQ(0, pl_param_read("max_store_pages", &e->saved_max_store_pages));
+	e->restore_store = true;
+	ASSERT_EQ(0, pl_param_write("max_store_pages", used));
+
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		pl_no_core_dumps();
+		pl_fill(m + n * ps, ps, 0x7f);	/* needs a frame: none can go */
+		_exit(0);
+	}
+	EXPECT_EQ(128 + SIGBUS, pl_track_reap(&e->t, pid)) TH_LOG("the store is full: SIGBUS");
+	ASSERT_EQ(0, getrusage(RUSAGE_SELF, &r0));
+	for (size_t pg = 0; pg < n; pg++)
+		(void)pl_rd(m + pg * ps);
+	ASSERT_EQ(0, getrusage(RUSAGE_SELF, &r1));
+	minflt = r1.ru_minflt - r0.ru_minflt;
+	EXPECT_EQ(0L, minflt) TH_LOG("%ld of the %zu resident pages lost their PTEs", minflt, n);
+	ASSERT_EQ(0, pl_param_write("max_store_pages", e->saved_max_store_pages));
+	e->restore_store = false;
+	for (size_t pg = 0; pg < n; pg++) {
+		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x20 + pg % 64)) TH_LOG("page %zu", pg);
+	}
+}
+
 /* ---- budgets lowered and removed -------------------------------------------- */
 
 TEST_F(replace, lowered_budget_evicts_at_once)
@@ -1528,6 +1579,48 @@ TEST_F(replace, file_store_round_trip)
 	STAT(fd, st);
 	EXPECT_GT(st.page_ins, s0.page_ins);
 	EXPECT_EQ(0ULL, st.io_errors);
+}
+
+/*
+ * write(2) to a file from a buffer mapped on an object whose backing file
+ * is on the same file system: the fault that brings the buffer's page in
+ * (writing a dirty victim to the backing file first) runs inside write(2),
+ * which holds that file system's sb_writers and the target's i_rwsem.
+ * The fault must not take them again itself (the debug lane's lockdep
+ * says "possible recursive locking" otherwise): the file's I/O is the
+ * worker's.  Without and with a page-in delay.
+ */
+TEST_F(replace, file_store_fault_inside_a_write_to_the_same_fs)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	unsigned char *m, *buf;
+	int fd, sfd, tfd;
+
+	NEED_FILE_STORE(e);
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	for (unsigned int delay = 0; delay <= 50; delay += 50) {
+		fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+		ASSERT_GE(fd, 0);
+		sfd = store_new(e, 2, NULL);
+		ASSERT_GE(sfd, 0) TH_LOG("%s", strerror(-sfd));
+		ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE,
+					      1, sfd, delay));
+		tfd = scratch_file(e, 0, 0600, O_RDWR, NULL);
+		ASSERT_GE(tfd, 0) TH_LOG("%s", strerror(-tfd));
+		m = obj_map(e, fd, 2);
+		ASSERT_NE(MAP_FAILED, m);
+		pl_fill(m, ps, 0x21);
+		pl_fill(m + ps, ps, 0x22);	/* page 0 to the file; page 1 dirty */
+		/* write(2) faults page 0 in: page 1 goes to the backing file first. */
+		EXPECT_EQ((ssize_t)ps, write(tfd, m, ps)) TH_LOG("delay %u: %s", delay,
+								   strerror(errno));
+		EXPECT_EQ((ssize_t)ps, pread(tfd, buf, ps, 0));
+		EXPECT_TRUE(pl_page_is(buf, ps, 0x21)) TH_LOG("delay %u", delay);
+		EXPECT_TRUE(pl_page_is(m + ps, ps, 0x22)) TH_LOG("delay %u", delay);
+	}
+	free(buf);
 }
 
 /*
