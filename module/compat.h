@@ -5,8 +5,33 @@
 #ifndef _PAGELAB_COMPAT_H
 #define _PAGELAB_COMPAT_H
 
+#include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/version.h>
 #include <asm/cpufeature.h>
+
+/*
+ * Kernel versions: pagelab builds on Debian 12's 6.1 and 6.12.  Each test
+ * below names the release that changed the API; the call sites use the
+ * helper on every kernel.  Version tests appear in this file only
+ * (scripts/lint.sh lets checkpatch accept them here and nowhere else).
+ */
+#define PAGELAB_KERNEL_SINCE(major, minor) \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
+
+/*
+ * Set flags of a VMA being set up in ->mmap.  Since 6.3 vm_flags is
+ * read-only and vm_flags_set() also write-locks the VMA (per-VMA locks);
+ * a new VMA is not yet visible to faults, so that lock is never contended.
+ */
+static inline void pagelab_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if PAGELAB_KERNEL_SINCE(6, 3)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
 
 /*
  * With page-table isolation, user mode runs on a second PGD whose user

@@ -463,7 +463,7 @@ int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma)
 	if (check_add_overflow(vma->vm_pgoff, vma_pages(vma), &end) || end > obj->npages)
 		return -EINVAL;
 	/* Module-owned frames are inserted with vm_insert_page() by fault-around. */
-	vma->vm_flags |= VM_MIXEDMAP;
+	pagelab_vm_flags_set(vma, VM_MIXEDMAP);
 	vma->vm_ops = &pagelab_vm_ops;
 	pagelab_vm_open(vma);
 	return 0;
