@@ -34,6 +34,20 @@ static inline void pagelab_vm_flags_set(struct vm_area_struct *vma, vm_flags_t f
 }
 
 /*
+ * A PMD entry read once, with no lock, for a walk to test and then
+ * revalidate with pmd_same().  6.2 renamed pmd_read_atomic() to
+ * pmdp_get_lockless(); on x86-64 either is a single load of the entry.
+ */
+static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
+{
+#if PAGELAB_KERNEL_SINCE(6, 2)
+	return pmdp_get_lockless(pmdp);
+#else
+	return pmd_read_atomic(pmdp);
+#endif
+}
+
+/*
  * With page-table isolation, user mode runs on a second PGD whose user
  * half is the one the MMU uses for user addresses (the kernel's copy of
  * those entries carries NX).  NULL when PTI is off or not built.

@@ -770,7 +770,7 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 			pagelab_walk_pmd_leaf(vma, addr, pmd, e);
 		return;
 	}
-	pmd = pmd_read_atomic(pmdp);
+	pmd = pagelab_pmdp_get(pmdp);
 	if (pmd_none(pmd)) {
 		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 		e->reason = "none";
@@ -788,7 +788,7 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 		}
 		spin_unlock(ptl);
 		/* Split meanwhile: now a table (or gone). */
-		pmd = pmd_read_atomic(pmdp);
+		pmd = pagelab_pmdp_get(pmdp);
 		if (pmd_none(pmd)) {
 			out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 			e->reason = "none";
@@ -1072,7 +1072,7 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 		run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
 		return;
 	}
-	pmd = pmd_read_atomic(pmdp);
+	pmd = pagelab_pmdp_get(pmdp);
 	if (pmd_none(pmd)) {
 		pagelab_walk_absent(o, r, addr, end, "none");
 		return;
@@ -1088,7 +1088,7 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 			return;
 		}
 		spin_unlock(ptl);
-		pmd = pmd_read_atomic(pmdp);
+		pmd = pagelab_pmdp_get(pmdp);
 		if (pmd_none(pmd)) {
 			pagelab_walk_absent(o, r, addr, end, "none");
 			return;
