@@ -48,6 +48,30 @@ static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
 }
 
 /*
+ * How many times this precise page is mapped: by PTEs, plus, for a page of
+ * a large folio, each mapping of the whole folio (PMD, PUD, hugetlb); 0 for
+ * a page that cannot be mapped (a page type: slab, page table, ...).  That
+ * is page_mapcount(), which 6.12 removed: from 6.12 this is 6.11's body.
+ * For an order-0 frame it is folio_mapcount(), its PTE count.  6.1 keeps
+ * the counts differently inside (a PMD-mapped file THP counts in every
+ * page's _mapcount; PageDoubleMap), but the number is the same.
+ */
+static inline int pagelab_page_mapcount(struct page *page)
+{
+#if PAGELAB_KERNEL_SINCE(6, 12)
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (PageCompound(page))
+		mapcount += folio_entire_mapcount(page_folio(page));
+	return mapcount;
+#else
+	return page_mapcount(page);
+#endif
+}
+
+/*
  * With page-table isolation, user mode runs on a second PGD whose user
  * half is the one the MMU uses for user addresses (the kernel's copy of
  * those entries carries NX).  NULL when PTI is off or not built.

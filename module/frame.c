@@ -147,6 +147,6 @@ void pagelab_frame_share(struct page *page)
  */
 bool pagelab_frame_pinned(struct page *page, unsigned int extra)
 {
-	return page_count(page) > page_private(page) + page_mapcount(page) + extra;
+	return page_count(page) > page_private(page) + pagelab_page_mapcount(page) + extra;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);

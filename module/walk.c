@@ -367,7 +367,7 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 		return;
 	}
 	/* Exclusive as pagemap says it: this (sub)page mapped once. */
-	f->mapcount = page_mapcount(page);
+	f->mapcount = pagelab_page_mapcount(page);
 	f->excl = f->mapcount == 1;
 	page = compound_head(page);
 	f->page = page;
