@@ -6,7 +6,8 @@
  * walk_page_range() is not exported, so this walks by hand with the
  * kernel's own idioms: a reference on the target mm, mmap_read_lock_killable,
  * each entry read once; a huge or migrating PMD is re-read under pmd_lock(),
- * a PTE under pte_offset_map_lock(); a hugetlb PMD, whose table may be
+ * a PTE under its table's lock, checked as pte_offset_map_lock() checks it
+ * (see pagelab_walk_pte_table()); a hugetlb PMD, whose table may be
  * shared, is read once under the file's i_mmap_rwsem instead (see
  * pagelab_walk_hugetlb_lock()).  Bad entries are reported, never cleared.
  * A range walk drops mmap_lock after every PMD, as pagemap_read does.
@@ -675,6 +676,24 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 }
 
 /*
+ * Does *@pmdp still hold @pmd, a PTE table's entry read before?  Called
+ * under rcu_read_lock(), then again under the table's lock.  Since 6.5 a
+ * PTE table can go with only mmap_lock held for reading (khugepaged and
+ * MADV_COLLAPSE retract a file's tables), freed after an RCU grace period;
+ * pte_offset_map_lock(), which handles that, cannot be linked by a module
+ * on 6.12.  So, as it does: the first check, inside the RCU section, keeps
+ * the table (and its lock) from being freed while the walk uses it; the
+ * second, under the lock, keeps it from being retracted.  On a change the
+ * caller reads the PMD again.  On 6.1 both checks always hold.  The table
+ * is then reached with pte_offset_kernel(): x86-64 has no HIGHPTE, so it
+ * is what pte_offset_map() computes.
+ */
+static bool pagelab_walk_pte_table(pmd_t *pmdp, pmd_t pmd)
+{
+	return pmd_same(pmd, pagelab_pmdp_get(pmdp));
+}
+
+/*
  * A hugetlb VMA's PMD table may be shared with other processes (MAP_SHARED
  * over an aligned 1 GiB), and huge_pmd_unshare(), run by another process's
  * truncate or hole punch, clears this mm's PUD without its mmap_lock; the
@@ -711,7 +730,6 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 	pud_t *pudp, pud;
 	pmd_t *pmdp, pmd;
 	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
-	pte_t *ptep;
 
 	/* Not mmap_assert_locked(): with DEBUG_VM it needs dump_mm(), not exported. */
 	lockdep_assert_held(&mm->mmap_lock);
@@ -770,6 +788,7 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 			pagelab_walk_pmd_leaf(vma, addr, pmd, e);
 		return;
 	}
+again:
 	pmd = pagelab_pmdp_get(pmdp);
 	if (pmd_none(pmd)) {
 		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
@@ -795,19 +814,33 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 			return;
 		}
 	}
-	out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 	if (pmd_bad(pmd)) {
+		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 		e->reason = "bad";
 		return;
 	}
-	ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	/* See pagelab_walk_pte_table(); the PMD is printed once it holds. */
+	rcu_read_lock();
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		rcu_read_unlock();
+		goto again;
+	}
+	ptl = pte_lockptr(mm, &pmd);
+	spin_lock(ptl);
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		goto again;
+	}
+	out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
 	{
-		pte_t pte = ptep_get(ptep);
+		pte_t pte = ptep_get(pte_offset_kernel(&pmd, addr));
 
 		out_entry(o, L_PTE, pte_index(addr), pte_val(pte), true);
 		pagelab_walk_pte(vma, addr, pte, e);
 	}
-	pte_unmap_unlock(ptep, ptl);
+	spin_unlock(ptl);
+	rcu_read_unlock();
 }
 
 /**
@@ -1025,7 +1058,7 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 	pud_t *pudp;
 	pmd_t *pmdp, pmd;
 	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
-	pte_t *ptep, *start_pte;
+	pte_t *ptep;
 
 	pgdp = pgd_offset(mm, addr);
 	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
@@ -1072,6 +1105,7 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 		run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
 		return;
 	}
+again:
 	pmd = pagelab_pmdp_get(pmdp);
 	if (pmd_none(pmd)) {
 		pagelab_walk_absent(o, r, addr, end, "none");
@@ -1099,15 +1133,28 @@ static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *
 		return;
 	}
 
-	start_pte = pte_offset_map_lock(mm, pmdp, addr, &ptl);
-	for (ptep = start_pte; addr < end; addr += PAGE_SIZE, ptep++) {
+	/* See pagelab_walk_pte_table(). */
+	rcu_read_lock();
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		rcu_read_unlock();
+		goto again;
+	}
+	ptl = pte_lockptr(mm, &pmd);
+	spin_lock(ptl);
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		goto again;
+	}
+	for (ptep = pte_offset_kernel(&pmd, addr); addr < end; addr += PAGE_SIZE, ptep++) {
 		pte_t pte = ptep_get(ptep);
 
 		memset(&e, 0, sizeof(e));
 		pagelab_walk_pte(vma, addr, pte, &e);
 		run_add(o, r, addr, PAGE_SIZE, &e, pte_flags(pte));
 	}
-	pte_unmap_unlock(start_pte, ptl);
+	spin_unlock(ptl);
+	rcu_read_unlock();
 }
 
 static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_walk_req *req,
