@@ -74,9 +74,10 @@ static inline int pagelab_page_mapcount(struct page *page)
 /*
  * With page-table isolation, user mode runs on a second PGD whose user
  * half is the one the MMU uses for user addresses (the kernel's copy of
- * those entries carries NX).  NULL when PTI is off or not built.
+ * those entries carries NX).  NULL when PTI is off or not built.  6.9
+ * renamed the option CONFIG_MITIGATION_PAGE_TABLE_ISOLATION.
  */
-#ifdef CONFIG_PAGE_TABLE_ISOLATION
+#if defined(CONFIG_PAGE_TABLE_ISOLATION) || defined(CONFIG_MITIGATION_PAGE_TABLE_ISOLATION)
 static inline pgd_t *pagelab_pti_user_pgd(pgd_t *pgdp)
 {
 	return static_cpu_has(X86_FEATURE_PTI) ? kernel_to_user_pgdp(pgdp) : NULL;
