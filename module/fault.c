@@ -140,6 +140,12 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 				vmf->page = page;
 				return VM_FAULT_LOCKED;
 			}
+			/*
+			 * Written in place from now on: no longer "was shared"
+			 * (a later pin on the writable PTE is this object's own).
+			 */
+			if (write && vma->vm_flags & VM_SHARED)
+				xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 			atomic64_inc(&obj->count.existing);
 			*outcome = PAGELAB_FAULT_EXISTING;
 			vmf->page = page;
@@ -300,6 +306,8 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		goto out;
 	}
 	if (!pagelab_cow_needed(obj, index, page, 1)) {
+		/* Writable from now on: see pagelab_fault_handle(). */
+		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 		if (pagelab_obj_budgeted(obj))
 			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 		ret = VM_FAULT_LOCKED;

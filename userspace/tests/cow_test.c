@@ -1220,6 +1220,55 @@ TEST_F(cow, a_pipe_filled_from_a_shared_frame_never_sees_a_later_write)
 	}
 }
 
+/*
+ * A frame whose sharing ended and that its last owner then wrote in place
+ * is that object's own: a pin taken later through its writable PTE (here
+ * vmsplice; O_DIRECT alike) must not make the next write, through another
+ * mapping with no PTE, copy it away from under the pin (with O_DIRECT the
+ * read's data would land in a frame the object no longer has).
+ */
+TEST_F(cow, a_pin_on_a_frame_written_since_its_sharing_ended_is_the_owners)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	struct pagelab_obj_stat s0, s1;
+	struct pagelab_clone cl;
+	unsigned char *a, *b, *b2, *buf;
+	struct iovec iov;
+	int fd, bfd, pfd[2];
+	uint64_t pfn;
+	__u64 id;
+
+	fd = obj_new(e, 1, 0, 0, NULL, &id);
+	ASSERT_GE(fd, 0);
+	a = obj_map(e, fd, 1, RW, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, a);
+	pl_fill(a, ps, 0x11);
+	bfd = obj_clone(e, id, &cl);
+	ASSERT_GE(bfd, 0) TH_LOG("PAGELAB_IOC_CLONE: %s", strerror(-bfd));
+	b = obj_map(e, bfd, 1, RW, MAP_SHARED);
+	b2 = obj_map(e, bfd, 1, RW, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, b);
+	ASSERT_NE(MAP_FAILED, b2);
+	pl_fill(a, ps, 0x12);		/* A copies; B's frame is B's alone */
+	pl_fill(b, ps, 0x13);		/* B writes it in place, through b */
+	pfn = pfn_of(b);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, pfd));
+	iov.iov_base = b;
+	iov.iov_len = ps;
+	ASSERT_EQ((ssize_t)ps, vmsplice(pfd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+	STAT(bfd, s0);
+	pl_fill(b2, ps, 0x14);		/* b2 has no PTE: a fault, the pin seen */
+	STAT(bfd, s1);
+	EXPECT_EQ(s0.cow_breaks, s1.cow_breaks) TH_LOG("B's own frame was copied away from its pin");
+	EXPECT_EQ(pfn, pfn_of(b2));
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, pl_read_full(pfd[0], buf, ps));
+	EXPECT_TRUE(pl_page_is(buf, ps, 0x14)) TH_LOG("the pin is B's own: it sees B's writes");
+	free(buf);
+}
+
 TEST_F(cow, debugfs_line_has_the_cow_counters)
 {
 	struct env *e = &self->e;
