@@ -718,6 +718,21 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 	*reuse = NULL;
 	bitmap_zero(rp->skip, rp->budget);
 	rp->no_room = false;
+	if (!rp->file && atomic64_read(&pagelab_stats.store_pages) >=
+			 READ_ONCE(pagelab_max_store_pages)) {
+		/*
+		 * The store is full: pages it has no copy of cannot go.  Out
+		 * of the policy's sight from the start, so that CLOCK's hand
+		 * neither clears their bits nor unmaps them either.
+		 */
+		for (s = 0; s < rp->budget; s++) {
+			if (rp->slots[s] != PAGELAB_NO_PAGE &&
+			    !xa_load(&rp->store, rp->slots[s])) {
+				__set_bit(s, rp->skip);
+				rp->no_room = true;
+			}
+		}
+	}
 	for (;;) {
 		s = pagelab_rp_take_victim(obj, rp, &page, &dirty);
 		if (s < 0) {

@@ -1290,9 +1290,8 @@ TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
  * removed every one it tried: the whole working set faulted again after,
  * and the search cost O(budget^2)).
  */
-TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
+static void full_store_miss(struct __test_metadata *_metadata, struct env *e, __u32 policy)
 {
-	struct env *e = &self->e;
 	const size_t ps = e->ps, n = 256;
 	unsigned long long used;
 	struct rusage r0, r1;
@@ -1303,7 +1302,7 @@ TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
 
 	fd = obj_new(e, n + 1, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
 	ASSERT_GE(fd, 0);
-	BUDGET(fd, n, PAGELAB_POLICY_FIFO, 0);
+	BUDGET(fd, n, policy, 0);
 	m = obj_map(e, fd, n + 1);
 	ASSERT_NE(MAP_FAILED, m);
 	for (size_t pg = 0; pg < n; pg++)
@@ -1332,6 +1331,17 @@ TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
 	for (size_t pg = 0; pg < n; pg++) {
 		EXPECT_TRUE(pl_page_is(m + pg * ps, ps, 0x20 + pg % 64)) TH_LOG("page %zu", pg);
 	}
+}
+
+TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
+{
+	full_store_miss(_metadata, &self->e, PAGELAB_POLICY_FIFO);
+}
+
+/* CLOCK's hand must not clear (and unmap) the pages it cannot take either. */
+TEST_F(replace, full_store_miss_leaves_the_working_set_mapped_clock)
+{
+	full_store_miss(_metadata, &self->e, PAGELAB_POLICY_CLOCK);
 }
 
 /* ---- budgets lowered and removed -------------------------------------------- */
