@@ -891,10 +891,13 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	return 0;
 }
 
-/* Sleep @ms, or less if the task is killed. */
+/*
+ * Sleep @ms at least (as msleep(): the jiffy under way counts for none),
+ * or less if the task is killed.
+ */
 static void pagelab_rp_delay(unsigned int ms)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
 
 	while (time_before(jiffies, end) && !fatal_signal_pending(current))
 		schedule_timeout_killable(end - jiffies);
