@@ -16,7 +16,7 @@
  * GUP pin) may be written behind our back: clone copies it, merge leaves
  * it alone.  A pin taken while a frame was shared (a read: vmsplice) keeps
  * the contents it saw: even the frame's last owner copies it before a
- * write (pagelab_cow_needed()).
+ * write (pagelab_cow_in_place()).
  *
  * Clone and merge versus faults: clone holds the source's object lock for
  * the whole copy of its index, so no frame is added or replaced there
@@ -46,29 +46,36 @@
 #include "trace.h"
 
 /**
- * pagelab_cow_needed() - must a write to @obj's frame at @index copy it first?
+ * pagelab_cow_in_place() - may a write go to @obj's frame at @index as it is?
  * @obj: the object written
  * @index: where @page is in @obj
  * @page: the frame at @index, locked by the caller
  * @extra: references to @page the caller itself holds
  *
- * Yes while another entry holds the frame.  Yes too for a frame that was
+ * No while another entry holds the frame.  No either for a frame that was
  * shared (clone, merge: the entry's PAGELAB_XA_SHARED mark) and is @obj's
  * alone now, if it has a reference nobody accounts for: a pin (vmsplice,
  * a read GUP) taken while it was shared was entitled to the contents of
  * then, and a write in place would show it what @obj's users write from
  * now on.  A frame never shared keeps its pins' view of every write, as a
- * shared file mapping does.
+ * shared file mapping does.  A yes for a marked frame drops the mark: it
+ * is written in place from now on, and a pin taken later through its
+ * writable PTE is @obj's own.  Unmarked frames (nearly every write) cost
+ * one mark lookup, no xa_lock.
  *
- * Return: true if the write must go to a copy.
+ * Return: true if the write may go in place; false if it must go to a copy.
  */
-bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *page,
-			unsigned int extra)
+bool pagelab_cow_in_place(struct pagelab_object *obj, pgoff_t index, struct page *page,
+			  unsigned int extra)
 {
 	if (page_private(page) > 1)
+		return false;
+	if (likely(!xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED)))
 		return true;
-	return xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED) &&
-	       pagelab_frame_pinned(page, extra);
+	if (pagelab_frame_pinned(page, extra))
+		return false;
+	xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+	return true;
 }
 
 /**
@@ -119,9 +126,8 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, s
 		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 	/* Ours, and the caller's if it holds this frame. */
 	extra = old == held ? 2 : 1;
-	if (!pagelab_cow_needed(obj, index, old, extra)) {
+	if (pagelab_cow_in_place(obj, index, old, extra)) {
 		/* The other holders let go meanwhile: the frame is ours alone. */
-		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 		*pagep = old;
 		return 0;
 	}

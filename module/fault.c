@@ -125,7 +125,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
 			if (write && vma->vm_flags & VM_SHARED &&
-			    pagelab_cow_needed(obj, index, page, 1)) {
+			    !pagelab_cow_in_place(obj, index, page, 1)) {
 				/* A shared frame: this object gets its own copy first. */
 				unlock_page(page);
 				put_page(page);
@@ -140,12 +140,6 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 				vmf->page = page;
 				return VM_FAULT_LOCKED;
 			}
-			/*
-			 * Written in place from now on: no longer "was shared"
-			 * (a later pin on the writable PTE is this object's own).
-			 */
-			if (write && vma->vm_flags & VM_SHARED)
-				xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
 			atomic64_inc(&obj->count.existing);
 			*outcome = PAGELAB_FAULT_EXISTING;
 			vmf->page = page;
@@ -276,7 +270,7 @@ out:
  * shared mapping starts read-only), and, for a write fault that just
  * mapped a frame, the kernel's check before it maps it writable.  The
  * object's own frame becomes writable (VM_FAULT_LOCKED); a shared frame
- * (or one that was, with a pin on it: pagelab_cow_needed()) is copied for
+ * (or one that was, with a pin on it: pagelab_cow_in_place()) is copied for
  * this object, which removes this PTE with the rest, and the
  * access refaults onto the copy (VM_FAULT_NOPAGE).
  */
@@ -305,9 +299,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		ret = VM_FAULT_NOPAGE;
 		goto out;
 	}
-	if (!pagelab_cow_needed(obj, index, page, 1)) {
-		/* Writable from now on: see pagelab_fault_handle(). */
-		xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+	if (pagelab_cow_in_place(obj, index, page, 1)) {
 		if (pagelab_obj_budgeted(obj))
 			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
 		ret = VM_FAULT_LOCKED;

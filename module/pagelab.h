@@ -92,8 +92,10 @@ struct pagelab_obj_counters {
 
 /*
  * Entries of pagelab_object.pages whose frame was shared with another
- * object or index when it was stored (clone, merge).  A hint for counting
- * shared pages; the truth is the frame's owner count (page_private()).
+ * object or index (clone, merge) and has not been written in place since.
+ * A write to such a frame copies it if it is pinned, even with one owner
+ * left (pagelab_cow_in_place()); changed under the frame's page lock.
+ * Also the hint for counting shared pages (the truth: page_private()).
  */
 #define PAGELAB_XA_SHARED	XA_MARK_1
 /* Budgeted objects: written since the page was last stored. */
@@ -220,6 +222,8 @@ struct pagelab_rp_io {
  *            taken from @order[@sweep_next..@sweep_n - 1]
  * @no_room:  this eviction found the module's store full: pages with no
  *            copy there are passed over, their PTEs left alone
+ * @busy_seen: this eviction passed over a frame locked or pinned: its
+ *            failure is -EBUSY (look again), not a full store
  * @sweep_n:  candidates in @order for the sweep
  * @sweep_next: the next one
  * @store:    page index -> the store's copy of the page (a page each)
@@ -260,6 +264,7 @@ struct pagelab_replacer {
 	unsigned int *order;
 	bool sweep;
 	bool no_room;
+	bool busy_seen;
 	unsigned int sweep_n;
 	unsigned int sweep_next;
 	struct xarray store;
@@ -367,8 +372,8 @@ void pagelab_frame_share(struct page *page);
 bool pagelab_frame_pinned(struct page *page, unsigned int extra);
 
 /* cow.c */
-bool pagelab_cow_needed(struct pagelab_object *obj, pgoff_t index, struct page *page,
-			unsigned int extra);
+bool pagelab_cow_in_place(struct pagelab_object *obj, pgoff_t index, struct page *page,
+			  unsigned int extra);
 vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, struct page *held,
 				    bool pte_empty,
 				    struct page **pagep, bool *copied);

@@ -558,21 +558,19 @@ static void pagelab_rp_unmap_cleared(struct pagelab_object *obj, struct pagelab_
 }
 
 /*
- * Try slot @s as the victim (see pagelab_rp_try_victim()); when the module's
- * store is full (at its cap now, or a store failed in this eviction:
- * @rp->no_room), a page it holds no copy of cannot go, and is passed over
- * before its PTEs are touched.
+ * Try slot @s as the victim (see pagelab_rp_try_victim()); once the module's
+ * store was found full in this eviction (@rp->no_room), a page it holds no
+ * copy of cannot go, and is passed over before its PTEs are touched.
  */
 static bool pagelab_rp_try_slot(struct pagelab_object *obj, struct pagelab_replacer *rp,
 				unsigned int s, struct page **pagep, bool *dirty)
 {
-	if (!rp->file && !xa_load(&rp->store, rp->slots[s]) &&
-	    (rp->no_room || atomic64_read(&pagelab_stats.store_pages) >=
-			    READ_ONCE(pagelab_max_store_pages))) {
-		rp->no_room = true;
+	if (rp->no_room && !rp->file && !xa_load(&rp->store, rp->slots[s]))
 		return false;
-	}
-	return pagelab_rp_try_victim(obj, rp, s, pagep, dirty);
+	if (pagelab_rp_try_victim(obj, rp, s, pagep, dirty))
+		return true;
+	rp->busy_seen = true;
+	return false;
 }
 
 /*
@@ -718,12 +716,15 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 	*reuse = NULL;
 	bitmap_zero(rp->skip, rp->budget);
 	rp->no_room = false;
-	if (!rp->file && atomic64_read(&pagelab_stats.store_pages) >=
+	rp->busy_seen = false;
+	if (!rp->file && !rp->sweep && atomic64_read(&pagelab_stats.store_pages) >=
 			 READ_ONCE(pagelab_max_store_pages)) {
 		/*
 		 * The store is full: pages it has no copy of cannot go.  Out
 		 * of the policy's sight from the start, so that CLOCK's hand
-		 * neither clears their bits nor unmaps them either.
+		 * neither clears their bits nor unmaps them either.  Not in
+		 * a rebuild's sweep: it has unmapped every page already, and
+		 * an O(budget) pass per eviction would make it O(budget^2).
 		 */
 		for (s = 0; s < rp->budget; s++) {
 			if (rp->slots[s] != PAGELAB_NO_PAGE &&
@@ -736,8 +737,13 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 	for (;;) {
 		s = pagelab_rp_take_victim(obj, rp, &page, &dirty);
 		if (s < 0) {
-			/* Passed over for the store's room: the store is full. */
-			if (rp->no_room && err == -EBUSY)
+			/*
+			 * Passed over for the store's room only: the store is
+			 * full.  A frame held a moment is worth another look.
+			 */
+			if (!rp->file && rp->busy_seen)
+				err = -EBUSY;
+			else if (rp->no_room && err == -EBUSY)
 				err = -ENOSPC;
 			rp->no_room = false;
 			return err;
@@ -897,10 +903,10 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
  */
 static void pagelab_rp_delay(unsigned int ms)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
+	long left = msecs_to_jiffies(ms) + 1;
 
-	while (time_before(jiffies, end) && !fatal_signal_pending(current))
-		schedule_timeout_killable(end - jiffies);
+	while (left && !fatal_signal_pending(current))
+		left = schedule_timeout_killable(left);
 }
 
 /*
