@@ -38,19 +38,23 @@
  * lock.  A fault that needs it (a dirty victim to write, a page to read;
  * also any page-in while a page-in delay is set) does the bookkeeping under
  * the lock, lets go of it and of mmap_lock, sleeps the page-in delay
- * itself, then queues the file's I/O on pagelab_io_wq and waits for it
- * killably, or finishes a page-in from the module's store itself, and
- * returns VM_FAULT_RETRY, as filemap_fault() does.  The file is never
- * written or read by the faulting task: a write(2) from a mapped buffer
- * faults holding the file system's sb_writers and the file's i_rwsem,
- * which the I/O may take again; the worker holds no lock of the faulting
- * task.  The delay is never slept by the worker, so no user's delays
- * queue another's I/O.  A fault that may not let go of mmap_lock
- * (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as /proc/PID/mem)
- * queues the whole load and waits for it killably with mmap_lock held; it
- * gets no page-in delay (never slept with mmap_lock held).  The I/O runs
- * with the credentials of the task that set the store (which reopened the
- * file with them).  One
+ * itself, then finishes the load itself (the file's I/O too) when the
+ * fault came from user mode, where the task holds no lock, and returns
+ * VM_FAULT_RETRY, as filemap_fault() does.  From kernel mode, the file's
+ * I/O goes to pagelab_io_wq, and the task waits for it killably: a
+ * write(2) from a mapped buffer faults holding the file system's
+ * sb_writers and the file's i_rwsem, which the I/O may take again; the
+ * worker holds no lock of the faulting task.  Queued I/O takes one of its
+ * user's PAGELAB_IO_PER_USER slots first (waiting killably, holding no
+ * lock; killed, the load is undone), so I/O that never ends (below) holds
+ * up its own user's only.  The delay is never slept by the worker, so no
+ * user's delays queue another's I/O.  A fault that may not let go of
+ * mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as
+ * /proc/PID/mem) queues the whole load and waits for it killably with
+ * mmap_lock held; it gets no page-in delay and no wait for a slot (never
+ * slept with mmap_lock held): with its user's slots all taken it gets
+ * SIGBUS.  The I/O runs with the credentials of the task that set the
+ * store (which reopened the file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
  * on the victim being written, wait for it; hits go on.  The victim stays
  * in the object, unmapped, until its write is done, so a failed write
@@ -69,7 +73,8 @@
  * this cannot prevent: a
  * task that holds the backing file's own locks (a write(2) to that file
  * from the object's mapping) and faults waits for a worker that needs
- * them; the wait is killable.
+ * them, until it is killed; so does I/O to a FUSE file whose server does
+ * not answer.  Each holds one of its user's slots meanwhile.
  * PAGELAB_IOC_REPLACE does its own file I/O (evictions over a lowered
  * budget, page-ins when the budget goes) with the object's lock let go
  * the same way; it holds no mmap_lock.
@@ -119,8 +124,73 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
 /* Picks (O(budget) each) a victim search makes before sorting the rest. */
 #define PAGELAB_RP_PICKS	4
 
-/* Runs the backing file's I/O and page-in delays, with no lock held. */
+/* Runs the backing file's I/O for faults from kernel mode, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
+
+/*
+ * File I/O on pagelab_io_wq at once, per user (the real uid of the task
+ * whose fault queued it), by value in an xarray indexed by uid; its own
+ * xa_lock guards it.  Some I/O waits until its task dies: a write(2) to a
+ * backing file from its own object's mapping holds the file's i_rwsem,
+ * which the write-back its fault waits for needs; a FUSE store's server
+ * may never answer.  The cap keeps one user's stuck I/O from filling the
+ * workqueue's max_active that every user's I/O shares, as RLIMIT_NPROC
+ * caps one user's tasks.  Waiters for a slot sleep on
+ * pagelab_io_users_wq, killably, holding no lock.
+ */
+#define PAGELAB_IO_PER_USER	16
+static DEFINE_XARRAY(pagelab_io_users);
+static DECLARE_WAIT_QUEUE_HEAD(pagelab_io_users_wq);
+
+static unsigned long pagelab_io_user_count(kuid_t uid)
+{
+	void *n = xa_load(&pagelab_io_users, __kuid_val(uid));
+
+	return n ? xa_to_value(n) : 0;
+}
+
+/* Take one of @uid's slots if it has one free: 1, 0 (none), or -ENOMEM. */
+static int pagelab_io_user_tryget(kuid_t uid)
+{
+	XA_STATE(xas, &pagelab_io_users, __kuid_val(uid));
+	unsigned long n;
+	int got;
+
+	do {
+		xas_lock(&xas);
+		n = xa_to_value(xas_load(&xas) ?: xa_mk_value(0));
+		got = n < PAGELAB_IO_PER_USER;
+		if (got)
+			xas_store(&xas, xa_mk_value(n + 1));
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL_ACCOUNT));
+	return xas_error(&xas) ?: got;
+}
+
+/* Take one of @uid's slots, waiting killably: false when killed (or no memory). */
+static bool pagelab_io_user_get(kuid_t uid)
+{
+	int got;
+
+	while (!(got = pagelab_io_user_tryget(uid)))
+		if (wait_event_killable(pagelab_io_users_wq,
+					pagelab_io_user_count(uid) < PAGELAB_IO_PER_USER))
+			return false;
+	return got > 0;
+}
+
+static void pagelab_io_user_put(kuid_t uid)
+{
+	XA_STATE(xas, &pagelab_io_users, __kuid_val(uid));
+	unsigned long n;
+
+	xas_lock(&xas);
+	n = xa_to_value(xas_load(&xas));
+	/* Storing into the present entry, or erasing it, allocates nothing. */
+	xas_store(&xas, n > 1 ? xa_mk_value(n - 1) : NULL);
+	xas_unlock(&xas);
+	wake_up_all(&pagelab_io_users_wq);
+}
 
 /*
  * Backing files in use, by inode address: one object each, or their pages
@@ -845,14 +915,31 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 				      struct page *vpage, pgoff_t v, struct page *frame,
 				      pgoff_t evicted)
 {
+	bool runner = vmf->flags & FAULT_FLAG_ALLOW_RETRY &&
+		      !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT);
+	bool file = rp->file && (vpage || pagelab_rp_stored(rp, index));
 	struct pagelab_rp_io *io = &rp->io;
 	vm_fault_t ret;
 
+	/*
+	 * A fault that may not let go of mmap_lock queues the whole load at
+	 * once; it never waits for a slot of its user's while holding it.
+	 */
+	if (!runner && file && pagelab_io_user_tryget(current_uid()) <= 0) {
+		if (vpage)
+			unlock_page(vpage);
+		if (frame)
+			pagelab_rp_drop_frame(frame);
+		atomic64_inc(&obj->count.sigbus);
+		return VM_FAULT_SIGBUS;
+	}
 	if (!frame && !(vpage && page_private(vpage) == 1)) {
 		frame = pagelab_rp_new_frame(obj, &ret);
 		if (!frame) {
 			if (vpage)
 				unlock_page(vpage);
+			if (!runner && file)
+				pagelab_io_user_put(current_uid());
 			return ret;
 		}
 	}
@@ -867,14 +954,16 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	io->rerr = 0;
 	io->evicted = vpage ? v : evicted;
 	/*
-	 * The faulting task runs the I/O itself when it may let go of
+	 * The faulting task carries the load on when it may let go of
 	 * mmap_lock (see pagelab_rp_fault()); else the worker does, with no
 	 * delay (mkwrite never gets here: it leaves I/O to ->fault).
 	 */
-	io->runner = vmf->flags & FAULT_FLAG_ALLOW_RETRY &&
-		     !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT) ? current : NULL;
+	io->runner = runner ? current : NULL;
 	if (!io->runner)
 		io->delay = false;
+	io->user = current_uid();
+	io->charged = !runner && file;
+	io->cancel = false;
 	/* Decided here: injection follows the faulting task, not the worker. */
 	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
@@ -910,6 +999,19 @@ static void pagelab_rp_delay(unsigned int ms)
 }
 
 /*
+ * A load's I/O failed with @err: the fault waiting for it gets SIGBUS.
+ * Not when its task was killed first (-EINTR): then nothing was tried.
+ */
+static void pagelab_rp_io_failed(struct pagelab_object *obj, struct pagelab_replacer *rp,
+				 pgoff_t index, int err)
+{
+	if (err == -EINTR)
+		return;
+	atomic64_inc(&obj->count.io_errors);
+	__set_bit(index, rp->io_err);
+}
+
+/*
  * The I/O half of a load, with no lock held: on pagelab_io_wq when it
  * writes or reads the file, else (a page-in from the module's store after
  * its delay) run by the faulting task.  Write the victim to the file, read
@@ -923,17 +1025,26 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	struct file *pin = io->pin;
 	struct pagelab_object *obj = pin->private_data;
 	struct page *page = io->frame;
+	bool charged = io->charged;
+	kuid_t user = io->user;
 	int wb = -1;
 
-	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
+	const struct cred *old_cred;
 	struct page *reuse;
 
-	/* With the credentials of the task that set the store (it opened the file anew). */
-	if (io->vpage)
-		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
-	if (!io->werr && io->read && rp->file)
-		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
-	revert_creds(old_cred);
+	if (io->cancel) {
+		/* Its task was killed before the I/O began: nothing moves. */
+		io->werr = io->vpage ? -EINTR : 0;
+		io->rerr = -EINTR;
+	} else {
+		/* With the credentials of the task that set the store (it opened the file anew). */
+		old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
+		if (io->vpage)
+			io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
+		if (!io->werr && io->read && rp->file)
+			io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
+		revert_creds(old_cred);
+	}
 
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
@@ -945,12 +1056,11 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	}
 	if (io->werr) {
 		/* The victim stays, dirty; the fault that wanted its frame fails. */
-		atomic64_inc(&obj->count.io_errors);
 		if (io->vpage)
 			unlock_page(io->vpage);
 		if (page != io->vpage)
 			pagelab_rp_drop_frame(page);
-		__set_bit(io->index, rp->io_err);
+		pagelab_rp_io_failed(obj, rp, io->index, io->werr);
 		goto out_done;
 	}
 	if (io->vpage) {
@@ -972,9 +1082,8 @@ static void pagelab_rp_io_work(struct work_struct *work)
 		wb = 0;
 	}
 	if (io->rerr) {
-		atomic64_inc(&obj->count.io_errors);
 		pagelab_rp_drop_frame(page);
-		__set_bit(io->index, rp->io_err);
+		pagelab_rp_io_failed(obj, rp, io->index, io->rerr);
 		goto out_done;
 	}
 	if (io->read && !rp->file)
@@ -991,6 +1100,8 @@ out_done:
 	rp->io_gen++;
 	mutex_unlock(&obj->lock);
 	wake_up_all(&rp->io_wq);
+	if (charged)
+		pagelab_io_user_put(user);
 	/* Last: the object (and this work item) may go with it. */
 	fput(pin);
 }
@@ -1263,10 +1374,10 @@ out_wait:
 	if (rp->io_busy && rp->io.runner == current) {
 		/*
 		 * This fault's own load: with no lock held, sleep the page-in
-		 * delay, then finish the load itself, or have the worker do
-		 * it when it writes or reads the file (this task may hold
-		 * that file system's locks: a write(2) from a mapped buffer
-		 * faults with them), and retry.
+		 * delay, then finish the load itself, or, from kernel mode,
+		 * have the worker do it when it writes or reads the file
+		 * (this task may hold that file system's locks: a write(2)
+		 * from a mapped buffer faults with them), and retry.
 		 */
 		bool file = rp->file && (rp->io.vpage || rp->io.read);
 		unsigned int delay = rp->io.delay ? rp->delay_ms : 0;
@@ -1278,9 +1389,15 @@ out_wait:
 		pin = pagelab_rp_unlock_mm(vmf);
 		if (delay)
 			pagelab_rp_delay(delay);
-		if (file) {
-			queue_work(pagelab_io_wq, &rp->io.work);
-			wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
+		if (file && !(vmf->flags & FAULT_FLAG_USER)) {
+			if (pagelab_io_user_get(rp->io.user)) {
+				rp->io.charged = true;
+				queue_work(pagelab_io_wq, &rp->io.work);
+				wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
+			} else {
+				rp->io.cancel = true;
+				pagelab_rp_io_work(&rp->io.work);
+			}
 		} else {
 			pagelab_rp_io_work(&rp->io.work);
 		}
@@ -1805,4 +1922,6 @@ int pagelab_rp_init(void)
 void pagelab_rp_exit(void)
 {
 	destroy_workqueue(pagelab_io_wq);
+	WARN_ON(!xa_empty(&pagelab_io_users));
+	xa_destroy(&pagelab_io_users);
 }

@@ -27,6 +27,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -2240,6 +2242,185 @@ TEST_F_TIMEOUT(replace, pagein_delays_of_others_do_not_queue_ours, 300)
 		       ms, FLOOD_OBJECTS);
 	TH_LOG("a 100 ms page-in beside %d others of 5 s took %.0f ms", FLOOD_OBJECTS, ms);
 	EXPECT_EQ(0, pl_track_reap(&e->t, pid)) TH_LOG("the child's exit status is the step that failed");
+}
+
+/*
+ * write(2) to an object's own backing file from the object's mapping: the
+ * fault inside it must write a dirty victim to that very file, whose
+ * i_rwsem the write(2) holds, so that write-back cannot run until the
+ * task is killed (it waits killably).  One user with hundreds of those
+ * stuck must not hold up another user's file I/O, nor its own faults from
+ * user mode: a child (uid STUCK_UID) starts STUCK_OBJECTS such writes, one
+ * thread each; then this process's fault inside a write(2) to a pipe
+ * (kernel mode: its file I/O is queued on the module's worker) and the
+ * child's own read of another object's stored page (user mode) must both
+ * finish.  Killing the child ends its writes; the teardown counts what
+ * every object held.
+ */
+#define STUCK_OBJECTS	270
+#define STUCK_UID	1001
+
+struct stuck_arg {
+	int sfd;
+	unsigned char *m;
+	size_t ps;
+	volatile int *started;
+};
+
+static void *stuck_thread(void *p)
+{
+	struct stuck_arg *a = p;
+
+	__atomic_add_fetch(a->started, 1, __ATOMIC_ACQ_REL);
+	/* Page 0 is in the file, page 1 dirty: page 1 must go to this file. */
+	if (write(a->sfd, a->m, a->ps) < 0)
+		return NULL;
+	return NULL;
+}
+
+/*
+ * An object of two pages whose store is a new, unlinked file in
+ * PAGELAB_SCRATCH, budget 1: page 0 (seed @seed) in the file, page 1
+ * (@seed + 1) resident and dirty.  Its mapping, *@sfd the file; NULL on
+ * failure.
+ */
+static unsigned char *stuck_object(int dev, size_t ps, unsigned int seed, int *sfd)
+{
+	struct pagelab_create c = { .size = 2 * ps, .flags = PAGELAB_CREATE_NO_FAULT_AROUND };
+	char path[PATH_MAX];
+	unsigned char *m;
+	int f;
+
+	snprintf(path, sizeof(path), "%s/pagelab-stuck-XXXXXX", scratch_dir());
+	f = mkstemp(path);
+	if (f < 0)
+		return NULL;
+	unlink(path);
+	if (ftruncate(f, 2 * ps) || ioctl(dev, PAGELAB_IOC_CREATE, &c) ||
+	    pl_replace_store(c.fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, f, 0))
+		return NULL;
+	m = mmap(NULL, 2 * ps, RW, MAP_SHARED, c.fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	pl_fill(m, ps, seed);
+	pl_fill(m + ps, ps, seed + 1);	/* page 0 goes to the file */
+	*sfd = f;
+	return m;
+}
+
+/* Wait up to @ms for child @pid: its exit status, or -1 if it still runs. */
+static int reap_within(pid_t pid, unsigned int ms)
+{
+	int status;
+
+	for (unsigned int t = 0; t < ms; t += 20) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
+TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	int fd, sfd, sync[2], out[2], st;
+	unsigned char *m, *buf;
+	struct pollfd pfd;
+	pid_t pid, kid;
+	char c = 0;
+
+	NEED_FILE_STORE(e);
+	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
+	ASSERT_GE(fd, 0);
+	sfd = store_new(e, 2, NULL);
+	ASSERT_GE(sfd, 0) TH_LOG("%s", strerror(-sfd));
+	ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0));
+	m = obj_map(e, fd, 2);
+	ASSERT_NE(MAP_FAILED, m);
+	pl_fill(m, ps, 0x41);
+	pl_fill(m + ps, ps, 0x42);	/* page 0 to the file; page 1 dirty */
+	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, out));
+
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		static struct stuck_arg args[STUCK_OBJECTS];
+		static pthread_t th[STUCK_OBJECTS];
+		static volatile int started;
+		struct rlimit rl = { 4 * STUCK_OBJECTS, 4 * STUCK_OBJECTS };
+		unsigned char *u, *u2, probe[64];
+		int usfd, mfd;
+
+		CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl), 2);
+		for (int i = 0; i < STUCK_OBJECTS; i++) {
+			args[i].m = stuck_object(e->dev, ps, 0x10, &args[i].sfd);
+			CHILD_CHECK(args[i].m, 3);
+			args[i].ps = ps;
+			args[i].started = &started;
+		}
+		u = stuck_object(e->dev, ps, 0x60, &usfd);
+		u2 = stuck_object(e->dev, ps, 0x70, &usfd);
+		CHILD_CHECK(u && u2, 4);
+		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);	/* root's, after setresuid() */
+		CHILD_CHECK(mfd >= 0, 4);
+		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 5);
+		for (int i = 0; i < STUCK_OBJECTS; i++)
+			CHILD_CHECK(!pthread_create(&th[i], NULL, stuck_thread, &args[i]), 6);
+		while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < STUCK_OBJECTS)
+			sched_yield();
+		usleep(500 * 1000);	/* every thread in its write(2) */
+		CHILD_CHECK(write(sync[1], "s", 1) == 1, 7);
+		/* A fault from user mode of the same user: page 0 from the file. */
+		c = pl_page_is(u, ps, 0x60) ? 'u' : 'x';
+		CHILD_CHECK(write(sync[1], &c, 1) == 1, 8);
+		/*
+		 * A fault that may not let go of mmap_lock (/proc/PID/mem),
+		 * every slot of its user's taken: an error at once, no wait.
+		 */
+		c = pread(mfd, probe, sizeof(probe), (off_t)(uintptr_t)u2) < 0 && errno == EIO ?
+		    'm' : 'M';
+		CHILD_CHECK(write(sync[1], &c, 1) == 1, 9);
+		pause();
+		_exit(0);
+	}
+	pfd = (struct pollfd){ .fd = sync[0], .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 300 * 1000)) TH_LOG("the child did not start its writes");
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	ASSERT_EQ('s', c);
+
+	/* Another user's fault inside write(2): page 1 to our file, page 0 in. */
+	kid = pl_track_fork(&e->t);
+	ASSERT_GE(kid, 0);
+	if (!kid)
+		_exit(write(out[1], m, ps) == (ssize_t)ps ? 0 : 10);
+	st = reap_within(kid, 60 * 1000);
+	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
+		"another user's write(2) from a budgeted mapping stalled 60 s behind the stuck writes" :
+		"its write(2) failed");
+	EXPECT_EQ(1, poll(&pfd, 1, 60 * 1000))
+		TH_LOG("the stuck user's own fault from user mode stalled 60 s");
+	if (pfd.revents & POLLIN) {
+		EXPECT_EQ(1, read(sync[0], &c, 1));
+		EXPECT_EQ('u', c) TH_LOG("the page read back wrong");
+		EXPECT_EQ(1, poll(&pfd, 1, 60 * 1000))
+			TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
+		EXPECT_EQ(1, read(sync[0], &c, 1));
+		EXPECT_EQ('m', c) TH_LOG("a /proc/PID/mem read with every slot taken did not fail (EIO)");
+	}
+
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
+	if (st < 0)
+		EXPECT_EQ(0, pl_track_reap(&e->t, kid)) TH_LOG("the write(2) after the kill");
+	buf = malloc(ps);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
+	EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
+	free(buf);
 }
 
 /*
