@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -2281,17 +2282,18 @@ static void *stuck_thread(void *p)
 /*
  * An object of two pages whose store is a new, unlinked file in
  * PAGELAB_SCRATCH, budget 1: page 0 (seed @seed) in the file, page 1
- * (@seed + 1) resident and dirty.  Its mapping, *@sfd the file; NULL on
- * failure.
+ * (@seed + 1) resident and dirty.  Its mapping, *@sfd the file, *@ofd the
+ * object's fd; NULL on failure.
  */
-static unsigned char *stuck_object(int dev, size_t ps, unsigned int seed, int *sfd)
+static unsigned char *stuck_object(int dev, const char *dir, size_t ps, unsigned int seed,
+				   int *sfd, int *ofd)
 {
 	struct pagelab_create c = { .size = 2 * ps, .flags = PAGELAB_CREATE_NO_FAULT_AROUND };
 	char path[PATH_MAX];
 	unsigned char *m;
 	int f;
 
-	snprintf(path, sizeof(path), "%s/pagelab-stuck-XXXXXX", scratch_dir());
+	snprintf(path, sizeof(path), "%s/store-XXXXXX", dir);
 	f = mkstemp(path);
 	if (f < 0)
 		return NULL;
@@ -2305,7 +2307,28 @@ static unsigned char *stuck_object(int dev, size_t ps, unsigned int seed, int *s
 	pl_fill(m, ps, seed);
 	pl_fill(m + ps, ps, seed + 1);	/* page 0 goes to the file */
 	*sfd = f;
+	*ofd = c.fd;
 	return m;
+}
+
+/*
+ * Wait up to @ms for a byte from @fd while child @pid lives: 1 with the
+ * byte in *@c, 0 on timeout, -1 if the child ended first (*@c its status).
+ */
+static int read_from_child(int fd, pid_t pid, unsigned int ms, char *c)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int status;
+
+	for (unsigned int t = 0; t < ms; t += 100) {
+		if (poll(&pfd, 1, 100) == 1)
+			return read(fd, c, 1) == 1 ? 1 : -1;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			*c = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Wait up to @ms for child @pid: its exit status, or -1 if it still runs. */
@@ -2325,22 +2348,21 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 {
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
-	int fd, sfd, sync[2], out[2], st;
+	char dir[] = "/tmp/pagelab-stuck-XXXXXX", c = 0;
+	int sfd, ofd, sync[2], out[2], st, r;
 	unsigned char *m, *buf;
-	struct pollfd pfd;
 	pid_t pid, kid;
-	char c = 0;
 
-	NEED_FILE_STORE(e);
-	fd = obj_new(e, 2, PAGELAB_CREATE_NO_FAULT_AROUND, NULL);
-	ASSERT_GE(fd, 0);
-	sfd = store_new(e, 2, NULL);
-	ASSERT_GE(sfd, 0) TH_LOG("%s", strerror(-sfd));
-	ASSERT_EQ(0, pl_replace_store(fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, sfd, 0));
-	m = obj_map(e, fd, 2);
-	ASSERT_NE(MAP_FAILED, m);
-	pl_fill(m, ps, 0x41);
-	pl_fill(m + ps, ps, 0x42);	/* page 0 to the file; page 1 dirty */
+	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
+	/* A tmpfs of its own: its write(2) holds i_rwsem, whatever /tmp is. */
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-stuck", dir, "tmpfs", 0, "size=64m"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	m = stuck_object(e->dev, dir, ps, 0x41, &sfd, &ofd);
+	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
+				  strerror(errno));
+	pl_track_fd(&e->t, ofd);
+	pl_track_fd(&e->t, sfd);
 	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
 	ASSERT_EQ(0, pl_track_pipe(&e->t, out));
 
@@ -2352,17 +2374,17 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		static volatile int started;
 		struct rlimit rl = { 4 * STUCK_OBJECTS, 4 * STUCK_OBJECTS };
 		unsigned char *u, *u2, probe[64];
-		int usfd, mfd;
+		int usfd, uofd, mfd;
 
 		CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl), 2);
 		for (int i = 0; i < STUCK_OBJECTS; i++) {
-			args[i].m = stuck_object(e->dev, ps, 0x10, &args[i].sfd);
+			args[i].m = stuck_object(e->dev, dir, ps, 0x10, &args[i].sfd, &uofd);
 			CHILD_CHECK(args[i].m, 3);
 			args[i].ps = ps;
 			args[i].started = &started;
 		}
-		u = stuck_object(e->dev, ps, 0x60, &usfd);
-		u2 = stuck_object(e->dev, ps, 0x70, &usfd);
+		u = stuck_object(e->dev, dir, ps, 0x60, &usfd, &uofd);
+		u2 = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
 		CHILD_CHECK(u && u2, 4);
 		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);	/* root's, after setresuid() */
 		CHILD_CHECK(mfd >= 0, 4);
@@ -2386,12 +2408,12 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		pause();
 		_exit(0);
 	}
-	pfd = (struct pollfd){ .fd = sync[0], .events = POLLIN };
-	ASSERT_EQ(1, poll(&pfd, 1, 300 * 1000)) TH_LOG("the child did not start its writes");
-	ASSERT_EQ(1, read(sync[0], &c, 1));
+	r = read_from_child(sync[0], pid, 300 * 1000, &c);
+	ASSERT_EQ(1, r) TH_LOG("the child %s (step %d)", r ? "failed" : "did not start in 300 s",
+			       c);
 	ASSERT_EQ('s', c);
 
-	/* Another user's fault inside write(2): page 1 to our file, page 0 in. */
+	/* Another user's fault inside write(2): page 1 to its file, page 0 in. */
 	kid = pl_track_fork(&e->t);
 	ASSERT_GE(kid, 0);
 	if (!kid)
@@ -2400,14 +2422,12 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
 		"another user's write(2) from a budgeted mapping stalled 60 s behind the stuck writes" :
 		"its write(2) failed");
-	EXPECT_EQ(1, poll(&pfd, 1, 60 * 1000))
-		TH_LOG("the stuck user's own fault from user mode stalled 60 s");
-	if (pfd.revents & POLLIN) {
-		EXPECT_EQ(1, read(sync[0], &c, 1));
+	r = read_from_child(sync[0], pid, 60 * 1000, &c);
+	EXPECT_EQ(1, r) TH_LOG("the stuck user's own fault from user mode stalled 60 s");
+	if (r == 1) {
 		EXPECT_EQ('u', c) TH_LOG("the page read back wrong");
-		EXPECT_EQ(1, poll(&pfd, 1, 60 * 1000))
-			TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
-		EXPECT_EQ(1, read(sync[0], &c, 1));
+		r = read_from_child(sync[0], pid, 60 * 1000, &c);
+		EXPECT_EQ(1, r) TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
 		EXPECT_EQ('m', c) TH_LOG("a /proc/PID/mem read with every slot taken did not fail (EIO)");
 	}
 
@@ -2421,6 +2441,11 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
 	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
 	free(buf);
+	munmap(m, 2 * ps);
+	pl_track_close(&e->t, ofd);
+	pl_track_close(&e->t, sfd);
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
 }
 
 /*
