@@ -72,6 +72,61 @@ static inline int pagelab_page_mapcount(struct page *page)
 }
 
 /*
+ * Let go of the lock a fault holds, before it sleeps and returns
+ * VM_FAULT_RETRY.  Since 6.7 a fault may hold only its VMA's read lock
+ * (FAULT_FLAG_VMA_LOCK; Debian's 6.12 takes it for every user fault on
+ * a VMA with ->map_pages), which release_fault_lock() drops; before, it
+ * always holds mmap_lock for reading.
+ */
+static inline void pagelab_release_fault_lock(struct vm_fault *vmf)
+{
+#if PAGELAB_KERNEL_SINCE(6, 7)
+	release_fault_lock(vmf);
+#else
+	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+}
+
+/* Did this fault arrive holding its VMA's lock only (not mmap_lock)? */
+static inline bool pagelab_fault_vma_locked(struct vm_fault *vmf)
+{
+#if PAGELAB_KERNEL_SINCE(6, 7)
+	return vmf->flags & FAULT_FLAG_VMA_LOCK;
+#else
+	return false;
+#endif
+}
+
+/*
+ * May the shared zero page be mapped (vmf_insert_mixed()) in @vma?  Since
+ * 6.10 the kernel refuses it in a shared mapping that is or may become
+ * writable (VM_MAYWRITE: the file was opened for writing): a long-term
+ * GUP pin could hold the zero page that a write later replaces.  A
+ * private (copy-on-write) mapping, or one that can never be written,
+ * still may.
+ */
+static inline bool pagelab_zero_page_ok(struct vm_area_struct *vma)
+{
+#if PAGELAB_KERNEL_SINCE(6, 10)
+	return is_cow_mapping(vma->vm_flags) || !(vma->vm_flags & (VM_WRITE | VM_MAYWRITE));
+#else
+	return true;
+#endif
+}
+
+/* Can a fault reach a driver holding only its VMA's lock? */
+static inline bool pagelab_kernel_vma_lock_faults(void)
+{
+	return IS_ENABLED(CONFIG_PER_VMA_LOCK) && PAGELAB_KERNEL_SINCE(6, 7);
+}
+
+/* Does this kernel map the zero page in writable shared mappings? */
+static inline bool pagelab_kernel_shares_zero(void)
+{
+	return !PAGELAB_KERNEL_SINCE(6, 10);
+}
+
+/*
  * With page-table isolation, user mode runs on a second PGD whose user
  * half is the one the MMU uses for user addresses (the kernel's copy of
  * those entries carries NX).  NULL when PTI is off or not built.  6.9

@@ -4,6 +4,10 @@
  *
  * A read of a page the object does not hold maps the kernel's shared zero
  * page as a special PTE; the first write gives the object a zeroed frame.
+ * Since 6.10 the kernel refuses the zero page in a shared mapping that may
+ * be written (pagelab_zero_page_ok()): there a read gives the page its
+ * zeroed frame at once, as shmem does; private mappings and read-only
+ * attaches still get the zero page.
  * Frames are returned to the kernel through vmf->page (locked), so the
  * kernel's own code installs the PTE, counts the mapping and, for a
  * MAP_PRIVATE write, makes the private copy.  See object.c for ownership and
@@ -22,6 +26,8 @@ static struct pagelab_object *pagelab_vma_obj(struct vm_area_struct *vma)
 {
 	return vma->vm_file->private_data;
 }
+
+static vm_fault_t pagelab_fault_around_late(struct vm_fault *vmf);
 
 /*
  * Does @index read as zeros, for a fault that saw no budget: no frame, and
@@ -107,6 +113,11 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 	*outcome = PAGELAB_FAULT_SIGBUS;
 	if (pagelab_past_end(obj, index))
 		return VM_FAULT_SIGBUS;
+	if (pagelab_fault_around_late(vmf) == VM_FAULT_NOPAGE) {
+		/* A resident frame: mapped with its neighbours, counted there. */
+		*outcome = PAGELAB_FAULT_AROUND;
+		return VM_FAULT_NOPAGE;
+	}
 	atomic64_inc(write ? &obj->count.faults_write : &obj->count.faults_read);
 	if (write && !(vma->vm_flags & VM_SHARED))
 		atomic64_inc(&obj->count.private_cow);
@@ -145,7 +156,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			vmf->page = page;
 			return VM_FAULT_LOCKED;
 		}
-		if (!write) {
+		if (!write && pagelab_zero_page_ok(vma)) {
 			ret = pagelab_map_zero(vmf, obj, index);
 			if (!ret)
 				continue;
@@ -153,7 +164,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 				   pagelab_error_outcome(ret);
 			return ret;
 		}
-		if (!(vma->vm_flags & VM_SHARED)) {
+		if (write && !(vma->vm_flags & VM_SHARED)) {
 			bool zero;
 
 			/*
@@ -201,6 +212,8 @@ static vm_fault_t pagelab_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	int outcome;
 
+	if (pagelab_fault_vma_locked(vmf))
+		atomic64_inc(&obj->count.vma_lock_faults);
 	ret = pagelab_fault_handle(vmf, obj, &outcome);
 	/*
 	 * The kernel's rule (mm_account_fault): a fault that completes after
@@ -369,7 +382,14 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 
 #define PAGELAB_AROUND_BATCH	16
 
-static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
+/*
+ * Map the object's resident frames at pages @start..@end of the fault's
+ * VMA, within the object's window around the fault.  VM_FAULT_NOPAGE if
+ * that mapped the faulting page itself; @late: called by ->fault, which
+ * traces the fault itself.
+ */
+static vm_fault_t pagelab_map_around(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
+				     bool late)
 {
 	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
 	struct page *pages[PAGELAB_AROUND_BATCH];
@@ -421,10 +441,45 @@ static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t
 	}
 	if (neighbours || ret)
 		trace_pagelab_fault_around(obj->id, vmf->pgoff, neighbours, ret == VM_FAULT_NOPAGE);
-	if (ret && trace_pagelab_fault_enabled())
+	if (ret && !late && trace_pagelab_fault_enabled())
 		trace_pagelab_fault(obj->id, vmf->pgoff, vmf->address, false, PAGELAB_FAULT_AROUND,
 				    0);
 	return ret;
+}
+
+/*
+ * ->map_pages: fault-around, called before ->fault for a read fault.
+ * The kernel may call it under rcu_read_lock() (since 6.x, and with only
+ * the VMA's lock held), where nothing may sleep; vm_insert_page() would
+ * sleep allocating the PTE table where the PMD has none.  So it maps only
+ * into an existing table; on a fresh PMD, ->fault does the same
+ * fault-around itself (pagelab_fault_around_late()).  Both kernels alike.
+ */
+static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
+{
+	if (pmd_none(pagelab_pmdp_get(vmf->pmd)))
+		return 0;
+	return pagelab_map_around(vmf, start, end, false);
+}
+
+/*
+ * Fault-around from ->fault, where ->map_pages could not (no PTE table
+ * yet): the object's window around the fault, clamped to the PTE table
+ * and to the VMA as the kernel clamps its own.  The first
+ * vm_insert_page() allocates the table, which may sleep here.
+ */
+static vm_fault_t pagelab_fault_around_late(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	pgoff_t pte_off = pte_index(vmf->address);
+	pgoff_t vma_off = vmf->pgoff - vma->vm_pgoff;
+	pgoff_t from = pte_off - min(pte_off, vma_off);
+	pgoff_t to = min_t(pgoff_t, PTRS_PER_PTE, pte_off + vma_pages(vma) - vma_off) - 1;
+
+	if (vmf->flags & FAULT_FLAG_WRITE || !pmd_none(pagelab_pmdp_get(vmf->pmd)))
+		return 0;
+	return pagelab_map_around(vmf, vmf->pgoff - (pte_off - from),
+				  vmf->pgoff + (to - pte_off), true);
 }
 
 static void pagelab_vm_open(struct vm_area_struct *vma)

@@ -34,6 +34,10 @@ static long pagelab_ioc_version(void __user *uarg)
 	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS |
 		     PAGELAB_FEAT_COW | PAGELAB_FEAT_REPLACE |
 		     PAGELAB_FEAT_FILE_STORE;
+	if (pagelab_kernel_shares_zero())
+		v.features |= PAGELAB_FEAT_SHARED_ZERO;
+	if (pagelab_kernel_vma_lock_faults())
+		v.features |= PAGELAB_FEAT_VMA_LOCK;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 

@@ -26,7 +26,8 @@
  * ownership; the frame itself is freed only with its last owner.
  *
  * Locking, outermost first:
- *   mmap_lock (read, held by the fault path)
+ *   mmap_lock (read) or, since 6.7, the VMA's read lock alone (a fault
+ *   holds one of them: per-VMA-lock faults, FAULT_FLAG_VMA_LOCK)
  *     -> pagelab_object.lock (mutex: adding/removing/replacing frames,
  *        mapping the zero page for an absent frame; one object's at a time)
  *       -> page lock (lock_page; a second frame only by trylock_page)
@@ -763,6 +764,7 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->io_errors = atomic64_read(&obj->count.io_errors);
 	st->io_waits = atomic64_read(&obj->count.io_waits);
 	st->major = atomic64_read(&obj->count.major);
+	st->vma_lock_faults = atomic64_read(&obj->count.vma_lock_faults);
 }
 
 /**
@@ -892,8 +894,8 @@ void pagelab_objects_show(struct seq_file *m)
 		seq_printf(m, " store=%s delay_ms=%u io_errors=%llu io_waits=%llu major=%llu",
 			   st.store_flags & PAGELAB_STORE_FILE ? "file" : "module",
 			   st.pagein_delay_ms, st.io_errors, st.io_waits, st.major);
-		seq_printf(m, " uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
-			   st.uid, st.gid, st.mode, st.fault_around_pages);
+		seq_printf(m, " vma_lock_faults=%llu uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
+			   st.vma_lock_faults, st.uid, st.gid, st.mode, st.fault_around_pages);
 	}
 	rcu_read_unlock();
 }

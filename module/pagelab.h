@@ -88,6 +88,7 @@ struct pagelab_obj_counters {
 	atomic64_t io_errors;
 	atomic64_t io_waits;
 	atomic64_t major;
+	atomic64_t vma_lock_faults;
 };
 
 /*

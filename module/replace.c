@@ -82,8 +82,10 @@
  * Locking: everything here runs under pagelab_object.lock, which the
  * budgeted fault path takes for the whole fault but for the waits above;
  * the victim's page lock is only ever tried (the faulting page is not
- * locked yet at that point).  Lock order: mmap_lock -> pagelab_object.lock
- * -> page lock; the backing file's locks are taken with none of them.
+ * locked yet at that point).  Lock order: mmap_lock (or the VMA's read
+ * lock: a fault may hold either, and lets go of the one it holds) ->
+ * pagelab_object.lock -> page lock; the backing file's locks are taken
+ * with none of them.
  * Frames shared with another object (a budget on a clone) count in full
  * toward the budget; evicting one stores this object's copy and lets go of
  * the frame, which the other holders keep.
@@ -1178,22 +1180,24 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 
 /*
  * Wait, with the object's lock let go, for the object's I/O phase @gen to
- * end.  A fault that may retry lets go of mmap_lock too and returns
- * VM_FAULT_RETRY (the kernel then counts it as a major fault); one that
- * may not waits with it held, killably, and returns 0 to look again.
+ * end.  A fault that may retry lets go of its own lock too and returns
+ * VM_FAULT_RETRY | VM_FAULT_MAJOR, as filemap_fault() does after I/O: the
+ * kernel counts the retried fault as major (under the VMA lock only if
+ * VM_FAULT_MAJOR says so); one that may not waits with mmap_lock held,
+ * killably, and returns 0 to look again.
  */
 /*
- * Let go of the fault's mmap_lock, to wait and return VM_FAULT_RETRY.
- * Once mmap_lock goes, so may the VMA: the returned file keeps the object
- * while the caller waits; fput() it after.  After that the object may go
- * too: nothing past VM_FAULT_RETRY touches it (the fault handler traces
- * with the id it read first).
+ * Let go of the fault's lock (mmap_lock, or its VMA's read lock alone), to
+ * wait and return VM_FAULT_RETRY.  Once it goes, so may the VMA: the
+ * returned file keeps the object while the caller waits; fput() it after.
+ * After that the object may go too: nothing past VM_FAULT_RETRY touches
+ * it (the fault handler traces with the id it read first).
  */
 static struct file *pagelab_rp_unlock_mm(struct vm_fault *vmf)
 {
 	struct file *pin = get_file(vmf->vma->vm_file);
 
-	mmap_read_unlock(vmf->vma->vm_mm);
+	pagelab_release_fault_lock(vmf);
 	return pin;
 }
 
@@ -1209,7 +1213,7 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 		pin = pagelab_rp_unlock_mm(vmf);
 		wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
 		fput(pin);
-		return VM_FAULT_RETRY;
+		return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 	}
 	if (wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen))
 		return VM_FAULT_SIGBUS;
@@ -1251,8 +1255,8 @@ static bool pagelab_rp_pingpong(struct pagelab_replacer *rp, struct vm_fault *vm
  * @handled: out: false when the object has no budget (any more): the
  *           caller goes on as for any object
  *
- * Return: the fault code; VM_FAULT_RETRY (mmap_lock let go) after waiting
- * for a page-out or page-in done with no lock held.
+ * Return: the fault code; VM_FAULT_RETRY (the fault's lock let go) after
+ * waiting for a page-out or page-in done with no lock held.
  */
 vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, int *outcome,
 			    bool *handled)
@@ -1319,7 +1323,8 @@ again:
 			atomic64_inc(&obj->count.existing);
 		}
 	} else if (!pagelab_rp_stored(rp, index) &&
-		   ((!write && !(rp->flags & PAGELAB_REPLACE_NO_ZERO)) || (write && !shared))) {
+		   ((!write && !(rp->flags & PAGELAB_REPLACE_NO_ZERO) &&
+		     pagelab_zero_page_ok(vmf->vma)) || (write && !shared))) {
 		/* Never written: the zero page, as without a budget. */
 		if (write) {
 			/* The kernel copies it into the process's own page. */
@@ -1402,7 +1407,7 @@ out_wait:
 			pagelab_rp_io_work(&rp->io.work);
 		}
 		fput(pin);
-		return VM_FAULT_RETRY;
+		return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 	}
 	mutex_unlock(&obj->lock);
 	*outcome = PAGELAB_FAULT_WAIT;

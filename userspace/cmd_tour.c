@@ -278,6 +278,21 @@ int cmd_tour(int argc, char **argv)
 	       (unsigned long long)i.max_pages,
 	       (unsigned long long)i.max_pages * i.page_size >> 20,
 	       (unsigned long long)i.pages_held);
+	if (v.features & PAGELAB_FEAT_VMA_LOCK)
+		printf("  faults on pagelab's mappings run under the VMA's own lock, not the\n"
+		       "  process's mmap_lock (per-VMA locks, Linux 6.7 on): a fault here need\n"
+		       "  not wait for an mmap() or munmap() elsewhere in the process, and one\n"
+		       "  that must sleep (a page-in) lets go of that lock and is retried\n");
+	else
+		printf("  faults on pagelab's mappings run under the process's mmap_lock (read);\n"
+		       "  Linux 6.7 on takes the VMA's own lock instead (per-VMA locks)\n");
+	if (v.features & PAGELAB_FEAT_SHARED_ZERO)
+		printf("  reading a never-written page maps the kernel's one shared zero page\n");
+	else
+		printf("  reading a never-written page through a writable shared mapping gives it\n"
+		       "  its own zeroed frame: since Linux 6.10 the kernel refuses the shared zero\n"
+		       "  page there (a long-term pin could hold it while a write replaced it);\n"
+		       "  private mappings and read-only attaches still map the zero page\n");
 
 	if (v.features & PAGELAB_FEAT_OBJECTS) {
 		bad = tour_objects(4);

@@ -35,6 +35,16 @@ int cmd_version(int argc, char **argv)
 	}
 	printf("module:      pagelab %s, ABI %u.%u\n", v.release, v.abi_major, v.abi_minor);
 	printf("kernel:      %s\n", v.kernel);
+	/* ABI 1.5: what the running kernel does with pagelab's faults. */
+	if (v.abi_minor >= 5 || v.abi_major > 1) {
+		printf("faults:      %s\n", v.features & PAGELAB_FEAT_VMA_LOCK ?
+		       "under the VMA's own lock (per-VMA locks), mmap_lock only on retry" :
+		       "under mmap_lock (read)");
+		printf("zero page:   %s\n", v.features & PAGELAB_FEAT_SHARED_ZERO ?
+		       "mapped for reads of never-written pages in every mapping" :
+		       "refused in writable shared mappings (a read gets a zeroed frame); "
+		       "private and read-only mappings still map it");
+	}
 	if (v.abi_major != PAGELAB_ABI_MAJOR) {
 		pl_err("module ABI %u.x does not match this tool's %d.x: rebuild one of them",
 		       v.abi_major, PAGELAB_ABI_MAJOR);

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	4
+#define PAGELAB_ABI_MINOR	5
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -48,6 +48,15 @@ struct pagelab_version {
 #define PAGELAB_FEAT_COW	_BITULL(3)	/* clone (snapshots), merge, COW counters */
 #define PAGELAB_FEAT_REPLACE	_BITULL(4)	/* frame budgets, replacement, page-out/in */
 #define PAGELAB_FEAT_FILE_STORE	_BITULL(5)	/* a backing file as the store; page-in delay */
+/*
+ * ABI 1.5: what the running kernel does (not what the module offers).
+ * SHARED_ZERO: the kernel maps the zero page in a writable shared mapping
+ * (before 6.10); without it a read there gives the page a zeroed frame.
+ * VMA_LOCK: faults may reach pagelab holding only their VMA's lock, not
+ * mmap_lock (per-VMA locks, 6.7 on); obj_stat.vma_lock_faults counts them.
+ */
+#define PAGELAB_FEAT_SHARED_ZERO _BITULL(6)
+#define PAGELAB_FEAT_VMA_LOCK	_BITULL(7)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -220,7 +229,9 @@ struct pagelab_obj_stat {
 	__u64 major;
 	__u32 pagein_delay_ms;
 	__u32 store_flags;
-	__u64 reserved[3];
+	/* ABI 1.5 */
+	__u64 vma_lock_faults;
+	__u64 reserved[2];
 };
 
 /* struct pagelab_obj_stat.store_flags */

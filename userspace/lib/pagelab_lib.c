@@ -215,6 +215,8 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 		/* ABI 1.4, the same ("store=" below). */
 		PL_KEY(io_errors, 8, 10), PL_KEY(io_waits, 8, 10), PL_KEY(major, 8, 10),
 		{ "delay_ms", offsetof(struct pagelab_obj_stat, pagein_delay_ms), 4, 10 },
+		/* ABI 1.5, the same. */
+		PL_KEY(vma_lock_faults, 8, 10),
 #undef PL_KEY
 	};
 	bool have_id = false;

@@ -829,6 +829,36 @@ static unsigned char *fault_around_setup(struct __test_metadata *_metadata,
 	return b;
 }
 
+/*
+ * Faults from user mode reach pagelab holding only their VMA's lock where
+ * the kernel says it has per-VMA locks (PAGELAB_FEAT_VMA_LOCK), and never
+ * elsewhere: vma_lock_faults counts them.  A write and a read of fresh
+ * pages, one fault each.
+ */
+TEST_F(obj, faults_under_the_vma_lock_are_counted)
+{
+	struct pagelab_version v;
+	struct pagelab_obj_stat s0, s1;
+	unsigned char *m;
+	int fd;
+
+	ASSERT_EQ(0, pl_version(self->dev, &v));
+	fd = obj_new(self, 4, PAGELAB_CREATE_NO_FAULT_AROUND, 0, NULL, NULL);
+	ASSERT_GE(fd, 0);
+	m = obj_map(self, fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	STAT(fd, s0);
+	pl_wr(m, 1);
+	(void)pl_rd(m + self->ps);
+	STAT(fd, s1);
+	EXPECT_EQ(2ULL, s1.faults_read + s1.faults_write - s0.faults_read - s0.faults_write);
+	if (v.features & PAGELAB_FEAT_VMA_LOCK) {
+		EXPECT_EQ(2ULL, s1.vma_lock_faults - s0.vma_lock_faults);
+	} else {
+		EXPECT_EQ(0ULL, s1.vma_lock_faults);
+	}
+}
+
 TEST_F(obj, fault_around_maps_resident_neighbours)
 {
 	struct pagelab_obj_stat s0, s1, s2;
