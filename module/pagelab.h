@@ -164,17 +164,13 @@ struct pagelab_rp_fault {
 /**
  * struct pagelab_rp_io - the one page-out/page-in of an object under way
  * with no lock held (see "Backing file" in replace.c)
- * @work:   runs pagelab_rp_io_work() on pagelab_io_wq: the file's I/O of
- *          a fault from kernel mode, or the whole load for a fault that
- *          may not let go of mmap_lock
+ * @work:   runs pagelab_rp_io_work() on pagelab_io_wq: the file's I/O, or
+ *          the whole load for a fault that may not let go of mmap_lock
  * @runner: the task whose fault carries the load on once it let go of its
- *          locks (the delay; the file's I/O, itself from user mode, else
- *          queued), until it starts; NULL: queued on pagelab_io_wq at once
- * @user:   the real uid of the faulting task, whose slot (see
- *          PAGELAB_IO_PER_USER in replace.c) queued file I/O takes
- * @charged: the I/O holds one of @user's slots, given back when it ends
- * @cancel: the faulting task was killed waiting for a slot: no I/O, the
- *          load is undone
+ *          locks (the delay; the file's I/O queued), until it starts;
+ *          NULL: queued on pagelab_io_wq at once
+ * @user:   the user (pagelab_io_user_key() in replace.c) whose I/O slot
+ *          the load holds until it ends; ULONG_MAX: none
  * @pin:    a file of the object, held until the I/O is done
  * @index:  the page to load into @frame
  * @slot:   the slot @index will take
@@ -193,9 +189,7 @@ struct pagelab_rp_fault {
 struct pagelab_rp_io {
 	struct work_struct work;
 	struct task_struct *runner;
-	kuid_t user;
-	bool charged;
-	bool cancel;
+	unsigned long user;
 	struct file *pin;
 	pgoff_t index;
 	unsigned int slot;

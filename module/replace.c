@@ -38,22 +38,25 @@
  * lock.  A fault that needs it (a dirty victim to write, a page to read;
  * also any page-in while a page-in delay is set) does the bookkeeping under
  * the lock, lets go of it and of mmap_lock, sleeps the page-in delay
- * itself, then finishes the load itself (the file's I/O too) when the
- * fault came from user mode, where the task holds no lock, and returns
- * VM_FAULT_RETRY, as filemap_fault() does.  From kernel mode, the file's
- * I/O goes to pagelab_io_wq, and the task waits for it killably: a
- * write(2) from a mapped buffer faults holding the file system's
- * sb_writers and the file's i_rwsem, which the I/O may take again; the
- * worker holds no lock of the faulting task.  Queued I/O takes one of its
- * user's PAGELAB_IO_PER_USER slots first (waiting killably, holding no
- * lock; killed, the load is undone), so I/O that never ends (below) holds
- * up its own user's only.  The delay is never slept by the worker, so no
- * user's delays queue another's I/O.  A fault that may not let go of
- * mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers, as
- * /proc/PID/mem) queues the whole load and waits for it killably with
- * mmap_lock held; it gets no page-in delay and no wait for a slot (never
- * slept with mmap_lock held): with its user's slots all taken it gets
- * SIGBUS.  The I/O runs with the credentials of the task that set the
+ * itself, then queues the file's I/O on pagelab_io_wq and waits for it
+ * killably, or finishes a page-in from the module's store itself, and
+ * returns VM_FAULT_RETRY, as filemap_fault() does.  The file is never
+ * written or read by the faulting task: a write(2) from a mapped buffer
+ * faults holding the file system's sb_writers and the file's i_rwsem,
+ * which the I/O may take again; the worker holds no lock of the faulting
+ * task, and the faulting task's wait stays killable whatever the I/O
+ * waits for.  Before a miss begins anything it takes one of its user's
+ * PAGELAB_IO_PER_USER slots on that workqueue (with none free it waits
+ * for one, killably, mmap_lock and the object's lock let go, and
+ * retries), so I/O that never
+ * ends (below) holds up its own user's only.  The delay is never slept by
+ * the worker, so no user's delays queue another's I/O.  A fault that may
+ * not let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers,
+ * as /proc/PID/mem) queues the whole load and waits for it killably with
+ * mmap_lock held; it gets no page-in delay and never waits for a slot
+ * (never slept with mmap_lock held): with its user's slots all taken it
+ * gets SIGBUS, as does a kernel thread's fault (it cannot be killed).
+ * The I/O runs with the credentials of the task that set the
  * store (which reopened the file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
  * on the victim being written, wait for it; hits go on.  The victim stays
@@ -74,7 +77,9 @@
  * task that holds the backing file's own locks (a write(2) to that file
  * from the object's mapping) and faults waits for a worker that needs
  * them, until it is killed; so does I/O to a FUSE file whose server does
- * not answer.  Each holds one of its user's slots meanwhile.
+ * not answer.  Each holds one of its user's slots meanwhile; a backing
+ * file nobody else may open (mode 0600) keeps other users from holding
+ * its locks.
  * PAGELAB_IOC_REPLACE does its own file I/O (evictions over a lowered
  * budget, page-ins when the budget goes) with the object's lock let go
  * the same way; it holds no mmap_lock.
@@ -94,6 +99,7 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -105,7 +111,9 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <asm/ptrace.h>
 
@@ -126,35 +134,64 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
 /* Picks (O(budget) each) a victim search makes before sorting the rest. */
 #define PAGELAB_RP_PICKS	4
 
-/* Runs the backing file's I/O for faults from kernel mode, with no lock held. */
+/* Runs the backing file's I/O for faults, with no lock held. */
 static struct workqueue_struct *pagelab_io_wq;
 
 /*
- * File I/O on pagelab_io_wq at once, per user (the real uid of the task
- * whose fault queued it), by value in an xarray indexed by uid; its own
- * xa_lock guards it.  Some I/O waits until its task dies: a write(2) to a
- * backing file from its own object's mapping holds the file's i_rwsem,
- * which the write-back its fault waits for needs; a FUSE store's server
- * may never answer.  The cap keeps one user's stuck I/O from filling the
- * workqueue's max_active that every user's I/O shares, as RLIMIT_NPROC
- * caps one user's tasks.  Waiters for a slot sleep on
- * pagelab_io_users_wq, killably, holding no lock.
+ * File I/O on pagelab_io_wq at once, per user, by value in an xarray
+ * indexed by pagelab_io_user_key(); its own xa_lock guards it.  Some I/O
+ * waits until its task dies: a write(2) to a backing file from its own
+ * object's mapping holds the file's i_rwsem, which the write-back its
+ * fault waits for needs; a FUSE store's server may never answer.  The cap
+ * keeps one user's stuck I/O from filling the workqueue's max_active
+ * that every user's I/O shares: filling it takes PAGELAB_IO_MAX_ACTIVE /
+ * PAGELAB_IO_PER_USER logins.  A slot is taken before a miss on an object
+ * with a backing file starts anything; with none free the fault waits
+ * for one, mmap_lock let go (killably, on its user's key), and retries.
  */
-#define PAGELAB_IO_PER_USER	16
+#define PAGELAB_IO_PER_USER	4
+#define PAGELAB_IO_NO_USER	ULONG_MAX	/* holds no slot */
+#define PAGELAB_IO_MAX_ACTIVE	512
 static DEFINE_XARRAY(pagelab_io_users);
-static DECLARE_WAIT_QUEUE_HEAD(pagelab_io_users_wq);
+/* Wait keys (wait_var_event()): users hashed over them, woken per key. */
+static u8 pagelab_io_user_keys[64];
 
-static unsigned long pagelab_io_user_count(kuid_t uid)
+/*
+ * Whom a fault's file I/O is charged to: the login behind the faulting
+ * task, that is its real uid, or inside user namespaces the owner of the
+ * outermost one (the uids a login maps with newuidmap are all its own);
+ * kernel threads (vhost, KVM's async faults) a class of their own, the
+ * invalid uid.
+ */
+static unsigned long pagelab_io_user_key(void)
 {
-	void *n = xa_load(&pagelab_io_users, __kuid_val(uid));
+	const struct cred *cred = current_real_cred();
+	const struct user_namespace *ns;
+	kuid_t uid = cred->uid;
+
+	if (current->flags & PF_KTHREAD)
+		return __kuid_val(INVALID_UID);
+	for (ns = cred->user_ns; ns != &init_user_ns; ns = ns->parent)
+		uid = ns->owner;
+	return __kuid_val(uid);
+}
+
+static void *pagelab_io_user_wait_key(unsigned long key)
+{
+	return &pagelab_io_user_keys[hash_long(key, ilog2(ARRAY_SIZE(pagelab_io_user_keys)))];
+}
+
+static unsigned long pagelab_io_user_count(unsigned long key)
+{
+	void *n = xa_load(&pagelab_io_users, key);
 
 	return n ? xa_to_value(n) : 0;
 }
 
-/* Take one of @uid's slots if it has one free: 1, 0 (none), or -ENOMEM. */
-static int pagelab_io_user_tryget(kuid_t uid)
+/* Take one of @key's slots if it has one free: 1, 0 (none), or -ENOMEM. */
+static int pagelab_io_user_tryget(unsigned long key)
 {
-	XA_STATE(xas, &pagelab_io_users, __kuid_val(uid));
+	XA_STATE(xas, &pagelab_io_users, key);
 	unsigned long n;
 	int got;
 
@@ -169,21 +206,9 @@ static int pagelab_io_user_tryget(kuid_t uid)
 	return xas_error(&xas) ?: got;
 }
 
-/* Take one of @uid's slots, waiting killably: false when killed (or no memory). */
-static bool pagelab_io_user_get(kuid_t uid)
+static void pagelab_io_user_put(unsigned long key)
 {
-	int got;
-
-	while (!(got = pagelab_io_user_tryget(uid)))
-		if (wait_event_killable(pagelab_io_users_wq,
-					pagelab_io_user_count(uid) < PAGELAB_IO_PER_USER))
-			return false;
-	return got > 0;
-}
-
-static void pagelab_io_user_put(kuid_t uid)
-{
-	XA_STATE(xas, &pagelab_io_users, __kuid_val(uid));
+	XA_STATE(xas, &pagelab_io_users, key);
 	unsigned long n;
 
 	xas_lock(&xas);
@@ -191,7 +216,14 @@ static void pagelab_io_user_put(kuid_t uid)
 	/* Storing into the present entry, or erasing it, allocates nothing. */
 	xas_store(&xas, n > 1 ? xa_mk_value(n - 1) : NULL);
 	xas_unlock(&xas);
-	wake_up_all(&pagelab_io_users_wq);
+	wake_up_var(pagelab_io_user_wait_key(key));
+}
+
+/* Wait, killably (mmap_lock let go), until @key may have a slot free. */
+static void pagelab_io_user_wait(unsigned long key)
+{
+	wait_var_event_killable(pagelab_io_user_wait_key(key),
+				pagelab_io_user_count(key) < PAGELAB_IO_PER_USER);
 }
 
 /*
@@ -909,39 +941,26 @@ static vm_fault_t pagelab_rp_install(struct pagelab_object *obj, struct pagelab_
  * Begin a load that needs I/O or the page-in delay: the rest runs in
  * pagelab_rp_io_work() with no lock held.  @s: the slot, @vpage/@v: a
  * victim to write out first (locked; NULL: none), @frame: the frame to
- * fill (locked), or NULL to take a new one.  0 with the I/O queued, or a
- * fault code (nothing changed then but a victim's frame freed).
+ * fill (locked), or NULL to take a new one; *@charged: the user whose
+ * slot the I/O holds from now on (PAGELAB_IO_NO_USER after).  0 with the
+ * I/O queued, or a fault code (nothing changed then but a victim's frame
+ * freed; the slot stays the caller's).
  */
 static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_object *obj,
 				      struct pagelab_replacer *rp, pgoff_t index, int s,
 				      struct page *vpage, pgoff_t v, struct page *frame,
-				      pgoff_t evicted)
+				      pgoff_t evicted, unsigned long *charged)
 {
 	bool runner = vmf->flags & FAULT_FLAG_ALLOW_RETRY &&
 		      !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT);
-	bool file = rp->file && (vpage || pagelab_rp_stored(rp, index));
 	struct pagelab_rp_io *io = &rp->io;
 	vm_fault_t ret;
 
-	/*
-	 * A fault that may not let go of mmap_lock queues the whole load at
-	 * once; it never waits for a slot of its user's while holding it.
-	 */
-	if (!runner && file && pagelab_io_user_tryget(current_uid()) <= 0) {
-		if (vpage)
-			unlock_page(vpage);
-		if (frame)
-			pagelab_rp_drop_frame(frame);
-		atomic64_inc(&obj->count.sigbus);
-		return VM_FAULT_SIGBUS;
-	}
 	if (!frame && !(vpage && page_private(vpage) == 1)) {
 		frame = pagelab_rp_new_frame(obj, &ret);
 		if (!frame) {
 			if (vpage)
 				unlock_page(vpage);
-			if (!runner && file)
-				pagelab_io_user_put(current_uid());
 			return ret;
 		}
 	}
@@ -963,9 +982,9 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	io->runner = runner ? current : NULL;
 	if (!io->runner)
 		io->delay = false;
-	io->user = current_uid();
-	io->charged = !runner && file;
-	io->cancel = false;
+	/* The I/O gives back its user's slot, taken by pagelab_rp_load(), when done. */
+	io->user = *charged;
+	*charged = PAGELAB_IO_NO_USER;
 	/* Decided here: injection follows the faulting task, not the worker. */
 	io->fail = (vpage || (io->read && rp->file)) && pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 	io->pin = get_file(vmf->vma->vm_file);
@@ -1000,15 +1019,10 @@ static void pagelab_rp_delay(unsigned int ms)
 		left = schedule_timeout_killable(left);
 }
 
-/*
- * A load's I/O failed with @err: the fault waiting for it gets SIGBUS.
- * Not when its task was killed first (-EINTR): then nothing was tried.
- */
+/* A load's I/O failed: the fault waiting for it gets SIGBUS. */
 static void pagelab_rp_io_failed(struct pagelab_object *obj, struct pagelab_replacer *rp,
-				 pgoff_t index, int err)
+				 pgoff_t index)
 {
-	if (err == -EINTR)
-		return;
 	atomic64_inc(&obj->count.io_errors);
 	__set_bit(index, rp->io_err);
 }
@@ -1027,26 +1041,18 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	struct file *pin = io->pin;
 	struct pagelab_object *obj = pin->private_data;
 	struct page *page = io->frame;
-	bool charged = io->charged;
-	kuid_t user = io->user;
+	unsigned long user = io->user;
 	int wb = -1;
 
-	const struct cred *old_cred;
+	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
 	struct page *reuse;
 
-	if (io->cancel) {
-		/* Its task was killed before the I/O began: nothing moves. */
-		io->werr = io->vpage ? -EINTR : 0;
-		io->rerr = -EINTR;
-	} else {
-		/* With the credentials of the task that set the store (it opened the file anew). */
-		old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
-		if (io->vpage)
-			io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
-		if (!io->werr && io->read && rp->file)
-			io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
-		revert_creds(old_cred);
-	}
+	/* With the credentials of the task that set the store (it opened the file anew). */
+	if (io->vpage)
+		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
+	if (!io->werr && io->read && rp->file)
+		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
+	revert_creds(old_cred);
 
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
@@ -1062,7 +1068,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 			unlock_page(io->vpage);
 		if (page != io->vpage)
 			pagelab_rp_drop_frame(page);
-		pagelab_rp_io_failed(obj, rp, io->index, io->werr);
+		pagelab_rp_io_failed(obj, rp, io->index);
 		goto out_done;
 	}
 	if (io->vpage) {
@@ -1085,7 +1091,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	}
 	if (io->rerr) {
 		pagelab_rp_drop_frame(page);
-		pagelab_rp_io_failed(obj, rp, io->index, io->rerr);
+		pagelab_rp_io_failed(obj, rp, io->index);
 		goto out_done;
 	}
 	if (io->read && !rp->file)
@@ -1102,7 +1108,7 @@ out_done:
 	rp->io_gen++;
 	mutex_unlock(&obj->lock);
 	wake_up_all(&rp->io_wq);
-	if (charged)
+	if (user != PAGELAB_IO_NO_USER)
 		pagelab_io_user_put(user);
 	/* Last: the object (and this work item) may go with it. */
 	fput(pin);
@@ -1116,9 +1122,9 @@ out_done:
  * every frame was locked or held beyond its owners and mappers (*@busy:
  * the caller tries again); or a fault code.
  */
-static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *obj,
-				  struct pagelab_replacer *rp, pgoff_t index, struct page **pagep,
-				  bool *major, bool *busy)
+static vm_fault_t __pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *obj,
+				    struct pagelab_replacer *rp, pgoff_t index, struct page **pagep,
+				    bool *major, bool *busy, unsigned long *charged)
 {
 	pgoff_t victim = PAGELAB_NO_PAGE, v;
 	struct page *page = NULL, *copy, *vpage;
@@ -1137,7 +1143,7 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 			v = rp->slots[s];
 			if (dirty)
 				return pagelab_rp_start_io(vmf, obj, rp, index, s, vpage, v, NULL,
-							   PAGELAB_NO_PAGE);
+							   PAGELAB_NO_PAGE, charged);
 			page = pagelab_rp_release(obj, rp, s, v, vpage, false);
 			victim = v;
 			wb = 0;
@@ -1156,7 +1162,7 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 	}
 	if (pagelab_rp_stored(rp, index) && (rp->file || rp->delay_ms))
 		return pagelab_rp_start_io(vmf, obj, rp, index, s, NULL, PAGELAB_NO_PAGE, page,
-					   victim);
+					   victim, charged);
 	if (!page) {
 		/* No frame to reuse (a free slot, or the victim's is shared). */
 		page = pagelab_rp_new_frame(obj, &ret);
@@ -1176,6 +1182,40 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 	get_page(page);
 	*pagep = page;
 	return 0;
+}
+
+/*
+ * pagelab_rp_load(), after taking a slot of the faulting user's when the
+ * object's store is a file (the load may need its I/O): with none free,
+ * 0 and *@noslot set, nothing begun; the caller waits for one.  A slot
+ * the load did not hand to its I/O goes back.
+ */
+static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *obj,
+				  struct pagelab_replacer *rp, pgoff_t index, struct page **pagep,
+				  bool *major, bool *busy, unsigned long *noslot)
+{
+	unsigned long charged = PAGELAB_IO_NO_USER;
+	vm_fault_t ret;
+	int got;
+
+	*noslot = PAGELAB_IO_NO_USER;
+	if (rp->file) {
+		charged = pagelab_io_user_key();
+		got = pagelab_io_user_tryget(charged);
+		if (got <= 0) {
+			*pagep = NULL;
+			*major = false;
+			*busy = false;
+			if (got < 0)
+				return VM_FAULT_OOM;
+			*noslot = charged;
+			return 0;
+		}
+	}
+	ret = __pagelab_rp_load(vmf, obj, rp, index, pagep, major, busy, &charged);
+	if (charged != PAGELAB_IO_NO_USER)
+		pagelab_io_user_put(charged);
+	return ret;
 }
 
 /*
@@ -1269,6 +1309,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	unsigned long no_retry_since = 0, spell = msecs_to_jiffies(PAGELAB_RP_BUSY_MS);
 	struct page *page;
 	bool major = false, busy;
+	unsigned long noslot;
 	struct file *pin;
 	u64 gen;
 
@@ -1345,11 +1386,13 @@ again:
 		}
 		page = NULL;
 	} else {
-		ret = pagelab_rp_load(vmf, obj, rp, index, &page, &major, &busy);
+		ret = pagelab_rp_load(vmf, obj, rp, index, &page, &major, &busy, &noslot);
 		if (ret) {
 			*outcome = ret & VM_FAULT_OOM ? PAGELAB_FAULT_OOM : PAGELAB_FAULT_SIGBUS;
 			goto out_unlock;
 		}
+		if (noslot != PAGELAB_IO_NO_USER)
+			goto out_noslot;
 		if (busy)
 			goto out_busy;
 		if (!page)
@@ -1379,10 +1422,10 @@ out_wait:
 	if (rp->io_busy && rp->io.runner == current) {
 		/*
 		 * This fault's own load: with no lock held, sleep the page-in
-		 * delay, then finish the load itself, or, from kernel mode,
-		 * have the worker do it when it writes or reads the file
-		 * (this task may hold that file system's locks: a write(2)
-		 * from a mapped buffer faults with them), and retry.
+		 * delay, then finish the load itself, or have the worker do
+		 * it when it writes or reads the file (this task may hold
+		 * that file system's locks: a write(2) from a mapped buffer
+		 * faults with them), and retry.
 		 */
 		bool file = rp->file && (rp->io.vpage || rp->io.read);
 		unsigned int delay = rp->io.delay ? rp->delay_ms : 0;
@@ -1394,15 +1437,9 @@ out_wait:
 		pin = pagelab_rp_unlock_mm(vmf);
 		if (delay)
 			pagelab_rp_delay(delay);
-		if (file && !(vmf->flags & FAULT_FLAG_USER)) {
-			if (pagelab_io_user_get(rp->io.user)) {
-				rp->io.charged = true;
-				queue_work(pagelab_io_wq, &rp->io.work);
-				wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
-			} else {
-				rp->io.cancel = true;
-				pagelab_rp_io_work(&rp->io.work);
-			}
+		if (file) {
+			queue_work(pagelab_io_wq, &rp->io.work);
+			wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
 		} else {
 			pagelab_rp_io_work(&rp->io.work);
 		}
@@ -1415,6 +1452,28 @@ out_wait:
 	if (ret)
 		return ret;
 	goto again;
+
+out_noslot:
+	/*
+	 * Every I/O slot of this fault's user taken (its I/O may be stuck
+	 * until its tasks die): nothing was begun.  Wait for one with no
+	 * lock held and retry; a fault that may not let go of mmap_lock, or
+	 * a kernel thread's (it cannot be killed), gets SIGBUS instead.
+	 */
+	mutex_unlock(&obj->lock);
+	*outcome = PAGELAB_FAULT_WAIT;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY) || current->flags & PF_KTHREAD) {
+		atomic64_inc(&obj->count.sigbus);
+		*outcome = PAGELAB_FAULT_SIGBUS;
+		return VM_FAULT_SIGBUS;
+	}
+	atomic64_inc(&obj->count.io_waits);
+	pin = pagelab_rp_unlock_mm(vmf);
+	pagelab_io_user_wait(noslot);
+	fput(pin);
+	return VM_FAULT_RETRY;
 
 out_busy:
 	/*
@@ -1485,6 +1544,7 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 	struct pagelab_replacer *rp = obj->rp;
 	struct page *page;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long noslot;
 	bool major, busy;
 
 	mutex_lock(&obj->lock);
@@ -1493,7 +1553,7 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 		goto out_unlock;
 	}
 	if (!xa_load(&obj->pages, index) && !rp->file && !rp->delay_ms && !rp->io_busy) {
-		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major, &busy);
+		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major, &busy, &noslot);
 		if (ret)
 			goto out_unlock;
 		if (busy) {
@@ -1682,7 +1742,8 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 
 /*
  * Check a would-be backing file for @obj: a regular file, open for reading
- * and writing, not appending, not writable by others, big enough.
+ * and writing, not appending, no access for group or others, not setuid
+ * or setgid, big enough.
  */
 static int pagelab_rp_check_file(struct pagelab_object *obj, struct file *file)
 {
@@ -1692,7 +1753,11 @@ static int pagelab_rp_check_file(struct pagelab_object *obj, struct file *file)
 		return -EBADF;
 	if (!S_ISREG(inode->i_mode) || file->f_flags & O_APPEND)
 		return -EINVAL;
-	if (inode->i_mode & (0002 | S_ISUID | S_ISGID))
+	/*
+	 * Nobody else may open it: a reader could hold its lock (an
+	 * O_DIRECT read into a stuck mapping) and stall our write-backs.
+	 */
+	if (inode->i_mode & (0077 | S_ISUID | S_ISGID))
 		return -EPERM;
 	if (i_size_read(inode) < (loff_t)obj->npages << PAGE_SHIFT)
 		return -ENOSPC;
@@ -1917,7 +1982,7 @@ out_unlock:
  */
 int pagelab_rp_init(void)
 {
-	pagelab_io_wq = alloc_workqueue("pagelab_io", WQ_UNBOUND, 0);
+	pagelab_io_wq = alloc_workqueue("pagelab_io", WQ_UNBOUND, PAGELAB_IO_MAX_ACTIVE);
 	return pagelab_io_wq ? 0 : -ENOMEM;
 }
 

@@ -47,6 +47,7 @@ FIXTURE(obj) {
 	struct pl_track t;
 	bool restore_max_pages;
 	unsigned long long saved_max_pages;
+	bool shared_zero;	/* the kernel maps the zero page in RW shared mappings */
 };
 
 /* ---- helpers (no ASSERTs: they return, the tests check) ---------------- */
@@ -148,6 +149,7 @@ FIXTURE_SETUP(obj)
 	ASSERT_EQ(0, pl_version(self->dev, &v));
 	ASSERT_NE(0ULL, v.features & PAGELAB_FEAT_OBJECTS)
 		TH_LOG("the module does not offer objects");
+	self->shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	ASSERT_EQ(0, pl_info(self->dev, &self->before));
 	ASSERT_EQ(self->before.pages_allocated - self->before.pages_freed,
 		  self->before.pages_held);
@@ -611,6 +613,9 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	uint64_t pfns[3];
 	int fd, fd2;
 
+	if (!self->shared_zero)
+		SKIP(return, "this kernel refuses the zero page in writable shared mappings "
+		     "(6.10 on): demand_paging_reads_take_frames_where_zero_is_refused");
 	fd = obj_new(self, n, 0, 0, "demand", NULL);
 	ASSERT_GE(fd, 0);
 	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -695,6 +700,73 @@ TEST_F(obj, demand_paging_reads_map_the_zero_page)
 	EXPECT_EQ(self->before.pages_held, i1.pages_held);
 }
 
+/*
+ * Since 6.10 the kernel refuses the zero page in a shared mapping that may
+ * be written: a read there gives the page its own zeroed frame at once
+ * (as tmpfs does), and a later write through that mapping makes the same
+ * frame writable in place (->page_mkwrite), with no second allocation.  A
+ * read-only attach's mapping, or a private one, still maps the zero page.
+ */
+TEST_F(obj, demand_paging_reads_take_frames_where_zero_is_refused)
+{
+	const size_t n = 16, ps = self->ps;
+	struct pagelab_obj_stat st;
+	struct pagelab_info i1;
+	unsigned char *p, *r, *q, sink = 0;
+	uint64_t pfns[16];
+	__u64 id;
+	int fd, ro;
+
+	if (self->shared_zero)
+		SKIP(return, "this kernel maps the zero page in writable shared mappings "
+		     "(before 6.10): demand_paging_reads_map_the_zero_page");
+	fd = obj_new(self, n, PAGELAB_CREATE_NO_FAULT_AROUND, 0, "demand", &id);
+	ASSERT_GE(fd, 0);
+	p = obj_map(self, fd, n, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+
+	/* Read every page: a zeroed frame each, no zero page. */
+	for (size_t i = 0; i < n; i++)
+		sink |= pl_rd(p + i * ps);
+	EXPECT_EQ(0, sink);
+	STAT(fd, st);
+	EXPECT_EQ((__u64)n, st.resident);
+	EXPECT_EQ((__u64)n, st.allocs);
+	EXPECT_EQ((__u64)n, st.faults_read);
+	EXPECT_EQ(0ULL, st.zero_maps);
+	INFO(i1);
+	EXPECT_EQ(self->before.pages_held + n, i1.pages_held);
+	for (size_t i = 0; i < n; i++) {
+		pfns[i] = pl_pfn_self(p + i * ps);
+		EXPECT_NE(0ULL, (unsigned long long)pfns[i]) TH_LOG("page %zu not mapped", i);
+		EXPECT_NE(self->zero_pfn, pfns[i]) TH_LOG("page %zu maps the zero page", i);
+	}
+
+	/* A write: the same frame, made writable in place. */
+	pl_wr(p + 3 * ps, 0x5a);
+	STAT(fd, st);
+	EXPECT_EQ((__u64)n, st.allocs);
+	EXPECT_EQ(0ULL, st.mkwrite);
+	EXPECT_EQ(1ULL, st.faults_write);
+	EXPECT_EQ(pfns[3], pl_pfn_self(p + 3 * ps));
+
+	/* Where the mapping can never be written, the zero page again. */
+	fd = obj_new(self, 2, PAGELAB_CREATE_NO_FAULT_AROUND, 0, NULL, &id);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pl_attach(self->dev, id, PAGELAB_ATTACH_RDONLY, &ro));
+	pl_track_fd(&self->t, ro);
+	r = obj_map(self, ro, 2, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	q = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, pl_rd(r) | pl_rd(q + ps));
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(r)) TH_LOG("a read-only attach's mapping");
+	EXPECT_EQ(self->zero_pfn, pl_pfn_self(q + ps)) TH_LOG("a private mapping");
+	STAT(fd, st);
+	EXPECT_EQ(0ULL, st.resident);
+	EXPECT_EQ(2ULL, st.zero_maps);
+}
+
 TEST_F(obj, write_replaces_zero_page_in_other_process)
 {
 	const size_t ps = self->ps;
@@ -775,14 +847,27 @@ TEST_F_TIMEOUT(obj, read_1gib_object_end_to_end, 600)
 	struct pagelab_obj_stat st;
 	struct pagelab_info i1;
 	unsigned char *p, sink = 0;
-	int fd;
+	int fd, ro, map_fd;
+	__u64 id;
 
 	if (self->before.max_object_pages < pages)
 		SKIP(return, "max_object_pages is %llu, below 1 GiB",
 		     (unsigned long long)self->before.max_object_pages);
-	fd = obj_new(self, pages, 0, 0, "one-gib", NULL);
+	fd = obj_new(self, pages, 0, 0, "one-gib", &id);
 	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
-	p = obj_map(self, fd, pages, PROT_READ, MAP_SHARED, 0);
+	if (!self->shared_zero) {
+		/*
+		 * 6.10 on: no zero page in a shared mapping that may be
+		 * written, and an O_RDWR fd's may (mprotect): read through
+		 * a read-only attach, whose mappings never can.
+		 */
+		ASSERT_EQ(0, pl_attach(self->dev, id, PAGELAB_ATTACH_RDONLY, &ro));
+		pl_track_fd(&self->t, ro);
+		map_fd = ro;
+	} else {
+		map_fd = fd;
+	}
+	p = obj_map(self, map_fd, pages, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, pl_status_kb(0, "VmRSS", &rss0));
 	for (size_t i = 0; i < pages; i++)

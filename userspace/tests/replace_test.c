@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1486,6 +1487,9 @@ TEST_F(replace, file_store_bad_input)
 				  -EINVAL };
 	c[n++] = (struct bad_store){ "a file of mode 0666",
 				  scratch_file(e, 4 * ps, 0666, O_RDWR, NULL), -EPERM };
+	/* Others could hold its lock (an O_DIRECT read) and stall its write-backs. */
+	c[n++] = (struct bad_store){ "a file others may read (mode 0604)",
+				  scratch_file(e, 4 * ps, 0604, O_RDWR, NULL), -EPERM };
 	c[n++] = (struct bad_store){ "a setuid file (mode 04600)",
 				  scratch_file(e, 4 * ps, 04600, O_RDWR, NULL), -EPERM };
 	c[n++] = (struct bad_store){ "a setgid file (mode 02600)",
@@ -2250,13 +2254,14 @@ TEST_F_TIMEOUT(replace, pagein_delays_of_others_do_not_queue_ours, 300)
  * fault inside it must write a dirty victim to that very file, whose
  * i_rwsem the write(2) holds, so that write-back cannot run until the
  * task is killed (it waits killably).  One user with hundreds of those
- * stuck must not hold up another user's file I/O, nor its own faults from
- * user mode: a child (uid STUCK_UID) starts STUCK_OBJECTS such writes, one
- * thread each; then this process's fault inside a write(2) to a pipe
- * (kernel mode: its file I/O is queued on the module's worker) and the
- * child's own read of another object's stored page (user mode) must both
- * finish.  Killing the child ends its writes; the teardown counts what
- * every object held.
+ * stuck must hold up no other user's file I/O: a child (uid STUCK_UID)
+ * starts STUCK_OBJECTS such writes, one thread each (more than the I/O
+ * workqueue's max_active before the fix); then this process's fault
+ * inside a write(2) to a pipe must finish, and the child's own
+ * /proc/PID/mem read of a stored page (a fault that may not let go of
+ * mmap_lock) must fail at once (EIO), not wait.  Killing the child ends
+ * its writes and gives its user's I/O slots back: a new process of that
+ * user then reads a stored page through /proc/PID/mem.
  */
 #define STUCK_OBJECTS	270
 #define STUCK_UID	1001
@@ -2280,8 +2285,8 @@ static void *stuck_thread(void *p)
 }
 
 /*
- * An object of two pages whose store is a new, unlinked file in
- * PAGELAB_SCRATCH, budget 1: page 0 (seed @seed) in the file, page 1
+ * An object of two pages whose store is a new, unlinked file in @dir,
+ * budget 1: page 0 (seed @seed) in the file, page 1
  * (@seed + 1) resident and dirty.  Its mapping, *@sfd the file, *@ofd the
  * object's fd; NULL on failure.
  */
@@ -2331,17 +2336,32 @@ static int read_from_child(int fd, pid_t pid, unsigned int ms, char *c)
 	return 0;
 }
 
-/* Wait up to @ms for child @pid: its exit status, or -1 if it still runs. */
-static int reap_within(pid_t pid, unsigned int ms)
+/*
+ * Wait up to @ms for tracked child @pid: its exit status (no longer
+ * tracked), or -1 if it still runs.
+ */
+static int reap_within(struct pl_track *tr, pid_t pid, unsigned int ms)
 {
 	int status;
 
 	for (unsigned int t = 0; t < ms; t += 20) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			for (int i = 0; i < tr->nkids; i++)
+				if (tr->kids[i] == pid)
+					tr->kids[i] = 0;
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
 		usleep(20 * 1000);
 	}
 	return -1;
+}
+
+/* In a child of uid STUCK_UID: read 64 bytes at @p through /proc/self/mem. */
+static bool read_own_mem(int mfd, const void *p)
+{
+	unsigned char probe[64];
+
+	return pread(mfd, probe, sizeof(probe), (off_t)(uintptr_t)p) == (ssize_t)sizeof(probe);
 }
 
 TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
@@ -2373,7 +2393,7 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		static pthread_t th[STUCK_OBJECTS];
 		static volatile int started;
 		struct rlimit rl = { 4 * STUCK_OBJECTS, 4 * STUCK_OBJECTS };
-		unsigned char *u, *u2, probe[64];
+		unsigned char *u;
 		int usfd, uofd, mfd;
 
 		CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl), 2);
@@ -2383,27 +2403,23 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 			args[i].ps = ps;
 			args[i].started = &started;
 		}
-		u = stuck_object(e->dev, dir, ps, 0x60, &usfd, &uofd);
-		u2 = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
-		CHILD_CHECK(u && u2, 4);
+		u = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
+		CHILD_CHECK(u, 4);
 		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);	/* root's, after setresuid() */
 		CHILD_CHECK(mfd >= 0, 4);
 		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 5);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
 		for (int i = 0; i < STUCK_OBJECTS; i++)
 			CHILD_CHECK(!pthread_create(&th[i], NULL, stuck_thread, &args[i]), 6);
 		while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < STUCK_OBJECTS)
 			sched_yield();
 		usleep(500 * 1000);	/* every thread in its write(2) */
 		CHILD_CHECK(write(sync[1], "s", 1) == 1, 7);
-		/* A fault from user mode of the same user: page 0 from the file. */
-		c = pl_page_is(u, ps, 0x60) ? 'u' : 'x';
-		CHILD_CHECK(write(sync[1], &c, 1) == 1, 8);
 		/*
 		 * A fault that may not let go of mmap_lock (/proc/PID/mem),
 		 * every slot of its user's taken: an error at once, no wait.
 		 */
-		c = pread(mfd, probe, sizeof(probe), (off_t)(uintptr_t)u2) < 0 && errno == EIO ?
-		    'm' : 'M';
+		c = !read_own_mem(mfd, u) && errno == EIO ? 'm' : 'M';
 		CHILD_CHECK(write(sync[1], &c, 1) == 1, 9);
 		pause();
 		_exit(0);
@@ -2418,29 +2434,51 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	ASSERT_GE(kid, 0);
 	if (!kid)
 		_exit(write(out[1], m, ps) == (ssize_t)ps ? 0 : 10);
-	st = reap_within(kid, 60 * 1000);
+	st = reap_within(&e->t, kid, 60 * 1000);
 	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
 		"another user's write(2) from a budgeted mapping stalled 60 s behind the stuck writes" :
 		"its write(2) failed");
 	r = read_from_child(sync[0], pid, 60 * 1000, &c);
-	EXPECT_EQ(1, r) TH_LOG("the stuck user's own fault from user mode stalled 60 s");
-	if (r == 1) {
-		EXPECT_EQ('u', c) TH_LOG("the page read back wrong");
-		r = read_from_child(sync[0], pid, 60 * 1000, &c);
-		EXPECT_EQ(1, r) TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
-		EXPECT_EQ('m', c) TH_LOG("a /proc/PID/mem read with every slot taken did not fail (EIO)");
-	}
+	EXPECT_EQ(1, r) TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
+	EXPECT_EQ('m', c) TH_LOG("a /proc/PID/mem read with every slot taken did not fail (EIO)");
 
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
-	if (st < 0)
-		EXPECT_EQ(0, pl_track_reap(&e->t, kid)) TH_LOG("the write(2) after the kill");
-	buf = malloc(ps);
-	ASSERT_NE(NULL, buf);
-	EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
-	EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
+	if (st < 0) {
+		st = reap_within(&e->t, kid, 60 * 1000);
+		EXPECT_EQ(0, st) TH_LOG("the write(2) after the kill");
+	}
+
+	/* The killed user's slots came back: its /proc/PID/mem read works. */
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		unsigned char *u;
+		int usfd, uofd, mfd;
+
+		u = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
+		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(u && mfd >= 0, 2);
+		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 3);
+		/* The killed writes' workers end a moment after the kill. */
+		for (int i = 0; !read_own_mem(mfd, u); i++) {
+			CHILD_CHECK(errno == EIO && i < 200, 4);
+			usleep(50 * 1000);
+		}
+		CHILD_CHECK(pl_page_is(u, ps, 0x70), 5);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap_within(&e->t, pid, 60 * 1000))
+		TH_LOG("a process of the killed user could not read a stored page (step above)");
+
+	if (!st) {
+		buf = malloc(ps);
+		ASSERT_NE(NULL, buf);
+		EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
+		EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
+		free(buf);
+	}
 	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
-	free(buf);
 	munmap(m, 2 * ps);
 	pl_track_close(&e->t, ofd);
 	pl_track_close(&e->t, sfd);
