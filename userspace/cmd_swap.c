@@ -265,7 +265,7 @@ static void swap_usage(void)
 	       "--store FILE  the store is the file FILE (ABI 1.4): page N at offset\n"
 	       "          N x page size.  It is created (mode 0600) if missing, made\n"
 	       "          the object's size (%d pages) and left in place; a regular\n"
-	       "          file, not writable by others.  Its reads and writes happen\n"
+	       "          file only its owner may open.  Its reads and writes happen\n"
 	       "          with no lock held: a fault that waits for them is retried\n"
 	       "          and counts as major, so the major faults must then equal the\n"
 	       "          object's major count (page-ins among them).\n"

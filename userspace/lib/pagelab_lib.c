@@ -389,8 +389,8 @@ const char *pl_store_hint(int err)
 		return "not a regular file, opened O_APPEND, a page-in delay over the "
 		       "maximum, or a module without the file store (ABI < 1.4)";
 	case -EPERM:
-		return "the backing file is writable by others (chmod o-w), or the object "
-		       "fd is read-only";
+		return "others than its owner may open the backing file (chmod 600), it is "
+		       "setuid/setgid, or the object fd is read-only";
 	case -EACCES:
 		return "you may not open the backing file for reading and writing yourself";
 	case -ENOSPC:
