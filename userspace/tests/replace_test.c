@@ -1450,7 +1450,7 @@ TEST_F(replace, file_store_bad_input)
 	const char *path;
 	char proc[64];
 	int fd, sfd, closed, pfd[2], sv[2];
-	struct bad_store c[12];
+	struct bad_store c[16];
 	size_t n = 0;
 
 	NEED_FILE_STORE(e);
@@ -1497,6 +1497,7 @@ TEST_F(replace, file_store_bad_input)
 	c[n++] = (struct bad_store){ "a file one page short",
 				  scratch_file(e, 3 * ps, 0600, O_RDWR, NULL), -ENOSPC };
 
+	ASSERT_LE(n, ARRAY_SIZE(c));
 	for (size_t i = 2; i < n; i++) {	/* all but the two numbers not open */
 		ASSERT_GE(c[i].fd, 0) TH_LOG("%s: cannot open it", c[i].what);
 	}
