@@ -28,6 +28,13 @@ count_tap "$results/lint" ""
 # lint rebuilt the modules from clean; the harness fixture goes with them.
 make -s module fixture >/dev/null 2>&1 || record fail "build: modules after lint"
 
+# What a user's test VM does with dkms.conf: dkms builds pagelab.ko (in a
+# scratch tree: nothing is installed here).
+echo "== dkms"
+scripts/dkms-check.sh "$KVER" "$KDIR" >"$results/dkms" 2>&1
+cat "$results/dkms" | grep -v '^ok \|^not ok ' || true
+count_tap "$results/dkms" ""
+
 # The fuzzer runs for fuzz_s seconds after the tests of the main boot, and
 # half that on the preempt=full boot (PAGELAB_FUZZ_SECONDS; 0 leaves it out;
 # PAGELAB_FUZZ_SEED fixes its seed, else random and printed).

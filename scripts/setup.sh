@@ -17,7 +17,7 @@ die() { echo "pagelab setup: $*" >&2; exit 1; }
 
 PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
       kmod bpftrace linux-perf sparse linux-source-6.1 gcc make libc6-dev
-      python3 xz-utils gzip graphviz gnuplot-nox)
+      python3 xz-utils gzip graphviz gnuplot-nox dkms)
 
 . "$(dirname "$0")/pkg-lib.sh"
 pkgs_ensure "pagelab setup" "${PKGS[@]}" || exit 1
