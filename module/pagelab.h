@@ -236,6 +236,7 @@ struct pagelab_rp_io {
  * @ev:       the event log (ring)
  * @ev_seq:   events logged
  * @file:     the backing file (a reference), or NULL: the module's store
+ * @io_user:  whose I/O slots @file's I/O takes: the login that set it
  * @in_file:  pages with a current copy in @file (bitmap of @npages bits)
  * @delay_ms: page-in delay
  * @io_busy:  @io is under way: misses, and faults on @io.victim, wait
@@ -277,6 +278,7 @@ struct pagelab_replacer {
 	struct pagelab_event ev[PAGELAB_EVENTS];
 	u64 ev_seq;
 	struct file *file;
+	unsigned long io_user;
 	unsigned long *in_file;
 	unsigned int delay_ms;
 	bool io_busy;

@@ -45,16 +45,16 @@
  * faults holding the file system's sb_writers and the file's i_rwsem,
  * which the I/O may take again; the worker holds no lock of the faulting
  * task, and the faulting task's wait stays killable whatever the I/O
- * waits for.  Before a miss begins anything it takes one of its user's
- * PAGELAB_IO_PER_USER slots on that workqueue (with none free it waits
- * for one, killably, mmap_lock and the object's lock let go, and
- * retries), so I/O that never
- * ends (below) holds up its own user's only.  The delay is never slept by
+ * waits for.  Before a miss begins anything it takes one of the
+ * PAGELAB_IO_PER_USER slots on that workqueue of the login that set the
+ * store (with none free it waits for one, killably, mmap_lock and the
+ * object's lock let go, and retries), so I/O that never ends (below)
+ * holds up that login's stores only.  The delay is never slept by
  * the worker, so no user's delays queue another's I/O.  A fault that may
  * not let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers,
  * as /proc/PID/mem) queues the whole load and waits for it killably with
  * mmap_lock held; it gets no page-in delay and never waits for a slot
- * (never slept with mmap_lock held): with its user's slots all taken it
+ * (never slept with mmap_lock held): with the owner's slots all taken it
  * gets SIGBUS, as does a kernel thread's fault (it cannot be killed).
  * The I/O runs with the credentials of the task that set the
  * store (which reopened the file with them).  One
@@ -138,8 +138,9 @@ MODULE_PARM_DESC(max_store_pages, "Cap on pages in the page store, module-wide (
 static struct workqueue_struct *pagelab_io_wq;
 
 /*
- * File I/O on pagelab_io_wq at once, per user, by value in an xarray
- * indexed by pagelab_io_user_key(); its own xa_lock guards it.  Some I/O
+ * File I/O on pagelab_io_wq at once, per login that set the stores, by
+ * value in an xarray indexed by pagelab_io_user_key(); its own xa_lock
+ * guards it.  Some I/O
  * waits until its task dies: a write(2) to a backing file from its own
  * object's mapping holds the file's i_rwsem, which the write-back its
  * fault waits for needs; a FUSE store's server may never answer.  The cap
@@ -157,11 +158,13 @@ static DEFINE_XARRAY(pagelab_io_users);
 static u8 pagelab_io_user_keys[64];
 
 /*
- * Whom a fault's file I/O is charged to: the login behind the faulting
- * task, that is its real uid, or inside user namespaces the owner of the
- * outermost one (the uids a login maps with newuidmap are all its own);
- * kernel threads (vhost, KVM's async faults) a class of their own, the
- * invalid uid.
+ * Whom a backing file's I/O is charged to: the login that set the store
+ * (called then, by PAGELAB_IOC_REPLACE), whoever faults -- only that
+ * login (or root) can make its I/O stick: a FUSE server of its own, a
+ * write(2) from the object's mapping into a file only it may open.  The
+ * login is the real uid, or inside user namespaces the owner of the
+ * outermost one a user made (the uids a login maps with newuidmap are
+ * all its own); namespaces root made (containers) keep their own uids.
  */
 static unsigned long pagelab_io_user_key(void)
 {
@@ -169,10 +172,11 @@ static unsigned long pagelab_io_user_key(void)
 	const struct user_namespace *ns;
 	kuid_t uid = cred->uid;
 
-	if (current->flags & PF_KTHREAD)
-		return __kuid_val(INVALID_UID);
-	for (ns = cred->user_ns; ns != &init_user_ns; ns = ns->parent)
+	for (ns = cred->user_ns; ns != &init_user_ns; ns = ns->parent) {
+		if (uid_eq(ns->owner, GLOBAL_ROOT_UID))
+			break;
 		uid = ns->owner;
+	}
 	return __kuid_val(uid);
 }
 
@@ -216,6 +220,8 @@ static void pagelab_io_user_put(unsigned long key)
 	/* Storing into the present entry, or erasing it, allocates nothing. */
 	xas_store(&xas, n > 1 ? xa_mk_value(n - 1) : NULL);
 	xas_unlock(&xas);
+	/* wake_up_var() looks at the queue unlocked: the count first (wait_bit.c). */
+	smp_mb();
 	wake_up_var(pagelab_io_user_wait_key(key));
 }
 
@@ -1200,7 +1206,7 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 
 	*noslot = PAGELAB_IO_NO_USER;
 	if (rp->file) {
-		charged = pagelab_io_user_key();
+		charged = rp->io_user;
 		got = pagelab_io_user_tryget(charged);
 		if (got <= 0) {
 			*pagep = NULL;
@@ -1455,7 +1461,7 @@ out_wait:
 
 out_noslot:
 	/*
-	 * Every I/O slot of this fault's user taken (its I/O may be stuck
+	 * Every I/O slot of the store's owner taken (its I/O may be stuck
 	 * until its tasks die): nothing was begun.  Wait for one with no
 	 * lock held and retry; a fault that may not let go of mmap_lock, or
 	 * a kernel thread's (it cannot be killed), gets SIGBUS instead.
@@ -1473,7 +1479,8 @@ out_noslot:
 	pin = pagelab_rp_unlock_mm(vmf);
 	pagelab_io_user_wait(noslot);
 	fput(pin);
-	return VM_FAULT_RETRY;
+	/* A wait for I/O: major, on 6.12 too (see pagelab_rp_wait()). */
+	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 
 out_busy:
 	/*
@@ -1796,6 +1803,7 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
 	if (rp->file)
 		pagelab_rp_put_file(rp->file);
 	rp->file = file;
+	rp->io_user = pagelab_io_user_key();
 	return 0;
 }
 

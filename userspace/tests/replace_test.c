@@ -2256,7 +2256,8 @@ TEST_F_TIMEOUT(replace, pagein_delays_of_others_do_not_queue_ours, 300)
  * i_rwsem the write(2) holds, so that write-back cannot run until the
  * task is killed (it waits killably).  One user with hundreds of those
  * stuck must hold up no other user's file I/O: a child (uid STUCK_UID)
- * starts STUCK_OBJECTS such writes, one thread each (more than the I/O
+ * sets up STUCK_OBJECTS objects with stores of its own and starts such
+ * writes, one thread each (more than the I/O
  * workqueue's max_active before the fix); then this process's fault
  * inside a write(2) to a pipe must finish, and the child's own
  * /proc/PID/mem read of a stored page (a fault that may not let go of
@@ -2377,7 +2378,7 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
 	/* A tmpfs of its own: its write(2) holds i_rwsem, whatever /tmp is. */
 	ASSERT_NE(NULL, mkdtemp(dir));
-	ASSERT_EQ(0, mount("pagelab-stuck", dir, "tmpfs", 0, "size=64m"))
+	ASSERT_EQ(0, mount("pagelab-stuck", dir, "tmpfs", 0, "size=64m,mode=1777"))
 		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
 	m = stuck_object(e->dev, dir, ps, 0x41, &sfd, &ofd);
 	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
@@ -2398,6 +2399,11 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		int usfd, uofd, mfd;
 
 		CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl), 2);
+		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);	/* root's, after setresuid() */
+		CHILD_CHECK(mfd >= 0, 2);
+		/* The stores are this user's: their I/O takes its slots. */
+		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 5);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
 		for (int i = 0; i < STUCK_OBJECTS; i++) {
 			args[i].m = stuck_object(e->dev, dir, ps, 0x10, &args[i].sfd, &uofd);
 			CHILD_CHECK(args[i].m, 3);
@@ -2406,10 +2412,6 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		}
 		u = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
 		CHILD_CHECK(u, 4);
-		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);	/* root's, after setresuid() */
-		CHILD_CHECK(mfd >= 0, 4);
-		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 5);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
 		for (int i = 0; i < STUCK_OBJECTS; i++)
 			CHILD_CHECK(!pthread_create(&th[i], NULL, stuck_thread, &args[i]), 6);
 		while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < STUCK_OBJECTS)
@@ -2457,10 +2459,11 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 		unsigned char *u;
 		int usfd, uofd, mfd;
 
-		u = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
 		mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-		CHILD_CHECK(u && mfd >= 0, 2);
+		CHILD_CHECK(mfd >= 0, 2);
 		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 3);
+		u = stuck_object(e->dev, dir, ps, 0x70, &usfd, &uofd);
+		CHILD_CHECK(u, 3);
 		/* The killed writes' workers end a moment after the kill. */
 		for (int i = 0; !read_own_mem(mfd, u); i++) {
 			CHILD_CHECK(errno == EIO && i < 200, 4);
