@@ -4,8 +4,13 @@
 # this file wraps kbuild and adds the project's own targets:
 #
 #   make            build pagelab.ko, the KUnit module and the userspace tools
+#   make KERNEL=6.12  the same for another of Debian 12's kernels: 6.1 (the
+#                   default), 6.1-rt, 6.12 or 6.12-rt (not installed: setup
+#                   downloads it into the cache, and the modules are built
+#                   in a copy of the sources there)
 #   make check      the one test command: lint, KUnit and userspace tests in
 #                   the guest, harness self-tests; ends with "N passed, N failed"
+#                   (KERNELS="6.1 6.12": lint and guest lanes for each)
 #   make check-debug  the debug-kernel lane alone: builds (once, ~16 min) a
 #                   6.1 kernel with KASAN, lockdep, DEBUG_VM, kmemleak, KUnit,
 #                   fault injection; KUnit + every userspace test on it
@@ -17,9 +22,16 @@
 # Every target except clean and help first runs scripts/setup.sh, which
 # installs what is missing and prints the kernel version and cache paths.
 
+# The kernel to build for (scripts/setup.sh lists the choices), also
+# PAGELAB_KERNEL; exported so that scripts/vm boots the same one.  KERNELS:
+# the kernels make check and make lint cover.
+KERNEL ?= $(or $(PAGELAB_KERNEL),6.1)
+export PAGELAB_KERNEL := $(KERNEL)
+KERNELS ?= $(KERNEL)
+
 NO_SETUP_GOALS := clean help
 ifneq ($(filter-out $(NO_SETUP_GOALS),$(or $(MAKECMDGOALS),all)),)
-SETUP_ENV := $(shell KDIR=$(KDIR) scripts/setup.sh || echo SETUP_FAILED=1)
+SETUP_ENV := $(shell KDIR=$(KDIR) PAGELAB_KERNEL=$(KERNEL) scripts/setup.sh || echo SETUP_FAILED=1)
 $(foreach kv,$(SETUP_ENV),$(eval $(kv)))
 ifneq ($(SETUP_FAILED),)
 $(error scripts/setup.sh failed (see its message above))
@@ -28,7 +40,14 @@ endif
 
 # kunit.ko's symbols, when the kernel has no built-in KUnit.
 KUNIT_SYMVERS := $(if $(wildcard $(KUNIT)/Module.symvers),$(KUNIT)/Module.symvers)
-KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) KBUILD_EXTRA_SYMBOLS="$(KUNIT_SYMVERS)"
+KBUILD_ARGS := -C $(KDIR) M=$(MODDIR) KBUILD_EXTRA_SYMBOLS="$(KUNIT_SYMVERS)"
+
+# Kbuild writes objects beside the sources, so for a kernel other than 6.1
+# the modules are built in a copy of their sources in the cache (MODDIR; for
+# 6.1 it is this tree).  The copy is made afresh each time, keeping the
+# sources' times, so kbuild still rebuilds only what changed, and a file
+# removed here is gone there too.
+MOD_SRC_FIND := -name Kbuild -o \( -name '*.[ch]' ! -name '*.mod.c' \)
 
 CC_USER := gcc
 CFLAGS_USER := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static \
@@ -42,15 +61,22 @@ HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
 FUZZ_SRC := $(wildcard userspace/fuzz/*.c)
 FUZZ_HDRS := $(wildcard userspace/fuzz/*.h)
 
-.PHONY: all module tools check check-debug demo lint bench clean help fixture
+.PHONY: all module tools check check-debug demo lint bench clean help fixture tree
 
 all: module tools
 
-module:
+tree:
+ifneq ($(MODDIR),$(CURDIR))
+	@mkdir -p $(MODDIR)
+	@cd $(MODDIR) && find . $(MOD_SRC_FIND) | xargs -r rm -f
+	@cp -p --parents Kbuild $$(find module kunit scripts/fixture $(MOD_SRC_FIND)) $(MODDIR)/
+endif
+
+module: tree
 	$(MAKE) $(KBUILD_ARGS) modules
 
-fixture:
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/scripts/fixture modules
+fixture: tree
+	$(MAKE) -C $(KDIR) M=$(MODDIR)/scripts/fixture modules
 
 tools: $(UBUILD)/pagelab $(TESTS) $(UBUILD)/pagelab-fuzz
 
@@ -68,7 +94,7 @@ $(UBUILD)/%_test: userspace/tests/%_test.c $(LIB_SRC) $(HDRS)
 		-o $@ $< $(LIB_SRC) -lpthread
 
 check: all fixture
-	scripts/check.sh
+	scripts/check.sh $(KERNELS)
 
 check-debug: tools
 	scripts/check-debug.sh
@@ -77,7 +103,7 @@ demo: all
 	scripts/vm run -- pagelab tour
 
 lint: all
-	scripts/lint.sh
+	scripts/lint.sh $(KERNELS)
 
 bench: all
 	scripts/bench.sh
@@ -89,4 +115,4 @@ clean:
 		| xargs rm -f
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'

@@ -14,7 +14,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-eval "$(scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
+# The debug kernel is built from 6.1's source: 6.1's files and kunit.py.
+eval "$(PAGELAB_KERNEL=6.1 scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 . "$top/scripts/check-lib.sh"
 
 scale=${PAGELAB_STRESS_SCALE:-25}

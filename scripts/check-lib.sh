@@ -2,7 +2,8 @@
 #
 # check-lib.sh - sourced by check.sh and check-debug.sh: verdict bookkeeping
 # and the parsers for TAP (userspace tests), KTAP (KUnit, through the
-# kernel's kunit.py) and scripts/vm's exit status.  Needs $SRC (setup.sh).
+# kernel's kunit.py) and scripts/vm's exit status.  Needs $SRC, and $KSRC
+# for the kunit.py of the kernel that ran (setup.sh).
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -56,7 +57,7 @@ kunit_results() { # KERNEL_LOG [PREFIX]
 	else
 		cp "$1" "$results/ktap.log"
 	fi
-	python3 "$SRC/tools/testing/kunit/kunit.py" parse "$results/ktap.log" >"$results/kunit" 2>&1
+	python3 "${KSRC:-$SRC}/tools/testing/kunit/kunit.py" parse "$results/ktap.log" >"$results/kunit" 2>&1
 	sed -n 's/^\[[0-9:]*\] //p' "$results/kunit" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]' |
 		grep -v '=====' | while read -r st name; do
 		echo "$st $name"

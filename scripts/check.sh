@@ -2,7 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh - everything `make check` runs, as tests with verdicts:
-#   1. lint (checkpatch --strict, W=1, sparse)
+#
+#   scripts/check.sh [KERNEL...]    (default: $PAGELAB_KERNEL, else 6.1;
+#                                    make check KERNELS="6.1 6.12")
+#
+#   1. lint (checkpatch --strict; W=1, sparse for each kernel)
+#   for each kernel (6.1, 6.1-rt, 6.12, 6.12-rt: see scripts/setup.sh), the
+#   names of its results led by the kernel unless it is 6.1:
 #   2. one guest boot: KUnit suites (KTAP in the kernel log, parsed by the
 #      kernel's kunit.py), the userspace tests (kselftest TAP), the fuzzer
 #      (pagelab-fuzz, 60 s), module unload, and the kernel log scanned for
@@ -10,23 +16,35 @@
 #   3. a 5-level (bzImage) boot with pti=on for the walk tests, a
 #      preempt=full boot for the race tests, and a --host-root boot for
 #      the bpftrace scripts
+#   then once:
 #   4. the debug-kernel lane (scripts/check-debug.sh: KASAN, lockdep,
-#      DEBUG_VM, kmemleak, KUnit built in, fault injection)
-#   5. the guest harness's self-tests
+#      DEBUG_VM, kmemleak, KUnit built in, fault injection; its kernel is
+#      built from 6.1's source)
+#   5. the guest harness's self-tests, on the first kernel
 # Prints each result and ends with one line: "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-eval "$(scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
+kernels=("$@")
+[ ${#kernels[@]} -gt 0 ] || kernels=("${PAGELAB_KERNEL:-6.1}")
+# Every kernel set up (downloaded if need be) before any lane starts.
+for k in "${kernels[@]}"; do
+	PAGELAB_KERNEL=$k scripts/setup.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+done
+eval "$(PAGELAB_KERNEL=${kernels[0]} scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 
 . "$top/scripts/check-lib.sh"
 
 echo "== lint"
-scripts/lint.sh >"$results/lint" 2>&1
+scripts/lint.sh "${kernels[@]}" >"$results/lint" 2>&1
 cat "$results/lint" | grep -v '^ok \|^not ok ' || true
 count_tap "$results/lint" ""
 # lint rebuilt the modules from clean; the harness fixture goes with them.
-make -s module fixture >/dev/null 2>&1 || record fail "build: modules after lint"
+for k in "${kernels[@]}"; do
+	p=""
+	[ "$k" = 6.1 ] || p="$k: "
+	make -s KERNEL="$k" module fixture >/dev/null 2>&1 || record fail "${p}build: modules after lint"
+done
 
 # What a user's test VM does with dkms.conf: dkms builds pagelab.ko (in a
 # scratch tree: nothing is installed here).
@@ -40,59 +58,72 @@ count_tap "$results/dkms" ""
 # PAGELAB_FUZZ_SEED fixes its seed, else random and printed).
 fuzz_s=${PAGELAB_FUZZ_SECONDS:-60}
 
-echo "== guest: KUnit, userspace tests and the fuzzer"
-scripts/vm run --quiet --timeout $((900 + fuzz_s)) --log "$results/kernel.log" \
-	--out "$results/out" -- env PAGELAB_FUZZ_SECONDS="$fuzz_s" \
-	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
-	pagelab-guest-tests 2>"$results/vm.err"
-vrc=$?
-grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
-cat "$results/vm.err"
-guest_verdict guest "$vrc"
+# The guest lanes of one kernel: p leads the names of their results (empty
+# for 6.1), and scripts/vm boots that kernel (it reads PAGELAB_KERNEL).
+guest_lanes() { # KERNEL
+	local k=$1 p="" on="" vrc
+	eval "$(PAGELAB_KERNEL=$k scripts/setup.sh)"
+	export PAGELAB_KERNEL=$k
+	[ "$k" = 6.1 ] || { p="$k: "; on=" ($k)"; }
 
-tap_results "$results/out" ""
-kunit_results "$results/kernel.log"
+	echo "== guest$on: KUnit, userspace tests and the fuzzer"
+	scripts/vm run --quiet --timeout $((900 + fuzz_s)) --log "$results/kernel.log" \
+		--out "$results/out" -- env PAGELAB_FUZZ_SECONDS="$fuzz_s" \
+		${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
+		pagelab-guest-tests 2>"$results/vm.err"
+	vrc=$?
+	grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
+	cat "$results/vm.err"
+	guest_verdict "${p}guest" "$vrc"
 
-# The page-table walk again on 5-level paging (the bzImage under -cpu max
-# enables LA57; the PVH-booted vmlinux never does) with page-table
-# isolation on: the walk tests and the PTI tests.
-echo "== guest: 5-level paging, pti=on: walk tests"
-scripts/vm run --quiet --bzimage --append pti=on --timeout 900 --log "$results/kernel5.log" \
-	--out "$results/out5" -- sh -c 'if grep -q " la57" /proc/cpuinfo; then
-		echo "ok - guest runs 5-level paging (la57)"; else
-		echo "not ok - guest runs 5-level paging (la57)"; fi
-		pagelab-guest-tests --no-kunit /usr/bin/walk_test /usr/bin/pti_test' \
-	2>"$results/vm5.err"
-vrc=$?
-grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
-cat "$results/vm5.err"
-guest_verdict "guest 5-level" "$vrc"
-count_tap "$results/out5" "5-level+pti: "
+	tap_results "$results/out" "$p"
+	kunit_results "$results/kernel.log" "$p"
 
-# The race tests again on a fully preemptible kernel (Debian's is
-# PREEMPT_DYNAMIC): a task can then lose its CPU anywhere in the fault
-# path, which widens the windows race_test aims at -- and the fuzzer's.
-echo "== guest: preempt=full: race tests and the fuzzer"
-scripts/vm run --quiet --append preempt=full --timeout $((900 + fuzz_s / 2)) \
-	--log "$results/kernel-race.log" --out "$results/out-race" -- \
-	${PAGELAB_FUZZ_SEED:+env PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
-	pagelab-guest-tests --no-kunit --fuzz $((fuzz_s / 2)) /usr/bin/race_test \
-	2>"$results/vm-race.err"
-vrc=$?
-grep -v '^ok \|^not ok ' "$results/out-race" | grep -v '^PAGELAB-' || true
-cat "$results/vm-race.err"
-guest_verdict "guest preempt=full" "$vrc"
-count_tap "$results/out-race" "preempt=full: "
+	# The page-table walk again on 5-level paging (the bzImage under -cpu max
+	# enables LA57; the PVH-booted vmlinux never does) with page-table
+	# isolation on: the walk tests and the PTI tests.
+	echo "== guest$on: 5-level paging, pti=on: walk tests"
+	scripts/vm run --quiet --bzimage --append pti=on --timeout 900 --log "$results/kernel5.log" \
+		--out "$results/out5" -- sh -c 'if grep -q " la57" /proc/cpuinfo; then
+			echo "ok - guest runs 5-level paging (la57)"; else
+			echo "not ok - guest runs 5-level paging (la57)"; fi
+			pagelab-guest-tests --no-kunit /usr/bin/walk_test /usr/bin/pti_test' \
+		2>"$results/vm5.err"
+	vrc=$?
+	grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
+	cat "$results/vm5.err"
+	guest_verdict "${p}guest 5-level" "$vrc"
+	count_tap "$results/out5" "${p}5-level+pti: "
 
-# bpftrace needs the host's root (LLVM and all): a --host-root boot.
-echo "== guest (host root): bpftrace scripts against the module's counters"
-scripts/vm run --quiet --host-root --timeout 900 --log "$results/kernel-trace.log" \
-	--out "$results/out-trace" -- scripts/trace-tests.sh 2>"$results/vm-trace.err"
-vrc=$?
-grep -v '^ok \|^not ok ' "$results/out-trace" | grep -v '^PAGELAB-' || true
-cat "$results/vm-trace.err"
-guest_verdict "guest trace" "$vrc"
-count_tap "$results/out-trace" ""
+	# The race tests again on a fully preemptible kernel (Debian's is
+	# PREEMPT_DYNAMIC): a task can then lose its CPU anywhere in the fault
+	# path, which widens the windows race_test aims at -- and the fuzzer's.
+	echo "== guest$on: preempt=full: race tests and the fuzzer"
+	scripts/vm run --quiet --append preempt=full --timeout $((900 + fuzz_s / 2)) \
+		--log "$results/kernel-race.log" --out "$results/out-race" -- \
+		${PAGELAB_FUZZ_SEED:+env PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
+		pagelab-guest-tests --no-kunit --fuzz $((fuzz_s / 2)) /usr/bin/race_test \
+		2>"$results/vm-race.err"
+	vrc=$?
+	grep -v '^ok \|^not ok ' "$results/out-race" | grep -v '^PAGELAB-' || true
+	cat "$results/vm-race.err"
+	guest_verdict "${p}guest preempt=full" "$vrc"
+	count_tap "$results/out-race" "${p}preempt=full: "
+
+	# bpftrace needs the host's root (LLVM and all): a --host-root boot.
+	echo "== guest (${p:+$k, }host root): bpftrace scripts against the module's counters"
+	scripts/vm run --quiet --host-root --timeout 900 --log "$results/kernel-trace.log" \
+		--out "$results/out-trace" -- scripts/trace-tests.sh 2>"$results/vm-trace.err"
+	vrc=$?
+	grep -v '^ok \|^not ok ' "$results/out-trace" | grep -v '^PAGELAB-' || true
+	cat "$results/vm-trace.err"
+	guest_verdict "${p}guest trace" "$vrc"
+	count_tap "$results/out-trace" "$p"
+}
+for k in "${kernels[@]}"; do
+	guest_lanes "$k"
+done
+export PAGELAB_KERNEL=${kernels[0]}
 
 # The debug-kernel lane: built once (about 16 minutes cold on 2 cores),
 # then about 4 minutes a run.  PAGELAB_SKIP_DEBUG=1 leaves it out.
@@ -101,7 +132,7 @@ if [ "${PAGELAB_SKIP_DEBUG:-0}" = 1 ]; then
 	skip=$((skip + 1))
 else
 	echo "== debug kernel lane (scripts/check-debug.sh)"
-	PAGELAB_CHECK_TALLY="$results/debug.tally" scripts/check-debug.sh
+	PAGELAB_KERNEL=6.1 PAGELAB_CHECK_TALLY="$results/debug.tally" scripts/check-debug.sh
 	if read -r dp df ds <"$results/debug.tally" 2>/dev/null; then
 		pass=$((pass + dp)) fail=$((fail + df)) skip=$((skip + ds))
 	else

@@ -3,10 +3,12 @@
 #
 # harness-selftest.sh - prove that scripts/vm catches what it claims to: each
 # case boots a guest that misbehaves in one known way and checks the verdict.
-# Prints "ok - NAME" / "not ok - NAME" per case.
+# Prints "ok - NAME" / "not ok - NAME" per case.  The guests boot
+# $PAGELAB_KERNEL (scripts/vm's default: 6.1).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vm="$here/vm"
+eval "$("$here/setup.sh")" || { echo "not ok - harness: setup"; exit 1; }
 fixture=/lib/pagelab/pagelab_fixture.ko
 rc_all=0
 
@@ -26,7 +28,8 @@ expect() { # NAME WANT_STATUS WANT_STDERR_ERE VM_ARGS...
 	rm -f "$err"
 }
 
-[ -f "$here/fixture/pagelab_fixture.ko" ] || { echo "not ok - harness: fixture module not built (make fixture)"; exit 1; }
+[ -f "$MODDIR/scripts/fixture/pagelab_fixture.ko" ] ||
+	{ echo "not ok - harness: fixture module not built (make KERNEL=$KERNEL fixture)"; exit 1; }
 
 expect "a clean guest passes" 0 "" -- true
 expect "the command's exit status is returned" 42 "" -- sh -c 'exit 42'

@@ -4,11 +4,19 @@
 # lint.sh - the kernel's own checks on pagelab, each a test with a verdict:
 # checkpatch.pl --strict (from linux-source-6.1), make W=1 and sparse must
 # report nothing on module/, kunit/ and scripts/fixture/.
+#
+#   scripts/lint.sh [KERNEL...]    (default: $PAGELAB_KERNEL, else 6.1)
+#
+# checkpatch runs once; W=1 and sparse once per kernel (6.1, 6.1-rt, 6.12,
+# 6.12-rt: see scripts/setup.sh), the names of their results led by the
+# kernel unless it is 6.1.
 # Prints "ok - NAME" / "not ok - NAME" lines (findings below a failure).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-eval "$(scripts/setup.sh)" || exit 2
+kernels=("$@")
+[ ${#kernels[@]} -gt 0 ] || kernels=("${PAGELAB_KERNEL:-6.1}")
+eval "$(PAGELAB_KERNEL=${kernels[0]} scripts/setup.sh)" || exit 2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 rc=0
@@ -36,13 +44,21 @@ perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 ksrc+=(module/compat.h)
 verdict "lint: checkpatch --strict (${#ksrc[@]} files)" "$out/cp"
 
-KBUILD=(-C "$KDIR" M="$top" KBUILD_EXTRA_SYMBOLS="$KUNIT/Module.symvers")
-# Rebuild everything so every file is compiled under the checks.
-make -s "${KBUILD[@]}" clean >/dev/null 2>&1
-make -s "${KBUILD[@]}" W=1 modules 2>&1 | grep -v 'Skipping BTF generation' >"$out/w1"
-verdict "lint: make W=1" "$out/w1"
+for k in "${kernels[@]}"; do
+	eval "$(PAGELAB_KERNEL=$k scripts/setup.sh)" || { echo "not ok - $k: lint: setup"; rc=1; continue; }
+	p=""
+	[ "$k" = 6.1 ] || p="$k: "
+	# Another kernel than 6.1 builds in the copy of the sources (MODDIR).
+	[ "$MODDIR" = "$top" ] || make -s KERNEL="$k" tree >/dev/null 2>&1 ||
+		{ echo "not ok - ${p}lint: copy the sources to $MODDIR"; rc=1; continue; }
+	KBUILD=(-C "$KDIR" M="$MODDIR" KBUILD_EXTRA_SYMBOLS="$KUNIT/Module.symvers")
+	# Rebuild everything so every file is compiled under the checks.
+	make -s "${KBUILD[@]}" clean >/dev/null 2>&1
+	make -s "${KBUILD[@]}" W=1 modules 2>&1 | grep -v 'Skipping BTF generation' >"$out/w1"
+	verdict "${p}lint: make W=1" "$out/w1"
 
-make -s "${KBUILD[@]}" C=2 CHECK=sparse modules 2>&1 |
-	grep -v 'Skipping BTF generation' >"$out/sparse"
-verdict "lint: sparse" "$out/sparse"
+	make -s "${KBUILD[@]}" C=2 CHECK=sparse modules 2>&1 |
+		grep -v 'Skipping BTF generation' >"$out/sparse"
+	verdict "${p}lint: sparse" "$out/sparse"
+done
 exit $rc
