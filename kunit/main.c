@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "suites.h"
+#include "compat.h"
 
 static struct kunit_suite *pagelab_kunit_suites[] = {
 	&pagelab_stats_suite,
@@ -22,8 +23,8 @@ static struct kunit_suite *pagelab_kunit_suites[] = {
 
 static int __init pagelab_kunit_init(void)
 {
-	return __kunit_test_suites_init(pagelab_kunit_suites,
-					ARRAY_SIZE(pagelab_kunit_suites));
+	return pagelab_kunit_suites_init(pagelab_kunit_suites,
+					 ARRAY_SIZE(pagelab_kunit_suites));
 }
 
 static void __exit pagelab_kunit_exit(void)
@@ -37,4 +38,4 @@ module_exit(pagelab_kunit_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for the pagelab module");
-MODULE_IMPORT_NS(PAGELAB_KUNIT);
+MODULE_IMPORT_NS(PAGELAB_KUNIT_NS);

@@ -20,6 +20,47 @@
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
 
 /*
+ * Mainline 6.13-6.18, read on paper only (nothing compiled against them;
+ * Documentation/kernels-mainline.md has the evidence for each line):
+ *
+ * 6.13  symbol namespaces are string literals    -> PAGELAB_KUNIT_NS (below)
+ *       PageKsm() removed                         -> folio_test_ksm(page_folio())
+ *                                                    at the call site (6.1 has it)
+ * 6.14  __kunit_test_suites_init() takes a third
+ *       argument (run_tests)                      -> pagelab_kunit_suites_init()
+ *       override_creds() takes no reference       -> nothing (the file outlives it)
+ * 6.15  CONFIG_NO_PAGE_MAPCOUNT: no per-page
+ *       mapcount in large folios                  -> pagelab_page_mapcount(), a
+ *                                                    config test (order-0 frames
+ *                                                    are unaffected)
+ * 6.16  CONFIG_X86_5LEVEL removed                 -> scripts/debug.config only
+ * 6.17  pfn_t removed; vmf_insert_mixed() takes
+ *       a plain PFN                               -> a pagelab_insert_zero_pfn()
+ *       pmd_devmap(), _PAGE_DEVMAP removed        -> the walk's flag table
+ * 6.18  page->flags is memdesc_flags_t (.f)       -> a pagelab_page_flags()
+ * The first two are prepared here and compiled on 6.1 and 6.12; the rest
+ * waits for a compiler.
+ */
+
+/*
+ * The namespace of the exports the KUnit suites use.  Up to 6.12 the
+ * export and import macros stringify their argument (a macro expands
+ * first, so this gives "PAGELAB_KUNIT"); 6.13 on, they take the string.
+ */
+#if PAGELAB_KERNEL_SINCE(6, 13)
+#define PAGELAB_KUNIT_NS "PAGELAB_KUNIT"
+#else
+#define PAGELAB_KUNIT_NS PAGELAB_KUNIT
+#endif
+
+/* Run a module's KUnit suites (6.14 added run_tests: they always run here). */
+#if PAGELAB_KERNEL_SINCE(6, 14)
+#define pagelab_kunit_suites_init(suites, n) __kunit_test_suites_init(suites, n, true)
+#else
+#define pagelab_kunit_suites_init(suites, n) __kunit_test_suites_init(suites, n)
+#endif
+
+/*
  * Set flags of a VMA being set up in ->mmap.  Since 6.3 vm_flags is
  * read-only and vm_flags_set() also write-locks the VMA (per-VMA locks);
  * a new VMA is not yet visible to faults, so that lock is never contended.
@@ -118,6 +159,17 @@ static inline bool pagelab_zero_page_ok(struct vm_area_struct *vma)
 static inline bool pagelab_kernel_vma_lock_faults(void)
 {
 	return IS_ENABLED(CONFIG_PER_VMA_LOCK) && PAGELAB_KERNEL_SINCE(6, 7);
+}
+
+/*
+ * Can a PTE table be freed while mmap_lock is held for reading?  6.6 on,
+ * khugepaged and MADV_COLLAPSE retract a file range's tables that way and
+ * free them after an RCU grace period (pte_free_defer()); 6.1 retracts only
+ * under mmap_write_trylock().
+ */
+static inline bool pagelab_kernel_rcu_pte_tables(void)
+{
+	return PAGELAB_KERNEL_SINCE(6, 6);
 }
 
 /* Does this kernel map the zero page in writable shared mappings? */

@@ -184,7 +184,7 @@ vm_fault_t pagelab_obj_cow_break(struct pagelab_object *obj, pgoff_t index, stru
 	mutex_unlock(&obj->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_obj_cow_break, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_cow_break, PAGELAB_KUNIT_NS);
 
 /*
  * Copy a pinned frame for the clone: the one case where cloning copies.
@@ -272,7 +272,7 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 	mutex_unlock(&src->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_clone_frames, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_clone_frames, PAGELAB_KUNIT_NS);
 
 /* A frame a merge has seen, by content hash: later equal pages may join it. */
 struct pagelab_merge_cand {
@@ -500,4 +500,4 @@ int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct p
 	out->saved = st.out.saved;
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_merge_objects, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_merge_objects, PAGELAB_KUNIT_NS);

@@ -149,4 +149,4 @@ bool pagelab_frame_pinned(struct page *page, unsigned int extra)
 {
 	return page_count(page) > page_private(page) + pagelab_page_mapcount(page) + extra;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT_NS);

@@ -17,7 +17,7 @@
 unsigned long pagelab_max_pages = 262144;
 module_param_named(max_pages, pagelab_max_pages, ulong, 0644);
 MODULE_PARM_DESC(max_pages, "Cap on pages pagelab may hold, module-wide (default 262144 = 1 GiB)");
-EXPORT_SYMBOL_NS_GPL(pagelab_max_pages, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_max_pages, PAGELAB_KUNIT_NS);
 
 static long pagelab_ioc_version(void __user *uarg)
 {
@@ -38,6 +38,8 @@ static long pagelab_ioc_version(void __user *uarg)
 		v.features |= PAGELAB_FEAT_SHARED_ZERO;
 	if (pagelab_kernel_vma_lock_faults())
 		v.features |= PAGELAB_FEAT_VMA_LOCK;
+	if (pagelab_kernel_rcu_pte_tables())
+		v.features |= PAGELAB_FEAT_RCU_PTE;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 

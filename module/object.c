@@ -130,7 +130,7 @@ int pagelab_create_check(const struct pagelab_create *c, unsigned long max_objec
 		return -ENOSPC;
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_create_check, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_create_check, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_mode_permits() - the file-like permission rule for attach
@@ -152,7 +152,7 @@ bool pagelab_mode_permits(umode_t mode, bool owner, bool group, int want)
 		mode >>= 3;
 	return !(want & (MAY_READ | MAY_WRITE) & ~mode);
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_mode_permits, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_mode_permits, PAGELAB_KUNIT_NS);
 
 static bool pagelab_may_access(const struct pagelab_object *obj, int want)
 {
@@ -194,7 +194,7 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 	rcu_read_unlock();
 	return page;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_obj_lock_frame() - lock a frame and check it is still the object's
@@ -289,7 +289,7 @@ out_unlock:
 	mutex_unlock(&obj->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT_NS);
 
 /* The object is going: every entry lets go of its frame. */
 static void pagelab_obj_free_pages(struct pagelab_object *obj)
@@ -482,7 +482,7 @@ struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages)
 {
 	return pagelab_obj_new(npages, 0, 0600, 0, "kunit");
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_new, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_new, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_kunit_obj_put() - drop a reference taken by pagelab_kunit_obj_new()
@@ -492,7 +492,7 @@ void pagelab_kunit_obj_put(struct pagelab_object *obj)
 {
 	pagelab_obj_put(obj);
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_put, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_kunit_obj_put, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_obj_create() - PAGELAB_IOC_CREATE: a new object and an fd for it

@@ -323,7 +323,7 @@ int pagelab_rp_pick(struct pagelab_replacer *rp, const unsigned long *skip)
 	}
 	return best == UINT_MAX ? -1 : best;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_rp_pick, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_rp_pick, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_rp_load_slot() - book page @index into slot @s, loaded now
@@ -343,7 +343,7 @@ void pagelab_rp_load_slot(struct pagelab_replacer *rp, unsigned int s, pgoff_t i
 	p->refs = 1;
 	p->ref = true;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_rp_load_slot, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_rp_load_slot, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_rp_touch() - a reference seen to page @index, which has a frame
@@ -359,7 +359,7 @@ void pagelab_rp_touch(struct pagelab_replacer *rp, pgoff_t index)
 	p->refs++;
 	p->ref = true;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_rp_touch, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_rp_touch, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_rp_alloc() - a replacer for an object of @npages pages
@@ -396,7 +396,7 @@ struct pagelab_replacer *pagelab_rp_alloc(pgoff_t npages)
 	rp->io.victim = PAGELAB_NO_PAGE;
 	return rp;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_rp_alloc, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_rp_alloc, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_rp_drop() - empty a replacer's store and let go of its file
@@ -451,7 +451,7 @@ void pagelab_rp_free(struct pagelab_replacer *rp)
 	pagelab_rp_drop(rp);
 	pagelab_rp_free_mem(rp);
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_rp_free, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_rp_free, PAGELAB_KUNIT_NS);
 
 static void pagelab_rp_event(struct pagelab_object *obj, struct pagelab_replacer *rp,
 			     int result, pgoff_t page, int slot, pgoff_t victim, int wb)

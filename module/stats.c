@@ -9,7 +9,7 @@
 
 /* Atomic counters: the fault path counts without taking a lock. */
 struct pagelab_stats pagelab_stats;
-EXPORT_SYMBOL_NS_GPL(pagelab_stats, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_stats, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_info_check() - validate the input fields of a struct pagelab_info
@@ -23,7 +23,7 @@ int pagelab_info_check(const struct pagelab_info *in)
 		return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_info_check, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_info_check, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_info_fill() - fill a struct pagelab_info with the module's state
@@ -41,5 +41,5 @@ void pagelab_info_fill(struct pagelab_info *out)
 	out->pages_freed = atomic64_read(&pagelab_stats.pages_freed);
 	out->objects = atomic64_read(&pagelab_stats.objects);
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_info_fill, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_info_fill, PAGELAB_KUNIT_NS);
 

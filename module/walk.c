@@ -141,7 +141,7 @@ size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len)
 		n = pagelab_walk_flag_add(buf, len, 0, "-");
 	return n;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_walk_flags, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_flags, PAGELAB_KUNIT_NS);
 
 static bool pagelab_walk_canonical(unsigned long addr)
 {
@@ -229,7 +229,7 @@ int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char *
 	*why = NULL;
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_walk_parse, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_parse, PAGELAB_KUNIT_NS);
 
 /* ---- permissions ------------------------------------------------------- */
 
@@ -376,7 +376,7 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	f->tail = READ_ONCE(page->compound_head) & 1;
 	if (vma && is_vm_hugetlb_page(vma))
 		f->kind = "hugetlb";
-	else if (PageKsm(page))
+	else if (folio_test_ksm(page_folio(page)))
 		f->kind = "ksm";
 	else if (PageAnon(page))
 		f->kind = "anon";
@@ -877,7 +877,7 @@ void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json)
 	}
 	seq_buf_printf(sb, "%s", s);
 }
-EXPORT_SYMBOL_NS_GPL(pagelab_walk_escape, PAGELAB_KUNIT);
+EXPORT_SYMBOL_NS_GPL(pagelab_walk_escape, PAGELAB_KUNIT_NS);
 
 static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_area_struct *vma)
 {

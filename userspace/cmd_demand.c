@@ -5,6 +5,12 @@
  * allocate.  Every number is read back from the kernel (PAGELAB_IOC_OBJ_STAT,
  * the mapping's Rss in /proc/self/smaps) and checked against what demand
  * paging predicts; the process's VmRSS is shown beside it.
+ *
+ * Since 6.10 the kernel refuses the zero page in a shared mapping that may
+ * be written (PAGELAB_FEAT_SHARED_ZERO clear): there the reads go through a
+ * read-only attach of the object, and a fourth step reads every page
+ * through the writable mapping, where each never-written one takes a
+ * zeroed frame.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +37,8 @@ struct demand_step {
 	unsigned long long want_resident, want_zero_maps, want_allocs;
 	bool ok;
 };
+
+#define DEMAND_STEPS 4
 
 static int demand_sample(int ofd, const void *map, struct demand_step *s,
 			 unsigned long long page_kb)
@@ -62,10 +70,11 @@ static int demand_sample(int ofd, const void *map, struct demand_step *s,
 }
 
 static void demand_print_json(const struct demand_step *s, int n, __u64 id,
-			      unsigned long pages, long ps, bool ok)
+			      unsigned long pages, long ps, bool shared_zero, bool ok)
 {
-	printf("{\"object\": %llu, \"pages\": %lu, \"page_size\": %ld, \"steps\": [",
-	       (unsigned long long)id, pages, ps);
+	printf("{\"object\": %llu, \"pages\": %lu, \"page_size\": %ld, "
+	       "\"zero_page_in_writable_shared\": %s, \"steps\": [",
+	       (unsigned long long)id, pages, ps, shared_zero ? "true" : "false");
 	for (int i = 0; i < n; i++)
 		printf("%s{\"step\": \"%s\", \"resident\": %llu, \"zero_maps\": %llu, "
 		       "\"allocs\": %llu, \"mkwrite\": %llu, \"mapping_rss_kb\": %llu, "
@@ -79,10 +88,11 @@ static void demand_print_json(const struct demand_step *s, int n, __u64 id,
 }
 
 static void demand_print_table(const struct demand_step *s, int n, __u64 id,
-			       unsigned long pages, long ps)
+			       unsigned long pages, long ps, bool shared_zero)
 {
-	printf("object %llu: %lu pages of %ld bytes, mapped MAP_SHARED\n\n",
-	       (unsigned long long)id, pages, ps);
+	printf("object %llu: %lu pages of %ld bytes, mapped MAP_SHARED%s\n\n",
+	       (unsigned long long)id, pages, ps,
+	       shared_zero ? "" : " (read-write, and read-only through a read-only attach)");
 	printf("  %-28s %9s %9s %7s %12s %12s  %s\n", "step", "resident", "zero_maps",
 	       "allocs", "mapping RSS", "process RSS", "check");
 	for (int i = 0; i < n; i++)
@@ -100,13 +110,14 @@ static void demand_print_table(const struct demand_step *s, int n, __u64 id,
 int cmd_demand(int argc, char **argv)
 {
 	unsigned long pages = 4096, quarter;
-	struct demand_step s[3];
-	volatile unsigned char *p;
+	struct demand_step s[DEMAND_STEPS];
+	volatile unsigned char *p, *r = MAP_FAILED;
 	unsigned long long page_kb;
 	unsigned char sink = 0;
-	bool json = false, ok = true;
+	bool json = false, ok = true, shared_zero;
 	long ps = sysconf(_SC_PAGESIZE);
-	int dev, ofd, ret;
+	struct pagelab_version v;
+	int dev, ofd, ro = -1, ret, nsteps = 3;
 	__u64 id;
 
 	if (pl_wants_help(argc, argv)) {
@@ -117,7 +128,11 @@ int cmd_demand(int argc, char **argv)
 		       "process's RSS.  Expected: nothing after the mmap; still nothing\n"
 		       "after reading it all (every read maps the shared zero page,\n"
 		       "zero_maps = N); N/4 pages after the writes.  Exits 1 if the\n"
-		       "kernel's numbers say otherwise.\n");
+		       "kernel's numbers say otherwise.\n\n"
+		       "Since 6.10 the kernel refuses the zero page in a shared mapping that\n"
+		       "may be written: there the reads go through a read-only attach of the\n"
+		       "object, and a last step reads every page through the writable\n"
+		       "mapping, where each never-written page takes a zeroed frame (N).\n");
 		return PL_EXIT_OK;
 	}
 	for (int a = 1; a < argc; a++) {
@@ -143,27 +158,56 @@ int cmd_demand(int argc, char **argv)
 	dev = pl_open_or_explain();
 	if (dev < 0)
 		return PL_EXIT_FAIL;
+	ret = pl_version(dev, &v);
+	if (ret) {
+		pl_err("demand: PAGELAB_IOC_VERSION: %s", strerror(-ret));
+		close(dev);
+		return PL_EXIT_FAIL;
+	}
+	shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	ret = pl_create(dev, (__u64)pages * ps, 0, 0, "demand", &ofd, &id);
-	close(dev);
 	if (ret) {
 		pl_err("demand: PAGELAB_IOC_CREATE of %lu pages: %s%s", pages, strerror(-ret),
 		       ret == -ENOSPC ? " (more than max_object_pages)" :
 		       ret == -ENOTTY ? " (this module has no objects)" : "");
+		close(dev);
 		return PL_EXIT_FAIL;
 	}
+	if (!shared_zero) {
+		/* Mappings of a read-only attach can never be written: the zero page is allowed. */
+		ret = pl_attach(dev, id, PAGELAB_ATTACH_RDONLY, &ro);
+		if (ret) {
+			pl_err("demand: PAGELAB_IOC_ATTACH read-only: %s", strerror(-ret));
+			close(ofd);
+			close(dev);
+			return PL_EXIT_FAIL;
+		}
+	}
+	close(dev);
 	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
+	if (p != MAP_FAILED && ro >= 0) {
+		r = mmap(NULL, pages * ps, PROT_READ, MAP_SHARED, ro, 0);
+		if (r == MAP_FAILED) {
+			munmap((void *)p, pages * ps);
+			p = MAP_FAILED;
+		}
+	}
 	if (p == MAP_FAILED) {
 		pl_err("demand: mmap of the object: %s", strerror(errno));
+		if (ro >= 0)
+			close(ro);
 		close(ofd);
 		return PL_EXIT_FAIL;
 	}
+	if (r == MAP_FAILED)
+		r = p;
 	s[0] = (struct demand_step){ .name = "mmap", .what = "after mmap" };
 	ret = demand_sample(ofd, (const void *)p, &s[0], page_kb);
 	if (ret)
 		goto out;
 
 	for (unsigned long i = 0; i < pages; i++)
-		sink |= p[i * ps];
+		sink |= r[i * ps];
 	s[1] = (struct demand_step){ .name = "read_all", .what = "after reading every page",
 				     .want_zero_maps = pages };
 	ret = demand_sample(ofd, (const void *)p, &s[1], page_kb);
@@ -190,12 +234,31 @@ int cmd_demand(int argc, char **argv)
 			break;
 		}
 
-	for (int i = 0; i < 3; i++)
+	if (!shared_zero) {
+		/* 6.10 on: a read through the writable mapping gets a zeroed frame. */
+		sink = 0;
+		for (unsigned long i = 0; i < pages; i++)
+			sink |= i % 4 ? p[i * ps] : 0;
+		s[3] = (struct demand_step){ .name = "read_all_writable",
+					     .what = "read again, writable mapping",
+					     .want_resident = pages, .want_zero_maps = pages,
+					     .want_allocs = pages };
+		ret = demand_sample(ofd, (const void *)p, &s[3], page_kb);
+		if (ret)
+			goto out;
+		if (sink) {
+			pl_err("demand: a never-written page read as non-zero");
+			s[3].ok = false;
+		}
+		nsteps = 4;
+	}
+
+	for (int i = 0; i < nsteps; i++)
 		ok = ok && s[i].ok;
 	if (json) {
-		demand_print_json(s, 3, id, pages, ps, ok);
+		demand_print_json(s, nsteps, id, pages, ps, shared_zero, ok);
 	} else {
-		demand_print_table(s, 3, id, pages, ps);
+		demand_print_table(s, nsteps, id, pages, ps, shared_zero);
 		if (ok)
 			printf("\nAs demand paging predicts: the mmap allocated nothing; reading %lu\n"
 			       "pages allocated nothing either (each read mapped the one shared zero\n"
@@ -203,9 +266,19 @@ int cmd_demand(int argc, char **argv)
 			       pages, quarter);
 		else
 			printf("\nThe kernel's numbers contradict demand paging (see the rows marked).\n");
+		if (ok && !shared_zero)
+			printf("\nThis kernel (6.10 on) refuses the zero page in a shared mapping that\n"
+			       "may be written, so the reads above went through a read-only attach.\n"
+			       "Through the writable mapping each of the %lu never-written pages took\n"
+			       "a zeroed frame of its own: %lu resident.  Private mappings and\n"
+			       "read-only attaches still get the zero page.\n", pages - quarter, pages);
 	}
 out:
 	munmap((void *)p, pages * ps);
+	if (r != p)
+		munmap((void *)r, pages * ps);
+	if (ro >= 0)
+		close(ro);
 	close(ofd);
 	if (ret)
 		return PL_EXIT_FAIL;

@@ -43,7 +43,15 @@ static const char merge_obj_name[MERGE_OBJS] = { 'X', 'Y' };
 struct merge_obj {
 	int fd;
 	__u64 id;
-	volatile unsigned char *p;
+	volatile unsigned char *p;	/* read-write, MAP_SHARED: the writes */
+	/*
+	 * What the reads go through: p where the kernel maps the zero page in
+	 * writable shared mappings, else (6.10 on) a mapping of a read-only
+	 * attach, which never can be written, so that a read of a page of
+	 * zeros maps the zero page rather than taking a frame.
+	 */
+	int ro;
+	volatile unsigned char *r;
 	struct pagelab_obj_stat st;
 };
 
@@ -51,6 +59,7 @@ struct merge_ctx {
 	long ps;
 	bool ok;
 	uint64_t zero_pfn;
+	bool shared_zero;	/* PAGELAB_FEAT_SHARED_ZERO */
 	struct merge_obj o[MERGE_OBJS];
 	uint64_t pfn[MERGE_OBJS][MERGE_PAGES];
 	bool rewritten;		/* the written page holds its new data */
@@ -95,7 +104,7 @@ static bool merge_is_written(const struct merge_ctx *c, int i)
 static bool merge_page_ok(const struct merge_ctx *c, int o, int pg)
 {
 	char l = merge_layout[o][pg];
-	const volatile unsigned char *p = c->o[o].p + pg * c->ps;
+	const volatile unsigned char *p = c->o[o].r + pg * c->ps;
 	bool written = merge_is_written(c, o * MERGE_PAGES + pg);
 
 	for (long i = 0; i < c->ps; i++) {
@@ -117,7 +126,7 @@ static void merge_read_all(struct merge_ctx *c)
 
 			merge_check(c, merge_page_ok(c, o, pg), "%c page %d holds the wrong data",
 				    merge_obj_name[o], pg);
-			if (pl_pagemap(0, (unsigned long)(c->o[o].p + pg * c->ps), &e) ||
+			if (pl_pagemap(0, (unsigned long)(c->o[o].r + pg * c->ps), &e) ||
 			    !pl_pm_present(e))
 				e = 0;
 			c->pfn[o][pg] = pl_pm_pfn(e);
@@ -280,6 +289,20 @@ static int merge_setup(struct merge_ctx *c, int dev)
 			c->o[o].p = NULL;
 			return -errno;
 		}
+		c->o[o].r = c->o[o].p;
+		if (!c->shared_zero) {
+			ret = pl_attach(dev, c->o[o].id, PAGELAB_ATTACH_RDONLY, &c->o[o].ro);
+			if (ret) {
+				pl_err("merge: PAGELAB_IOC_ATTACH read-only: %s", strerror(-ret));
+				return ret;
+			}
+			c->o[o].r = mmap(NULL, len, PROT_READ, MAP_SHARED, c->o[o].ro, 0);
+			if (c->o[o].r == MAP_FAILED) {
+				pl_err("merge: mmap of the read-only attach: %s", strerror(errno));
+				c->o[o].r = NULL;
+				return -errno;
+			}
+		}
 		for (int pg = 0; pg < MERGE_PAGES; pg++) {
 			char l = merge_layout[o][pg];
 			volatile unsigned char *p = c->o[o].p + pg * c->ps;
@@ -399,6 +422,7 @@ static void merge_run(struct merge_ctx *c, int dev)
 int cmd_merge(int argc, char **argv)
 {
 	struct merge_ctx c = { .ps = sysconf(_SC_PAGESIZE), .ok = true };
+	struct pagelab_version v;
 	int dev, ret;
 
 	if (pl_wants_help(argc, argv)) {
@@ -422,7 +446,14 @@ int cmd_merge(int argc, char **argv)
 	if (dev < 0)
 		return PL_EXIT_FAIL;
 	for (int o = 0; o < MERGE_OBJS; o++)
-		c.o[o].fd = -1;
+		c.o[o].fd = c.o[o].ro = -1;
+	ret = pl_version(dev, &v);
+	if (ret) {
+		pl_err("merge: PAGELAB_IOC_VERSION: %s", strerror(-ret));
+		close(dev);
+		return PL_EXIT_FAIL;
+	}
+	c.shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	ret = pl_zero_pfn(&c.zero_pfn);
 	if (ret) {
 		pl_err("merge: no frame numbers from /proc/self/pagemap (%s): run as root",
@@ -432,8 +463,12 @@ int cmd_merge(int argc, char **argv)
 	}
 	merge_run(&c, dev);
 	for (int o = 0; o < MERGE_OBJS; o++) {
+		if (c.o[o].r && c.o[o].r != c.o[o].p)
+			munmap((void *)c.o[o].r, MERGE_PAGES * c.ps);
 		if (c.o[o].p)
 			munmap((void *)c.o[o].p, MERGE_PAGES * c.ps);
+		if (c.o[o].ro >= 0)
+			close(c.o[o].ro);
 		if (c.o[o].fd >= 0)
 			close(c.o[o].fd);
 	}

@@ -293,6 +293,14 @@ int cmd_tour(int argc, char **argv)
 		       "  its own zeroed frame: since Linux 6.10 the kernel refuses the shared zero\n"
 		       "  page there (a long-term pin could hold it while a write replaced it);\n"
 		       "  private mappings and read-only attaches still map the zero page\n");
+	if (v.features & PAGELAB_FEAT_RCU_PTE)
+		printf("  a PTE table can be freed while mmap_lock is only read-held (a huge-page\n"
+		       "  collapse of a file range retracts it; Linux 6.6 on), after an RCU grace\n"
+		       "  period: the walk below re-checks the PMD that led to the table, inside\n"
+		       "  an RCU read section and under the table's lock, and reads it again\n");
+	else
+		printf("  PTE tables go only under mmap_lock held for writing; Linux 6.6 on frees\n"
+		       "  retracted ones under the read lock, after an RCU grace period\n");
 
 	if (v.features & PAGELAB_FEAT_OBJECTS) {
 		bad = tour_objects(4);

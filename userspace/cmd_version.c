@@ -45,6 +45,12 @@ int cmd_version(int argc, char **argv)
 		       "refused in writable shared mappings (a read gets a zeroed frame); "
 		       "private and read-only mappings still map it");
 	}
+	/* ABI 1.6: page tables freed by RCU. */
+	if (v.abi_minor >= 6 || v.abi_major > 1)
+		printf("page tables: %s\n", v.features & PAGELAB_FEAT_RCU_PTE ?
+		       "a PTE table may be freed under mmap_lock read-held (RCU-deferred); "
+		       "walks re-check the PMD" :
+		       "freed only under mmap_lock held for writing");
 	if (v.abi_major != PAGELAB_ABI_MAJOR) {
 		pl_err("module ABI %u.x does not match this tool's %d.x: rebuild one of them",
 		       v.abi_major, PAGELAB_ABI_MAJOR);

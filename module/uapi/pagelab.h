@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	5
+#define PAGELAB_ABI_MINOR	6
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -57,6 +57,13 @@ struct pagelab_version {
  */
 #define PAGELAB_FEAT_SHARED_ZERO _BITULL(6)
 #define PAGELAB_FEAT_VMA_LOCK	_BITULL(7)
+/*
+ * ABI 1.6.  RCU_PTE: a PTE table can be freed while mmap_lock is only held
+ * for reading (khugepaged and MADV_COLLAPSE retract a file range's tables,
+ * 6.6 on), freed after an RCU grace period; a walk re-checks the PMD that
+ * led to the table inside an RCU read section and under the table's lock.
+ */
+#define PAGELAB_FEAT_RCU_PTE	_BITULL(8)
 
 #define PAGELAB_NAME_LEN	32
 

@@ -54,6 +54,7 @@ struct env {
 	struct pl_track t;
 	bool restore_max_pages;
 	unsigned long long saved_max_pages;
+	bool shared_zero;	/* PAGELAB_FEAT_SHARED_ZERO */
 };
 
 /* ---- helpers (no ASSERTs unless they take _metadata) -------------------- */
@@ -91,6 +92,29 @@ static unsigned char *obj_map(struct env *e, int fd, size_t pages, int prot, int
 	size_t len = pages * e->ps;
 
 	return pl_track_map(&e->t, mmap(NULL, len, prot, flags, fd, 0), len);
+}
+
+/*
+ * Where reads of object @id go: @m itself (its read-write shared mapping of
+ * @pages pages) where the kernel maps the zero page in writable shared
+ * mappings, else (6.10 on) a read-only mapping of a read-only attach, which
+ * never can be written: a read of a never-written page there still maps the
+ * zero page instead of taking a frame.  Its fd is closed at once, so the
+ * object lives as long as its mappings.  MAP_FAILED on failure.
+ */
+static unsigned char *obj_read_view(struct env *e, __u64 id, unsigned char *m, size_t pages)
+{
+	size_t len = pages * e->ps;
+	void *r;
+	int ro;
+
+	if (e->shared_zero || m == MAP_FAILED)
+		return m;
+	if (pl_attach(e->dev, id, PAGELAB_ATTACH_RDONLY, &ro))
+		return MAP_FAILED;
+	r = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	close(ro);
+	return pl_track_map(&e->t, r, len);
 }
 
 /* Clone @id through /dev/pagelab: the new fd (tracked) or -errno; the answer in @cl. */
@@ -173,6 +197,7 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e)
 	ASSERT_NE(0ULL, v.features & PAGELAB_FEAT_COW)
 		TH_LOG("the module (ABI %u.%u) does not offer copy-on-write", v.abi_major,
 		       v.abi_minor);
+	e->shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	ASSERT_EQ(0, pl_info(e->dev, &e->before));
 	ASSERT_EQ(e->before.pages_allocated - e->before.pages_freed, e->before.pages_held);
 	ret = pl_zero_pfn(&e->zero_pfn);
@@ -432,6 +457,7 @@ struct chain {
 	int fd[3];
 	__u64 id[3];
 	unsigned char *m[3];
+	unsigned char *r[3];	/* obj_read_view() of m */
 	bool alive[3];
 	int label[3][CH_PAGES];
 	unsigned int seed[3][CH_PAGES];
@@ -468,9 +494,9 @@ static void chain_check(struct __test_metadata *_metadata, struct env *e, struct
 		for (int pg = 0; pg < CH_PAGES; pg++) {
 			int l = c->label[x][pg];
 
-			EXPECT_TRUE(pl_page_is(c->m[x] + pg * ps, ps, c->seed[x][pg]))
+			EXPECT_TRUE(pl_page_is(c->r[x] + pg * ps, ps, c->seed[x][pg]))
 				TH_LOG("%s: %c page %d holds the wrong data", stage, 'a' + x, pg);
-			pfn[x][pg] = pfn_of(c->m[x] + pg * ps);
+			pfn[x][pg] = pfn_of(c->r[x] + pg * ps);
 			if (!l)
 				continue;
 			resident++;
@@ -535,6 +561,8 @@ static void chain_cloned(struct __test_metadata *_metadata, struct env *e, struc
 	EXPECT_EQ(0ULL, cl->copied);
 	c->m[x] = obj_map(e, c->fd[x], CH_PAGES, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, c->m[x]);
+	c->r[x] = obj_read_view(e, c->id[x], c->m[x], CH_PAGES);
+	ASSERT_NE(MAP_FAILED, c->r[x]);
 	c->alive[x] = true;
 	memcpy(c->label[x], c->label[from], sizeof(c->label[from]));
 	memcpy(c->seed[x], c->seed[from], sizeof(c->seed[from]));
@@ -556,6 +584,8 @@ TEST_F(cow_chain, destroy_in_order)
 	ASSERT_GE(c.fd[0], 0);
 	c.m[0] = obj_map(e, c.fd[0], CH_PAGES, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, c.m[0]);
+	c.r[0] = obj_read_view(e, c.id[0], c.m[0], CH_PAGES);
+	ASSERT_NE(MAP_FAILED, c.r[0]);
 	c.alive[0] = true;
 	for (int pg = 0; pg < 6; pg++)
 		chain_write(e, &c, 0, pg, 1 + pg, 1 + pg, false);
@@ -584,6 +614,8 @@ TEST_F(cow_chain, destroy_in_order)
 	for (const char *o = variant->order; *o; o++) {
 		int x = *o - 'a';
 
+		if (c.r[x] != c.m[x])
+			pl_track_unmap(&e->t, c.r[x]);
 		pl_track_unmap(&e->t, c.m[x]);
 		pl_track_close(&e->t, c.fd[x]);
 		c.alive[x] = false;
@@ -619,15 +651,18 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat s0, st;
 	struct pagelab_info i0, i1;
-	unsigned char *s, *p;
+	unsigned char *s, *p, *v;
 	uint64_t f0, f2;
+	__u64 id;
 	int fd;
 
 	/* No fault-around: a read must map only the page it touched. */
-	fd = obj_new(e, 4, PAGELAB_CREATE_NO_FAULT_AROUND, 0, NULL, NULL);
+	fd = obj_new(e, 4, PAGELAB_CREATE_NO_FAULT_AROUND, 0, NULL, &id);
 	ASSERT_GE(fd, 0);
 	s = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, s);
+	v = obj_read_view(e, id, s, 4);	/* reads of the object's pages */
+	ASSERT_NE(MAP_FAILED, v);
 	pl_fill(s, ps, 1);
 	pl_fill(s + 2 * ps, ps, 3);
 	f0 = pfn_of(s);
@@ -651,8 +686,8 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	EXPECT_EQ(2ULL, st.resident) TH_LOG("a private write created an object page");
 	EXPECT_EQ(s0.allocs, st.allocs);
 	EXPECT_EQ(0x77, pl_rd(p + ps + 9));
-	EXPECT_TRUE(pl_page_is(s + ps, ps, 0)) TH_LOG("the private write reached the object");
-	EXPECT_EQ(e->zero_pfn, pfn_of(s + ps));
+	EXPECT_TRUE(pl_page_is(v + ps, ps, 0)) TH_LOG("the private write reached the object");
+	EXPECT_EQ(e->zero_pfn, pfn_of(v + ps));
 	EXPECT_NE(e->zero_pfn, pfn_of(p + ps));
 
 	/* A write to a resident page, no PTE: a private copy; the object untouched. */
@@ -677,7 +712,7 @@ TEST_F(cow, private_writes_leave_the_object_alone)
 	EXPECT_EQ(2ULL, st.resident);
 	EXPECT_EQ(0ULL, st.cow_breaks);
 	EXPECT_TRUE(pl_page_is(s, ps, 1));
-	EXPECT_TRUE(pl_page_is(s + 3 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(v + 3 * ps, ps, 0));
 	EXPECT_EQ(f0, pfn_of(s));
 	EXPECT_NE(f0, pfn_of(p));
 	EXPECT_EQ(0x66, pl_rd(p + 5));
@@ -822,7 +857,8 @@ TEST_F(cow, clone_shares_every_resident_frame)
 		pl_fill(a + i * ps, ps, 0x60 + i);
 		pfns[i] = pfn_of(a + i * ps);
 	}
-	EXPECT_TRUE(pl_page_is(a + 6 * ps, ps, 0));	/* a zero-page PTE */
+	/* A zero-page PTE (through a read-only view where a may not have one). */
+	EXPECT_TRUE(pl_page_is(obj_read_view(e, id, a, n) + 6 * ps, ps, 0));
 	INFO(i0);
 
 	cfd = obj_clone(e, id, &cl);
@@ -1496,7 +1532,7 @@ TEST_F(cow, merge_shares_identical_pages_only)
 	struct pagelab_info i0, i1, i2;
 	struct pagelab_merge m;
 	uint64_t pfn[2][8], before[2][8];
-	unsigned char *p[2];
+	unsigned char *p[2], *r[2];	/* writes through p, reads through r */
 	__u64 ids[2];
 	int fd[2];
 
@@ -1505,6 +1541,8 @@ TEST_F(cow, merge_shares_identical_pages_only)
 		ASSERT_GE(fd[o], 0);
 		p[o] = obj_map(e, fd[o], n, RW, MAP_SHARED);
 		ASSERT_NE(MAP_FAILED, p[o]);
+		r[o] = obj_read_view(e, ids[o], p[o], n);
+		ASSERT_NE(MAP_FAILED, r[o]);
 		for (size_t pg = 0; pg < n; pg++)
 			merge_fill(p[o] + pg * ps, ps, merge_layout[o][pg]);
 	}
@@ -1534,9 +1572,9 @@ TEST_F(cow, merge_shares_identical_pages_only)
 	/* Data intact; the same letter on one frame, zeros on the zero page. */
 	for (int o = 0; o < 2; o++)
 		for (size_t pg = 0; pg < n; pg++) {
-			EXPECT_TRUE(merge_page_is(p[o] + pg * ps, ps, merge_layout[o][pg]))
+			EXPECT_TRUE(merge_page_is(r[o] + pg * ps, ps, merge_layout[o][pg]))
 				TH_LOG("object %d page %zu", o, pg);
-			pfn[o][pg] = pfn_of(p[o] + pg * ps);
+			pfn[o][pg] = pfn_of(r[o] + pg * ps);
 		}
 	for (int i = 0; i < 16; i++) {
 		char l = merge_layout[i / 8][i % 8];
@@ -1578,12 +1616,12 @@ TEST_F(cow, merge_shares_identical_pages_only)
 			bool written = o == 0 && pg == 1;
 
 			if (written) {
-				EXPECT_TRUE(pl_page_is(p[o] + pg * ps, ps, 0x5e));
+				EXPECT_TRUE(pl_page_is(r[o] + pg * ps, ps, 0x5e));
 			} else {
-				EXPECT_TRUE(merge_page_is(p[o] + pg * ps, ps, merge_layout[o][pg]))
+				EXPECT_TRUE(merge_page_is(r[o] + pg * ps, ps, merge_layout[o][pg]))
 					TH_LOG("object %d page %zu", o, pg);
 			}
-			pfn[o][pg] = pfn_of(p[o] + pg * ps);
+			pfn[o][pg] = pfn_of(r[o] + pg * ps);
 			if (written) {
 				EXPECT_NE(before[o][pg], pfn[o][pg]);
 			} else {
@@ -1600,7 +1638,7 @@ TEST_F(cow, merge_shares_identical_pages_only)
 	EXPECT_EQ(6ULL, sx.resident);
 	EXPECT_EQ(1ULL, sx.cow_breaks);
 	EXPECT_NE(e->zero_pfn, pfn_of(p[0] + 3 * ps));
-	EXPECT_TRUE(pl_page_is(p[1] + 4 * ps, ps, 0));
+	EXPECT_TRUE(pl_page_is(r[1] + 4 * ps, ps, 0));
 	EXPECT_TRUE(pl_zero_page_clean(ps));
 }
 
@@ -1611,7 +1649,7 @@ TEST_F(cow, merge_within_one_object_and_again)
 	struct pagelab_obj_stat st;
 	struct pagelab_merge m;
 	struct pagelab_info i1;
-	unsigned char *p;
+	unsigned char *p, *r;
 	__u64 id, ids[3];
 	int fd;
 
@@ -1619,6 +1657,8 @@ TEST_F(cow, merge_within_one_object_and_again)
 	ASSERT_GE(fd, 0);
 	p = obj_map(e, fd, 4, RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, p);
+	r = obj_read_view(e, id, p, 4);		/* the zero page is read through r */
+	ASSERT_NE(MAP_FAILED, r);
 	for (int i = 0; i < 3; i++)
 		pl_fill(p + i * ps, ps, 7);
 	memset(p + 3 * ps, 0, ps);
@@ -1639,7 +1679,7 @@ TEST_F(cow, merge_within_one_object_and_again)
 		EXPECT_TRUE(pl_page_is(p + i * ps, ps, 7));
 		EXPECT_EQ(pfn_of(p), pfn_of(p + i * ps));
 	}
-	EXPECT_EQ(e->zero_pfn, pfn_of(p + 3 * ps));
+	EXPECT_EQ(e->zero_pfn, pfn_of(r + 3 * ps));
 
 	/* Again: nothing left to merge or free. */
 	ASSERT_EQ(0, pl_merge(e->dev, &id, 1, &m));

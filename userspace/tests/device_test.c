@@ -50,24 +50,28 @@ TEST_F(dev, version_reports_abi_and_kernel)
 }
 
 /*
- * ABI 1.5: the bits that describe the running kernel follow its version
- * (Debian's kernels: per-VMA locks built in from 6.7; the zero page
- * refused in writable shared mappings from 6.10).
+ * ABI 1.5 and 1.6: the bits that describe the running kernel follow its
+ * version (Debian's kernels: PTE tables freed by RCU from 6.6, per-VMA
+ * locks built in from 6.7, the zero page refused in writable shared
+ * mappings from 6.10).
  */
 TEST_F(dev, version_describes_the_running_kernel)
 {
 	struct pagelab_version v;
 	unsigned int major, minor;
 	struct utsname u;
-	bool since_6_7, since_6_10;
+	bool since_6_6, since_6_7, since_6_10;
 
 	ASSERT_EQ(0, pl_version(self->fd, &v));
 	ASSERT_EQ(0, uname(&u));
 	ASSERT_EQ(2, sscanf(u.release, "%u.%u", &major, &minor)) TH_LOG("%s", u.release);
+	since_6_6 = major > 6 || (major == 6 && minor >= 6);
 	since_6_7 = major > 6 || (major == 6 && minor >= 7);
 	since_6_10 = major > 6 || (major == 6 && minor >= 10);
 	EXPECT_EQ(!since_6_10, !!(v.features & PAGELAB_FEAT_SHARED_ZERO)) TH_LOG("%s", u.release);
 	EXPECT_EQ(since_6_7, !!(v.features & PAGELAB_FEAT_VMA_LOCK)) TH_LOG("%s", u.release);
+	/* ABI 1.6: retracted PTE tables freed by RCU from 6.6. */
+	EXPECT_EQ(since_6_6, !!(v.features & PAGELAB_FEAT_RCU_PTE)) TH_LOG("%s", u.release);
 }
 
 TEST_F(dev, version_rejects_flags_and_pad)

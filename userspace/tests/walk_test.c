@@ -543,10 +543,16 @@ static const char *want_file(size_t i)
 	return "file";
 }
 
+/*
+ * Does the kernel map the zero page in a writable shared mapping
+ * (PAGELAB_FEAT_SHARED_ZERO)?  6.10 on, a read there takes a frame.
+ */
+static bool oracle_shared_zero = true;
+
 /* The shared pagelab mapping: the first half written, the rest read. */
 static const char *want_pl_shared(size_t i)
 {
-	return i < O_PL_PAGES / 2 ? "pagelab" : "zero";
+	return i < O_PL_PAGES / 2 || !oracle_shared_zero ? "pagelab" : "zero";
 }
 
 /* The private one: every page read, every fourth written (COW). */
@@ -1018,6 +1024,7 @@ TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
 	struct sd_vmas *sd;
 	char (*kinds)[16];
 	uint64_t *sizes, zero_pfn, stack_page, thp_pfn;
+	struct pagelab_version v;
 	unsigned char buf[PG];
 	int pipefd[2], st, fd, ret;
 	bool thp_formed;
@@ -1025,6 +1032,8 @@ TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
 
 	ret = pl_zero_pfn(&zero_pfn);
 	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
+	ASSERT_EQ(0, pl_version(self->dev, &v));
+	oracle_shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	snprintf(self->unlink_path, sizeof(self->unlink_path), "/tmp/pagelab_walk_oracle.%d",
 		 (int)getpid());
 	fd = open(self->unlink_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1089,7 +1098,11 @@ TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
 		      &c, kinds, NULL);
 	EXPECT_EQ(0, kind_mismatches(_metadata, "pagelab shared", kinds, O_PL_PAGES,
 				     want_pl_shared));
-	EXPECT_EQ(zero_pfn, pl_pm_pfn(pm1(pid, info->pls + (O_PL_PAGES - 1) * PG)));
+	if (oracle_shared_zero) {
+		EXPECT_EQ(zero_pfn, pl_pm_pfn(pm1(pid, info->pls + (O_PL_PAGES - 1) * PG)));
+	} else {
+		EXPECT_NE(zero_pfn, pl_pm_pfn(pm1(pid, info->pls + (O_PL_PAGES - 1) * PG)));
+	}
 	compare_range(_metadata, pid, "pagelab private", info->plp, info->plp + O_PL_PAGES * PG,
 		      sd, &c, kinds, NULL);
 	EXPECT_EQ(0, kind_mismatches(_metadata, "pagelab private", kinds, O_PL_PAGES,
@@ -1183,6 +1196,135 @@ TEST_F(walk, thp_is_a_pmd_leaf_with_ps)
 	}
 	EXPECT_LE(n, 2);
 	free(answer);
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/* What the walker child of the next test saw, in a shared block. */
+struct retract_seen {
+	volatile int stop;
+	unsigned long walks, pte_runs, pmd_runs, absent_runs, bad;
+	char first_bad[256];
+};
+
+/*
+ * The walker: range walks of @pid's [@start, @start + 2 MiB) until told to
+ * stop; every present run must map the huge page's frames in order (first
+ * frame @base), whether through the PTE table or as the PMD leaf.
+ */
+static void retract_walker(pid_t pid, uint64_t start, uint64_t base, struct retract_seen *seen)
+{
+	char req[96];
+
+	snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)pid, start,
+		 start + THP_SIZE);
+	while (!seen->stop) {
+		struct pl_walk_range r;
+		struct pl_walk_run run;
+		char *a = NULL;
+		int ret = pl_walk_alloc(req, &a);
+
+		if (!ret)
+			ret = pl_walk_range_begin(&r, a);
+		while (!ret && (ret = pl_walk_range_next(&r, &run)) == 1) {
+			ret = 0;
+			if (run.absent) {
+				seen->absent_runs++;
+				continue;
+			}
+			if (run.size == THP_SIZE)
+				seen->pmd_runs++;
+			else
+				seen->pte_runs++;
+			if (pl_walk_run_pfn(&run, run.start) != base + (run.start - start) / PG) {
+				if (!seen->bad++)
+					snprintf(seen->first_bad, sizeof(seen->first_bad),
+						 "run at +0x%" PRIx64 ": pfn 0x%" PRIx64
+						 ", want 0x%" PRIx64, run.start - start, run.pfn,
+						 base + (run.start - start) / PG);
+			}
+		}
+		if (ret < 0 && !seen->bad++)
+			snprintf(seen->first_bad, sizeof(seen->first_bad), "answer: %s",
+				 a ? a : strerror(-ret));
+		free(a);
+		seen->walks++;
+	}
+}
+
+/*
+ * Since 6.5 a PTE table can be freed while mmap_lock is only read-held:
+ * MADV_COLLAPSE of a file range whose page cache is already one huge page
+ * retracts the table and maps the PMD, the table freed after an RCU grace
+ * period.  A walk that read the PMD before must notice (walk.c re-checks it
+ * inside rcu_read_lock() and under the table's lock) rather than read a
+ * freed table.  Here a shmem range flips between PTE-mapped (after
+ * MADV_NOHUGEPAGE) and PMD-mapped (MADV_COLLAPSE) hundreds of times while a
+ * child walks it without pause: every answer must show the huge page's own
+ * frames.  On 6.1 the collapse retracts under the write lock (no race), so
+ * this only checks answers there; on the debug kernel a walk into a freed
+ * table is also a KASAN report.
+ */
+TEST_F_TIMEOUT(walk, tables_retracted_under_a_walk, 300)
+{
+	const int rounds = 300;
+	struct retract_seen *seen;
+	uint64_t base, e;
+	int fd, collapsed = 0;
+	char *r, *p;
+	pid_t pid;
+
+	fd = track_fd(self, memfd_create("pagelab-walk-retract", MFD_CLOEXEC));
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, THP_SIZE));
+	r = mmap(NULL, 2 * THP_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	p = (char *)(((uintptr_t)r + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
+	ASSERT_EQ(p, mmap(p, THP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0));
+	track_map(self, r, 2 * THP_SIZE);
+	for (size_t off = 0; off < THP_SIZE; off += PG)
+		wr(p + off, (unsigned char)(off / PG + 1));
+	madvise(p, THP_SIZE, MADV_HUGEPAGE);
+	if (madvise(p, THP_SIZE, MADV_COLLAPSE))
+		SKIP(return, "MADV_COLLAPSE of a shmem range: %s", strerror(errno));
+	e = pm1(0, (uintptr_t)p);
+	base = pl_pm_pfn(e);
+	if (!base)
+		SKIP(return, "no PFNs in pagemap (root?)");
+	if (!kpage_is_thp(base))
+		SKIP(return, "MADV_COLLAPSE left no huge page (pfn 0x%" PRIx64 ")", base);
+
+	seen = shared_block(self, sizeof(*seen));
+	ASSERT_NE(MAP_FAILED, seen);
+	memset((void *)seen, 0, sizeof(*seen));
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		retract_walker(getppid(), (uintptr_t)p, base, seen);
+		_exit(0);
+	}
+	for (int i = 0; i < rounds; i++) {
+		/* Unmapped, then PTE-mapped again: NOHUGEPAGE forbids the PMD. */
+		ASSERT_EQ(0, madvise(p, THP_SIZE, MADV_DONTNEED));
+		ASSERT_EQ(0, madvise(p, THP_SIZE, MADV_NOHUGEPAGE));
+		for (size_t off = 0; off < THP_SIZE; off += PG)
+			ASSERT_EQ((unsigned char)(off / PG + 1), rd(p + off));
+		ASSERT_EQ(0, madvise(p, THP_SIZE, MADV_HUGEPAGE));
+		/* The PTE table retracted, the PMD mapped: the walk may be in that table. */
+		if (!madvise(p, THP_SIZE, MADV_COLLAPSE))
+			collapsed++;
+	}
+	seen->stop = 1;
+	EXPECT_EQ(0, reap(self, pid));
+	TH_LOG("%d of %d collapses; %lu walks saw %lu PTE runs, %lu PMD leaves, %lu absent",
+	       collapsed, rounds, seen->walks, seen->pte_runs, seen->pmd_runs, seen->absent_runs);
+	EXPECT_EQ(0UL, seen->bad) TH_LOG("%lu bad answers, the first: %s", seen->bad,
+					  seen->first_bad);
+	EXPECT_GT(collapsed, rounds / 2);
+	EXPECT_GT(seen->walks, 10UL);
+	EXPECT_EQ(base, pl_pm_pfn(pm1(0, (uintptr_t)p)));
 }
 
 TEST_F(walk, untouched_is_none_and_unmapped_is_novma)
