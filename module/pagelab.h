@@ -279,6 +279,7 @@ struct pagelab_replacer {
 	u64 ev_seq;
 	struct file *file;
 	unsigned long io_user;
+	struct mem_cgroup *io_memcg;
 	unsigned long *in_file;
 	unsigned int delay_ms;
 	bool io_busy;

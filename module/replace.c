@@ -101,12 +101,14 @@
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -420,6 +422,8 @@ void pagelab_rp_drop(struct pagelab_replacer *rp)
 	if (rp->file)
 		pagelab_rp_put_file(rp->file);
 	rp->file = NULL;
+	mem_cgroup_put(rp->io_memcg);
+	rp->io_memcg = NULL;
 }
 
 /**
@@ -1051,13 +1055,18 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	int wb = -1;
 
 	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
+	struct mem_cgroup *old_memcg = set_active_memcg(rp->io_memcg);
 	struct page *reuse;
 
-	/* With the credentials of the task that set the store (it opened the file anew). */
+	/*
+	 * With the credentials of the task that set the store (it opened the
+	 * file anew), charging its memory cgroup.
+	 */
 	if (io->vpage)
 		io->werr = pagelab_rp_file_io(rp, io->vpage, io->victim, true, io->fail);
 	if (!io->werr && io->read && rp->file)
 		io->rerr = pagelab_rp_file_io(rp, page, io->index, false, io->fail);
+	set_active_memcg(old_memcg);
 	revert_creds(old_cred);
 
 	mutex_lock(&obj->lock);
@@ -1675,6 +1684,8 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 	atomic_long_set(&obj->store_pages, 0);
 	pagelab_rp_put_file(rp->file);
 	rp->file = NULL;
+	mem_cgroup_put(rp->io_memcg);
+	rp->io_memcg = NULL;
 	return 0;
 }
 
@@ -1804,6 +1815,13 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
 		pagelab_rp_put_file(rp->file);
 	rp->file = file;
 	rp->io_user = pagelab_io_user_key();
+	/*
+	 * What the worker writes into the file (page cache, tmpfs pages) is
+	 * charged to the memory cgroup of the task that set the store, as if
+	 * it wrote the file itself, not to the worker's (the root).
+	 */
+	mem_cgroup_put(rp->io_memcg);
+	rp->io_memcg = file ? get_mem_cgroup_from_mm(current->mm) : NULL;
 	return 0;
 }
 

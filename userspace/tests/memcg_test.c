@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -266,6 +267,72 @@ TEST_F_TIMEOUT(memcg, charge_failure_oom_kills_the_faulting_task, 120)
 	EXPECT_EQ(held, i1.pages_held);
 	close(self->fd);
 	self->fd = -1;
+}
+
+/*
+ * A child in its own cgroup gives an 8 MiB object a budget of one frame and
+ * a backing file on a tmpfs, then writes every page: each write evicts the
+ * page before it into the file.  The file's 8 MiB of tmpfs pages are the
+ * child's to pay for, though a kernel worker writes them: they must be
+ * charged to the child's cgroup (memory.stat shmem), not to the root.
+ */
+TEST_F_TIMEOUT(memcg, file_store_pages_are_charged_to_the_store_owner, 180)
+{
+	const size_t pages = 8 * MiB / self->ps;
+	const char *cg = CGROOT "/pltest_store", *why;
+	char dir[] = "/tmp/pagelab-memcg-XXXXXX", path[64], pid[32], c;
+	unsigned long long shmem0 = 0, shmem1 = 0;
+	int p2c[2], c2p[2];
+
+	why = cg_make(cg);
+	if (why)
+		SKIP(return, "%s", why);
+	self->cg = cg;
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-memcg", dir, "tmpfs", 0, "size=64m,mode=0700"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ASSERT_EQ(0, pl_create(self->dev, pages * self->ps, 0, 0, "memcg-store", &self->fd, NULL));
+	ASSERT_EQ(0, pipe(p2c));
+	ASSERT_EQ(0, pipe(c2p));
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		unsigned char *q;
+		int sfd;
+
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 2);
+		sfd = pl_store_open(path, pages * self->ps);
+		CHILD_CHECK(sfd >= 0, 3);
+		CHILD_CHECK(!pl_replace_store(self->fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 0,
+					     sfd, 0), 4);
+		q = mmap(NULL, pages * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+		CHILD_CHECK(q != MAP_FAILED, 5);
+		for (size_t i = 0; i < pages; i++)
+			memset(q + i * self->ps, (int)(i & 0xff) | 1, self->ps);
+		CHILD_CHECK(write(c2p[1], "w", 1) == 1, 6);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 7);
+		_exit(0);
+	}
+	close(p2c[0]);		/* a child that gives up ends the parent's read */
+	close(c2p[1]);
+	snprintf(pid, sizeof(pid), "%d", (int)self->child);
+	ASSERT_EQ(0, cg_write(cg, "cgroup.procs", pid));
+	ASSERT_EQ(0, cg_read(cg, "memory.stat", "shmem", &shmem0));
+	ASSERT_EQ(1, write(p2c[1], "g", 1));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child: %d", pl_reap(self->child));
+	ASSERT_EQ(0, cg_read(cg, "memory.stat", "shmem", &shmem1));
+	TH_LOG("the child's cgroup: shmem %llu kB -> %llu kB", shmem0 >> 10, shmem1 >> 10);
+	/* All but the one resident page went to the file. */
+	EXPECT_GE(shmem1, shmem0 + 7 * MiB) TH_LOG("the store's pages were charged elsewhere");
+	ASSERT_EQ(1, write(p2c[1], "x", 1));
+	EXPECT_EQ(0, pl_reap(self->child));
+	self->child = -1;
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN
