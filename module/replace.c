@@ -1234,12 +1234,21 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 }
 
 /*
+ * Longest wait of a fault that may not let go of mmap_lock for an object's
+ * I/O: twice the longest page-in delay (which such a fault skips).
+ */
+#define PAGELAB_IO_WAIT_MAX	(2 * msecs_to_jiffies(PAGELAB_PAGEIN_DELAY_MAX_MS))
+
+/*
  * Wait, with the object's lock let go, for the object's I/O phase @gen to
  * end.  A fault that may retry lets go of its own lock too and returns
  * VM_FAULT_RETRY | VM_FAULT_MAJOR, as filemap_fault() does after I/O: the
  * kernel counts the retried fault as major (under the VMA lock only if
  * VM_FAULT_MAJOR says so); one that may not waits with mmap_lock held,
- * killably, and returns 0 to look again.
+ * killably, and returns 0 to look again.  That one (a remote access such
+ * as a /proc/PID/mem read, whose reader is often not the store's owner)
+ * waits PAGELAB_IO_WAIT_MAX at most, then gets SIGBUS: a store's owner
+ * can make its I/O last until its tasks die.
  */
 /*
  * Let go of the fault's lock (mmap_lock, or its VMA's read lock alone), to
@@ -1270,8 +1279,11 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 		fput(pin);
 		return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 	}
-	if (wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen))
+	if (wait_event_killable_timeout(rp->io_wq, READ_ONCE(rp->io_gen) != gen,
+					PAGELAB_IO_WAIT_MAX) <= 0) {
+		atomic64_inc(&obj->count.sigbus);
 		return VM_FAULT_SIGBUS;
+	}
 	return 0;
 }
 

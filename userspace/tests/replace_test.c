@@ -2499,6 +2499,91 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 }
 
 /*
+ * A fault that may not let go of mmap_lock -- another process reading this
+ * one's memory through /proc/PID/mem -- waits for the object's I/O holding
+ * that lock.  A store's owner can make the I/O last forever (a write(2) from
+ * the object's mapping into its own store), so the wait is bounded: the
+ * read fails (EIO) within the module's limit (20 s), rather than hang its
+ * reader until killed.
+ */
+TEST_F_TIMEOUT(replace, remote_read_of_a_stuck_store_fails_in_bounded_time, 300)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	char dir[] = "/tmp/pagelab-remote-XXXXXX";
+	int sync[2], r, st;
+	pid_t pid, kid;
+
+	NEED_FILE_STORE(e);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-remote", dir, "tmpfs", 0, "size=16m,mode=0700"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
+
+	/* The store's owner: one write(2) stuck in its own store's I/O. */
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		static struct stuck_arg a;
+		static volatile int started;
+		pthread_t th;
+		int ofd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		a.m = stuck_object(e->dev, dir, ps, 0x30, &a.sfd, &ofd);
+		CHILD_CHECK(a.m, 2);
+		a.ps = ps;
+		a.started = &started;
+		CHILD_CHECK(!pthread_create(&th, NULL, stuck_thread, &a), 3);
+		while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+			sched_yield();
+		usleep(500 * 1000);	/* the thread in its write(2) */
+		CHILD_CHECK(write(sync[1], &a.m, sizeof(a.m)) == sizeof(a.m), 4);
+		pause();
+		_exit(0);
+	}
+	pl_track_close(&e->t, sync[1]);	/* the child's end: EOF if it fails */
+	{
+		unsigned char *m = NULL;
+
+		ASSERT_EQ((ssize_t)sizeof(m), read(sync[0], &m, sizeof(m)))
+			TH_LOG("the stuck child failed: %d", pl_track_reap(&e->t, pid));
+		/* The reader: page 0, the page the stuck I/O is loading. */
+		kid = pl_track_fork(&e->t);
+		ASSERT_GE(kid, 0);
+		if (!kid) {
+			unsigned char probe[64];
+			char path[64];
+			int mfd;
+
+			snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+			mfd = open(path, O_RDONLY | O_CLOEXEC);
+			CHILD_CHECK(mfd >= 0, 2);
+			r = pread(mfd, probe, sizeof(probe), (off_t)(uintptr_t)m);
+			_exit(r < 0 && errno == EIO ? 0 : 3);
+		}
+	}
+	st = reap_within(&e->t, kid, 60 * 1000);
+	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
+		"a /proc/PID/mem read waited 60 s for a stuck store's I/O, mmap_lock held" :
+		"the read did not fail with EIO");
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
+	if (st < 0)
+		EXPECT_GE(reap_within(&e->t, kid, 60 * 1000), 0) TH_LOG("the read after the kill");
+	/* The worker ends the write-back a moment after the kill, then lets the object go. */
+	for (int i = 0; i < 200; i++) {
+		struct pagelab_info now;
+
+		if (!pl_info(e->dev, &now) && now.objects == e->before.objects)
+			break;
+		usleep(50 * 1000);
+	}
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
+}
+
+/*
  * A budgeted clone source whose dirty victim is still shared with the clone
  * when its write-back begins (so the page-in takes a new frame), and whose
  * clone breaks COW on that frame while the write and the page-in delay run:
