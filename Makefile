@@ -9,11 +9,16 @@
 #                   downloads it into the cache, and the modules are built
 #                   in a copy of the sources there)
 #   make check      the one test command: lint, KUnit and userspace tests in
-#                   the guest, harness self-tests; ends with "N passed, N failed"
-#                   (KERNELS="6.1 6.12": lint and guest lanes for each)
-#   make check-debug  the debug-kernel lane alone: builds (once, ~16 min) a
-#                   6.1 kernel with KASAN, lockdep, DEBUG_VM, kmemleak, KUnit,
+#                   the guest, the debug-kernel lane, harness self-tests; ends
+#                   with "N passed, N failed" (KERNELS: the kernels of the
+#                   lint and guest lanes, default "6.1 6.12 6.12-rt 6.1-rt";
+#                   KERNEL=K alone: just K)
+#   make check-debug  the debug-kernel lane alone: builds (once, ~15 min) a
+#                   6.12 kernel with KASAN, lockdep, DEBUG_VM, kmemleak, KUnit,
 #                   fault injection; KUnit + every userspace test on it
+#                   (KERNEL=6.1: the same from 6.1's source)
+#   make install    pagelab.ko into /lib/modules/KVER/updates, then depmod
+#                   (KVER: the running kernel, or KERNEL's)
 #   make demo       boot the guest, load pagelab, run "pagelab tour"
 #   make lint       checkpatch --strict, W=1, sparse (zero findings)
 #   make bench      fault cost vs the kernel's anonymous faults, in the guest
@@ -27,7 +32,14 @@
 # the kernels make check and make lint cover.
 KERNEL ?= $(or $(PAGELAB_KERNEL),6.1)
 export PAGELAB_KERNEL := $(KERNEL)
-KERNELS ?= $(KERNEL)
+KERNELS ?= $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL),6.1 6.12 6.12-rt 6.1-rt)
+DEBUG_SERIES := $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL),$(or $(PAGELAB_DEBUG_SERIES),6.12))
+
+# When make started: check.sh's time guard counts setup and builds too.
+ifeq ($(origin PAGELAB_CHECK_T0),undefined)
+PAGELAB_CHECK_T0 := $(shell date +%s)
+endif
+export PAGELAB_CHECK_T0
 
 NO_SETUP_GOALS := clean help
 ifneq ($(filter-out $(NO_SETUP_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -61,7 +73,7 @@ HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
 FUZZ_SRC := $(wildcard userspace/fuzz/*.c)
 FUZZ_HDRS := $(wildcard userspace/fuzz/*.h)
 
-.PHONY: all module tools check check-debug demo lint bench clean help fixture tree
+.PHONY: all module tools check check-debug demo lint bench clean help fixture tree install
 
 all: module tools
 
@@ -97,7 +109,16 @@ check: all fixture
 	scripts/check.sh $(KERNELS)
 
 check-debug: tools
-	scripts/check-debug.sh
+	PAGELAB_DEBUG_SERIES=$(DEBUG_SERIES) scripts/check-debug.sh
+
+# pagelab.ko alone (no KUnit module: Debian's kernels have no KUnit) into
+# /lib/modules/$(KVER)/updates, then depmod; INSTALL_MOD_PATH=DIR stages it
+# under DIR instead.  Kbuild signs it only where the kernel's key is at hand.
+install: tree
+	$(MAKE) $(KBUILD_ARGS) PAGELAB_NO_KUNIT=1 modules
+	$(MAKE) $(KBUILD_ARGS) PAGELAB_NO_KUNIT=1 INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	@echo "pagelab: installed in $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates; modprobe pagelab"
 
 demo: all
 	scripts/vm run -- pagelab tour
@@ -115,4 +136,4 @@ clean:
 		| xargs rm -f
 
 help:
-	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,28p' Makefile | sed 's/^# \{0,1\}//'

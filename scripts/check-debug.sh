@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check-debug.sh - the debug-kernel lane (`make check-debug`):
+# check-debug.sh - the debug-kernel lane (`make check-debug`, on 6.12's
+# source; `make check-debug KERNEL=6.1` or PAGELAB_DEBUG_SERIES=6.1 for 6.1's):
 #   1. the debug kernel (scripts/debug-kernel.sh: built once, then reused),
 #      its config checked for every option scripts/debug.config asks for
 #   2. pagelab.ko and pagelab_kunit.ko built against that tree (W=1)
@@ -14,8 +15,15 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-# The debug kernel is built from 6.1's source: 6.1's files and kunit.py.
-eval "$(PAGELAB_KERNEL=6.1 scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
+# Its series' files (kunit.py) from setup.
+series=${PAGELAB_DEBUG_SERIES:-6.12}
+case "$series" in
+6.1 | 6.12) ;;
+*) echo "check-debug: no debug kernel for '$series': choose 6.12 or 6.1" >&2
+   echo "0 passed, 1 failed"; exit 1 ;;
+esac
+export PAGELAB_DEBUG_SERIES=$series
+eval "$(PAGELAB_KERNEL=$series scripts/setup.sh)" || { echo "0 passed, 1 failed"; exit 1; }
 . "$top/scripts/check-lib.sh"
 
 scale=${PAGELAB_STRESS_SCALE:-25}
@@ -24,7 +32,7 @@ fuzz_s=${PAGELAB_FUZZ_DEBUG_SECONDS:-180}
 
 echo "== debug kernel"
 t0=$(date +%s)
-if ! dk=$(scripts/debug-kernel.sh); then
+if ! dk=$(scripts/debug-kernel.sh --series "$series"); then
 	record fail "debug kernel: build (see the message above)"
 	summary
 	exit 1
@@ -32,11 +40,12 @@ fi
 eval "$dk"
 record ok "debug kernel: $DKVER ready in $(( $(date +%s) - t0 )) s (cold build took $(cat "$DKDIR/.build-seconds") s)"
 
-missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' scripts/debug.config | while read -r want; do
+missing=$(cat scripts/debug.config "scripts/debug-$series.config" |
+	grep -E '^CONFIG_[A-Z0-9_]+=' | while read -r want; do
 	grep -qxF "$want" "$DKDIR/.config" || echo "$want"
 done)
 if [ -z "$missing" ]; then
-	record ok "debug kernel: .config has every option of scripts/debug.config"
+	record ok "debug kernel: .config has every option of scripts/debug.config and debug-$series.config"
 else
 	record fail "debug kernel: .config lacks: $(echo $missing)"
 fi
@@ -57,7 +66,7 @@ fi
 
 echo "== guest (debug kernel): KUnit, userspace tests, fault injection, fuzzer, kmemleak"
 t0=$(date +%s)
-scripts/vm run --debug-kernel --quiet --timeout 3600 --log "$results/kernel.log" \
+scripts/vm run --debug-kernel --kernel "$series" --quiet --timeout 3600 --log "$results/kernel.log" \
 	--out "$results/out" -- env PAGELAB_STRESS_SCALE="$scale" PAGELAB_FUZZ_SECONDS="$fuzz_s" \
 	${PAGELAB_FUZZ_SEED:+PAGELAB_FUZZ_SEED="$PAGELAB_FUZZ_SEED"} \
 	pagelab-guest-tests 2>"$results/vm.err"
