@@ -791,14 +791,17 @@ static int pagelab_rp_sync_io(struct pagelab_object *obj, struct pagelab_replace
 	int err;
 
 	const struct cred *old_cred;
+	struct mem_cgroup *old_memcg;
 	bool fail = pagelab_should_fail(PAGELAB_FAIL_FILE_IO);
 
 	rp->io_busy = true;
 	rp->io.victim = v;
 	mutex_unlock(&obj->lock);
-	/* As the task that set the store, like the worker. */
+	/* As the task that set the store, charging its memcg, like the worker. */
 	old_cred = override_creds(rp->file->f_cred);
+	old_memcg = set_active_memcg(rp->io_memcg);
 	err = pagelab_rp_file_io(rp, page, index, write, fail);
+	set_active_memcg(old_memcg);
 	revert_creds(old_cred);
 	mutex_lock(&obj->lock);
 	rp->io_busy = false;
@@ -1234,8 +1237,9 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 }
 
 /*
- * Longest wait of a fault that may not let go of mmap_lock for an object's
- * I/O: twice the longest page-in delay (which such a fault skips).
+ * Longest a fault that may not let go of mmap_lock waits for an object's
+ * I/O, all its waits together: twice the longest page-in delay (which such
+ * a fault skips).
  */
 #define PAGELAB_IO_WAIT_MAX	(2 * msecs_to_jiffies(PAGELAB_PAGEIN_DELAY_MAX_MS))
 
@@ -1247,8 +1251,9 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
  * VM_FAULT_MAJOR says so); one that may not waits with mmap_lock held,
  * killably, and returns 0 to look again.  That one (a remote access such
  * as a /proc/PID/mem read, whose reader is often not the store's owner)
- * waits PAGELAB_IO_WAIT_MAX at most, then gets SIGBUS: a store's owner
- * can make its I/O last until its tasks die.
+ * waits until *@deadline (set at its first wait: PAGELAB_IO_WAIT_MAX for
+ * all its waits), then gets SIGBUS: a store's owner can make its I/O last
+ * until its tasks die, or start a new one each time this fault wakes.
  */
 /*
  * Let go of the fault's lock (mmap_lock, or its VMA's read lock alone), to
@@ -1266,9 +1271,10 @@ static struct file *pagelab_rp_unlock_mm(struct vm_fault *vmf)
 }
 
 static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *obj,
-				  struct pagelab_replacer *rp, u64 gen)
+				  struct pagelab_replacer *rp, u64 gen, unsigned long *deadline)
 {
 	struct file *pin;
+	long left;
 
 	atomic64_inc(&obj->count.io_waits);
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
@@ -1279,8 +1285,16 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 		fput(pin);
 		return VM_FAULT_RETRY | VM_FAULT_MAJOR;
 	}
-	if (wait_event_killable_timeout(rp->io_wq, READ_ONCE(rp->io_gen) != gen,
-					PAGELAB_IO_WAIT_MAX) <= 0) {
+	if (!*deadline)
+		*deadline = (jiffies + PAGELAB_IO_WAIT_MAX) | 1;
+	left = (long)(*deadline - jiffies);
+	if (left <= 0)
+		left = 0;
+	else
+		left = wait_event_killable_timeout(rp->io_wq, READ_ONCE(rp->io_gen) != gen, left);
+	if (left < 0)		/* killed */
+		return VM_FAULT_SIGBUS;
+	if (!left) {		/* the deadline passed */
 		atomic64_inc(&obj->count.sigbus);
 		return VM_FAULT_SIGBUS;
 	}
@@ -1334,6 +1348,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
 	unsigned long no_retry_since = 0, spell = msecs_to_jiffies(PAGELAB_RP_BUSY_MS);
+	unsigned long io_deadline = 0;	/* pagelab_rp_wait() */
 	struct page *page;
 	bool major = false, busy;
 	unsigned long noslot;
@@ -1475,7 +1490,9 @@ out_wait:
 	}
 	mutex_unlock(&obj->lock);
 	*outcome = PAGELAB_FAULT_WAIT;
-	ret = pagelab_rp_wait(vmf, obj, rp, gen);
+	ret = pagelab_rp_wait(vmf, obj, rp, gen, &io_deadline);
+	if (ret & VM_FAULT_SIGBUS)
+		*outcome = PAGELAB_FAULT_SIGBUS;
 	if (ret)
 		return ret;
 	goto again;

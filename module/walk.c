@@ -677,7 +677,7 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 
 /*
  * Does *@pmdp still hold @pmd, a PTE table's entry read before?  Called
- * under rcu_read_lock(), then again under the table's lock.  Since 6.5 a
+ * under rcu_read_lock(), then again under the table's lock.  Since 6.6 a
  * PTE table can go with only mmap_lock held for reading (khugepaged and
  * MADV_COLLAPSE retract a file's tables), freed after an RCU grace period;
  * pte_offset_map_lock(), which handles that, cannot be linked by a module

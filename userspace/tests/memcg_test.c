@@ -335,4 +335,75 @@ TEST_F_TIMEOUT(memcg, file_store_pages_are_charged_to_the_store_owner, 180)
 	rmdir(dir);
 }
 
+/*
+ * The same rule when the writes happen in PAGELAB_IOC_REPLACE itself: a
+ * child in its own cgroup sets a file store with room for every page and
+ * writes them all; then this process, in another cgroup, lowers the budget
+ * to one frame, which writes the other pages to the file at once, in this
+ * process.  They are the store owner's pages: charged to the child's cgroup.
+ */
+TEST_F_TIMEOUT(memcg, budget_lowered_from_another_cgroup_charges_the_store_owner, 180)
+{
+	const size_t pages = 8 * MiB / self->ps;
+	const char *cg = CGROOT "/pltest_store2", *why;
+	char dir[] = "/tmp/pagelab-memcg-XXXXXX", path[64], pid[32], c;
+	unsigned long long shmem0 = 0, shmem1 = 0;
+	int p2c[2], c2p[2], sfd;
+
+	why = cg_make(cg);
+	if (why)
+		SKIP(return, "%s", why);
+	self->cg = cg;
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-memcg", dir, "tmpfs", 0, "size=64m,mode=0700"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ASSERT_EQ(0, pl_create(self->dev, pages * self->ps, 0, 0, "memcg-store", &self->fd, NULL));
+	ASSERT_EQ(0, pipe(p2c));
+	ASSERT_EQ(0, pipe(c2p));
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		unsigned char *q;
+
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 2);
+		sfd = pl_store_open(path, pages * self->ps);
+		CHILD_CHECK(sfd >= 0, 3);
+		CHILD_CHECK(!pl_replace_store(self->fd, pages, PAGELAB_POLICY_FIFO,
+					     PAGELAB_REPLACE_FILE, 0, sfd, 0), 4);
+		q = mmap(NULL, pages * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+		CHILD_CHECK(q != MAP_FAILED, 5);
+		for (size_t i = 0; i < pages; i++)
+			memset(q + i * self->ps, (int)(i & 0xff) | 1, self->ps);
+		CHILD_CHECK(write(c2p[1], "w", 1) == 1, 6);
+		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 7);
+		_exit(0);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	snprintf(pid, sizeof(pid), "%d", (int)self->child);
+	ASSERT_EQ(0, cg_write(cg, "cgroup.procs", pid));
+	ASSERT_EQ(1, write(p2c[1], "g", 1));
+	ASSERT_EQ(0, pl_read_full(c2p[0], &c, 1)) TH_LOG("child: %d", pl_reap(self->child));
+	ASSERT_EQ(0, cg_read(cg, "memory.stat", "shmem", &shmem0));
+
+	/* The same file (the store stays the child's): every page but one goes to it now. */
+	sfd = pl_store_open(path, pages * self->ps);
+	ASSERT_GE(sfd, 0);
+	ASSERT_EQ(0, pl_replace_store(self->fd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 0,
+				      sfd, 0));
+	close(sfd);
+	ASSERT_EQ(0, cg_read(cg, "memory.stat", "shmem", &shmem1));
+	TH_LOG("the child's cgroup: shmem %llu kB -> %llu kB", shmem0 >> 10, shmem1 >> 10);
+	EXPECT_GE(shmem1, shmem0 + 7 * MiB) TH_LOG("the store's pages were charged elsewhere");
+	ASSERT_EQ(1, write(p2c[1], "x", 1));
+	EXPECT_EQ(0, pl_reap(self->child));
+	self->child = -1;
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+}
+
 TEST_HARNESS_MAIN
