@@ -130,8 +130,6 @@ FIXTURE_SETUP(memcg)
 
 FIXTURE_TEARDOWN(memcg)
 {
-	struct pagelab_info after;
-
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		pl_reap(self->child);
@@ -141,10 +139,7 @@ FIXTURE_TEARDOWN(memcg)
 	if (self->cg)
 		cg_remove(self->cg);
 	/* No ASSERT here: in this harness an ASSERT in teardown runs it again. */
-	EXPECT_EQ(0, pl_info(self->dev, &after));
-	EXPECT_EQ(self->before.objects, after.objects) TH_LOG("objects leaked");
-	EXPECT_EQ(self->before.pages_held, after.pages_held) TH_LOG("pages leaked");
-	EXPECT_EQ(after.pages_allocated - after.pages_freed, after.pages_held);
+	pl_expect_held_as_before(_metadata, self->dev, &self->before);
 	close(self->dev);
 }
 
