@@ -245,21 +245,34 @@ static inline void pl_track_release(struct pl_track *t)
  * close by that long.  So the check waits up to 2 s for the counts to
  * settle; a leak stays.
  */
+/*
+ * Wait up to 2 s for the module to hold the objects and pages of @before
+ * (see above); *@now gets the last count.  0 (settled or not), or -errno
+ * from PAGELAB_IOC_INFO.
+ */
+static inline int pl_wait_held_as_before(int dev, const struct pagelab_info *before,
+					 struct pagelab_info *now)
+{
+	int ret;
+
+	for (int i = 0; i < 200; i++) {
+		ret = pl_info(dev, now);
+		if (ret || (now->objects == before->objects &&
+			    now->pages_held == before->pages_held))
+			return ret;
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
 #ifdef __KSELFTEST_HARNESS_H
 
 static inline void pl_expect_held_as_before(struct __test_metadata *_metadata, int dev,
 					    const struct pagelab_info *before)
 {
 	struct pagelab_info after;
-	int ret;
+	int ret = pl_wait_held_as_before(dev, before, &after);
 
-	for (int i = 0; i < 200; i++) {
-		ret = pl_info(dev, &after);
-		if (ret || (after.objects == before->objects &&
-			    after.pages_held == before->pages_held))
-			break;
-		usleep(10 * 1000);
-	}
 	if (ret) {
 		EXPECT_TRUE(false) TH_LOG("PAGELAB_IOC_INFO failed in the teardown");
 	} else {

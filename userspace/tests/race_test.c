@@ -447,12 +447,15 @@ TEST_F(race, store_needs_the_callers_own_write_access)
 	EXPECT_EQ(0, pl_replace(fd, 0, 0, 0, 0));
 }
 
-/* After iteration @i of a loop: are the module's pages held as before the test? */
+/*
+ * After iteration @i of a loop: are the module's pages held as before the
+ * test, once a worker's deferred fput() has let the last object go?
+ */
 static bool held_as_before(struct __test_metadata *_metadata, struct env *e, unsigned long i)
 {
 	struct pagelab_info now;
 
-	if (pl_info(e->dev, &now)) {
+	if (pl_wait_held_as_before(e->dev, &e->before, &now)) {
 		TH_LOG("iteration %lu: PAGELAB_IOC_INFO failed", i);
 		return false;
 	}
