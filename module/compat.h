@@ -89,6 +89,21 @@ static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
 }
 
 /*
+ * Which page's map count pagemap reads for "exclusive" at @index of a
+ * PMD-mapped THP: 6.1's pagemap_pmd_range() reads the head page's for all
+ * 512 pages; 6.12's reads each page's own.  (The change came between them;
+ * only those two kernels are built here.)
+ */
+static inline struct page *pagelab_pagemap_thp_page(struct page *head, unsigned long index)
+{
+#if PAGELAB_KERNEL_SINCE(6, 12)
+	return nth_page(head, index);
+#else
+	return head;
+#endif
+}
+
+/*
  * How many times this precise page is mapped: by PTEs, plus, for a page of
  * a large folio, each mapping of the whole folio (PMD, PUD, hugetlb); 0 for
  * a page that cannot be mapped (a page type: slab, page table, ...).  That

@@ -837,9 +837,23 @@ static long pagelab_obj_ioctl(struct file *file, unsigned int cmd, unsigned long
  */
 u64 pagelab_file_object(struct file *file)
 {
+	struct pagelab_object *obj = pagelab_file_obj(file);
+
+	return obj ? obj->id : 0;
+}
+
+/**
+ * pagelab_file_obj() - the object a file is open on
+ * @file: any file (a VMA's)
+ *
+ * Return: the object, alive as long as @file is, or NULL if @file is not
+ * a pagelab object's.
+ */
+struct pagelab_object *pagelab_file_obj(struct file *file)
+{
 	if (file->f_op != &pagelab_obj_fops)
-		return 0;
-	return ((struct pagelab_object *)file->private_data)->id;
+		return NULL;
+	return file->private_data;
 }
 
 static int pagelab_obj_file_release(struct inode *inode, struct file *file)

@@ -366,6 +366,7 @@ long pagelab_obj_merge(struct pagelab_merge __user *uarg);
 struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages);
 void pagelab_kunit_obj_put(struct pagelab_object *obj);
 u64 pagelab_file_object(struct file *file);
+struct pagelab_object *pagelab_file_obj(struct file *file);
 int pagelab_objects_init(void);
 void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
@@ -439,6 +440,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_rp_budgeted_locked(struct pagelab_object *obj);
 bool pagelab_rp_io_victim(struct pagelab_object *obj, pgoff_t index);
+bool pagelab_rp_stored_locked(struct pagelab_object *obj, pgoff_t index);
 long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *uarg);
 void pagelab_rp_events_show(struct seq_file *m, struct pagelab_object *obj);
 void pagelab_events_show(struct seq_file *m);
@@ -478,6 +480,107 @@ int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char *
 size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len);
 void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json);
 extern const struct file_operations pagelab_walk_fops;
+
+/* The levels of a walk, top to bottom. */
+enum pagelab_walk_level {
+	PAGELAB_L_PGD, PAGELAB_L_P4D, PAGELAB_L_PUD, PAGELAB_L_PMD, PAGELAB_L_PTE
+};
+
+/**
+ * struct pagelab_walk_frame - what a leaf maps, as vm_normal_page() says
+ * @page:     the head page, or NULL: no struct page to look at (the zero
+ *            page, a special or PFN mapping)
+ * @kind:     "zero", "special", "none", "hugetlb", "ksm", "anon",
+ *            "pagelab" (an object's frame) or "file"
+ * @refcount: the head page's reference count
+ * @mapcount: this (sub)page's map count, as pagemap reads it
+ * @excl:     mapped once (@mapcount == 1): pagemap's "exclusive"
+ * @anon:     the folio is anonymous (KSM pages too)
+ * @ksm:      a KSM page
+ * @zero:     the shared zero page
+ * @flags:    page->flags of the head page, read once where the leaf was
+ *            read: decoded later without touching the page, which may be
+ *            someone else's by then (and the Page*() tests assert on tail
+ *            pages with DEBUG_VM_PGFLAGS)
+ * @tail:     the leaf's page was a tail page
+ */
+struct pagelab_walk_frame {
+	struct page *page;
+	const char *kind;
+	int refcount;
+	int mapcount;
+	bool excl;
+	bool anon;
+	bool ksm;
+	bool zero;
+	unsigned long flags;
+	bool tail;
+};
+
+/**
+ * struct pagelab_walk_end - where a walk of one address (or run) ended
+ * @leaf:        an entry maps a frame there
+ * @level:       the level of that entry, or of the one found empty
+ *               (enum pagelab_walk_level; -1: no VMA)
+ * @size:        the leaf's size in bytes
+ * @pfn:         the frame of the page at the address
+ * @phys:        its physical address
+ * @reason:      absent: why ("none", "swap", "migration", "protnone", ...)
+ * @swap:        absent in swap: @swap_type and @swap_offset are set
+ * @swap_type:   the swap entry's type
+ * @swap_offset: its offset
+ * @frame:       what the leaf maps
+ * @pflags:      the head page's flag names (single-address walks)
+ */
+struct pagelab_walk_end {
+	bool leaf;
+	int level;
+	unsigned long size;
+	unsigned long pfn;
+	unsigned long phys;
+	const char *reason;
+	bool swap;
+	unsigned int swap_type;
+	unsigned long swap_offset;
+	struct pagelab_walk_frame frame;
+	char pflags[96];
+};
+
+/**
+ * struct pagelab_walk_visitor - who a range walk reports pages to
+ * @pages: [@addr, @addr + @len) of @vma, every page alike: @e, with the
+ *         entry's flag bits @flags and its raw value @entry (0 where no
+ *         entry was read).  Called with mmap_lock held for reading and,
+ *         for a PTE or a transparent huge PMD, that table's lock; a
+ *         hugetlb entry is read under the file's i_mmap_rwsem alone (see
+ *         pagelab_walk_hugetlb_lock()), and a PUD leaf with no lock: a
+ *         non-present entry there may change under the visitor.  It must
+ *         not sleep.
+ * @enter: before each PMD-sized step in @vma, mmap_lock held; may sleep;
+ *         an error ends the walk with it (then @leave is not called)
+ * @leave: after that step, before mmap_lock is dropped
+ * @stop:  set by the visitor: end the walk after this step
+ * @resume: set with @stop, or 0: where the walk is to end (and a later one
+ *         to begin) instead of after the step
+ */
+struct pagelab_walk_visitor {
+	void (*pages)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+		      unsigned long addr, unsigned long len, const struct pagelab_walk_end *e,
+		      u64 flags, u64 entry);
+	int (*enter)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+		     unsigned long addr);
+	void (*leave)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma);
+	bool stop;
+	unsigned long resume;
+};
+
+int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       struct pagelab_walk_visitor *v, unsigned long *walk_end);
+struct mm_struct *pagelab_walk_pid_mm(struct file *file, pid_t nr, const char **why);
+bool pagelab_walk_admin(struct file *file);
+
+/* scan.c */
+long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg);
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);

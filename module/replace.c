@@ -493,6 +493,21 @@ bool pagelab_rp_budgeted_locked(struct pagelab_object *obj)
 }
 
 /**
+ * pagelab_rp_stored_locked() - is page @index of @obj paged out?
+ * @obj: the object, its lock held
+ * @index: the page
+ *
+ * Return: true if @obj holds no frame at @index and its store holds the
+ * page's contents (a fault there pages it in).
+ */
+bool pagelab_rp_stored_locked(struct pagelab_object *obj, pgoff_t index)
+{
+	lockdep_assert_held(&obj->lock);
+	return obj->rp && index < obj->rp->npages && !xa_load(&obj->pages, index) &&
+	       pagelab_rp_stored(obj->rp, index);
+}
+
+/**
  * pagelab_rp_io_victim() - is page @index of @obj being written to the store?
  * @obj: the object, its lock held
  * @index: the page

@@ -329,8 +329,40 @@ static struct mm_struct *pagelab_walk_get_mm(struct file *file, struct task_stru
 	return mm;
 }
 
-/* CAP_SYS_ADMIN in the initial user namespace, for the opener and the writer. */
-static bool pagelab_walk_admin(struct file *file)
+/**
+ * pagelab_walk_pid_mm() - the memory map of process @nr, if it may be read
+ * @file: the file the request came through (its opener is checked too)
+ * @nr: the process, in the caller's pid namespace
+ * @why: out, on failure: a one-line reason
+ *
+ * Return: a reference on the mm (mmput() it), or ERR_PTR(-ESRCH) (no such
+ * process, or no memory map), -EPERM, -EINTR.
+ */
+struct mm_struct *pagelab_walk_pid_mm(struct file *file, pid_t nr, const char **why)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+
+	*why = "no such process";
+	pid = find_get_pid(nr);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	mm = pagelab_walk_get_mm(file, task, why);
+	put_task_struct(task);
+	return mm;
+}
+
+/**
+ * pagelab_walk_admin() - may the answer show frames, counts and swap slots?
+ * @file: the file the request came through
+ *
+ * Return: true if its opener and the caller both have CAP_SYS_ADMIN in the
+ * initial user namespace.
+ */
+bool pagelab_walk_admin(struct file *file)
 {
 	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) &&
 	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
@@ -338,29 +370,13 @@ static bool pagelab_walk_admin(struct file *file)
 
 /* ---- one page's facts -------------------------------------------------- */
 
-/* What a leaf maps, as vm_normal_page() would say, plus the page's kind. */
-struct pagelab_walk_frame {
-	struct page *page;	/* NULL: no struct page to look at */
-	const char *kind;
-	int refcount;
-	int mapcount;
-	bool excl;
-	/*
-	 * page->flags and whether it was a tail page, read once where the
-	 * leaf was read: decoded later without touching the page, which
-	 * may be someone else's by then (and the Page*() tests assert on
-	 * tail pages with DEBUG_VM_PGFLAGS).
-	 */
-	unsigned long flags;
-	bool tail;
-};
-
 static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bool special,
 			       struct page *page, struct pagelab_walk_frame *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (is_zero_pfn(pfn)) {
 		f->kind = "zero";
+		f->zero = true;
 		return;
 	}
 	if (special || (vma && vma->vm_flags & VM_PFNMAP) || !page) {
@@ -370,15 +386,17 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	/* Exclusive as pagemap says it: this (sub)page mapped once. */
 	f->mapcount = pagelab_page_mapcount(page);
 	f->excl = f->mapcount == 1;
+	f->tail = READ_ONCE(page->compound_head) & 1;
 	page = compound_head(page);
 	f->page = page;
 	f->flags = READ_ONCE(page->flags);
-	f->tail = READ_ONCE(page->compound_head) & 1;
+	f->anon = PageAnon(page);
+	f->ksm = folio_test_ksm(page_folio(page));
 	if (vma && is_vm_hugetlb_page(vma))
 		f->kind = "hugetlb";
-	else if (folio_test_ksm(page_folio(page)))
+	else if (f->ksm)
 		f->kind = "ksm";
-	else if (PageAnon(page))
+	else if (f->anon)
 		f->kind = "anon";
 	else if (vma && vma->vm_file && pagelab_file_object(vma->vm_file))
 		f->kind = "pagelab";
@@ -415,8 +433,6 @@ static void pagelab_walk_page_flags(const struct pagelab_walk_frame *f, struct s
 /* ---- output -------------------------------------------------------------- */
 
 static const char *const pagelab_level_names[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
-
-enum { L_PGD, L_P4D, L_PUD, L_PMD, L_PTE };
 
 struct pagelab_walk_out {
 	struct seq_buf sb;
@@ -511,21 +527,6 @@ static void out_folded(struct pagelab_walk_out *o)
 	else
 		seq_buf_printf(&o->sb, "%s", "P4D folded\n");
 }
-
-/* Where a walk of one address ended. */
-struct pagelab_walk_end {
-	bool leaf;
-	int level;
-	unsigned long size;
-	unsigned long pfn;
-	unsigned long phys;
-	const char *reason;	/* absent: why */
-	bool swap;
-	unsigned int swap_type;
-	unsigned long swap_offset;
-	struct pagelab_walk_frame frame;
-	char pflags[96];
-};
 
 /* The page-flag names of the leaf's struct page, if it has one. */
 static void pagelab_walk_fill_pflags(struct pagelab_walk_end *e)
@@ -640,7 +641,7 @@ static void pagelab_walk_swap(swp_entry_t entry, struct pagelab_walk_end *e)
 static void pagelab_walk_pte(struct vm_area_struct *vma, unsigned long addr, pte_t pte,
 			     struct pagelab_walk_end *e)
 {
-	e->level = L_PTE;
+	e->level = PAGELAB_L_PTE;
 	if (pte_none(pte)) {
 		e->reason = "none";
 		return;
@@ -661,7 +662,7 @@ static void pagelab_walk_pte(struct vm_area_struct *vma, unsigned long addr, pte
 static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd,
 				  struct pagelab_walk_end *e)
 {
-	e->level = L_PMD;
+	e->level = PAGELAB_L_PMD;
 	if (!pmd_present(pmd)) {
 		pagelab_walk_swap(pmd_to_swp_entry(pmd), e);
 		return;
@@ -737,19 +738,19 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 
 	pgdp = pgd_offset(mm, addr);
 	pgd = READ_ONCE(*pgdp);
-	out_entry(o, L_PGD, pgd_index(addr), pgd_val(pgd), false);
+	out_entry(o, PAGELAB_L_PGD, pgd_index(addr), pgd_val(pgd), false);
 	if (pagelab_pti_user_pgd(pgdp))
 		out_pti_user(o, pgd_index(addr), pgd_val(READ_ONCE(*pagelab_pti_user_pgd(pgdp))));
-	e->level = L_PGD;
+	e->level = PAGELAB_L_PGD;
 	if (pgd_none(pgd) || pgd_bad(pgd)) {
 		e->reason = pgd_none(pgd) ? "none" : "bad";
 		return;
 	}
 	p4dp = p4d_offset(pgdp, addr);
 	p4d = READ_ONCE(*p4dp);
-	e->level = L_P4D;
+	e->level = PAGELAB_L_P4D;
 	if (pgtable_l5_enabled())
-		out_entry(o, L_P4D, p4d_index(addr), p4d_val(p4d), false);
+		out_entry(o, PAGELAB_L_P4D, p4d_index(addr), p4d_val(p4d), false);
 	else
 		out_folded(o);
 	if (p4d_none(p4d) || p4d_bad(p4d)) {
@@ -758,8 +759,8 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 	}
 	pudp = pud_offset(p4dp, addr);
 	pud = READ_ONCE(*pudp);
-	e->level = L_PUD;
-	out_entry(o, L_PUD, pud_index(addr), pud_val(pud), pud_leaf(pud));
+	e->level = PAGELAB_L_PUD;
+	out_entry(o, PAGELAB_L_PUD, pud_index(addr), pud_val(pud), pud_leaf(pud));
 	if (pud_none(pud)) {
 		e->reason = "none";
 		return;
@@ -777,11 +778,11 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 		return;
 	}
 	pmdp = pmd_offset(pudp, addr);
-	e->level = L_PMD;
+	e->level = PAGELAB_L_PMD;
 	if (is_vm_hugetlb_page(vma)) {
 		/* Never pmd_lock(): see pagelab_walk_hugetlb_lock(). */
 		pmd = READ_ONCE(*pmdp);
-		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), !pmd_none(pmd));
+		out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), !pmd_none(pmd));
 		if (pmd_none(pmd))
 			e->reason = "none";
 		else
@@ -791,7 +792,7 @@ static void pagelab_walk_user_one(struct mm_struct *mm, struct vm_area_struct *v
 again:
 	pmd = pagelab_pmdp_get(pmdp);
 	if (pmd_none(pmd)) {
-		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+		out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), false);
 		e->reason = "none";
 		return;
 	}
@@ -800,7 +801,7 @@ again:
 		ptl = pmd_lock(mm, pmdp);
 		pmd = *pmdp;
 		if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
-			out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), true);
+			out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), true);
 			pagelab_walk_pmd_leaf(vma, addr, pmd, e);
 			spin_unlock(ptl);
 			return;
@@ -809,13 +810,13 @@ again:
 		/* Split meanwhile: now a table (or gone). */
 		pmd = pagelab_pmdp_get(pmdp);
 		if (pmd_none(pmd)) {
-			out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+			out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), false);
 			e->reason = "none";
 			return;
 		}
 	}
 	if (pmd_bad(pmd)) {
-		out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+		out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), false);
 		e->reason = "bad";
 		return;
 	}
@@ -832,11 +833,11 @@ again:
 		rcu_read_unlock();
 		goto again;
 	}
-	out_entry(o, L_PMD, pmd_index(addr), pmd_val(pmd), false);
+	out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), false);
 	{
 		pte_t pte = ptep_get(pte_offset_kernel(&pmd, addr));
 
-		out_entry(o, L_PTE, pte_index(addr), pte_val(pte), true);
+		out_entry(o, PAGELAB_L_PTE, pte_index(addr), pte_val(pte), true);
 		pagelab_walk_pte(vma, addr, pte, e);
 	}
 	spin_unlock(ptl);
@@ -966,6 +967,194 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 
 /* ---- range walks --------------------------------------------------------- */
 
+static void pagelab_walk_absent(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+				unsigned long addr, unsigned long end, const char *reason)
+{
+	struct pagelab_walk_end e = { .reason = reason };
+
+	if (addr < end)
+		v->pages(v, vma, addr, end - addr, &e, 0, 0);
+}
+
+/*
+ * The pages of [addr, end) of @vma, told to @v: all of it if a PGD, P4D or
+ * PUD entry above it is empty, else up to the end of @addr's PMD.  Returns
+ * where it got to.  mmap_lock held, and for a hugetlb VMA
+ * pagelab_walk_hugetlb_lock().
+ */
+static unsigned long pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *vma,
+					    unsigned long addr, unsigned long end,
+					    struct pagelab_walk_visitor *v)
+{
+	struct pagelab_walk_end e;
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp;
+	pmd_t *pmdp, pmd;
+	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
+	pte_t *ptep;
+
+	pgdp = pgd_offset(mm, addr);
+	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
+		pagelab_walk_absent(v, vma, addr, end, pgd_none(*pgdp) ? "none" : "bad");
+		return end;
+	}
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp))) {
+		pagelab_walk_absent(v, vma, addr, end, p4d_none(*p4dp) ? "none" : "bad");
+		return end;
+	}
+	pudp = pud_offset(p4dp, addr);
+	{
+		pud_t pud = READ_ONCE(*pudp);
+
+		if (pud_none(pud)) {
+			pagelab_walk_absent(v, vma, addr, end, "none");
+			return end;
+		}
+		/* No further than this PUD's end, or its PMD's below. */
+		end = pud_addr_end(addr, end);
+		if (pud_leaf(pud)) {
+			memset(&e, 0, sizeof(e));
+			e.leaf = true;
+			e.level = PAGELAB_L_PUD;
+			e.size = PUD_SIZE;
+			e.pfn = pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+			pagelab_walk_frame(vma, e.pfn, false, pfn_to_online_page(e.pfn), &e.frame);
+			v->pages(v, vma, addr, end - addr, &e, pud_flags(pud), pud_val(pud));
+			return end;
+		}
+		if (pud_bad(pud)) {
+			pagelab_walk_absent(v, vma, addr, end, "bad");
+			return end;
+		}
+	}
+	end = pmd_addr_end(addr, end);
+	pmdp = pmd_offset(pudp, addr);
+	if (is_vm_hugetlb_page(vma)) {
+		/* Never pmd_lock(): see pagelab_walk_hugetlb_lock(). */
+		pmd = READ_ONCE(*pmdp);
+		if (pmd_none(pmd)) {
+			pagelab_walk_absent(v, vma, addr, end, "none");
+			return end;
+		}
+		memset(&e, 0, sizeof(e));
+		pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
+		v->pages(v, vma, addr, end - addr, &e, pmd_flags(pmd), pmd_val(pmd));
+		return end;
+	}
+again:
+	pmd = pagelab_pmdp_get(pmdp);
+	if (pmd_none(pmd)) {
+		pagelab_walk_absent(v, vma, addr, end, "none");
+		return end;
+	}
+	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+		ptl = pmd_lock(mm, pmdp);
+		pmd = *pmdp;
+		if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
+			memset(&e, 0, sizeof(e));
+			pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
+			v->pages(v, vma, addr, end - addr, &e, pmd_flags(pmd), pmd_val(pmd));
+			spin_unlock(ptl);
+			return end;
+		}
+		spin_unlock(ptl);
+		pmd = pagelab_pmdp_get(pmdp);
+		if (pmd_none(pmd)) {
+			pagelab_walk_absent(v, vma, addr, end, "none");
+			return end;
+		}
+	}
+	if (pmd_bad(pmd)) {
+		pagelab_walk_absent(v, vma, addr, end, "bad");
+		return end;
+	}
+
+	/* See pagelab_walk_pte_table(). */
+	rcu_read_lock();
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		rcu_read_unlock();
+		goto again;
+	}
+	ptl = pte_lockptr(mm, &pmd);
+	spin_lock(ptl);
+	if (!pagelab_walk_pte_table(pmdp, pmd)) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		goto again;
+	}
+	for (ptep = pte_offset_kernel(&pmd, addr); addr < end; addr += PAGE_SIZE, ptep++) {
+		pte_t pte = ptep_get(ptep);
+
+		memset(&e, 0, sizeof(e));
+		pagelab_walk_pte(vma, addr, pte, &e);
+		v->pages(v, vma, addr, PAGE_SIZE, &e, pte_flags(pte), pte_val(pte));
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return end;
+}
+
+/**
+ * pagelab_walk_range() - tell @v about every page of [@start, @end) in @mm
+ * @mm: the memory map (a reference held)
+ * @start: first address, page-aligned
+ * @end: end of the range, page-aligned, above @start
+ * @v: the visitor: pages in VMAs (holes between VMAs are not told)
+ * @walk_end: out: where the walk stopped (@end, or after the step in
+ *            which @v asked to stop, or @v->resume, or where it was
+ *            interrupted)
+ *
+ * As pagemap_read() does, mmap_lock is taken for reading for each step and
+ * dropped after it: one PMD, or the rest of the VMA where no page table
+ * covers it (an empty PGD, P4D or PUD entry); each step is one VMA's.
+ *
+ * Return: 0, -EINTR (a fatal signal, or killed waiting for the lock), or
+ * what @v->enter() returned.
+ */
+int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       struct pagelab_walk_visitor *v, unsigned long *walk_end)
+{
+	unsigned long addr = start, next;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	while (addr < end && !v->stop) {
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end) {
+			mmap_read_unlock(mm);
+			addr = end;
+			break;
+		}
+		addr = max(addr, vma->vm_start);
+		next = min(vma->vm_end, end);
+		ret = v->enter ? v->enter(v, vma, addr) : 0;
+		if (ret) {
+			mmap_read_unlock(mm);
+			break;
+		}
+		pagelab_walk_hugetlb_lock(vma);
+		next = pagelab_walk_pmd_range(mm, vma, addr, next, v);
+		pagelab_walk_hugetlb_unlock(vma);
+		if (v->leave)
+			v->leave(v, vma);
+		mmap_read_unlock(mm);
+		addr = v->stop && v->resume ? v->resume : next;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	*walk_end = addr;
+	return ret;
+}
+
 /* One run of pages with the same attributes, being accumulated. */
 struct pagelab_walk_run {
 	unsigned long start, end;
@@ -976,6 +1165,14 @@ struct pagelab_walk_run {
 	const char *reason;	/* NULL: present run */
 	bool excl;
 	bool open;
+};
+
+/* The text (or JSON) answer of a range walk, as a visitor. */
+struct pagelab_walk_text {
+	struct pagelab_walk_visitor v;
+	struct pagelab_walk_out *o;
+	struct pagelab_walk_run r;
+	unsigned long last;	/* end of the last page told: where a hole starts */
 };
 
 static void run_emit(struct pagelab_walk_out *o, struct pagelab_walk_run *r)
@@ -1035,135 +1232,48 @@ static void run_add(struct pagelab_walk_out *o, struct pagelab_walk_run *r, unsi
 	};
 }
 
-static void pagelab_walk_absent(struct pagelab_walk_out *o, struct pagelab_walk_run *r,
-				unsigned long addr, unsigned long end, const char *reason)
+/* A hole before @addr, if the last page told ended before it. */
+static void pagelab_walk_text_hole(struct pagelab_walk_text *t, unsigned long addr)
 {
-	struct pagelab_walk_end e = { .reason = reason };
+	struct pagelab_walk_end e = { .reason = "novma" };
 
-	if (addr < end)
-		run_add(o, r, addr, end - addr, &e, 0);
+	if (t->last < addr)
+		run_add(t->o, &t->r, t->last, addr - t->last, &e, 0);
+	t->last = addr;
 }
 
-/*
- * The pages of [addr, end) within one PMD of @vma.  mmap_lock held, and for
- * a hugetlb VMA pagelab_walk_hugetlb_lock().
- */
-static void pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *vma,
-				   unsigned long addr, unsigned long end,
-				   struct pagelab_walk_out *o, struct pagelab_walk_run *r)
+static void pagelab_walk_text_pages(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+				    unsigned long addr, unsigned long len,
+				    const struct pagelab_walk_end *e, u64 flags, u64 entry)
 {
-	struct pagelab_walk_end e;
-	pgd_t *pgdp;
-	p4d_t *p4dp;
-	pud_t *pudp;
-	pmd_t *pmdp, pmd;
-	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
-	pte_t *ptep;
+	struct pagelab_walk_text *t = container_of(v, struct pagelab_walk_text, v);
 
-	pgdp = pgd_offset(mm, addr);
-	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
-		pagelab_walk_absent(o, r, addr, end, pgd_none(*pgdp) ? "none" : "bad");
-		return;
-	}
-	p4dp = p4d_offset(pgdp, addr);
-	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp))) {
-		pagelab_walk_absent(o, r, addr, end, p4d_none(*p4dp) ? "none" : "bad");
-		return;
-	}
-	pudp = pud_offset(p4dp, addr);
-	{
-		pud_t pud = READ_ONCE(*pudp);
+	pagelab_walk_text_hole(t, addr);
+	/* A run never crosses a VMA boundary. */
+	if (addr == vma->vm_start)
+		run_emit(t->o, &t->r);
+	run_add(t->o, &t->r, addr, len, e, flags);
+	t->last = addr + len;
+}
 
-		if (pud_none(pud)) {
-			pagelab_walk_absent(o, r, addr, end, "none");
-			return;
-		}
-		if (pud_leaf(pud)) {
-			memset(&e, 0, sizeof(e));
-			e.leaf = true;
-			e.size = PUD_SIZE;
-			e.pfn = pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
-			pagelab_walk_frame(vma, e.pfn, false, pfn_to_online_page(e.pfn), &e.frame);
-			run_add(o, r, addr, end - addr, &e, pud_flags(pud));
-			return;
-		}
-		if (pud_bad(pud)) {
-			pagelab_walk_absent(o, r, addr, end, "bad");
-			return;
-		}
-	}
-	pmdp = pmd_offset(pudp, addr);
-	if (is_vm_hugetlb_page(vma)) {
-		/* Never pmd_lock(): see pagelab_walk_hugetlb_lock(). */
-		pmd = READ_ONCE(*pmdp);
-		if (pmd_none(pmd)) {
-			pagelab_walk_absent(o, r, addr, end, "none");
-			return;
-		}
-		memset(&e, 0, sizeof(e));
-		pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
-		run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
-		return;
-	}
-again:
-	pmd = pagelab_pmdp_get(pmdp);
-	if (pmd_none(pmd)) {
-		pagelab_walk_absent(o, r, addr, end, "none");
-		return;
-	}
-	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
-		ptl = pmd_lock(mm, pmdp);
-		pmd = *pmdp;
-		if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || is_pmd_migration_entry(pmd)) {
-			memset(&e, 0, sizeof(e));
-			pagelab_walk_pmd_leaf(vma, addr, pmd, &e);
-			spin_unlock(ptl);
-			run_add(o, r, addr, end - addr, &e, pmd_flags(pmd));
-			return;
-		}
-		spin_unlock(ptl);
-		pmd = pagelab_pmdp_get(pmdp);
-		if (pmd_none(pmd)) {
-			pagelab_walk_absent(o, r, addr, end, "none");
-			return;
-		}
-	}
-	if (pmd_bad(pmd)) {
-		pagelab_walk_absent(o, r, addr, end, "bad");
-		return;
-	}
+static void pagelab_walk_text_leave(struct pagelab_walk_visitor *v, struct vm_area_struct *vma)
+{
+	struct pagelab_walk_text *t = container_of(v, struct pagelab_walk_text, v);
 
-	/* See pagelab_walk_pte_table(). */
-	rcu_read_lock();
-	if (!pagelab_walk_pte_table(pmdp, pmd)) {
-		rcu_read_unlock();
-		goto again;
-	}
-	ptl = pte_lockptr(mm, &pmd);
-	spin_lock(ptl);
-	if (!pagelab_walk_pte_table(pmdp, pmd)) {
-		spin_unlock(ptl);
-		rcu_read_unlock();
-		goto again;
-	}
-	for (ptep = pte_offset_kernel(&pmd, addr); addr < end; addr += PAGE_SIZE, ptep++) {
-		pte_t pte = ptep_get(ptep);
-
-		memset(&e, 0, sizeof(e));
-		pagelab_walk_pte(vma, addr, pte, &e);
-		run_add(o, r, addr, PAGE_SIZE, &e, pte_flags(pte));
-	}
-	spin_unlock(ptl);
-	rcu_read_unlock();
+	if (seq_buf_has_overflowed(&t->o->sb))
+		v->stop = true;
 }
 
 static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_walk_req *req,
 				   struct pagelab_walk_out *o)
 {
-	struct pagelab_walk_run r = {};
-	unsigned long addr = req->start, next;
-	struct vm_area_struct *vma;
-	int ret = 0;
+	struct pagelab_walk_text t = {
+		.v = { .pages = pagelab_walk_text_pages, .leave = pagelab_walk_text_leave },
+		.o = o,
+		.last = req->start,
+	};
+	unsigned long walk_end;
+	int ret;
 
 	if (o->json)
 		seq_buf_printf(&o->sb,
@@ -1173,40 +1283,10 @@ static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_wa
 		seq_buf_printf(&o->sb, "range pid=%d start=0x%lx end=0x%lx levels=%d\n", req->pid,
 			       req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
 
-	while (addr < req->end) {
-		/* Like pagemap_read: the lock is dropped after every PMD. */
-		if (mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
-			break;
-		}
-		vma = find_vma(mm, addr);
-		if (!vma || vma->vm_start >= req->end) {
-			pagelab_walk_absent(o, &r, addr, req->end, "novma");
-			mmap_read_unlock(mm);
-			break;
-		}
-		if (addr < vma->vm_start) {
-			pagelab_walk_absent(o, &r, addr, vma->vm_start, "novma");
-			addr = vma->vm_start;
-		}
-		next = min3(pmd_addr_end(addr, req->end), vma->vm_end, req->end);
-		/* A run never crosses a VMA boundary. */
-		if (addr == vma->vm_start)
-			run_emit(o, &r);
-		pagelab_walk_hugetlb_lock(vma);
-		pagelab_walk_pmd_range(mm, vma, addr, next, o, &r);
-		pagelab_walk_hugetlb_unlock(vma);
-		mmap_read_unlock(mm);
-		addr = next;
-		if (seq_buf_has_overflowed(&o->sb))
-			break;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
-	run_emit(o, &r);
+	ret = pagelab_walk_range(mm, req->start, req->end, &t.v, &walk_end);
+	if (!ret && !t.v.stop)
+		pagelab_walk_text_hole(&t, req->end);
+	run_emit(o, &t.r);
 	if (o->json)
 		seq_buf_printf(&o->sb, "],\"pages\":%lu}\n", (req->end - req->start) >> PAGE_SHIFT);
 	else
@@ -1225,7 +1305,7 @@ static int pagelab_walk_kread(const void *p, u64 *val)
 static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagelab_walk_out *o)
 {
 	unsigned long addr = req->start;
-	struct pagelab_walk_end e = { .level = L_PGD };
+	struct pagelab_walk_end e = { .level = PAGELAB_L_PGD };
 	u64 v, table;
 	int level;
 	bool leaf;
@@ -1241,16 +1321,16 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 	/* The kernel half of every PGD is the same: start from the writer's. */
 	if (pagelab_walk_kread(pgd_offset(current->mm, addr), &v))
 		return -EFAULT;
-	out_entry(o, L_PGD, pgd_index(addr), v, false);
-	for (level = L_P4D; ; level++) {
+	out_entry(o, PAGELAB_L_PGD, pgd_index(addr), v, false);
+	for (level = PAGELAB_L_P4D; ; level++) {
 		e.level = level - 1;
 		if (!(v & _PAGE_PRESENT)) {
 			e.reason = v ? "bad" : "none";
 			break;
 		}
-		if (level - 1 >= L_PUD && (v & _PAGE_PSE)) {
+		if (level - 1 >= PAGELAB_L_PUD && (v & _PAGE_PSE)) {
 			/* A leaf at PUD or PMD level. */
-			unsigned long size = level - 1 == L_PUD ? PUD_SIZE : PMD_SIZE;
+			unsigned long size = level - 1 == PAGELAB_L_PUD ? PUD_SIZE : PMD_SIZE;
 
 			e.leaf = true;
 			e.size = size;
@@ -1259,27 +1339,27 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 			e.phys = PFN_PHYS(e.pfn) | (addr & ~PAGE_MASK);
 			break;
 		}
-		if (level > L_PTE) {
+		if (level > PAGELAB_L_PTE) {
 			e.leaf = true;
-			e.level = L_PTE;
+			e.level = PAGELAB_L_PTE;
 			e.size = PAGE_SIZE;
 			e.pfn = (v & PTE_PFN_MASK) >> PAGE_SHIFT;
 			e.phys = PFN_PHYS(e.pfn) | (addr & ~PAGE_MASK);
 			break;
 		}
-		if (level == L_P4D && !pgtable_l5_enabled()) {
+		if (level == PAGELAB_L_P4D && !pgtable_l5_enabled()) {
 			out_folded(o);
 			continue;
 		}
 		table = (u64)(unsigned long)__va(v & PTE_PFN_MASK);
 		switch (level) {
-		case L_P4D:
+		case PAGELAB_L_P4D:
 			table += p4d_index(addr) * sizeof(p4d_t);
 			break;
-		case L_PUD:
+		case PAGELAB_L_PUD:
 			table += pud_index(addr) * sizeof(pud_t);
 			break;
-		case L_PMD:
+		case PAGELAB_L_PMD:
 			table += pmd_index(addr) * sizeof(pmd_t);
 			break;
 		default:
@@ -1288,11 +1368,12 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 		}
 		if (pagelab_walk_kread((void *)(unsigned long)table, &v))
 			return -EFAULT;
-		leaf = level == L_PTE ||
-		       (level >= L_PUD && (v & _PAGE_PSE) && (v & _PAGE_PRESENT));
-		out_entry(o, level, level == L_P4D ? p4d_index(addr) : level == L_PUD ?
-			  pud_index(addr) : level == L_PMD ? pmd_index(addr) : pte_index(addr), v,
-			  leaf);
+		leaf = level == PAGELAB_L_PTE ||
+		       (level >= PAGELAB_L_PUD && (v & _PAGE_PSE) && (v & _PAGE_PRESENT));
+		out_entry(o, level,
+			  level == PAGELAB_L_P4D ? p4d_index(addr) :
+			  level == PAGELAB_L_PUD ? pud_index(addr) :
+			  level == PAGELAB_L_PMD ? pmd_index(addr) : pte_index(addr), v, leaf);
 	}
 	if (e.leaf) {
 		struct page *page = pfn_to_online_page(e.pfn);
@@ -1354,9 +1435,7 @@ static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *re
 {
 	bool admin = pagelab_walk_admin(file);
 	struct pagelab_walk_out o = { .json = req->json, .show_pfn = admin };
-	struct task_struct *task;
 	struct mm_struct *mm;
-	struct pid *pid;
 	int ret;
 
 	seq_buf_init(&o.sb, buf, size);
@@ -1369,14 +1448,7 @@ static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *re
 		ret = pagelab_walk_kernel(req, &o);
 		goto out;
 	}
-	*why = "no such process";
-	pid = find_get_pid(req->pid);
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	mm = pagelab_walk_get_mm(file, task, why);
-	put_task_struct(task);
+	mm = pagelab_walk_pid_mm(file, req->pid, why);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	*why = "interrupted";

@@ -4,7 +4,8 @@
 # bench.sh - `make bench`: pagelab against the kernel's own paths, as ratios
 # measured inside the guest: first-touch faults against anonymous memory
 # (`pagelab bench fault`), a range walk against /proc/PID/pagemap
-# (`pagelab bench walk`), and a snapshot's COW break against the kernel's
+# (`pagelab bench walk`) and the binary scan against it (`pagelab bench
+# scan`: dense, sparse, holes), and a snapshot's COW break against the kernel's
 # fork COW of anonymous memory (`pagelab bench cow`), and page-out + page-in
 # of a budgeted object against MADV_PAGEOUT to zram swap and the swap-in,
 # and the backing file (the guest's 9p scratch share, on the host's disk)
@@ -30,6 +31,7 @@ run() { # LABEL VM_ARGS...
 	"$top/scripts/vm" run --quiet --out "$tmp/$label" "$@" \
 		-- sh -c "pagelab bench fault --pages $pages --reps $reps &&
 			  pagelab bench walk --reps $reps &&
+			  pagelab bench scan --reps $reps &&
 			  pagelab bench cow --pages $pages --reps $reps &&
 			  pagelab bench replace --pages $pages --reps 11"
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
@@ -58,10 +60,15 @@ summary() { # KIND
 }
 echo
 echo "== ratios (goals: write faults <= 1.0; walk vs pagemap, pages per second, >= 1.0;"
+echo "   scan vs pagemap >= 1.0 dense, >= 3 sparse and holes;"
 echo "   COW break on an unmapped page vs fork COW <= 1.1; on a mapped page: no goal)"
 summary write
 summary read
 summary walk_vs_pagemap
+for d in dense sparse holes; do
+	summary "scan_vs_pagemap_$d"
+	summary "scan_vs_pagemap_${d}_nopfn"
+done
 summary cow_unmapped
 summary cow_mapped
 summary pageout_pagein

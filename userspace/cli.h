@@ -25,6 +25,7 @@ int cmd_stat(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_walk(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_segments(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
@@ -43,6 +44,15 @@ void pl_json_str(const char *s);
 bool pl_wants_help(int argc, char **argv);
 /* Open the device, or print why not (with a hint) and return -1. */
 int pl_open_or_explain(void);
+
+/* Benchmarks (cmd_bench.c): CLOCK_MONOTONIC in ns; quartiles of @v[0..@n-1] (sorted in place). */
+double pl_now_ns(void);
+/* "--json --pages N --reps R [--store-dir DIR]" after argv[1]; -1: printed why. */
+int pl_bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
+		  const char **store_dir);
+void pl_quartiles(double *v, int n, double *p25, double *med, double *p75);
+/* pagelab bench scan (cmd_bench_scan.c). */
+int bench_scan(int argc, char **argv);
 
 /* For walk answers (cmd_walk.c): an absent reason in words; "4 KiB" for 4096. */
 const char *pl_walk_reason_words(const char *reason);

@@ -80,7 +80,7 @@ static const char *const metric_names[M_COUNT] = {
  * the defaults); "--store-dir DIR" into *@store_dir if it is not NULL (bench
  * replace).  0, or -1 with the reason printed.
  */
-static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
+int pl_bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
 		      const char **store_dir)
 {
 	for (int a = 2; a < argc; a++) {
@@ -104,7 +104,7 @@ static int bench_args(int argc, char **argv, size_t *pages, int *reps, bool *jso
 	return 0;
 }
 
-static double now_ns(void)
+double pl_now_ns(void)
 {
 	struct timespec ts;
 
@@ -125,8 +125,7 @@ static double quantile(double *v, int n, double q)
 	return v[(int)(q * (n - 1) + 0.5)];
 }
 
-/* The quartiles of the @n values at @v (sorted in place). */
-static void quartiles(double *v, int n, double *p25, double *med, double *p75)
+void pl_quartiles(double *v, int n, double *p25, double *med, double *p75)
 {
 	*p25 = quantile(v, n, 0.25);
 	*med = quantile(v, n, 0.5);
@@ -202,14 +201,14 @@ static double bench_one(int dev, int m, size_t pages)
 			close(fd);
 		return -1;
 	}
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	if (write)
 		for (size_t off = 0; off < len; off += step)
 			p[off] = 1;
 	else
 		for (size_t off = 0; off < len; off += step)
 			sink += p[off];
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	munmap((void *)p, len);
 	if (fd >= 0)
 		close(fd);
@@ -227,7 +226,7 @@ static double walk_once(const char *req, char **buf, size_t *cap)
 	double t0, t1;
 	int fd, ret, rret;
 
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	fd = pl_walk_open();
 	if (fd < 0) {
 		pl_err("bench: open %s: %s", PL_WALK_PATH, strerror(-fd));
@@ -236,7 +235,7 @@ static double walk_once(const char *req, char **buf, size_t *cap)
 	ret = pl_walk_send(fd, req);
 	rret = pl_walk_recv_alloc(fd, buf, cap);
 	close(fd);
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	if (ret || rret) {
 		const char *why = *buf ? pl_walk_error(*buf) : NULL;
 
@@ -255,7 +254,7 @@ static double pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
 	ssize_t n;
 	int fd;
 
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		pl_err("bench: open /proc/self/pagemap: %s", strerror(errno));
@@ -263,7 +262,7 @@ static double pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
 	}
 	n = pread(fd, ents, len, (off_t)(p / ps) * sizeof(uint64_t));
 	close(fd);
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	if (n != (ssize_t)len) {
 		pl_err("bench: pread /proc/self/pagemap: %s", n < 0 ? strerror(errno) : "short");
 		return -1;
@@ -311,7 +310,7 @@ static int bench_walk(int argc, char **argv)
 	bool json = false;
 	char *p;
 
-	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
+	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
@@ -345,7 +344,7 @@ static int bench_walk(int argc, char **argv)
 		}
 	}
 	for (int m = 0; m < W_COUNT; m++) {
-		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
+		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 		pps[m] = med[m] > 0 ? pages / (med[m] / 1e9) : 0;
 	}
 	if (json) {
@@ -426,10 +425,10 @@ static double cow_one_anon(size_t pages)
 		_exit(0);
 	}
 	close(hold[0]);
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	for (size_t off = 0; off < len; off += step)
 		p[off] = 2;
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	close(hold[1]);
 	waitpid(pid, NULL, 0);
 	munmap((void *)p, len);
@@ -498,10 +497,10 @@ static double cow_one_pagelab(int dev, size_t pages, bool read_first)
 	if (read_first)
 		for (size_t off = 0; off < len; off += step)
 			sink += q[off];
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	for (size_t off = 0; off < len; off += step)
 		q[off] = 2;
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	ret = (t1 - t0) / pages;
 out:
 	(void)sink;
@@ -528,7 +527,7 @@ static int bench_cow(int argc, char **argv)
 	double *v[C_COUNT] = { NULL }, med[C_COUNT], p25[C_COUNT], p75[C_COUNT];
 	struct bench_on on;
 
-	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
+	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	dev = pl_open_or_explain();
 	if (dev < 0)
@@ -538,7 +537,7 @@ static int bench_cow(int argc, char **argv)
 	if (bench_vectors(v, C_COUNT, reps) || !bench_rounds(v, C_COUNT, reps, cow_one, &on))
 		goto out;
 	for (int m = 0; m < C_COUNT; m++)
-		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
+		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 	if (json) {
 		printf("{\"pages\": %zu, \"reps\": %d", pages, reps);
 		for (int m = 0; m < C_COUNT; m++)
@@ -672,7 +671,7 @@ static double replace_one_pagelab(int dev, size_t pages, bool clean, const char 
 			err = pl_obj_stat(fd, 0, &s0);
 			if (err)
 				break;
-			t0 = now_ns();
+			t0 = pl_now_ns();
 		}
 		if (clean)
 			for (size_t off = 0; off < len; off += step)
@@ -681,7 +680,7 @@ static double replace_one_pagelab(int dev, size_t pages, bool clean, const char 
 			for (size_t off = 0; off < len; off += step)
 				p[off] = 2;
 		if (pass) {
-			t1 = now_ns();
+			t1 = pl_now_ns();
 			err = pl_obj_stat(fd, 0, &s1);
 		}
 	}
@@ -738,9 +737,9 @@ static double replace_one_anon(size_t pages, uint64_t *ents, double *pageout_ns,
 	madvise((void *)p, len, MADV_NOHUGEPAGE);
 	for (size_t off = 0; off < len; off += step)
 		p[off] = 1;
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	err = madvise((void *)p, len, MADV_PAGEOUT);
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	if (err) {
 		pl_err("bench: madvise(MADV_PAGEOUT): %s", strerror(errno));
 		munmap((void *)p, len);
@@ -755,10 +754,10 @@ static double replace_one_anon(size_t pages, uint64_t *ents, double *pageout_ns,
 	for (size_t i = 0; i < pages; i++)
 		out += pl_pm_swapped(ents[i]);
 	maj0 = bench_majflt();
-	t2 = now_ns();
+	t2 = pl_now_ns();
 	for (size_t off = 0; off < len; off += step)
 		p[off] = 2;
-	t3 = now_ns();
+	t3 = pl_now_ns();
 	maj1 = bench_majflt();
 	munmap((void *)p, len);
 	*pageout_ns = (t1 - t0) / pages;
@@ -913,10 +912,10 @@ static double replace_one_replay(int dev, const struct pl_refs *refs, bool exact
 	double t0, t1;
 	int ret;
 
-	t0 = now_ns();
+	t0 = pl_now_ns();
 	ret = pl_replay_run(dev, refs, exact ? PAGELAB_POLICY_LRU : PAGELAB_POLICY_CLOCK,
 			    BENCH_REPLAY_FRAMES, exact, 1, false, &r);
-	t1 = now_ns();
+	t1 = pl_now_ns();
 	pl_replay_free(&r);
 	if (ret)
 		return -1;
@@ -992,7 +991,7 @@ static int bench_replace(int argc, char **argv)
 	struct pl_refs refs = { 0 };
 	uint64_t *ents = NULL;
 
-	if (bench_args(argc, argv, &pages, &reps, &json, &store_dir))
+	if (pl_bench_args(argc, argv, &pages, &reps, &json, &store_dir))
 		return PL_EXIT_USAGE;
 	if (pages < 2) {
 		pl_err("bench: replace needs --pages 2 or more (the budget is half of them)");
@@ -1086,7 +1085,7 @@ static int bench_replace(int argc, char **argv)
 			med[m] = p25[m] = p75[m] = 0;
 			continue;
 		}
-		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
+		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 	}
 	if (sw.on)
 		pageout_med = quantile(pageout, reps, 0.5);
@@ -1241,6 +1240,7 @@ int cmd_bench(int argc, char **argv)
 	if (pl_wants_help(argc, argv)) {
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
+		       "       pagelab bench scan [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench replace [--pages N] [--reps R] [--json] "
 		       "[--store-dir DIR]\n\n"
@@ -1260,6 +1260,15 @@ int cmd_bench(int argc, char **argv)
 		       "(open, one pread, close), interleaved; median of R reps (default\n"
 		       "31).  Prints pages/s for each and RATIO walk_vs_pagemap, ours over\n"
 		       "pagemap's.\n\n"
+		       "scan:\n"
+		       "The binary scan (PAGELAB_IOC_SCAN) against /proc/self/pagemap over\n"
+		       "the same N pages (default 16384), three ways: dense (every page\n"
+		       "written), sparse (one page in 64 written), holes (one page in 64\n"
+		       "mapped at all); each with PFNs and without (PAGELAB_SCAN_F_NO_PFN),\n"
+		       "pagemap's pread of N entries against one scan of the range, median\n"
+		       "of R reps (default 31), interleaved.  Prints RATIO\n"
+		       "scan_vs_pagemap_dense, _sparse, _holes (pages/s, ours over\n"
+		       "pagemap's) and the same with _nopfn.\n\n"
 		       "cow:\n"
 		       "The cost of a write that breaks copy-on-write sharing, in ns per\n"
 		       "page written (N pages, default 512; median of R reps, default 31;\n"
@@ -1301,16 +1310,18 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))
 		return bench_walk(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "scan"))
+		return bench_scan(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cow"))
 		return bench_cow(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "replace"))
 		return bench_replace(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "fault")) {
-		pl_err("bench: which benchmark? (pagelab bench fault|walk|cow|replace; "
+		pl_err("bench: which benchmark? (pagelab bench fault|walk|scan|cow|replace; "
 		       "see --help)");
 		return PL_EXIT_USAGE;
 	}
-	if (bench_args(argc, argv, &pages, &reps, &json, NULL))
+	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
 	dev = pl_open_or_explain();
 	if (dev < 0)
@@ -1321,7 +1332,7 @@ int cmd_bench(int argc, char **argv)
 		return PL_EXIT_FAIL;
 	close(dev);
 	for (int m = 0; m < M_COUNT; m++) {
-		quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
+		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
 		free(v[m]);
 	}
 	if (json) {

@@ -25,6 +25,7 @@ static const struct pl_command pl_commands[] = {
 	{ "merge", cmd_merge, "identical pages of two objects merged into shared frames" },
 	{ "stat", cmd_stat, "live objects and their fault counters [--json] [ID]" },
 	{ "walk", cmd_walk, "one address or range through the page tables, level by level" },
+	{ "scan", cmd_scan, "a process's pages as runs of categories, from the binary scan [--json]" },
 	{ "segments", cmd_segments, "text, data, heap, stack, ...: where each lives, page-table view" },
 	{ "replay", cmd_replay, "a reference string against a replacement policy: faults, frame table" },
 	{ "sweep", cmd_sweep, "faults per policy and frame count (Belady's anomaly) [--csv] [--plot]" },

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	6
+#define PAGELAB_ABI_MINOR	7
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -64,6 +64,8 @@ struct pagelab_version {
  * led to the table inside an RCU read section and under the table's lock.
  */
 #define PAGELAB_FEAT_RCU_PTE	_BITULL(8)
+/* ABI 1.7: PAGELAB_IOC_SCAN, a range's pages as binary runs. */
+#define PAGELAB_FEAT_SCAN	_BITULL(9)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -420,6 +422,135 @@ struct pagelab_info {
 	__u64 objects;
 };
 
+/*
+ * Categories of a page (struct pagelab_scan_run.categories, and the masks
+ * of struct pagelab_scan).  The first six say what /proc/PID/pagemap says,
+ * page for page: PRESENT (bit 63 there), SWAP (62: a swap entry, or a
+ * migration, device or marker entry), FILE (61: the frame is not
+ * anonymous), EXCLUSIVE (56: the page mapped once), SOFT_DIRTY (55: the
+ * entry's bit, or the whole VMA's VM_SOFTDIRTY), UFFD_WP (57).
+ */
+#define PAGELAB_SCAN_PRESENT	_BITULL(0)
+#define PAGELAB_SCAN_SWAP	_BITULL(1)
+#define PAGELAB_SCAN_FILE	_BITULL(2)
+#define PAGELAB_SCAN_EXCLUSIVE	_BITULL(3)
+#define PAGELAB_SCAN_SOFT_DIRTY	_BITULL(4)
+#define PAGELAB_SCAN_UFFD_WP	_BITULL(5)
+/* The entry: writable, dirty, accessed; PROT_NONE (NUMA hinting or mprotect). */
+#define PAGELAB_SCAN_WRITE	_BITULL(6)
+#define PAGELAB_SCAN_DIRTY	_BITULL(7)
+#define PAGELAB_SCAN_ACCESSED	_BITULL(8)
+#define PAGELAB_SCAN_PROT_NONE	_BITULL(9)
+/*
+ * The frame: the shared zero page (the 4 KiB one; the huge zero page is a
+ * file frame, as pagemap shows it); anonymous; merged by KSM.
+ */
+#define PAGELAB_SCAN_ZERO	_BITULL(10)
+#define PAGELAB_SCAN_ANON	_BITULL(11)
+#define PAGELAB_SCAN_KSM	_BITULL(12)
+/* The leaf: a 2 MiB (PMD) or 1 GiB (PUD) entry maps the page; hugetlbfs. */
+#define PAGELAB_SCAN_PMD	_BITULL(13)
+#define PAGELAB_SCAN_PUD	_BITULL(14)
+#define PAGELAB_SCAN_HUGETLB	_BITULL(15)
+/*
+ * COW: a write here would copy the frame: present, read-only, in a writable
+ * VMA, and the frame is not this mapping's alone (the zero page, a frame
+ * mapped more than once, a file's or an object's frame in a private
+ * mapping, a KSM page, or an object frame shared by clone or merge).
+ */
+#define PAGELAB_SCAN_COW	_BITULL(16)
+/*
+ * pagelab objects: OBJECT, the page is in a mapping of one (the run names
+ * it); BUDGETED, that object has a frame budget; STORED, the page is not
+ * mapped and its contents are in the object's store (paged out).
+ */
+#define PAGELAB_SCAN_OBJECT	_BITULL(17)
+#define PAGELAB_SCAN_BUDGETED	_BITULL(18)
+#define PAGELAB_SCAN_STORED	_BITULL(19)
+#define PAGELAB_SCAN_ALL	(_BITULL(20) - 1)
+
+/**
+ * struct pagelab_scan_run - a run of pages with the same categories
+ * @start:      first page's address
+ * @pages:      how many pages
+ * @categories: PAGELAB_SCAN_* bits, the same for every page of the run
+ * @pfn:        present: the first page's frame; the run's frames are
+ *              consecutive (the zero page: the same frame throughout).
+ *              SWAP: the first page's entry as pagemap encodes it (type in
+ *              bits 0-4, offset above), consecutive offsets.  0 unless the
+ *              caller has CAP_SYS_ADMIN (and then runs do not say where
+ *              frames stop being consecutive).
+ * @object:     the pagelab object's id (OBJECT), else 0
+ * @index:      the first page's offset in its file or object, in pages
+ *              (consecutive through the run); 0 in anonymous mappings
+ */
+struct pagelab_scan_run {
+	__u64 start;
+	__u64 pages;
+	__u64 categories;
+	__u64 pfn;
+	__u64 object;
+	__u64 index;
+};
+
+/*
+ * Flags of struct pagelab_scan.  NO_PFN: leave frames out (pfn 0) even
+ * for CAP_SYS_ADMIN, so runs need not stop where frames do.
+ */
+#define PAGELAB_SCAN_F_NO_PFN	0x1U
+#define PAGELAB_SCAN_FLAGS	PAGELAB_SCAN_F_NO_PFN
+/* Most runs one call returns; a larger @max_runs is -EINVAL. */
+#define PAGELAB_SCAN_MAX_RUNS	65536
+
+/**
+ * struct pagelab_scan - PAGELAB_IOC_SCAN: the pages of a range, as runs
+ * @size:      (in)  sizeof(struct pagelab_scan)
+ * @pid:       (in)  the process (0: the caller); reading another needs
+ *             what a ptrace read needs (PTRACE_MODE_READ_FSCREDS), from
+ *             both the opener of /dev/pagelab and the caller
+ * @flags:     (in)  PAGELAB_SCAN_F_* bits
+ * @max_runs:  (in)  room in @runs, 1..PAGELAB_SCAN_MAX_RUNS
+ * @start:     (in)  first address, page-aligned
+ * @end:       (in)  end of the range (exclusive), page-aligned, > @start,
+ *             at most the top of user space
+ * @required:  (in)  a page is reported only if it has all these categories,
+ * @any:       (in)  and at least one of these (0: no such condition),
+ * @excluded:  (in)  and none of these
+ * @max_pages: (in)  stop after this many reported pages (0: no limit)
+ * @runs:      (in)  user address of struct pagelab_scan_run[@max_runs]
+ * @nr_runs:   (out) runs written, in address order
+ * @pad:       must be 0
+ * @walk_end:  (out) where the scan stopped: @end if it covered the range,
+ *             else the first page not reported (runs full, @max_pages
+ *             reached, or a signal arrived): call again from there
+ *
+ * Only pages inside VMAs are reported; holes between them are skipped
+ * (pagemap shows them as 0).  Pages are read as pagemap reads them (the
+ * mmap_lock for reading, dropped after every 2 MiB), so a run is a
+ * snapshot of its own PMD, not of the whole range.  PFN mappings (VM_PFNMAP:
+ * [vvar], device memory) are shown as pagemap shows them: nothing mapped.
+ * Return: 0, or -EINVAL (a bad field), -ESRCH (no such process, or it has
+ * no memory map), -EPERM, -EFAULT, -ENOMEM, -EINTR (a fatal signal).  On
+ * an error, @runs may hold records written before it, and @nr_runs and
+ * @walk_end are not updated.
+ */
+struct pagelab_scan {
+	__u32 size;
+	__s32 pid;
+	__u32 flags;
+	__u32 max_runs;
+	__u64 start;
+	__u64 end;
+	__u64 required;
+	__u64 any;
+	__u64 excluded;
+	__u64 max_pages;
+	__u64 runs;
+	__u32 nr_runs;
+	__u32 pad;
+	__u64 walk_end;
+};
+
 #define PAGELAB_IOC_MAGIC	0xb7
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
@@ -437,5 +568,6 @@ struct pagelab_info {
 #define PAGELAB_IOC_REPLACE	_IOW(PAGELAB_IOC_MAGIC, 0x07, struct pagelab_replace)
 /* On /dev/pagelab: */
 #define PAGELAB_IOC_MERGE	_IOWR(PAGELAB_IOC_MAGIC, 0x06, struct pagelab_merge)
+#define PAGELAB_IOC_SCAN	_IOWR(PAGELAB_IOC_MAGIC, 0x08, struct pagelab_scan)
 
 #endif /* _UAPI_PAGELAB_H */

@@ -52,6 +52,7 @@
 
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
+#include "pl_scan.h"
 #include "pl_test_util.h"
 
 /* How long the race test churns; the whole test has TIMEOUT(120). */
@@ -3283,6 +3284,567 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	EXPECT_EQ(0, pl_run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Page tables, level by level"));
 	EXPECT_NE(NULL, strstr(out, "End of tour."));
+}
+
+/* ---- the binary scan (PAGELAB_IOC_SCAN) against pagemap ----------------- */
+
+#define PM_FILE_BIT	(UINT64_C(1) << 61)
+#define PM_UFFD_WP_BIT	(UINT64_C(1) << 57)
+
+struct scan_cmp {
+	uint64_t pages, present, swapped, zero, mismatches;
+	int logged;
+};
+
+/* Every run of [start, end) of @pid, as root through the fixture's device. */
+static struct pagelab_scan_run *scan_runs(struct __test_metadata *_metadata, int dev, pid_t pid,
+					  uint64_t start, uint64_t end, size_t *n)
+{
+	struct pl_scan_req q = { .pid = pid, .start = start, .end = end };
+	struct pagelab_scan_run *runs = NULL;
+	int ret = pl_scan_all(dev, &q, &runs, n, NULL);
+
+	EXPECT_EQ(0, ret) TH_LOG("scan of %d [0x%" PRIx64 ", 0x%" PRIx64 "): %s", (int)pid,
+				 start, end, strerror(-ret));
+	return ret ? NULL : runs;
+}
+
+/*
+ * Scan [start, end) of @pid and hold every page against pagemap: a page
+ * in a run has pagemap's present, swap, file, exclusive, soft-dirty and
+ * uffd-wp bits and its frame (or swap entry); ZERO iff the frame is the
+ * zero page.  A page in no run is in no VMA: pagemap's entry is 0.  @cats
+ * (may be NULL) gets each page's categories, @runs_of (may be NULL) its
+ * run's object id and index.
+ */
+static void scan_compare(struct __test_metadata *_metadata, int dev, pid_t pid, const char *what,
+			 uint64_t start, uint64_t end, uint64_t zero_pfn, struct scan_cmp *c,
+			 uint64_t *cats, struct pagelab_scan_run *runs_of)
+{
+	size_t n = (end - start) / PG, nruns = 0;
+	uint64_t *pm = calloc(n, 8);
+	unsigned char *seen = calloc(n, 1);
+	struct pagelab_scan_run *runs;
+
+	ASSERT_TRUE(!!(pm && seen));
+	runs = scan_runs(_metadata, dev, pid, start, end, &nruns);
+	ASSERT_NE(NULL, runs);
+	ASSERT_EQ(0, pl_pagemap_range(pid, start, n, pm)) TH_LOG("pagemap of %s", what);
+	for (size_t k = 0; k < nruns; k++) {
+		const struct pagelab_scan_run *r = &runs[k];
+
+		ASSERT_TRUE(r->pages && r->start >= start && r->start + r->pages * PG <= end &&
+			    !(r->start % PG)) TH_LOG("%s: run %zu [0x%llx +%llu pages] outside the range",
+						     what, k, (unsigned long long)r->start,
+						     (unsigned long long)r->pages);
+		ASSERT_TRUE(!k || runs[k - 1].start + runs[k - 1].pages * PG <= r->start)
+			TH_LOG("%s: run %zu overlaps or precedes the one before", what, k);
+		for (uint64_t j = 0; j < r->pages; j++) {
+			size_t i = (r->start - start) / PG + j;
+			uint64_t e = pm[i], cat = r->categories, pfn = 0;
+			bool present = cat & PAGELAB_SCAN_PRESENT, swap = cat & PAGELAB_SCAN_SWAP;
+			bool bad;
+
+			seen[i] = 1;
+			if (cats)
+				cats[i] = cat;
+			if (runs_of)
+				runs_of[i] = *r;
+			if (present)
+				pfn = cat & PAGELAB_SCAN_ZERO ? r->pfn : r->pfn + j;
+			else if (swap)
+				pfn = r->pfn + (j << 5);
+			bad = present != pl_pm_present(e) || swap != pl_pm_swapped(e) ||
+			      !!(cat & PAGELAB_SCAN_FILE) != !!(e & PM_FILE_BIT) ||
+			      !!(cat & PAGELAB_SCAN_EXCLUSIVE) != pl_pm_exclusive(e) ||
+			      !!(cat & PAGELAB_SCAN_SOFT_DIRTY) != pl_pm_soft_dirty(e) ||
+			      !!(cat & PAGELAB_SCAN_UFFD_WP) != !!(e & PM_UFFD_WP_BIT) ||
+			      ((present || swap) && pfn != pl_pm_pfn(e)) ||
+			      (present && !!(cat & PAGELAB_SCAN_ZERO) != (pl_pm_pfn(e) == zero_pfn));
+			c->pages++;
+			c->present += present;
+			c->swapped += swap;
+			c->zero += !!(cat & PAGELAB_SCAN_ZERO);
+			if (!bad)
+				continue;
+			c->mismatches++;
+			if (c->logged++ < 12) {
+				char names[256];
+
+				TH_LOG("%s 0x%" PRIx64 ": scan %s pfn 0x%" PRIx64 "; pagemap %016" PRIx64
+				       " (present %d swap %d file %d excl %d sd %d uffd-wp %d pfn 0x%"
+				       PRIx64 ")", what, start + i * PG,
+				       pl_scan_cats_str(cat, names, sizeof(names)), pfn, e,
+				       pl_pm_present(e), pl_pm_swapped(e), !!(e & PM_FILE_BIT),
+				       pl_pm_exclusive(e), pl_pm_soft_dirty(e), !!(e & PM_UFFD_WP_BIT),
+				       pl_pm_pfn(e));
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (seen[i] || !pm[i])
+			continue;
+		c->mismatches++;
+		if (c->logged++ < 12)
+			TH_LOG("%s 0x%" PRIx64 ": in no run, pagemap %016" PRIx64, what,
+			       start + i * PG, pm[i]);
+	}
+	free(runs);
+	free(seen);
+	free(pm);
+}
+
+/*
+ * scan_compare() over every VMA of @pid, [vvar] too (VM_PFNMAP: pagemap and
+ * the scan show it as a hole); [vsyscall] is above user space.
+ */
+static void scan_compare_all_vmas(struct __test_metadata *_metadata, int dev, pid_t pid,
+				  uint64_t zero_pfn, struct scan_cmp *c)
+{
+	const unsigned long chunk = (1UL << 16) * PG;
+	char path[64], line[4400], name[4096];
+	unsigned long lo, hi;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		name[0] = '\0';
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, name) < 2)
+			continue;
+		if (!strcmp(name, "[vsyscall]"))
+			continue;
+		for (unsigned long a = lo; a < hi; a += chunk)
+			scan_compare(_metadata, dev, pid, name[0] ? name : "vma", a,
+				     hi - a > chunk ? a + chunk : hi, zero_pfn, c, NULL, NULL);
+	}
+	fclose(f);
+}
+
+TEST_F_TIMEOUT(walk, scan_matches_pagemap_page_by_page, 180)
+{
+	struct pagelab_scan_run *of = calloc(O_PL_PAGES, sizeof(*of));
+	uint64_t *cats = calloc(O_THP_LEN / PG, 8), zero_pfn;
+	struct scan_cmp c = { 0 }, all = { 0 };
+	struct oracle_info *info;
+	struct pagelab_version v;
+	unsigned char buf[PG];
+	int pipefd[2], st, fd, ret, huge = 0;
+	uint64_t obj = 0;
+	bool thp_formed;
+	pid_t pid;
+
+	ASSERT_TRUE(!!(of && cats));
+	ret = pl_zero_pfn(&zero_pfn);
+	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
+	ASSERT_EQ(0, pl_version(self->dev, &v));
+	ASSERT_TRUE(!!(v.features & PAGELAB_FEAT_SCAN)) TH_LOG("the module has no PAGELAB_IOC_SCAN");
+	oracle_shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
+	snprintf(self->unlink_path, sizeof(self->unlink_path), "/tmp/pagelab_scan_oracle.%d",
+		 (int)getpid());
+	fd = open(self->unlink_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_GE(fd, 0);
+	for (int i = 0; i < O_FILE_PAGES; i++) {
+		memset(buf, 'a' + i % 26, sizeof(buf));
+		ASSERT_EQ((ssize_t)PG, pwrite(fd, buf, PG, (off_t)i * PG));
+	}
+	close(fd);
+	info = shared_block(self, PG);
+	ASSERT_NE(MAP_FAILED, info);
+	info->failed_step = -1;
+	ASSERT_EQ(0, pipe(pipefd));
+	track_fd(self, pipefd[0]);
+	track_fd(self, pipefd[1]);
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		oracle_target(info, pipefd[1], self->unlink_path);
+	ASSERT_TRUE(wait_byte(pipefd[0], 60000)) TH_LOG("the target never got ready");
+	ASSERT_EQ(0, info->failed_step) TH_LOG("target step %d failed: %s", info->failed_step,
+					       strerror(info->err));
+	ASSERT_EQ(0, kill(pid, SIGSTOP));
+	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+
+	/* The THP first: khugepaged may still act on a stopped process. */
+	thp_formed = pl_pm_present(pm1(pid, info->thp)) && kpage_is_thp(pl_pm_pfn(pm1(pid, info->thp)));
+	scan_compare(_metadata, self->dev, pid, "thp", info->thp, info->thp + O_THP_LEN, zero_pfn,
+		     &c, cats, NULL);
+	for (size_t i = 0; i < O_THP_LEN / PG; i++)
+		huge += !!(cats[i] & PAGELAB_SCAN_PMD);
+	if (thp_formed) {
+		EXPECT_EQ((int)(O_THP_LEN / PG), huge) TH_LOG("pages of the THP region in PMD runs");
+	} else {
+		TH_LOG("no THP formed in the target: its 4 MiB were compared as small pages");
+	}
+
+	scan_compare(_metadata, self->dev, pid, "anon", info->anon, info->anon + O_ANON_PAGES * PG,
+		     zero_pfn, &c, cats, NULL);
+	for (size_t i = 0; i < O_ANON_PAGES; i++)
+		EXPECT_EQ(PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_ANON,
+			  cats[i] & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_ANON | PAGELAB_SCAN_OBJECT));
+	scan_compare(_metadata, self->dev, pid, "file", info->file, info->file + O_FILE_PAGES * PG,
+		     zero_pfn, &c, cats, NULL);
+	for (size_t i = 0; i < O_FILE_PAGES; i++)
+		EXPECT_EQ(PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_FILE,
+			  cats[i] & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_FILE | PAGELAB_SCAN_ANON));
+
+	/* The shared object mapping: its id on every page, the index = the page. */
+	scan_compare(_metadata, self->dev, pid, "pagelab shared", info->pls,
+		     info->pls + O_PL_PAGES * PG, zero_pfn, &c, cats, of);
+	obj = of[0].object;
+	EXPECT_NE(0ULL, obj);
+	for (size_t i = 0; i < O_PL_PAGES; i++) {
+		EXPECT_TRUE(!!(cats[i] & PAGELAB_SCAN_OBJECT)) TH_LOG("shared page %zu", i);
+		EXPECT_EQ(obj, of[i].object);
+		EXPECT_EQ(i, of[i].index + (info->pls + i * PG - of[i].start) / PG);
+		if (i >= O_PL_PAGES / 2)
+			EXPECT_EQ(oracle_shared_zero, !!(cats[i] & PAGELAB_SCAN_ZERO))
+				TH_LOG("shared page %zu, never written", i);
+	}
+	/*
+	 * The private one: pages written are anonymous copies; the others are
+	 * the object's frames (or the zero page), read-only in a writable
+	 * private mapping: a write would copy them (COW).
+	 */
+	scan_compare(_metadata, self->dev, pid, "pagelab private", info->plp,
+		     info->plp + O_PL_PAGES * PG, zero_pfn, &c, cats, of);
+	for (size_t i = 0; i < O_PL_PAGES; i++) {
+		bool written = !(i % 4);
+
+		EXPECT_TRUE(!!(cats[i] & PAGELAB_SCAN_OBJECT)) TH_LOG("private page %zu", i);
+		EXPECT_EQ(obj, of[i].object);
+		EXPECT_EQ(i, of[i].index + (info->plp + i * PG - of[i].start) / PG);
+		EXPECT_EQ(written, !!(cats[i] & PAGELAB_SCAN_ANON)) TH_LOG("private page %zu", i);
+		EXPECT_EQ(!written, !!(cats[i] & PAGELAB_SCAN_COW)) TH_LOG("private page %zu", i);
+	}
+	TH_LOG("the target's mappings: %" PRIu64 " pages compared, %" PRIu64 " present, %" PRIu64
+	       " zero page, %" PRIu64 " mismatches", c.pages, c.present, c.zero, c.mismatches);
+	EXPECT_EQ(0ULL, c.mismatches);
+
+	scan_compare_all_vmas(_metadata, self->dev, pid, zero_pfn, &all);
+	TH_LOG("the target's whole address space: %" PRIu64 " pages compared, %" PRIu64
+	       " present, %" PRIu64 " mismatches", all.pages, all.present, all.mismatches);
+	EXPECT_EQ(0ULL, all.mismatches);
+	EXPECT_GE(all.present, c.present);
+	free(of);
+	free(cats);
+	EXPECT_EQ(128 + SIGKILL, kill_reap(self, pid));
+}
+
+TEST_F_TIMEOUT(walk, scan_shows_swap_entries_and_stored_object_pages, 120)
+{
+	const size_t n = 16, on = 8;
+	uint64_t *cats = calloc(n, 8), zero_pfn;
+	struct scan_cmp c = { 0 };
+	struct pagelab_obj_stat ost;
+	size_t swapped = 0, stored = 0, resident = 0;
+	uint64_t pm[16];
+	const char *why;
+	char *p, *o;
+	bool ours;
+	int ofd;
+
+	ASSERT_NE(NULL, cats);
+	ASSERT_EQ(0, pl_zero_pfn(&zero_pfn));
+	/* Paged out by the module: 8 pages written through a budget of 3. */
+	ASSERT_EQ(0, pl_create(self->dev, on * PG, 0, 0, "scan-stored", &ofd, NULL));
+	track_fd(self, ofd);
+	ASSERT_EQ(0, pl_replace(ofd, 3, PAGELAB_POLICY_FIFO, 0, 0));
+	o = track_map(self, mmap(NULL, on * PG, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0),
+		      on * PG);
+	ASSERT_NE(MAP_FAILED, o);
+	for (size_t i = 0; i < on; i++)
+		wr(o + i * PG, (unsigned char)(i + 1));
+	scan_compare(_metadata, self->dev, 0, "budgeted object", (uintptr_t)o,
+		     (uintptr_t)o + on * PG, zero_pfn, &c, cats, NULL);
+	ASSERT_EQ(0, pl_obj_stat(ofd, 0, &ost));
+	for (size_t i = 0; i < on; i++) {
+		EXPECT_TRUE((cats[i] & (PAGELAB_SCAN_OBJECT | PAGELAB_SCAN_BUDGETED)) ==
+			    (PAGELAB_SCAN_OBJECT | PAGELAB_SCAN_BUDGETED)) TH_LOG("page %zu", i);
+		EXPECT_FALSE((cats[i] & PAGELAB_SCAN_STORED) && (cats[i] & PAGELAB_SCAN_PRESENT));
+		stored += !!(cats[i] & PAGELAB_SCAN_STORED);
+		resident += !!(cats[i] & PAGELAB_SCAN_PRESENT);
+	}
+	TH_LOG("budget 3, 8 pages written: %zu present, %zu stored; the object says resident %llu",
+	       resident, stored, (unsigned long long)ost.resident);
+	EXPECT_EQ(3U, resident);
+	EXPECT_EQ(on - ost.resident, stored);
+
+	why = zram_swap_on(&ours);
+	self->swapoff_zram = ours;
+	if (why)
+		SKIP(return, "%s", why);
+	p = anon_map(self, n * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		memset(p + i * PG, (int)(0x40 + i), PG);
+	for (int tries = 0; tries < 5 && swapped < n; tries++) {
+		if (madvise(p, n * PG, MADV_PAGEOUT))
+			SKIP(return, "madvise(MADV_PAGEOUT): %s", strerror(errno));
+		ASSERT_EQ(0, pl_pagemap_range(0, (uintptr_t)p, n, pm));
+		swapped = 0;
+		for (size_t i = 0; i < n; i++)
+			swapped += pl_pm_swapped(pm[i]);
+	}
+	if (!swapped)
+		SKIP(return, "MADV_PAGEOUT swapped none of %zu pages out to zram", n);
+	memset(&c, 0, sizeof(c));
+	scan_compare(_metadata, self->dev, 0, "swapped", (uintptr_t)p, (uintptr_t)p + n * PG,
+		     zero_pfn, &c, cats, NULL);
+	TH_LOG("%zu of %zu pages swapped out; the scan saw %" PRIu64 " in swap, %" PRIu64
+	       " mismatches", swapped, n, c.swapped, c.mismatches);
+	EXPECT_EQ(0ULL, c.mismatches);
+	EXPECT_GE(c.swapped, 1ULL);
+	free(cats);
+}
+
+/* A scan of @pages pages from @p into @runs (room for @room), masks clear. */
+static void scan_req(struct pagelab_scan *s, const char *p, size_t pages,
+		     struct pagelab_scan_run *runs, size_t room)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->max_runs = (uint32_t)room;
+	s->start = (uintptr_t)p;
+	s->end = (uintptr_t)p + pages * PG;
+	s->runs = (uintptr_t)runs;
+}
+
+TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
+{
+	const size_t room = 3;
+	struct pagelab_scan_run *runs, *one;
+	struct pagelab_scan s;
+	unsigned char *block;
+	char *p;
+	pid_t gone;
+	int st;
+
+	p = anon_map(self, 16 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Every other page written: 16 pages, 8 + 8 runs. */
+	for (size_t i = 0; i < 16; i += 2)
+		wr(p + i * PG, 1);
+	block = track_map(self, mmap(NULL, PG, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), PG);
+	ASSERT_NE(MAP_FAILED, block);
+	memset(block, 0xa5, PG);
+	runs = (struct pagelab_scan_run *)block;
+
+#define SCAN_REQ() scan_req(&s, p, 16, runs, room)
+#define SCAN_FAILS(err, change) do {							\
+		SCAN_REQ();								\
+		change;									\
+		EXPECT_EQ(-(err), pl_scan(self->dev, &s)) TH_LOG("%s", #change);	\
+	} while (0)
+
+	SCAN_FAILS(EINVAL, s.size = sizeof(s) - 8);
+	SCAN_FAILS(EINVAL, s.size = sizeof(s) + 8);
+	SCAN_FAILS(EINVAL, s.flags = 2);
+	SCAN_FAILS(EINVAL, s.flags = 1U << 31);
+	SCAN_FAILS(EINVAL, s.pad = 1);
+	SCAN_FAILS(EINVAL, s.max_runs = 0);
+	SCAN_FAILS(EINVAL, s.max_runs = PAGELAB_SCAN_MAX_RUNS + 1);
+	SCAN_FAILS(EINVAL, s.start = (uintptr_t)p + 1);
+	SCAN_FAILS(EINVAL, s.end = (uintptr_t)p + 16 * PG - 1);
+	SCAN_FAILS(EINVAL, s.end = (uintptr_t)p);
+	SCAN_FAILS(EINVAL, s.start = (uintptr_t)p + PG; s.end = (uintptr_t)p);
+	SCAN_FAILS(EINVAL, s.start = 0; s.end = UINT64_C(0xfffffffffffff000));
+	SCAN_FAILS(EINVAL, s.start = UINT64_C(0xffff800000000000); s.end = UINT64_C(0xffff800000001000));
+	SCAN_FAILS(EINVAL, s.required = PAGELAB_SCAN_ALL + 1);
+	SCAN_FAILS(EINVAL, s.any = UINT64_C(1) << 63);
+	SCAN_FAILS(EINVAL, s.excluded = UINT64_C(1) << 40);
+	SCAN_FAILS(EFAULT, s.runs = 0);
+	SCAN_FAILS(EFAULT, s.runs = UINT64_C(0xffff888000000000));
+	/* Runs into a read-only page: the copy fails, nothing else is written. */
+	SCAN_FAILS(EFAULT, s.runs = (uintptr_t)track_map(self, mmap(NULL, PG, PROT_READ,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), PG));
+	/* A process that is gone. */
+	gone = fork();
+	ASSERT_GE(gone, 0);
+	if (!gone)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, &st, 0));
+	SCAN_FAILS(ESRCH, s.pid = gone);
+	SCAN_FAILS(ESRCH, s.pid = -1);
+	EXPECT_EQ(0xa5, block[0]) TH_LOG("a refused scan wrote runs");
+
+	/* Room for 3 runs: 3 written, the rest of the page untouched, resumable. */
+	SCAN_REQ();
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(room, s.nr_runs);
+	EXPECT_EQ((uintptr_t)p + room * PG, s.walk_end) TH_LOG("walk_end 0x%llx",
+							      (unsigned long long)s.walk_end);
+	for (size_t b = room * sizeof(*runs); b < PG; b++) {
+		ASSERT_EQ(0xa5, block[b]) TH_LOG("byte %zu past %zu runs written", b, room);
+	}
+	for (size_t k = 0; k < room; k++) {
+		EXPECT_EQ((uintptr_t)p + k * PG, runs[k].start);
+		EXPECT_EQ(1ULL, runs[k].pages);
+		EXPECT_EQ(!(k % 2), !!(runs[k].categories & PAGELAB_SCAN_PRESENT));
+	}
+	/* One run at a time, from each walk_end: the same 16 runs. */
+	one = calloc(1, sizeof(*one));
+	ASSERT_NE(NULL, one);
+	for (uint64_t a = (uintptr_t)p, k = 0; a < (uintptr_t)p + 16 * PG; k++) {
+		s = (struct pagelab_scan){ .size = sizeof(s), .max_runs = 1, .start = a,
+					   .end = (uintptr_t)p + 16 * PG, .runs = (uintptr_t)one };
+		ASSERT_EQ(0, pl_scan(self->dev, &s));
+		ASSERT_EQ(1U, s.nr_runs);
+		EXPECT_EQ(a, one->start);
+		EXPECT_EQ(!(k % 2), !!(one->categories & PAGELAB_SCAN_PRESENT)) TH_LOG("run %llu",
+			  (unsigned long long)k);
+		ASSERT_GT(s.walk_end, a);
+		a = s.walk_end;
+	}
+	/* Masks: the present pages only, and at most 5 of them. */
+	SCAN_REQ();
+	s.required = PAGELAB_SCAN_PRESENT;
+	s.max_pages = 5;
+	s.max_runs = 16;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(5U, s.nr_runs);
+	for (size_t k = 0; k < s.nr_runs; k++) {
+		EXPECT_EQ((uintptr_t)p + 2 * k * PG, runs[k].start);
+		EXPECT_TRUE(!!(runs[k].categories & PAGELAB_SCAN_PRESENT));
+	}
+	EXPECT_EQ((uintptr_t)p + 10 * PG, s.walk_end);
+	SCAN_REQ();
+	s.excluded = PAGELAB_SCAN_PRESENT;
+	s.max_runs = 16;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(8U, s.nr_runs);
+	EXPECT_EQ((uintptr_t)p + 16 * PG, s.walk_end);
+	/* NO_PFN: no frames, even for root. */
+	SCAN_REQ();
+	s.flags = PAGELAB_SCAN_F_NO_PFN;
+	s.max_runs = 16;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(16U, s.nr_runs);
+	for (size_t k = 0; k < s.nr_runs; k++) {
+		EXPECT_EQ(0ULL, runs[k].pfn) TH_LOG("run %zu", k);
+	}
+	SCAN_REQ();
+	s.any = PAGELAB_SCAN_SWAP | PAGELAB_SCAN_STORED;
+	s.max_runs = 16;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(0U, s.nr_runs);
+	EXPECT_EQ((uintptr_t)p + 16 * PG, s.walk_end);
+	free(one);
+#undef SCAN_FAILS
+#undef SCAN_REQ
+}
+
+TEST_F(walk, scan_of_others_needs_ptrace_rights_and_shows_no_pfns)
+{
+	struct perm_report *rep = shared_block(self, sizeof(*rep));
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, rep);
+	pid = fork_child(self);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct pagelab_scan_run runs[64];
+		struct pagelab_scan s;
+		volatile char local[PG] = { 1 };
+		uint64_t page = (uintptr_t)local & ~(PG - 1);
+		int fd = pl_open(), ret;
+
+		if (fd < 0)
+			CHILD_FAIL(rep, 1, -fd, "open as root");
+		if (!drop_to_nobody())
+			CHILD_FAIL(rep, 2, errno, "setuid 65534");
+		s = (struct pagelab_scan){ .size = sizeof(s), .pid = 1, .max_runs = 64,
+					   .start = 0x400000, .end = 0x800000,
+					   .runs = (uintptr_t)runs };
+		ret = pl_scan(fd, &s);
+		if (ret != -EPERM)
+			CHILD_FAIL(rep, 3, -ret, "scan of pid 1 as 65534: %s, want EPERM",
+				   strerror(-ret));
+		s = (struct pagelab_scan){ .size = sizeof(s), .pid = 0, .max_runs = 64,
+					   .start = page, .end = page + PG,
+					   .runs = (uintptr_t)runs };
+		ret = pl_scan(fd, &s);
+		if (ret || s.nr_runs != 1 || !(runs[0].categories & PAGELAB_SCAN_PRESENT))
+			CHILD_FAIL(rep, 4, -ret, "own scan as 65534: %s, %u runs", strerror(-ret),
+				   s.nr_runs);
+		if (runs[0].pfn)
+			CHILD_FAIL(rep, 5, 0, "pfn 0x%llx shown without CAP_SYS_ADMIN",
+				   (unsigned long long)runs[0].pfn);
+		(void)local[0];
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(self, pid)) TH_LOG("step %d (%s): %s", rep->step, strerror(rep->err),
+					     rep->msg);
+}
+
+TEST_F_TIMEOUT(walk, scan_of_hugetlb_pages_matches_pagemap, 120)
+{
+	const size_t len = 2 * THP_SIZE, n = len / PG;
+	uint64_t *cats = calloc(n, 8), zero_pfn;
+	struct scan_cmp c = { 0 };
+	const char *why;
+	size_t huge = 0;
+	char *p;
+	int fd;
+
+	ASSERT_NE(NULL, cats);
+	ASSERT_EQ(0, pl_zero_pfn(&zero_pfn));
+	why = reserve_hugepages(self, 4);
+	if (why)
+		SKIP(return, "%s", why);
+	fd = track_fd(self, memfd_create("pagelab-scan-huge", MFD_CLOEXEC | MFD_HUGETLB));
+	if (fd < 0)
+		SKIP(return, "memfd_create(MFD_HUGETLB): %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, len));
+	p = track_map(self, mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), len);
+	ASSERT_NE(MAP_FAILED, p);
+	/* The first huge page written, the second never touched. */
+	wr(p + 5, 7);
+	scan_compare(_metadata, self->dev, 0, "hugetlb", (uintptr_t)p, (uintptr_t)p + len,
+		     zero_pfn, &c, cats, NULL);
+	for (size_t i = 0; i < n; i++) {
+		EXPECT_TRUE(!!(cats[i] & PAGELAB_SCAN_HUGETLB)) TH_LOG("page %zu", i);
+		huge += (cats[i] & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_PMD)) ==
+			(PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_PMD);
+	}
+	TH_LOG("%" PRIu64 " pages compared, %" PRIu64 " present, %" PRIu64 " mismatches",
+	       c.pages, c.present, c.mismatches);
+	EXPECT_EQ(0ULL, c.mismatches);
+	EXPECT_EQ(THP_SIZE / PG, huge);
+	free(cats);
+}
+
+TEST_F(walk, cli_scan_lists_runs_in_text_and_json)
+{
+	char cmd[256], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	char *p = anon_map(self, 8 * PG, true);
+
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < 8; i++)
+		wr(p + i * PG, 1);
+	snprintf(cmd, sizeof(cmd), "pagelab scan --pid %d 0x%lx 0x%lx --json 2>&1", (int)getpid(),
+		 (unsigned long)(uintptr_t)p, (unsigned long)(uintptr_t)p + 8 * PG);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	out = calloc(1, 65536);
+	ASSERT_NE(NULL, out);
+	len = fread(out, 1, 65535, f);
+	EXPECT_EQ(0, pclose(f)) TH_LOG("%s: %s", cmd, out);
+	EXPECT_GT(len, 0U);
+	EXPECT_NE(NULL, strstr(out, "\"categories\":[\"present\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"pages\":8,")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "pagelab scan --require nonsense 2>&1");
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	len = fread(out, 1, 65535, f);
+	out[len] = '\0';
+	EXPECT_EQ(2, WEXITSTATUS(pclose(f)));
+	EXPECT_NE(NULL, strstr(out, "unknown category 'nonsense'")) TH_LOG("%s", out);
+	free(out);
 }
 
 TEST_HARNESS_MAIN
