@@ -556,6 +556,9 @@ struct pagelab_walk_end {
  *         pagelab_walk_hugetlb_lock()), and a PUD leaf with no lock: a
  *         non-present entry there may change under the visitor.  It must
  *         not sleep.
+ * @ptes:  optional: the PTEs of [@addr, @end) of @vma at @ptep, read by
+ *         the visitor itself (instead of one @pages call per PTE), under
+ *         mmap_lock, RCU and the table's lock; it must not sleep
  * @enter: before each PMD-sized step in @vma, mmap_lock held; may sleep;
  *         an error ends the walk with it (then @leave is not called)
  * @leave: after that step, before mmap_lock is dropped
@@ -567,6 +570,8 @@ struct pagelab_walk_visitor {
 	void (*pages)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
 		      unsigned long addr, unsigned long len, const struct pagelab_walk_end *e,
 		      u64 flags, u64 entry);
+	void (*ptes)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+		     unsigned long addr, unsigned long end, pte_t *ptep);
 	int (*enter)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
 		     unsigned long addr);
 	void (*leave)(struct pagelab_walk_visitor *v, struct vm_area_struct *vma);

@@ -78,9 +78,10 @@ static void scan_close(struct pagelab_scan_state *st)
  * the entry maps or a migration entry names, NULL for none; @excl_page the
  * page whose map count pagemap reads for "exclusive".
  */
-static u64 scan_frame_cats(struct vm_area_struct *vma, const struct pagelab_walk_frame *f,
-			   struct page *page, struct page *excl_page, bool present,
-			   bool writable)
+static __always_inline u64 scan_frame_cats(struct pagelab_scan_state *st,
+					   struct vm_area_struct *vma,
+					   const struct pagelab_walk_frame *f, struct page *page,
+					   struct page *excl_page, bool present, bool writable)
 {
 	bool shared_frame = false;
 	u64 c = 0;
@@ -107,7 +108,7 @@ static u64 scan_frame_cats(struct vm_area_struct *vma, const struct pagelab_walk
 	if (!(vma->vm_flags & VM_SHARED))
 		shared_frame = !(c & PAGELAB_SCAN_EXCLUSIVE) || (c & PAGELAB_SCAN_FILE) ||
 			       (c & PAGELAB_SCAN_KSM);
-	else if (!f->anon && pagelab_file_object(vma->vm_file))
+	else if (!f->anon && st->obj)
 		shared_frame = READ_ONCE(compound_head(page)->private) > 1;
 	return c | (shared_frame ? PAGELAB_SCAN_COW : 0);
 }
@@ -151,7 +152,10 @@ static u64 scan_hugetlb_cats(const struct pagelab_walk_end *e, u64 entry, unsign
 	return c;
 }
 
-/* The categories of the page at @addr, the @i-th of what @e describes. */
+/*
+ * The categories of the page at @addr, the @i-th of what @e describes: a
+ * PMD or PUD leaf, a hugetlb entry, or nothing (PTEs: scan_pte_cats()).
+ */
 static u64 scan_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 		     unsigned long addr, const struct pagelab_walk_end *e, u64 entry,
 		     unsigned long i, u64 *pfn)
@@ -170,33 +174,7 @@ static u64 scan_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 		return c | scan_hugetlb_cats(e, entry, i, pfn);
 	if (!entry)
 		goto absent;
-	if (e->level == PAGELAB_L_PTE) {
-		pte_t pte = __pte(entry);
-
-		if (pte_present(pte)) {
-			present = true;
-			writable = pte_write(pte);
-			c |= pte_soft_dirty(pte) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
-			c |= pte_uffd_wp(pte) ? PAGELAB_SCAN_UFFD_WP : 0;
-			c |= pte_dirty(pte) ? PAGELAB_SCAN_DIRTY : 0;
-			c |= pte_young(pte) ? PAGELAB_SCAN_ACCESSED : 0;
-			c |= pagelab_pte_protnone(pte) ? PAGELAB_SCAN_PROT_NONE : 0;
-			page = e->frame.page ? pfn_to_page(e->pfn) : NULL;
-			excl_page = page;
-			*pfn = e->pfn;
-		} else if (!pte_none(pte)) {
-			swp_entry_t se = pte_to_swp_entry(pte);
-
-			c |= PAGELAB_SCAN_SWAP;
-			c |= pte_swp_soft_dirty(pte) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
-			c |= pte_swp_uffd_wp(pte) || pte_marker_entry_uffd_wp(se) ?
-			     PAGELAB_SCAN_UFFD_WP : 0;
-			/* Under the PTE lock: a migration entry's page is locked. */
-			if (is_pfn_swap_entry(se))
-				page = pfn_swap_entry_to_page(se);
-			*pfn = scan_swap_frame(se, 0);
-		}
-	} else if (e->level == PAGELAB_L_PMD) {
+	if (e->level == PAGELAB_L_PMD) {
 		pmd_t pmd = __pmd(entry);
 		unsigned long idx = (addr & ~PMD_MASK) >> PAGE_SHIFT;
 
@@ -244,7 +222,7 @@ static u64 scan_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 		if (e->frame.zero)
 			*pfn = e->pfn;
 	}
-	c |= scan_frame_cats(vma, &e->frame, page, excl_page, present, writable);
+	c |= scan_frame_cats(st, vma, &e->frame, page, excl_page, present, writable);
 absent:
 	if (st->obj) {
 		c |= PAGELAB_SCAN_OBJECT | (st->budgeted ? PAGELAB_SCAN_BUDGETED : 0);
@@ -283,8 +261,9 @@ static void scan_full(struct pagelab_scan_state *st, unsigned long addr)
 }
 
 /* Add @n pages from @addr, all with @cats, the first's frame @pfn. */
-static void scan_add(struct pagelab_scan_state *st, struct vm_area_struct *vma,
-		     unsigned long addr, unsigned long n, u64 cats, u64 pfn)
+static __always_inline void scan_add(struct pagelab_scan_state *st,
+				     struct vm_area_struct *vma, unsigned long addr,
+				     unsigned long n, u64 cats, u64 pfn)
 {
 	struct pagelab_scan_run *r = &st->cur;
 	u64 object = st->obj ? st->obj->id : 0;
@@ -349,6 +328,107 @@ static void scan_pages(struct pagelab_walk_visitor *v, struct vm_area_struct *vm
 	for (i = 0; i < n && !v->stop; i++, addr += PAGE_SIZE) {
 		cats = scan_cats(st, vma, addr, e, entry, i, &pfn);
 		scan_add(st, vma, addr, 1, cats, pfn);
+	}
+}
+
+/*
+ * One PTE's categories, under its table's lock, as pte_to_pagemap_entry()
+ * reads it (vm_normal_page(): no page behind a special entry).  @base: the
+ * VMA's (soft-dirty).
+ */
+static u64 scan_pte_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
+			 pte_t pte, u64 base, u64 *pfn)
+{
+	struct pagelab_walk_frame f = { };
+	struct page *page = NULL;
+	u64 c = base;
+
+	if (!pte_present(pte)) {
+		swp_entry_t se = pte_to_swp_entry(pte);
+
+		c |= PAGELAB_SCAN_SWAP;
+		c |= pte_swp_soft_dirty(pte) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
+		c |= pte_swp_uffd_wp(pte) || pte_marker_entry_uffd_wp(se) ?
+		     PAGELAB_SCAN_UFFD_WP : 0;
+		*pfn = scan_swap_frame(se, 0);
+		/* Under the PTE lock: a migration entry's page is locked. */
+		if (is_pfn_swap_entry(se))
+			c |= PageAnon(pfn_swap_entry_to_page(se)) ? PAGELAB_SCAN_ANON :
+								   PAGELAB_SCAN_FILE;
+		return c;
+	}
+	*pfn = pte_pfn(pte);
+	c |= PAGELAB_SCAN_PRESENT;
+	c |= pte_write(pte) ? PAGELAB_SCAN_WRITE : 0;
+	c |= pte_soft_dirty(pte) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
+	c |= pte_uffd_wp(pte) ? PAGELAB_SCAN_UFFD_WP : 0;
+	c |= pte_dirty(pte) ? PAGELAB_SCAN_DIRTY : 0;
+	c |= pte_young(pte) ? PAGELAB_SCAN_ACCESSED : 0;
+	c |= pagelab_pte_protnone(pte) ? PAGELAB_SCAN_PROT_NONE : 0;
+	if (is_zero_pfn(*pfn)) {
+		f.zero = true;
+	} else if (!pte_special(pte) && pfn_valid(*pfn)) {
+		page = pfn_to_page(*pfn);
+		f.anon = PageAnon(page);
+		f.ksm = f.anon && folio_test_ksm(page_folio(page));
+	}
+	return c | scan_frame_cats(st, vma, &f, page, page, true, pte_write(pte));
+}
+
+/*
+ * The PTEs of one table, read here rather than one callback each: pagemap
+ * reads a table in one pass, and so does this.  Runs of empty entries go
+ * in at once, except in an object's mapping (each page may be stored).
+ */
+static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma,
+		      unsigned long addr, unsigned long end, pte_t *ptep)
+{
+	static const struct pagelab_walk_end none = { .level = PAGELAB_L_PTE };
+	struct pagelab_scan_state *st = container_of(v, struct pagelab_scan_state, v);
+	u64 base = vma->vm_flags & VM_SOFTDIRTY ? PAGELAB_SCAN_SOFT_DIRTY : 0;
+	unsigned long left = (end - addr) >> PAGE_SHIFT;
+	u64 cats, pfn;
+
+	if (v->stop)
+		return;
+	if (vma->vm_flags & VM_PFNMAP) {
+		/* A hole to pagemap (walk_page_test()). */
+		scan_add(st, vma, addr, (end - addr) >> PAGE_SHIFT, base, 0);
+		return;
+	}
+	while (left && !v->stop) {
+		pte_t pte = ptep_get(ptep);
+		unsigned long n = 1;
+
+		if (pte_none(pte)) {
+			/*
+			 * An empty entry is 0 (pte_none() also forgives two
+			 * errata bits): the raw words, four at a time.
+			 */
+			while (n + 4 <= left &&
+			       !(READ_ONCE(ptep[n].pte) | READ_ONCE(ptep[n + 1].pte) |
+				 READ_ONCE(ptep[n + 2].pte) | READ_ONCE(ptep[n + 3].pte)))
+				n += 4;
+			while (n < left && pte_none(ptep_get(ptep + n)))
+				n++;
+			if (st->obj) {
+				n = 1;
+				cats = scan_cats(st, vma, addr, &none, 0, 0, &pfn);
+			} else {
+				cats = base;
+				pfn = 0;
+			}
+		} else {
+			/* Present or in swap: never stored. */
+			cats = scan_pte_cats(st, vma, pte, base, &pfn);
+			if (st->obj)
+				cats |= PAGELAB_SCAN_OBJECT |
+					(st->budgeted ? PAGELAB_SCAN_BUDGETED : 0);
+		}
+		scan_add(st, vma, addr, n, cats, pfn);
+		addr += n << PAGE_SHIFT;
+		ptep += n;
+		left -= n;
 	}
 }
 
@@ -420,7 +500,8 @@ static int scan_check(const struct pagelab_scan *s)
 long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg)
 {
 	struct pagelab_scan_state st = {
-		.v = { .pages = scan_pages, .enter = scan_enter, .leave = scan_leave },
+		.v = { .pages = scan_pages, .ptes = scan_ptes, .enter = scan_enter,
+		       .leave = scan_leave },
 	};
 	struct pagelab_scan req;
 	unsigned long addr, walk_end;

@@ -1084,7 +1084,12 @@ again:
 		rcu_read_unlock();
 		goto again;
 	}
-	for (ptep = pte_offset_kernel(&pmd, addr); addr < end; addr += PAGE_SIZE, ptep++) {
+	ptep = pte_offset_kernel(&pmd, addr);
+	if (v->ptes) {
+		v->ptes(v, vma, addr, end, ptep);
+		addr = end;
+	}
+	for (; addr < end; addr += PAGE_SIZE, ptep++) {
 		pte_t pte = ptep_get(ptep);
 
 		memset(&e, 0, sizeof(e));
@@ -1106,9 +1111,10 @@ again:
  *            which @v asked to stop, or @v->resume, or where it was
  *            interrupted)
  *
- * As pagemap_read() does, mmap_lock is taken for reading for each step and
- * dropped after it: one PMD, or the rest of the VMA where no page table
- * covers it (an empty PGD, P4D or PUD entry); each step is one VMA's.
+ * As pagemap_read() does, mmap_lock is taken for reading for the steps
+ * over one PMD's span and dropped after them.  A step is in one VMA: up to
+ * the end of a PMD, or the rest of the VMA where no page table covers it
+ * (an empty PGD, P4D or PUD entry).
  *
  * Return: 0, -EINTR (a fatal signal, or killed waiting for the lock), or
  * what @v->enter() returned.
@@ -1116,7 +1122,7 @@ again:
 int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       struct pagelab_walk_visitor *v, unsigned long *walk_end)
 {
-	unsigned long addr = start, next;
+	unsigned long addr = start, next, window;
 	struct vm_area_struct *vma;
 	int ret = 0;
 
@@ -1125,26 +1131,29 @@ int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long 
 			ret = -EINTR;
 			break;
 		}
-		vma = find_vma(mm, addr);
-		if (!vma || vma->vm_start >= end) {
-			mmap_read_unlock(mm);
-			addr = end;
-			break;
-		}
-		addr = max(addr, vma->vm_start);
-		next = min(vma->vm_end, end);
-		ret = v->enter ? v->enter(v, vma, addr) : 0;
-		if (ret) {
-			mmap_read_unlock(mm);
-			break;
-		}
-		pagelab_walk_hugetlb_lock(vma);
-		next = pagelab_walk_pmd_range(mm, vma, addr, next, v);
-		pagelab_walk_hugetlb_unlock(vma);
-		if (v->leave)
-			v->leave(v, vma);
+		/* One hold of the lock: one PMD's span, however many VMAs it has. */
+		window = pmd_addr_end(addr, end);
+		do {
+			vma = find_vma(mm, addr);
+			if (!vma || vma->vm_start >= end) {
+				addr = end;
+				break;
+			}
+			addr = max(addr, vma->vm_start);
+			next = min(vma->vm_end, end);
+			ret = v->enter ? v->enter(v, vma, addr) : 0;
+			if (ret)
+				break;
+			pagelab_walk_hugetlb_lock(vma);
+			next = pagelab_walk_pmd_range(mm, vma, addr, next, v);
+			pagelab_walk_hugetlb_unlock(vma);
+			if (v->leave)
+				v->leave(v, vma);
+			addr = v->stop && v->resume ? v->resume : next;
+		} while (addr < window && !v->stop);
 		mmap_read_unlock(mm);
-		addr = v->stop && v->resume ? v->resume : next;
+		if (ret)
+			break;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

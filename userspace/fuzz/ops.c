@@ -51,6 +51,7 @@ const struct fz_opdesc fz_ops[OP_NR] = {
 	[OP_REMOTE_READ]	= { "remote-read",	FZ_F_PROCMEM,	 8, fz_op_remote_read },
 	[OP_WALK]		= { "walk",		FZ_F_WALK,	22, fz_op_walk },
 	[OP_WALK_JUNK]		= { "walk-junk",	FZ_F_WALK,	10, fz_op_walk_junk },
+	[OP_SCAN]		= { "scan",		FZ_F_WALK,	16, fz_op_scan },
 	[OP_DEBUGFS]		= { "debugfs",		FZ_F_DEBUGFS,	 6, fz_op_debugfs },
 	[OP_PAGEMAP]		= { "pagemap",		FZ_F_DEBUGFS,	 8, fz_op_pagemap },
 	[OP_SENDFD]		= { "send-fd",		FZ_F_FDPASS,	 7, fz_op_sendfd },

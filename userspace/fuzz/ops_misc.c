@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "pl_scan.h"
 
 /* ---- backing files ------------------------------------------------------------------ */
 
@@ -604,6 +605,123 @@ int fz_op_walk(fz_proc *p)
 			;
 	}
 	free(ans);
+	return 0;
+}
+
+/* ---- the binary scan ---------------------------------------------------------------------- */
+
+/*
+ * PAGELAB_IOC_SCAN over one of our mappings, another process, a long
+ * range of holes, or with a bad field; a good answer must be well formed:
+ * at most max_runs runs, in order, inside [start, walk_end), and a run of
+ * an object in one of our mappings names that object.
+ */
+int fz_op_scan(fz_proc *p)
+{
+	static const uint64_t cats[] = {
+		0, PAGELAB_SCAN_PRESENT, PAGELAB_SCAN_OBJECT, PAGELAB_SCAN_ZERO | PAGELAB_SCAN_COW,
+		PAGELAB_SCAN_STORED | PAGELAB_SCAN_SWAP, PAGELAB_SCAN_ALL,
+	};
+	struct pagelab_scan_run *runs = (struct pagelab_scan_run *)p->buf2;
+	const uint32_t room = (uint32_t)((size_t)FZ_MAP_PAGES * FZ_PS / sizeof(*runs));
+	struct pagelab_scan s = { .size = sizeof(s) };
+	const struct fz_map *m = NULL;
+	bool must = true, bad = false;
+	int ret, err;
+
+	if (p->dev < 0)
+		return -EBADF;
+	s.max_runs = 1 + fz_below(p, fz_pct(p, 50) ? 4 : room);
+	s.runs = (uintptr_t)runs;
+	s.required = fz_pct(p, 70) ? 0 : cats[fz_below(p, 6)];
+	s.any = fz_pct(p, 70) ? 0 : cats[fz_below(p, 6)];
+	s.excluded = fz_pct(p, 70) ? 0 : cats[fz_below(p, 6)];
+	s.max_pages = fz_pct(p, 80) ? 0 : 1 + fz_below(p, 64);
+	s.flags = fz_pct(p, 20) ? PAGELAB_SCAN_F_NO_PFN : 0;
+	switch (fz_below(p, 5)) {
+	case 0:
+	case 1:
+		if (p->nmaps) {
+			m = &p->maps[fz_below(p, (uint32_t)p->nmaps)];
+			s.start = (uintptr_t)m->addr;
+			s.end = (uintptr_t)m->addr + (size_t)m->npages * FZ_PS;
+		} else {
+			s.start = (uintptr_t)p->buf;
+			s.end = s.start + 64 * FZ_PS;
+		}
+		break;
+	case 2:
+		s.pid = fz->pids[fz_below(p, (uint32_t)fz->nprocs)];
+		if (p->parent && fz_pct(p, 50))
+			s.pid = p->parent;
+		s.start = 0x7f0000000000UL + ((uint64_t)fz_below(p, 1u << 24) << 12);
+		s.end = s.start + ((uint64_t)1 + fz_below(p, 1u << 16)) * FZ_PS;
+		must = false;	/* it may have exited, or be another user */
+		break;
+	case 3:
+		/* A long range, mostly holes. */
+		s.start = 0x400000UL * (1 + fz_below(p, 64));
+		s.end = s.start + ((uint64_t)1 + fz_below(p, 1u << 26)) * FZ_PS;
+		break;
+	default:
+		s.start = (uintptr_t)p->buf;
+		s.end = s.start + 64 * FZ_PS;
+		bad = true;
+		switch (fz_below(p, 8)) {
+		case 0: s.size--; break;
+		case 1: s.flags = 1u << fz_below(p, 32) | 2; break;
+		case 2: s.max_runs = fz_pct(p, 50) ? 0 : PAGELAB_SCAN_MAX_RUNS + 1; break;
+		case 3: s.start += 1 + fz_below(p, FZ_PS - 1); break;
+		case 4: s.end = s.start - FZ_PS * fz_below(p, 2); break;
+		case 5: s.required = 1ULL << (20 + fz_below(p, 44)); break;
+		case 6: s.runs = fz_pct(p, 50) ? (uintptr_t)p->ro_page : (uintptr_t)p->none_page;
+			break;
+		default: s.end = 0xffff800000000000ULL + FZ_PS; break;
+		}
+		break;
+	}
+	fz_say(p, " pid %d [0x%llx, 0x%llx) max_runs %u%s", (int)s.pid,
+	       (unsigned long long)s.start, (unsigned long long)s.end, s.max_runs,
+	       bad ? " (bad)" : "");
+	ret = pl_scan(p->dev, &s);
+	err = -ret;
+	if (bad) {
+		/* A read-only or PROT_NONE array is only hit if a run is found. */
+		if (!ret && (s.runs == (uintptr_t)p->ro_page || s.runs == (uintptr_t)p->none_page))
+			return 0;
+		fz_must_fail(p, "a scan with a bad field", ret ? -1 : 0, err, EINVAL, EFAULT, 0);
+		return ret;
+	}
+	if (ret) {
+		if (must && !p->unpriv)
+			fz_must_ok(p, "a scan of this process", -1, err, ENOMEM, EINTR, 0);
+		return ret;
+	}
+	if (s.nr_runs > s.max_runs || s.walk_end <= s.start || s.walk_end > s.end)
+		fz_fail(p, "scan [0x%llx, 0x%llx): %u runs of %u, walk_end 0x%llx",
+			(unsigned long long)s.start, (unsigned long long)s.end, s.nr_runs,
+			s.max_runs, (unsigned long long)s.walk_end);
+	for (uint32_t k = 0; k < s.nr_runs && k < s.max_runs; k++) {
+		const struct pagelab_scan_run *r = &runs[k];
+
+		if (!r->pages || r->start < s.start ||
+		    r->start + r->pages * FZ_PS > s.walk_end ||
+		    (k && runs[k - 1].start + runs[k - 1].pages * FZ_PS > r->start)) {
+			fz_fail(p, "scan run %u [0x%llx +%llu pages] outside [0x%llx, 0x%llx) or "
+				"out of order", k, (unsigned long long)r->start,
+				(unsigned long long)r->pages, (unsigned long long)s.start,
+				(unsigned long long)s.walk_end);
+			break;
+		}
+		if (m && !s.pid && (r->categories & PAGELAB_SCAN_OBJECT) &&
+		    r->object != FZ_LD(fz_obj(m->slot)->id)) {
+			fz_fail(p, "scan run %u in our mapping of object %llu names object %llu", k,
+				(unsigned long long)FZ_LD(fz_obj(m->slot)->id),
+				(unsigned long long)r->object);
+			break;
+		}
+	}
+	fz_say(p, " -> %u runs, walk_end 0x%llx", s.nr_runs, (unsigned long long)s.walk_end);
 	return 0;
 }
 
