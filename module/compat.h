@@ -5,6 +5,7 @@
 #ifndef _PAGELAB_COMPAT_H
 #define _PAGELAB_COMPAT_H
 
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/version.h>
@@ -85,6 +86,20 @@ static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
 	return pmdp_get_lockless(pmdp);
 #else
 	return pmd_read_atomic(pmdp);
+#endif
+}
+
+/*
+ * A hugetlb entry's uffd-wp bit.  huge_pte_uffd_wp() comes with hugetlbfs
+ * (asm-generic/hugetlb.h); a kernel without it (the debug kernel) has no
+ * hugetlb entries to ask about.  A config test, not a version test.
+ */
+static inline bool pagelab_huge_pte_uffd_wp(pte_t pte)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	return huge_pte_uffd_wp(pte);
+#else
+	return false;
 #endif
 }
 

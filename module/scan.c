@@ -143,7 +143,7 @@ static u64 scan_hugetlb_cats(const struct pagelab_walk_end *e, u64 entry, unsign
 	c |= pte_write(pte) ? PAGELAB_SCAN_WRITE : 0;
 	c |= pte_dirty(pte) ? PAGELAB_SCAN_DIRTY : 0;
 	c |= pte_young(pte) ? PAGELAB_SCAN_ACCESSED : 0;
-	c |= huge_pte_uffd_wp(pte) ? PAGELAB_SCAN_UFFD_WP : 0;
+	c |= pagelab_huge_pte_uffd_wp(pte) ? PAGELAB_SCAN_UFFD_WP : 0;
 	if (e->frame.page) {
 		c |= e->frame.anon ? PAGELAB_SCAN_ANON : PAGELAB_SCAN_FILE;
 		c |= e->frame.excl ? PAGELAB_SCAN_EXCLUSIVE : 0;

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <linux/types.h>
@@ -51,9 +52,13 @@ double pl_now_ns(void);
 int pl_bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
 		  const char **store_dir);
 void pl_quartiles(double *v, int n, double *p25, double *med, double *p75);
+/* The @pages entries of /proc/self/pagemap from address @p, one pread: ns, or < 0. */
+double pl_bench_pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps);
 /* pagelab bench scan (cmd_bench_scan.c). */
 int bench_scan(int argc, char **argv);
 
+/* A user-given number, decimal or 0x hex, the whole string (cmd_walk.c). */
+bool pl_parse_addr(const char *s, unsigned long long *v);
 /* For walk answers (cmd_walk.c): an absent reason in words; "4 KiB" for 4096. */
 const char *pl_walk_reason_words(const char *reason);
 const char *pl_size_words(uint64_t size);

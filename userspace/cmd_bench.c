@@ -246,8 +246,7 @@ static double walk_once(const char *req, char **buf, size_t *cap)
 	return t1 - t0;
 }
 
-/* The same pages' entries from /proc/self/pagemap, one pread: ns or < 0. */
-static double pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
+double pl_bench_pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
 {
 	size_t len = pages * sizeof(uint64_t);
 	double t0, t1;
@@ -331,14 +330,14 @@ static int bench_walk(int argc, char **argv)
 		 (unsigned long)p + pages * ps);
 	/* One untimed round: the answer is checked, the buffers are grown. */
 	if (walk_once(req, &answer, &cap) < 0 || walk_check_answer(answer, pages) ||
-	    pagemap_once((uintptr_t)p, pages, ents, ps) < 0)
+	    pl_bench_pagemap_once((uintptr_t)p, pages, ents, ps) < 0)
 		goto out;
 	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < W_COUNT; k++) {
 			int m = (k + r) % W_COUNT;	/* alternate which goes first */
 
 			v[m][r] = m == W_WALK ? walk_once(req, &answer, &cap) :
-				  pagemap_once((uintptr_t)p, pages, ents, ps);
+				  pl_bench_pagemap_once((uintptr_t)p, pages, ents, ps);
 			if (v[m][r] < 0)
 				goto out;
 		}

@@ -72,30 +72,6 @@ static void scan_target_free(struct scan_target *t, int d, long ps)
 		munmap(t->p, t->pages * ps);
 }
 
-/* One pread of the range's pagemap entries: ns, or < 0. */
-static double scan_pagemap_once(const struct scan_target *t, uint64_t *ents, long ps)
-{
-	size_t len = t->pages * sizeof(uint64_t);
-	double t0, t1;
-	ssize_t n;
-	int fd;
-
-	t0 = pl_now_ns();
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pl_err("bench: open /proc/self/pagemap: %s", strerror(errno));
-		return -1;
-	}
-	n = pread(fd, ents, len, (off_t)((uintptr_t)t->p / ps) * sizeof(uint64_t));
-	close(fd);
-	t1 = pl_now_ns();
-	if (n != (ssize_t)len) {
-		pl_err("bench: pread /proc/self/pagemap: %s", n < 0 ? strerror(errno) : "short");
-		return -1;
-	}
-	return t1 - t0;
-}
-
 /*
  * One scan of the range into @runs (room for @room): ns, or < 0.  The first
  * call (@check) also checks the answer: every written page present.
@@ -168,13 +144,14 @@ int bench_scan(int argc, char **argv)
 		bool ok = !scan_target_make(&t, d, pages, ps) &&
 			  scan_once(dev, &t, 0, runs, room, ps, true) >= 0 &&
 			  scan_once(dev, &t, PAGELAB_SCAN_F_NO_PFN, runs, room, ps, true) >= 0 &&
-			  scan_pagemap_once(&t, ents, ps) >= 0;
+			  pl_bench_pagemap_once((uintptr_t)t.p, t.pages, ents, ps) >= 0;
 
 		for (int r = 0; ok && r < reps; r++) {
 			for (int k = 0; ok && k < S_COUNT; k++) {
 				int m = (k + r) % S_COUNT;	/* rotate which goes first */
 
-				v[m][r] = m == S_PAGEMAP ? scan_pagemap_once(&t, ents, ps) :
+				v[m][r] = m == S_PAGEMAP ?
+					  pl_bench_pagemap_once((uintptr_t)t.p, t.pages, ents, ps) :
 					  scan_once(dev, &t, m == S_SCAN ? 0 : PAGELAB_SCAN_F_NO_PFN,
 						    runs, room, ps, false);
 				ok = v[m][r] >= 0;

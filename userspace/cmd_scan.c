@@ -40,17 +40,6 @@ static void scan_usage(FILE *out)
 		(int)getpid());
 }
 
-static bool scan_parse_u64(const char *s, unsigned long long *v)
-{
-	char *e;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &e, 0);
-	return !errno && !*e;
-}
-
 static void scan_legend(void)
 {
 	const char *name;
@@ -138,14 +127,14 @@ int cmd_scan(int argc, char **argv)
 			scan_legend();
 			return PL_EXIT_OK;
 		} else if (!strcmp(argv[a], "--pid") && a + 1 < argc) {
-			if (!scan_parse_u64(argv[++a], &v) || !v || v > 0x7fffffff) {
+			if (!pl_parse_addr(argv[++a], &v) || !v || v > 0x7fffffff) {
 				pl_err("scan: bad pid '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}
 			q.pid = (pid_t)v;
 			have_pid = true;
 		} else if (!strcmp(argv[a], "--max-pages") && a + 1 < argc) {
-			if (!scan_parse_u64(argv[++a], &v) || !v) {
+			if (!pl_parse_addr(argv[++a], &v) || !v) {
 				pl_err("scan: bad --max-pages '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}
@@ -184,7 +173,7 @@ int cmd_scan(int argc, char **argv)
 	if (npos == 2) {
 		unsigned long long s, e;
 
-		if (!scan_parse_u64(pos[0], &s) || !scan_parse_u64(pos[1], &e) || (s | e) & 4095 ||
+		if (!pl_parse_addr(pos[0], &s) || !pl_parse_addr(pos[1], &e) || (s | e) & 4095 ||
 		    s >= e) {
 			pl_err("scan: START and END must be page-aligned numbers, START < END");
 			close(fd);

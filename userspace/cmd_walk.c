@@ -59,8 +59,7 @@ const char *pl_size_words(uint64_t size)
 	       size == 1073741824 ? "1 GiB" : "?";
 }
 
-/* Parse a user-given address: decimal or 0x hex, the whole string. */
-static bool walk_parse_addr(const char *s, unsigned long long *v)
+bool pl_parse_addr(const char *s, unsigned long long *v)
 {
 	char *e;
 
@@ -433,9 +432,9 @@ int cmd_walk(int argc, char **argv)
 		pl_err("walk: which address? (see pagelab walk --help)");
 		return PL_EXIT_USAGE;
 	}
-	if (!walk_parse_addr(pos[0], &addr) || (npos == 2 && !walk_parse_addr(pos[1], &end))) {
+	if (!pl_parse_addr(pos[0], &addr) || (npos == 2 && !pl_parse_addr(pos[1], &end))) {
 		pl_err("walk: '%s' is not an address (decimal or 0x hex)",
-		       walk_parse_addr(pos[0], &addr) ? pos[1] : pos[0]);
+		       pl_parse_addr(pos[0], &addr) ? pos[1] : pos[0]);
 		return PL_EXIT_USAGE;
 	}
 	if (kernel && have_pid) {

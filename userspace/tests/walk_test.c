@@ -507,9 +507,15 @@ static void compare_range(struct __test_metadata *_metadata, pid_t pid, const ch
 	ASSERT_EQ(0, ret);
 }
 
-/* compare_range() over every VMA of @pid (not vvar: pagemap skips VM_PFNMAP). */
-static void compare_all_vmas(struct __test_metadata *_metadata, pid_t pid,
-			     const struct sd_vmas *sd, struct cmp_stats *all)
+/*
+ * Every VMA of @pid, in chunks of at most 256 MiB: @fn(name, start, end,
+ * @arg), the name "vma" for an anonymous one; VMAs named "[vsyscall]"
+ * (above user space) or, with @skip_vvar, "[vvar]" are left out.
+ */
+static void for_each_vma_chunk(struct __test_metadata *_metadata, pid_t pid, bool skip_vvar,
+			       void (*fn)(struct __test_metadata *_metadata, const char *name,
+					  uint64_t start, uint64_t end, void *arg),
+			       void *arg)
 {
 	const unsigned long chunk = (1UL << 16) * PG;
 	char path[64], line[4400], name[4096];
@@ -523,13 +529,35 @@ static void compare_all_vmas(struct __test_metadata *_metadata, pid_t pid,
 		name[0] = '\0';
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, name) < 2)
 			continue;
-		if (!strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]"))
+		if ((skip_vvar && !strcmp(name, "[vvar]")) || !strcmp(name, "[vsyscall]"))
 			continue;
 		for (unsigned long a = lo; a < hi; a += chunk)
-			compare_range(_metadata, pid, name[0] ? name : "vma", a,
-				      hi - a > chunk ? a + chunk : hi, sd, all, NULL, NULL);
+			fn(_metadata, name[0] ? name : "vma", a, hi - a > chunk ? a + chunk : hi, arg);
 	}
 	fclose(f);
+}
+
+struct compare_all_arg {
+	pid_t pid;
+	const struct sd_vmas *sd;
+	struct cmp_stats *all;
+};
+
+static void compare_chunk(struct __test_metadata *_metadata, const char *name, uint64_t start,
+			  uint64_t end, void *arg)
+{
+	struct compare_all_arg *c = arg;
+
+	compare_range(_metadata, c->pid, name, start, end, c->sd, c->all, NULL, NULL);
+}
+
+/* compare_range() over every VMA of @pid (not vvar: the walk shows PFN mappings). */
+static void compare_all_vmas(struct __test_metadata *_metadata, pid_t pid,
+			     const struct sd_vmas *sd, struct cmp_stats *all)
+{
+	struct compare_all_arg c = { .pid = pid, .sd = sd, .all = all };
+
+	for_each_vma_chunk(_metadata, pid, true, compare_chunk, &c);
 }
 
 static const char *want_anon(size_t i)
@@ -1018,21 +1046,19 @@ fail:
 #undef STEP
 }
 
-TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
+/*
+ * Start oracle_target() in a child, wait for it to be ready and stop it;
+ * the file it maps is @self->unlink_path.  *@pid gets the child, *@infop
+ * what it built (a shared block).  The caller ASSERTs on a NULL return.
+ */
+static struct oracle_info *oracle_start(struct __test_metadata *_metadata,
+					FIXTURE_DATA(walk) *self, pid_t *pid)
 {
 	struct oracle_info *info;
-	struct cmp_stats c = { 0 }, all = { 0 };
-	struct sd_vmas *sd;
-	char (*kinds)[16];
-	uint64_t *sizes, zero_pfn, stack_page, thp_pfn;
 	struct pagelab_version v;
 	unsigned char buf[PG];
-	int pipefd[2], st, fd, ret;
-	bool thp_formed;
-	pid_t pid;
+	int pipefd[2], st, fd;
 
-	ret = pl_zero_pfn(&zero_pfn);
-	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
 	ASSERT_EQ(0, pl_version(self->dev, &v));
 	oracle_shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
 	snprintf(self->unlink_path, sizeof(self->unlink_path), "/tmp/pagelab_walk_oracle.%d",
@@ -1050,16 +1076,34 @@ TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
 	ASSERT_EQ(0, pipe(pipefd));
 	track_fd(self, pipefd[0]);
 	track_fd(self, pipefd[1]);
-	pid = fork_child(self);
-	ASSERT_GE(pid, 0);
-	if (!pid)
+	*pid = fork_child(self);
+	ASSERT_GE(*pid, 0);
+	if (!*pid)
 		oracle_target(info, pipefd[1], self->unlink_path);
 	ASSERT_TRUE(wait_byte(pipefd[0], 60000)) TH_LOG("the target never got ready");
 	ASSERT_EQ(0, info->failed_step) TH_LOG("target step %d failed: %s", info->failed_step,
 					       strerror(info->err));
-	ASSERT_EQ(0, kill(pid, SIGSTOP));
-	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+	ASSERT_EQ(0, kill(*pid, SIGSTOP));
+	ASSERT_EQ(*pid, waitpid(*pid, &st, WUNTRACED));
 	ASSERT_TRUE(WIFSTOPPED(st));
+	return info;
+}
+
+TEST_F_TIMEOUT(walk, oracle_matches_pagemap_page_by_page, 180)
+{
+	struct oracle_info *info;
+	struct cmp_stats c = { 0 }, all = { 0 };
+	struct sd_vmas *sd;
+	char (*kinds)[16];
+	uint64_t *sizes, zero_pfn, stack_page, thp_pfn;
+	bool thp_formed;
+	pid_t pid;
+	int ret;
+
+	ret = pl_zero_pfn(&zero_pfn);
+	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
+	info = oracle_start(_metadata, self, &pid);
+	ASSERT_NE(NULL, info);
 	if (info->clear_refs_err)
 		TH_LOG("clear_refs failed (%s): soft-dirty compares against VM_SOFTDIRTY VMAs",
 		       strerror(info->clear_refs_err));
@@ -1414,6 +1458,49 @@ static const char *zram_swap_on(bool *ours)
 	return NULL;
 }
 
+/*
+ * @n pages (at most 64) of fresh anonymous memory, each written, then paged
+ * out to zram swap (MADV_PAGEOUT, up to five tries): *@pp gets the memory,
+ * @pm their pagemap entries, *@swapped how many went out.  NULL, or why
+ * not (for SKIP).
+ */
+static const char *swap_out_fresh(struct __test_metadata *_metadata, FIXTURE_DATA(walk) *self,
+				  size_t n, uint64_t *pm, char **pp, size_t *swapped)
+{
+	static char why_buf[128];
+	const char *why;
+	bool ours;
+	char *p;
+
+	why = zram_swap_on(&ours);
+	self->swapoff_zram = ours;
+	if (why)
+		return why;
+	p = anon_map(self, n * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		memset(p + i * PG, (int)(0x40 + i), PG);
+	*swapped = 0;
+	for (int tries = 0; tries < 5 && *swapped < n; tries++) {
+		if (madvise(p, n * PG, MADV_PAGEOUT)) {
+			snprintf(why_buf, sizeof(why_buf), "madvise(MADV_PAGEOUT): %s",
+				 strerror(errno));
+			return why_buf;
+		}
+		ASSERT_EQ(0, pl_pagemap_range(0, (uintptr_t)p, n, pm));
+		*swapped = 0;
+		for (size_t i = 0; i < n; i++)
+			*swapped += pl_pm_swapped(pm[i]);
+	}
+	if (!*swapped) {
+		snprintf(why_buf, sizeof(why_buf),
+			 "MADV_PAGEOUT swapped none of %zu pages out to zram", n);
+		return why_buf;
+	}
+	*pp = p;
+	return NULL;
+}
+
 TEST_F_TIMEOUT(walk, swapped_out_pages_are_swap_entries, 120)
 {
 	const size_t n = 16;
@@ -1423,27 +1510,11 @@ TEST_F_TIMEOUT(walk, swapped_out_pages_are_swap_entries, 120)
 	size_t swapped = 0;
 	const char *why;
 	char *p, *answer;
-	bool ours;
 	int nr;
 
-	why = zram_swap_on(&ours);
-	self->swapoff_zram = ours;
+	why = swap_out_fresh(_metadata, self, n, pm, &p, &swapped);
 	if (why)
 		SKIP(return, "%s", why);
-	p = anon_map(self, n * PG, true);
-	ASSERT_NE(MAP_FAILED, p);
-	for (size_t i = 0; i < n; i++)
-		memset(p + i * PG, (int)(0x40 + i), PG);
-	for (int tries = 0; tries < 5 && swapped < n; tries++) {
-		if (madvise(p, n * PG, MADV_PAGEOUT))
-			SKIP(return, "madvise(MADV_PAGEOUT): %s", strerror(errno));
-		ASSERT_EQ(0, pl_pagemap_range(0, (uintptr_t)p, n, pm));
-		swapped = 0;
-		for (size_t i = 0; i < n; i++)
-			swapped += pl_pm_swapped(pm[i]);
-	}
-	if (!swapped)
-		SKIP(return, "MADV_PAGEOUT swapped none of %zu pages out to zram", n);
 	TH_LOG("%zu of %zu pages swapped out", swapped, n);
 
 	for (size_t i = 0; i < n; i++) {
@@ -3394,32 +3465,31 @@ static void scan_compare(struct __test_metadata *_metadata, int dev, pid_t pid, 
 	free(pm);
 }
 
+struct scan_all_arg {
+	int dev;
+	pid_t pid;
+	uint64_t zero_pfn;
+	struct scan_cmp *c;
+};
+
+static void scan_chunk(struct __test_metadata *_metadata, const char *name, uint64_t start,
+		       uint64_t end, void *arg)
+{
+	struct scan_all_arg *a = arg;
+
+	scan_compare(_metadata, a->dev, a->pid, name, start, end, a->zero_pfn, a->c, NULL, NULL);
+}
+
 /*
  * scan_compare() over every VMA of @pid, [vvar] too (VM_PFNMAP: pagemap and
- * the scan show it as a hole); [vsyscall] is above user space.
+ * the scan show it as a hole).
  */
 static void scan_compare_all_vmas(struct __test_metadata *_metadata, int dev, pid_t pid,
 				  uint64_t zero_pfn, struct scan_cmp *c)
 {
-	const unsigned long chunk = (1UL << 16) * PG;
-	char path[64], line[4400], name[4096];
-	unsigned long lo, hi;
-	FILE *f;
+	struct scan_all_arg a = { .dev = dev, .pid = pid, .zero_pfn = zero_pfn, .c = c };
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f)) {
-		name[0] = '\0';
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, name) < 2)
-			continue;
-		if (!strcmp(name, "[vsyscall]"))
-			continue;
-		for (unsigned long a = lo; a < hi; a += chunk)
-			scan_compare(_metadata, dev, pid, name[0] ? name : "vma", a,
-				     hi - a > chunk ? a + chunk : hi, zero_pfn, c, NULL, NULL);
-	}
-	fclose(f);
+	for_each_vma_chunk(_metadata, pid, false, scan_chunk, &a);
 }
 
 TEST_F_TIMEOUT(walk, scan_matches_pagemap_page_by_page, 180)
@@ -3429,42 +3499,18 @@ TEST_F_TIMEOUT(walk, scan_matches_pagemap_page_by_page, 180)
 	struct scan_cmp c = { 0 }, all = { 0 };
 	struct oracle_info *info;
 	struct pagelab_version v;
-	unsigned char buf[PG];
-	int pipefd[2], st, fd, ret, huge = 0;
+	int ret, huge = 0;
 	uint64_t obj = 0;
 	bool thp_formed;
 	pid_t pid;
 
-	ASSERT_TRUE(!!(of && cats));
+	ASSERT_TRUE(of && cats);
 	ret = pl_zero_pfn(&zero_pfn);
 	ASSERT_EQ(0, ret) TH_LOG("no zero-page PFN from pagemap: %s", strerror(-ret));
 	ASSERT_EQ(0, pl_version(self->dev, &v));
 	ASSERT_TRUE(!!(v.features & PAGELAB_FEAT_SCAN)) TH_LOG("the module has no PAGELAB_IOC_SCAN");
-	oracle_shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
-	snprintf(self->unlink_path, sizeof(self->unlink_path), "/tmp/pagelab_scan_oracle.%d",
-		 (int)getpid());
-	fd = open(self->unlink_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_GE(fd, 0);
-	for (int i = 0; i < O_FILE_PAGES; i++) {
-		memset(buf, 'a' + i % 26, sizeof(buf));
-		ASSERT_EQ((ssize_t)PG, pwrite(fd, buf, PG, (off_t)i * PG));
-	}
-	close(fd);
-	info = shared_block(self, PG);
-	ASSERT_NE(MAP_FAILED, info);
-	info->failed_step = -1;
-	ASSERT_EQ(0, pipe(pipefd));
-	track_fd(self, pipefd[0]);
-	track_fd(self, pipefd[1]);
-	pid = fork_child(self);
-	ASSERT_GE(pid, 0);
-	if (!pid)
-		oracle_target(info, pipefd[1], self->unlink_path);
-	ASSERT_TRUE(wait_byte(pipefd[0], 60000)) TH_LOG("the target never got ready");
-	ASSERT_EQ(0, info->failed_step) TH_LOG("target step %d failed: %s", info->failed_step,
-					       strerror(info->err));
-	ASSERT_EQ(0, kill(pid, SIGSTOP));
-	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+	info = oracle_start(_metadata, self, &pid);
+	ASSERT_NE(NULL, info);
 
 	/* The THP first: khugepaged may still act on a stopped process. */
 	thp_formed = pl_pm_present(pm1(pid, info->thp)) && kpage_is_thp(pl_pm_pfn(pm1(pid, info->thp)));
@@ -3542,7 +3588,6 @@ TEST_F_TIMEOUT(walk, scan_shows_swap_entries_and_stored_object_pages, 120)
 	uint64_t pm[16];
 	const char *why;
 	char *p, *o;
-	bool ours;
 	int ofd;
 
 	ASSERT_NE(NULL, cats);
@@ -3571,24 +3616,9 @@ TEST_F_TIMEOUT(walk, scan_shows_swap_entries_and_stored_object_pages, 120)
 	EXPECT_EQ(3U, resident);
 	EXPECT_EQ(on - ost.resident, stored);
 
-	why = zram_swap_on(&ours);
-	self->swapoff_zram = ours;
+	why = swap_out_fresh(_metadata, self, n, pm, &p, &swapped);
 	if (why)
 		SKIP(return, "%s", why);
-	p = anon_map(self, n * PG, true);
-	ASSERT_NE(MAP_FAILED, p);
-	for (size_t i = 0; i < n; i++)
-		memset(p + i * PG, (int)(0x40 + i), PG);
-	for (int tries = 0; tries < 5 && swapped < n; tries++) {
-		if (madvise(p, n * PG, MADV_PAGEOUT))
-			SKIP(return, "madvise(MADV_PAGEOUT): %s", strerror(errno));
-		ASSERT_EQ(0, pl_pagemap_range(0, (uintptr_t)p, n, pm));
-		swapped = 0;
-		for (size_t i = 0; i < n; i++)
-			swapped += pl_pm_swapped(pm[i]);
-	}
-	if (!swapped)
-		SKIP(return, "MADV_PAGEOUT swapped none of %zu pages out to zram", n);
 	memset(&c, 0, sizeof(c));
 	scan_compare(_metadata, self->dev, 0, "swapped", (uintptr_t)p, (uintptr_t)p + n * PG,
 		     zero_pfn, &c, cats, NULL);
