@@ -559,7 +559,8 @@ struct pagelab_walk_end {
  * @ptes:  optional: the PTEs of [@addr, @end) of @vma at @ptep, read by
  *         the visitor itself (instead of one @pages call per PTE), under
  *         mmap_lock, RCU and the table's lock; it must not sleep
- * @enter: before each PMD-sized step in @vma, mmap_lock held; may sleep;
+ * @enter: before each step in @vma (see pagelab_walk_range()), mmap_lock
+ *         held; may sleep;
  *         an error ends the walk with it (then @leave is not called)
  * @leave: after that step, before mmap_lock is dropped
  * @stop:  set by the visitor: end the walk after this step

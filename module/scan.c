@@ -65,6 +65,18 @@ static bool scan_match(const struct pagelab_scan *req, u64 cats)
 	       !(cats & req->excluded);
 }
 
+/*
+ * @addr's offset in @vma's file or object, in pages (0 in anonymous
+ * memory).  Not linear_page_index(): on 6.1 that counts huge pages in a
+ * hugetlb VMA; vm_pgoff is in pages everywhere.
+ */
+static inline u64 scan_index(struct vm_area_struct *vma, unsigned long addr)
+{
+	if (vma_is_anonymous(vma))
+		return 0;
+	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
 static void scan_close(struct pagelab_scan_state *st)
 {
 	if (!st->open || WARN_ON_ONCE(st->nbatch >= SCAN_BATCH))
@@ -227,7 +239,7 @@ absent:
 	if (st->obj) {
 		c |= PAGELAB_SCAN_OBJECT | (st->budgeted ? PAGELAB_SCAN_BUDGETED : 0);
 		if (!present && !(c & PAGELAB_SCAN_SWAP) &&
-		    pagelab_rp_stored_locked(st->obj, linear_page_index(vma, addr)))
+		    pagelab_rp_stored_locked(st->obj, scan_index(vma, addr)))
 			c |= PAGELAB_SCAN_STORED;
 	}
 	return c;
@@ -267,7 +279,7 @@ static __always_inline void scan_add(struct pagelab_scan_state *st,
 {
 	struct pagelab_scan_run *r = &st->cur;
 	u64 object = st->obj ? st->obj->id : 0;
-	u64 index = vma_is_anonymous(vma) ? 0 : linear_page_index(vma, addr);
+	u64 index = scan_index(vma, addr);
 	u64 pfn_step = !(cats & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_SWAP)) ||
 		       (cats & PAGELAB_SCAN_ZERO) ? 0 :
 		       (cats & PAGELAB_SCAN_SWAP) ? BIT_ULL(MAX_SWAPFILES_SHIFT) : 1;
@@ -319,10 +331,25 @@ static void scan_pages(struct pagelab_walk_visitor *v, struct vm_area_struct *vm
 	/* Full or paused: the rest of this step is for the next call. */
 	if (v->stop)
 		return;
-	/* Nothing mapped, no object: every page alike (this may be a whole VMA). */
-	if (!entry && !st->obj) {
-		cats = scan_cats(st, vma, addr, e, 0, 0, &pfn);
-		scan_add(st, vma, addr, n, cats, pfn);
+	/*
+	 * Nothing mapped: every page alike (this may be a whole PUD's span)
+	 * but in an object's mapping, where a page may be stored: one by one
+	 * there, up to the object's end (mremap() can make a mapping longer).
+	 */
+	if (!entry) {
+		u64 index = scan_index(vma, addr);
+		unsigned long each = 0;
+
+		if (st->obj && index < st->obj->npages)
+			each = min_t(u64, n, st->obj->npages - index);
+		for (i = 0; i < each && !v->stop; i++, addr += PAGE_SIZE) {
+			cats = scan_cats(st, vma, addr, e, 0, 0, &pfn);
+			scan_add(st, vma, addr, 1, cats, pfn);
+		}
+		if (each < n && !v->stop) {
+			cats = scan_cats(st, vma, addr, e, 0, 0, &pfn);
+			scan_add(st, vma, addr, n - each, cats, pfn);
+		}
 		return;
 	}
 	for (i = 0; i < n && !v->stop; i++, addr += PAGE_SIZE) {
@@ -400,7 +427,10 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
-		if (pte_none(pte)) {
+		if (pte_none(pte) && st->obj) {
+			/* Each page may be stored. */
+			cats = scan_cats(st, vma, addr, &none, 0, 0, &pfn);
+		} else if (pte_none(pte)) {
 			/*
 			 * An empty entry is 0 (pte_none() also forgives two
 			 * errata bits): the raw words, four at a time.
@@ -411,13 +441,8 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 				n += 4;
 			while (n < left && pte_none(ptep_get(ptep + n)))
 				n++;
-			if (st->obj) {
-				n = 1;
-				cats = scan_cats(st, vma, addr, &none, 0, 0, &pfn);
-			} else {
-				cats = base;
-				pfn = 0;
-			}
+			cats = base;
+			pfn = 0;
 		} else {
 			/* Present or in swap: never stored. */
 			cats = scan_pte_cats(st, vma, pte, base, &pfn);

@@ -10,7 +10,7 @@
  * (see pagelab_walk_pte_table()); a hugetlb PMD, whose table may be
  * shared, is read once under the file's i_mmap_rwsem instead (see
  * pagelab_walk_hugetlb_lock()).  Bad entries are reported, never cleared.
- * A range walk drops mmap_lock after every PMD, as pagemap_read does.
+ * A range walk drops mmap_lock after every PMD's span, as pagemap_read does.
  * Kernel addresses have no lock a module can take: their entries are read
  * with get_kernel_nofault() from the kernel half of the writer's PGD.
  *
@@ -977,10 +977,10 @@ static void pagelab_walk_absent(struct pagelab_walk_visitor *v, struct vm_area_s
 }
 
 /*
- * The pages of [addr, end) of @vma, told to @v: all of it if a PGD, P4D or
- * PUD entry above it is empty, else up to the end of @addr's PMD.  Returns
- * where it got to.  mmap_lock held, and for a hugetlb VMA
- * pagelab_walk_hugetlb_lock().
+ * The pages of [addr, end) of @vma, told to @v: up to the end of @addr's
+ * PMD, or of the PUD, P4D or PGD entry's span if that entry is empty (or
+ * a PUD leaf).  Returns where it got to.  mmap_lock held, and for a
+ * hugetlb VMA pagelab_walk_hugetlb_lock().
  */
 static unsigned long pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area_struct *vma,
 					    unsigned long addr, unsigned long end,
@@ -994,26 +994,39 @@ static unsigned long pagelab_walk_pmd_range(struct mm_struct *mm, struct vm_area
 	spinlock_t *ptl;	/* the PMD's or the PTE table's lock, while held */
 	pte_t *ptep;
 
+	/*
+	 * Each level's entry read once; an empty or bad one answers for its
+	 * own span only (pgd_addr_end() and below), never past it.
+	 */
 	pgdp = pgd_offset(mm, addr);
-	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
-		pagelab_walk_absent(v, vma, addr, end, pgd_none(*pgdp) ? "none" : "bad");
-		return end;
+	{
+		pgd_t pgd = READ_ONCE(*pgdp);
+
+		end = pgd_addr_end(addr, end);
+		if (pgd_none(pgd) || pgd_bad(pgd)) {
+			pagelab_walk_absent(v, vma, addr, end, pgd_none(pgd) ? "none" : "bad");
+			return end;
+		}
 	}
 	p4dp = p4d_offset(pgdp, addr);
-	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp))) {
-		pagelab_walk_absent(v, vma, addr, end, p4d_none(*p4dp) ? "none" : "bad");
-		return end;
+	{
+		p4d_t p4d = READ_ONCE(*p4dp);
+
+		end = p4d_addr_end(addr, end);
+		if (p4d_none(p4d) || p4d_bad(p4d)) {
+			pagelab_walk_absent(v, vma, addr, end, p4d_none(p4d) ? "none" : "bad");
+			return end;
+		}
 	}
 	pudp = pud_offset(p4dp, addr);
 	{
 		pud_t pud = READ_ONCE(*pudp);
 
+		end = pud_addr_end(addr, end);
 		if (pud_none(pud)) {
 			pagelab_walk_absent(v, vma, addr, end, "none");
 			return end;
 		}
-		/* No further than this PUD's end, or its PMD's below. */
-		end = pud_addr_end(addr, end);
 		if (pud_leaf(pud)) {
 			memset(&e, 0, sizeof(e));
 			e.leaf = true;
@@ -1113,8 +1126,7 @@ again:
  *
  * As pagemap_read() does, mmap_lock is taken for reading for the steps
  * over one PMD's span and dropped after them.  A step is in one VMA: up to
- * the end of a PMD, or the rest of the VMA where no page table covers it
- * (an empty PGD, P4D or PUD entry).
+ * the end of a PMD, or of an empty PUD, P4D or PGD entry's span.
  *
  * Return: 0, -EINTR (a fatal signal, or killed waiting for the lock), or
  * what @v->enter() returned.

@@ -3813,7 +3813,9 @@ TEST_F_TIMEOUT(walk, scan_of_hugetlb_pages_matches_pagemap, 120)
 {
 	const size_t len = 2 * THP_SIZE, n = len / PG;
 	uint64_t *cats = calloc(n, 8), zero_pfn;
+	struct pagelab_scan_run runs[4];
 	struct scan_cmp c = { 0 };
+	struct pagelab_scan s;
 	const char *why;
 	size_t huge = 0;
 	char *p;
@@ -3843,7 +3845,60 @@ TEST_F_TIMEOUT(walk, scan_of_hugetlb_pages_matches_pagemap, 120)
 	       c.pages, c.present, c.mismatches);
 	EXPECT_EQ(0ULL, c.mismatches);
 	EXPECT_EQ(THP_SIZE / PG, huge);
+	/* One huge page, one run: consecutive frames, its index in pages. */
+	s = (struct pagelab_scan){ .size = sizeof(s), .max_runs = 4, .start = (uintptr_t)p,
+				   .end = (uintptr_t)p + len, .required = PAGELAB_SCAN_PRESENT,
+				   .runs = (uintptr_t)runs };
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(1U, s.nr_runs);
+	if (s.nr_runs) {
+		EXPECT_EQ(THP_SIZE / PG, runs[0].pages);
+		EXPECT_EQ(0ULL, runs[0].index);
+	}
 	free(cats);
+}
+
+/*
+ * A VMA whose first GiB was never touched (its PUD entry is empty) and
+ * whose second has one page: the scan and the range walk must both find
+ * the page, not take the empty PUD for the whole VMA.
+ */
+TEST_F_TIMEOUT(walk, empty_pud_does_not_hide_the_rest_of_the_vma, 120)
+{
+	const size_t gib = 1UL << 30, len = 3 * gib;
+	struct pagelab_scan_run runs[8];
+	struct pagelab_scan s;
+	struct pl_walk_run wr_runs[8];
+	char *r, *q, *answer;
+	int n, present = 0;
+
+	r = track_map(self, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), len);
+	ASSERT_NE(MAP_FAILED, r);
+	q = (char *)(((uintptr_t)r + gib - 1) & ~(uintptr_t)(gib - 1));
+	madvise(q, 2 * gib, MADV_NOHUGEPAGE);
+	wr(q + gib + 5 * PG, 1);
+	ASSERT_TRUE(pl_pm_present(pm1(0, (uintptr_t)q + gib + 5 * PG)));
+
+	s = (struct pagelab_scan){ .size = sizeof(s), .max_runs = 8, .start = (uintptr_t)q,
+				   .end = (uintptr_t)q + 2 * gib, .required = PAGELAB_SCAN_PRESENT,
+				   .runs = (uintptr_t)runs };
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(1U, s.nr_runs) TH_LOG("the scan found %u present runs in [q, q + 2 GiB)",
+				       s.nr_runs);
+	if (s.nr_runs) {
+		EXPECT_EQ((uintptr_t)q + gib + 5 * PG, runs[0].start);
+		EXPECT_EQ(1ULL, runs[0].pages);
+	}
+	EXPECT_EQ((uintptr_t)q + 2 * gib, s.walk_end);
+
+	answer = walk_range(_metadata, getpid(), (uintptr_t)q + gib - 4 * PG,
+			    (uintptr_t)q + gib + 8 * PG);
+	n = range_runs(_metadata, answer, wr_runs, 8, NULL);
+	for (int i = 0; i < n && i < 8; i++)
+		present += !wr_runs[i].absent;
+	EXPECT_EQ(1, present) TH_LOG("the range walk:\n%s", answer);
+	free(answer);
 }
 
 TEST_F(walk, cli_scan_lists_runs_in_text_and_json)
