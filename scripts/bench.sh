@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh - `make bench`: pagelab against the kernel's own paths, as ratios
-# measured inside the guest: first-touch faults against anonymous memory
+# measured inside the guest: first-touch faults against anonymous memory,
+# in order, random and sparse, and against a userfaultfd round trip
 # (`pagelab bench fault`), a range walk against /proc/PID/pagemap
 # (`pagelab bench walk`) and the binary scan against it (`pagelab bench
 # scan`: dense, sparse, holes), and a snapshot's COW break against the kernel's
@@ -14,7 +15,10 @@
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
 #           medians per boot, then the median of boots and their spread.
-# Then two boots (icount, wall) alternate the fault benchmark with pagelab's
+# icount lines also give each side's instructions per fault (or page).
+# Then BOOTS boots with two vCPUs time 2N faults on one object by two
+# threads against one (`pagelab bench smp`, wall clock), and two boots
+# (icount, wall) alternate the fault benchmark with pagelab's
 # tracepoints disabled and enabled (--tracepoints-only: just those).
 # Speed is never a test: this prints numbers, it does not pass or fail them.
 set -euo pipefail
@@ -37,6 +41,12 @@ run() { # LABEL VM_ARGS...
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
+# ABS lines: the two medians a ratio divides, ns per unit; under icount
+# (shift 3) one instruction is 8 ns.
+insns() { # KIND
+	awk -v k="$1" '$1 == "ABS" && $2 == k {
+		printf("; %.0f vs %.0f instructions", $3 / 8, $4 / 8) }' "$tmp/icount"
+}
 
 if [ "${1:-}" != --tracepoints-only ]; then
 echo "== icount (instructions x 8 ns, one vCPU)"
@@ -54,9 +64,11 @@ summary() { # KIND
 		{ v[NR] = $1 }
 		END {
 			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf("%-15s icount %.3f; wall median of %d boots %.3f (min %.3f, max %.3f)\n",
+			printf("%-15s icount %.3f; wall median of %d boots %.3f (min %.3f, max %.3f)",
 			       k, ic, NR, med, v[1], v[NR])
 		}'
+	insns "$1"
+	echo
 }
 echo
 echo "== ratios (goals: write faults <= 1.0; walk vs pagemap, pages per second, >= 1.0;"
@@ -64,6 +76,9 @@ echo "   scan vs pagemap >= 1.0 dense, >= 3 sparse and holes;"
 echo "   COW break on an unmapped page vs fork COW <= 1.1; on a mapped page: no goal)"
 summary write
 summary read
+for k in write_random read_random write_sparse read_sparse write_vs_uffd read_vs_uffd; do
+	summary "$k"
+done
 summary walk_vs_pagemap
 for d in dense sparse holes; do
 	summary "scan_vs_pagemap_$d"
@@ -75,9 +90,31 @@ summary pageout_pagein
 summary pageout_pagein_clean
 summary file_vs_module
 summary file_vs_module_clean
+echo "(instructions: pagelab's side vs the kernel's, per fault or page, icount boot)"
 echo "replay references/s (icount guest):" \
 	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \
 	"default $(sed -n 's/^replay_default_refs_per_s //p' "$tmp/icount")"
+
+# Faults on one object from two vCPUs against one thread: wall clock only
+# (icount runs one vCPU), BOOTS boots with -smp 2.
+echo
+echo "== two threads on two vCPUs / one thread, same 2N write faults, $boots boots"
+for b in $(seq 1 "$boots"); do
+	"$top/scripts/vm" run --quiet --out "$tmp/smp$b" --smp 2 \
+		-- pagelab bench smp --reps 11
+	sed 's/^/  /' "$tmp/smp$b" | grep -v PAGELAB-
+done
+smp_summary() { # KIND
+	for b in $(seq 1 "$boots"); do ratio "smp$b" "$1"; done | sort -g | awk -v k="$1" '
+		{ v[NR] = $1 }
+		END {
+			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf("%-15s wall median of %d boots %.3f (min %.3f, max %.3f)\n",
+			       k, NR, med, v[1], v[NR])
+		}'
+}
+smp_summary smp_pagelab
+smp_summary smp_anon
 fi
 
 # Tracepoints: the fault benchmark with pagelab's events disabled, then

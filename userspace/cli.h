@@ -54,8 +54,10 @@ int pl_bench_args(int argc, char **argv, size_t *pages, int *reps, bool *json,
 void pl_quartiles(double *v, int n, double *p25, double *med, double *p75);
 /* The @pages entries of /proc/self/pagemap from address @p, one pread: ns, or < 0. */
 double pl_bench_pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps);
-/* pagelab bench scan (cmd_bench_scan.c). */
+/* pagelab bench scan (cmd_bench_scan.c), fault and smp (cmd_bench_fault.c). */
 int bench_scan(int argc, char **argv);
+int bench_fault(int argc, char **argv);
+int bench_smp(int argc, char **argv);
 
 /* A user-given number, decimal or 0x hex, the whole string (cmd_walk.c). */
 bool pl_parse_addr(const char *s, unsigned long long *v);

@@ -1,17 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagelab bench fault - first-touch fault cost: pagelab objects against the
- * kernel's own anonymous memory, in one run, as ratios.
- *
- * Four metrics, interleaved round-robin so drift hits them alike: a write
- * fault that allocates (pagelab MAP_SHARED vs anonymous with MADV_NOHUGEPAGE)
- * and a read fault that maps the zero page (the same two).  Each rep maps a
- * fresh region of --pages pages and touches one byte per page; the cost per
- * fault is the rep's clock_gettime(CLOCK_MONOTONIC) span over the page count.
- * Under QEMU -icount the guest clock counts instructions (2^shift ns each),
- * so the same code gives instruction counts there and wall time under plain
- * TCG.  The median over --reps is reported; ratios are of medians.
- *
  * pagelab bench walk - the page-table walk against /proc/self/pagemap: a
  * range request over --pages written anonymous pages (MADV_NOHUGEPAGE),
  * each rep timing the whole request (open, write, read the answer, close)
@@ -67,12 +55,6 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
 #endif
-
-enum { M_PL_WRITE, M_ANON_WRITE, M_PL_READ, M_ANON_READ, M_COUNT };
-
-static const char *const metric_names[M_COUNT] = {
-	"pagelab_write", "anon_write", "pagelab_read", "anon_read",
-};
 
 /*
  * "pagelab bench fault|walk|cow|replace [--json] [--pages N] [--reps R]": the
@@ -169,51 +151,6 @@ static bool bench_rounds(double **v, int n, int reps,
 		}
 	}
 	return true;
-}
-
-/* One rep of metric @m over @pages pages: ns per fault, or < 0 on error. */
-static double bench_one(int dev, int m, size_t pages)
-{
-	size_t len = pages * (size_t)sysconf(_SC_PAGESIZE), step = sysconf(_SC_PAGESIZE);
-	bool pl = m == M_PL_WRITE || m == M_PL_READ;
-	bool write = m == M_PL_WRITE || m == M_ANON_WRITE;
-	volatile char *p;
-	int fd = -1, ret;
-	double t0, t1;
-	__u64 id;
-	char sink = 0;
-
-	if (pl) {
-		ret = pl_create(dev, len, 0, 0, "bench", &fd, &id);
-		if (ret) {
-			pl_err("bench: PAGELAB_IOC_CREATE: %s", strerror(-ret));
-			return -1;
-		}
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	} else {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p != MAP_FAILED)
-			madvise((void *)p, len, MADV_NOHUGEPAGE);
-	}
-	if (p == MAP_FAILED) {
-		pl_err("bench: mmap: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	t0 = pl_now_ns();
-	if (write)
-		for (size_t off = 0; off < len; off += step)
-			p[off] = 1;
-	else
-		for (size_t off = 0; off < len; off += step)
-			sink += p[off];
-	t1 = pl_now_ns();
-	munmap((void *)p, len);
-	if (fd >= 0)
-		close(fd);
-	(void)sink;
-	return (t1 - t0) / pages;
 }
 
 /* ---- bench walk ---------------------------------------------------------- */
@@ -361,6 +298,8 @@ static int bench_walk(int argc, char **argv)
 			       p25[m], p75[m], pps[m]);
 		printf("RATIO walk_vs_pagemap %.4f\n",
 		       pps[W_PAGEMAP] > 0 ? pps[W_WALK] / pps[W_PAGEMAP] : 0);
+		printf("ABS walk_vs_pagemap %.1f %.1f\n", med[W_WALK] / pages,
+		       med[W_PAGEMAP] / pages);
 	}
 	status = PL_EXIT_OK;
 out:
@@ -550,7 +489,9 @@ static int bench_cow(int argc, char **argv)
 			printf("  %-20s %10.1f  [%.1f, %.1f]\n", cow_metric_names[m], med[m],
 			       p25[m], p75[m]);
 		printf("RATIO cow_unmapped %.4f\n", med[C_PL_UNMAPPED] / med[C_ANON_FORK]);
+		printf("ABS cow_unmapped %.1f %.1f\n", med[C_PL_UNMAPPED], med[C_ANON_FORK]);
 		printf("RATIO cow_mapped %.4f\n", med[C_PL_MAPPED] / med[C_ANON_FORK]);
+		printf("ABS cow_mapped %.1f %.1f\n", med[C_PL_MAPPED], med[C_ANON_FORK]);
 		printf("(goal: cow_unmapped <= 1.1: a snapshot's write no dearer than fork's)\n");
 	}
 	status = PL_EXIT_OK;
@@ -1199,8 +1140,11 @@ static int bench_replace(int argc, char **argv)
 	} else {
 		if (sw.on) {
 			printf("RATIO pageout_pagein %.4f\n", med[P_PL_DIRTY] / med[P_ANON_SWAP]);
+			printf("ABS pageout_pagein %.1f %.1f\n", med[P_PL_DIRTY], med[P_ANON_SWAP]);
 			printf("RATIO pageout_pagein_clean %.4f\n",
 			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+			printf("ABS pageout_pagein_clean %.1f %.1f\n", med[P_PL_CLEAN],
+			       med[P_ANON_SWAP]);
 		}
 		if (store_dir) {
 			printf("RATIO file_vs_module %.4f\n", med[P_FILE_DIRTY] / med[P_PL_DIRTY]);
@@ -1222,22 +1166,11 @@ out:
 	return status;
 }
 
-/* One rep of bench fault's metric @m: ns per fault, or < 0 on error. */
-static double fault_one(const struct bench_on *on, int m)
-{
-	return bench_one(on->dev, m, on->pages);
-}
-
 int cmd_bench(int argc, char **argv)
 {
-	size_t pages = 512;
-	int reps = 31, dev;
-	bool json = false;
-	double *v[M_COUNT], med[M_COUNT], p25[M_COUNT], p75[M_COUNT];
-	struct bench_on on;
-
 	if (pl_wants_help(argc, argv)) {
 		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
+		       "       pagelab bench smp [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench scan [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
@@ -1247,10 +1180,22 @@ int cmd_bench(int argc, char **argv)
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
 		       "faults that map the zero page, interleaved, median of R reps\n"
-		       "(default 31) of N pages each (default 512).  Prints each\n"
-		       "metric in ns per fault (instructions x 2^shift under QEMU\n"
-		       "-icount) and the ratios pagelab/anon.  Run it in a guest:\n"
-		       "make bench does, under icount and under TCG wall clock.\n\n"
+		       "(default 31) of N touches each (default 512): in order, in a\n"
+		       "fixed random order (_random) and one page in 16 (_sparse).  And\n"
+		       "a userfaultfd round trip on anonymous memory, served by a thread:\n"
+		       "UFFDIO_COPY for a write (uffd_copy), UFFDIO_ZEROPAGE for a read\n"
+		       "(uffd_zeropage).  Prints each metric in ns per fault\n"
+		       "(instructions x 2^shift under QEMU -icount), RATIO write, read,\n"
+		       "write_random, read_random, write_sparse, read_sparse (pagelab over\n"
+		       "anon), write_vs_uffd and read_vs_uffd (pagelab over uffd), and\n"
+		       "after each an ABS line: the two medians it divides.  Run it in a\n"
+		       "guest: make bench does, under icount and under TCG wall clock.\n\n"
+		       "smp:\n"
+		       "2N write faults (N default 4096) on one region by one thread, then\n"
+		       "by two threads on two CPUs (N each), pagelab and anonymous memory;\n"
+		       "median of R reps (default 11), ns per fault.  Prints RATIO\n"
+		       "smp_pagelab and RATIO smp_anon: time with two threads over time\n"
+		       "with one (0.5: perfect scaling).  Needs two CPUs.\n\n"
 		       "walk:\n"
 		       "The page-table walk (/sys/kernel/debug/pagelab/walk; root) against\n"
 		       "/proc/self/pagemap over N written anonymous pages (default 4096,\n"
@@ -1315,38 +1260,11 @@ int cmd_bench(int argc, char **argv)
 		return bench_cow(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "replace"))
 		return bench_replace(argc, argv);
-	if (argc < 2 || strcmp(argv[1], "fault")) {
-		pl_err("bench: which benchmark? (pagelab bench fault|walk|scan|cow|replace; "
-		       "see --help)");
-		return PL_EXIT_USAGE;
-	}
-	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
-		return PL_EXIT_USAGE;
-	dev = pl_open_or_explain();
-	if (dev < 0)
-		return PL_EXIT_FAIL;
-	on.dev = dev;
-	on.pages = pages;
-	if (bench_vectors(v, M_COUNT, reps) || !bench_rounds(v, M_COUNT, reps, fault_one, &on))
-		return PL_EXIT_FAIL;
-	close(dev);
-	for (int m = 0; m < M_COUNT; m++) {
-		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
-		free(v[m]);
-	}
-	if (json) {
-		printf("{\"pages\": %zu, \"reps\": %d", pages, reps);
-		for (int m = 0; m < M_COUNT; m++)
-			printf(", \"%s_ns\": %.1f", metric_names[m], med[m]);
-		printf(", \"ratio_write\": %.4f, \"ratio_read\": %.4f}\n",
-		       med[M_PL_WRITE] / med[M_ANON_WRITE], med[M_PL_READ] / med[M_ANON_READ]);
-		return PL_EXIT_OK;
-	}
-	printf("first-touch faults, %zu pages x %d reps, ns per fault (median [p25, p75])\n",
-	       pages, reps);
-	for (int m = 0; m < M_COUNT; m++)
-		printf("  %-14s %10.1f  [%.1f, %.1f]\n", metric_names[m], med[m], p25[m], p75[m]);
-	printf("RATIO write %.4f\n", med[M_PL_WRITE] / med[M_ANON_WRITE]);
-	printf("RATIO read %.4f\n", med[M_PL_READ] / med[M_ANON_READ]);
-	return PL_EXIT_OK;
+	if (argc >= 2 && !strcmp(argv[1], "fault"))
+		return bench_fault(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "smp"))
+		return bench_smp(argc, argv);
+	pl_err("bench: which benchmark? (pagelab bench fault|smp|walk|scan|cow|replace; "
+	       "see --help)");
+	return PL_EXIT_USAGE;
 }

@@ -184,9 +184,12 @@ int bench_scan(int argc, char **argv)
 		for (int d = 0; d < D_COUNT; d++)
 			printf("  %-8s %14.0f %14.0f %14.0f\n", density_names[d], med[d][S_PAGEMAP],
 			       med[d][S_SCAN], med[d][S_SCAN_NOPFN]);
-		for (int d = 0; d < D_COUNT; d++)
+		for (int d = 0; d < D_COUNT; d++) {
 			printf("RATIO scan_vs_pagemap_%s %.4f\n", density_names[d],
 			       pps[d][S_SCAN] / pps[d][S_PAGEMAP]);
+			printf("ABS scan_vs_pagemap_%s %.1f %.1f\n", density_names[d],
+			       med[d][S_SCAN] / pages, med[d][S_PAGEMAP] / pages);
+		}
 		for (int d = 0; d < D_COUNT; d++)
 			printf("RATIO scan_vs_pagemap_%s_nopfn %.4f\n", density_names[d],
 			       pps[d][S_SCAN_NOPFN] / pps[d][S_PAGEMAP]);

@@ -3255,7 +3255,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	static char out[1 << 18];
 	volatile int local = 1;
 	char args[256], svg[64];
-	const char *row;
+	const char *row, *v;
 	uint64_t base;
 	int rc;
 
@@ -3350,7 +3350,19 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	EXPECT_EQ(0, pl_run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
 	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
 	EXPECT_EQ(0, pl_run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "RATIO write "));
+	for (const char *c = "RATIO write \0RATIO read_random \0RATIO write_sparse \0"
+			     "RATIO write_vs_uffd \0RATIO read_vs_uffd \0ABS write \0"; *c;
+	     c += strlen(c) + 1) {
+		EXPECT_NE(NULL, strstr(out, c)) TH_LOG("%s: %s", c, out);
+	}
+	EXPECT_EQ(0, pl_run_cli("bench fault --pages 8 --reps 1 --json", out, sizeof(out)));
+	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	v = json_get(out, "uffd_copy_ns");
+	EXPECT_TRUE(v && strtod(v, NULL) > 0) TH_LOG("%s", out);
+	/* The guest has two vCPUs. */
+	EXPECT_EQ(0, pl_run_cli("bench smp --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RATIO smp_pagelab ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RATIO smp_anon ")) TH_LOG("%s", out);
 
 	EXPECT_EQ(0, pl_run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Page tables, level by level"));
