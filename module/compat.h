@@ -90,6 +90,28 @@ static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
 }
 
 /*
+ * Keep a PTE table reached without its lock from being freed, for a
+ * caller holding mmap_lock (or the VMA's lock) for reading.  Since 6.6 a
+ * table can go with only that held (khugepaged and MADV_COLLAPSE retract
+ * a file's tables; later kernels free empty ones), freed after an RCU
+ * grace period: rcu_read_lock() keeps it.  Before 6.6 every table was
+ * freed with mmap_lock held for writing, and 6.1 has no faults under the
+ * VMA's lock: the caller's lock keeps it, and the fault path spares the
+ * two calls.
+ */
+static inline void pagelab_pte_table_hold(void)
+{
+	if (PAGELAB_KERNEL_SINCE(6, 6))
+		rcu_read_lock();
+}
+
+static inline void pagelab_pte_table_release(void)
+{
+	if (PAGELAB_KERNEL_SINCE(6, 6))
+		rcu_read_unlock();
+}
+
+/*
  * A hugetlb entry's uffd-wp bit.  huge_pte_uffd_wp() comes with hugetlbfs
  * (asm-generic/hugetlb.h); a kernel without it (the debug kernel) has no
  * hugetlb entries to ask about.  A config test, not a version test.

@@ -39,17 +39,69 @@ static vm_fault_t pagelab_fault_around_late(struct vm_fault *vmf);
 static bool pagelab_reads_zero(struct pagelab_object *obj, pgoff_t index)
 {
 	lockdep_assert_held(&obj->lock);
-	if (xa_load(&obj->pages, index))
+	/*
+	 * Exact under the lock: a frame comes and goes with the count in
+	 * one hold of it.  No frame at all, none to look up.
+	 */
+	if (atomic_long_read(&obj->resident) && xa_load(&obj->pages, index))
 		return false;
 	/* Under a budget, its path decides (the store, NO_ZERO). */
 	return !pagelab_rp_budgeted_locked(obj);
 }
 
 /*
+ * Install the zero page, read-only and special, at vmf->address in the PTE
+ * table the fault's PMD already has, as do_anonymous_page() does for a
+ * read: what vmf_insert_mixed() would install, without its walk down from
+ * the PGD and its PAT lookup of the frame's cache mode (the zero page is
+ * RAM: write-back; pagelab never changes a mapping's cache mode).  The
+ * entry the fault saw was empty: no userfaultfd marker can be there, as
+ * the kernel registers no userfaultfd on a VM_MIXEDMAP mapping.
+ * VM_FAULT_NOPAGE when the entry is there (this one, or a racing fault's);
+ * 0 when the PMD holds no PTE table, for vmf_insert_mixed() to allocate
+ * one.  The table
+ * is reached and locked as pagelab_walk_pte_table() explains (walk.c):
+ * pte_offset_map_lock() cannot be linked on 6.12.  Called only where the
+ * zero page may be mapped (pagelab_zero_page_ok(): the kernel's own
+ * refusal, vm_mixed_ok(), is not asked here).
+ */
+static vm_fault_t pagelab_set_zero_pte(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address;
+	vm_fault_t ret = 0;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+	pmd_t pmd;
+
+	VM_WARN_ON_ONCE(!pagelab_zero_page_ok(vma));
+	pagelab_pte_table_hold();
+	pmd = pagelab_pmdp_get(vmf->pmd);
+	if (!pmd_present(pmd) || pmd_trans_huge(pmd) || pmd_bad(pmd))
+		goto out_release;
+	ptl = pte_lockptr(vma->vm_mm, &pmd);
+	pte = pte_offset_kernel(&pmd, addr);
+	spin_lock(ptl);
+	if (pmd_same(pmd, pagelab_pmdp_get(vmf->pmd))) {
+		if (pte_none(ptep_get(pte))) {
+			pte_t entry = pfn_pte(my_zero_pfn(addr), vma->vm_page_prot);
+
+			set_pte_at(vma->vm_mm, addr, pte, pte_wrprotect(pte_mkspecial(entry)));
+			update_mmu_cache(vma, addr, pte);
+		}
+		ret = VM_FAULT_NOPAGE;
+	}
+	spin_unlock(ptl);
+out_release:
+	pagelab_pte_table_release();
+	return ret;
+}
+
+/*
  * Map the zero page for a page that reads as zeros.  Returns 0 if that
  * changed meanwhile (a frame arrived, or a budget that stored the page:
- * the caller looks again), else what vmf_insert_mixed() returned:
- * VM_FAULT_NOPAGE when mapped.
+ * the caller looks again), else VM_FAULT_NOPAGE when mapped, or what
+ * vmf_insert_mixed() returned.
  */
 static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *obj,
 				   pgoff_t index)
@@ -57,9 +109,12 @@ static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *
 	vm_fault_t ret = 0;
 
 	mutex_lock(&obj->lock);
-	if (pagelab_reads_zero(obj, index))
-		ret = vmf_insert_mixed(vmf->vma, vmf->address,
-				       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
+	if (pagelab_reads_zero(obj, index)) {
+		ret = pagelab_set_zero_pte(vmf);
+		if (!ret)
+			ret = vmf_insert_mixed(vmf->vma, vmf->address,
+					       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
+	}
 	mutex_unlock(&obj->lock);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic64_inc(&obj->count.zero_maps);
@@ -105,6 +160,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 {
 	struct vm_area_struct *vma = vmf->vma;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	bool zero_ok = !write && pagelab_zero_page_ok(vma);
 	pgoff_t index = vmf->pgoff;
 	struct page *page;
 	vm_fault_t ret;
@@ -131,7 +187,13 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			if (handled)
 				return ret;
 		}
-		page = pagelab_obj_get_page(obj, index);
+		/*
+		 * An object with no frame at all has none to look up.  A hint:
+		 * each path below looks again under the lock, and a frame
+		 * found there sends the fault round again (a write's is
+		 * returned as found, and ->page_mkwrite breaks its sharing).
+		 */
+		page = atomic_long_read(&obj->resident) ? pagelab_obj_get_page(obj, index) : NULL;
 		if (page) {
 			if (!pagelab_obj_lock_frame(obj, index, page))
 				continue;
@@ -156,7 +218,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			vmf->page = page;
 			return VM_FAULT_LOCKED;
 		}
-		if (!write && pagelab_zero_page_ok(vma)) {
+		if (zero_ok) {
 			ret = pagelab_map_zero(vmf, obj, index);
 			if (!ret)
 				continue;
@@ -383,28 +445,22 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 #define PAGELAB_AROUND_BATCH	16
 
 /*
- * Map the object's resident frames at pages @start..@end of the fault's
- * VMA, within the object's window around the fault.  VM_FAULT_NOPAGE if
- * that mapped the faulting page itself; @late: called by ->fault, which
- * traces the fault itself.
+ * Map the object's resident frames at pages @lo..@hi of the fault's VMA.
+ * VM_FAULT_NOPAGE if that mapped the faulting page itself; @late: called
+ * by ->fault, which traces the fault itself.  Out of line, so that the
+ * batch arrays (zeroed on entry where the kernel initialises the stack)
+ * cost nothing to a fault with nothing around it.
  */
-static vm_fault_t pagelab_map_around(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
-				     bool late)
+static noinline vm_fault_t pagelab_map_window(struct vm_fault *vmf, struct pagelab_object *obj,
+					      pgoff_t lo, pgoff_t hi, bool late)
 {
-	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
 	struct page *pages[PAGELAB_AROUND_BATCH];
 	pgoff_t idx[PAGELAB_AROUND_BATCH];
-	unsigned int window = obj->fault_around, neighbours = 0;
-	pgoff_t lo, hi, next;
+	unsigned int neighbours = 0;
 	vm_fault_t ret = 0;
 	struct page *page;
+	pgoff_t next;
 	int n, i;
-
-	/* A budget sees every reference as a fault of its own. */
-	if (!window || pagelab_obj_budgeted(obj))
-		return 0;
-	lo = max(start, round_down(vmf->pgoff, window));
-	hi = min3(end, lo + window - 1, obj->npages - 1);
 
 	/*
 	 * The walk visits only present entries, skipping empty ranges a node
@@ -448,17 +504,78 @@ static vm_fault_t pagelab_map_around(struct vm_fault *vmf, pgoff_t start, pgoff_
 }
 
 /*
+ * Map the object's resident frames at pages @start..@end of the fault's
+ * VMA, within the object's window around the fault: pagelab_map_window().
+ */
+static vm_fault_t pagelab_map_around(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
+				     bool late)
+{
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+	unsigned int window = obj->fault_around;
+	pgoff_t lo;
+
+	/*
+	 * A budget sees every reference as a fault of its own.  An object
+	 * with no frame has none to map (a hint: a frame arriving now is
+	 * found by the fault itself).
+	 */
+	if (!window || pagelab_obj_budgeted(obj) || !atomic_long_read(&obj->resident))
+		return 0;
+	lo = max(start, round_down(vmf->pgoff, window));
+	return pagelab_map_window(vmf, obj, lo, min3(end, lo + window - 1, obj->npages - 1), late);
+}
+
+/*
+ * A read fault on an object that holds no frame, answered from ->map_pages
+ * before the kernel calls ->fault: the zero page, mapped under the
+ * object's lock exactly as pagelab_map_zero() maps it, without sleeping
+ * (the kernel may call this under rcu_read_lock()).  A contended lock, a
+ * budget, or a page that no longer reads as zeros is left to ->fault.
+ * VM_FAULT_NOPAGE if the fault is done (counted and traced here), else 0.
+ */
+static vm_fault_t pagelab_map_zero_early(struct vm_fault *vmf, struct pagelab_object *obj)
+{
+	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
+	pgoff_t index = vmf->pgoff;
+	vm_fault_t ret = 0;
+
+	if (index >= obj->npages || !pagelab_zero_page_ok(vmf->vma) ||
+	    pagelab_obj_budgeted(obj) || !mutex_trylock(&obj->lock))
+		return 0;
+	if (pagelab_reads_zero(obj, index))
+		ret = pagelab_set_zero_pte(vmf);
+	mutex_unlock(&obj->lock);
+	if (ret != VM_FAULT_NOPAGE)
+		return 0;
+	if (pagelab_fault_vma_locked(vmf))
+		atomic64_inc(&obj->count.vma_lock_faults);
+	atomic64_inc(&obj->count.faults_read);
+	atomic64_inc(&obj->count.zero_maps);
+	if (trace_pagelab_fault_enabled())
+		trace_pagelab_fault(obj->id, index, vmf->address, false, PAGELAB_FAULT_ZERO,
+				    t0 ? ktime_get_ns() - t0 : 0);
+	return VM_FAULT_NOPAGE;
+}
+
+/*
  * ->map_pages: fault-around, called before ->fault for a read fault.
  * The kernel may call it under rcu_read_lock() (since 6.x, and with only
  * the VMA's lock held), where nothing may sleep; vm_insert_page() would
  * sleep allocating the PTE table where the PMD has none.  So it maps only
  * into an existing table; on a fresh PMD, ->fault does the same
  * fault-around itself (pagelab_fault_around_late()).  Both kernels alike.
+ * An object with no frame has nothing to map around, and the fault itself
+ * can only map the zero page: that is done here, sparing the kernel's
+ * call of ->fault.
  */
 static vm_fault_t pagelab_map_pages(struct vm_fault *vmf, pgoff_t start, pgoff_t end)
 {
+	struct pagelab_object *obj = pagelab_vma_obj(vmf->vma);
+
 	if (pmd_none(pagelab_pmdp_get(vmf->pmd)))
 		return 0;
+	if (!atomic_long_read(&obj->resident))
+		return pagelab_map_zero_early(vmf, obj);
 	return pagelab_map_around(vmf, start, end, false);
 }
 

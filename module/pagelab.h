@@ -316,7 +316,7 @@ struct pagelab_replacer {
  *            A frame may sit in several objects (clone) or at several
  *            indexes (merge): page_private() of the frame counts the
  *            entries holding it, under the frame's page lock
- * @resident: entries in @pages
+ * @resident: entries in @pages; changed with them, in the same hold of @lock
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
  * @count:    event counters

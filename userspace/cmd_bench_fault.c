@@ -59,7 +59,7 @@ static const char *const kind_names[K_COUNT] = {
 
 #define M_UFFD_COPY	(K_COUNT * O_COUNT)
 #define M_UFFD_ZERO	(M_UFFD_COPY + 1)
-#define M_COUNT		(M_UFFD_ZERO + 2)
+#define M_COUNT		(M_UFFD_ZERO + 1)
 
 struct fault_bench {
 	int dev;

@@ -176,6 +176,7 @@ int pl_pagemap_range(pid_t pid, unsigned long vaddr, size_t n, uint64_t *entries
 #define PL_PM_PFN_MASK		((UINT64_C(1) << 55) - 1)	/* bits 0-54 */
 #define PL_PM_SOFT_DIRTY	(UINT64_C(1) << 55)
 #define PL_PM_EXCLUSIVE		(UINT64_C(1) << 56)	/* mapped by this process only */
+#define PL_PM_UFFD_WP		(UINT64_C(1) << 57)	/* userfaultfd write-protected */
 #define PL_PM_FILE		(UINT64_C(1) << 61)	/* file page or shared anon */
 #define PL_PM_SWAPPED		(UINT64_C(1) << 62)
 #define PL_PM_PRESENT		(UINT64_C(1) << 63)

@@ -12,6 +12,7 @@
  *   f6_*   a fault finding every frame pinned neither sleeps holding
  *          mmap_lock nor searches for long
  *   f7_*   a budget removal that fails midway leaves every page in a slot
+ *   zero_* a zero-page entry never outlives the first write of its page
  *   store_* the backing file is written only as the caller could write it
  *
  * PAGELAB_RACE_ONLY=TEXT runs only the tests whose name holds TEXT (the
@@ -763,6 +764,156 @@ TEST_F_TIMEOUT(race, write_back_victim_never_mapped_by_a_fault_that_saw_no_budge
 	}
 	EXPECT_EQ(0UL, bad);
 	TH_LOG("%lu iterations", i);
+}
+
+/* ---- the zero page against the first write ----------------------------- */
+
+#define ZW_PAGES	1024
+#define ZW_READERS	6	/* three shared mappings, three private */
+
+struct zw_reader {
+	pthread_t thread;
+	unsigned char *m;
+	size_t ps;
+	const atomic_uchar *written;
+	atomic_int *stop;
+	unsigned long stale;	/* a page read as zeros after its write was published */
+	unsigned long torn;	/* a page that was neither zeros nor its data */
+	atomic_ulong passes;
+};
+
+/* The writer's data for page @pg: not zero anywhere. */
+#define ZW_SEED(pg)	(0x21 + (pg) % 200)
+
+/*
+ * Read every page, pass after pass, never clearing the mapping: once a
+ * pass maps the zero page at a page, later passes read through that same
+ * entry unless the frame's arrival removed it.
+ */
+static void *zw_reader_run(void *arg)
+{
+	struct zw_reader *r = arg;
+
+	while (!atomic_load(r->stop)) {
+		for (size_t pg = 0; pg < ZW_PAGES; pg++) {
+			const unsigned char *p = r->m + pg * r->ps;
+			bool published = atomic_load(&r->written[pg]);
+			unsigned char c = p[r->ps - 1];
+
+			if (c == 0 && published)
+				r->stale++;
+			else if (c != 0 && c != (unsigned char)ZW_SEED(pg))
+				r->torn++;
+		}
+		atomic_fetch_add(&r->passes, 1);
+	}
+	return NULL;
+}
+
+/*
+ * Readers map the zero page over a fresh object (directly into the PTE
+ * table since the read fault stopped going through vmf_insert_mixed())
+ * and keep reading through those entries, while a writer gives the pages
+ * their first frames in random order and publishes each once written.  A
+ * zero-page entry must never outlive the write: a reader that sees a page
+ * published must read its data, in shared mappings (a read-only attach's:
+ * 6.10 on, the kernel maps no zero page where the mapping may be written)
+ * and in private ones, and the zero page itself must stay zeros.
+ */
+TEST_F_TIMEOUT(race, zero_page_entry_never_outlives_the_first_write, 600)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, len = ZW_PAGES * ps;
+	unsigned long rounds = 40 * pl_stress_scale() / 100 + 1, round;
+	unsigned long stale = 0, torn = 0, passes = 0;
+	static atomic_uchar written[ZW_PAGES];
+	struct zw_reader r[ZW_READERS];
+	static size_t order[ZW_PAGES];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	atomic_int stop;
+
+	SELECTED();
+	for (round = 0; round < rounds; round++) {
+		int fd, ro, started;
+		unsigned char *w;
+		__u64 id;
+
+		fd = pl_track_create(&e->t, e->dev, len, round % 2 ? PAGELAB_CREATE_NO_FAULT_AROUND : 0,
+				     0, "race-zero-write", &id);
+		ASSERT_GE(fd, 0);
+		w = pl_track_map(&e->t, mmap(NULL, len, RW, MAP_SHARED, fd, 0), len);
+		ASSERT_NE(MAP_FAILED, w);
+		for (size_t pg = 0; pg < ZW_PAGES; pg++) {
+			atomic_store(&written[pg], 0);
+			order[pg] = pg;
+		}
+		for (size_t pg = ZW_PAGES - 1; pg > 0; pg--) {
+			size_t j, t;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			j = x % (pg + 1);
+			t = order[pg];
+			order[pg] = order[j];
+			order[j] = t;
+		}
+		ASSERT_EQ(0, pl_attach(e->dev, id, PAGELAB_ATTACH_RDONLY, &ro));
+		ro = pl_track_fd(&e->t, ro);
+		ASSERT_GE(ro, 0);
+		for (int k = 0; k < ZW_READERS; k++) {
+			r[k] = (struct zw_reader){ .ps = ps, .written = written, .stop = &stop };
+			r[k].m = pl_track_map(&e->t, mmap(NULL, len, PROT_READ,
+							  k % 2 ? MAP_PRIVATE : MAP_SHARED,
+							  k % 2 ? fd : ro, 0),
+					      len);
+			ASSERT_NE(MAP_FAILED, r[k].m);
+		}
+		atomic_store(&stop, 0);
+		for (started = 0; started < ZW_READERS; started++)
+			if (pthread_create(&r[started].thread, NULL, zw_reader_run, &r[started]))
+				break;
+		if (started < ZW_READERS) {
+			atomic_store(&stop, 1);
+			while (started)
+				pthread_join(r[--started].thread, NULL);
+			ASSERT_TRUE(false) TH_LOG("pthread_create failed");
+		}
+		for (size_t i = 0; i < ZW_PAGES; i++) {
+			size_t pg = order[i];
+
+			memset(w + pg * ps, ZW_SEED(pg), ps);
+			atomic_store(&written[pg], 1);
+			if (i % 64 == 0)
+				sched_yield();
+		}
+		/* Let every reader make one full pass after the last write. */
+		for (int k = 0; k < ZW_READERS; k++) {
+			unsigned long seen = atomic_load(&r[k].passes);
+
+			while (atomic_load(&r[k].passes) < seen + 2)
+				sched_yield();
+		}
+		atomic_store(&stop, 1);
+		for (int k = 0; k < ZW_READERS; k++) {
+			pthread_join(r[k].thread, NULL);
+			stale += r[k].stale;
+			torn += r[k].torn;
+			passes += atomic_load(&r[k].passes);
+			pl_track_unmap(&e->t, r[k].m);
+		}
+		pl_track_unmap(&e->t, w);
+		pl_track_close(&e->t, ro);
+		pl_track_close(&e->t, fd);
+		if (stale || torn) {
+			round++;
+			break;
+		}
+	}
+	EXPECT_EQ(0UL, stale) TH_LOG("pages read as zeros after their write was published");
+	EXPECT_EQ(0UL, torn) TH_LOG("pages that were neither zeros nor their data");
+	EXPECT_TRUE(pl_zero_page_clean(ps)) TH_LOG("the zero page was written");
+	TH_LOG("%lu rounds of %d pages, %lu reader passes", round, ZW_PAGES, passes);
 }
 
 TEST_HARNESS_MAIN

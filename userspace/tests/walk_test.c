@@ -3371,8 +3371,6 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 
 /* ---- the binary scan (PAGELAB_IOC_SCAN) against pagemap ----------------- */
 
-#define PM_FILE_BIT	(UINT64_C(1) << 61)
-#define PM_UFFD_WP_BIT	(UINT64_C(1) << 57)
 
 struct scan_cmp {
 	uint64_t pages, present, swapped, zero, mismatches;
@@ -3438,10 +3436,10 @@ static void scan_compare(struct __test_metadata *_metadata, int dev, pid_t pid, 
 			else if (swap)
 				pfn = r->pfn + (j << 5);
 			bad = present != pl_pm_present(e) || swap != pl_pm_swapped(e) ||
-			      !!(cat & PAGELAB_SCAN_FILE) != !!(e & PM_FILE_BIT) ||
+			      !!(cat & PAGELAB_SCAN_FILE) != !!(e & PL_PM_FILE) ||
 			      !!(cat & PAGELAB_SCAN_EXCLUSIVE) != pl_pm_exclusive(e) ||
 			      !!(cat & PAGELAB_SCAN_SOFT_DIRTY) != pl_pm_soft_dirty(e) ||
-			      !!(cat & PAGELAB_SCAN_UFFD_WP) != !!(e & PM_UFFD_WP_BIT) ||
+			      !!(cat & PAGELAB_SCAN_UFFD_WP) != !!(e & PL_PM_UFFD_WP) ||
 			      ((present || swap) && pfn != pl_pm_pfn(e)) ||
 			      (present && !!(cat & PAGELAB_SCAN_ZERO) != (pl_pm_pfn(e) == zero_pfn));
 			c->pages++;
@@ -3458,8 +3456,8 @@ static void scan_compare(struct __test_metadata *_metadata, int dev, pid_t pid, 
 				       " (present %d swap %d file %d excl %d sd %d uffd-wp %d pfn 0x%"
 				       PRIx64 ")", what, start + i * PG,
 				       pl_scan_cats_str(cat, names, sizeof(names)), pfn, e,
-				       pl_pm_present(e), pl_pm_swapped(e), !!(e & PM_FILE_BIT),
-				       pl_pm_exclusive(e), pl_pm_soft_dirty(e), !!(e & PM_UFFD_WP_BIT),
+				       pl_pm_present(e), pl_pm_swapped(e), !!(e & PL_PM_FILE),
+				       pl_pm_exclusive(e), pl_pm_soft_dirty(e), !!(e & PL_PM_UFFD_WP),
 				       pl_pm_pfn(e));
 			}
 		}
