@@ -90,14 +90,16 @@ static inline pmd_t pagelab_pmdp_get(pmd_t *pmdp)
 }
 
 /*
- * Keep a PTE table reached without its lock from being freed, for a
- * caller holding mmap_lock (or the VMA's lock) for reading.  Since 6.6 a
- * table can go with only that held (khugepaged and MADV_COLLAPSE retract
- * a file's tables; later kernels free empty ones), freed after an RCU
- * grace period: rcu_read_lock() keeps it.  Before 6.6 every table was
- * freed with mmap_lock held for writing, and 6.1 has no faults under the
- * VMA's lock: the caller's lock keeps it, and the fault path spares the
- * two calls.
+ * Keep the PTE table of a fault's own address, reached without its lock,
+ * from being freed: the fault holds mmap_lock (or the VMA's lock) for
+ * reading.  Since 6.6 a table under a live VMA can go with only that held
+ * (khugepaged and MADV_COLLAPSE retract a file's tables, freed after an
+ * RCU grace period; pagelab's VM_MIXEDMAP mappings are never collapsed,
+ * but later kernels also free empty tables): rcu_read_lock() keeps it.
+ * On 6.1 a table under a live VMA goes only with mmap_lock held for
+ * writing (munmap frees the tables of the range it removed, outside every
+ * VMA), and no fault runs under the VMA's lock: the fault's own lock keeps
+ * it, and the fault path spares the two calls.
  */
 static inline void pagelab_pte_table_hold(void)
 {

@@ -539,8 +539,10 @@ static vm_fault_t pagelab_map_zero_early(struct vm_fault *vmf, struct pagelab_ob
 	pgoff_t index = vmf->pgoff;
 	vm_fault_t ret = 0;
 
-	if (index >= obj->npages || !pagelab_zero_page_ok(vmf->vma) ||
-	    pagelab_obj_budgeted(obj) || !mutex_trylock(&obj->lock))
+	/* A retried fault is a major one: ->fault counts it so. */
+	if (vmf->flags & FAULT_FLAG_TRIED || index >= obj->npages ||
+	    !pagelab_zero_page_ok(vmf->vma) || pagelab_obj_budgeted(obj) ||
+	    !mutex_trylock(&obj->lock))
 		return 0;
 	if (pagelab_reads_zero(obj, index))
 		ret = pagelab_set_zero_pte(vmf);
