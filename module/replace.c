@@ -96,11 +96,12 @@
  * the frame, which the other holders keep.
  */
 #include <linux/cred.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -1036,15 +1037,19 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 }
 
 /*
- * Sleep @ms at least (as msleep(): the jiffy under way counts for none),
- * or less if the task is killed.
+ * Sleep @ms at least, as CLOCK_MONOTONIC (a user's clock_gettime())
+ * counts it, or less if the task is killed.  Against an absolute deadline:
+ * a wake-up before it sleeps again until it, where counting jiffies left
+ * (schedule_timeout()) lost up to a jiffy to each early wake-up.
  */
 static void pagelab_rp_delay(unsigned int ms)
 {
-	long left = msecs_to_jiffies(ms) + 1;
+	ktime_t end = ktime_add_ms(ktime_get(), ms);
 
-	while (left && !fatal_signal_pending(current))
-		left = schedule_timeout_killable(left);
+	while (!fatal_signal_pending(current) && ktime_before(ktime_get(), end)) {
+		set_current_state(TASK_KILLABLE);
+		schedule_hrtimeout(&end, HRTIMER_MODE_ABS);
+	}
 }
 
 /* A load's I/O failed: the fault waiting for it gets SIGBUS. */

@@ -44,6 +44,7 @@
 
 #include "cli.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 
 /* Sparse: one page touched in SPARSE_STRIDE. */
 #define SPARSE_STRIDE	16
@@ -289,27 +290,17 @@ static double metric_one(struct fault_bench *b, int m)
 	return fault_one(b, m);
 }
 
-/* A fixed pseudo-random permutation of 0..n-1 (xorshift64, Fisher-Yates). */
+/* A fixed pseudo-random permutation of 0..n-1. */
 static size_t *random_order(size_t n)
 {
 	size_t *perm = malloc(n * sizeof(*perm));
-	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	uint32_t seed = 0x9e3779b9;
 
 	if (!perm)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j, t;
-
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		j = x % (i + 1);
-		t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
+	pl_shuffle(perm, n, &seed);
 	return perm;
 }
 

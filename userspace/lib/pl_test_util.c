@@ -175,3 +175,13 @@ int pl_track_create(struct pl_track *t, int dev, __u64 size, __u64 flags, __u32 
 		*id = oid;
 	return pl_track_fd(t, fd);
 }
+
+void pl_shuffle(size_t *v, size_t n, uint32_t *seed)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = pl_xorshift(seed) % i, t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}

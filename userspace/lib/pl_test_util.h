@@ -81,6 +81,9 @@ static inline uint32_t pl_xorshift(uint32_t *s)
 	return *s;
 }
 
+/* Put @v[0..@n-1] in a pseudo-random order drawn from *@seed (never 0). */
+void pl_shuffle(size_t *v, size_t n, uint32_t *seed);
+
 /*
  * PAGELAB_STRESS_SCALE, a percentage the stress tests scale their work by:
  * 100 if unset, empty or not a whole number.

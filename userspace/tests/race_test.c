@@ -829,7 +829,7 @@ TEST_F_TIMEOUT(race, zero_page_entry_never_outlives_the_first_write, 600)
 	static atomic_uchar written[ZW_PAGES];
 	struct zw_reader r[ZW_READERS];
 	static size_t order[ZW_PAGES];
-	uint64_t x = 0x2545f4914f6cdd1dULL;
+	uint32_t seed = 0x2545f491;
 	atomic_int stop;
 
 	SELECTED();
@@ -847,17 +847,7 @@ TEST_F_TIMEOUT(race, zero_page_entry_never_outlives_the_first_write, 600)
 			atomic_store(&written[pg], 0);
 			order[pg] = pg;
 		}
-		for (size_t pg = ZW_PAGES - 1; pg > 0; pg--) {
-			size_t j, t;
-
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			j = x % (pg + 1);
-			t = order[pg];
-			order[pg] = order[j];
-			order[j] = t;
-		}
+		pl_shuffle(order, ZW_PAGES, &seed);
 		ASSERT_EQ(0, pl_attach(e->dev, id, PAGELAB_ATTACH_RDONLY, &ro));
 		ro = pl_track_fd(&e->t, ro);
 		ASSERT_GE(ro, 0);

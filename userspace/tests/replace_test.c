@@ -2133,15 +2133,17 @@ TEST_F(replace, every_frame_pinned_ends_populate_too)
 
 /* ---- the page-in delay (ABI 1.4) ------------------------------------------- */
 
+#define PAGEIN_DELAY_READS	10
+
 TEST_F(replace, pagein_delay)
 {
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st, s0;
 	struct timespec t0, t1;
+	double ms, min = 0;
 	unsigned char *m;
 	bool ok;
-	double ms;
 	int fd;
 
 	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE)
@@ -2157,15 +2159,21 @@ TEST_F(replace, pagein_delay)
 	pl_fill(m, ps, 0x61);
 	pl_fill(m + ps, ps, 0x62);	/* page 0 goes to the module's store */
 	STAT(fd, s0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ok = pl_page_is(m, ps, 0x61);	/* a page-in */
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* One frame, two pages: each read of the other page is a page-in. */
+	for (int i = 0; i < PAGEIN_DELAY_READS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok = pl_page_is(m + (i % 2) * ps, ps, 0x61 + i % 2);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		EXPECT_TRUE(ok) TH_LOG("page %d lost its data", i % 2);
+		/* As clock_gettime() measures it, whatever the kernel's tick does. */
+		EXPECT_GE(ms, 100.0) TH_LOG("page-in %d took %.1f ms, the delay is 100 ms", i, ms);
+		min = i ? (ms < min ? ms : min) : ms;
+	}
 	STAT(fd, st);
-	EXPECT_TRUE(ok) TH_LOG("page 0 lost its data");
-	EXPECT_EQ(1ULL, st.page_ins - s0.page_ins);
-	EXPECT_GE(ms, 100.0) TH_LOG("the page-in took %.1f ms, the delay is 100 ms", ms);
-	TH_LOG("a page-in with a delay of 100 ms took %.1f ms", ms);
+	EXPECT_EQ((__u64)PAGEIN_DELAY_READS, st.page_ins - s0.page_ins);
+	TH_LOG("%d page-ins with a delay of 100 ms took %.1f ms at the least",
+	       PAGEIN_DELAY_READS, min);
 }
 
 /*
