@@ -62,6 +62,17 @@
 #endif
 
 /*
+ * KUnit's kunit_vm_mmap() (6.10) gives a test's kernel thread an mm of its
+ * own, so a suite can fault on user mappings as a kthread with a borrowed
+ * mm does.  Only a kernel with KUnit built in has it: the out-of-tree
+ * kunit.ko that setup builds for Debian's kernels leaves user_alloc.c out
+ * (mm_alloc() is not exported).
+ */
+#if PAGELAB_KERNEL_SINCE(6, 10) && IS_BUILTIN(CONFIG_KUNIT)
+#define PAGELAB_HAVE_KUNIT_VM_MMAP 1
+#endif
+
+/*
  * Set flags of a VMA being set up in ->mmap.  Since 6.3 vm_flags is
  * read-only and vm_flags_set() also write-locks the VMA (per-VMA locks);
  * a new VMA is not yet visible to faults, so that lock is never contended.

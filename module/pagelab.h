@@ -236,7 +236,8 @@ struct pagelab_rp_io {
  * @ev:       the event log (ring)
  * @ev_seq:   events logged
  * @file:     the backing file (a reference), or NULL: the module's store
- * @io_user:  whose I/O slots @file's I/O takes: the login that set it
+ * @io_user:  whose I/O slots @file's I/O takes: the login that set it,
+ *            and its container (pagelab_io_user_key() in replace.c)
  * @in_file:  pages with a current copy in @file (bitmap of @npages bits)
  * @delay_ms: page-in delay
  * @io_busy:  @io is under way: misses, and faults on @io.victim, wait

@@ -47,15 +47,16 @@
  * task, and the faulting task's wait stays killable whatever the I/O
  * waits for.  Before a miss begins anything it takes one of the
  * PAGELAB_IO_PER_USER slots on that workqueue of the login that set the
- * store (with none free it waits for one, killably, mmap_lock and the
- * object's lock let go, and retries), so I/O that never ends (below)
- * holds up that login's stores only.  The delay is never slept by
- * the worker, so no user's delays queue another's I/O.  A fault that may
- * not let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear: some GUP callers,
- * as /proc/PID/mem) queues the whole load and waits for it killably with
- * mmap_lock held; it gets no page-in delay and never waits for a slot
- * (never slept with mmap_lock held): with the owner's slots all taken it
- * gets SIGBUS, as does a kernel thread's fault (it cannot be killed).
+ * store, and one of its container's (with none free it waits for one,
+ * killably, mmap_lock and the object's lock let go, and retries), so I/O
+ * that never ends (below) holds up that login's stores only.  The delay is
+ * never slept by the worker, so no user's delays queue another's I/O.  A
+ * fault that may not let go of mmap_lock (FAULT_FLAG_ALLOW_RETRY clear:
+ * some GUP callers, as /proc/PID/mem), or a kernel thread's (it cannot be
+ * killed), queues the whole load and waits for it killably with mmap_lock
+ * held, PAGELAB_IO_WAIT_MAX at most; it gets no page-in delay and never
+ * waits for a slot (never slept with mmap_lock held): with the owner's
+ * slots all taken it gets SIGBUS.
  * The I/O runs with the credentials of the task that set the
  * store (which reopened the file with them).  One
  * such I/O per object is under way at a time (io_busy): misses, and faults
@@ -142,18 +143,24 @@ static struct workqueue_struct *pagelab_io_wq;
 
 /*
  * File I/O on pagelab_io_wq at once, per login that set the stores, by
- * value in an xarray indexed by pagelab_io_user_key(); its own xa_lock
- * guards it.  Some I/O
+ * value in an xarray indexed by the login's part of pagelab_io_user_key();
+ * its own xa_lock guards it.  Some I/O
  * waits until its task dies: a write(2) to a backing file from its own
  * object's mapping holds the file's i_rwsem, which the write-back its
  * fault waits for needs; a FUSE store's server may never answer.  The cap
  * keeps one user's stuck I/O from filling the workqueue's max_active
  * that every user's I/O shares: filling it takes PAGELAB_IO_MAX_ACTIVE /
- * PAGELAB_IO_PER_USER logins.  A slot is taken before a miss on an object
+ * PAGELAB_IO_PER_USER logins.  A container (a user namespace root made)
+ * has as many uids as root mapped into it, each a login: its logins share
+ * PAGELAB_IO_PER_CONTAINER slots besides, counted in the same xarray at
+ * the key's container part, so filling the workqueue takes
+ * PAGELAB_IO_MAX_ACTIVE / PAGELAB_IO_PER_CONTAINER containers, which only
+ * root makes.  A slot is taken before a miss on an object
  * with a backing file starts anything; with none free the fault waits
  * for one, mmap_lock let go (killably, on its user's key), and retries.
  */
 #define PAGELAB_IO_PER_USER	4
+#define PAGELAB_IO_PER_CONTAINER 32
 #define PAGELAB_IO_NO_USER	ULONG_MAX	/* holds no slot */
 #define PAGELAB_IO_MAX_ACTIVE	512
 static DEFINE_XARRAY(pagelab_io_users);
@@ -167,45 +174,70 @@ static u8 pagelab_io_user_keys[64];
  * write(2) from the object's mapping into a file only it may open.  The
  * login is the real uid, or inside user namespaces the owner of the
  * outermost one a user made (the uids a login maps with newuidmap are
- * all its own); namespaces root made (containers) keep their own uids.
+ * all its own).  Namespaces root made (containers) keep their own uids,
+ * and the outermost of them is the login's container.  The key: the
+ * container's inode number (0: none) in the high 32 bits, the login's
+ * kuid in the low ones.  The store's file, opened with the setter's
+ * credentials, keeps its user namespaces (and so their numbers) alive
+ * while the object holds it; a number can be reused only when the store
+ * changes while its last I/O is still giving its slot back, and that
+ * put then lands on the same index it was taken from.
  */
 static unsigned long pagelab_io_user_key(void)
 {
 	const struct cred *cred = current_real_cred();
 	const struct user_namespace *ns;
 	kuid_t uid = cred->uid;
+	unsigned long container = 0;
+	bool login = true;
 
+	BUILD_BUG_ON(BITS_PER_LONG < 64);
 	for (ns = cred->user_ns; ns != &init_user_ns; ns = ns->parent) {
-		if (uid_eq(ns->owner, GLOBAL_ROOT_UID))
-			break;
-		uid = ns->owner;
+		if (uid_eq(ns->owner, GLOBAL_ROOT_UID)) {
+			container = ns->ns.inum;
+			login = false;
+		} else if (login) {
+			uid = ns->owner;
+		}
 	}
-	return __kuid_val(uid);
+	return container << 32 | __kuid_val(uid);
 }
 
-static void *pagelab_io_user_wait_key(unsigned long key)
+/* The xarray indexes of @key's login and of its container (0: none). */
+static unsigned long pagelab_io_login(unsigned long key)
 {
-	return &pagelab_io_user_keys[hash_long(key, ilog2(ARRAY_SIZE(pagelab_io_user_keys)))];
+	return key & U32_MAX;
 }
 
-static unsigned long pagelab_io_user_count(unsigned long key)
+static unsigned long pagelab_io_container(unsigned long key)
 {
-	void *n = xa_load(&pagelab_io_users, key);
+	return key & ~(unsigned long)U32_MAX;
+}
+
+/* The wait key (wait_var_event()) of xarray index @idx: a login's or a container's. */
+static void *pagelab_io_user_wait_key(unsigned long idx)
+{
+	return &pagelab_io_user_keys[hash_long(idx, ilog2(ARRAY_SIZE(pagelab_io_user_keys)))];
+}
+
+static unsigned long pagelab_io_slot_count(unsigned long idx)
+{
+	void *n = xa_load(&pagelab_io_users, idx);
 
 	return n ? xa_to_value(n) : 0;
 }
 
-/* Take one of @key's slots if it has one free: 1, 0 (none), or -ENOMEM. */
-static int pagelab_io_user_tryget(unsigned long key)
+/* Take one of index @idx's @cap slots if one is free: 1, 0 (none), or -ENOMEM. */
+static int pagelab_io_slot_tryget(unsigned long idx, unsigned long cap)
 {
-	XA_STATE(xas, &pagelab_io_users, key);
+	XA_STATE(xas, &pagelab_io_users, idx);
 	unsigned long n;
 	int got;
 
 	do {
 		xas_lock(&xas);
 		n = xa_to_value(xas_load(&xas) ?: xa_mk_value(0));
-		got = n < PAGELAB_IO_PER_USER;
+		got = n < cap;
 		if (got)
 			xas_store(&xas, xa_mk_value(n + 1));
 		xas_unlock(&xas);
@@ -213,26 +245,74 @@ static int pagelab_io_user_tryget(unsigned long key)
 	return xas_error(&xas) ?: got;
 }
 
-static void pagelab_io_user_put(unsigned long key)
+static void pagelab_io_slot_put(unsigned long idx)
 {
-	XA_STATE(xas, &pagelab_io_users, key);
+	XA_STATE(xas, &pagelab_io_users, idx);
 	unsigned long n;
 
 	xas_lock(&xas);
 	n = xa_to_value(xas_load(&xas));
+	WARN_ON_ONCE(!n);
 	/* Storing into the present entry, or erasing it, allocates nothing. */
 	xas_store(&xas, n > 1 ? xa_mk_value(n - 1) : NULL);
 	xas_unlock(&xas);
-	/* wake_up_var() looks at the queue unlocked: the count first (wait_bit.c). */
-	smp_mb();
-	wake_up_var(pagelab_io_user_wait_key(key));
 }
 
-/* Wait, killably (mmap_lock let go), until @key may have a slot free. */
+/* Wake whoever may wait for a slot @key gave back (its login's, its container's). */
+static void pagelab_io_user_wake(unsigned long key)
+{
+	/* wake_up_var() looks at the queue unlocked: the count first (wait_bit.c). */
+	smp_mb();
+	wake_up_var(pagelab_io_user_wait_key(pagelab_io_login(key)));
+	if (pagelab_io_container(key))
+		wake_up_var(pagelab_io_user_wait_key(pagelab_io_container(key)));
+}
+
+/*
+ * Take a slot of @key's login, then one of its container's: both, or
+ * neither (1), 0 (one of them has none free), or -ENOMEM.  Between the
+ * two, another fault of the login may find its slots taken for a moment:
+ * it waits, and the give-back below wakes it.
+ */
+static int pagelab_io_user_tryget(unsigned long key)
+{
+	unsigned long c = pagelab_io_container(key);
+	int got;
+
+	got = pagelab_io_slot_tryget(pagelab_io_login(key), PAGELAB_IO_PER_USER);
+	if (got <= 0 || !c)
+		return got;
+	got = pagelab_io_slot_tryget(c, PAGELAB_IO_PER_CONTAINER);
+	if (got <= 0) {
+		pagelab_io_slot_put(pagelab_io_login(key));
+		pagelab_io_user_wake(key);
+	}
+	return got;
+}
+
+static void pagelab_io_user_put(unsigned long key)
+{
+	pagelab_io_slot_put(pagelab_io_login(key));
+	if (pagelab_io_container(key))
+		pagelab_io_slot_put(pagelab_io_container(key));
+	pagelab_io_user_wake(key);
+}
+
+/*
+ * Wait, killably (mmap_lock let go), until what kept @key from a slot has
+ * one free: its login's, else its container's.  The fault retries then,
+ * and waits again if the other is taken by then.
+ */
 static void pagelab_io_user_wait(unsigned long key)
 {
-	wait_var_event_killable(pagelab_io_user_wait_key(key),
-				pagelab_io_user_count(key) < PAGELAB_IO_PER_USER);
+	unsigned long login = pagelab_io_login(key), c = pagelab_io_container(key);
+
+	if (pagelab_io_slot_count(login) >= PAGELAB_IO_PER_USER)
+		wait_var_event_killable(pagelab_io_user_wait_key(login),
+					pagelab_io_slot_count(login) < PAGELAB_IO_PER_USER);
+	else if (c)
+		wait_var_event_killable(pagelab_io_user_wait_key(c),
+					pagelab_io_slot_count(c) < PAGELAB_IO_PER_CONTAINER);
 }
 
 /*
@@ -967,6 +1047,19 @@ static vm_fault_t pagelab_rp_install(struct pagelab_object *obj, struct pagelab_
 }
 
 /*
+ * May this fault let go of mmap_lock and wait for I/O as long as it lasts?
+ * Not a kernel thread's (a vhost worker on 6.1, USB gadget AIO: a kthread
+ * faulting through a borrowed mm): it cannot be killed, and a store's I/O
+ * may never end.  It waits as a fault that may not retry does: the worker
+ * runs its I/O, with no page-in delay, and past its deadline it gets
+ * SIGBUS (pagelab_rp_wait()).
+ */
+static bool pagelab_rp_may_let_go(const struct vm_fault *vmf)
+{
+	return vmf->flags & FAULT_FLAG_ALLOW_RETRY && !(current->flags & PF_KTHREAD);
+}
+
+/*
  * Begin a load that needs I/O or the page-in delay: the rest runs in
  * pagelab_rp_io_work() with no lock held.  @s: the slot, @vpage/@v: a
  * victim to write out first (locked; NULL: none), @frame: the frame to
@@ -980,8 +1073,7 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 				      struct page *vpage, pgoff_t v, struct page *frame,
 				      pgoff_t evicted, unsigned long *charged)
 {
-	bool runner = vmf->flags & FAULT_FLAG_ALLOW_RETRY &&
-		      !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT);
+	bool runner = pagelab_rp_may_let_go(vmf) && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT);
 	struct pagelab_rp_io *io = &rp->io;
 	vm_fault_t ret;
 
@@ -1264,18 +1356,6 @@ static vm_fault_t pagelab_rp_load(struct vm_fault *vmf, struct pagelab_object *o
 #define PAGELAB_IO_WAIT_MAX	(2 * msecs_to_jiffies(PAGELAB_PAGEIN_DELAY_MAX_MS))
 
 /*
- * Wait, with the object's lock let go, for the object's I/O phase @gen to
- * end.  A fault that may retry lets go of its own lock too and returns
- * VM_FAULT_RETRY | VM_FAULT_MAJOR, as filemap_fault() does after I/O: the
- * kernel counts the retried fault as major (under the VMA lock only if
- * VM_FAULT_MAJOR says so); one that may not waits with mmap_lock held,
- * killably, and returns 0 to look again.  That one (a remote access such
- * as a /proc/PID/mem read, whose reader is often not the store's owner)
- * waits until *@deadline (set at its first wait: PAGELAB_IO_WAIT_MAX for
- * all its waits), then gets SIGBUS: a store's owner can make its I/O last
- * until its tasks die, or start a new one each time this fault wakes.
- */
-/*
  * Let go of the fault's lock (mmap_lock, or its VMA's read lock alone), to
  * wait and return VM_FAULT_RETRY.  Once it goes, so may the VMA: the
  * returned file keeps the object while the caller waits; fput() it after.
@@ -1290,6 +1370,19 @@ static struct file *pagelab_rp_unlock_mm(struct vm_fault *vmf)
 	return pin;
 }
 
+/*
+ * Wait, with the object's lock let go, for the object's I/O phase @gen to
+ * end.  A fault that may retry lets go of its own lock too and returns
+ * VM_FAULT_RETRY | VM_FAULT_MAJOR, as filemap_fault() does after I/O: the
+ * kernel counts the retried fault as major (under the VMA lock only if
+ * VM_FAULT_MAJOR says so); one that may not (or a kernel thread's: see
+ * pagelab_rp_may_let_go()) waits with mmap_lock held, killably, and
+ * returns 0 to look again.  That one (a remote access such
+ * as a /proc/PID/mem read, whose reader is often not the store's owner)
+ * waits until *@deadline (set at its first wait: PAGELAB_IO_WAIT_MAX for
+ * all its waits), then gets SIGBUS: a store's owner can make its I/O last
+ * until its tasks die, or start a new one each time this fault wakes.
+ */
 static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *obj,
 				  struct pagelab_replacer *rp, u64 gen, unsigned long *deadline)
 {
@@ -1299,7 +1392,7 @@ static vm_fault_t pagelab_rp_wait(struct vm_fault *vmf, struct pagelab_object *o
 	atomic64_inc(&obj->count.io_waits);
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
-	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+	if (pagelab_rp_may_let_go(vmf)) {
 		pin = pagelab_rp_unlock_mm(vmf);
 		wait_event_killable(rp->io_wq, READ_ONCE(rp->io_gen) != gen);
 		fput(pin);
@@ -1528,7 +1621,7 @@ out_noslot:
 	*outcome = PAGELAB_FAULT_WAIT;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
-	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY) || current->flags & PF_KTHREAD) {
+	if (!pagelab_rp_may_let_go(vmf)) {
 		atomic64_inc(&obj->count.sigbus);
 		*outcome = PAGELAB_FAULT_SIGBUS;
 		return VM_FAULT_SIGBUS;
@@ -1572,13 +1665,17 @@ out_busy:
 	*outcome = PAGELAB_FAULT_WAIT;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
 		return VM_FAULT_RETRY;
-	if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+	if (pagelab_rp_may_let_go(vmf)) {
 		pin = pagelab_rp_unlock_mm(vmf);
 		schedule_timeout_killable(1);
 		fput(pin);
 		return VM_FAULT_RETRY;
 	}
-	/* A fault that may not retry (some GUP callers) looks again as it is. */
+	/*
+	 * A fault that may not retry (some GUP callers), or a kernel thread's,
+	 * looks again as it is: its spell and its I/O deadline then last
+	 * across every look (a retried fault would start both afresh).
+	 */
 	if (!no_retry_since)
 		no_retry_since = jiffies | 1;
 	if (time_after(jiffies, no_retry_since + msecs_to_jiffies(PAGELAB_RP_BUSY_MS))) {

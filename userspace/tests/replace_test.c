@@ -23,6 +23,9 @@
  * store (debugfs stats: store_pages 0).  Children never use ASSERT/EXPECT:
  * they report with their exit status (CHILD_CHECK) or through shared
  * memory, and the parent checks.
+ *
+ * PAGELAB_TEST_ONLY=TEXT runs only the replace tests whose name holds TEXT
+ * (the others SKIP), to run or loop one on its own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -140,6 +143,13 @@ static long stat_majflt(void)
 
 /* In a child: give up with @code unless @cond. */
 #define CHILD_CHECK(cond, code) do { if (!(cond)) _exit(code); } while (0)
+
+/* The first line of every test: PAGELAB_TEST_ONLY=TEXT runs only the tests whose name holds TEXT. */
+#define PL_SELECTED() do { \
+	const char *only = getenv("PAGELAB_TEST_ONLY"); \
+	if (only && *only && !strstr(_metadata->name, only)) \
+		SKIP(return, "PAGELAB_TEST_ONLY=%s", only); \
+} while (0)
 
 #define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
 #define BUDGET(fd, b, pol, fl) ASSERT_EQ(0, pl_replace((fd), (b), (pol), (fl), 1))
@@ -693,6 +703,7 @@ FIXTURE_TEARDOWN(replace)
 
 TEST_F_TIMEOUT(replace, random_policy_between_opt_and_every_reference, 300)
 {
+	PL_SELECTED();
 	static const __u64 seeds[] = { 1, 7, 0x5eed5eed };
 	struct env *e = &self->e;
 	struct refstr rs[3];
@@ -887,6 +898,7 @@ static void integrity_run(struct __test_metadata *_metadata, struct env *e, int 
 
 TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 {
+	PL_SELECTED();
 	const char *scale;
 	const unsigned long total = stress_refs(100000, 1000, &scale);
 
@@ -896,6 +908,7 @@ TEST_F_TIMEOUT(replace, integrity_four_processes_clock_default, 900)
 /* The same through a backing file: every page-out a write to disk. */
 TEST_F_TIMEOUT(replace, file_store_integrity, 900)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const char *scale;
 	const unsigned long total = stress_refs(100000, 1000, &scale);
@@ -967,6 +980,7 @@ static void majflt_run(struct __test_metadata *_metadata, struct env *e, int sfd
 
 TEST_F(replace, majflt_equals_page_ins)
 {
+	PL_SELECTED();
 	struct majflt_seen w;
 	unsigned long long ins;
 
@@ -982,6 +996,7 @@ TEST_F(replace, majflt_equals_page_ins)
 
 TEST_F(replace, eviction_unmaps_every_process)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat s0, s1;
@@ -1067,6 +1082,7 @@ TEST_F(replace, eviction_unmaps_every_process)
 
 TEST_F(replace, dirty_pages_written_back_clean_ones_dropped)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	/* Budget 1, FIFO, default mode: every touch of another page evicts. */
@@ -1159,6 +1175,7 @@ TEST_F(replace, dirty_pages_written_back_clean_ones_dropped)
 
 TEST_F(replace, bad_input)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	struct pagelab_replace r;
 	struct pagelab_obj_stat st;
@@ -1244,6 +1261,7 @@ TEST_F(replace, bad_input)
 
 TEST_F(replace, full_store_is_sigbus_and_loses_nothing)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat s0, s1;
@@ -1345,12 +1363,14 @@ static void full_store_miss(struct __test_metadata *_metadata, struct env *e, __
 
 TEST_F(replace, full_store_miss_leaves_the_working_set_mapped)
 {
+	PL_SELECTED();
 	full_store_miss(_metadata, &self->e, PAGELAB_POLICY_FIFO);
 }
 
 /* CLOCK's hand must not clear (and unmap) the pages it cannot take either. */
 TEST_F(replace, full_store_miss_leaves_the_working_set_mapped_clock)
 {
+	PL_SELECTED();
 	full_store_miss(_metadata, &self->e, PAGELAB_POLICY_CLOCK);
 }
 
@@ -1358,6 +1378,7 @@ TEST_F(replace, full_store_miss_leaves_the_working_set_mapped_clock)
 
 TEST_F(replace, lowered_budget_evicts_at_once)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
@@ -1405,6 +1426,7 @@ TEST_F(replace, lowered_budget_evicts_at_once)
 
 TEST_F(replace, removed_budget_brings_every_page_back)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
@@ -1452,6 +1474,7 @@ struct bad_store {
 
 TEST_F(replace, file_store_bad_input)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
@@ -1532,6 +1555,7 @@ TEST_F(replace, file_store_bad_input)
 
 TEST_F(replace, file_store_round_trip)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps, pages = 64;
 	struct pagelab_obj_stat st, s0;
@@ -1618,6 +1642,7 @@ TEST_F(replace, file_store_round_trip)
  */
 TEST_F(replace, file_store_fault_inside_a_write_to_the_same_fs)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	unsigned char *m, *buf;
@@ -1655,6 +1680,7 @@ TEST_F(replace, file_store_fault_inside_a_write_to_the_same_fs)
  */
 TEST_F(replace, file_store_ignores_later_fcntl)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps, pages = 8;
 	struct pagelab_obj_stat st;
@@ -1685,6 +1711,7 @@ TEST_F(replace, file_store_ignores_later_fcntl)
 /* A backing file serves one object at a time: page N of both would collide. */
 TEST_F(replace, file_store_one_object_per_file)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	struct pagelab_obj_stat st;
 	const char *path;
@@ -1721,6 +1748,7 @@ TEST_F(replace, file_store_one_object_per_file)
 
 TEST_F(replace, file_store_switch_busy)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st, s0;
@@ -1783,6 +1811,7 @@ TEST_F(replace, file_store_switch_busy)
 
 TEST_F(replace, file_store_majflt)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	unsigned long long major, ins;
 	struct majflt_seen w;
@@ -1811,6 +1840,7 @@ TEST_F(replace, file_store_majflt)
  */
 TEST_F(replace, file_store_gup_reads_and_writes)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps, pages = 16;
 	struct pagelab_obj_stat s0, s1;
@@ -1864,6 +1894,7 @@ TEST_F(replace, file_store_gup_reads_and_writes)
 
 TEST_F(replace, file_store_truncated)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat s0, s1, s2;
@@ -1935,6 +1966,7 @@ TEST_F(replace, file_store_truncated)
  */
 TEST_F(replace, every_frame_pinned_is_sigbus_after_a_while)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat s0, s1;
@@ -1997,6 +2029,7 @@ TEST_F(replace, every_frame_pinned_is_sigbus_after_a_while)
  */
 TEST_F(replace, lowered_budget_over_held_frames_stops_where_it_got)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
@@ -2043,6 +2076,7 @@ TEST_F(replace, lowered_budget_over_held_frames_stops_where_it_got)
 /* The same with a store that fills up: ENOSPC, and the budget where it got. */
 TEST_F(replace, lowered_budget_over_a_full_store_stops_where_it_got)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st;
@@ -2088,6 +2122,7 @@ TEST_F(replace, lowered_budget_over_a_full_store_stops_where_it_got)
  */
 TEST_F(replace, every_frame_pinned_ends_populate_too)
 {
+	PL_SELECTED();
 	static const char *const how[] = { "mlock", "MADV_POPULATE_READ", "MADV_POPULATE_WRITE" };
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
@@ -2137,6 +2172,7 @@ TEST_F(replace, every_frame_pinned_ends_populate_too)
 
 TEST_F(replace, pagein_delay)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat st, s0;
@@ -2202,6 +2238,7 @@ static void *flood_thread(void *p)
 
 TEST_F_TIMEOUT(replace, pagein_delays_of_others_do_not_queue_ours, 300)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct timespec t0, t1;
@@ -2384,6 +2421,7 @@ static bool read_own_mem(int mfd, const void *p)
 
 TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	char dir[] = "/tmp/pagelab-stuck-XXXXXX", c = 0;
@@ -2507,6 +2545,239 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 }
 
 /*
+ * A container -- a user namespace root made, with CONTAINER_UIDS uids
+ * mapped into it -- counts each of its uids as a login, with
+ * PAGELAB_IO_PER_USER I/O slots each.  Without a cap of its own, its root
+ * alone could fill the I/O workqueue (max_active 512): every uid
+ * starting that many writes stuck in their own stores.  Its logins share
+ * PAGELAB_IO_PER_CONTAINER slots (32): another user's fault inside a
+ * write(2) must then finish, and a new uid of the container, whose own
+ * slots are free, finds the container's taken: its /proc/PID/mem read of
+ * a stored page fails at once (EIO), rather than wait for the workqueue.
+ * Every object is filled before any write starts (a fill needs I/O too,
+ * which waits for a slot once the container's are taken).
+ */
+#define CONTAINER_UIDS		130
+#define CONTAINER_WRITES	4	/* per uid: PAGELAB_IO_PER_USER */
+#define CONTAINER_KUID		200000
+
+/*
+ * A uid @u of the container: CONTAINER_WRITES objects filled, a byte to
+ * @ready; then, at end of file on @go, their writes started, a byte to
+ * @ready again.
+ */
+static void container_uid(int dev, const char *dir, size_t ps, uid_t u, int ready, int go)
+{
+	static struct stuck_arg args[CONTAINER_WRITES];
+	static pthread_t th[CONTAINER_WRITES];
+	static volatile int started;
+	int uofd;
+	char c;
+
+	CHILD_CHECK(!setresgid(u, u, u) && !setresuid(u, u, u), 20);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
+	for (int i = 0; i < CONTAINER_WRITES; i++) {
+		args[i].m = stuck_object(dev, dir, ps, 0x10, &args[i].sfd, &uofd);
+		CHILD_CHECK(args[i].m, 21);
+		args[i].ps = ps;
+		args[i].started = &started;
+	}
+	CHILD_CHECK(write(ready, "p", 1) == 1, 22);
+	CHILD_CHECK(read(go, &c, 1) == 0, 23);
+	for (int i = 0; i < CONTAINER_WRITES; i++)
+		CHILD_CHECK(!pthread_create(&th[i], NULL, stuck_thread, &args[i]), 24);
+	while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < CONTAINER_WRITES)
+		sched_yield();
+	CHILD_CHECK(write(ready, "r", 1) == 1, 25);
+	pause();
+	_exit(0);
+}
+
+/* Write @text into /proc/@pid/@file. */
+static bool write_proc(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	bool ok;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/* Where the probe's stored page is: its pid and the address. */
+struct container_probe_at {
+	pid_t pid;
+	uintptr_t addr;
+};
+
+/*
+ * A new uid of the container, forked before the writes start: its object
+ * filled, its pid and page 0's address to @info, a byte to @ready; then it
+ * waits to be killed.  Its memory is read from outside, through
+ * /proc/PID/mem (its own is root's to open: its mm predates the
+ * namespace).
+ */
+static void container_probe(int dev, const char *dir, size_t ps, int ready, int info)
+{
+	const uid_t u = CONTAINER_UIDS + 1;
+	struct container_probe_at at;
+	int usfd, uofd;
+	unsigned char *m;
+	char c;
+
+	/* A failed step goes to @ready as its number: the container's root passes it on. */
+#define PROBE_CHECK(cond, code) do { \
+	if (!(cond)) { \
+		c = (code); \
+		_exit(write(ready, &c, 1) == 1 ? (code) : 36); \
+	} \
+} while (0)
+	PROBE_CHECK(!setresgid(u, u, u) && !setresuid(u, u, u), 31);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
+	m = stuck_object(dev, dir, ps, 0x70, &usfd, &uofd);
+	PROBE_CHECK(m, 32);
+	at = (struct container_probe_at){ .pid = getpid(), .addr = (uintptr_t)m };
+	PROBE_CHECK(write(info, &at, sizeof(at)) == (ssize_t)sizeof(at), 33);
+	PROBE_CHECK(write(ready, "p", 1) == 1, 34);
+#undef PROBE_CHECK
+	pause();
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(replace, a_container_of_many_uids_stalls_only_itself, 900)
+{
+	PL_SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	char dir[] = "/tmp/pagelab-ct-XXXXXX", c = 0, map[64];
+	int sfd, ofd, sync[2], go[2], out[2], info[2], st, r, mfd;
+	struct container_probe_at at;
+	struct timespec t0, t1;
+	unsigned char *m, *buf;
+	char path[64], probe[64];
+	pid_t pid, kid;
+
+	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-ct", dir, "tmpfs", 0, "size=64m,mode=1777"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	m = stuck_object(e->dev, dir, ps, 0x41, &sfd, &ofd);
+	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
+				  strerror(errno));
+	pl_track_fd(&e->t, ofd);
+	pl_track_fd(&e->t, sfd);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, go));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, out));
+	ASSERT_EQ(0, pl_track_pipe(&e->t, info));
+
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int ready[2], start[2];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* A user namespace of root's: its owner is root. */
+		CHILD_CHECK(!unshare(CLONE_NEWUSER), 2);
+		CHILD_CHECK(write(sync[1], "u", 1) == 1, 3);
+		CHILD_CHECK(read(go[0], &c, 1) == 1 && c == 'g', 4);
+		CHILD_CHECK(!setresgid(0, 0, 0) && !setresuid(0, 0, 0), 5);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
+		CHILD_CHECK(getppid() != 1, 5);
+		CHILD_CHECK(!pipe(ready) && !pipe(start), 6);
+		for (uid_t u = 1; u <= CONTAINER_UIDS + 1; u++) {
+			pid_t k = fork();
+
+			if (!k) {
+				close(start[1]);
+				if (u > CONTAINER_UIDS)
+					container_probe(e->dev, dir, ps, ready[1], info[1]);
+				container_uid(e->dev, dir, ps, u, ready[1], start[0]);
+			}
+			CHILD_CHECK(k > 0, 7);
+		}
+		/* Every object filled; then every write started. */
+		for (int n = 0; n < CONTAINER_UIDS + 1; n++) {
+			CHILD_CHECK(read(ready[0], &c, 1) == 1, 8);
+			/* A step that failed: its number, to the test. */
+			CHILD_CHECK(c == 'p' || write(sync[1], &c, 1) != 1, 8);
+		}
+		close(start[1]);
+		for (int n = 0; n < CONTAINER_UIDS; n++)
+			CHILD_CHECK(read(ready[0], &c, 1) == 1 && c == 'r', 9);
+		usleep(500 * 1000);	/* every thread in its write(2) */
+		CHILD_CHECK(write(sync[1], "s", 1) == 1, 10);
+		pause();
+		_exit(0);
+	}
+	r = read_from_child(sync[0], pid, 30 * 1000, &c);
+	ASSERT_EQ(1, r) TH_LOG("the container's root %s (step %d)",
+			       r ? "failed" : "did not unshare in 30 s", c);
+	snprintf(map, sizeof(map), "0 %d %d\n", CONTAINER_KUID, CONTAINER_UIDS + 2);
+	ASSERT_TRUE(write_proc(pid, "uid_map", map) && write_proc(pid, "gid_map", map))
+		TH_LOG("uid_map/gid_map of the container: %s", strerror(errno));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	r = read_from_child(sync[0], pid, 600 * 1000, &c);
+	ASSERT_EQ(1, r) TH_LOG("the container %s (step %d)",
+			       r ? "failed" : "did not start its writes in 600 s", c);
+	ASSERT_EQ('s', c);
+
+	/* Another user's fault inside write(2): page 1 to its file, page 0 in. */
+	kid = pl_track_fork(&e->t);
+	ASSERT_GE(kid, 0);
+	if (!kid)
+		_exit(write(out[1], m, ps) == (ssize_t)ps ? 0 : 10);
+	st = reap_within(&e->t, kid, 60 * 1000);
+	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
+		"another user's write(2) from a budgeted mapping stalled 60 s behind a container's stuck writes" :
+		"its write(2) failed");
+	/*
+	 * The new uid's stored page, read from outside (a remote fault may
+	 * not let go of mmap_lock): with the container's slots taken, EIO at
+	 * once; uncapped, its I/O would queue behind the stuck ones (and
+	 * fail only at the 20 s deadline).
+	 */
+	ASSERT_EQ((ssize_t)sizeof(at), read(info[0], &at, sizeof(at)));
+	snprintf(path, sizeof(path), "/proc/%d/mem", at.pid);
+	mfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, mfd) TH_LOG("open %s: %s", path, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = pread(mfd, probe, sizeof(probe), (off_t)at.addr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_EQ(-1, r) TH_LOG("a new uid's page read, the container's slots all taken");
+	EXPECT_EQ(EIO, errno);
+	EXPECT_GT(5, t1.tv_sec - t0.tv_sec)
+		TH_LOG("the read failed only after %ld s: it waited for the I/O workqueue",
+		       (long)(t1.tv_sec - t0.tv_sec));
+	close(mfd);
+
+	kill(pid, SIGKILL);	/* its uids die with it (PR_SET_PDEATHSIG) */
+	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
+	if (st < 0) {
+		st = reap_within(&e->t, kid, 60 * 1000);
+		EXPECT_EQ(0, st) TH_LOG("the write(2) after the kill");
+	}
+	if (!st) {
+		buf = malloc(ps);
+		ASSERT_NE(NULL, buf);
+		EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
+		EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
+		free(buf);
+	}
+	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
+	munmap(m, 2 * ps);
+	pl_track_close(&e->t, ofd);
+	pl_track_close(&e->t, sfd);
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
+}
+
+/*
  * A fault that may not let go of mmap_lock -- another process reading this
  * one's memory through /proc/PID/mem -- waits for the object's I/O holding
  * that lock.  A store's owner can make the I/O last forever (a write(2) from
@@ -2516,6 +2787,7 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
  */
 TEST_F_TIMEOUT(replace, remote_read_of_a_stuck_store_fails_in_bounded_time, 300)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	char dir[] = "/tmp/pagelab-remote-XXXXXX";
@@ -2600,6 +2872,7 @@ TEST_F_TIMEOUT(replace, remote_read_of_a_stuck_store_fails_in_bounded_time, 300)
  */
 TEST_F_TIMEOUT(replace, victim_unshared_during_write_back, 120)
 {
+	PL_SELECTED();
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	struct pagelab_obj_stat sa, sb;
@@ -2664,6 +2937,7 @@ TEST_F_TIMEOUT(replace, victim_unshared_during_write_back, 120)
 
 TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 {
+	PL_SELECTED();
 	static char out[1 << 16];
 	const char *trace = "/tmp/pagelab-replace-test.trace";
 	char args[256];
@@ -2770,6 +3044,7 @@ TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 
 TEST_F_TIMEOUT(replace, cli_file_store, 300)
 {
+	PL_SELECTED();
 	static char out[1 << 16];
 	struct env *e = &self->e;
 	char args[512], *path;
