@@ -2419,6 +2419,79 @@ static bool read_own_mem(int mfd, const void *p)
 	return pread(mfd, probe, sizeof(probe), (off_t)(uintptr_t)p) == (ssize_t)sizeof(probe);
 }
 
+/*
+ * A tmpfs of its own on @dir (a mkdtemp() template; its write(2) holds
+ * i_rwsem, whatever /tmp is), and in it root's stuck_object() of seed
+ * 0x41, its fds tracked in *@sfd and *@ofd: its mapping.
+ */
+static unsigned char *stuck_setup(struct __test_metadata *_metadata, struct env *e, char *dir,
+				  int *sfd, int *ofd)
+{
+	unsigned char *m;
+
+	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-stuck", dir, "tmpfs", 0, "size=64m,mode=1777"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	m = stuck_object(e->dev, dir, e->ps, 0x41, sfd, ofd);
+	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
+				  strerror(errno));
+	pl_track_fd(&e->t, *ofd);
+	pl_track_fd(&e->t, *sfd);
+	return m;
+}
+
+/*
+ * Root's fault inside write(2) from @m (a stuck_object() of seed 0x41)
+ * into pipe @out: page 1 to its file, page 0 in, behind other users'
+ * stuck writes (@behind says whose).  Its exit status within 60 s, or -1
+ * with *@kid still in it.
+ */
+static int stuck_other_write(struct __test_metadata *_metadata, struct env *e,
+			     unsigned char *m, int out, const char *behind, pid_t *kid)
+{
+	int st;
+
+	*kid = pl_track_fork(&e->t);
+	ASSERT_GE(*kid, 0);
+	if (!*kid)
+		_exit(write(out, m, e->ps) == (ssize_t)e->ps ? 0 : 10);
+	st = reap_within(&e->t, *kid, 60 * 1000);
+	EXPECT_EQ(0, st) TH_LOG("%s%s", st < 0 ?
+		"another user's write(2) from a budgeted mapping stalled 60 s behind the stuck writes of " :
+		"its write(2) failed, behind the writes of ", behind);
+	return st;
+}
+
+/*
+ * After the stuck writers were killed: stuck_other_write()'s @kid ends (if
+ * it was still in its write, @st < 0) with page 0 in pipe @out, and @m,
+ * its fds @ofd and @sfd and the tmpfs on @dir go.
+ */
+static void stuck_finish(struct __test_metadata *_metadata, struct env *e, unsigned char *m,
+			 int out, int st, pid_t kid, int ofd, int sfd, const char *dir)
+{
+	unsigned char *buf;
+
+	if (st < 0) {
+		st = reap_within(&e->t, kid, 60 * 1000);
+		EXPECT_EQ(0, st) TH_LOG("the write(2) after the kill");
+	}
+	if (!st) {
+		buf = malloc(e->ps);
+		ASSERT_NE(NULL, buf);
+		EXPECT_EQ((ssize_t)e->ps, read(out, buf, e->ps));
+		EXPECT_TRUE(pl_page_is(buf, e->ps, 0x41));
+		free(buf);
+	}
+	EXPECT_TRUE(pl_page_is(m + e->ps, e->ps, 0x42));
+	munmap(m, 2 * e->ps);
+	pl_track_close(&e->t, ofd);
+	pl_track_close(&e->t, sfd);
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
+}
+
 TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 {
 	PL_SELECTED();
@@ -2426,19 +2499,10 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	const size_t ps = e->ps;
 	char dir[] = "/tmp/pagelab-stuck-XXXXXX", c = 0;
 	int sfd, ofd, sync[2], out[2], st, r;
-	unsigned char *m, *buf;
+	unsigned char *m;
 	pid_t pid, kid;
 
-	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
-	/* A tmpfs of its own: its write(2) holds i_rwsem, whatever /tmp is. */
-	ASSERT_NE(NULL, mkdtemp(dir));
-	ASSERT_EQ(0, mount("pagelab-stuck", dir, "tmpfs", 0, "size=64m,mode=1777"))
-		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
-	m = stuck_object(e->dev, dir, ps, 0x41, &sfd, &ofd);
-	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
-				  strerror(errno));
-	pl_track_fd(&e->t, ofd);
-	pl_track_fd(&e->t, sfd);
+	m = stuck_setup(_metadata, e, dir, &sfd, &ofd);
 	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
 	ASSERT_EQ(0, pl_track_pipe(&e->t, out));
 
@@ -2486,25 +2550,13 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 			       c);
 	ASSERT_EQ('s', c);
 
-	/* Another user's fault inside write(2): page 1 to its file, page 0 in. */
-	kid = pl_track_fork(&e->t);
-	ASSERT_GE(kid, 0);
-	if (!kid)
-		_exit(write(out[1], m, ps) == (ssize_t)ps ? 0 : 10);
-	st = reap_within(&e->t, kid, 60 * 1000);
-	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
-		"another user's write(2) from a budgeted mapping stalled 60 s behind the stuck writes" :
-		"its write(2) failed");
+	st = stuck_other_write(_metadata, e, m, out[1], "one user", &kid);
 	r = read_from_child(sync[0], pid, 60 * 1000, &c);
 	EXPECT_EQ(1, r) TH_LOG("a /proc/PID/mem read waited 60 s for the stuck user's I/O");
 	EXPECT_EQ('m', c) TH_LOG("a /proc/PID/mem read with every slot taken did not fail (EIO)");
 
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
-	if (st < 0) {
-		st = reap_within(&e->t, kid, 60 * 1000);
-		EXPECT_EQ(0, st) TH_LOG("the write(2) after the kill");
-	}
 
 	/* The killed user's slots came back: its /proc/PID/mem read works. */
 	pid = pl_track_fork(&e->t);
@@ -2528,20 +2580,7 @@ TEST_F_TIMEOUT(replace, writes_into_their_own_store_stall_only_their_user, 600)
 	}
 	EXPECT_EQ(0, reap_within(&e->t, pid, 60 * 1000))
 		TH_LOG("a process of the killed user could not read a stored page (step above)");
-
-	if (!st) {
-		buf = malloc(ps);
-		ASSERT_NE(NULL, buf);
-		EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
-		EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
-		free(buf);
-	}
-	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
-	munmap(m, 2 * ps);
-	pl_track_close(&e->t, ofd);
-	pl_track_close(&e->t, sfd);
-	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
-	rmdir(dir);
+	stuck_finish(_metadata, e, m, out[0], st, kid, ofd, sfd, dir);
 }
 
 /*
@@ -2649,28 +2688,34 @@ static void container_probe(int dev, const char *dir, size_t ps, int ready, int 
 	_exit(0);
 }
 
+/* Can this kernel make a user namespace?  (The debug kernel has no CONFIG_USER_NS.) */
+static bool user_namespaces(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(unshare(CLONE_NEWUSER) ? (errno == EINVAL ? 1 : 2) : 0);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) != 1;
+}
+
 TEST_F_TIMEOUT(replace, a_container_of_many_uids_stalls_only_itself, 900)
 {
 	PL_SELECTED();
+	if (!user_namespaces())
+		SKIP(return, "no user namespaces in this kernel (CONFIG_USER_NS)");
 	struct env *e = &self->e;
 	const size_t ps = e->ps;
 	char dir[] = "/tmp/pagelab-ct-XXXXXX", c = 0, map[64];
 	int sfd, ofd, sync[2], go[2], out[2], info[2], st, r, mfd;
 	struct container_probe_at at;
 	struct timespec t0, t1;
-	unsigned char *m, *buf;
 	char path[64], probe[64];
+	unsigned char *m;
 	pid_t pid, kid;
 
-	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
-	ASSERT_NE(NULL, mkdtemp(dir));
-	ASSERT_EQ(0, mount("pagelab-ct", dir, "tmpfs", 0, "size=64m,mode=1777"))
-		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
-	m = stuck_object(e->dev, dir, ps, 0x41, &sfd, &ofd);
-	ASSERT_NE(NULL, m) TH_LOG("an object whose store is a file in %s: %s", dir,
-				  strerror(errno));
-	pl_track_fd(&e->t, ofd);
-	pl_track_fd(&e->t, sfd);
+	m = stuck_setup(_metadata, e, dir, &sfd, &ofd);
 	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
 	ASSERT_EQ(0, pl_track_pipe(&e->t, go));
 	ASSERT_EQ(0, pl_track_pipe(&e->t, out));
@@ -2727,15 +2772,7 @@ TEST_F_TIMEOUT(replace, a_container_of_many_uids_stalls_only_itself, 900)
 			       r ? "failed" : "did not start its writes in 600 s", c);
 	ASSERT_EQ('s', c);
 
-	/* Another user's fault inside write(2): page 1 to its file, page 0 in. */
-	kid = pl_track_fork(&e->t);
-	ASSERT_GE(kid, 0);
-	if (!kid)
-		_exit(write(out[1], m, ps) == (ssize_t)ps ? 0 : 10);
-	st = reap_within(&e->t, kid, 60 * 1000);
-	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
-		"another user's write(2) from a budgeted mapping stalled 60 s behind a container's stuck writes" :
-		"its write(2) failed");
+	st = stuck_other_write(_metadata, e, m, out[1], "a container", &kid);
 	/*
 	 * The new uid's stored page, read from outside (a remote fault may
 	 * not let go of mmap_lock): with the container's slots taken, EIO at
@@ -2758,23 +2795,7 @@ TEST_F_TIMEOUT(replace, a_container_of_many_uids_stalls_only_itself, 900)
 
 	kill(pid, SIGKILL);	/* its uids die with it (PR_SET_PDEATHSIG) */
 	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
-	if (st < 0) {
-		st = reap_within(&e->t, kid, 60 * 1000);
-		EXPECT_EQ(0, st) TH_LOG("the write(2) after the kill");
-	}
-	if (!st) {
-		buf = malloc(ps);
-		ASSERT_NE(NULL, buf);
-		EXPECT_EQ((ssize_t)ps, read(out[0], buf, ps));
-		EXPECT_TRUE(pl_page_is(buf, ps, 0x41));
-		free(buf);
-	}
-	EXPECT_TRUE(pl_page_is(m + ps, ps, 0x42));
-	munmap(m, 2 * ps);
-	pl_track_close(&e->t, ofd);
-	pl_track_close(&e->t, sfd);
-	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
-	rmdir(dir);
+	stuck_finish(_metadata, e, m, out[0], st, kid, ofd, sfd, dir);
 }
 
 /*
