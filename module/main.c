@@ -33,7 +33,7 @@ static long pagelab_ioc_version(void __user *uarg)
 	v.abi_minor = PAGELAB_ABI_MINOR;
 	v.features = PAGELAB_FEAT_DEVICE | PAGELAB_FEAT_DEBUGFS | PAGELAB_FEAT_OBJECTS |
 		     PAGELAB_FEAT_COW | PAGELAB_FEAT_REPLACE |
-		     PAGELAB_FEAT_FILE_STORE | PAGELAB_FEAT_SCAN;
+		     PAGELAB_FEAT_FILE_STORE | PAGELAB_FEAT_SCAN | PAGELAB_FEAT_WALK;
 	if (pagelab_kernel_shares_zero())
 		v.features |= PAGELAB_FEAT_SHARED_ZERO;
 	if (pagelab_kernel_vma_lock_faults())
@@ -85,6 +85,8 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 		return pagelab_obj_merge(uarg);
 	case PAGELAB_IOC_SCAN:
 		return pagelab_scan_ioctl(file, uarg);
+	case PAGELAB_IOC_WALK:
+		return pagelab_walk_ioctl(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -588,6 +588,7 @@ bool pagelab_walk_admin(struct file *file);
 
 /* scan.c */
 long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg);
+long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);

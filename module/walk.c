@@ -59,7 +59,7 @@
 #define WALK_ANSWER_MIN		(16 << 10)
 #define WALK_ANSWER_MAX		(16 << 20)
 
-/* The entry bits shown, x86-64; see pagelab_walk_flags(). */
+/* The entry bits shown, x86-64, in PAGELAB_E_* order; see pagelab_walk_flags(). */
 static const struct {
 	u64 bit;
 	const char *name;
@@ -91,6 +91,39 @@ static size_t pagelab_walk_flag_add(char *buf, size_t len, size_t n, const char 
 	return r < 0 ? len - 1 : n + r;
 }
 
+/*
+ * An entry's flags as PAGELAB_E_* bits (the table's order, then PROTNONE),
+ * and a leaf's protection key in *@pkey; see pagelab_walk_flags().
+ */
+static u32 pagelab_walk_bits(u64 entry, bool leaf, u8 *pkey)
+{
+	bool protnone = (entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
+	u32 bits = 0;
+	size_t i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(pagelab_walk_flag_names) != PAGELAB_E_NBITS - 1);
+	for (i = 0; i < ARRAY_SIZE(pagelab_walk_flag_names); i++) {
+		u64 bit = pagelab_walk_flag_names[i].bit;
+
+		if (!(entry & bit))
+			continue;
+		if (bit == _PAGE_GLOBAL && protnone)
+			continue;
+		if (!leaf && (bit == _PAGE_SOFT_DIRTY || bit == _PAGE_SPECIAL ||
+			      bit == _PAGE_UFFD_WP || bit == _PAGE_DEVMAP))
+			continue;
+		bits |= BIT(i);
+	}
+	if (protnone)
+		bits |= PAGELAB_E_PROTNONE;
+	/*
+	 * The hardware's key bits, read directly: pte_flags_pkey() is 0 on
+	 * kernels built without memory protection keys.
+	 */
+	*pkey = leaf ? (entry >> _PAGE_BIT_PKEY_BIT0) & 0xf : 0;
+	return bits;
+}
+
 /**
  * pagelab_walk_flags() - decode an entry's flag bits into "P|RW|..."
  * @entry: the raw entry (present; at any level)
@@ -108,31 +141,17 @@ static size_t pagelab_walk_flag_add(char *buf, size_t len, size_t n, const char 
  */
 size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len)
 {
-	bool protnone = (entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
 	char pkey_name[16];
 	size_t i, n = 0;
-	u16 pkey;
+	u8 pkey;
+	u32 bits = pagelab_walk_bits(entry, leaf, &pkey);
 
 	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(pagelab_walk_flag_names); i++) {
-		u64 bit = pagelab_walk_flag_names[i].bit;
-
-		if (!(entry & bit))
-			continue;
-		if (bit == _PAGE_GLOBAL && protnone)
-			continue;
-		if (!leaf && (bit == _PAGE_SOFT_DIRTY || bit == _PAGE_SPECIAL ||
-			      bit == _PAGE_UFFD_WP || bit == _PAGE_DEVMAP))
-			continue;
-		n = pagelab_walk_flag_add(buf, len, n, pagelab_walk_flag_names[i].name);
-	}
-	if (protnone)
+	for (i = 0; i < ARRAY_SIZE(pagelab_walk_flag_names); i++)
+		if (bits & BIT(i))
+			n = pagelab_walk_flag_add(buf, len, n, pagelab_walk_flag_names[i].name);
+	if (bits & PAGELAB_E_PROTNONE)
 		n = pagelab_walk_flag_add(buf, len, n, "PROTNONE");
-	/*
-	 * The hardware's key bits, read directly: pte_flags_pkey() is 0 on
-	 * kernels built without memory protection keys.
-	 */
-	pkey = leaf ? (entry >> _PAGE_BIT_PKEY_BIT0) & 0xf : 0;
 	if (pkey) {
 		snprintf(pkey_name, sizeof(pkey_name), "PKEY=%u", pkey);
 		n = pagelab_walk_flag_add(buf, len, n, pkey_name);
@@ -205,7 +224,8 @@ int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char *
 	req->start = v;
 	if (req->kernel) {
 		*why = "not a canonical kernel address";
-		if (req->start < TASK_SIZE_MAX || !pagelab_walk_canonical(req->start))
+		/* The kernel's half: not the user guard page below it. */
+		if ((long)req->start >= 0 || !pagelab_walk_canonical(req->start))
 			return -EINVAL;
 		return 0;
 	}
@@ -439,7 +459,26 @@ struct pagelab_walk_out {
 	bool json;
 	bool show_pfn;		/* CAP_SYS_ADMIN: frames, counts, swap slots */
 	int nent;		/* entries printed so far (JSON commas) */
+	struct pagelab_walk *bin;	/* PAGELAB_IOC_WALK: the answer, not text */
 };
+
+/* The next entry of a binary answer, or NULL when it holds them all. */
+static struct pagelab_walk_entry *out_bin_entry(struct pagelab_walk_out *o, int level,
+						unsigned int index, u64 entry, u8 flags)
+{
+	struct pagelab_walk_entry *we;
+
+	if (WARN_ON_ONCE(o->bin->nentries >= PAGELAB_WALK_MAX_ENTRIES))
+		return NULL;
+	we = &o->bin->entries[o->bin->nentries++];
+	we->level = level;
+	we->index = index;
+	we->entry = entry;
+	we->flags = flags;
+	if (!(flags & PAGELAB_WALK_E_FOLDED))
+		we->bits = pagelab_walk_bits(entry, flags & PAGELAB_WALK_E_LEAF, &we->pkey);
+	return we;
+}
 
 /*
  * What of an entry's value is shown without CAP_SYS_ADMIN: never its frame
@@ -480,8 +519,15 @@ static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index,
 		      bool leaf)
 {
 	u64 next = leaf || !o->show_pfn ? 0 : entry & PTE_PFN_MASK;
+	struct pagelab_walk_entry *we;
 
 	entry = pagelab_walk_visible(o, entry, leaf);
+	if (o->bin) {
+		we = out_bin_entry(o, level, index, entry, leaf ? PAGELAB_WALK_E_LEAF : 0);
+		if (we)
+			we->next = next;
+		return;
+	}
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s{\"level\":\"%s\",\"index\":%u,\"entry\":\"0x%016llx\"",
 			       o->nent++ ? "," : "", pagelab_level_names[level], index, entry);
@@ -506,6 +552,10 @@ static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index,
 static void out_pti_user(struct pagelab_walk_out *o, unsigned int index, u64 entry)
 {
 	entry = pagelab_walk_visible(o, entry, false);
+	if (o->bin) {
+		out_bin_entry(o, PAGELAB_LEVEL_PGD_USER, index, entry, 0);
+		return;
+	}
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s{\"level\":\"PGD-user\",", o->nent++ ? "," : "");
 		seq_buf_printf(&o->sb, "\"index\":%u,", index);
@@ -521,7 +571,9 @@ static void out_pti_user(struct pagelab_walk_out *o, unsigned int index, u64 ent
 
 static void out_folded(struct pagelab_walk_out *o)
 {
-	if (o->json)
+	if (o->bin)
+		out_bin_entry(o, PAGELAB_LEVEL_P4D, 0, 0, PAGELAB_WALK_E_FOLDED);
+	else if (o->json)
 		seq_buf_printf(&o->sb, "%s{\"level\":\"P4D\",\"folded\":true}",
 			       o->nent++ ? "," : "");
 	else
@@ -540,12 +592,50 @@ static void pagelab_walk_fill_pflags(struct pagelab_walk_end *e)
 	e->pflags[min_t(size_t, seq_buf_used(&sb), sizeof(e->pflags) - 1)] = '\0';
 }
 
+static void out_bin_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e,
+			unsigned long pfn, unsigned long phys, bool page)
+{
+	struct pagelab_walk *w = o->bin;
+
+	w->absent_level = PAGELAB_LEVEL_NONE;
+	if (e->leaf) {
+		w->found |= PAGELAB_WALK_LEAF;
+		w->leaf_level = e->level;
+		w->leaf_size = e->size;
+		w->pfn = pfn;
+		w->phys = phys;
+		if (e->frame.kind) {
+			w->found |= PAGELAB_WALK_PAGE;
+			strscpy(w->page_kind, e->frame.kind, sizeof(w->page_kind));
+			strscpy(w->page_flags, page ? e->pflags : "-", sizeof(w->page_flags));
+			if (o->show_pfn) {
+				w->found |= PAGELAB_WALK_COUNTS;
+				w->refcount = e->frame.refcount;
+				w->mapcount = e->frame.mapcount;
+			}
+		}
+		return;
+	}
+	if (e->level >= 0)
+		w->absent_level = e->level;
+	strscpy(w->absent_reason, e->reason ?: "", sizeof(w->absent_reason));
+	if (e->swap && o->show_pfn) {
+		w->found |= PAGELAB_WALK_SWAP;
+		w->swap_type = e->swap_type;
+		w->swap_offset = e->swap_offset;
+	}
+}
+
 static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 {
 	unsigned long pfn = o->show_pfn ? e->pfn : 0, phys = o->show_pfn ? e->phys : 0;
 	/* Page flags are /proc/kpageflags' data: root's, like PFNs. */
 	bool page = e->leaf && e->frame.page && o->show_pfn;
 
+	if (o->bin) {
+		out_bin_end(o, e, pfn, phys, page);
+		return;
+	}
 	if (o->json) {
 		seq_buf_printf(&o->sb, "%s", "],");
 		if (e->leaf)
@@ -916,6 +1006,14 @@ static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_
 	} else {
 		name = "anon";
 	}
+	if (o->bin) {
+		o->bin->found |= PAGELAB_WALK_VMA;
+		o->bin->vma_start = vma->vm_start;
+		o->bin->vma_end = vma->vm_end;
+		strscpy(o->bin->vma_prot, prot, sizeof(o->bin->vma_prot));
+		snprintf(o->bin->vma_backing, sizeof(o->bin->vma_backing), "%s%s", kind, name);
+		return;
+	}
 	if (o->json)
 		seq_buf_printf(&o->sb,
 			       "\"vma\":{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%s\",\"backing\":\"%s",
@@ -936,7 +1034,9 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	if (o->json)
+	if (o->bin)
+		o->bin->levels = levels;
+	else if (o->json)
 		seq_buf_printf(&o->sb, "{\"pid\":%d,\"addr\":\"0x%lx\",\"levels\":%d,", req->pid,
 			       req->start, levels);
 	else
@@ -948,13 +1048,13 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 		memset(&e, 0, sizeof(e));
 		e.level = -1;
 		e.reason = "novma";
-		if (o->json)
+		if (o->json && !o->bin)
 			seq_buf_printf(&o->sb, "%s", "\"vma\":null,\"entries\":[");
 		out_end(o, &e);
 		return 0;
 	}
 	out_vma(o, mm, vma);
-	if (o->json)
+	if (o->json && !o->bin)
 		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
 	pagelab_walk_hugetlb_lock(vma);
 	pagelab_walk_user_one(mm, vma, req->start, o, &e);
@@ -1331,7 +1431,9 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 	int level;
 	bool leaf;
 
-	if (o->json) {
+	if (o->bin) {
+		o->bin->levels = pgtable_l5_enabled() ? 5 : 4;
+	} else if (o->json) {
 		seq_buf_printf(&o->sb, "{\"pid\":\"kernel\",\"addr\":\"0x%lx\",", addr);
 		seq_buf_printf(&o->sb, "\"levels\":%d,\"entries\":[", pgtable_l5_enabled() ? 5 : 4);
 	} else {
@@ -1406,6 +1508,74 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 	}
 	out_end(o, &e);
 	return 0;
+}
+
+/* ---- PAGELAB_IOC_WALK ----------------------------------------------------- */
+
+/**
+ * pagelab_walk_ioctl() - PAGELAB_IOC_WALK on /dev/pagelab
+ * @file: the opened /dev/pagelab (its opener's rights count, as for debugfs)
+ * @uarg: struct pagelab_walk in user memory
+ *
+ * The walk of one address, the one debugfs' walk file answers in text,
+ * answered as a structure: the same levels, VMA, leaf, page and absence,
+ * under the same permission rules.
+ *
+ * Return: 0; -EINVAL for unknown flags, a negative pid, an address that
+ * is not of the kind asked for (user, or canonical kernel with
+ * PAGELAB_WALK_KERNEL); -EPERM for a kernel walk without CAP_SYS_ADMIN,
+ * -EACCES/-EPERM/-ESRCH for a process the caller may not read or that is
+ * gone; -EINTR; -EFAULT.
+ */
+long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg)
+{
+	struct pagelab_walk_out o = { .show_pfn = pagelab_walk_admin(file) };
+	struct pagelab_walk_req req = {};
+	struct mm_struct *mm;
+	struct pagelab_walk *w;
+	const char *why;
+	long ret;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(w, uarg, offsetof(struct pagelab_walk, levels)))
+		goto out_free;
+	ret = -EINVAL;
+	if (w->flags & ~PAGELAB_WALK_FLAGS || w->pid < 0)
+		goto out_free;
+	req.start = w->addr;
+	req.pid = w->pid;
+	o.bin = w;
+	if (w->flags & PAGELAB_WALK_KERNEL) {
+		if (w->pid || (long)w->addr >= 0 || !pagelab_walk_canonical(w->addr))
+			goto out_free;
+		/* Presence alone, level by level, would locate the kernel (KASLR). */
+		ret = -EPERM;
+		if (!o.show_pfn)
+			goto out_free;
+		ret = pagelab_walk_kernel(&req, &o);
+	} else {
+		if (w->addr >= TASK_SIZE_MAX)
+			goto out_free;
+		mm = w->pid ? pagelab_walk_pid_mm(file, w->pid, &why) : get_task_mm(current);
+		ret = -ESRCH;
+		if (!mm)
+			goto out_free;
+		if (IS_ERR(mm)) {
+			ret = PTR_ERR(mm);
+			goto out_free;
+		}
+		ret = pagelab_walk_user(mm, &req, &o);
+		mmput(mm);
+	}
+	if (!ret && copy_to_user(uarg, w, sizeof(*w)))
+		ret = -EFAULT;
+	trace_pagelab_walk(req.pid, req.start, 0, w->flags & PAGELAB_WALK_KERNEL, ret);
+out_free:
+	kfree(w);
+	return ret;
 }
 
 /* ---- the debugfs file ---------------------------------------------------- */

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "pagelab_lib.h"
+#include "pl_walk.h"
 
 static const struct {
 	const char *flag;
@@ -374,12 +375,63 @@ static void walk_usage(FILE *out)
 		"  END         walk [ADDR, END) instead: one row per run of pages with the\n"
 		"              same page size, flags and kind (and, with CAP_SYS_ADMIN,\n"
 		"              consecutive frames)\n"
-		"  --json      print the kernel's JSON answer unchanged\n"
+		"  --json      print the walk as JSON (one object; a range: the kernel's)\n"
 		"  --dot       print the one-address walk as a Graphviz digraph\n"
 		"  --dot=FILE  render it with Graphviz's dot into FILE (.svg, .png or .pdf)\n\n"
 		"ADDR and END are decimal or 0x hex.  Exit status: 0 walked, 1 the kernel\n"
 		"refused the request (its reason is printed) or failed, 2 bad usage.\n",
 		(int)getpid());
+}
+
+/*
+ * One address through PAGELAB_IOC_WALK on /dev/pagelab: process @pid (0:
+ * this one; shown as @shown) or the kernel.  0 with @w filled; -ENOTTY for
+ * a module without the call, or no device node (the caller asks debugfs
+ * instead); other errors are printed here.
+ */
+static int walk_one_ioctl(bool kernel, pid_t pid, pid_t shown, unsigned long long addr,
+			  struct pl_walk_result *w)
+{
+	struct pagelab_walk k;
+	int fd = pl_open(), ret;
+
+	if (fd == -ENOENT)
+		return -ENOTTY;	/* no device node: debugfs may still answer */
+	if (fd < 0) {
+		pl_err("walk: %s", pl_open_hint(fd));
+		return fd;
+	}
+	ret = pl_walk_ioctl(fd, pid, kernel, addr, &k);
+	close(fd);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOTTY:
+		return ret;
+	case -EINVAL:
+		pl_err("walk: %s", kernel ? "not a canonical kernel address" :
+		       "not a user address (for a kernel address: --kernel)");
+		return ret;
+	case -EPERM:
+	case -EACCES:
+		if (kernel)
+			pl_err("walk: not allowed: a kernel walk needs CAP_SYS_ADMIN");
+		else
+			pl_err("walk: not allowed to read process %d's page tables "
+			       "(it needs ptrace read access)", (int)shown);
+		return ret;
+	case -ESRCH:
+		pl_err("walk: no process %d", (int)shown);
+		return ret;
+	default:
+		pl_err("walk: %s", strerror(-ret));
+		return ret;
+	}
+	if (pl_walk_from_struct(&k, kernel, shown, w)) {
+		pl_err("walk: the module's answer does not make sense: %s", w->err);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 int cmd_walk(int argc, char **argv)
@@ -464,6 +516,21 @@ int cmd_walk(int argc, char **argv)
 		}
 	}
 
+	if (npos == 1) {
+		w = malloc(sizeof(*w));
+		if (!w) {
+			pl_err("walk: out of memory");
+			goto out;
+		}
+		ret = walk_one_ioctl(kernel, have_pid ? (pid_t)pidv : 0,
+				     have_pid ? (pid_t)pidv : getpid(), addr, w);
+		if (ret == -ENOTTY)
+			goto debugfs;	/* a module older than ABI 1.8 */
+		if (ret)
+			goto out;
+		goto print_one;
+	}
+debugfs:
 	if (kernel)
 		snprintf(req, sizeof(req), "kernel 0x%llx%s", addr, json ? " json" : "");
 	else if (npos == 2)
@@ -516,7 +583,8 @@ int cmd_walk(int argc, char **argv)
 		status = PL_EXIT_OK;
 		goto out;
 	}
-	w = malloc(sizeof(*w));
+	if (!w)
+		w = malloc(sizeof(*w));
 	if (!w) {
 		pl_err("walk: out of memory");
 		goto out;
@@ -526,7 +594,10 @@ int cmd_walk(int argc, char **argv)
 		fputs(answer, stderr);
 		goto out;
 	}
-	if (!dot)
+print_one:
+	if (json)
+		pl_walk_print_json(stdout, w);
+	else if (!dot)
 		walk_print_one(w);
 	else if (!dot_file)
 		walk_emit_dot(stdout, w);

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	7
+#define PAGELAB_ABI_MINOR	8
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -66,6 +66,8 @@ struct pagelab_version {
 #define PAGELAB_FEAT_RCU_PTE	_BITULL(8)
 /* ABI 1.7: PAGELAB_IOC_SCAN, a range's pages as binary runs. */
 #define PAGELAB_FEAT_SCAN	_BITULL(9)
+/* ABI 1.8: PAGELAB_IOC_WALK, one address's walk as a structure. */
+#define PAGELAB_FEAT_WALK	_BITULL(10)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -551,6 +553,143 @@ struct pagelab_scan {
 	__u64 walk_end;
 };
 
+/* Flags of struct pagelab_walk. */
+#define PAGELAB_WALK_KERNEL	_BITULL(0)	/* @addr is the kernel's (CAP_SYS_ADMIN) */
+#define PAGELAB_WALK_FLAGS	PAGELAB_WALK_KERNEL
+
+/* Levels (struct pagelab_walk_entry::level, ::leaf_level, ::absent_level). */
+#define PAGELAB_LEVEL_PGD	0
+#define PAGELAB_LEVEL_P4D	1
+#define PAGELAB_LEVEL_PUD	2
+#define PAGELAB_LEVEL_PMD	3
+#define PAGELAB_LEVEL_PTE	4
+#define PAGELAB_LEVEL_PGD_USER	5	/* with PTI: the PGD entry user mode runs on */
+#define PAGELAB_LEVEL_NONE	0xff	/* no level looked at (no VMA) */
+
+/* Flags of struct pagelab_walk_entry. */
+#define PAGELAB_WALK_E_LEAF	_BITUL(0)	/* maps memory: no next table */
+#define PAGELAB_WALK_E_FOLDED	_BITUL(1)	/* a folded level: no entry of its own */
+
+/*
+ * The entry's bits, as struct pagelab_walk_entry::bits names them (x86-64;
+ * the tools print them by these names, in this order).  The software bits
+ * (SD to DEVMAP) only on a leaf; PROTNONE instead of G on a PROTNONE entry.
+ */
+#define PAGELAB_E_P		_BITUL(0)
+#define PAGELAB_E_RW		_BITUL(1)
+#define PAGELAB_E_U		_BITUL(2)
+#define PAGELAB_E_PWT		_BITUL(3)
+#define PAGELAB_E_PCD		_BITUL(4)
+#define PAGELAB_E_A		_BITUL(5)
+#define PAGELAB_E_D		_BITUL(6)
+#define PAGELAB_E_PS		_BITUL(7)
+#define PAGELAB_E_G		_BITUL(8)
+#define PAGELAB_E_NX		_BITUL(9)
+#define PAGELAB_E_SD		_BITUL(10)	/* soft-dirty */
+#define PAGELAB_E_SPECIAL	_BITUL(11)
+#define PAGELAB_E_UFFD_WP	_BITUL(12)
+#define PAGELAB_E_DEVMAP	_BITUL(13)
+#define PAGELAB_E_PROTNONE	_BITUL(14)
+#define PAGELAB_E_NBITS		15
+
+/**
+ * struct pagelab_walk_entry - one level of a walk
+ * @entry: the entry's value; without CAP_SYS_ADMIN, no frame or table
+ *         address, and of a swap entry only the bits below type and offset
+ * @next:  the next table's physical address (CAP_SYS_ADMIN; else 0); 0 for
+ *         a leaf
+ * @index: the entry's index in its table
+ * @bits:  PAGELAB_E_*: the entry's flags, decoded
+ * @level: PAGELAB_LEVEL_*
+ * @flags: PAGELAB_WALK_E_*
+ * @pkey:  a leaf's protection key (0: none)
+ * @pad:   0
+ */
+struct pagelab_walk_entry {
+	__u64 entry;
+	__u64 next;
+	__u32 index;
+	__u32 bits;
+	__u8 level;
+	__u8 flags;
+	__u8 pkey;
+	__u8 pad[5];
+};
+
+#define PAGELAB_WALK_MAX_ENTRIES	8
+#define PAGELAB_WALK_BACKING_LEN	288
+#define PAGELAB_WALK_WORD_LEN		16
+#define PAGELAB_WALK_PFLAGS_LEN		96
+
+/* Flags of struct pagelab_walk's answer (@found). */
+#define PAGELAB_WALK_VMA	_BITUL(0)	/* @vma_* are set */
+#define PAGELAB_WALK_LEAF	_BITUL(1)	/* @leaf_*, @pfn, @phys are set */
+#define PAGELAB_WALK_PAGE	_BITUL(2)	/* @page_kind, @page_flags are set */
+#define PAGELAB_WALK_COUNTS	_BITUL(3)	/* @refcount, @mapcount are set */
+#define PAGELAB_WALK_SWAP	_BITUL(4)	/* @swap_type, @swap_offset are set */
+
+/**
+ * struct pagelab_walk - PAGELAB_IOC_WALK: one address, level by level
+ * @pid:          (in) the process (0: the caller); 0 with PAGELAB_WALK_KERNEL
+ * @flags:        (in) PAGELAB_WALK_*
+ * @addr:         (in) the address
+ * @levels:       (out) paging levels in use (4 or 5)
+ * @nentries:     (out) entries in @entries, in walk order
+ * @found:        (out) PAGELAB_WALK_VMA | _LEAF | _PAGE | _COUNTS | _SWAP
+ * @leaf_level:   (out) the leaf's level
+ * @absent_level: (out) where the walk ended without a leaf, or
+ *                PAGELAB_LEVEL_NONE
+ * @entries:      (out) the entries read
+ * @vma_start:    (out) the VMA holding @addr
+ * @vma_end:      (out)
+ * @leaf_size:    (out) bytes the leaf maps
+ * @pfn:          (out) the frame of @addr (CAP_SYS_ADMIN; else 0)
+ * @phys:         (out) the physical address of @addr (CAP_SYS_ADMIN; else 0)
+ * @refcount:     (out) the page's reference count (CAP_SYS_ADMIN)
+ * @mapcount:     (out) its map count (CAP_SYS_ADMIN)
+ * @swap_type:    (out) a swap entry's type (CAP_SYS_ADMIN)
+ * @pad:          0
+ * @swap_offset:  (out) its offset (CAP_SYS_ADMIN)
+ * @vma_prot:     (out) "rwxp" as /proc/PID/maps shows it, NUL-terminated
+ * @page_kind:    (out) what the frame is ("anon", "file", "zero", ...)
+ * @absent_reason: (out) why there is no leaf ("none", "bad", "swap", ...)
+ * @vma_backing:  (out) "anon", "heap", "stack", "vdso", "vvar",
+ *                "pagelab:ID", "special:NAME" or "file:PATH" (unescaped;
+ *                "file:?" for a path of 256 bytes or more)
+ * @page_flags:   (out) the page's flags, '|'-separated (CAP_SYS_ADMIN)
+ *
+ * The same walk as debugfs' walk file, with the same permission rules
+ * (another process: PTRACE_MODE_READ; PAGELAB_WALK_KERNEL: CAP_SYS_ADMIN),
+ * answered as a structure the tools render as text or JSON.
+ */
+struct pagelab_walk {
+	__s32 pid;
+	__u32 flags;
+	__u64 addr;
+	__u32 levels;
+	__u32 nentries;
+	__u32 found;
+	__u8 leaf_level;
+	__u8 absent_level;
+	__u16 pad0;
+	struct pagelab_walk_entry entries[PAGELAB_WALK_MAX_ENTRIES];
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 leaf_size;
+	__u64 pfn;
+	__u64 phys;
+	__s32 refcount;
+	__s32 mapcount;
+	__u32 swap_type;
+	__u32 pad;
+	__u64 swap_offset;
+	char vma_prot[8];
+	char page_kind[PAGELAB_WALK_WORD_LEN];
+	char absent_reason[PAGELAB_WALK_WORD_LEN];
+	char vma_backing[PAGELAB_WALK_BACKING_LEN];
+	char page_flags[PAGELAB_WALK_PFLAGS_LEN];
+};
+
 #define PAGELAB_IOC_MAGIC	0xb7
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
@@ -569,5 +708,6 @@ struct pagelab_scan {
 /* On /dev/pagelab: */
 #define PAGELAB_IOC_MERGE	_IOWR(PAGELAB_IOC_MAGIC, 0x06, struct pagelab_merge)
 #define PAGELAB_IOC_SCAN	_IOWR(PAGELAB_IOC_MAGIC, 0x08, struct pagelab_scan)
+#define PAGELAB_IOC_WALK	_IOWR(PAGELAB_IOC_MAGIC, 0x09, struct pagelab_walk)
 
 #endif /* _UAPI_PAGELAB_H */

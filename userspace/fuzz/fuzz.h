@@ -123,6 +123,7 @@ enum fz_op {
 	OP_MPROTECT, OP_MADVISE, OP_MLOCK_MSYNC, OP_READ, OP_WRITE, OP_FORBIDDEN,
 	OP_VERIFY_ALL, OP_CLONE, OP_MERGE, OP_REPLACE, OP_TRUNCATE, OP_FORK,
 	OP_PROCMEM_READ, OP_PROCMEM_WRITE, OP_REMOTE_READ, OP_WALK, OP_WALK_JUNK, OP_SCAN,
+	OP_WALK_IOCTL,
 	OP_DEBUGFS, OP_PAGEMAP, OP_SENDFD, OP_RECVFD, OP_SPLICE, OP_SPLICE_READ,
 	OP_SLEEP, OP_NR
 };
@@ -439,6 +440,7 @@ int fz_op_remote_read(fz_proc *p);
 int fz_op_walk(fz_proc *p);
 int fz_op_walk_junk(fz_proc *p);
 int fz_op_scan(fz_proc *p);
+int fz_op_walk_ioctl(fz_proc *p);
 int fz_op_debugfs(fz_proc *p);
 int fz_op_pagemap(fz_proc *p);
 int fz_op_sendfd(fz_proc *p);

@@ -52,6 +52,7 @@ const struct fz_opdesc fz_ops[OP_NR] = {
 	[OP_WALK]		= { "walk",		FZ_F_WALK,	22, fz_op_walk },
 	[OP_WALK_JUNK]		= { "walk-junk",	FZ_F_WALK,	10, fz_op_walk_junk },
 	[OP_SCAN]		= { "scan",		FZ_F_WALK,	16, fz_op_scan },
+	[OP_WALK_IOCTL]		= { "walk-ioctl",	FZ_F_WALK,	12, fz_op_walk_ioctl },
 	[OP_DEBUGFS]		= { "debugfs",		FZ_F_DEBUGFS,	 6, fz_op_debugfs },
 	[OP_PAGEMAP]		= { "pagemap",		FZ_F_DEBUGFS,	 8, fz_op_pagemap },
 	[OP_SENDFD]		= { "send-fd",		FZ_F_FDPASS,	 7, fz_op_sendfd },

@@ -25,6 +25,7 @@
 
 #include "fuzz.h"
 #include "pl_scan.h"
+#include "pl_walk.h"
 
 /* ---- backing files ------------------------------------------------------------------ */
 
@@ -605,6 +606,88 @@ int fz_op_walk(fz_proc *p)
 			;
 	}
 	free(ans);
+	return 0;
+}
+
+/* ---- the walk as a structure -------------------------------------------------------------- */
+
+/*
+ * PAGELAB_IOC_WALK of an address in one of our mappings, of another
+ * process, of the kernel, or with a bad field (into read-only or PROT_NONE
+ * memory too).  A good answer must be well formed: at most
+ * PAGELAB_WALK_MAX_ENTRIES entries, levels the tools know, and a leaf or
+ * a reason.
+ */
+int fz_op_walk_ioctl(fz_proc *p)
+{
+	struct pagelab_walk *k = (struct pagelab_walk *)p->buf2, *arg = k;
+	bool must = true, bad = false, bad_ptr = false;
+	struct pl_walk_result *w;
+	int ret, err;
+
+	if (p->dev < 0)
+		return -EBADF;
+	memset(k, 0, sizeof(*k));
+	switch (fz_below(p, 5)) {
+	case 0:
+	case 1:
+		k->addr = p->nmaps ? (uintptr_t)p->maps[fz_below(p, (uint32_t)p->nmaps)].addr :
+				     (uintptr_t)p->buf;
+		k->addr += fz_below(p, FZ_PS);
+		break;
+	case 2:
+		k->pid = fz->pids[fz_below(p, (uint32_t)fz->nprocs)];
+		k->addr = 0x7f0000000000UL + ((uint64_t)fz_below(p, 1u << 24) << 12);
+		must = false;	/* it may have exited, or be another user */
+		break;
+	case 3:
+		k->flags = PAGELAB_WALK_KERNEL;
+		k->addr = 0xffff888000000000ULL + ((uint64_t)fz_below(p, 1u << 20) << 12);
+		must = !p->unpriv;
+		break;
+	default:
+		bad = true;
+		k->addr = (uintptr_t)p->buf;
+		switch (fz_below(p, 6)) {
+		case 0: k->flags = 1u << (1 + fz_below(p, 31)); break;
+		case 1: k->addr = 0x8000000000000000ULL; break;
+		case 2: k->flags = PAGELAB_WALK_KERNEL; break;
+		case 3: k->pid = -1 - (int32_t)fz_below(p, 100); break;
+		case 4: arg = (struct pagelab_walk *)(fz_pct(p, 50) ? p->ro_page : p->none_page);
+			bad_ptr = true;
+			break;
+		default: k->flags = PAGELAB_WALK_KERNEL; k->pid = 1;
+			k->addr = 0xffff888000000000ULL; break;
+		}
+		break;
+	}
+	fz_say(p, " pid %d addr 0x%llx flags 0x%x%s", (int)k->pid, (unsigned long long)k->addr,
+	       k->flags, bad ? " (bad)" : "");
+	ret = ioctl(p->dev, PAGELAB_IOC_WALK, arg) ? -errno : 0;
+	err = -ret;
+	if (bad_ptr) {
+		/* What the read-only page holds is read as the request first. */
+		fz_must_fail(p, "a walk into read-only or PROT_NONE memory", ret ? -1 : 0, err,
+			     EFAULT, EINVAL, ESRCH, EPERM, EACCES, 0);
+		return ret;
+	}
+	if (bad) {
+		fz_must_fail(p, "a walk with a bad field", ret ? -1 : 0, err, EINVAL, 0);
+		return ret;
+	}
+	if (ret) {
+		if (must && !p->unpriv)
+			fz_must_ok(p, "a walk of this process", -1, err, ENOMEM, EINTR, 0);
+		return ret;
+	}
+	w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	if (pl_walk_from_struct(k, k->flags & PAGELAB_WALK_KERNEL, k->pid, w) ||
+	    (!w->has_leaf && !w->absent_reason[0]))
+		fz_fail(p, "walk of 0x%llx: a malformed answer (%s; %u entries, found 0x%x)",
+			(unsigned long long)k->addr, w->err, k->nentries, k->found);
+	free(w);
 	return 0;
 }
 

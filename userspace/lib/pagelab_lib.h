@@ -260,7 +260,7 @@ int pl_direct_map_base(uint64_t *base);
 
 #define PL_WALK_MAX_LEVELS	5
 #define PL_WALK_FLAGS_LEN	128
-#define PL_WALK_NAME_LEN	8
+#define PL_WALK_NAME_LEN	12	/* "PGD-user" and its NUL */
 #define PL_WALK_BACKING_LEN	4200	/* "file:" + PATH_MAX and a " (deleted)" */
 #define PL_WALK_ERR_LEN		200
 
