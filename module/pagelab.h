@@ -238,6 +238,8 @@ struct pagelab_rp_io {
  * @file:     the backing file (a reference), or NULL: the module's store
  * @io_user:  whose I/O slots @file's I/O takes: the login that set it,
  *            and its container (pagelab_io_user_key() in replace.c)
+ * @store_gen: bumped each time the store changes: a fault waiting for a
+ *            slot of the old store's owner looks again
  * @in_file:  pages with a current copy in @file (bitmap of @npages bits)
  * @delay_ms: page-in delay
  * @io_busy:  @io is under way: misses, and faults on @io.victim, wait
@@ -280,6 +282,7 @@ struct pagelab_replacer {
 	u64 ev_seq;
 	struct file *file;
 	unsigned long io_user;
+	unsigned int store_gen;
 	struct mem_cgroup *io_memcg;
 	unsigned long *in_file;
 	unsigned int delay_ms;

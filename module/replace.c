@@ -300,19 +300,23 @@ static void pagelab_io_user_put(unsigned long key)
 
 /*
  * Wait, killably (mmap_lock let go), until what kept @key from a slot has
- * one free: its login's, else its container's.  The fault retries then,
- * and waits again if the other is taken by then.
+ * one free (its login's, else its container's), or @rp's store changed
+ * since its generation @gen (the slots it needs may be another user's
+ * now).  The fault retries then, and waits again if still refused.
  */
-static void pagelab_io_user_wait(unsigned long key)
+static void pagelab_io_user_wait(unsigned long key, struct pagelab_replacer *rp,
+				 unsigned int gen)
 {
 	unsigned long login = pagelab_io_login(key), c = pagelab_io_container(key);
 
 	if (pagelab_io_slot_count(login) >= PAGELAB_IO_PER_USER)
 		wait_var_event_killable(pagelab_io_user_wait_key(login),
-					pagelab_io_slot_count(login) < PAGELAB_IO_PER_USER);
+					pagelab_io_slot_count(login) < PAGELAB_IO_PER_USER ||
+					READ_ONCE(rp->store_gen) != gen);
 	else if (c)
 		wait_var_event_killable(pagelab_io_user_wait_key(c),
-					pagelab_io_slot_count(c) < PAGELAB_IO_PER_CONTAINER);
+					pagelab_io_slot_count(c) < PAGELAB_IO_PER_CONTAINER ||
+					READ_ONCE(rp->store_gen) != gen);
 }
 
 /*
@@ -1465,6 +1469,7 @@ vm_fault_t pagelab_rp_fault(struct vm_fault *vmf, struct pagelab_object *obj, in
 	struct page *page;
 	bool major = false, busy;
 	unsigned long noslot;
+	unsigned int store_gen;
 	struct file *pin;
 	u64 gen;
 
@@ -1614,9 +1619,11 @@ out_noslot:
 	/*
 	 * Every I/O slot of the store's owner taken (its I/O may be stuck
 	 * until its tasks die): nothing was begun.  Wait for one with no
-	 * lock held and retry; a fault that may not let go of mmap_lock, or
-	 * a kernel thread's (it cannot be killed), gets SIGBUS instead.
+	 * lock held, or for the store to change, and retry; a fault that may
+	 * not let go of mmap_lock, or a kernel thread's (it cannot be
+	 * killed), gets SIGBUS instead.
 	 */
+	store_gen = rp->store_gen;
 	mutex_unlock(&obj->lock);
 	*outcome = PAGELAB_FAULT_WAIT;
 	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
@@ -1628,7 +1635,7 @@ out_noslot:
 	}
 	atomic64_inc(&obj->count.io_waits);
 	pin = pagelab_rp_unlock_mm(vmf);
-	pagelab_io_user_wait(noslot);
+	pagelab_io_user_wait(noslot, rp, store_gen);
 	fput(pin);
 	/* A wait for I/O: major, on 6.12 too (see pagelab_rp_wait()). */
 	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
@@ -1937,6 +1944,7 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
 				struct file *file)
 {
 	bool same = file && rp->file && file_inode(file) == file_inode(rp->file);
+	unsigned long old_user;
 	int err;
 
 	if (same || (!file && !rp->file)) {
@@ -1957,10 +1965,15 @@ static int pagelab_rp_set_store(struct pagelab_object *obj, struct pagelab_repla
 			return err;
 		}
 	}
+	old_user = rp->file ? rp->io_user : PAGELAB_IO_NO_USER;
 	if (rp->file)
 		pagelab_rp_put_file(rp->file);
 	rp->file = file;
 	rp->io_user = pagelab_io_user_key();
+	/* A fault waiting for a slot of the old store's owner looks again. */
+	WRITE_ONCE(rp->store_gen, rp->store_gen + 1);
+	if (old_user != PAGELAB_IO_NO_USER)
+		pagelab_io_user_wake(old_user);
 	/*
 	 * What the worker writes into the file (page cache, tmpfs pages) is
 	 * charged to the memory cgroup of the task that set the store, as if

@@ -2799,6 +2799,103 @@ TEST_F_TIMEOUT(replace, a_container_of_many_uids_stalls_only_itself, 900)
 }
 
 /*
+ * A fault waiting for a slot of its store's owner follows a change of
+ * store: user STUCK_UID has PAGELAB_IO_PER_USER writes stuck in its own
+ * stores (every slot it has), and set the store of object O, which holds
+ * nothing yet.  A write to O waits for one of that user's slots; once
+ * root gives O a store of its own, the write must go on with root's slots,
+ * not wait until the stuck user's tasks die.
+ */
+TEST_F_TIMEOUT(replace, a_fault_waiting_for_a_slot_follows_a_store_change, 300)
+{
+	PL_SELECTED();
+	struct env *e = &self->e;
+	const size_t ps = e->ps;
+	char dir[] = "/tmp/pagelab-gen-XXXXXX", path[PATH_MAX], c = 0;
+	int ofd, rfd, sync[2], st;
+	pid_t pid, w;
+	unsigned char *o;
+
+	ASSERT_NE(0ULL, e->features & PAGELAB_FEAT_FILE_STORE);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("pagelab-gen", dir, "tmpfs", 0, "size=16m,mode=1777"))
+		TH_LOG("mount tmpfs on %s: %s", dir, strerror(errno));
+	ASSERT_EQ(0, pl_create(e->dev, 2 * ps, PAGELAB_CREATE_NO_FAULT_AROUND, 0666, "gen", &ofd,
+			       NULL));
+	pl_track_fd(&e->t, ofd);
+	o = mmap(NULL, 2 * ps, RW, MAP_SHARED, ofd, 0);
+	ASSERT_NE(MAP_FAILED, o);
+	ASSERT_EQ(0, pl_track_pipe(&e->t, sync));
+
+	/* The stuck user: O's store, then its own four writes stuck. */
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		static struct stuck_arg args[4];
+		static pthread_t th[4];
+		static volatile int started;
+		int f, uofd;
+
+		CHILD_CHECK(!setresuid(STUCK_UID, STUCK_UID, STUCK_UID), 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* setresuid() cleared it */
+		snprintf(path, sizeof(path), "%s/o-XXXXXX", dir);
+		f = mkstemp(path);
+		CHILD_CHECK(f >= 0 && !unlink(path) && !ftruncate(f, 2 * ps), 3);
+		CHILD_CHECK(!pl_replace_store(ofd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1,
+					      f, 0), 4);
+		for (int i = 0; i < 4; i++) {
+			args[i].m = stuck_object(e->dev, dir, ps, 0x10, &args[i].sfd, &uofd);
+			CHILD_CHECK(args[i].m, 5);
+			args[i].ps = ps;
+			args[i].started = &started;
+		}
+		for (int i = 0; i < 4; i++)
+			CHILD_CHECK(!pthread_create(&th[i], NULL, stuck_thread, &args[i]), 6);
+		while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < 4)
+			sched_yield();
+		usleep(500 * 1000);	/* every thread in its write(2) */
+		CHILD_CHECK(write(sync[1], "s", 1) == 1, 7);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read_from_child(sync[0], pid, 120 * 1000, &c)) TH_LOG("step %d", c);
+	ASSERT_EQ('s', c);
+
+	/* A write to O: every slot of O's store's owner is taken. */
+	w = pl_track_fork(&e->t);
+	ASSERT_GE(w, 0);
+	if (!w) {
+		pl_wr(o, 0x55);
+		_exit(0);
+	}
+	EXPECT_EQ(-1, reap_within(&e->t, w, 1000)) TH_LOG("the write did not wait for a slot");
+
+	/* O's store becomes root's (it holds nothing): the write goes on. */
+	snprintf(path, sizeof(path), "%s/r-XXXXXX", dir);
+	rfd = mkstemp(path);
+	ASSERT_LE(0, rfd);
+	pl_track_fd(&e->t, rfd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(rfd, 2 * ps));
+	ASSERT_EQ(0, pl_replace_store(ofd, 1, PAGELAB_POLICY_FIFO, PAGELAB_REPLACE_FILE, 1, rfd, 0));
+	st = reap_within(&e->t, w, 10 * 1000);
+	EXPECT_EQ(0, st) TH_LOG("%s", st < 0 ?
+		"a write waited on for the old store's owner's slots after the store changed" :
+		"the write failed");
+
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, pl_track_reap(&e->t, pid));
+	if (st < 0)
+		EXPECT_EQ(0, reap_within(&e->t, w, 60 * 1000)) TH_LOG("the write after the kill");
+	EXPECT_EQ(0x55, pl_rd(o));
+	munmap(o, 2 * ps);
+	pl_track_close(&e->t, rfd);
+	pl_track_close(&e->t, ofd);
+	EXPECT_EQ(0, umount2(dir, MNT_DETACH));
+	rmdir(dir);
+}
+
+/*
  * A fault that may not let go of mmap_lock -- another process reading this
  * one's memory through /proc/PID/mem -- waits for the object's I/O holding
  * that lock.  A store's owner can make the I/O last forever (a write(2) from
