@@ -97,7 +97,7 @@ static struct page *cow_fill(struct kunit *test, struct pagelab_object *obj, pgo
 	struct page *page;
 	bool fresh;
 
-	KUNIT_ASSERT_TRUE(test, !pagelab_obj_alloc_page(obj, index, false, &page, &fresh));
+	KUNIT_ASSERT_TRUE(test, !pagelab_obj_alloc_page(obj, index, NULL, &page, &fresh));
 	memset_page(page, 0, byte, PAGE_SIZE);
 	unlock_page(page);
 	put_page(page);

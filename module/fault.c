@@ -97,6 +97,30 @@ out_release:
 	return ret;
 }
 
+/**
+ * pagelab_fault_pte_none() - is the PTE at a fault's address empty?
+ * @vmf: a fault on a pagelab mapping, with its mmap_lock or VMA lock held
+ *
+ * Read without the PTE table's lock, the table reached as
+ * pagelab_set_zero_pte() reaches it: for a caller holding the object's
+ * lock, under which every zero-page PTE of the object is installed, the
+ * answer about those holds until the lock is let go.  No PTE table: empty.
+ *
+ * Return: true if nothing is mapped at @vmf->address.
+ */
+bool pagelab_fault_pte_none(const struct vm_fault *vmf)
+{
+	bool none = true;
+	pmd_t pmd;
+
+	pagelab_pte_table_hold();
+	pmd = pagelab_pmdp_get(vmf->pmd);
+	if (pmd_present(pmd) && !pmd_trans_huge(pmd) && !pmd_bad(pmd))
+		none = pte_none(ptep_get(pte_offset_kernel(&pmd, vmf->address)));
+	pagelab_pte_table_release();
+	return none;
+}
+
 /*
  * Map the zero page for a page that reads as zeros.  Returns 0 if that
  * changed meanwhile (a frame arrived, or a budget that stored the page:
@@ -245,7 +269,7 @@ static vm_fault_t pagelab_fault_handle(struct vm_fault *vmf, struct pagelab_obje
 			*outcome = PAGELAB_FAULT_COW_ZERO;
 			return 0;
 		}
-		ret = pagelab_obj_alloc_page(obj, index, false, &page, &fresh);
+		ret = pagelab_obj_alloc_page(obj, index, vmf, &page, &fresh);
 		if (ret == VM_FAULT_NOPAGE) {
 			*outcome = PAGELAB_FAULT_EXISTING;	/* a budget came: refault */
 			return ret;
@@ -323,7 +347,7 @@ static vm_fault_t pagelab_pfn_mkwrite(struct vm_fault *vmf)
 			goto out;
 		}
 	}
-	ret = pagelab_obj_alloc_page(obj, index, true, &page, &fresh);
+	ret = pagelab_obj_alloc_page(obj, index, vmf, &page, &fresh);
 	if (ret) {
 		if (ret != VM_FAULT_NOPAGE)
 			outcome = pagelab_error_outcome(ret);

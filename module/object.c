@@ -221,15 +221,19 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * pagelab_obj_alloc_page() - give @index a frame if it has none
  * @obj: the object
  * @index: page index, below @obj->npages
- * @zero_mapped: the caller saw the zero page mapped at @index
+ * @vmf: the fault that wants the frame, or NULL (not a fault)
  * @pagep: out: the frame at @index, referenced and locked
  * @fresh: out: the frame was allocated here (not found)
  *
  * Allocates a zeroed frame charged to the caller's memory cgroup and stores
  * it; if another fault got there first, uses that frame instead.  Then
- * removes every zero-page PTE of @index: the zero page can be mapped there
- * only if the caller saw it or another VMA maps the object (a read fault
- * maps the zero page under @obj->lock, after seeing no frame).
+ * removes every zero-page PTE of @index, wherever one may be: a read fault
+ * maps the zero page only under @obj->lock, after seeing no frame, so once
+ * the frame is stored no new one comes.  With one VMA, the only PTE of
+ * @index is at @vmf's own address, and an empty one there spares the sweep
+ * of the mapping (a first write that no read preceded).  The fault cannot
+ * be trusted to find and remove an entry that came after it looked: its
+ * retry may never run (a /proc/PID/mem writer killed in between).
  *
  * Return: 0, VM_FAULT_SIGBUS when the module-wide page cap is reached
  * (counted in the object's sigbus counter), VM_FAULT_OOM when the
@@ -237,7 +241,7 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * when the object has a frame budget now: the fault is retried.
  */
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  bool zero_mapped, struct page **pagep, bool *fresh)
+				  const struct vm_fault *vmf, struct page **pagep, bool *fresh)
 {
 	struct page *page;
 	vm_fault_t ret = 0;
@@ -255,7 +259,8 @@ again:
 	page = xa_load(&obj->pages, index);
 	if (page) {
 		get_page(page);
-		if (zero_mapped)
+		/* The caller's entry: the zero page it saw, or a racing fault's. */
+		if (vmf && !pagelab_fault_pte_none(vmf))
 			unmap_mapping_pages(obj->mapping, index, 1, false);
 		mutex_unlock(&obj->lock);
 		if (!pagelab_obj_lock_frame(obj, index, page))
@@ -277,7 +282,7 @@ again:
 	}
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
-	if (zero_mapped || atomic_long_read(&obj->mappers) > 1)
+	if (!vmf || atomic_long_read(&obj->mappers) > 1 || !pagelab_fault_pte_none(vmf))
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	mutex_unlock(&obj->lock);
 	get_page(page);

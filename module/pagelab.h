@@ -364,7 +364,7 @@ long pagelab_obj_stat_ioctl(struct pagelab_object *self, struct pagelab_obj_stat
 struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page);
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
-				  bool zero_mapped, struct page **pagep, bool *fresh);
+				  const struct vm_fault *vmf, struct page **pagep, bool *fresh);
 long pagelab_obj_clone(struct pagelab_object *self, struct pagelab_clone __user *uarg);
 long pagelab_obj_merge(struct pagelab_merge __user *uarg);
 struct pagelab_object *pagelab_kunit_obj_new(pgoff_t npages);
@@ -595,6 +595,7 @@ long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);
+bool pagelab_fault_pte_none(const struct vm_fault *vmf);
 
 int pagelab_info_check(const struct pagelab_info *in);
 void pagelab_info_fill(struct pagelab_info *out);

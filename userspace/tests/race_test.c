@@ -12,7 +12,8 @@
  *   f6_*   a fault finding every frame pinned neither sleeps holding
  *          mmap_lock nor searches for long
  *   f7_*   a budget removal that fails midway leaves every page in a slot
- *   zero_* a zero-page entry never outlives the first write of its page
+ *   zero_* a zero-page entry never outlives the first write of its page,
+ *          even one whose writer is killed before it retries
  *   store_* the backing file is written only as the caller could write it
  *
  * PAGELAB_RACE_ONLY=TEXT runs only the tests whose name holds TEXT (the
@@ -904,6 +905,216 @@ TEST_F_TIMEOUT(race, zero_page_entry_never_outlives_the_first_write, 600)
 	EXPECT_EQ(0UL, torn) TH_LOG("pages that were neither zeros nor their data");
 	EXPECT_TRUE(pl_zero_page_clean(ps)) TH_LOG("the zero page was written");
 	TH_LOG("%lu rounds of %d pages, %lu reader passes", round, ZW_PAGES, passes);
+}
+
+/* ---- a zero-page entry under a first write that never came back ------ */
+
+/* Frames cloned while the object's lock is held: long enough to queue on it. */
+#define KW_PAGES	65536UL
+#define KW_ROUNDS	6	/* pages 0..KW_ROUNDS-1 stay holes, one per round */
+
+struct kw_shared {		/* the target's report, in memory shared with the test */
+	atomic_ulong rounds, raced, stale, missed;
+	atomic_ulong clone_ms;
+	unsigned char stale_read;
+};
+
+struct kw_thread {
+	pthread_t thread;
+	int fd;
+	unsigned char *page;	/* the reader's page */
+	atomic_int go, done, tid;
+	int err;
+	unsigned char seen;
+};
+
+static void *kw_clone_run(void *arg)
+{
+	struct kw_thread *t = arg;
+	struct pagelab_clone cl;
+
+	atomic_store(&t->tid, gettid());
+	while (!atomic_load(&t->go))
+		;
+	t->err = pl_clone(t->fd, 0, 0, "race-kw-b", &cl);
+	if (!t->err)
+		close(cl.fd);
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static void *kw_reader_run(void *arg)
+{
+	struct kw_thread *t = arg;
+
+	atomic_store(&t->tid, gettid());
+	while (!atomic_load(&t->go))
+		;
+	t->seen = pl_rd(t->page);
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+/* The state letter of thread @tid of process @pid ('?' if unreadable). */
+static char kw_task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' ? close_paren[2] : '?';
+}
+
+/* Wait up to @ms for @tid to sleep uninterruptibly (on the object's lock). */
+static bool kw_blocked(pid_t pid, pid_t tid, atomic_int *done, int ms)
+{
+	for (int waited = 0; waited < ms; waited++) {
+		if (done && atomic_load(done))
+			return false;
+		if (kw_task_state(pid, tid) == 'D')
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * One round in the target, which holds the object's only mapping @m: a
+ * clone holds the object's lock while a reader thread queues on it for
+ * the zero page at hole @pg, then a child writing @pg through
+ * /proc/PID/mem queues behind it for the frame, and is killed there.  The
+ * reader maps the zero page first; the writer's fault gives @pg a frame
+ * and ends without a retry.  Then a second mapping writes @pg: the first
+ * must read that data, not zeros.
+ */
+static void kw_round(int fd, unsigned char *m, size_t ps, size_t pg, struct kw_shared *sh)
+{
+	struct kw_thread c = { .fd = fd }, r = { .page = m + pg * ps };
+	pid_t self = getpid(), w;
+	int ready[2], go[2], st;
+	struct timespec t0;
+	unsigned char *m2;
+	bool raced;
+	char b = 0;
+
+	CHILD_CHECK(!pipe(ready) && !pipe(go), 20);
+	w = fork();
+	CHILD_CHECK(w >= 0, 21);
+	if (!w) {
+		char path[64];
+		unsigned char v = 0x77;
+		int mem;
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", self);
+		mem = open(path, O_RDWR | O_CLOEXEC);
+		if (mem < 0 || write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(3);
+		_exit(pwrite(mem, &v, 1, (off_t)(uintptr_t)(m + pg * ps)) == 1 ? 0 : 4);
+	}
+	CHILD_CHECK(read(ready[0], &b, 1) == 1, 22);
+	CHILD_CHECK(!pthread_create(&c.thread, NULL, kw_clone_run, &c), 23);
+	CHILD_CHECK(!pthread_create(&r.thread, NULL, kw_reader_run, &r), 23);
+	while (!atomic_load(&c.tid) || !atomic_load(&r.tid))
+		sched_yield();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	atomic_store(&c.go, 1);
+	usleep(20000);		/* the clone takes the lock */
+	atomic_store(&r.go, 1);
+	raced = kw_blocked(self, atomic_load(&r.tid), &c.done, 5000);
+	CHILD_CHECK(write(go[1], "g", 1) == 1, 24);
+	raced = raced && kw_blocked(w, w, &c.done, 5000);
+	if (raced)
+		usleep(10000);
+	kill(w, SIGKILL);
+	pthread_join(c.thread, NULL);
+	atomic_store(&sh->clone_ms, (unsigned long)ms_since(&t0));
+	pthread_join(r.thread, NULL);
+	CHILD_CHECK(waitpid(w, &st, 0) == w, 25);
+	CHILD_CHECK(!c.err, 26);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	raced = raced && WIFSIGNALED(st) && r.seen == 0;
+	atomic_fetch_add(raced ? &sh->raced : &sh->missed, 1);
+	atomic_fetch_add(&sh->rounds, 1);
+
+	/* A second mapping writes the page; the first must read it. */
+	m2 = mmap(NULL, ps, RW, MAP_SHARED, fd, pg * ps);
+	CHILD_CHECK(m2 != MAP_FAILED, 27);
+	pl_wr(m2, 0x5a);
+	munmap(m2, ps);
+	if (pl_rd(m + pg * ps) != 0x5a) {
+		sh->stale_read = pl_rd(m + pg * ps);
+		atomic_fetch_add(&sh->stale, 1);
+	}
+}
+
+/*
+ * A read maps the zero page in the only mapping of an object while a
+ * write fault to the same page, which saw an empty entry, waits for the
+ * object's lock; the write's fault then gives the page a frame.  The
+ * zero-page entry must go with that: the writer cannot be counted on to
+ * come back and remove it (a /proc/PID/mem or process_vm_writev() writer
+ * killed meanwhile never does).  6.1 only maps the zero page in a shared
+ * writable mapping; later kernels give the read a frame, and pass.
+ */
+TEST_F_TIMEOUT(race, zero_entry_goes_when_the_first_writer_is_killed, 900)
+{
+	struct env *e = &self->e;
+	const size_t ps = e->ps, len = KW_PAGES * ps;
+	struct kw_shared *sh;
+	int st;
+	pid_t pid;
+
+	SELECTED();
+	sh = mmap(NULL, sizeof(*sh), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	memset(sh, 0, sizeof(*sh));
+	pid = pl_track_fork(&e->t);
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		unsigned char *m;
+		int fd;
+
+		alarm(600);
+		CHILD_CHECK(!pl_create(e->dev, len, 0, 0, "race-kw", &fd, NULL), 3);
+		m = mmap(NULL, len, RW, MAP_SHARED, fd, 0);
+		CHILD_CHECK(m != MAP_FAILED, 4);
+		/* The writer must not inherit a mapping: this one stays the only one. */
+		CHILD_CHECK(!madvise(m, len, MADV_DONTFORK), 5);
+		CHILD_CHECK(!madvise(m + KW_ROUNDS * ps, len - KW_ROUNDS * ps,
+				     MADV_POPULATE_WRITE), 6);
+		for (size_t pg = 0; pg < KW_ROUNDS; pg++) {
+			kw_round(fd, m, ps, pg, sh);
+			if (atomic_load(&sh->stale))
+				break;
+		}
+		_exit(0);
+	}
+	st = pl_track_reap(&e->t, pid);
+	EXPECT_EQ(0, st) TH_LOG("the target ended with %d (142: hung)", st);
+	EXPECT_EQ(0UL, atomic_load(&sh->stale))
+		TH_LOG("the mapping read 0x%02x, not the frame's 0x5a: a zero-page entry outlived "
+		       "the frame's arrival", sh->stale_read);
+	/* A round raced when the reader and the writer both queued on the lock. */
+	EXPECT_LT(0UL, atomic_load(&sh->raced))
+		TH_LOG("no round queued both faults behind the clone (it took %lu ms)",
+		       atomic_load(&sh->clone_ms));
+	TH_LOG("%lu rounds, %lu raced, %lu missed; the last clone took %lu ms",
+	       atomic_load(&sh->rounds), atomic_load(&sh->raced), atomic_load(&sh->missed),
+	       atomic_load(&sh->clone_ms));
+	munmap(sh, sizeof(*sh));
 }
 
 TEST_HARNESS_MAIN
