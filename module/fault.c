@@ -98,27 +98,31 @@ out_release:
 }
 
 /**
- * pagelab_fault_pte_none() - is the PTE at a fault's address empty?
+ * pagelab_fault_maps_zero() - is the zero page mapped at a fault's address?
  * @vmf: a fault on a pagelab mapping, with its mmap_lock or VMA lock held
  *
  * Read without the PTE table's lock, the table reached as
  * pagelab_set_zero_pte() reaches it: for a caller holding the object's
  * lock, under which every zero-page PTE of the object is installed, the
- * answer about those holds until the lock is let go.  No PTE table: empty.
+ * answer holds until the lock is let go (such a PTE may be zapped
+ * meanwhile, never installed).  No PTE table: not mapped.
  *
- * Return: true if nothing is mapped at @vmf->address.
+ * Return: true if @vmf->address maps the shared zero page.
  */
-bool pagelab_fault_pte_none(const struct vm_fault *vmf)
+bool pagelab_fault_maps_zero(const struct vm_fault *vmf)
 {
-	bool none = true;
+	bool zero = false;
+	pte_t pte;
 	pmd_t pmd;
 
 	pagelab_pte_table_hold();
 	pmd = pagelab_pmdp_get(vmf->pmd);
-	if (pmd_present(pmd) && !pmd_trans_huge(pmd) && !pmd_bad(pmd))
-		none = pte_none(ptep_get(pte_offset_kernel(&pmd, vmf->address)));
+	if (pmd_present(pmd) && !pmd_trans_huge(pmd) && !pmd_bad(pmd)) {
+		pte = ptep_get(pte_offset_kernel(&pmd, vmf->address));
+		zero = pte_present(pte) && is_zero_pfn(pte_pfn(pte));
+	}
 	pagelab_pte_table_release();
-	return none;
+	return zero;
 }
 
 /*

@@ -230,8 +230,8 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * removes every zero-page PTE of @index, wherever one may be: a read fault
  * maps the zero page only under @obj->lock, after seeing no frame, so once
  * the frame is stored no new one comes.  With one VMA, the only PTE of
- * @index is at @vmf's own address, and an empty one there spares the sweep
- * of the mapping (a first write that no read preceded).  The fault cannot
+ * @index is at @vmf's own address: unless the zero page is there, the
+ * sweep of the mapping is spared (a first write that no read preceded).  The fault cannot
  * be trusted to find and remove an entry that came after it looked: its
  * retry may never run (a /proc/PID/mem writer killed in between).
  *
@@ -259,8 +259,8 @@ again:
 	page = xa_load(&obj->pages, index);
 	if (page) {
 		get_page(page);
-		/* The caller's entry: the zero page it saw, or a racing fault's. */
-		if (vmf && !pagelab_fault_pte_none(vmf))
+		/* The zero page pfn_mkwrite saw (a frame arrived meanwhile). */
+		if (vmf && pagelab_fault_maps_zero(vmf))
 			unmap_mapping_pages(obj->mapping, index, 1, false);
 		mutex_unlock(&obj->lock);
 		if (!pagelab_obj_lock_frame(obj, index, page))
@@ -282,7 +282,7 @@ again:
 	}
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
-	if (!vmf || atomic_long_read(&obj->mappers) > 1 || !pagelab_fault_pte_none(vmf))
+	if (!vmf || atomic_long_read(&obj->mappers) > 1 || pagelab_fault_maps_zero(vmf))
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	mutex_unlock(&obj->lock);
 	get_page(page);

@@ -595,7 +595,7 @@ long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);
-bool pagelab_fault_pte_none(const struct vm_fault *vmf);
+bool pagelab_fault_maps_zero(const struct vm_fault *vmf);
 
 int pagelab_info_check(const struct pagelab_info *in);
 void pagelab_info_fill(struct pagelab_info *out);
