@@ -469,7 +469,6 @@ static inline bool pagelab_obj_budgeted(struct pagelab_object *obj)
  * @end:    the range's end (page-aligned up), for @range
  * @kernel: walk the kernel's tables
  * @range:  walk [@start, @end)
- * @json:   answer in JSON
  */
 struct pagelab_walk_req {
 	pid_t pid;
@@ -477,12 +476,11 @@ struct pagelab_walk_req {
 	unsigned long end;
 	bool kernel;
 	bool range;
-	bool json;
 };
 
 int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char **why);
 size_t pagelab_walk_flags(u64 entry, bool leaf, char *buf, size_t len);
-void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json);
+void pagelab_walk_escape(struct seq_buf *sb, const char *s);
 extern const struct file_operations pagelab_walk_fops;
 
 /* The levels of a walk, top to bottom. */

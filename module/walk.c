@@ -25,7 +25,9 @@
  * /proc/PID/pagemap and /proc/kpagecount keep them.
  *
  * Names user space chooses (file paths) are escaped in the answer, so no
- * name can forge a line of text or a JSON member: see pagelab_walk_escape().
+ * name can forge a field or a line of the answer: see pagelab_walk_escape().
+ * The answers are text (debugfs) or a structure (PAGELAB_IOC_WALK): JSON
+ * is made in user space, from either.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -171,8 +173,8 @@ static bool pagelab_walk_canonical(unsigned long addr)
 
 /**
  * pagelab_walk_parse() - parse a walk request
- * @s: the request, NUL-terminated: "<pid> <addr> [<end>] [json]" or
- *     "kernel <addr> [json]"; numbers in hex (0x...) or decimal
+ * @s: the request, NUL-terminated: "<pid> <addr> [<end>]" or
+ *     "kernel <addr>"; numbers in hex (0x...) or decimal
  * @req: the parsed request
  * @why: out: a one-line reason when the request is refused
  *
@@ -195,16 +197,15 @@ int pagelab_walk_parse(const char *s, struct pagelab_walk_req *req, const char *
 
 		if (!*t)
 			continue;
-		*why = "too many words: <pid> <addr> [<end>] [json] or kernel <addr> [json]";
+		*why = "too many words: <pid> <addr> [<end>] or kernel <addr>";
 		if (n == ARRAY_SIZE(tok))
 			return -EINVAL;
 		tok[n++] = t;
 	}
-	if (n && !strcmp(tok[n - 1], "json")) {
-		req->json = true;
-		n--;
-	}
-	*why = "expected <pid> <addr> [<end>] [json] or kernel <addr> [json]";
+	*why = "no JSON here: pagelab walk --json makes it from this answer";
+	if (n && !strcmp(tok[n - 1], "json"))
+		return -EINVAL;
+	*why = "expected <pid> <addr> [<end>] or kernel <addr>";
 	if (n < 2 || n > 3)
 		return -EINVAL;
 	if (!strcmp(tok[0], "kernel")) {
@@ -456,9 +457,7 @@ static const char *const pagelab_level_names[] = { "PGD", "P4D", "PUD", "PMD", "
 
 struct pagelab_walk_out {
 	struct seq_buf sb;
-	bool json;
 	bool show_pfn;		/* CAP_SYS_ADMIN: frames, counts, swap slots */
-	int nent;		/* entries printed so far (JSON commas) */
 	struct pagelab_walk *bin;	/* PAGELAB_IOC_WALK: the answer, not text */
 };
 
@@ -497,22 +496,9 @@ static u64 pagelab_walk_visible(const struct pagelab_walk_out *o, u64 entry, boo
 static void out_flags(struct pagelab_walk_out *o, u64 entry, bool leaf)
 {
 	char tmp[160];
-	char *p = tmp, *name;
-	const char *sep = "";
 
 	pagelab_walk_flags(entry, leaf, tmp, sizeof(tmp));
-	if (!o->json) {
-		seq_buf_printf(&o->sb, " flags=%s", tmp);
-		return;
-	}
-	seq_buf_printf(&o->sb, "%s", ",\"flags\":[");
-	while ((name = strsep(&p, "|"))) {
-		if (!strcmp(name, "-"))
-			continue;
-		seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
-		sep = ",";
-	}
-	seq_buf_printf(&o->sb, "%s", "]");
+	seq_buf_printf(&o->sb, " flags=%s", tmp);
 }
 
 static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index, u64 entry,
@@ -526,15 +512,6 @@ static void out_entry(struct pagelab_walk_out *o, int level, unsigned int index,
 		we = out_bin_entry(o, level, index, entry, leaf ? PAGELAB_WALK_E_LEAF : 0);
 		if (we)
 			we->next = next;
-		return;
-	}
-	if (o->json) {
-		seq_buf_printf(&o->sb, "%s{\"level\":\"%s\",\"index\":%u,\"entry\":\"0x%016llx\"",
-			       o->nent++ ? "," : "", pagelab_level_names[level], index, entry);
-		out_flags(o, entry, leaf);
-		if (!leaf)
-			seq_buf_printf(&o->sb, ",\"next\":\"0x%llx\"", next);
-		seq_buf_printf(&o->sb, "%s", "}");
 		return;
 	}
 	seq_buf_printf(&o->sb, "%s index=%u entry=0x%016llx", pagelab_level_names[level], index,
@@ -556,14 +533,6 @@ static void out_pti_user(struct pagelab_walk_out *o, unsigned int index, u64 ent
 		out_bin_entry(o, PAGELAB_LEVEL_PGD_USER, index, entry, 0);
 		return;
 	}
-	if (o->json) {
-		seq_buf_printf(&o->sb, "%s{\"level\":\"PGD-user\",", o->nent++ ? "," : "");
-		seq_buf_printf(&o->sb, "\"index\":%u,", index);
-		seq_buf_printf(&o->sb, "\"entry\":\"0x%016llx\"", entry);
-		out_flags(o, entry, false);
-		seq_buf_printf(&o->sb, "%s", "}");
-		return;
-	}
 	seq_buf_printf(&o->sb, "PGD-user index=%u entry=0x%016llx", index, entry);
 	out_flags(o, entry, false);
 	seq_buf_printf(&o->sb, "%s", "\n");
@@ -573,9 +542,6 @@ static void out_folded(struct pagelab_walk_out *o)
 {
 	if (o->bin)
 		out_bin_entry(o, PAGELAB_LEVEL_P4D, 0, 0, PAGELAB_WALK_E_FOLDED);
-	else if (o->json)
-		seq_buf_printf(&o->sb, "%s{\"level\":\"P4D\",\"folded\":true}",
-			       o->nent++ ? "," : "");
 	else
 		seq_buf_printf(&o->sb, "%s", "P4D folded\n");
 }
@@ -634,51 +600,6 @@ static void out_end(struct pagelab_walk_out *o, struct pagelab_walk_end *e)
 
 	if (o->bin) {
 		out_bin_end(o, e, pfn, phys, page);
-		return;
-	}
-	if (o->json) {
-		seq_buf_printf(&o->sb, "%s", "],");
-		if (e->leaf)
-			seq_buf_printf(&o->sb,
-				       "\"leaf\":{\"level\":\"%s\",\"size\":%lu,\"pfn\":\"0x%lx\",\"phys\":\"0x%lx\"},",
-				       pagelab_level_names[e->level], e->size, pfn, phys);
-		else
-			seq_buf_printf(&o->sb, "%s", "\"leaf\":null,");
-		if (e->leaf && e->frame.kind) {
-			seq_buf_printf(&o->sb, "%s", "\"page\":{");
-			if (o->show_pfn)
-				seq_buf_printf(&o->sb, "\"refcount\":%d,\"mapcount\":%d,",
-					       e->frame.refcount, e->frame.mapcount);
-			seq_buf_printf(&o->sb, "\"kind\":\"%s\",\"flags\":[", e->frame.kind);
-			if (page) {
-				char *p = e->pflags, *name;
-				const char *sep = "";
-
-				while ((name = strsep(&p, "|"))) {
-					if (strcmp(name, "-"))
-						seq_buf_printf(&o->sb, "%s\"%s\"", sep, name);
-					sep = strcmp(name, "-") ? "," : "";
-				}
-			}
-			seq_buf_printf(&o->sb, "%s", "]},");
-		} else {
-			seq_buf_printf(&o->sb, "%s", "\"page\":null,");
-		}
-		if (e->reason) {
-			/* No VMA: no level was looked at. */
-			if (e->level >= 0)
-				seq_buf_printf(&o->sb, "\"absent\":{\"level\":\"%s\",",
-					       pagelab_level_names[e->level]);
-			else
-				seq_buf_printf(&o->sb, "%s", "\"absent\":{");
-			seq_buf_printf(&o->sb, "\"reason\":\"%s\"", e->reason);
-			if (e->swap && o->show_pfn)
-				seq_buf_printf(&o->sb, ",\"type\":%u,\"offset\":\"0x%lx\"",
-					       e->swap_type, e->swap_offset);
-			seq_buf_printf(&o->sb, "%s", "}}\n");
-		} else {
-			seq_buf_printf(&o->sb, "%s", "\"absent\":null}\n");
-		}
 		return;
 	}
 	if (e->leaf) {
@@ -938,32 +859,22 @@ again:
  * pagelab_walk_escape() - append a name user space chose, escaped for the answer
  * @sb: the answer
  * @s: the name, NUL-terminated (a file's path)
- * @json: escape it as the body of a JSON string; else as one word of text
  *
- * In JSON, '"', '\' and the control characters (below 0x20, and 0x7f)
- * become \", \\ and \u00XX.  In text, every byte up to and including the
- * space, 0x7f and '\' become an octal escape \ooo, as /proc/PID/maps
- * escapes a newline in a path (mangle_path()): the name stays one word on
- * one line, and cannot forge a field or a line.  Other bytes, UTF-8
- * included, are copied.
+ * Every byte up to and including the space, 0x7f and '\' become an octal
+ * escape \ooo, as /proc/PID/maps escapes a newline in a path
+ * (mangle_path()): the name stays one word on one line, and cannot forge a
+ * field or a line.  Other bytes, UTF-8 included, are copied.
  */
-void pagelab_walk_escape(struct seq_buf *sb, const char *s, bool json)
+void pagelab_walk_escape(struct seq_buf *sb, const char *s)
 {
 	const char *p;
 
 	for (p = s; *p; p++) {
 		unsigned char c = *p;
-		bool ctl = c < 0x20 || c == 0x7f;
 
-		if (json ? !ctl && c != '"' && c != '\\' : c > ' ' && c != 0x7f && c != '\\')
+		if (c > ' ' && c != 0x7f && c != '\\')
 			continue;
-		seq_buf_printf(sb, "%.*s", (int)(p - s), s);
-		if (!json)
-			seq_buf_printf(sb, "\\%03o", c);
-		else if (ctl)
-			seq_buf_printf(sb, "\\u%04x", c);
-		else
-			seq_buf_printf(sb, "\\%c", c);
+		seq_buf_printf(sb, "%.*s\\%03o", (int)(p - s), s, c);
 		s = p + 1;
 	}
 	seq_buf_printf(sb, "%s", s);
@@ -1014,15 +925,10 @@ static void out_vma(struct pagelab_walk_out *o, struct mm_struct *mm, struct vm_
 		snprintf(o->bin->vma_backing, sizeof(o->bin->vma_backing), "%s%s", kind, name);
 		return;
 	}
-	if (o->json)
-		seq_buf_printf(&o->sb,
-			       "\"vma\":{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%s\",\"backing\":\"%s",
-			       vma->vm_start, vma->vm_end, prot, kind);
-	else
-		seq_buf_printf(&o->sb, "vma start=0x%lx end=0x%lx prot=%s backing=%s",
-			       vma->vm_start, vma->vm_end, prot, kind);
-	pagelab_walk_escape(&o->sb, name, o->json);
-	seq_buf_printf(&o->sb, "%s", o->json ? "\"}," : "\n");
+	seq_buf_printf(&o->sb, "vma start=0x%lx end=0x%lx prot=%s backing=%s",
+		       vma->vm_start, vma->vm_end, prot, kind);
+	pagelab_walk_escape(&o->sb, name);
+	seq_buf_printf(&o->sb, "%s", "\n");
 }
 
 static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req *req,
@@ -1036,9 +942,6 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 		return -EINTR;
 	if (o->bin)
 		o->bin->levels = levels;
-	else if (o->json)
-		seq_buf_printf(&o->sb, "{\"pid\":%d,\"addr\":\"0x%lx\",\"levels\":%d,", req->pid,
-			       req->start, levels);
 	else
 		seq_buf_printf(&o->sb, "walk pid=%d addr=0x%lx levels=%d\n", req->pid,
 			       req->start, levels);
@@ -1048,14 +951,10 @@ static int pagelab_walk_user(struct mm_struct *mm, const struct pagelab_walk_req
 		memset(&e, 0, sizeof(e));
 		e.level = -1;
 		e.reason = "novma";
-		if (o->json && !o->bin)
-			seq_buf_printf(&o->sb, "%s", "\"vma\":null,\"entries\":[");
 		out_end(o, &e);
 		return 0;
 	}
 	out_vma(o, mm, vma);
-	if (o->json && !o->bin)
-		seq_buf_printf(&o->sb, "%s", "\"entries\":[");
 	pagelab_walk_hugetlb_lock(vma);
 	pagelab_walk_user_one(mm, vma, req->start, o, &e);
 	pagelab_walk_fill_pflags(&e);
@@ -1288,7 +1187,7 @@ struct pagelab_walk_run {
 	bool open;
 };
 
-/* The text (or JSON) answer of a range walk, as a visitor. */
+/* The text answer of a range walk, as a visitor. */
 struct pagelab_walk_text {
 	struct pagelab_walk_visitor v;
 	struct pagelab_walk_out *o;
@@ -1305,22 +1204,8 @@ static void run_emit(struct pagelab_walk_out *o, struct pagelab_walk_run *r)
 		return;
 	r->open = false;
 	if (r->reason) {
-		if (o->json)
-			seq_buf_printf(&o->sb,
-				       "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"pages\":%lu,\"absent\":\"%s\"}",
-				       o->nent++ ? "," : "", r->start, r->end, pages, r->reason);
-		else
-			seq_buf_printf(&o->sb, "absent start=0x%lx end=0x%lx pages=%lu reason=%s\n",
-				       r->start, r->end, pages, r->reason);
-		return;
-	}
-	if (o->json) {
-		seq_buf_printf(&o->sb,
-			       "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"pages\":%lu,\"size\":%lu,\"pfn\":\"0x%lx\"",
-			       o->nent++ ? "," : "", r->start, r->end, pages, r->size,
-			       o->show_pfn ? r->pfn : 0);
-		out_flags(o, r->flags, true);
-		seq_buf_printf(&o->sb, ",\"kind\":\"%s\",\"excl\":%d}", r->kind, r->excl);
+		seq_buf_printf(&o->sb, "absent start=0x%lx end=0x%lx pages=%lu reason=%s\n",
+			       r->start, r->end, pages, r->reason);
 		return;
 	}
 	pagelab_walk_flags(r->flags, true, flags, sizeof(flags));
@@ -1396,22 +1281,14 @@ static int pagelab_walk_user_range(struct mm_struct *mm, const struct pagelab_wa
 	unsigned long walk_end;
 	int ret;
 
-	if (o->json)
-		seq_buf_printf(&o->sb,
-			       "{\"pid\":%d,\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"levels\":%d,\"runs\":[",
-			       req->pid, req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
-	else
-		seq_buf_printf(&o->sb, "range pid=%d start=0x%lx end=0x%lx levels=%d\n", req->pid,
-			       req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
+	seq_buf_printf(&o->sb, "range pid=%d start=0x%lx end=0x%lx levels=%d\n", req->pid,
+		       req->start, req->end, pgtable_l5_enabled() ? 5 : 4);
 
 	ret = pagelab_walk_range(mm, req->start, req->end, &t.v, &walk_end);
 	if (!ret && !t.v.stop)
 		pagelab_walk_text_hole(&t, req->end);
 	run_emit(o, &t.r);
-	if (o->json)
-		seq_buf_printf(&o->sb, "],\"pages\":%lu}\n", (req->end - req->start) >> PAGE_SHIFT);
-	else
-		seq_buf_printf(&o->sb, "end pages=%lu\n", (req->end - req->start) >> PAGE_SHIFT);
+	seq_buf_printf(&o->sb, "end pages=%lu\n", (req->end - req->start) >> PAGE_SHIFT);
 	return ret;
 }
 
@@ -1433,9 +1310,6 @@ static int pagelab_walk_kernel(const struct pagelab_walk_req *req, struct pagela
 
 	if (o->bin) {
 		o->bin->levels = pgtable_l5_enabled() ? 5 : 4;
-	} else if (o->json) {
-		seq_buf_printf(&o->sb, "{\"pid\":\"kernel\",\"addr\":\"0x%lx\",", addr);
-		seq_buf_printf(&o->sb, "\"levels\":%d,\"entries\":[", pgtable_l5_enabled() ? 5 : 4);
 	} else {
 		seq_buf_printf(&o->sb, "walk kernel addr=0x%lx levels=%d\n", addr,
 			       pgtable_l5_enabled() ? 5 : 4);
@@ -1625,7 +1499,7 @@ static int pagelab_walk_run(struct file *file, const struct pagelab_walk_req *re
 			    char *buf, size_t size, size_t *len, const char **why)
 {
 	bool admin = pagelab_walk_admin(file);
-	struct pagelab_walk_out o = { .json = req->json, .show_pfn = admin };
+	struct pagelab_walk_out o = { .show_pfn = admin };
 	struct mm_struct *mm;
 	int ret;
 

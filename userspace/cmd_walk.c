@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pagelab walk - one address (or a range) through the page tables, as the
- * kernel sees them now: /sys/kernel/debug/pagelab/walk does the walk, this
- * command sends the request and lays the answer out as a table, one row per
- * level: the index into that level's table, the raw entry, its flags, and
- * where it leads (the next table, or the frame).  --json passes the kernel's
- * JSON through; --dot draws the one-address walk for Graphviz.
+ * kernel sees them now.  One address: PAGELAB_IOC_WALK answers in a
+ * structure (a module without it: /sys/kernel/debug/pagelab/walk, in text),
+ * laid out here as a table, one row per level: the index into that level's
+ * table, the raw entry, its flags, and where it leads (the next table, or
+ * the frame).  A range: debugfs's text, one line per run.  The kernel makes
+ * no JSON: --json is made here from the same answers; --dot draws the
+ * one-address walk for Graphviz.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -375,7 +377,7 @@ static void walk_usage(FILE *out)
 		"  END         walk [ADDR, END) instead: one row per run of pages with the\n"
 		"              same page size, flags and kind (and, with CAP_SYS_ADMIN,\n"
 		"              consecutive frames)\n"
-		"  --json      print the walk as JSON (one object; a range: the kernel's)\n"
+		"  --json      print the walk as one JSON object\n"
 		"  --dot       print the one-address walk as a Graphviz digraph\n"
 		"  --dot=FILE  render it with Graphviz's dot into FILE (.svg, .png or .pdf)\n\n"
 		"ADDR and END are decimal or 0x hex.  Exit status: 0 walked, 1 the kernel\n"
@@ -532,13 +534,13 @@ int cmd_walk(int argc, char **argv)
 	}
 debugfs:
 	if (kernel)
-		snprintf(req, sizeof(req), "kernel 0x%llx%s", addr, json ? " json" : "");
+		snprintf(req, sizeof(req), "kernel 0x%llx", addr);
 	else if (npos == 2)
-		snprintf(req, sizeof(req), "%d 0x%llx 0x%llx%s",
-			 have_pid ? (int)pidv : (int)getpid(), addr, end, json ? " json" : "");
+		snprintf(req, sizeof(req), "%d 0x%llx 0x%llx",
+			 have_pid ? (int)pidv : (int)getpid(), addr, end);
 	else
-		snprintf(req, sizeof(req), "%d 0x%llx%s", have_pid ? (int)pidv : (int)getpid(),
-			 addr, json ? " json" : "");
+		snprintf(req, sizeof(req), "%d 0x%llx", have_pid ? (int)pidv : (int)getpid(),
+			 addr);
 
 	fd = pl_walk_open();
 	if (fd < 0) {
@@ -568,15 +570,15 @@ debugfs:
 		pl_err("walk: reading the answer: %s", strerror(-rret));
 		goto out;
 	}
-	if (json) {
-		fputs(answer, stdout);
-		if (!*answer || answer[strlen(answer) - 1] != '\n')
-			putchar('\n');
-		status = PL_EXIT_OK;
-		goto out;
-	}
 	if (npos == 2) {
-		if (walk_print_range(answer)) {
+		char why[PL_WALK_ERR_LEN];
+
+		if (json && pl_walk_range_print_json(stdout, answer, why, sizeof(why))) {
+			pl_err("walk: cannot read the kernel's answer (%s)", why);
+			fprintf(stderr, "the kernel's answer:\n%s", answer);
+			goto out;
+		}
+		if (!json && walk_print_range(answer)) {
 			fprintf(stderr, "the kernel's answer:\n%s", answer);
 			goto out;
 		}

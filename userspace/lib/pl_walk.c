@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -254,4 +255,56 @@ void pl_walk_print_json(FILE *f, const struct pl_walk_result *w)
 	} else {
 		fputs("\"absent\":null}\n", f);
 	}
+}
+
+int pl_walk_range_print_json(FILE *f, const char *answer, char *err, size_t errlen)
+{
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	const char *sep = "";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ret;
+
+	if (pl_walk_range_begin(&r, answer)) {
+		snprintf(err, errlen, "%s", r.err);
+		return -EINVAL;
+	}
+	/* Made whole in memory first: a bad run prints nothing. */
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return -ENOMEM;
+	fprintf(m, "{\"pid\":%d,\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
+		"\",\"levels\":%u,\"runs\":[", (int)r.pid, r.start, r.end, r.levels);
+	while ((ret = pl_walk_range_next(&r, &run)) == 1) {
+		fprintf(m, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"pages\":%"
+			PRIu64, sep, run.start, run.end, run.pages);
+		sep = ",";
+		if (run.absent) {
+			fputs(",\"absent\":\"", m);
+			pl_json_str(m, run.reason);
+			fputs("\"}", m);
+			continue;
+		}
+		fprintf(m, ",\"size\":%" PRIu64 ",\"pfn\":\"0x%" PRIx64 "\",\"flags\":", run.size,
+			run.pfn);
+		pl_json_names(m, run.flags);
+		fputs(",\"kind\":\"", m);
+		pl_json_str(m, run.kind);
+		fprintf(m, "\",\"excl\":%u}", run.excl);
+	}
+	fprintf(m, "],\"pages\":%" PRIu64 "}\n", r.total_pages);
+	if (fclose(m)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", r.err);
+		free(buf);
+		return -EINVAL;
+	}
+	fputs(buf, f);
+	free(buf);
+	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * pagelab - one address's walk as a structure (PAGELAB_IOC_WALK) from user
  * space: the call, the structure as struct pl_walk_result (what the text,
- * the table and Graphviz are drawn from), and its JSON.
+ * the table and Graphviz are drawn from), and its JSON; a range walk's
+ * JSON, made from its parsed runs.
  */
 #ifndef PL_WALK_H
 #define PL_WALK_H
@@ -38,5 +39,14 @@ int pl_walk_from_struct(const struct pagelab_walk *k, bool kernel, pid_t pid,
  * (null when there is none).
  */
 void pl_walk_print_json(FILE *f, const struct pl_walk_result *w);
+
+/*
+ * A range walk's text @answer (debugfs) as one JSON object on one line:
+ * pid, start, end, levels, runs (each start, end, pages, then absent, the
+ * reason, or size, pfn, flags, kind and excl) and pages.  0, or -EINVAL
+ * (the answer does not parse: nothing printed, the reason in @err, @errlen
+ * bytes) or -ENOMEM.
+ */
+int pl_walk_range_print_json(FILE *f, const char *answer, char *err, size_t errlen);
 
 #endif /* PL_WALK_H */

@@ -698,9 +698,62 @@ static const char *json_skip(const char *p, int depth)
 
 static bool json_valid(const char *s)
 {
-	const char *e = json_skip(s, 0);
+	const char *e = s ? json_skip(s, 0) : NULL;
 
 	return e && !*json_ws(e);
+}
+
+/*
+ * A text answer (debugfs) as pagelab walk --json makes it: from the parsed
+ * runs of a range, or the levels of one address.  The JSON (malloc'd), or
+ * NULL when the answer does not parse.
+ */
+static char *json_of(const char *text)
+{
+	struct pl_walk_result *w = NULL;
+	char *json = NULL, err[PL_WALK_ERR_LEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	bool bad;
+
+	if (!f)
+		return NULL;
+	if (!strncmp(text, "range ", 6)) {
+		bad = pl_walk_range_print_json(f, text, err, sizeof(err));
+	} else {
+		w = calloc(1, sizeof(*w));
+		bad = !w || pl_walk_parse(text, w);
+		if (!bad)
+			pl_walk_print_json(f, w);
+	}
+	fclose(f);
+	free(w);
+	if (bad) {
+		free(json);
+		return NULL;
+	}
+	return json;
+}
+
+/*
+ * Walk @req (debugfs, text) and make its JSON with json_of().  0 with the
+ * JSON in *@out (malloc'd); -errno with the kernel's answer there instead
+ * (its error line), or -EBADMSG when that does not parse.
+ */
+static int walk_json(const char *req, char **out)
+{
+	char *text = NULL, *json;
+	int ret = pl_walk_alloc(req, &text);
+
+	*out = text;
+	if (ret)
+		return ret;
+	json = json_of(text);
+	if (!json)
+		return -EBADMSG;
+	free(text);
+	*out = json;
+	return 0;
 }
 
 /* The value of member @key of the object at @obj, or NULL. */
@@ -1707,8 +1760,8 @@ TEST_F_TIMEOUT(walk, hugetlb_mapping_is_a_hugetlb_pmd_leaf, 120)
 		EXPECT_STREQ("hugetlb", runs[i].kind);
 	}
 	free(answer);
-	snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
-	ASSERT_EQ(0, pl_walk_alloc(req, &answer));
+	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
+	ASSERT_EQ(0, walk_json(req, &answer)) TH_LOG("%s", answer);
 	EXPECT_TRUE(json_valid(answer)) TH_LOG("%s", answer);
 	free(answer);
 	kill_reap(self, child);
@@ -1930,6 +1983,10 @@ TEST_F(walk, bad_requests_fail_with_an_error_line_never_a_stale_answer)
 	BAD(EINVAL, "%d 0x1000 0x2000 0x3000", (int)getpid());
 	BAD(EINVAL, "%d 0x1000 json json", (int)getpid());
 	BAD(EINVAL, "%d 0x1000 0x2000 json extra", (int)getpid());
+	/* JSON is made in user space (pagelab walk --json), not asked of the kernel. */
+	BAD(EINVAL, "%d 0x1000 json", (int)getpid());
+	BAD(EINVAL, "%d 0x1000 0x2000 json", (int)getpid());
+	BAD(EINVAL, "kernel 0xffff888000000000 json");
 	BAD(EINVAL, "-1 0x1000");
 	BAD(EINVAL, "%d 0x10000000000000000", (int)getpid());
 	BAD(EINVAL, "%d 0x8000000000000000", (int)getpid());
@@ -2295,7 +2352,7 @@ TEST_F(walk, unprivileged_writer_gets_no_kernel_walk_page_counts_or_contiguity)
 		struct pl_walk_range r;
 		struct pl_walk_run run;
 		int fd, ret, breaks = 0, runs = 0;
-		char req[128], *p;
+		char req[128], *p, *json;
 		uint64_t pm[16];
 
 		p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -2320,7 +2377,7 @@ TEST_F(walk, unprivileged_writer_gets_no_kernel_walk_page_counts_or_contiguity)
 			rep_add(rep, 5, "'kernel 0xffffffff81000000' as 65534: %s, want EPERM; it reads:\n%.800s",
 				ret ? strerror(-ret) : "success", answer);
 		if (base) {
-			snprintf(req, sizeof(req), "kernel 0x%" PRIx64 " json", base);
+			snprintf(req, sizeof(req), "kernel 0x%" PRIx64, base);
 			ret = walk_on(fd, req, answer, sizeof(answer));
 			if (ret != -EPERM || !pl_walk_error(answer))
 				rep_add(rep, 6, "'%s' as 65534: %s, want EPERM; it reads:\n%.800s", req,
@@ -2334,14 +2391,13 @@ TEST_F(walk, unprivileged_writer_gets_no_kernel_walk_page_counts_or_contiguity)
 				ret ? strerror(-ret) : "", w.err, answer);
 		else if (strstr(answer, "refcount") || strstr(answer, "mapcount"))
 			rep_add(rep, 8, "refcount or mapcount without CAP_SYS_ADMIN:\n%.1500s", answer);
-		snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
-		ret = walk_on(fd, req, answer, sizeof(answer));
-		if (ret || !json_valid(answer))
-			rep_add(rep, 9, "own JSON walk as 65534: %s\n%.1500s",
-				ret ? strerror(-ret) : "not JSON", answer);
-		else if (strstr(answer, "refcount") || strstr(answer, "mapcount"))
+		json = ret ? NULL : json_of(answer);
+		if (!json_valid(json))
+			rep_add(rep, 9, "own JSON walk as 65534: not JSON\n%.1500s", answer);
+		else if (strstr(json, "refcount") || strstr(json, "mapcount"))
 			rep_add(rep, 10, "refcount or mapcount in JSON without CAP_SYS_ADMIN:\n%.1500s",
-				answer);
+				json);
+		free(json);
 
 		snprintf(req, sizeof(req), "%d %p %p", (int)getpid(), (void *)p, (void *)(p + n * PG));
 		ret = walk_on(fd, req, answer, sizeof(answer));
@@ -2390,7 +2446,7 @@ TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
 		struct pl_walk_range r;
 		struct pl_walk_run run;
 		size_t i, swapped = n;
-		char req[128], *p;
+		char req[128], *p, *json;
 		uint64_t pm[16];
 		int fd, ret;
 
@@ -2432,14 +2488,16 @@ TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
 				rep_add(rep, 7, "the PTE entry 0x%016" PRIx64 " shows the swap "
 					"offset bits:\n%.1500s", pte ? pte->entry : 0, answer);
 		}
-		snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)(p + swapped * PG));
+		snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)(p + swapped * PG));
 		ret = walk_on(fd, req, answer, sizeof(answer));
-		if (ret || !json_valid(answer))
+		json = ret ? NULL : json_of(answer);
+		if (!json_valid(json))
 			rep_add(rep, 8, "JSON walk as 65534: %s\n%.1500s",
 				ret ? strerror(-ret) : "not JSON", answer);
-		else if (strstr(answer, "\"offset\"") || strstr(answer, "\"type\""))
+		else if (strstr(json, "\"offset\"") || strstr(json, "\"type\""))
 			rep_add(rep, 9, "swap type or offset in JSON without CAP_SYS_ADMIN:\n%.1500s",
-				answer);
+				json);
+		free(json);
 		snprintf(req, sizeof(req), "%d %p %p", (int)getpid(), (void *)p, (void *)(p + n * PG));
 		ret = walk_on(fd, req, answer, sizeof(answer));
 		if (!ret)
@@ -2714,7 +2772,7 @@ static int walk_both_ways(int dev, bool kernel, pid_t pid, uint64_t addr, char *
 			  size_t len)
 {
 	struct pl_walk_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	char req[96], *text = NULL, *kjson = NULL, *ujson = NULL;
+	char req[96], *text = NULL, *tjson = NULL, *ujson = NULL;
 	struct pagelab_walk k;
 	size_t ulen = 0;
 	int ret = -1;
@@ -2732,21 +2790,22 @@ static int walk_both_ways(int dev, bool kernel, pid_t pid, uint64_t addr, char *
 		snprintf(why, len, "a walk failed: %s / %s", a->err, text ? text : "(none)");
 		goto out;
 	}
-	strcat(req, " json");
+	/* And the JSON pagelab walk --json makes: the same from either answer. */
+	tjson = json_of(text);
 	f = open_memstream(&ujson, &ulen);
-	if (!f || pl_walk_alloc(req, &kjson))
+	if (!f || !tjson)
 		goto out;
 	pl_walk_print_json(f, a);
 	fclose(f);
-	ret = walk_results_same(a, b) && !strcmp(ujson, kjson);
+	ret = walk_results_same(a, b) && !strcmp(ujson, tjson);
 	if (!ret)
-		snprintf(why, len, "debugfs:\n%s%s\nrendered from the structure:\n%s", text, kjson,
-			 ujson);
+		snprintf(why, len, "debugfs:\n%s\nits JSON:\n%sfrom the structure:\n%s", text,
+			 tjson, ujson);
 out:
 	free(a);
 	free(b);
 	free(text);
-	free(kjson);
+	free(tjson);
 	free(ujson);
 	return ret;
 }
@@ -2837,7 +2896,31 @@ TEST_F(walk, ioctl_bad_input)
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-TEST_F(walk, json_agrees_with_text)
+/* What "pagelab @args..." printed (malloc'd), or NULL when it did not exit 0. */
+static char *cli_output(const char *fmt, ...)
+{
+	char args[256], *out = malloc(1 << 16);
+	va_list ap;
+
+	if (!out)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (pl_run_cli(args, out, 1 << 16)) {
+		fprintf(stderr, "# pagelab %s:\n%s", args, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * pagelab walk --json, made in user space (the kernel makes no JSON), says
+ * what debugfs's text says: one address (from PAGELAB_IOC_WALK), a range
+ * (from the text's runs) and a kernel address.
+ */
+TEST_F(walk, cli_json_agrees_with_text)
 {
 	struct pl_walk_result w;
 	struct pl_walk_run runs[16];
@@ -2846,7 +2929,7 @@ TEST_F(walk, json_agrees_with_text)
 	const char *leaf, *page, *ents, *el, *rs;
 	uint64_t x, base;
 	long long num;
-	int ret, n, nj;
+	int n, nj;
 	char *p;
 
 	p = anon_map(self, 8 * PG, true);
@@ -2856,9 +2939,8 @@ TEST_F(walk, json_agrees_with_text)
 
 	walk1(_metadata, &w, &text, "%d %p", (int)getpid(), (void *)(p + 0x10));
 	free(text);
-	snprintf(s, sizeof(s), "%d %p json", (int)getpid(), (void *)(p + 0x10));
-	ret = pl_walk_alloc(s, &json);
-	ASSERT_EQ(0, ret) TH_LOG("%s", json);
+	json = cli_output("walk --json --pid %d %p", (int)getpid(), (void *)(p + 0x10));
+	ASSERT_NE(NULL, json);
 	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "pid"), &num) && num == getpid()) TH_LOG("%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "levels"), &num) && num == w.levels);
@@ -2905,9 +2987,9 @@ TEST_F(walk, json_agrees_with_text)
 	text = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 8 * PG);
 	n = range_runs(_metadata, text, runs, 16, &r);
 	free(text);
-	snprintf(s, sizeof(s), "%d %p %p json", (int)getpid(), (void *)p, (void *)(p + 8 * PG));
-	ret = pl_walk_alloc(s, &json);
-	ASSERT_EQ(0, ret) TH_LOG("%s", json);
+	json = cli_output("walk --json --pid %d %p %p", (int)getpid(), (void *)p,
+			  (void *)(p + 8 * PG));
+	ASSERT_NE(NULL, json);
 	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "pages"), &num) && num == (long long)r.total_pages);
 	EXPECT_TRUE(json_hex(json_get(json, "start"), &x) && x == r.start);
@@ -2935,9 +3017,8 @@ TEST_F(walk, json_agrees_with_text)
 
 	/* A kernel walk says "pid": "kernel". */
 	if (!pl_direct_map_base(&base)) {
-		snprintf(s, sizeof(s), "kernel 0x%" PRIx64 " json", base);
-		ret = pl_walk_alloc(s, &json);
-		EXPECT_EQ(0, ret);
+		json = cli_output("walk --json --kernel 0x%" PRIx64, base);
+		ASSERT_NE(NULL, json);
 		EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
 		EXPECT_TRUE(json_str(json_get(json, "pid"), s, sizeof(s)) && !strcmp(s, "kernel"))
 			TH_LOG("%s", json);
@@ -2988,8 +3069,8 @@ TEST_F(walk, file_names_are_escaped_in_text_and_json)
 	}
 	free(text);
 
-	snprintf(req, sizeof(req), "%d %p json", (int)getpid(), (void *)p);
-	ret = pl_walk_alloc(req, &json);
+	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
+	ret = walk_json(req, &json);
 	ASSERT_EQ(0, ret) TH_LOG("%s", json);
 	EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_str_dec(json_get(json_get(json, "vma"), "backing"), got, sizeof(got)) &&
@@ -3162,10 +3243,10 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 				 a > 8 * MiB ? a - 8 * MiB : a, a + len + 8 * MiB);
 			break;
 		case 3:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " json", (int)target, a);
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target, a);
 			break;
 		default:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64 " json", (int)target,
+			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target,
 				 a, a + len);
 			break;
 		}
@@ -3179,7 +3260,11 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 			if (kind == 0 || kind == 5) {
 				parsed = !pl_walk_parse(answer, w);
 			} else if (kind == 3 || kind == 4) {
-				parsed = json_valid(answer);
+				/* What pagelab walk --json makes of it. */
+				char *json = json_of(answer);
+
+				parsed = json_valid(json);
+				free(json);
 			} else {
 				int rr = pl_walk_range_begin(&r, answer);
 
