@@ -5,9 +5,10 @@
  * structure (a module without it: /sys/kernel/debug/pagelab/walk, in text),
  * laid out here as a table, one row per level: the index into that level's
  * table, the raw entry, its flags, and where it leads (the next table, or
- * the frame).  A range: debugfs's text, one line per run.  The kernel makes
- * no JSON: --json is made here from the same answers; --dot draws the
- * one-address walk for Graphviz.
+ * the frame).  A range: PAGELAB_IOC_SCAN's runs, one row each (a module
+ * without it: debugfs's text runs).  The kernel makes no JSON: --json is
+ * made here from the same answers; --dot draws the one-address walk for
+ * Graphviz.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +20,7 @@
 
 #include "cli.h"
 #include "pagelab_lib.h"
+#include "pl_scan.h"
 #include "pl_walk.h"
 
 static const struct {
@@ -175,41 +177,202 @@ static void walk_print_one(const struct pl_walk_result *w)
 	walk_print_legend(w);
 }
 
+static void walk_range_head(pid_t pid, uint64_t start, uint64_t end, const char *how)
+{
+	printf("pid %d, 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " pages), %s\n\n", (int)pid, start,
+	       end, (end - start) / 4096, how);
+	printf("%-18s  %-18s  %7s  %-5s  %-12s  %-7s  %4s  %s\n", "start", "end", "pages", "page",
+	       "pfn", "kind", "excl", "flags / why absent");
+}
+
+static void walk_range_row(const struct pl_walk_run *run)
+{
+	if (run->absent) {
+		printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  %-12s  %-7s  %4s"
+		       "  absent: %s", run->start, run->end, run->pages, "-", "-", "-", "-",
+		       run->reason);
+	} else {
+		printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  0x%-10" PRIx64
+		       "  %-7s  %4u  %s", run->start, run->end, run->pages,
+		       run->size == 4096 ? "4K" : run->size == 2097152 ? "2M" : "1G", run->pfn,
+		       run->kind, run->excl, run->flags);
+	}
+	if (run->object)
+		printf("  (object %" PRIu64 ", page %" PRIu64 ")", run->object, run->index);
+	putchar('\n');
+}
+
+static void walk_range_foot(uint64_t pages, unsigned long runs)
+{
+	printf("\n%" PRIu64 " pages in %lu run%s (a run: neighbouring pages with the same page\n"
+	       "size, flags and kind, and, where frames are shown, consecutive frames)\n",
+	       pages, runs, runs == 1 ? "" : "s");
+}
+
+/* A range walk's debugfs text (a module older than ABI 1.7) as the table. */
 static int walk_print_range(const char *answer)
 {
 	struct pl_walk_range r;
 	struct pl_walk_run run;
 	unsigned long runs = 0;
+	char how[32];
 	int ret;
 
 	if (pl_walk_range_begin(&r, answer)) {
 		pl_err("walk: cannot read the kernel's answer (%s)", r.err);
 		return -1;
 	}
-	printf("pid %d, 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " pages), %u-level paging\n\n",
-	       (int)r.pid, r.start, r.end, (r.end - r.start) / 4096, r.levels);
-	printf("%-18s  %-18s  %7s  %-5s  %-12s  %-7s  %4s  %s\n", "start", "end", "pages", "page",
-	       "pfn", "kind", "excl", "flags / why absent");
+	snprintf(how, sizeof(how), "%u-level paging", r.levels);
+	walk_range_head(r.pid, r.start, r.end, how);
 	while ((ret = pl_walk_range_next(&r, &run)) == 1) {
 		runs++;
-		if (run.absent) {
-			printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  %-12s  %-7s  %4s"
-			       "  absent: %s\n", run.start, run.end, run.pages, "-", "-", "-", "-",
-			       run.reason);
-			continue;
-		}
-		printf("0x%016" PRIx64 "  0x%016" PRIx64 "  %7" PRIu64 "  %-5s  0x%-10" PRIx64
-		       "  %-7s  %4u  %s\n", run.start, run.end, run.pages,
-		       run.size == 4096 ? "4K" : run.size == 2097152 ? "2M" : "1G", run.pfn,
-		       run.kind, run.excl, run.flags);
+		walk_range_row(&run);
 	}
 	if (ret < 0) {
 		pl_err("walk: cannot read the kernel's answer (%s)", r.err);
 		return -1;
 	}
-	printf("\n%" PRIu64 " pages in %lu run%s (a run: neighbouring pages with the same page\n"
-	       "size, flags and kind, and, where frames are shown, consecutive frames)\n",
-	       r.total_pages, runs, runs == 1 ? "" : "s");
+	walk_range_foot(r.total_pages, runs);
+	return 0;
+}
+
+/* What the walk calls a run's frame (its "kind"), from the scan's categories. */
+static const char *walk_scan_kind(uint64_t c)
+{
+	if (c & PAGELAB_SCAN_ZERO)
+		return "zero";
+	if (c & PAGELAB_SCAN_HUGETLB)
+		return "hugetlb";
+	if (c & PAGELAB_SCAN_KSM)
+		return "ksm";
+	if (c & PAGELAB_SCAN_ANON)
+		return "anon";
+	if ((c & PAGELAB_SCAN_OBJECT) && (c & PAGELAB_SCAN_FILE))
+		return "pagelab";
+	if (c & PAGELAB_SCAN_FILE)
+		return "file";
+	return "none";
+}
+
+/*
+ * A scan run as a row of the range walk: present pages with their page
+ * size, kind, exclusivity and the entry's and pagelab's flags (the
+ * categories no other column shows); others absent, with why.
+ */
+static void walk_scan_row(const struct pagelab_scan_run *sr, struct pl_walk_run *run)
+{
+	static const uint64_t shown = PAGELAB_SCAN_WRITE | PAGELAB_SCAN_DIRTY |
+				      PAGELAB_SCAN_ACCESSED | PAGELAB_SCAN_SOFT_DIRTY |
+				      PAGELAB_SCAN_UFFD_WP | PAGELAB_SCAN_PROT_NONE |
+				      PAGELAB_SCAN_COW | PAGELAB_SCAN_BUDGETED;
+	uint64_t c = sr->categories;
+	const char *name;
+	size_t len = 0;
+
+	memset(run, 0, sizeof(*run));
+	run->start = sr->start;
+	run->pages = sr->pages;
+	run->end = sr->start + sr->pages * 4096;
+	run->object = sr->object;
+	run->index = sr->index;
+	if (!(c & PAGELAB_SCAN_PRESENT)) {
+		run->absent = true;
+		snprintf(run->reason, sizeof(run->reason), "%s",
+			 c & PAGELAB_SCAN_SWAP ? "swap" : c & PAGELAB_SCAN_STORED ? "stored" : "none");
+		return;
+	}
+	run->size = c & PAGELAB_SCAN_PUD ? 1UL << 30 : c & PAGELAB_SCAN_PMD ? 1UL << 21 : 4096;
+	run->pfn = sr->pfn;
+	run->excl = !!(c & PAGELAB_SCAN_EXCLUSIVE);
+	snprintf(run->kind, sizeof(run->kind), "%s", walk_scan_kind(c));
+	for (unsigned int b = 0; (name = pl_scan_cat_name(b)); b++) {
+		if ((c & shown & (1ULL << b)) && len + strlen(name) + 2 < sizeof(run->flags))
+			len += snprintf(run->flags + len, sizeof(run->flags) - len, "%s%s",
+					len ? "|" : "", name);
+	}
+	if (!len)
+		snprintf(run->flags, sizeof(run->flags), "-");
+}
+
+/*
+ * [@start, @end) of process @pid (0: this one, shown as @shown) from the
+ * binary scan (PAGELAB_IOC_SCAN), as the table or JSON; the gaps between
+ * VMAs, which the scan leaves out, as absent runs ("novma").  0 done;
+ * -ENOTTY (a module without the scan, or no device node: debugfs may
+ * answer); another -errno when it failed (said here).
+ */
+static int walk_range_scan(pid_t pid, pid_t shown, uint64_t start, uint64_t end, bool json)
+{
+	struct pl_scan_req q = { .pid = pid, .start = start, .end = end };
+	struct pagelab_scan_run *runs = NULL;
+	struct pl_walk_run run;
+	unsigned long nrows = 0;
+	uint64_t at = start;
+	const char *sep = "";
+	int fd = pl_open(), ret;
+	size_t n = 0;
+
+	if (fd == -ENOENT)
+		return -ENOTTY;
+	if (fd < 0) {
+		pl_err("walk: %s", pl_open_hint(fd));
+		return fd;
+	}
+	ret = pl_scan_all(fd, &q, &runs, &n, NULL);
+	close(fd);
+	if (ret == -EPERM || ret == -EACCES)
+		pl_err("walk: not allowed to read process %d's page tables (it needs ptrace "
+		       "read access)", (int)shown);
+	else if (ret == -ESRCH)
+		pl_err("walk: no process %d", (int)shown);
+	else if (ret == -EINVAL)
+		pl_err("walk: 0x%" PRIx64 "-0x%" PRIx64 " is not a range of user addresses", start,
+		       end);
+	else if (ret && ret != -ENOTTY)
+		pl_err("walk: %s", strerror(-ret));
+	if (ret) {
+		free(runs);
+		return ret;
+	}
+	if (json)
+		printf("{\"pid\":%d,\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
+		       "\",\"runs\":[", (int)shown, start, end);
+	else
+		walk_range_head(shown, start, end, "from the binary scan");
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t next = i < n ? runs[i].start : end;
+
+		if (at < next) {
+			/* Between VMAs: what the scan does not list. */
+			memset(&run, 0, sizeof(run));
+			run.absent = true;
+			run.start = at;
+			run.end = next;
+			run.pages = (next - at) / 4096;
+			snprintf(run.reason, sizeof(run.reason), "novma");
+			if (json)
+				pl_walk_run_print_json(stdout, &run, sep);
+			else
+				walk_range_row(&run);
+			sep = ",";
+			nrows++;
+		}
+		if (i == n)
+			break;
+		walk_scan_row(&runs[i], &run);
+		if (json)
+			pl_walk_run_print_json(stdout, &run, sep);
+		else
+			walk_range_row(&run);
+		sep = ",";
+		nrows++;
+		at = run.end;
+	}
+	if (json)
+		printf("],\"pages\":%" PRIu64 "}\n", (end - start) / 4096);
+	else
+		walk_range_foot((end - start) / 4096, nrows);
+	free(runs);
 	return 0;
 }
 
@@ -365,7 +528,7 @@ static void walk_usage(FILE *out)
 	fprintf(out,
 		"usage: pagelab walk [--pid PID | --kernel] ADDR [END] [--json] [--dot[=FILE]]\n\n"
 		"Follow ADDR through the page tables, as the kernel sees them now\n"
-		"(/sys/kernel/debug/pagelab/walk; root only).  One row per level: the\n"
+		"(pagelab's /dev/pagelab; root only).  One row per level: the\n"
 		"index into that level's table, the raw entry, its flags, and the next\n"
 		"table or the frame it leads to; then the leaf (page size, PFN, physical\n"
 		"address) and the struct page behind it, or why the address is not present.\n"
@@ -374,9 +537,10 @@ static void walk_usage(FILE *out)
 		"shown.\n\n"
 		"  --pid PID   walk that process (default: this one, pid %d)\n"
 		"  --kernel    ADDR is a kernel address (init_mm's tables)\n"
-		"  END         walk [ADDR, END) instead: one row per run of pages with the\n"
-		"              same page size, flags and kind (and, with CAP_SYS_ADMIN,\n"
-		"              consecutive frames)\n"
+		"  END         walk [ADDR, END) instead, from the binary scan: one row per\n"
+		"              run of pages with the same page size, kind and flags (and,\n"
+		"              with CAP_SYS_ADMIN, consecutive frames), one per gap\n"
+		"              between mappings (absent: novma)\n"
 		"  --json      print the walk as one JSON object\n"
 		"  --dot       print the one-address walk as a Graphviz digraph\n"
 		"  --dot=FILE  render it with Graphviz's dot into FILE (.svg, .png or .pdf)\n\n"
@@ -531,6 +695,22 @@ int cmd_walk(int argc, char **argv)
 		if (ret)
 			goto out;
 		goto print_one;
+	}
+	if (npos == 2) {
+		if (end <= addr) {
+			pl_err("walk: END must lie above ADDR");
+			return PL_EXIT_USAGE;
+		}
+		/* Whole pages, as the debugfs walk counts them (the scan refuses a top past user space). */
+		addr &= ~4095ULL;
+		end = end > ~4095ULL ? ~4095ULL : (end + 4095) & ~4095ULL;
+		ret = walk_range_scan(have_pid ? (pid_t)pidv : 0, have_pid ? (pid_t)pidv : getpid(),
+				      addr, end, json);
+		if (!ret)
+			status = PL_EXIT_OK;
+		if (ret != -ENOTTY)
+			goto out;
+		/* A module older than ABI 1.7: debugfs's text runs. */
 	}
 debugfs:
 	if (kernel)

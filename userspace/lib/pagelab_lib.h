@@ -338,6 +338,7 @@ struct pl_walk_run {
 	char kind[16];
 	unsigned int excl;
 	char reason[16];			/* absent: none swap novma protnone ... */
+	uint64_t object, index;			/* a pagelab object's page (scan only) */
 };
 
 /* A range answer being read: the header, then runs one at a time. */

@@ -257,6 +257,27 @@ void pl_walk_print_json(FILE *f, const struct pl_walk_result *w)
 	}
 }
 
+void pl_walk_run_print_json(FILE *f, const struct pl_walk_run *run, const char *sep)
+{
+	fprintf(f, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"pages\":%" PRIu64,
+		sep, run->start, run->end, run->pages);
+	if (run->absent) {
+		fputs(",\"absent\":\"", f);
+		pl_json_str(f, run->reason);
+		fputc('"', f);
+	} else {
+		fprintf(f, ",\"size\":%" PRIu64 ",\"pfn\":\"0x%" PRIx64 "\",\"flags\":", run->size,
+			run->pfn);
+		pl_json_names(f, run->flags);
+		fputs(",\"kind\":\"", f);
+		pl_json_str(f, run->kind);
+		fprintf(f, "\",\"excl\":%u", run->excl);
+	}
+	if (run->object)
+		fprintf(f, ",\"object\":%" PRIu64 ",\"index\":%" PRIu64, run->object, run->index);
+	fputc('}', f);
+}
+
 int pl_walk_range_print_json(FILE *f, const char *answer, char *err, size_t errlen)
 {
 	struct pl_walk_range r;
@@ -278,21 +299,8 @@ int pl_walk_range_print_json(FILE *f, const char *answer, char *err, size_t errl
 	fprintf(m, "{\"pid\":%d,\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
 		"\",\"levels\":%u,\"runs\":[", (int)r.pid, r.start, r.end, r.levels);
 	while ((ret = pl_walk_range_next(&r, &run)) == 1) {
-		fprintf(m, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"pages\":%"
-			PRIu64, sep, run.start, run.end, run.pages);
+		pl_walk_run_print_json(m, &run, sep);
 		sep = ",";
-		if (run.absent) {
-			fputs(",\"absent\":\"", m);
-			pl_json_str(m, run.reason);
-			fputs("\"}", m);
-			continue;
-		}
-		fprintf(m, ",\"size\":%" PRIu64 ",\"pfn\":\"0x%" PRIx64 "\",\"flags\":", run.size,
-			run.pfn);
-		pl_json_names(m, run.flags);
-		fputs(",\"kind\":\"", m);
-		pl_json_str(m, run.kind);
-		fprintf(m, "\",\"excl\":%u}", run.excl);
 	}
 	fprintf(m, "],\"pages\":%" PRIu64 "}\n", r.total_pages);
 	if (fclose(m)) {

@@ -49,4 +49,11 @@ void pl_walk_print_json(FILE *f, const struct pl_walk_result *w);
  */
 int pl_walk_range_print_json(FILE *f, const char *answer, char *err, size_t errlen);
 
+/*
+ * One run of a range walk as a JSON object, after @sep: start, end, pages,
+ * then absent (the reason), or size, pfn, flags, kind and excl; object and
+ * index when it names a pagelab object's pages.
+ */
+void pl_walk_run_print_json(FILE *f, const struct pl_walk_run *run, const char *sep);
+
 #endif /* PL_WALK_H */
