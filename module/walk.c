@@ -1135,6 +1135,7 @@ int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long 
 {
 	unsigned long addr = start, next, window;
 	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 	int ret = 0;
 
 	while (addr < end && !v->stop) {
@@ -1142,10 +1143,14 @@ int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long 
 			ret = -EINTR;
 			break;
 		}
-		/* One hold of the lock: one PMD's span, however many VMAs it has. */
+		/*
+		 * One hold of the lock: one PMD's span, however many VMAs it
+		 * has, found one after another from where the last one ended.
+		 */
 		window = pmd_addr_end(addr, end);
+		vma_iter_init(&vmi, mm, addr);
 		do {
-			vma = find_vma(mm, addr);
+			vma = vma_next(&vmi);
 			if (!vma || vma->vm_start >= end) {
 				addr = end;
 				break;

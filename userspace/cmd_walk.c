@@ -339,27 +339,18 @@ static int walk_range_scan(pid_t pid, pid_t shown, uint64_t start, uint64_t end,
 		       "\",\"runs\":[", (int)shown, start, end);
 	else
 		walk_range_head(shown, start, end, "from the binary scan");
-	for (size_t i = 0; i <= n; i++) {
-		uint64_t next = i < n ? runs[i].start : end;
-
-		if (at < next) {
+	for (size_t i = 0; i < n || at < end;) {
+		if (i < n && runs[i].start <= at) {
+			walk_scan_row(&runs[i++], &run);
+		} else {
 			/* Between VMAs: what the scan does not list. */
 			memset(&run, 0, sizeof(run));
 			run.absent = true;
 			run.start = at;
-			run.end = next;
-			run.pages = (next - at) / 4096;
+			run.end = i < n ? runs[i].start : end;
+			run.pages = (run.end - at) / 4096;
 			snprintf(run.reason, sizeof(run.reason), "novma");
-			if (json)
-				pl_walk_run_print_json(stdout, &run, sep);
-			else
-				walk_range_row(&run);
-			sep = ",";
-			nrows++;
 		}
-		if (i == n)
-			break;
-		walk_scan_row(&runs[i], &run);
 		if (json)
 			pl_walk_run_print_json(stdout, &run, sep);
 		else
