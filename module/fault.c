@@ -138,6 +138,7 @@ static vm_fault_t pagelab_map_zero(struct vm_fault *vmf, struct pagelab_object *
 
 	mutex_lock(&obj->lock);
 	if (pagelab_reads_zero(obj, index)) {
+		pagelab_obj_zero_mapped(obj);
 		ret = pagelab_set_zero_pte(vmf);
 		if (!ret)
 			ret = vmf_insert_mixed(vmf->vma, vmf->address,
@@ -572,8 +573,10 @@ static vm_fault_t pagelab_map_zero_early(struct vm_fault *vmf, struct pagelab_ob
 	    !pagelab_zero_page_ok(vmf->vma) || pagelab_obj_budgeted(obj) ||
 	    !mutex_trylock(&obj->lock))
 		return 0;
-	if (pagelab_reads_zero(obj, index))
+	if (pagelab_reads_zero(obj, index)) {
+		pagelab_obj_zero_mapped(obj);
 		ret = pagelab_set_zero_pte(vmf);
+	}
 	mutex_unlock(&obj->lock);
 	if (ret != VM_FAULT_NOPAGE)
 		return 0;

@@ -231,7 +231,9 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * maps the zero page only under @obj->lock, after seeing no frame, so once
  * the frame is stored no new one comes.  With one VMA, the only PTE of
  * @index is at @vmf's own address: unless the zero page is there, the
- * sweep of the mapping is spared (a first write that no read preceded).  The fault cannot
+ * sweep of the mapping is spared (a first write that no read preceded);
+ * and that PTE is not even looked at in an object where no zero page was
+ * ever mapped (@obj->zero_mapped, set under @obj->lock before one is).  The fault cannot
  * be trusted to find and remove an entry that came after it looked: its
  * retry may never run (a /proc/PID/mem writer killed in between).
  *
@@ -260,7 +262,7 @@ again:
 	if (page) {
 		get_page(page);
 		/* The zero page pfn_mkwrite saw (a frame arrived meanwhile). */
-		if (vmf && pagelab_fault_maps_zero(vmf))
+		if (vmf && obj->zero_mapped && pagelab_fault_maps_zero(vmf))
 			unmap_mapping_pages(obj->mapping, index, 1, false);
 		mutex_unlock(&obj->lock);
 		if (!pagelab_obj_lock_frame(obj, index, page))
@@ -282,7 +284,8 @@ again:
 	}
 	atomic_long_inc(&obj->resident);
 	atomic64_inc(&obj->count.allocs);
-	if (!vmf || atomic_long_read(&obj->mappers) > 1 || pagelab_fault_maps_zero(vmf))
+	if (!vmf || atomic_long_read(&obj->mappers) > 1 ||
+	    (obj->zero_mapped && pagelab_fault_maps_zero(vmf)))
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	mutex_unlock(&obj->lock);
 	get_page(page);

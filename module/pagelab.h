@@ -320,6 +320,9 @@ struct pagelab_replacer {
  *            A frame may sit in several objects (clone) or at several
  *            indexes (merge): page_private() of the frame counts the
  *            entries holding it, under the frame's page lock
+ * @zero_mapped: a zero-page PTE of the object was ever installed: set under
+ *            @lock before the first (pagelab_obj_zero_mapped()), never
+ *            cleared; a frame's arrival with it clear removes no zero page
  * @resident: entries in @pages; changed with them, in the same hold of @lock
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
@@ -343,6 +346,7 @@ struct pagelab_object {
 	unsigned int fault_around;
 	struct mutex replace_lock;	/* serialises budget changes */
 	struct mutex lock;	/* guards changes to @pages; see object.c */
+	bool zero_mapped;	/* under @lock */
 	struct xarray pages;
 	atomic_long_t resident;
 	atomic_long_t mappers;
@@ -590,6 +594,17 @@ bool pagelab_walk_admin(struct file *file);
 /* scan.c */
 long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg);
 long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);
+
+/*
+ * @obj->lock held, a zero-page PTE of @obj about to be installed: the
+ * frame that later arrives for its page looks for it (object.c).
+ */
+static inline void pagelab_obj_zero_mapped(struct pagelab_object *obj)
+{
+	lockdep_assert_held(&obj->lock);
+	if (!obj->zero_mapped)
+		WRITE_ONCE(obj->zero_mapped, true);
+}
 
 /* fault.c */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma);

@@ -1535,6 +1535,7 @@ again:
 			*outcome = PAGELAB_FAULT_COW_ZERO;
 			goto out_unlock;
 		}
+		pagelab_obj_zero_mapped(obj);
 		ret = vmf_insert_mixed(vmf->vma, vmf->address,
 				       pfn_to_pfn_t(my_zero_pfn(vmf->address)));
 		if (ret == VM_FAULT_NOPAGE) {
