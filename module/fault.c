@@ -103,9 +103,10 @@ out_release:
  *
  * Read without the PTE table's lock, the table reached as
  * pagelab_set_zero_pte() reaches it: for a caller holding the object's
- * lock, under which every zero-page PTE of the object is installed, the
- * answer holds until the lock is let go (such a PTE may be zapped
- * meanwhile, never installed).  No PTE table: not mapped.
+ * lock, under which pagelab installs every zero-page PTE of the object
+ * (the kernel only copies or moves them, by fork or mremap, within the
+ * same object), the answer holds until the lock is let go (such a PTE may
+ * be zapped meanwhile, never installed).  No PTE table: not mapped.
  *
  * Return: true if @vmf->address maps the shared zero page.
  */

@@ -229,7 +229,8 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * it; if another fault got there first, uses that frame instead.  Then
  * removes every zero-page PTE of @index, wherever one may be: a read fault
  * maps the zero page only under @obj->lock, after seeing no frame, so once
- * the frame is stored no new one comes.  With one VMA, the only PTE of
+ * the frame is stored no new one comes (fork copies such PTEs into a VMA of
+ * this object, which is open by then: two mappers, the sweep below).  With one VMA, the only PTE of
  * @index is at @vmf's own address: unless the zero page is there, the
  * sweep of the mapping is spared (a first write that no read preceded);
  * and that PTE is not even looked at in an object where no zero page was

@@ -602,8 +602,9 @@ long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);
 static inline void pagelab_obj_zero_mapped(struct pagelab_object *obj)
 {
 	lockdep_assert_held(&obj->lock);
+	/* Read only under the lock; tested first to leave the line clean. */
 	if (!obj->zero_mapped)
-		WRITE_ONCE(obj->zero_mapped, true);
+		obj->zero_mapped = true;
 }
 
 /* fault.c */
