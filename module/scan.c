@@ -433,12 +433,14 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 		} else if (pte_none(pte)) {
 			/*
 			 * An empty entry is 0 (pte_none() also forgives two
-			 * errata bits): the raw words, four at a time.
+			 * errata bits): the raw words, eight at a time.
 			 */
-			while (n + 4 <= left &&
+			while (n + 8 <= left &&
 			       !(READ_ONCE(ptep[n].pte) | READ_ONCE(ptep[n + 1].pte) |
-				 READ_ONCE(ptep[n + 2].pte) | READ_ONCE(ptep[n + 3].pte)))
-				n += 4;
+				 READ_ONCE(ptep[n + 2].pte) | READ_ONCE(ptep[n + 3].pte) |
+				 READ_ONCE(ptep[n + 4].pte) | READ_ONCE(ptep[n + 5].pte) |
+				 READ_ONCE(ptep[n + 6].pte) | READ_ONCE(ptep[n + 7].pte)))
+				n += 8;
 			while (n < left && pte_none(ptep_get(ptep + n)))
 				n++;
 			cats = base;
