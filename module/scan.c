@@ -34,9 +34,11 @@
 #include "pagelab.h"
 
 /*
- * Records kept before a copy to the caller.  When a run must close and
- * the batch is full, the walk pauses at that page (scan_close_at()), the
- * batch is copied out, and the walk resumes there.
+ * Closed records kept before a copy to the caller.  When a run must close
+ * and the batch is full, the walk pauses at that page (scan_close_at()),
+ * the batch is copied out, and the walk resumes there.  The open run is
+ * built in the slot after the closed ones (one more than SCAN_BATCH), so
+ * closing it copies nothing.
  */
 #define SCAN_BATCH	512
 
@@ -44,11 +46,11 @@ struct pagelab_scan_state {
 	struct pagelab_walk_visitor v;
 	const struct pagelab_scan *req;
 	bool show_pfn;
-	struct pagelab_scan_run *batch;	/* closed runs not yet copied out */
-	unsigned int nbatch;
-	struct pagelab_scan_run cur;	/* the open run */
-	bool open;
-	u64 index_step;		/* @cur's index advances (1) or stays 0 (anonymous) */
+	/* Closed runs not yet copied out, [0, nbatch); then the open run. */
+	struct pagelab_scan_run *batch;
+	unsigned int nbatch;	/* <= SCAN_BATCH */
+	bool open;		/* batch[nbatch] is a run still growing */
+	u64 index_step;		/* its index advances (1) or stays 0 (anonymous) */
 	u32 runs;		/* runs opened so far, copied or not: <= max_runs */
 	u64 pages;		/* pages reported */
 	bool full;		/* max_runs or max_pages reached at @stop_at */
@@ -81,7 +83,7 @@ static void scan_close(struct pagelab_scan_state *st)
 {
 	if (!st->open || WARN_ON_ONCE(st->nbatch >= SCAN_BATCH))
 		return;
-	st->batch[st->nbatch++] = st->cur;
+	st->nbatch++;
 	st->open = false;
 }
 
@@ -277,7 +279,7 @@ static __always_inline void scan_add(struct pagelab_scan_state *st,
 				     struct vm_area_struct *vma, unsigned long addr,
 				     unsigned long n, u64 cats, u64 pfn)
 {
-	struct pagelab_scan_run *r = &st->cur;
+	struct pagelab_scan_run *r = &st->batch[st->nbatch];
 	u64 object = st->obj ? st->obj->id : 0;
 	u64 index = scan_index(vma, addr);
 	u64 pfn_step = !(cats & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_SWAP)) ||
@@ -307,6 +309,7 @@ static __always_inline void scan_add(struct pagelab_scan_state *st,
 			scan_full(st, addr);
 			return;
 		}
+		r = &st->batch[st->nbatch];
 		st->runs++;
 		st->open = true;
 		st->index_step = vma_is_anonymous(vma) ? 0 : 1;
@@ -403,6 +406,106 @@ static u64 scan_pte_cats(struct pagelab_scan_state *st, struct vm_area_struct *v
 }
 
 /*
+ * A PTE flag (@from, a mask of one bit, 0 where the kernel's configuration
+ * has no such bit) moved to a category bit (@to): with constants, an AND
+ * and a shift.
+ */
+static __always_inline u64 scan_bit(pteval_t f, pteval_t from, u64 to)
+{
+	if (!from)
+		return 0;
+	return from >= to ? (f & from) / (from / to) : (f & from) * (to / from);
+}
+
+/*
+ * The page most scans are made of, in one pass without scan_add(): a
+ * present entry of a frame with a struct page (not special, so not the
+ * zero page; vm_normal_page() trusts such an entry the same way), in a
+ * mapping that is not an object's.  It computes what scan_pte_cats() would
+ * for that page and opens or extends runs as scan_add() would.  It stops
+ * at the first page it does not take (another kind, outside the masks, the
+ * page limit, no run or batch room left) and returns how many it took: the
+ * general path does the rest.
+ */
+static unsigned long scan_ptes_fast(struct pagelab_scan_state *st, struct vm_area_struct *vma,
+				    unsigned long addr, pte_t *ptep, unsigned long left, u64 base)
+{
+	const struct pagelab_scan *req = st->req;
+	struct pagelab_scan_run *r = &st->batch[st->nbatch];
+	const bool cow_able = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	const bool masks = req->required | req->any | req->excluded;
+	/* Without PFNs every frame is 0, and a run never breaks on one. */
+	const u64 pfn_mask = st->show_pfn ? ~0ULL : 0, pfn_step = st->show_pfn ? 1 : 0;
+	const u64 step = vma_is_anonymous(vma) ? 0 : 1;
+	u64 index = scan_index(vma, addr), next_pfn;
+	unsigned long n;
+	bool cont;
+
+	if (req->max_pages)
+		left = min_t(u64, left, req->max_pages - st->pages);
+	/* Does the open run go on here?  Never across VMAs, as in scan_add(). */
+	cont = st->open && addr != vma->vm_start && !r->object &&
+	       r->start + (r->pages << PAGE_SHIFT) == addr &&
+	       r->index + r->pages * st->index_step == index;
+	next_pfn = cont ? r->pfn + r->pages * pfn_step : 0;
+	for (n = 0; n < left; n++, addr += PAGE_SIZE, index += step) {
+		pte_t pte = ptep_get(ptep + n);
+		pteval_t f = pte_flags(pte);
+		unsigned long pfn = pte_pfn(pte);
+		struct page *page;
+		struct folio *folio;
+		u64 c;
+
+		if (!(f & _PAGE_PRESENT) || pte_special(pte) || is_zero_pfn(pfn))
+			break;
+		c = base | PAGELAB_SCAN_PRESENT | scan_bit(f, _PAGE_RW, PAGELAB_SCAN_WRITE) |
+		    scan_bit(f, _PAGE_SOFT_DIRTY, PAGELAB_SCAN_SOFT_DIRTY) |
+		    scan_bit(f, _PAGE_UFFD_WP, PAGELAB_SCAN_UFFD_WP) |
+		    scan_bit(f, _PAGE_DIRTY, PAGELAB_SCAN_DIRTY) |
+		    scan_bit(f, _PAGE_ACCESSED, PAGELAB_SCAN_ACCESSED);
+		page = pfn_to_page(pfn);
+		folio = page_folio(page);
+		if (!folio_test_anon(folio))
+			c |= PAGELAB_SCAN_FILE;
+		else if (folio_test_ksm(folio))
+			c |= PAGELAB_SCAN_ANON | PAGELAB_SCAN_KSM;
+		else
+			c |= PAGELAB_SCAN_ANON;
+		if (pagelab_page_mapcount(page) == 1)
+			c |= PAGELAB_SCAN_EXCLUSIVE;
+		/* scan_frame_cats(): read-only in a private writable mapping. */
+		if (cow_able && !(c & PAGELAB_SCAN_WRITE) &&
+		    (c & (PAGELAB_SCAN_EXCLUSIVE | PAGELAB_SCAN_FILE | PAGELAB_SCAN_KSM)) !=
+		    PAGELAB_SCAN_EXCLUSIVE)
+			c |= PAGELAB_SCAN_COW;
+		if (masks && !scan_match(req, c))
+			break;
+		pfn &= pfn_mask;
+		if (cont && c == r->categories && pfn == next_pfn) {
+			r->pages++;
+		} else {
+			if (st->runs == req->max_runs || (st->open && st->nbatch == SCAN_BATCH))
+				break;
+			if (st->open)
+				r = &st->batch[++st->nbatch];
+			st->runs++;
+			st->open = true;
+			st->index_step = step;
+			r->start = addr;
+			r->pages = 1;
+			r->categories = c;
+			r->pfn = pfn;
+			r->object = 0;
+			r->index = index;
+			cont = true;
+		}
+		next_pfn = pfn + pfn_step;
+	}
+	st->pages += n;
+	return n;
+}
+
+/*
  * The PTEs of one table, read here rather than one callback each: pagemap
  * reads a table in one pass, and so does this.  Runs of empty entries go
  * in at once, except in an object's mapping (each page may be stored).
@@ -427,6 +530,16 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
+		if (!st->obj && (pte_flags(pte) & _PAGE_PRESENT)) {
+			n = scan_ptes_fast(st, vma, addr, ptep, left, base);
+			if (n) {
+				addr += n << PAGE_SHIFT;
+				ptep += n;
+				left -= n;
+				continue;
+			}
+			n = 1;
+		}
 		if (pte_none(pte) && st->obj) {
 			/* Each page may be stored. */
 			cats = scan_cats(st, vma, addr, &none, 0, 0, &pfn);
@@ -495,6 +608,8 @@ static int scan_flush(struct pagelab_scan_state *st, u32 *done)
 	if (st->nbatch && copy_to_user(to + *done, st->batch, st->nbatch * sizeof(*st->batch)))
 		return -EFAULT;
 	*done += st->nbatch;
+	if (st->open && st->nbatch)
+		st->batch[0] = st->batch[st->nbatch];
 	st->nbatch = 0;
 	return 0;
 }
@@ -550,7 +665,7 @@ long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg)
 		return PTR_ERR(mm);
 	st.req = &req;
 	st.show_pfn = !(req.flags & PAGELAB_SCAN_F_NO_PFN) && pagelab_walk_admin(file);
-	st.batch = kvmalloc_array(SCAN_BATCH, sizeof(*st.batch), GFP_KERNEL_ACCOUNT);
+	st.batch = kvmalloc_array(SCAN_BATCH + 1, sizeof(*st.batch), GFP_KERNEL_ACCOUNT);
 	if (!st.batch) {
 		ret = -ENOMEM;
 		goto out_mmput;

@@ -689,7 +689,8 @@ static void pagelab_walk_pmd_leaf(struct vm_area_struct *vma, unsigned long addr
 
 /*
  * Does *@pmdp still hold @pmd, a PTE table's entry read before?  Called
- * under rcu_read_lock(), then again under the table's lock.  Since 6.6 a
+ * under pagelab_pte_table_hold() (rcu_read_lock() since 6.6), then again
+ * under the table's lock.  Since 6.6 a
  * PTE table can go with only mmap_lock held for reading (khugepaged and
  * MADV_COLLAPSE retract a file's tables), freed after an RCU grace period;
  * pte_offset_map_lock(), which handles that, cannot be linked by a module
@@ -832,16 +833,16 @@ again:
 		return;
 	}
 	/* See pagelab_walk_pte_table(); the PMD is printed once it holds. */
-	rcu_read_lock();
+	pagelab_pte_table_hold();
 	if (!pagelab_walk_pte_table(pmdp, pmd)) {
-		rcu_read_unlock();
+		pagelab_pte_table_release();
 		goto again;
 	}
 	ptl = pte_lockptr(mm, &pmd);
 	spin_lock(ptl);
 	if (!pagelab_walk_pte_table(pmdp, pmd)) {
 		spin_unlock(ptl);
-		rcu_read_unlock();
+		pagelab_pte_table_release();
 		goto again;
 	}
 	out_entry(o, PAGELAB_L_PMD, pmd_index(addr), pmd_val(pmd), false);
@@ -852,7 +853,7 @@ again:
 		pagelab_walk_pte(vma, addr, pte, e);
 	}
 	spin_unlock(ptl);
-	rcu_read_unlock();
+	pagelab_pte_table_release();
 }
 
 /**
@@ -1084,16 +1085,16 @@ again:
 	}
 
 	/* See pagelab_walk_pte_table(). */
-	rcu_read_lock();
+	pagelab_pte_table_hold();
 	if (!pagelab_walk_pte_table(pmdp, pmd)) {
-		rcu_read_unlock();
+		pagelab_pte_table_release();
 		goto again;
 	}
 	ptl = pte_lockptr(mm, &pmd);
 	spin_lock(ptl);
 	if (!pagelab_walk_pte_table(pmdp, pmd)) {
 		spin_unlock(ptl);
-		rcu_read_unlock();
+		pagelab_pte_table_release();
 		goto again;
 	}
 	ptep = pte_offset_kernel(&pmd, addr);
@@ -1109,7 +1110,7 @@ again:
 		v->pages(v, vma, addr, PAGE_SIZE, &e, pte_flags(pte), pte_val(pte));
 	}
 	spin_unlock(ptl);
-	rcu_read_unlock();
+	pagelab_pte_table_release();
 	return end;
 }
 

@@ -4080,6 +4080,166 @@ TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
 #undef SCAN_REQ
 }
 
+/* One call's answer for [p, p + n pages), with or without PFNs. */
+static struct pagelab_scan_run *scan_one_call(struct __test_metadata *_metadata, int dev,
+					      const char *p, size_t n, uint32_t flags,
+					      size_t *nruns)
+{
+	struct pagelab_scan_run *runs = calloc(n, sizeof(*runs));
+	struct pagelab_scan s = {
+		.size = sizeof(s), .flags = flags, .max_runs = (uint32_t)n,
+		.start = (uintptr_t)p, .end = (uintptr_t)p + n * PG, .runs = (uintptr_t)runs,
+	};
+
+	if (!runs)
+		return NULL;
+	EXPECT_EQ(0, pl_scan(dev, &s));
+	EXPECT_EQ(s.end, s.walk_end);
+	*nruns = s.nr_runs;
+	return runs;
+}
+
+/* Could runs @a and @b, one after the other, have been one? */
+static bool scan_runs_join(const struct pagelab_scan_run *a, const struct pagelab_scan_run *b,
+			   bool pfns)
+{
+	bool frames = a->categories & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_SWAP);
+
+	return a->start + a->pages * PG == b->start && a->categories == b->categories &&
+	       a->object == b->object && (!pfns || !frames || a->pfn + a->pages == b->pfn);
+}
+
+/*
+ * Runs are whole however the answer is cut.  2,100 anonymous pages in two
+ * VMAs, every ninth not mapped, shared with a child that a fork made, a
+ * third of them written again since (exclusive and writable), the rest
+ * COW-shared: more runs than the module copies out at a time (512).  One
+ * call's answer is the same as the answer made one run per call, 7 per
+ * call, 512 and 513; no two runs in it could have been one, except across
+ * the two VMAs; a page limit and category masks cut it where they should.
+ */
+TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
+{
+	static const uint32_t batches[] = { 1, 7, 512, 513 };
+	const size_t n = 2100, split = 1001;
+	struct pagelab_scan_run *all, *nopfn, *cut;
+	size_t nall, nnopfn, ncut, pages, k;
+	struct scan_cmp c = { 0 };
+	uint64_t zero_pfn;
+	pid_t kid;
+	char *p;
+
+	ASSERT_EQ(0, pl_zero_pfn(&zero_pfn));
+	p = anon_map(self, n * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		if (i % 9 != 4)
+			wr(p + i * PG, 1);
+	kid = fork_child(self);
+	ASSERT_GE(kid, 0);
+	if (!kid) {
+		pause();
+		_exit(0);
+	}
+	for (size_t i = 0; i < n; i += 3)
+		if (i % 9 != 4)
+			wr(p + i * PG, 2);
+	/* Pages split - 1 and split: both COW-shared and mapped, in two VMAs. */
+	ASSERT_EQ(0, madvise(p + split * PG, (n - split) * PG, MADV_DONTFORK));
+
+	all = scan_one_call(_metadata, self->dev, p, n, 0, &nall);
+	nopfn = scan_one_call(_metadata, self->dev, p, n, PAGELAB_SCAN_F_NO_PFN, &nnopfn);
+	ASSERT_TRUE(all && nopfn);
+	ASSERT_GT(nall, 512U) TH_LOG("%zu runs: fewer than one batch", nall);
+	scan_compare(_metadata, self->dev, 0, "cut", (uintptr_t)p, (uintptr_t)p + n * PG,
+		     zero_pfn, &c, NULL, NULL);
+	EXPECT_EQ(0ULL, c.mismatches);
+	for (k = 0; k + 1 < nall; k++)
+		EXPECT_FALSE(scan_runs_join(&all[k], &all[k + 1], true))
+			TH_LOG("runs %zu and %zu (0x%llx, 0x%llx) could be one", k, k + 1,
+			       (unsigned long long)all[k].start, (unsigned long long)all[k + 1].start);
+	for (k = 0; k + 1 < nnopfn; k++) {
+		bool at_split = nopfn[k + 1].start == (uintptr_t)p + split * PG;
+
+		if (at_split) {
+			EXPECT_TRUE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
+				TH_LOG("the pages on each side of the VMA boundary differ");
+		} else {
+			EXPECT_FALSE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
+				TH_LOG("runs %zu and %zu could be one (no PFNs)", k, k + 1);
+		}
+	}
+	for (k = 0; k < nnopfn && nopfn[k].start < (uintptr_t)p + split * PG; k++)
+		;
+	EXPECT_TRUE(k < nnopfn && nopfn[k].start == (uintptr_t)p + split * PG)
+		TH_LOG("no run starts where the second VMA does");
+
+	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+					 .batch = batches[b] };
+
+		ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
+		EXPECT_EQ(nall, ncut) TH_LOG("%u runs per call", batches[b]);
+		EXPECT_EQ(0, memcmp(all, cut, (ncut < nall ? ncut : nall) * sizeof(*cut)))
+			TH_LOG("%u runs per call: another answer", batches[b]);
+		free(cut);
+	}
+
+	/* At most 777 pages, 5 runs per call: the first 777 pages of the answer. */
+	{
+		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+					 .batch = 5, .max_pages = 777 };
+
+		ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
+		for (k = 0, pages = 0; k < ncut && k < nall; k++) {
+			uint64_t want = all[k].pages < 777 - pages ? all[k].pages : 777 - pages;
+
+			EXPECT_EQ(all[k].start, cut[k].start);
+			EXPECT_EQ(want, cut[k].pages) TH_LOG("run %zu", k);
+			EXPECT_EQ(all[k].categories, cut[k].categories);
+			EXPECT_EQ(all[k].pfn, cut[k].pfn);
+			pages += cut[k].pages;
+		}
+		EXPECT_EQ(777ULL, pages);
+		free(cut);
+	}
+
+	/* Masks: the answer's runs of the pages they keep, the others gone. */
+	{
+		static const struct { uint64_t required, any, excluded; } m[] = {
+			{ PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_COW, 0, 0 },
+			{ 0, PAGELAB_SCAN_WRITE, 0 },
+			{ PAGELAB_SCAN_PRESENT, 0, PAGELAB_SCAN_EXCLUSIVE },
+		};
+
+		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+			struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+						 .batch = 64, .required = m[i].required,
+						 .any = m[i].any, .excluded = m[i].excluded };
+			size_t j = 0;
+
+			ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
+			for (k = 0; k < nall; k++) {
+				uint64_t cat = all[k].categories;
+
+				if ((cat & q.required) != q.required || (q.any && !(cat & q.any)) ||
+				    (cat & q.excluded))
+					continue;
+				if (j < ncut)
+					EXPECT_EQ(0, memcmp(&all[k], &cut[j], sizeof(*cut)))
+						TH_LOG("masks %zu: run %zu", i, j);
+				j++;
+			}
+			EXPECT_EQ(j, ncut) TH_LOG("masks %zu", i);
+			EXPECT_GT(ncut, 0U) TH_LOG("masks %zu kept nothing", i);
+			free(cut);
+		}
+	}
+	free(all);
+	free(nopfn);
+	EXPECT_EQ(128 + SIGKILL, kill_reap(self, kid));
+}
+
 TEST_F(walk, scan_of_others_needs_ptrace_rights_and_shows_no_pfns)
 {
 	struct perm_report *rep = shared_block(self, sizeof(*rep));
