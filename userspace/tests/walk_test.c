@@ -4154,10 +4154,14 @@ TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 	scan_compare(_metadata, self->dev, 0, "cut", (uintptr_t)p, (uintptr_t)p + n * PG,
 		     zero_pfn, &c, NULL, NULL);
 	EXPECT_EQ(0ULL, c.mismatches);
-	for (k = 0; k + 1 < nall; k++)
+	/* Across the two VMAs runs never join, even where they could. */
+	for (k = 0; k + 1 < nall; k++) {
+		if (all[k + 1].start == (uintptr_t)p + split * PG)
+			continue;
 		EXPECT_FALSE(scan_runs_join(&all[k], &all[k + 1], true))
 			TH_LOG("runs %zu and %zu (0x%llx, 0x%llx) could be one", k, k + 1,
 			       (unsigned long long)all[k].start, (unsigned long long)all[k + 1].start);
+	}
 	for (k = 0; k + 1 < nnopfn; k++) {
 		bool at_split = nopfn[k + 1].start == (uintptr_t)p + split * PG;
 
@@ -4225,9 +4229,10 @@ TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 				if ((cat & q.required) != q.required || (q.any && !(cat & q.any)) ||
 				    (cat & q.excluded))
 					continue;
-				if (j < ncut)
+				if (j < ncut) {
 					EXPECT_EQ(0, memcmp(&all[k], &cut[j], sizeof(*cut)))
 						TH_LOG("masks %zu: run %zu", i, j);
+				}
 				j++;
 			}
 			EXPECT_EQ(j, ncut) TH_LOG("masks %zu", i);
