@@ -106,7 +106,7 @@ static struct page *cow_fill(struct kunit *test, struct pagelab_object *obj, pgo
 
 static u8 cow_byte(struct pagelab_object *obj, pgoff_t index)
 {
-	struct page *page = xa_load(&obj->pages, index);
+	struct page *page = pagelab_frame_at(obj, index);
 	u8 *p, b;
 
 	if (!page)
@@ -124,9 +124,9 @@ static void pagelab_clone_shares_frames(struct kunit *test)
 	struct page *p0 = cow_fill(test, a, 0, 0x11), *p5 = cow_fill(test, a, 5, 0x55);
 
 	KUNIT_ASSERT_EQ(test, pagelab_clone_frames(a, b), 0);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 0), p0);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 5), p5);
-	KUNIT_EXPECT_NULL(test, xa_load(&b->pages, 1));
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 0), p0);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 5), p5);
+	KUNIT_EXPECT_NULL(test, pagelab_frame_at(b, 1));
 	KUNIT_EXPECT_EQ(test, page_private(p0), 2UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->resident), 2L);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&b->count.clone_shared), 2LL);
@@ -143,7 +143,7 @@ static void pagelab_clone_copies_pinned(struct kunit *test)
 	get_page(p0);		/* stands for a GUP pin */
 	KUNIT_ASSERT_EQ(test, pagelab_clone_frames(a, b), 0);
 	put_page(p0);
-	KUNIT_EXPECT_PTR_NE(test, xa_load(&b->pages, 0), p0);
+	KUNIT_EXPECT_PTR_NE(test, pagelab_frame_at(b, 0), p0);
 	KUNIT_EXPECT_EQ(test, page_private(p0), 1UL);
 	KUNIT_EXPECT_EQ(test, cow_byte(b, 0), 0x22);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&b->count.clone_copied), 1LL);
@@ -164,8 +164,8 @@ static void pagelab_cow_break_copies_for_writer(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, PageLocked(now));
 	unlock_page(now);
 	put_page(now);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 1), now);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&a->pages, 1), p1);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 1), now);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(a, 1), p1);
 	KUNIT_EXPECT_EQ(test, page_private(p1), 1UL);
 	KUNIT_EXPECT_EQ(test, page_private(now), 1UL);
 	KUNIT_EXPECT_EQ(test, cow_byte(b, 1), 0x33);
@@ -199,7 +199,7 @@ static void pagelab_cow_break_at_cap(struct kunit *test)
 	WRITE_ONCE(pagelab_max_pages, cap);
 	KUNIT_EXPECT_NULL(test, now);
 	/* Nothing changed: still shared, counted once as a SIGBUS. */
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 0), p0);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 0), p0);
 	KUNIT_EXPECT_EQ(test, page_private(p0), 2UL);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&b->count.sigbus), 1LL);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&b->count.cow_breaks), 0LL);
@@ -247,10 +247,10 @@ static void pagelab_merge_equal_and_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out.zero, 1ULL);
 	KUNIT_EXPECT_EQ(test, out.skipped, 0ULL);
 	KUNIT_EXPECT_EQ(test, out.saved, 3ULL * PAGE_SIZE);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 0), keep);
-	KUNIT_EXPECT_PTR_EQ(test, xa_load(&b->pages, 3), keep);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 0), keep);
+	KUNIT_EXPECT_PTR_EQ(test, pagelab_frame_at(b, 3), keep);
 	KUNIT_EXPECT_EQ(test, page_private(keep), 3UL);
-	KUNIT_EXPECT_NULL(test, xa_load(&a->pages, 2));
+	KUNIT_EXPECT_NULL(test, pagelab_frame_at(a, 2));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->resident), 2L);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&pagelab_stats.pages_held), ctx->held0 + 2);
 

@@ -53,7 +53,7 @@
  * @extra: references to @page the caller itself holds
  *
  * No while another entry holds the frame.  No either for a frame that was
- * shared (clone, merge: the entry's PAGELAB_XA_SHARED mark) and is @obj's
+ * shared (clone, merge: the entry's PAGELAB_MARK_SHARED) and is @obj's
  * alone now, if it has a reference nobody accounts for: a pin (vmsplice,
  * a read GUP) taken while it was shared was entitled to the contents of
  * then, and a write in place would show it what @obj's users write from
@@ -61,7 +61,7 @@
  * shared file mapping does.  A yes for a marked frame drops the mark: it
  * is written in place from now on, and a pin taken later through its
  * writable PTE is @obj's own.  Unmarked frames (nearly every write) cost
- * one mark lookup, no xa_lock.
+ * one mark test, no lock.
  *
  * Return: true if the write may go in place; false if it must go to a copy.
  */
@@ -70,11 +70,11 @@ bool pagelab_cow_in_place(struct pagelab_object *obj, pgoff_t index, struct page
 {
 	if (page_private(page) > 1)
 		return false;
-	if (likely(!xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED)))
+	if (likely(!pagelab_frame_mark(obj, index, PAGELAB_MARK_SHARED)))
 		return true;
 	if (pagelab_frame_pinned(page, extra))
 		return false;
-	xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+	pagelab_frame_clear_mark(obj, index, PAGELAB_MARK_SHARED);
 	return true;
 }
 
@@ -117,13 +117,13 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, s
 	/* Its write-back reads it with no lock held: wait for that. */
 	if (budgeted && pagelab_rp_io_victim(obj, index))
 		return 0;
-	old = xa_load(&obj->pages, index);
+	old = pagelab_frame_at(obj, index);
 	if (!old)
 		return 0;
 	get_page(old);
 	lock_page(old);
 	if (budgeted)
-		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+		pagelab_frame_set_mark(obj, index, PAGELAB_MARK_DIRTY);
 	/* Ours, and the caller's if it holds this frame. */
 	extra = old == held ? 2 : 1;
 	if (pagelab_cow_in_place(obj, index, old, extra)) {
@@ -139,9 +139,9 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, s
 	}
 	copy_highpage(new, old);
 	/* Replacing a present entry allocates nothing: this cannot fail. */
-	xa_store(&obj->pages, index, new, GFP_NOWAIT);
+	pagelab_frame_set(obj, index, new, GFP_NOWAIT);
 	/* The copy is @obj's alone, and nothing pinned it while shared. */
-	xa_clear_mark(&obj->pages, index, PAGELAB_XA_SHARED);
+	pagelab_frame_clear_mark(obj, index, PAGELAB_MARK_SHARED);
 	atomic64_inc(&obj->count.cow_breaks);
 	atomic64_add(PAGE_SIZE, &obj->count.cow_bytes);
 	/*
@@ -199,7 +199,7 @@ static int pagelab_clone_copy(struct pagelab_object *dst, pgoff_t index, struct 
 	if (!copy)
 		return err;
 	copy_highpage(copy, page);
-	if (xa_err(xa_store(&dst->pages, index, copy, GFP_KERNEL_ACCOUNT))) {
+	if (pagelab_frame_set(dst, index, copy, GFP_KERNEL_ACCOUNT)) {
 		pagelab_frame_discard(copy);
 		return -ENOMEM;
 	}
@@ -244,7 +244,7 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 	 * sweep and its page lock is caught below.
 	 */
 	unmap_mapping_pages(src->mapping, 0, src->npages, false);
-	xa_for_each(&src->pages, index, page) {
+	for (index = 0; (page = pagelab_frame_next(src, &index)); index++) {
 		get_page(page);
 		lock_page(page);
 		if (page_private(page) == 1 && page_mapped(page))
@@ -252,12 +252,12 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 		if (pagelab_frame_pinned(page, 1)) {
 			ret = pagelab_clone_copy(dst, index, page);
 		} else if (pagelab_should_fail(PAGELAB_FAIL_CLONE_STORE) ||
-			   xa_err(xa_store(&dst->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+			   pagelab_frame_set(dst, index, page, GFP_KERNEL_ACCOUNT)) {
 			ret = -ENOMEM;
 		} else {
 			pagelab_frame_share(page);	/* @dst's entry */
-			xa_set_mark(&src->pages, index, PAGELAB_XA_SHARED);
-			xa_set_mark(&dst->pages, index, PAGELAB_XA_SHARED);
+			pagelab_frame_set_mark(src, index, PAGELAB_MARK_SHARED);
+			pagelab_frame_set_mark(dst, index, PAGELAB_MARK_SHARED);
 			atomic_long_inc(&dst->resident);
 			atomic64_inc(&dst->count.clone_shared);
 		}
@@ -319,7 +319,7 @@ static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_me
 			*busy = true;
 			continue;
 		}
-		if (xa_load(&cand->obj->pages, cand->index) != keep) {
+		if (pagelab_frame_at(cand->obj, cand->index) != keep) {
 			unlock_page(keep);
 			continue;
 		}
@@ -338,10 +338,10 @@ static bool pagelab_merge_into(struct pagelab_merge_state *st, struct pagelab_me
 		return false;
 
 	/* Replacing a present entry allocates nothing: this cannot fail. */
-	xa_store(&obj->pages, index, keep, GFP_NOWAIT);
+	pagelab_frame_set(obj, index, keep, GFP_NOWAIT);
 	pagelab_frame_share(keep);
-	xa_set_mark(&obj->pages, index, PAGELAB_XA_SHARED);
-	xa_set_mark(&cand->obj->pages, cand->index, PAGELAB_XA_SHARED);
+	pagelab_frame_set_mark(obj, index, PAGELAB_MARK_SHARED);
+	pagelab_frame_set_mark(cand->obj, cand->index, PAGELAB_MARK_SHARED);
 	unlock_page(keep);
 	if (pagelab_frame_disown(page))
 		st->out.saved += PAGE_SIZE;
@@ -372,7 +372,7 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	page = xa_load(&obj->pages, index);
+	page = pagelab_frame_at(obj, index);
 	if (!page)
 		goto out_unlock;
 	get_page(page);
@@ -393,7 +393,7 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 			goto out_unmap;
 		}
 		/* All zero: the object drops it and reads map the zero page. */
-		xa_erase(&obj->pages, index);
+		pagelab_frame_set(obj, index, NULL, 0);
 		atomic_long_dec(&obj->resident);
 		if (pagelab_frame_disown(page))
 			st->out.saved += PAGE_SIZE;
@@ -481,7 +481,7 @@ int pagelab_merge_objects(struct pagelab_object **objs, unsigned int n, struct p
 	st.seed = get_random_u32();
 	for (i = 0; i < n && !ret; i++) {
 		/* Indexes from a lockless look: each is checked under the lock. */
-		xa_for_each(&objs[i]->pages, index, page) {
+		for (index = 0; (page = pagelab_frame_next(objs[i], &index)); index++) {
 			ret = pagelab_merge_page(&st, objs[i], index);
 			if (ret)
 				break;

@@ -43,7 +43,7 @@ static bool pagelab_reads_zero(struct pagelab_object *obj, pgoff_t index)
 	 * Exact under the lock: a frame comes and goes with the count in
 	 * one hold of it.  No frame at all, none to look up.
 	 */
-	if (atomic_long_read(&obj->resident) && xa_load(&obj->pages, index))
+	if (atomic_long_read(&obj->resident) && pagelab_frame_at(obj, index))
 		return false;
 	/* Under a budget, its path decides (the store, NO_ZERO). */
 	return !pagelab_rp_budgeted_locked(obj);
@@ -393,7 +393,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 	if (own)
 		atomic64_inc(&obj->count.faults_write);
 	lock_page(page);
-	if (xa_load(&obj->pages, index) != page) {
+	if (pagelab_frame_at(obj, index) != page) {
 		/*
 		 * The frame left (COW break, merge, eviction).  Its remover
 		 * unmapped it, but make sure no PTE of it stays here: the
@@ -406,7 +406,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 	}
 	if (pagelab_cow_in_place(obj, index, page, 1)) {
 		if (pagelab_obj_budgeted(obj))
-			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+			pagelab_frame_set_mark(obj, index, PAGELAB_MARK_DIRTY);
 		ret = VM_FAULT_LOCKED;
 		goto out;
 	}
@@ -419,7 +419,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 	if (now == page) {
 		/* The other holders let go: the frame is ours, still mapped here. */
 		if (pagelab_obj_budgeted(obj))
-			xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+			pagelab_frame_set_mark(obj, index, PAGELAB_MARK_DIRTY);
 		put_page(now);
 		ret = VM_FAULT_LOCKED;
 		goto out;
@@ -457,8 +457,8 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 
 	if (!trylock_page(page))
 		return 0;
-	if (xa_load(&obj->pages, index) == page &&
-	    !xa_get_mark(&obj->pages, index, PAGELAB_XA_WRITEBACK) &&
+	if (pagelab_frame_at(obj, index) == page &&
+	    !pagelab_frame_mark(obj, index, PAGELAB_MARK_WRITEBACK) &&
 	    !vm_insert_page(vmf->vma, addr, page)) {
 		if (index == vmf->pgoff) {
 			atomic64_inc(&obj->count.faults_read);
@@ -472,58 +472,38 @@ static vm_fault_t pagelab_map_one(struct vm_fault *vmf, struct pagelab_object *o
 	return ret;
 }
 
-#define PAGELAB_AROUND_BATCH	16
-
 /*
  * Map the object's resident frames at pages @lo..@hi of the fault's VMA.
  * VM_FAULT_NOPAGE if that mapped the faulting page itself; @late: called
- * by ->fault, which traces the fault itself.  Out of line, so that the
- * batch arrays (zeroed on entry where the kernel initialises the stack)
- * cost nothing to a fault with nothing around it.
+ * by ->fault, which traces the fault itself.
  */
-static noinline vm_fault_t pagelab_map_window(struct vm_fault *vmf, struct pagelab_object *obj,
-					      pgoff_t lo, pgoff_t hi, bool late)
+static vm_fault_t pagelab_map_window(struct vm_fault *vmf, struct pagelab_object *obj,
+				     pgoff_t lo, pgoff_t hi, bool late)
 {
-	struct page *pages[PAGELAB_AROUND_BATCH];
-	pgoff_t idx[PAGELAB_AROUND_BATCH];
 	unsigned int neighbours = 0;
 	vm_fault_t ret = 0;
 	struct page *page;
 	pgoff_t next;
-	int n, i;
 
 	/*
-	 * The walk visits only present entries, skipping empty ranges a node
-	 * at a time.  vm_insert_page() may sleep, so frames are taken
-	 * (referenced) in batches under RCU and mapped outside it.
+	 * Present entries only, an empty chunk skipped at once.  Each frame
+	 * is referenced before pagelab_map_one() locks it and checks that it
+	 * is still there.
 	 */
-	for (next = lo; next <= hi; ) {
-		XA_STATE(xas, &obj->pages, next);
-
-		n = 0;
-		rcu_read_lock();
-		xas_for_each(&xas, page, hi) {
-			if (xas_retry(&xas, page))
-				continue;
-			if (!get_page_unless_zero(page))
-				continue;
-			pages[n] = page;
-			idx[n] = xas.xa_index;
-			if (++n == PAGELAB_AROUND_BATCH)
-				break;
+	for (next = lo; next <= hi; next++) {
+		page = pagelab_frame_find(obj, &next, hi, -1);
+		if (!page)
+			break;
+		if (!get_page_unless_zero(page))
+			continue;
+		if (pagelab_map_one(vmf, obj, next, page)) {
+			/* The faulting page itself: the fault is done. */
+			if (next == vmf->pgoff)
+				ret = VM_FAULT_NOPAGE;
+			else
+				neighbours++;
 		}
-		rcu_read_unlock();
-		next = n == PAGELAB_AROUND_BATCH ? idx[n - 1] + 1 : hi + 1;
-		for (i = 0; i < n; i++) {
-			if (pagelab_map_one(vmf, obj, idx[i], pages[i])) {
-				/* The faulting page itself: the fault is done. */
-				if (idx[i] == vmf->pgoff)
-					ret = VM_FAULT_NOPAGE;
-				else
-					neighbours++;
-			}
-			put_page(pages[i]);
-		}
+		put_page(page);
 	}
 	if (neighbours || ret)
 		trace_pagelab_fault_around(obj->id, vmf->pgoff, neighbours, ret == VM_FAULT_NOPAGE);

@@ -3,9 +3,10 @@
  * pagelab - frames: the module's own pages, who owns them, what they cost.
  *
  * A frame is a page pagelab allocated for an object's data.  It sits in
- * one or more objects' xarrays (an entry each, holding one page reference)
- * and page_private() counts those entries: its owners, changed only under
- * the frame's page lock.  Each PTE mapping it holds another reference; any
+ * one or more objects' tables (struct pagelab_frame_table, at the end of
+ * this file: an entry each, holding one page reference) and page_private()
+ * counts those entries: its owners, changed only under the frame's page
+ * lock.  Each PTE mapping it holds another reference; any
  * reference beyond owners and PTEs is a pin (GUP: O_DIRECT, vmsplice,
  * process_vm_writev) or a transient lookup.
  *
@@ -150,3 +151,156 @@ bool pagelab_frame_pinned(struct page *page, unsigned int extra)
 	return page_count(page) > page_private(page) + pagelab_page_mapcount(page) + extra;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_frame_pinned, PAGELAB_KUNIT_NS);
+
+/* ---- an object's entries: the frame table ------------------------------- */
+
+static pgoff_t pagelab_frame_nchunks(const struct pagelab_object *obj)
+{
+	return DIV_ROUND_UP(obj->npages, PAGELAB_CHUNK);
+}
+
+/**
+ * pagelab_frame_table_init() - an empty table for @obj's npages
+ * @obj: a new object, npages set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pagelab_frame_table_init(struct pagelab_object *obj)
+{
+	pgoff_t n = pagelab_frame_nchunks(obj);
+
+	/* No warning for a size no kvmalloc() gives: an -ENOMEM for the creator. */
+	obj->table.chunks = kvcalloc(n, sizeof(*obj->table.chunks),
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	obj->table.marks = kvcalloc(n, sizeof(*obj->table.marks),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (obj->table.chunks && obj->table.marks)
+		return 0;
+	pagelab_frame_table_free(obj);
+	return -ENOMEM;
+}
+
+/**
+ * pagelab_frame_table_free() - free @obj's table (its frames are not touched)
+ * @obj: an object no lockless reader can reach any more (after an RCU
+ *       grace period), or one never seen
+ */
+void pagelab_frame_table_free(struct pagelab_object *obj)
+{
+	pgoff_t c;
+
+	if (obj->table.chunks && obj->table.marks) {
+		for (c = 0; c < pagelab_frame_nchunks(obj); c++) {
+			kfree(obj->table.chunks[c]);
+			kfree(obj->table.marks[c]);
+		}
+	}
+	kvfree(obj->table.chunks);
+	kvfree(obj->table.marks);
+	obj->table.chunks = NULL;
+	obj->table.marks = NULL;
+}
+
+/**
+ * pagelab_frame_set() - set (or with @page NULL, clear) @obj's entry at @index
+ * @obj: the object; its lock held, or nobody else can see it yet
+ * @index: below @obj->npages
+ * @page: the frame (the entry's page reference is the caller's to give),
+ *        or NULL to remove the entry and its marks
+ * @gfp: for the chunk, if @index's has none yet (never needed to replace
+ *       or clear an entry)
+ *
+ * Return: 0, or -ENOMEM (or -EINVAL: @index past the end) with nothing
+ * changed.
+ */
+int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp)
+{
+	pgoff_t c = index >> PAGELAB_CHUNK_SHIFT, i = index & (PAGELAB_CHUNK - 1);
+	struct pagelab_chunk_marks *marks;
+	struct page **chunk;
+	unsigned int m;
+
+	if (WARN_ON_ONCE(index >= obj->npages))
+		return -EINVAL;
+	chunk = obj->table.chunks[c];
+	if (!page) {
+		if (chunk) {
+			for (m = 0; m < PAGELAB_NR_MARKS; m++)
+				clear_bit(i, obj->table.marks[c]->bits[m]);
+			WRITE_ONCE(chunk[i], NULL);
+		}
+		return 0;
+	}
+	if (!chunk) {
+		size_t n = min_t(pgoff_t, PAGELAB_CHUNK, obj->npages - (c << PAGELAB_CHUNK_SHIFT));
+
+		marks = kzalloc(sizeof(*marks), gfp);
+		chunk = kcalloc(n, sizeof(*chunk), gfp);
+		if (!marks || !chunk) {
+			kfree(marks);
+			kfree(chunk);
+			return -ENOMEM;
+		}
+		/* Release: lockless readers see the marks zeroed... */
+		smp_store_release(&obj->table.marks[c], marks);
+		/* ...and before the chunk, itself zeroed. */
+		smp_store_release(&obj->table.chunks[c], chunk);
+	}
+	/* Release: the frame's contents before the entry that shows it. */
+	smp_store_release(&chunk[i], page);
+	return 0;
+}
+
+/**
+ * pagelab_frame_find() - the first entry at or after *@index, up to @last
+ * @obj: the object (no lock needed: the answer may be stale, as a lookup's)
+ * @index: in: where to start; out: the entry's index
+ * @last: the last index to look at
+ * @mark: only entries with this mark (enum pagelab_mark), or -1 for any
+ *
+ * Return: the entry's frame (no reference taken), or NULL if none.
+ */
+struct page *pagelab_frame_find(struct pagelab_object *obj, pgoff_t *index, pgoff_t last,
+				int mark)
+{
+	pgoff_t idx = *index;
+
+	if (!obj->npages)
+		return NULL;
+	if (last >= obj->npages)
+		last = obj->npages - 1;
+	while (idx <= last) {
+		pgoff_t c = idx >> PAGELAB_CHUNK_SHIFT, base = c << PAGELAB_CHUNK_SHIFT;
+		pgoff_t end = min_t(pgoff_t, last - base + 1, PAGELAB_CHUNK);
+		struct page **chunk = READ_ONCE(obj->table.chunks[c]);
+		struct pagelab_chunk_marks *m = READ_ONCE(obj->table.marks[c]);
+		pgoff_t i = idx - base;
+
+		if (chunk && m && mark >= 0) {
+			const unsigned long *bits = m->bits[mark];
+
+			for (i = find_next_bit(bits, end, i); i < end;
+			     i = find_next_bit(bits, end, i + 1)) {
+				struct page *page = READ_ONCE(chunk[i]);
+
+				if (page) {
+					*index = base + i;
+					return page;
+				}
+			}
+		} else if (chunk && mark < 0) {
+			for (; i < end; i++) {
+				struct page *page = READ_ONCE(chunk[i]);
+
+				if (page) {
+					*index = base + i;
+					return page;
+				}
+			}
+		}
+		idx = base + PAGELAB_CHUNK;
+		if (idx <= base)	/* wrapped */
+			break;
+	}
+	return NULL;
+}

@@ -4,7 +4,7 @@
  * whose inodes give each object its address_space, and the ioctls.
  *
  * Page ownership: an object's frames are the module's own pages, held in the
- * object's xarray (one page reference per entry) and mapped into processes
+ * object's frame table (one page reference per entry) and mapped into processes
  * with VM_MIXEDMAP.  The object's inode (on pagelab's pseudo filesystem) is
  * used only for its address_space: every file opened on the object shares
  * the inode, so every VMA that maps the object is linked into one
@@ -176,9 +176,8 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 {
 	struct page *page;
 
-	rcu_read_lock();
 	for (;;) {
-		page = xa_load(&obj->pages, index);
+		page = pagelab_frame_at(obj, index);
 		if (!page)
 			break;
 		if (!get_page_unless_zero(page))
@@ -187,11 +186,10 @@ struct page *pagelab_obj_get_page(struct pagelab_object *obj, pgoff_t index)
 		 * Freed and reused between the load and the reference, it is
 		 * someone else's page now: let go before anything locks it.
 		 */
-		if (likely(xa_load(&obj->pages, index) == page))
+		if (likely(pagelab_frame_at(obj, index) == page))
 			break;
 		put_page(page);
 	}
-	rcu_read_unlock();
 	return page;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT_NS);
@@ -209,8 +207,8 @@ EXPORT_SYMBOL_NS_GPL(pagelab_obj_get_page, PAGELAB_KUNIT_NS);
 bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct page *page)
 {
 	lock_page(page);
-	if (xa_load(&obj->pages, index) == page &&
-	    !xa_get_mark(&obj->pages, index, PAGELAB_XA_WRITEBACK))
+	if (pagelab_frame_at(obj, index) == page &&
+	    !pagelab_frame_mark(obj, index, PAGELAB_MARK_WRITEBACK))
 		return true;
 	unlock_page(page);
 	put_page(page);
@@ -259,7 +257,7 @@ again:
 		mutex_unlock(&obj->lock);
 		return VM_FAULT_NOPAGE;
 	}
-	page = xa_load(&obj->pages, index);
+	page = pagelab_frame_at(obj, index);
 	if (page) {
 		get_page(page);
 		/* The zero page pfn_mkwrite saw (a frame arrived meanwhile). */
@@ -278,7 +276,7 @@ again:
 		goto out_unlock;
 	}
 	if (pagelab_should_fail(PAGELAB_FAIL_FRAME_STORE) ||
-	    xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+	    pagelab_frame_set(obj, index, page, GFP_KERNEL_ACCOUNT)) {
 		pagelab_frame_discard(page);
 		ret = VM_FAULT_OOM;
 		goto out_unlock;
@@ -306,13 +304,14 @@ static void pagelab_obj_free_pages(struct pagelab_object *obj)
 	struct page *page;
 	unsigned long index;
 
-	xa_for_each(&obj->pages, index, page) {
+	for (index = 0; (page = pagelab_frame_next(obj, &index)); index++) {
+		/* No entry left pointing at a frame that may be reused. */
+		pagelab_frame_set(obj, index, NULL, 0);
 		lock_page(page);
 		pagelab_frame_disown(page);
 		unlock_page(page);
 		put_page(page);
 	}
-	xa_destroy(&obj->pages);
 }
 
 /* After a grace period: no lockless reader sees the object or its replacer. */
@@ -321,6 +320,7 @@ static void pagelab_obj_free_rcu(struct rcu_head *head)
 	struct pagelab_object *obj = container_of(head, struct pagelab_object, rcu);
 
 	pagelab_rp_free_mem(obj->rp);
+	pagelab_frame_table_free(obj);
 	kfree(obj);
 }
 
@@ -422,8 +422,11 @@ static struct pagelab_object *pagelab_obj_new(pgoff_t npages, u64 flags, umode_t
 	kref_init(&obj->ref);
 	mutex_init(&obj->replace_lock);
 	mutex_init(&obj->lock);
-	xa_init(&obj->pages);
 	obj->npages = npages;
+	if (pagelab_frame_table_init(obj)) {
+		kfree(obj);
+		return ERR_PTR(-ENOMEM);
+	}
 	obj->flags = flags;
 	obj->uid = current_fsuid();
 	obj->gid = current_fsgid();
@@ -435,6 +438,7 @@ static struct pagelab_object *pagelab_obj_new(pgoff_t npages, u64 flags, umode_t
 		     alloc_anon_inode(pagelab_mnt->mnt_sb);
 	if (IS_ERR(obj->inode)) {
 		ret = PTR_ERR(obj->inode);
+		pagelab_frame_table_free(obj);
 		kfree(obj);
 		return ERR_PTR(ret);
 	}
@@ -720,7 +724,8 @@ static u64 pagelab_obj_shared(struct pagelab_object *obj)
 	unsigned long index;
 	u64 n = 0;
 
-	xa_for_each_marked(&obj->pages, index, page, PAGELAB_XA_SHARED)
+	for (index = 0; (page = pagelab_frame_next_marked(obj, &index, PAGELAB_MARK_SHARED));
+	     index++)
 		if (READ_ONCE(page->private) > 1)
 			n++;
 	return n;

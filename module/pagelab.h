@@ -92,22 +92,57 @@ struct pagelab_obj_counters {
 };
 
 /*
- * Entries of pagelab_object.pages whose frame was shared with another
- * object or index (clone, merge) and has not been written in place since.
- * A write to such a frame copies it if it is pinned, even with one owner
- * left (pagelab_cow_in_place()); changed under the frame's page lock.
- * Also the hint for counting shared pages (the truth: page_private()).
+ * Marks on an object's entries (pagelab_frame_mark() and friends), kept
+ * per entry beside its frame and cleared when the entry is.
+ *
+ * SHARED: the entry's frame was shared with another object or index
+ * (clone, merge) and has not been written in place since.  A write to
+ * such a frame copies it if it is pinned, even with one owner left
+ * (pagelab_cow_in_place()); changed under the frame's page lock.  Also
+ * the hint for counting shared pages (the truth: page_private()).
+ *
+ * DIRTY: budgeted objects: written since the page was last stored.
+ *
+ * WRITEBACK: budgeted objects: the frame is being written to the backing
+ * file with no lock held.  Set and cleared under the object's lock and the
+ * frame's page lock; a fault that finds it after locking the frame must
+ * not map it, and looks again (on the budget's path, which waits for the
+ * I/O).
  */
-#define PAGELAB_XA_SHARED	XA_MARK_1
-/* Budgeted objects: written since the page was last stored. */
-#define PAGELAB_XA_DIRTY	XA_MARK_2
+enum pagelab_mark {
+	PAGELAB_MARK_SHARED,
+	PAGELAB_MARK_DIRTY,
+	PAGELAB_MARK_WRITEBACK,
+	PAGELAB_NR_MARKS,
+};
+
 /*
- * Budgeted objects: the frame is being written to the backing file with
- * no lock held.  Set and cleared under the object's lock and the frame's
- * page lock; a fault that finds it after locking the frame must not map
- * it, and looks again (on the budget's path, which waits for the I/O).
+ * An object's entries (page index -> frame), in chunks of 512 (one PTE
+ * table's span), each allocated on the chunk's first entry and kept until
+ * the object goes: a lookup is two dependent loads and no lock, where an
+ * xarray's was a tree walk under RCU (about 700 instructions of a write
+ * fault, measured).  The price is memory: 4 KiB and 192 bytes of marks
+ * for every 512 indexes that ever held a frame, 0.2% of the data where
+ * they are all resident, as much as the data where one in 512 is.
  */
-#define PAGELAB_XA_WRITEBACK	XA_MARK_0
+#define PAGELAB_CHUNK_SHIFT	9
+#define PAGELAB_CHUNK		BIT(PAGELAB_CHUNK_SHIFT)
+
+struct pagelab_chunk_marks {
+	unsigned long bits[PAGELAB_NR_MARKS][BITS_TO_LONGS(PAGELAB_CHUNK)];
+};
+
+/**
+ * struct pagelab_frame_table - an object's entries
+ * @chunks: one per 512 indexes: NULL, or that many frame pointers (fewer
+ *          in the last chunk, to the object's end); published with a
+ *          release store once zeroed, read with READ_ONCE()
+ * @marks:  each chunk's marks, allocated and published before the chunk
+ */
+struct pagelab_frame_table {
+	struct page ***chunks;
+	struct pagelab_chunk_marks **marks;
+};
 
 /* Event log of a budgeted object (debugfs "events"): its last events. */
 #define PAGELAB_EVENTS		256
@@ -312,18 +347,19 @@ struct pagelab_replacer {
  * @fault_around: fault-around window in pages (0: off)
  * @replace_lock: serialises PAGELAB_IOC_REPLACE calls (each may let go of
  *            @lock while it waits); taken before @lock, never by faults
- * @lock:     serialises adding and removing frames in @pages with mapping
+ * @lock:     serialises adding and removing frames in @table with mapping
  *            the zero page, so a zero-page PTE never outlives the absence
  *            of a frame (see the locking rules in object.c)
- * @pages:    page index -> struct page *, one page reference per entry;
- *            written under @lock, read locklessly (xa_load under RCU).
- *            A frame may sit in several objects (clone) or at several
- *            indexes (merge): page_private() of the frame counts the
- *            entries holding it, under the frame's page lock
+ * @table:    page index -> struct page *, one page reference per entry;
+ *            written under @lock (or before anyone can see the object),
+ *            read locklessly (pagelab_frame_at()).  A frame may sit in
+ *            several objects (clone) or at several indexes (merge):
+ *            page_private() of the frame counts the entries holding it,
+ *            under the frame's page lock
  * @zero_mapped: a zero-page PTE of the object was ever installed: set under
  *            @lock before the first (pagelab_obj_zero_mapped()), never
  *            cleared; a frame's arrival with it clear removes no zero page
- * @resident: entries in @pages; changed with them, in the same hold of @lock
+ * @resident: entries in @table; changed with them, in the same hold of @lock
  * @mappers:  VMAs mapping the object now
  * @files:    open files on the object now
  * @count:    event counters
@@ -345,9 +381,9 @@ struct pagelab_object {
 	umode_t mode;
 	unsigned int fault_around;
 	struct mutex replace_lock;	/* serialises budget changes */
-	struct mutex lock;	/* guards changes to @pages; see object.c */
+	struct mutex lock;	/* guards changes to @table; see object.c */
 	bool zero_mapped;	/* under @lock */
-	struct xarray pages;
+	struct pagelab_frame_table table;
 	atomic_long_t resident;
 	atomic_long_t mappers;
 	atomic_long_t files;
@@ -386,6 +422,84 @@ void pagelab_frame_discard(struct page *page);
 bool pagelab_frame_disown(struct page *page);
 void pagelab_frame_share(struct page *page);
 bool pagelab_frame_pinned(struct page *page, unsigned int extra);
+int pagelab_frame_table_init(struct pagelab_object *obj);
+void pagelab_frame_table_free(struct pagelab_object *obj);
+int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp);
+struct page *pagelab_frame_find(struct pagelab_object *obj, pgoff_t *index, pgoff_t last,
+				int mark);
+
+/*
+ * The frame at @index of @obj, or NULL: no lock, no reference taken (the
+ * caller takes one and checks again, see pagelab_obj_get_page(), or holds
+ * @obj's lock).
+ */
+static inline struct page *pagelab_frame_at(const struct pagelab_object *obj, pgoff_t index)
+{
+	struct page **chunk;
+
+	if (unlikely(index >= obj->npages))
+		return NULL;
+	/* Acquire: pairs with pagelab_frame_set()'s release (marks, then chunk). */
+	chunk = smp_load_acquire(&obj->table.chunks[index >> PAGELAB_CHUNK_SHIFT]);
+	return chunk ? READ_ONCE(chunk[index & (PAGELAB_CHUNK - 1)]) : NULL;
+}
+
+/* The bitmap of @mark for @index's chunk, NULL if the chunk has none. */
+static inline unsigned long *pagelab_frame_marks(const struct pagelab_object *obj,
+						 pgoff_t index, enum pagelab_mark mark)
+{
+	struct pagelab_chunk_marks *m;
+
+	if (unlikely(index >= obj->npages))
+		return NULL;
+	m = READ_ONCE(obj->table.marks[index >> PAGELAB_CHUNK_SHIFT]);
+	return m ? m->bits[mark] : NULL;
+}
+
+/* Is @mark set on @index's entry? */
+static inline bool pagelab_frame_mark(const struct pagelab_object *obj, pgoff_t index,
+				      enum pagelab_mark mark)
+{
+	unsigned long *bits = pagelab_frame_marks(obj, index, mark);
+
+	return bits && test_bit(index & (PAGELAB_CHUNK - 1), bits);
+}
+
+/* Set @mark on @index's entry (a frame is there: its chunk exists). */
+static inline void pagelab_frame_set_mark(const struct pagelab_object *obj, pgoff_t index,
+					  enum pagelab_mark mark)
+{
+	unsigned long *bits = pagelab_frame_marks(obj, index, mark);
+
+	if (!WARN_ON_ONCE(!bits))
+		set_bit(index & (PAGELAB_CHUNK - 1), bits);
+}
+
+static inline void pagelab_frame_clear_mark(const struct pagelab_object *obj, pgoff_t index,
+					    enum pagelab_mark mark)
+{
+	unsigned long *bits = pagelab_frame_marks(obj, index, mark);
+
+	if (bits)
+		clear_bit(index & (PAGELAB_CHUNK - 1), bits);
+}
+
+/*
+ * The entry at or after *@index (set to its index), for a loop over every
+ * entry: for (i = 0; (page = pagelab_frame_next(obj, &i)); i++).  NULL
+ * after the last.
+ */
+static inline struct page *pagelab_frame_next(struct pagelab_object *obj, pgoff_t *index)
+{
+	return pagelab_frame_find(obj, index, ULONG_MAX, -1);
+}
+
+/* The same, over the entries with @mark set. */
+static inline struct page *pagelab_frame_next_marked(struct pagelab_object *obj, pgoff_t *index,
+						     enum pagelab_mark mark)
+{
+	return pagelab_frame_find(obj, index, ULONG_MAX, mark);
+}
 
 /* cow.c */
 bool pagelab_cow_in_place(struct pagelab_object *obj, pgoff_t index, struct page *page,

@@ -25,7 +25,7 @@
  * the same way, needs no unexported rmap code, and costs a minor fault per
  * page per hand pass, which is what the teaching runs want to show anyway.
  *
- * Dirty tracking: a budgeted page is marked dirty (PAGELAB_XA_DIRTY) when
+ * Dirty tracking: a budgeted page is marked dirty (PAGELAB_MARK_DIRTY) when
  * a write maps it writable: a write fault, or ->page_mkwrite on its
  * read-only PTE (every PTE of a shared mapping starts read-only).  An
  * eviction writes back only dirty pages or pages the store lacks.
@@ -588,7 +588,7 @@ bool pagelab_rp_budgeted_locked(struct pagelab_object *obj)
 bool pagelab_rp_stored_locked(struct pagelab_object *obj, pgoff_t index)
 {
 	lockdep_assert_held(&obj->lock);
-	return obj->rp && index < obj->rp->npages && !xa_load(&obj->pages, index) &&
+	return obj->rp && index < obj->rp->npages && !pagelab_frame_at(obj, index) &&
 	       pagelab_rp_stored(obj->rp, index);
 }
 
@@ -701,7 +701,7 @@ static bool pagelab_rp_try_victim(struct pagelab_object *obj, struct pagelab_rep
 				  unsigned int s, struct page **pagep, bool *dirty)
 {
 	pgoff_t v = rp->slots[s];
-	struct page *page = xa_load(&obj->pages, v);
+	struct page *page = pagelab_frame_at(obj, v);
 
 	if (WARN_ON_ONCE(!page) || !trylock_page(page))
 		return false;
@@ -709,7 +709,7 @@ static bool pagelab_rp_try_victim(struct pagelab_object *obj, struct pagelab_rep
 	if (!pagelab_frame_pinned(page, 0)) {
 		unmap_mapping_pages(obj->mapping, v, 1, false);
 		if (!pagelab_frame_pinned(page, 0)) {
-			*dirty = xa_get_mark(&obj->pages, v, PAGELAB_XA_DIRTY) ||
+			*dirty = pagelab_frame_mark(obj, v, PAGELAB_MARK_DIRTY) ||
 				 !pagelab_rp_stored(rp, v);
 			*pagep = page;
 			return true;
@@ -864,7 +864,7 @@ static struct page *pagelab_rp_release(struct pagelab_object *obj, struct pagela
 	} else {
 		atomic64_inc(&obj->count.clean_drops);
 	}
-	xa_erase(&obj->pages, v);
+	pagelab_frame_set(obj, v, NULL, 0);
 	atomic_long_dec(&obj->resident);
 	atomic64_inc(&obj->count.evictions);
 	rp->pg[v].slot = -1;
@@ -979,12 +979,12 @@ static int pagelab_rp_evict(struct pagelab_object *obj, struct pagelab_replacer 
 				 * the frame whatever its other holders do.
 				 */
 				get_page(page);
-				xa_set_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
+				pagelab_frame_set_mark(obj, v, PAGELAB_MARK_WRITEBACK);
 				unlock_page(page);
 				err = pagelab_rp_sync_io(obj, rp, page, v, v, true);
 				lock_page(page);
-				xa_clear_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
-				if (WARN_ON_ONCE(xa_load(&obj->pages, v) != page)) {
+				pagelab_frame_clear_mark(obj, v, PAGELAB_MARK_WRITEBACK);
+				if (WARN_ON_ONCE(pagelab_frame_at(obj, v) != page)) {
 					/* Never erase or drop what is not the victim. */
 					unlock_page(page);
 					put_page(page);
@@ -1031,7 +1031,7 @@ static vm_fault_t pagelab_rp_install(struct pagelab_object *obj, struct pagelab_
 				     pgoff_t victim, int wb)
 {
 	set_page_private(page, 1);
-	if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+	if (pagelab_frame_set(obj, index, page, GFP_KERNEL_ACCOUNT)) {
 		/* The frame goes; the page keeps its store copy, if any. */
 		pagelab_rp_drop_frame(page);
 		return VM_FAULT_OOM;
@@ -1124,7 +1124,7 @@ static vm_fault_t pagelab_rp_start_io(struct vm_fault *vmf, struct pagelab_objec
 	 * it waiting for this I/O, its data cannot change meanwhile.
 	 */
 	if (vpage) {
-		xa_set_mark(&obj->pages, v, PAGELAB_XA_WRITEBACK);
+		pagelab_frame_set_mark(obj, v, PAGELAB_MARK_WRITEBACK);
 		unlock_page(vpage);
 	}
 	if (!io->runner)
@@ -1176,6 +1176,7 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	const struct cred *old_cred = override_creds(rp->file ? rp->file->f_cred : current_cred());
 	struct mem_cgroup *old_memcg = set_active_memcg(rp->io_memcg);
 	struct page *reuse;
+	bool installed;
 
 	/*
 	 * With the credentials of the task that set the store (it opened the
@@ -1191,9 +1192,9 @@ static void pagelab_rp_io_work(struct work_struct *work)
 	mutex_lock(&obj->lock);
 	if (io->vpage) {
 		lock_page(io->vpage);
-		xa_clear_mark(&obj->pages, io->victim, PAGELAB_XA_WRITEBACK);
+		pagelab_frame_clear_mark(obj, io->victim, PAGELAB_MARK_WRITEBACK);
 		/* Faults on the victim waited, COW breaks too: it cannot have left. */
-		if (WARN_ON_ONCE(xa_load(&obj->pages, io->victim) != io->vpage) && !io->werr)
+		if (WARN_ON_ONCE(pagelab_frame_at(obj, io->victim) != io->vpage) && !io->werr)
 			io->werr = -ESTALE;
 	}
 	if (io->werr) {
@@ -1232,7 +1233,12 @@ static void pagelab_rp_io_work(struct work_struct *work)
 		copy_highpage(page, xa_load(&rp->store, io->index));
 	else if (!io->read)
 		clear_highpage(page);
-	if (!pagelab_rp_install(obj, rp, io->slot, io->index, page, io->read, io->evicted, wb))
+	/* A chunk of the object's table it may need is charged as the frame was. */
+	old_memcg = set_active_memcg(rp->io_memcg);
+	installed = pagelab_rp_install(obj, rp, io->slot, io->index, page, io->read, io->evicted,
+				       wb);
+	set_active_memcg(old_memcg);
+	if (!installed)
 		unlock_page(page);
 out_done:
 	if (io->vpage)
@@ -1480,7 +1486,7 @@ again:
 		*handled = false;
 		goto out_unlock;
 	}
-	page = xa_load(&obj->pages, index);
+	page = pagelab_frame_at(obj, index);
 	/* Misses, and the page being written out, wait for the I/O. */
 	if (rp->io_busy && (!page || index == rp->io.victim))
 		goto out_wait;
@@ -1497,7 +1503,7 @@ again:
 		pagelab_rp_event(obj, rp, PAGELAB_EV_HIT, index, rp->pg[index].slot,
 				 PAGELAB_NO_PAGE, -1);
 		if (write && shared && (page_private(page) > 1 ||
-					xa_get_mark(&obj->pages, index, PAGELAB_XA_SHARED))) {
+					pagelab_frame_mark(obj, index, PAGELAB_MARK_SHARED))) {
 			/*
 			 * A shared frame, or one that was (it may be pinned):
 			 * pagelab_cow_break_locked() decides under its page
@@ -1561,7 +1567,7 @@ again:
 		*outcome = major ? PAGELAB_FAULT_PAGEIN : PAGELAB_FAULT_ALLOC;
 	}
 	if (page && write && shared)
-		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+		pagelab_frame_set_mark(obj, index, PAGELAB_MARK_DIRTY);
 
 	if (rp->flags & PAGELAB_REPLACE_EXACT) {
 		if (pagelab_rp_pingpong(rp, vmf))
@@ -1722,7 +1728,7 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 		ret = 0;
 		goto out_unlock;
 	}
-	if (!xa_load(&obj->pages, index) && !rp->file && !rp->delay_ms && !rp->io_busy) {
+	if (!pagelab_frame_at(obj, index) && !rp->file && !rp->delay_ms && !rp->io_busy) {
 		ret = pagelab_rp_load(NULL, obj, rp, index, &page, &major, &busy, &noslot);
 		if (ret)
 			goto out_unlock;
@@ -1738,8 +1744,8 @@ vm_fault_t pagelab_rp_mkwrite(struct pagelab_object *obj, pgoff_t index)
 	} else {
 		unmap_mapping_pages(obj->mapping, index, 1, false);
 	}
-	if (xa_load(&obj->pages, index))
-		xa_set_mark(&obj->pages, index, PAGELAB_XA_DIRTY);
+	if (pagelab_frame_at(obj, index))
+		pagelab_frame_set_mark(obj, index, PAGELAB_MARK_DIRTY);
 out_unlock:
 	mutex_unlock(&obj->lock);
 	return ret;
@@ -1754,7 +1760,7 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 	int err;
 
 	xa_for_each(&rp->store, index, copy) {
-		if (xa_load(&obj->pages, index))
+		if (pagelab_frame_at(obj, index))
 			continue;
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
@@ -1768,7 +1774,7 @@ static int pagelab_rp_unload_store(struct pagelab_object *obj, struct pagelab_re
 		}
 		copy_highpage(page, copy);
 		set_page_private(page, 1);
-		if (xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT))) {
+		if (pagelab_frame_set(obj, index, page, GFP_KERNEL_ACCOUNT)) {
 			pagelab_rp_drop_frame(page);
 			err = -ENOMEM;
 			goto err_rebook;
@@ -1807,7 +1813,7 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 	int err;
 
 	for_each_set_bit(index, rp->in_file, rp->npages) {
-		if (xa_load(&obj->pages, index))
+		if (pagelab_frame_at(obj, index))
 			continue;
 		if (fatal_signal_pending(current)) {
 			pagelab_rp_rebuild(obj, rp, rp->budget);
@@ -1821,7 +1827,7 @@ static int pagelab_rp_unload_file(struct pagelab_object *obj, struct pagelab_rep
 		}
 		err = pagelab_rp_sync_io(obj, rp, page, index, PAGELAB_NO_PAGE, false);
 		/* Misses waited meanwhile: nothing else loaded @index. */
-		if (!err && xa_err(xa_store(&obj->pages, index, page, GFP_KERNEL_ACCOUNT)))
+		if (!err && pagelab_frame_set(obj, index, page, GFP_KERNEL_ACCOUNT))
 			err = -ENOMEM;
 		if (err) {
 			pagelab_rp_drop_frame(page);
@@ -1878,7 +1884,7 @@ static int pagelab_rp_rebuild(struct pagelab_object *obj, struct pagelab_replace
 	/* A new run: what the policies knew of earlier runs is forgotten. */
 	for (index = 0; index < rp->npages; index++)
 		rp->pg[index] = (struct pagelab_rp_page){ .slot = -1 };
-	xa_for_each(&obj->pages, index, page) {
+	for (index = 0; (page = pagelab_frame_next(obj, &index)); index++) {
 		rp->slots[n] = index;
 		rp->pg[index].slot = n;
 		rp->pg[index].refs = 1;

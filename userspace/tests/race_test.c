@@ -910,7 +910,7 @@ TEST_F_TIMEOUT(race, zero_page_entry_never_outlives_the_first_write, 600)
 /* ---- a zero-page entry under a first write that never came back ------ */
 
 /* Frames cloned while the object's lock is held: long enough to queue on it. */
-#define KW_PAGES	65536UL
+#define KW_PAGES	196608UL	/* 768 MiB: a clone of them holds the lock ~70 ms */
 #define KW_ROUNDS	6	/* pages 0..KW_ROUNDS-1 stay holes, one per round */
 
 struct kw_shared {		/* the target's report, in memory shared with the test */
