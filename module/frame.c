@@ -202,18 +202,15 @@ void pagelab_frame_table_free(struct pagelab_object *obj)
 }
 
 /**
- * pagelab_frame_set() - set (or with @page NULL, clear) @obj's entry at @index
- * @obj: the object; its lock held, or nobody else can see it yet
- * @index: below @obj->npages
- * @page: the frame (the entry's page reference is the caller's to give),
- *        or NULL to remove the entry and its marks
- * @gfp: for the chunk, if @index's has none yet (never needed to replace
- *       or clear an entry)
+ * __pagelab_frame_set() - pagelab_frame_set() where it is more than a store
+ * @obj: see pagelab_frame_set()
+ * @index: see pagelab_frame_set()
+ * @page: see pagelab_frame_set()
+ * @gfp: see pagelab_frame_set()
  *
- * Return: 0, or -ENOMEM (or -EINVAL: @index past the end) with nothing
- * changed.
+ * Return: see pagelab_frame_set().
  */
-int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp)
+int __pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp)
 {
 	pgoff_t c = index >> PAGELAB_CHUNK_SHIFT, i = index & (PAGELAB_CHUNK - 1);
 	struct pagelab_chunk_marks *marks;

@@ -424,7 +424,7 @@ void pagelab_frame_share(struct page *page);
 bool pagelab_frame_pinned(struct page *page, unsigned int extra);
 int pagelab_frame_table_init(struct pagelab_object *obj);
 void pagelab_frame_table_free(struct pagelab_object *obj);
-int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp);
+int __pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *page, gfp_t gfp);
 struct page *pagelab_frame_find(struct pagelab_object *obj, pgoff_t *index, pgoff_t last,
 				int mark);
 
@@ -439,9 +439,40 @@ static inline struct page *pagelab_frame_at(const struct pagelab_object *obj, pg
 
 	if (unlikely(index >= obj->npages))
 		return NULL;
-	/* Acquire: pairs with pagelab_frame_set()'s release (marks, then chunk). */
+	/* Acquire: pairs with __pagelab_frame_set()'s release (marks, then chunk). */
 	chunk = smp_load_acquire(&obj->table.chunks[index >> PAGELAB_CHUNK_SHIFT]);
 	return chunk ? READ_ONCE(chunk[index & (PAGELAB_CHUNK - 1)]) : NULL;
+}
+
+/**
+ * pagelab_frame_set() - set (or with @page NULL, clear) @obj's entry at @index
+ * @obj: the object; its lock held, or nobody else can see it yet
+ * @index: below @obj->npages
+ * @page: the frame (the entry's page reference is the caller's to give),
+ *        or NULL to remove the entry and its marks
+ * @gfp: for the chunk, if @index's has none yet (never needed to replace
+ *       or clear an entry)
+ *
+ * A frame into a chunk that exists is a store, inline; the rest is
+ * __pagelab_frame_set()'s.
+ *
+ * Return: 0, or -ENOMEM (or -EINVAL: @index past the end) with nothing
+ * changed.
+ */
+static inline int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index,
+				    struct page *page, gfp_t gfp)
+{
+	struct page **chunk;
+
+	if (likely(page && index < obj->npages)) {
+		chunk = obj->table.chunks[index >> PAGELAB_CHUNK_SHIFT];
+		if (likely(chunk)) {
+			/* Release: the frame's contents before the entry that shows it. */
+			smp_store_release(&chunk[index & (PAGELAB_CHUNK - 1)], page);
+			return 0;
+		}
+	}
+	return __pagelab_frame_set(obj, index, page, gfp);
 }
 
 /* The bitmap of @mark for @index's chunk, NULL if the chunk has none. */
