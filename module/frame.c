@@ -28,7 +28,29 @@
 #include "pagelab.h"
 
 /**
- * pagelab_frame_new() - a new frame, charged to the page cap
+ * pagelab_frame_prealloc() - a zeroed page that may become a frame
+ *
+ * For a caller about to take a lock under which it may need a frame: the
+ * allocation and its zeroing happen before, with no lock held.  The page
+ * is charged to the caller's memory cgroup but not counted in the page
+ * cap, and not locked: pagelab_frame_make() turns it into a frame (and
+ * checks the cap then), put_page() gives it back unused.  It is only
+ * worth trying: no hard reclaim and no OOM kill for a page the caller may
+ * not need (another fault's frame may be there); NULL then, and
+ * pagelab_frame_make() allocates for good.
+ *
+ * Return: the page, or NULL.
+ */
+struct page *pagelab_frame_prealloc(void)
+{
+	return alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO | __GFP_NORETRY |
+			  __GFP_NOWARN);
+}
+
+/**
+ * pagelab_frame_make() - a new frame, charged to the page cap
+ * @pre: a page from pagelab_frame_prealloc() to make the frame of (used
+ *       or given back here, whatever the outcome), or NULL to allocate one
  * @zero: fill it with zeros (else its contents are the caller's to set)
  * @site: the fault-injection site that may fail the allocation
  * @err: out, on failure: -ENOSPC at the page cap, -ENOMEM without memory
@@ -39,26 +61,34 @@
  *
  * Return: the frame, or NULL with *@err set.
  */
-struct page *pagelab_frame_new(bool zero, enum pagelab_fail_site site, int *err)
+struct page *pagelab_frame_make(struct page *pre, bool zero, enum pagelab_fail_site site,
+				int *err)
 {
-	struct page *page;
+	struct page *page = NULL;
 
 	if (atomic64_inc_return(&pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
-		atomic64_dec(&pagelab_stats.pages_held);
 		*err = -ENOSPC;
-		return NULL;
+		goto out_uncount;
 	}
-	page = pagelab_should_fail(site) ? NULL :
-	       alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | (zero ? __GFP_ZERO : 0));
+	if (!pagelab_should_fail(site)) {
+		page = pre ? pre : alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT |
+					      (zero ? __GFP_ZERO : 0));
+		pre = NULL;
+	}
 	if (!page) {
-		atomic64_dec(&pagelab_stats.pages_held);
 		*err = -ENOMEM;
-		return NULL;
+		goto out_uncount;
 	}
 	__folio_set_locked(page_folio(page));
 	set_page_private(page, 1);
 	atomic64_inc(&pagelab_stats.pages_allocated);
 	return page;
+
+out_uncount:
+	atomic64_dec(&pagelab_stats.pages_held);
+	if (pre)
+		put_page(pre);
+	return NULL;
 }
 
 /**

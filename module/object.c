@@ -223,8 +223,10 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
  * @pagep: out: the frame at @index, referenced and locked
  * @fresh: out: the frame was allocated here (not found)
  *
- * Allocates a zeroed frame charged to the caller's memory cgroup and stores
- * it; if another fault got there first, uses that frame instead.  Then
+ * Allocates a zeroed frame charged to the caller's memory cgroup, before
+ * taking @obj->lock (faults on the object's other pages go on meanwhile),
+ * and stores it; if another fault got there first, uses that frame instead
+ * and gives its own back.  Then
  * removes every zero-page PTE of @index, wherever one may be: a read fault
  * maps the zero page only under @obj->lock, after seeing no frame, so once
  * the frame is stored no new one comes (fork copies such PTEs into a VMA of
@@ -244,18 +246,24 @@ bool pagelab_obj_lock_frame(struct pagelab_object *obj, pgoff_t index, struct pa
 vm_fault_t pagelab_obj_alloc_page(struct pagelab_object *obj, pgoff_t index,
 				  const struct vm_fault *vmf, struct page **pagep, bool *fresh)
 {
-	struct page *page;
+	struct page *page, *new;
 	vm_fault_t ret = 0;
 	int err;
 
 	*fresh = false;
 	*pagep = NULL;
+	/*
+	 * The caller saw no frame: allocate (and zero) a page before taking
+	 * the lock, so faults on other pages of the object are not held up
+	 * by it.  It counts in the page cap only if it becomes the frame.
+	 */
+	new = pagelab_frame_prealloc();
 again:
 	mutex_lock(&obj->lock);
 	if (pagelab_rp_budgeted_locked(obj)) {
 		/* A budget arrived since the caller looked: it faults again. */
-		mutex_unlock(&obj->lock);
-		return VM_FAULT_NOPAGE;
+		ret = VM_FAULT_NOPAGE;
+		goto out_unlock;
 	}
 	page = pagelab_frame_at(obj, index);
 	if (page) {
@@ -266,11 +274,14 @@ again:
 		mutex_unlock(&obj->lock);
 		if (!pagelab_obj_lock_frame(obj, index, page))
 			goto again;
+		if (new)
+			put_page(new);
 		*pagep = page;
 		return 0;
 	}
 	/* Locked before anyone can see it: nobody can take it from us. */
-	page = pagelab_frame_new(true, PAGELAB_FAIL_FRAME, &err);
+	page = pagelab_frame_make(new, true, PAGELAB_FAIL_FRAME, &err);
+	new = NULL;
 	if (!page) {
 		ret = pagelab_frame_fault_code(obj, err);
 		goto out_unlock;
@@ -294,6 +305,8 @@ again:
 
 out_unlock:
 	mutex_unlock(&obj->lock);
+	if (new)
+		put_page(new);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(pagelab_obj_alloc_page, PAGELAB_KUNIT_NS);

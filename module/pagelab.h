@@ -416,7 +416,9 @@ void pagelab_objects_exit(void);
 void pagelab_objects_show(struct seq_file *m);
 
 /* frame.c */
-struct page *pagelab_frame_new(bool zero, enum pagelab_fail_site site, int *err);
+struct page *pagelab_frame_prealloc(void);
+struct page *pagelab_frame_make(struct page *pre, bool zero, enum pagelab_fail_site site,
+				int *err);
 vm_fault_t pagelab_frame_fault_code(struct pagelab_object *obj, int err);
 void pagelab_frame_discard(struct page *page);
 bool pagelab_frame_disown(struct page *page);
@@ -442,6 +444,12 @@ static inline struct page *pagelab_frame_at(const struct pagelab_object *obj, pg
 	/* Acquire: pairs with __pagelab_frame_set()'s release (marks, then chunk). */
 	chunk = smp_load_acquire(&obj->table.chunks[index >> PAGELAB_CHUNK_SHIFT]);
 	return chunk ? READ_ONCE(chunk[index & (PAGELAB_CHUNK - 1)]) : NULL;
+}
+
+/* A new frame, allocated here: pagelab_frame_make() with no page ready. */
+static inline struct page *pagelab_frame_new(bool zero, enum pagelab_fail_site site, int *err)
+{
+	return pagelab_frame_make(NULL, zero, site, err);
 }
 
 /**
