@@ -86,6 +86,8 @@ for d in dense sparse holes; do
 done
 summary cow_unmapped
 summary cow_mapped
+summary cow_refault
+summary refault_vs_shmem
 summary pageout_pagein
 summary pageout_pagein_clean
 summary file_vs_module
