@@ -324,6 +324,26 @@ static const char *const cow_metric_names[C_COUNT] = {
 };
 
 /*
+ * @len bytes of anonymous memory (MAP_PRIVATE or MAP_SHARED: @share), no
+ * huge pages, every page written; MAP_FAILED after printing why.
+ */
+static volatile char *anon_written(size_t len, int share)
+{
+	const size_t step = sysconf(_SC_PAGESIZE);
+	volatile char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, share | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		pl_err("bench: mmap: %s", strerror(errno));
+		return MAP_FAILED;
+	}
+	madvise((void *)p, len, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 1;
+	return p;
+}
+
+/*
  * The baseline: @pages anonymous pages written, a fork whose child only
  * waits (so it maps every page), then the timed writes: ns per page, or < 0.
  */
@@ -336,14 +356,9 @@ static double cow_one_anon(size_t pages)
 	pid_t pid;
 	char c;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		pl_err("bench: mmap: %s", strerror(errno));
+	p = anon_written(len, MAP_PRIVATE);
+	if (p == MAP_FAILED)
 		return -1;
-	}
-	madvise((void *)p, len, MADV_NOHUGEPAGE);
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 1;
 	if (pipe(hold)) {
 		pl_err("bench: pipe: %s", strerror(errno));
 		munmap((void *)p, len);
@@ -455,68 +470,62 @@ out:
 }
 
 /*
- * The second trap of cow_mapped on its own: an object of @pages written
- * pages, not shared, their entries removed (MADV_DONTNEED: the frames stay
- * the object's), then the timed writes, each a fault that finds its frame
- * and maps it writable.  ns per page, or < 0.
+ * Remove the entries of @len bytes of written pages at @p (MADV_DONTNEED:
+ * the pages stay in their object or page cache), then time one write to
+ * each, every one a fault that finds its page: ns per page, or < 0.
+ */
+static double refault_timed(volatile char *p, size_t len, size_t pages)
+{
+	const size_t step = sysconf(_SC_PAGESIZE);
+	double t0, t1;
+
+	if (madvise((void *)p, len, MADV_DONTNEED)) {
+		pl_err("bench: madvise(MADV_DONTNEED): %s", strerror(errno));
+		return -1;
+	}
+	t0 = pl_now_ns();
+	for (size_t off = 0; off < len; off += step)
+		p[off] = 2;
+	t1 = pl_now_ns();
+	return (t1 - t0) / pages;
+}
+
+/*
+ * The second trap of cow_mapped on its own: the refault of an object's
+ * @pages written pages, not shared (their frames stay the object's).
  */
 static double cow_one_refault(int dev, size_t pages)
 {
-	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	const size_t len = pages * sysconf(_SC_PAGESIZE);
 	volatile char *p;
-	double t0, t1, ret = -1;
+	double ret = -1;
 	int fd;
 
 	p = bench_obj_written(dev, len, 0, "bench-refault", &fd, NULL);
 	if (fd < 0)
 		return -1;
-	if (p == MAP_FAILED)
-		goto out;
-	if (madvise((void *)p, len, MADV_DONTNEED)) {
-		pl_err("bench: madvise(MADV_DONTNEED): %s", strerror(errno));
-		goto out_unmap;
+	if (p != MAP_FAILED) {
+		ret = refault_timed(p, len, pages);
+		munmap((void *)p, len);
 	}
-	t0 = pl_now_ns();
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 2;
-	t1 = pl_now_ns();
-	ret = (t1 - t0) / pages;
-out_unmap:
-	munmap((void *)p, len);
-out:
 	close(fd);
 	return ret;
 }
 
 /*
- * The kernel's own refault of a shared mapping: shared anonymous memory
- * (shmem) of @pages written pages, their entries removed, written again:
- * each a fault that finds its page in the page cache.  ns per page, or < 0.
+ * The kernel's own refault of a shared mapping: @pages written pages of
+ * shared anonymous memory (shmem), each found in the page cache.
  */
 static double cow_one_shmem_refault(size_t pages)
 {
-	const size_t step = sysconf(_SC_PAGESIZE), len = pages * step;
+	const size_t len = pages * sysconf(_SC_PAGESIZE);
 	volatile char *p;
-	double t0, t1, ret = -1;
+	double ret;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		pl_err("bench: mmap: %s", strerror(errno));
+	p = anon_written(len, MAP_SHARED);
+	if (p == MAP_FAILED)
 		return -1;
-	}
-	madvise((void *)p, len, MADV_NOHUGEPAGE);
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 1;
-	if (madvise((void *)p, len, MADV_DONTNEED)) {
-		pl_err("bench: madvise(MADV_DONTNEED): %s", strerror(errno));
-		goto out;
-	}
-	t0 = pl_now_ns();
-	for (size_t off = 0; off < len; off += step)
-		p[off] = 2;
-	t1 = pl_now_ns();
-	ret = (t1 - t0) / pages;
-out:
+	ret = refault_timed(p, len, pages);
 	munmap((void *)p, len);
 	return ret;
 }

@@ -2256,9 +2256,13 @@ TEST_F_TIMEOUT(cow, cli_cow_merge_and_bench_cow, 600)
 	EXPECT_EQ(0, pl_run_cli("bench cow --pages 8 --reps 3", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\nRATIO cow_unmapped ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\nRATIO cow_mapped ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nRATIO cow_refault ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nRATIO refault_vs_shmem ")) TH_LOG("%s", out);
 	EXPECT_EQ(0, pl_run_cli("bench cow --pages 8 --reps 3 --json", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "\"ratio_cow_unmapped\": ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"anon_fork_cow_ns\": ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"shmem_refault_ns\": ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"ratio_refault_vs_shmem\": ")) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN
