@@ -266,6 +266,23 @@ static inline pgd_t *pagelab_pti_user_pgd(pgd_t *pgdp)
  * pmd_protnone() say so only on kernels with CONFIG_NUMA_BALANCING (they
  * are constant 0 elsewhere), so the walk reads the bits itself.
  */
+/*
+ * Since 6.6 x86 keeps a write-protected entry's dirt in _PAGE_SAVED_DIRTY,
+ * which pte_dirty() reads beside _PAGE_DIRTY; and a shadow stack's entries
+ * (VM_SHADOW_STACK) are writable without _PAGE_RW.  0 where they do not
+ * exist.
+ */
+#ifdef _PAGE_SAVED_DIRTY
+#define PAGELAB_PAGE_SAVED_DIRTY	_PAGE_SAVED_DIRTY
+#else
+#define PAGELAB_PAGE_SAVED_DIRTY	0
+#endif
+#ifdef VM_SHADOW_STACK
+#define PAGELAB_VM_SHADOW_STACK		VM_SHADOW_STACK
+#else
+#define PAGELAB_VM_SHADOW_STACK		0
+#endif
+
 static inline bool pagelab_pte_protnone(pte_t pte)
 {
 	return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;

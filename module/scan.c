@@ -414,18 +414,21 @@ static __always_inline u64 scan_bit(pteval_t f, pteval_t from, u64 to)
 {
 	if (!from)
 		return 0;
-	return from >= to ? (f & from) / (from / to) : (f & from) * (to / from);
+	return from >= to ? (f & from) / (from / to) : (f & from) * (to / (from ?: 1));
 }
 
 /*
  * The page most scans are made of, in one pass without scan_add(): a
  * present entry of a frame with a struct page (not special, so not the
- * zero page; vm_normal_page() trusts such an entry the same way), in a
- * mapping that is not an object's.  It computes what scan_pte_cats() would
- * for that page and opens or extends runs as scan_add() would.  It stops
- * at the first page it does not take (another kind, outside the masks, the
- * page limit, no run or batch room left) and returns how many it took: the
- * general path does the rest.
+ * zero page: every entry installed without a struct page is special or in
+ * a VM_PFNMAP mapping, which scan_ptes() leaves out; vm_normal_page()
+ * trusts such an entry the same way, checking only, as a module cannot,
+ * that the frame is below the highest one with a struct page), in a
+ * mapping that is neither an object's nor a shadow stack.  It computes
+ * what scan_pte_cats() would for that page and opens or extends runs as
+ * scan_add() would.  It stops at the first page it does not take (another
+ * kind, outside the masks, the page limit, no run or batch room left) and
+ * returns how many it took: the general path does the rest.
  */
 static unsigned long scan_ptes_fast(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 				    unsigned long addr, pte_t *ptep, unsigned long left, u64 base)
@@ -458,10 +461,12 @@ static unsigned long scan_ptes_fast(struct pagelab_scan_state *st, struct vm_are
 
 		if (!(f & _PAGE_PRESENT) || pte_special(pte) || is_zero_pfn(pfn))
 			break;
+		/* Dirty as pte_dirty() says: the saved bit too (6.6 on). */
 		c = base | PAGELAB_SCAN_PRESENT | scan_bit(f, _PAGE_RW, PAGELAB_SCAN_WRITE) |
+		    scan_bit(f, _PAGE_DIRTY, PAGELAB_SCAN_DIRTY) |
+		    scan_bit(f, PAGELAB_PAGE_SAVED_DIRTY, PAGELAB_SCAN_DIRTY) |
 		    scan_bit(f, _PAGE_SOFT_DIRTY, PAGELAB_SCAN_SOFT_DIRTY) |
 		    scan_bit(f, _PAGE_UFFD_WP, PAGELAB_SCAN_UFFD_WP) |
-		    scan_bit(f, _PAGE_DIRTY, PAGELAB_SCAN_DIRTY) |
 		    scan_bit(f, _PAGE_ACCESSED, PAGELAB_SCAN_ACCESSED);
 		page = pfn_to_page(pfn);
 		folio = page_folio(page);
@@ -530,7 +535,9 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
-		if (!st->obj && (pte_flags(pte) & _PAGE_PRESENT)) {
+		/* Not a shadow stack's: its entries are writable without _PAGE_RW. */
+		if (!st->obj && (pte_flags(pte) & _PAGE_PRESENT) &&
+		    !(vma->vm_flags & PAGELAB_VM_SHADOW_STACK)) {
 			n = scan_ptes_fast(st, vma, addr, ptep, left, base);
 			if (n) {
 				addr += n << PAGE_SHIFT;

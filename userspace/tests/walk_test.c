@@ -4245,6 +4245,63 @@ TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 	EXPECT_EQ(128 + SIGKILL, kill_reap(self, kid));
 }
 
+/* The pages of the @n runs at @runs that have all of @cats. */
+static size_t scan_pages_with(const struct pagelab_scan_run *runs, uint32_t n, uint64_t cats)
+{
+	size_t pages = 0;
+
+	for (uint32_t k = 0; k < n; k++)
+		if ((runs[k].categories & cats) == cats)
+			pages += runs[k].pages;
+	return pages;
+}
+
+/*
+ * A written page whose entry became read-only stays dirty: after a fork
+ * (COW) and after mprotect(PROT_READ).  From 6.6 the kernel moves the
+ * hardware Dirty bit of a write-protected entry to a software bit
+ * (_PAGE_SAVED_DIRTY); pte_dirty() reads both.  Every page shows DIRTY and
+ * not WRITE, and masks on DIRTY keep all of them or none.
+ */
+TEST_F(walk, scan_keeps_dirty_on_read_only_entries)
+{
+	const size_t n = 8;
+	struct pagelab_scan_run runs[16];
+	struct pagelab_scan s;
+	pid_t kid;
+	char *p;
+
+	p = anon_map(self, n * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < n; i++)
+		wr(p + i * PG, 1);
+	kid = fork_child(self);
+	ASSERT_GE(kid, 0);
+	if (!kid) {
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(0, mprotect(p + n / 2 * PG, n / 2 * PG, PROT_READ));
+
+	scan_req(&s, p, n, runs, 16);
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(n, scan_pages_with(runs, s.nr_runs, PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_DIRTY))
+		TH_LOG("written pages whose entries are read-only now must show DIRTY");
+	EXPECT_EQ(0U, scan_pages_with(runs, s.nr_runs, PAGELAB_SCAN_WRITE));
+	EXPECT_EQ(n / 2, scan_pages_with(runs, s.nr_runs, PAGELAB_SCAN_COW))
+		TH_LOG("the fork's half is COW-shared; the mprotect half is read-only");
+
+	scan_req(&s, p, n, runs, 16);
+	s.required = PAGELAB_SCAN_DIRTY;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(n, scan_pages_with(runs, s.nr_runs, PAGELAB_SCAN_DIRTY));
+	scan_req(&s, p, n, runs, 16);
+	s.excluded = PAGELAB_SCAN_DIRTY;
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(0U, s.nr_runs);
+	EXPECT_EQ(128 + SIGKILL, kill_reap(self, kid));
+}
+
 TEST_F(walk, scan_of_others_needs_ptrace_rights_and_shows_no_pfns)
 {
 	struct perm_report *rep = shared_block(self, sizeof(*rep));
