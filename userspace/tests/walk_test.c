@@ -158,6 +158,18 @@ static pid_t fork_child(FIXTURE_DATA(walk) *self)
 	return pid;
 }
 
+/* A child that only waits to be killed (it maps what this process maps), or -1. */
+static pid_t fork_waiting_child(FIXTURE_DATA(walk) *self)
+{
+	pid_t pid = fork_child(self);
+
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
 /* waitpid, then the exit code, 128 + signal, or -1; the child is untracked. */
 static int reap(FIXTURE_DATA(walk) *self, pid_t pid)
 {
@@ -4135,12 +4147,8 @@ TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 	for (size_t i = 0; i < n; i++)
 		if (i % 9 != 4)
 			wr(p + i * PG, 1);
-	kid = fork_child(self);
+	kid = fork_waiting_child(self);
 	ASSERT_GE(kid, 0);
-	if (!kid) {
-		pause();
-		_exit(0);
-	}
 	for (size_t i = 0; i < n; i += 3)
 		if (i % 9 != 4)
 			wr(p + i * PG, 2);
@@ -4275,12 +4283,8 @@ TEST_F(walk, scan_keeps_dirty_on_read_only_entries)
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < n; i++)
 		wr(p + i * PG, 1);
-	kid = fork_child(self);
+	kid = fork_waiting_child(self);
 	ASSERT_GE(kid, 0);
-	if (!kid) {
-		pause();
-		_exit(0);
-	}
 	ASSERT_EQ(0, mprotect(p + n / 2 * PG, n / 2 * PG, PROT_READ));
 
 	scan_req(&s, p, n, runs, 16);
