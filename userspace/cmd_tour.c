@@ -108,6 +108,21 @@ static int tour_replace(int first_stop)
 	return bad;
 }
 
+static int tour_mem(int stop)
+{
+	tour_heading(stop, "How much memory does a process use? RSS, PSS, USS");
+	printf("  'pagelab mem --demo' forks three children from a parent that wrote 8 MiB,\n"
+	       "  and counts each one's pages from its page tables (pagelab mem --pid PID\n"
+	       "  does it for any process, beside the kernel's /proc/PID/smaps_rollup):\n\n");
+	fflush(stdout);
+	if (tour_run(cmd_mem, "mem", "--demo", NULL))
+		return 1;
+	printf("\n  So: RSS overstates shared memory (top and ps add it up once per process),\n"
+	       "  swapped memory is in no RSS, PSS adds up to the memory in use, and USS is\n"
+	       "  what a process's exit gives back.\n");
+	return 0;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -229,7 +244,8 @@ int cmd_tour(int argc, char **argv)
 		       "replacement: a reference string frame by frame (pagelab replay),\n"
 		       "Belady's anomaly (pagelab sweep), paging out and in (pagelab\n"
 		       "swap), page tables level by level (pagelab walk and pagelab\n"
-		       "segments), the debugfs files.\n");
+		       "segments), how much memory a process uses (pagelab mem), the\n"
+		       "debugfs files.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc > 1) {
@@ -325,6 +341,7 @@ int cmd_tour(int argc, char **argv)
 	}
 
 	bad += tour_page_tables(stop++);
+	bad += tour_mem(stop++);
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

@@ -30,6 +30,7 @@ static const struct pl_command pl_commands[] = {
 	{ "replay", cmd_replay, "a reference string against a replacement policy: faults, frame table" },
 	{ "sweep", cmd_sweep, "faults per policy and frame count (Belady's anomaly) [--csv] [--plot]" },
 	{ "swap", cmd_swap, "paging out and in, live: 8 pages in 3 frames, the store, major faults" },
+	{ "mem", cmd_mem, "how much memory a process uses: RSS, PSS, USS, swap, vs smaps_rollup" },
 	{ "bench", cmd_bench, "bench fault|smp|walk|scan|cow|replace: costs vs the kernel's own paths" },
 	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },
 };

@@ -185,3 +185,77 @@ void pl_shuffle(size_t *v, size_t n, uint32_t *seed)
 		v[j] = t;
 	}
 }
+
+/* ---- a minimal JSON reader ---------------------------------------------- */
+
+const char *pl_json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Past one value at @p (after whitespace), or NULL if it is not valid JSON. */
+const char *pl_json_skip(const char *p, int depth)
+{
+	p = pl_json_ws(p);
+	if (depth > 32)
+		return NULL;
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if ((unsigned char)*p < 0x20)
+				return NULL;
+			if (*p == '\\' && !*++p)
+				return NULL;
+		}
+		return *p ? p + 1 : NULL;
+	}
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = pl_json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (*p != '"')
+					return NULL;
+				p = pl_json_skip(p, depth + 1);
+				if (!p)
+					return NULL;
+				p = pl_json_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			p = pl_json_skip(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = pl_json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+			p = pl_json_ws(p);
+		}
+	}
+	if (!strncmp(p, "true", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (!strncmp(p, "null", 4))
+		return p + 4;
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		char *e;
+
+		strtod(p, &e);
+		return e > p ? e : NULL;
+	}
+	return NULL;
+}
+
+bool pl_json_valid(const char *s)
+{
+	const char *e = s ? pl_json_skip(s, 0) : NULL;
+
+	return e && !*pl_json_ws(e);
+}

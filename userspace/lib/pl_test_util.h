@@ -286,4 +286,13 @@ static inline void pl_expect_held_as_before(struct __test_metadata *_metadata, i
 }
 #endif
 
+/* ---- a minimal JSON reader --------------------------------------------- */
+
+/* Past JSON whitespace at @p. */
+const char *pl_json_ws(const char *p);
+/* Past one value at @p (after whitespace), or NULL if it is not valid JSON. */
+const char *pl_json_skip(const char *p, int depth);
+/* @s is one valid JSON value and nothing else. */
+bool pl_json_valid(const char *s);
+
 #endif /* PL_TEST_UTIL_H */

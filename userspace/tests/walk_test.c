@@ -643,78 +643,6 @@ static bool set_nr_hugepages(long n)
 
 /* ---- a minimal JSON reader: validate, and find members and elements ----- */
 
-static const char *json_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* Past one value at @p (after whitespace), or NULL if it is not valid JSON. */
-static const char *json_skip(const char *p, int depth)
-{
-	p = json_ws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++) {
-			if ((unsigned char)*p < 0x20)
-				return NULL;
-			if (*p == '\\' && !*++p)
-				return NULL;
-		}
-		return *p ? p + 1 : NULL;
-	}
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = json_ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if (*p != '"')
-					return NULL;
-				p = json_skip(p, depth + 1);
-				if (!p)
-					return NULL;
-				p = json_ws(p);
-				if (*p++ != ':')
-					return NULL;
-			}
-			p = json_skip(p, depth + 1);
-			if (!p)
-				return NULL;
-			p = json_ws(p);
-			if (*p == close)
-				return p + 1;
-			if (*p++ != ',')
-				return NULL;
-			p = json_ws(p);
-		}
-	}
-	if (!strncmp(p, "true", 4))
-		return p + 4;
-	if (!strncmp(p, "false", 5))
-		return p + 5;
-	if (!strncmp(p, "null", 4))
-		return p + 4;
-	if (*p == '-' || (*p >= '0' && *p <= '9')) {
-		char *e;
-
-		strtod(p, &e);
-		return e > p ? e : NULL;
-	}
-	return NULL;
-}
-
-static bool json_valid(const char *s)
-{
-	const char *e = s ? json_skip(s, 0) : NULL;
-
-	return e && !*json_ws(e);
-}
-
 /*
  * A text answer (debugfs) as pagelab walk --json makes it: from the parsed
  * runs of a range, or the levels of one address.  The JSON (malloc'd), or
@@ -771,31 +699,31 @@ static int walk_json(const char *req, char **out)
 /* The value of member @key of the object at @obj, or NULL. */
 static const char *json_get(const char *obj, const char *key)
 {
-	const char *p = json_ws(obj);
+	const char *p = pl_json_ws(obj);
 	size_t klen = strlen(key);
 
 	if (!p || *p != '{')
 		return NULL;
-	p = json_ws(p + 1);
+	p = pl_json_ws(p + 1);
 	while (*p == '"') {
 		const char *k = p + 1, *v;
 		bool match = !strncmp(k, key, klen) && k[klen] == '"';
 
-		p = json_skip(p, 0);
+		p = pl_json_skip(p, 0);
 		if (!p)
 			return NULL;
-		p = json_ws(p);
+		p = pl_json_ws(p);
 		if (*p++ != ':')
 			return NULL;
-		v = json_ws(p);
+		v = pl_json_ws(p);
 		if (match)
 			return v;
-		p = json_skip(v, 0);
+		p = pl_json_skip(v, 0);
 		if (!p)
 			return NULL;
-		p = json_ws(p);
+		p = pl_json_ws(p);
 		if (*p == ',')
-			p = json_ws(p + 1);
+			p = pl_json_ws(p + 1);
 	}
 	return NULL;
 }
@@ -803,23 +731,23 @@ static const char *json_get(const char *obj, const char *key)
 /* Element @i of the array at @arr, or NULL. */
 static const char *json_elem(const char *arr, int i)
 {
-	const char *p = arr ? json_ws(arr) : NULL;
+	const char *p = arr ? pl_json_ws(arr) : NULL;
 
 	if (!p || *p != '[')
 		return NULL;
-	p = json_ws(p + 1);
+	p = pl_json_ws(p + 1);
 	if (*p == ']')
 		return NULL;
 	for (int k = 0;; k++) {
 		if (k == i)
 			return p;
-		p = json_skip(p, 0);
+		p = pl_json_skip(p, 0);
 		if (!p)
 			return NULL;
-		p = json_ws(p);
+		p = pl_json_ws(p);
 		if (*p != ',')
 			return NULL;
-		p = json_ws(p + 1);
+		p = pl_json_ws(p + 1);
 	}
 }
 
@@ -1779,7 +1707,7 @@ TEST_F_TIMEOUT(walk, hugetlb_mapping_is_a_hugetlb_pmd_leaf, 120)
 	free(answer);
 	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
 	ASSERT_EQ(0, walk_json(req, &answer)) TH_LOG("%s", answer);
-	EXPECT_TRUE(json_valid(answer)) TH_LOG("%s", answer);
+	EXPECT_TRUE(pl_json_valid(answer)) TH_LOG("%s", answer);
 	free(answer);
 	kill_reap(self, child);
 
@@ -2409,7 +2337,7 @@ TEST_F(walk, unprivileged_writer_gets_no_kernel_walk_page_counts_or_contiguity)
 		else if (strstr(answer, "refcount") || strstr(answer, "mapcount"))
 			rep_add(rep, 8, "refcount or mapcount without CAP_SYS_ADMIN:\n%.1500s", answer);
 		json = ret ? NULL : json_of(answer);
-		if (!json_valid(json))
+		if (!pl_json_valid(json))
 			rep_add(rep, 9, "own JSON walk as 65534: not JSON\n%.1500s", answer);
 		else if (strstr(json, "refcount") || strstr(json, "mapcount"))
 			rep_add(rep, 10, "refcount or mapcount in JSON without CAP_SYS_ADMIN:\n%.1500s",
@@ -2508,7 +2436,7 @@ TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
 		snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)(p + swapped * PG));
 		ret = walk_on(fd, req, answer, sizeof(answer));
 		json = ret ? NULL : json_of(answer);
-		if (!json_valid(json))
+		if (!pl_json_valid(json))
 			rep_add(rep, 8, "JSON walk as 65534: %s\n%.1500s",
 				ret ? strerror(-ret) : "not JSON", answer);
 		else if (strstr(json, "\"offset\"") || strstr(json, "\"type\""))
@@ -2960,7 +2888,7 @@ TEST_F(walk, cli_json_agrees_with_text)
 	free(text);
 	json = cli_output("walk --json --pid %d %p", (int)getpid(), (void *)(p + 0x10));
 	ASSERT_NE(NULL, json);
-	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "pid"), &num) && num == getpid()) TH_LOG("%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "levels"), &num) && num == w.levels);
 	EXPECT_TRUE(json_hex(json_get(json, "addr"), &x) && x == w.addr);
@@ -3014,7 +2942,7 @@ TEST_F(walk, cli_json_agrees_with_text)
 	json = cli_output("walk --json --pid %d %p %p", (int)getpid(), (void *)p,
 			  (void *)(p + 9 * PG));
 	ASSERT_NE(NULL, json);
-	ASSERT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_num(json_get(json, "pages"), &num) && num == (long long)r.total_pages);
 	EXPECT_TRUE(json_hex(json_get(json, "start"), &x) && x == r.start);
 	EXPECT_TRUE(json_hex(json_get(json, "end"), &x) && x == r.end);
@@ -3071,7 +2999,7 @@ TEST_F(walk, cli_json_agrees_with_text)
 	if (!pl_direct_map_base(&base)) {
 		json = cli_output("walk --json --kernel 0x%" PRIx64, base);
 		ASSERT_NE(NULL, json);
-		EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+		EXPECT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
 		EXPECT_TRUE(json_str(json_get(json, "pid"), s, sizeof(s)) && !strcmp(s, "kernel"))
 			TH_LOG("%s", json);
 		free(json);
@@ -3124,7 +3052,7 @@ TEST_F(walk, file_names_are_escaped_in_text_and_json)
 	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
 	ret = walk_json(req, &json);
 	ASSERT_EQ(0, ret) TH_LOG("%s", json);
-	EXPECT_TRUE(json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	EXPECT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
 	EXPECT_TRUE(json_str_dec(json_get(json_get(json, "vma"), "backing"), got, sizeof(got)) &&
 		    !strcmp(got, want)) TH_LOG("%s", json);
 	free(json);
@@ -3315,7 +3243,7 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 				/* What pagelab walk --json makes of it. */
 				char *json = json_of(answer);
 
-				parsed = json_valid(json);
+				parsed = pl_json_valid(json);
 				free(json);
 			} else {
 				int rr = pl_walk_range_begin(&r, answer);
@@ -3604,7 +3532,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 
 	snprintf(args, sizeof(args), "walk --json --pid %d %p", (int)getpid(), (void *)&local);
 	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 
 	snprintf(args, sizeof(args), "walk --dot --pid %d %p", (int)getpid(), (void *)&local);
 	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
@@ -3641,7 +3569,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	}
 	EXPECT_EQ(NULL, strstr(out, "walk failed")) TH_LOG("%s", out);
 	EXPECT_EQ(0, pl_run_cli("segments --json", out, sizeof(out))) TH_LOG("%s", out);
-	ASSERT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	ASSERT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 	/* What the tour tells people to look at. */
 	row = segment_row(out, "stack");
 	EXPECT_TRUE(json_true(json_get(row, "nx")) && json_true(json_get(row, "rw")) &&
@@ -3658,7 +3586,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 	EXPECT_NE(NULL, strstr(out, "RATIO walk_vs_pagemap ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "pages/s"));
 	EXPECT_EQ(0, pl_run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
-	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 	EXPECT_EQ(0, pl_run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
 	for (const char *c = "RATIO write \0RATIO read_random \0RATIO write_sparse \0"
 			     "RATIO write_vs_uffd \0RATIO read_vs_uffd \0ABS write \0"; *c;
@@ -3666,7 +3594,7 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 		EXPECT_NE(NULL, strstr(out, c)) TH_LOG("%s: %s", c, out);
 	}
 	EXPECT_EQ(0, pl_run_cli("bench fault --pages 8 --reps 1 --json", out, sizeof(out)));
-	EXPECT_TRUE(json_valid(out)) TH_LOG("%s", out);
+	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 	v = json_get(out, "uffd_copy_ns");
 	EXPECT_TRUE(v && strtod(v, NULL) > 0) TH_LOG("%s", out);
 	/* Two CPUs (the guest's default), or a clear refusal. */

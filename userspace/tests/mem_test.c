@@ -1,0 +1,773 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab mem against the kernel's own accounting: for target processes
+ * the tool did not create (anonymous, file, zero page, PROT_NONE, forked,
+ * shared, swapped, THP, hugetlbfs, a pagelab object), its totals must
+ * equal /proc/PID/smaps_rollup's as this test reads them, and where a
+ * kernel rule makes them differ (shmem swap) the difference must be the
+ * one the tool names.  A target sleeps in read() while it is measured.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagelab_lib.h"
+#include "pl_mem.h"
+#include "pl_test_util.h"
+
+#define MiB	(1024UL * 1024)
+#define PS	4096UL
+#define OUTLEN	(1 << 20)
+
+/* What smaps_rollup says, read here (not by the tool). */
+struct rollup {
+	uint64_t rss, pss, private_kb, shared, swap, thp, hugetlb;
+};
+
+static int read_rollup(pid_t pid, struct rollup *r)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	while (fgets(line, sizeof(line), f)) {
+		char key[64];
+
+		if (sscanf(line, "%63[^:]: %llu", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "Rss"))
+			r->rss = v;
+		else if (!strcmp(key, "Pss"))
+			r->pss = v;
+		else if (!strcmp(key, "Private_Clean") || !strcmp(key, "Private_Dirty"))
+			r->private_kb += v;
+		else if (!strcmp(key, "Shared_Clean") || !strcmp(key, "Shared_Dirty"))
+			r->shared += v;
+		else if (!strcmp(key, "Swap"))
+			r->swap = v;
+		else if (!strcmp(key, "AnonHugePages"))
+			r->thp = v;
+		else if (!strcmp(key, "Private_Hugetlb") || !strcmp(key, "Shared_Hugetlb"))
+			r->hugetlb += v;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The number after "@key": at or after @from; false if there is none. */
+static bool json_u64(const char *from, const char *key, uint64_t *v)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = from ? strstr(from, pat) : NULL;
+	if (!p)
+		return false;
+	return sscanf(p + strlen(pat), "%" SCNu64, v) == 1;
+}
+
+/* The JSON of the mapping starting at @addr in @out, or NULL. */
+static const char *json_mapping(const char *out, const void *addr)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "{\"start\":\"0x%" PRIxPTR "\"", (uintptr_t)addr);
+	return strstr(out, pat);
+}
+
+/* ---- targets: children that set up memory, say so, and sleep ------------ */
+
+struct target {
+	pid_t pid;
+	int go;		/* write end: closing it lets the target exit */
+};
+
+/* A mapping a target made, told to the test through the pipe. */
+struct made {
+	void *a[8];
+	pid_t kid;		/* a child the target forked (it sleeps too) */
+	bool in_kid;		/* set in that child: it reports nothing */
+	char why[120];		/* non-empty: the target could not set up */
+};
+
+typedef void (*setup_fn)(struct made *m);
+
+/* Fork a target running @fn; *@m gets what it made.  0, or -1. */
+static int target_start(struct target *t, setup_fn fn, struct made *m)
+{
+	int ready[2], go[2];
+
+	if (pipe(ready) || pipe(go))
+		return -1;
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (!t->pid) {
+		char c;
+
+		close(ready[0]);
+		close(go[1]);
+		memset(m, 0, sizeof(*m));
+		fn(m);
+		if (!m->in_kid && write(ready[1], m, sizeof(*m)) != sizeof(*m))
+			_exit(1);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	t->go = go[1];
+	if (pl_read_full(ready[0], m, sizeof(*m))) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
+	/* Let it reach its read(): measured while it sleeps. */
+	usleep(100000);
+	return 0;
+}
+
+static void target_stop(struct target *t)
+{
+	if (t->pid > 0) {
+		close(t->go);
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+		t->pid = 0;
+	}
+}
+
+static void *map_anon(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* @len bytes at a 2 MiB boundary (NULL if none). */
+static void *map_aligned(size_t len)
+{
+	unsigned char *p = map_anon(len + 2 * MiB, MAP_PRIVATE);
+	uintptr_t a;
+
+	if (!p)
+		return NULL;
+	a = ((uintptr_t)p + 2 * MiB - 1) & ~(2 * MiB - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((void *)(a + len), (uintptr_t)p + 2 * MiB - a);
+	return (void *)a;
+}
+
+static void touch(void *p, size_t len, bool write)
+{
+	for (size_t i = 0; i < len; i += PS) {
+		if (write)
+			pl_wr((char *)p + i, (unsigned char)(i / PS) | 1);
+		else
+			(void)pl_rd((char *)p + i);
+	}
+}
+
+/* Page @len bytes at @p out (MADV_PAGEOUT, up to five tries): pages still present. */
+static size_t page_out(void *p, size_t len)
+{
+	size_t left = len / PS;
+
+	for (int tries = 0; tries < 5 && left; tries++) {
+		madvise(p, len, MADV_PAGEOUT);
+		left = 0;
+		for (size_t i = 0; i < len; i += PS)
+			left += pl_pm_present(pl_pm_self((char *)p + i));
+	}
+	return left;
+}
+
+/* ---- measuring --------------------------------------------------------- */
+
+struct meas {
+	char *out;
+	uint64_t rss, pss, uss, shared, swap, zero, object, stored, hugetlb, thp;
+	struct rollup k;	/* read by this test, after the tool */
+	uint64_t swap_explained;
+	int rc;
+};
+
+/*
+ * "pagelab mem --pid PID --json @extra" and smaps_rollup after it, until
+ * they agree or three tries are spent (a shared library's map count moves
+ * when any process starts or exits).  True if they agreed, Swap apart from
+ * what the tool explains.
+ */
+static bool measure(struct __test_metadata *_metadata, pid_t pid, const char *extra,
+		    struct meas *m)
+{
+	char args[128];
+	bool same = false;
+
+	snprintf(args, sizeof(args), "mem --pid %d --json %s", (int)pid, extra);
+	for (int tries = 0; tries < 3 && !same; tries++) {
+		const char *d;
+
+		m->rc = pl_run_cli(args, m->out, OUTLEN);
+		if (m->rc || read_rollup(pid, &m->k)) {
+			TH_LOG("pagelab %s: exit %d: %.300s", args, m->rc, m->out);
+			return false;
+		}
+		if (!pl_json_valid(m->out)) {
+			TH_LOG("not JSON: %.300s", m->out);
+			return false;
+		}
+		if (!json_u64(m->out, "rss_kb", &m->rss) || !json_u64(m->out, "uss_kb", &m->uss) ||
+		    !json_u64(m->out, "shared_kb", &m->shared) ||
+		    !json_u64(m->out, "swap_kb", &m->swap) || !json_u64(m->out, "zero_kb", &m->zero) ||
+		    !json_u64(m->out, "object_kb", &m->object) ||
+		    !json_u64(m->out, "stored_kb", &m->stored) ||
+		    !json_u64(m->out, "hugetlb_kb", &m->hugetlb) ||
+		    !json_u64(m->out, "thp_kb", &m->thp) || !json_u64(m->out, "pss_kb", &m->pss)) {
+			TH_LOG("no totals in: %.300s", m->out);
+			return false;
+		}
+		m->swap_explained = 0;
+		d = strstr(m->out, "\"figure\":\"Swap\"");
+		if (d)
+			json_u64(d, "explained_kb", &m->swap_explained);
+		same = m->rss == m->k.rss && m->pss == m->k.pss && m->uss == m->k.private_kb &&
+		       m->shared == m->k.shared && m->swap + m->swap_explained == m->k.swap &&
+		       m->thp == m->k.thp && m->hugetlb == m->k.hugetlb;
+		if (!same && tries == 2)
+			TH_LOG("try %d: ours rss %" PRIu64 " pss %" PRIu64 " uss %" PRIu64
+			       " shared %" PRIu64 " swap %" PRIu64 "+%" PRIu64 " thp %" PRIu64
+			       " hugetlb %" PRIu64 "; smaps_rollup %" PRIu64 " %" PRIu64 " %" PRIu64
+			       " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, tries, m->rss, m->pss,
+			       m->uss, m->shared, m->swap, m->swap_explained, m->thp, m->hugetlb,
+			       m->k.rss, m->k.pss, m->k.private_kb, m->k.shared, m->k.swap, m->k.thp,
+			       m->k.hugetlb);
+	}
+	if (!same) {
+		/* The text: each mapping that differs has smaps' figures below it. */
+		char text[64], *buf = malloc(OUTLEN);
+
+		snprintf(text, sizeof(text), "mem --pid %d", (int)pid);
+		if (buf && pl_run_cli(text, buf, OUTLEN) >= 0)
+			TH_LOG("%s", buf);
+		free(buf);
+	}
+	return same;
+}
+
+/* A key of the mapping at @addr in the last measurement. */
+static long long area_kb(struct __test_metadata *_metadata, const struct meas *m,
+			 const void *addr, const char *key)
+{
+	const char *a = json_mapping(m->out, addr);
+	uint64_t v = ~0ULL;
+
+	EXPECT_NE(NULL, a) TH_LOG("no mapping at %p in the answer", addr);
+	if (a)
+		EXPECT_TRUE(json_u64(a, key, &v));
+	if (a && !_metadata->passed)
+		TH_LOG("%.500s", a);
+	return (long long)v;
+}
+
+FIXTURE(mem) {
+	struct target t[2];
+	struct meas m;
+	bool swapoff;
+	char thp_was[32];
+	long hugepages_was;
+};
+
+FIXTURE_SETUP(mem)
+{
+	int fd = pl_open();
+
+	if (fd < 0)
+		SKIP(return, "no %s: %s", PAGELAB_DEVICE, pl_open_hint(fd));
+	close(fd);
+	if (geteuid())
+		SKIP(return, "pagelab mem's PSS needs root");
+	self->m.out = malloc(OUTLEN);
+	ASSERT_NE(NULL, self->m.out);
+	self->hugepages_was = -1;
+}
+
+FIXTURE_TEARDOWN(mem)
+{
+	for (int i = 0; i < 2; i++)
+		target_stop(&self->t[i]);
+	free(self->m.out);
+	if (self->swapoff)
+		EXPECT_EQ(0, system("swapoff /dev/zram0 >/dev/null 2>&1"));
+	if (self->thp_was[0]) {
+		FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "we");
+
+		if (f) {
+			fputs(self->thp_was, f);
+			fclose(f);
+		}
+	}
+	if (self->hugepages_was >= 0) {
+		FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
+
+		if (f) {
+			fprintf(f, "%ld\n", self->hugepages_was);
+			fclose(f);
+		}
+	}
+}
+
+/* Anonymous pages written, pages read (the zero page), a file read, PROT_NONE. */
+static void setup_plain(struct made *m)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+
+	m->a[0] = map_anon(2 * MiB, MAP_PRIVATE);
+	m->a[2] = map_anon(64 * PS, MAP_PRIVATE);
+	if (!m->a[0] || !m->a[2] || size <= 0) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	madvise(m->a[0], 2 * MiB, MADV_NOHUGEPAGE);
+	touch(m->a[0], 256 * PS, true);
+	touch((char *)m->a[0] + 256 * PS, 128 * PS, false);
+	m->a[1] = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m->a[1] == MAP_FAILED) {
+		m->a[1] = NULL;
+		snprintf(m->why, sizeof(m->why), "mmap of the executable failed");
+		return;
+	}
+	touch(m->a[1], (size_t)size & ~(PS - 1), false);
+	touch(m->a[2], 16 * PS, true);
+	mprotect(m->a[2], 64 * PS, PROT_NONE);
+}
+
+TEST_F(mem, plain_process_equals_smaps_rollup)
+{
+	struct made made;
+
+	ASSERT_EQ(0, target_start(&self->t[0], setup_plain, &made));
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	/* The anonymous region: 256 pages written, 128 read (the zero page). */
+	EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[0], "uss_kb"));
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[0], "zero_kb"));
+	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[0], "vsz_kb"));
+	/* PROT_NONE pages stay resident, and counted. */
+	EXPECT_EQ(64, area_kb(_metadata, &self->m, made.a[2], "rss_kb"));
+	/* The file: read-only, mapped by this test too (its own executable). */
+	EXPECT_LT(0, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+	EXPECT_LE(512ULL, self->m.zero);
+}
+
+/* A private region and a shared one, written, then fork: both sleep. */
+static void setup_forked(struct made *m)
+{
+	m->a[0] = map_anon(MiB, MAP_PRIVATE);
+	m->a[1] = map_anon(MiB, MAP_SHARED);
+	if (!m->a[0] || !m->a[1]) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
+	touch(m->a[0], MiB, true);
+	touch(m->a[1], MiB, true);
+	m->kid = fork();
+	if (!m->kid) {
+		/* fork() copies no entries of a shared mapping: it faults them in. */
+		touch(m->a[1], MiB, false);
+		m->in_kid = true;
+	}
+	else if (m->kid < 0)
+		snprintf(m->why, sizeof(m->why), "fork: %s", strerror(errno));
+}
+
+TEST_F(mem, forked_and_shared_equal_smaps_rollup)
+{
+	pid_t who[2];
+	struct made made;
+	const char *a;
+	char pat[48];
+
+	ASSERT_EQ(0, target_start(&self->t[0], setup_forked, &made));
+	ASSERT_STREQ("", made.why);
+	who[0] = self->t[0].pid;
+	who[1] = made.kid;
+	for (int i = 0; i < 2; i++) {
+		EXPECT_TRUE(measure(_metadata, who[i], "", &self->m)) TH_LOG("pid %d", (int)who[i]);
+		for (int r = 0; r < 2; r++) {
+			/* Two processes map each frame: half each, none their own. */
+			EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[r], "rss_kb"));
+			EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[r], "pss_kb"));
+			EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[r], "uss_kb"));
+			EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[r], "shared_kb"));
+		}
+	}
+	/* --shared-with names the other process and its mapping. */
+	ASSERT_TRUE(measure(_metadata, who[0], "--shared-with", &self->m));
+	a = json_mapping(self->m.out, made.a[0]);
+	ASSERT_NE(NULL, a);
+	snprintf(pat, sizeof(pat), "{\"pid\":%d,", (int)who[1]);
+	a = strstr(a, "\"shared_with\":[");
+	ASSERT_NE(NULL, a);
+	EXPECT_NE(NULL, strstr(a, pat)) TH_LOG("%.400s", a);
+	EXPECT_EQ(0, strncmp(a, "\"shared_with\":[{", 16)) TH_LOG("%.200s", a);
+}
+
+/* Swap on zram0 for a test: SKIPs unless it can be had. */
+static const char *swap_on(bool *ours)
+{
+	unsigned long long had;
+	const char *why;
+	char line[256];
+	FILE *f = fopen("/proc/swaps", "re");
+
+	*ours = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Filename", 8)) {
+			fclose(f);
+			return NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	why = pl_zram_ready("64M", &had);
+	if (why)
+		return why;
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1") ||
+	    system("swapon /dev/zram0 >/dev/null 2>&1"))
+		return "mkswap or swapon /dev/zram0 failed";
+	*ours = true;
+	return NULL;
+}
+
+/* Anonymous pages and shmem pages, written, half of each paged out. */
+static void setup_swapped(struct made *m)
+{
+	m->a[0] = map_anon(MiB, MAP_PRIVATE);
+	m->a[1] = map_anon(MiB, MAP_SHARED);
+	if (!m->a[0] || !m->a[1]) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
+	touch(m->a[0], MiB, true);
+	touch(m->a[1], MiB, true);
+	if (page_out(m->a[0], MiB / 2) || page_out(m->a[1], MiB / 2))
+		snprintf(m->why, sizeof(m->why), "MADV_PAGEOUT left pages present");
+}
+
+TEST_F(mem, swapped_pages_equal_smaps_rollup_and_shmem_swap_is_named)
+{
+	struct made made;
+	const char *why;
+
+	why = swap_on(&self->swapoff);
+	if (why)
+		SKIP(return, "no swap: %s", why);
+	ASSERT_EQ(0, target_start(&self->t[0], setup_swapped, &made));
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	/* Anonymous: swap entries in the page tables. */
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[0], "swap_kb"));
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	/* shmem: no entry in the page tables; the kernel reads the file's count. */
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[1], "swap_kb"));
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+	EXPECT_EQ(512ULL, self->m.swap_explained);
+	EXPECT_NE(NULL, strstr(self->m.out, "shmem/tmpfs mapping's Swap"));
+}
+
+/* Set THP to at least "madvise" for the test; false if it cannot be. */
+static bool thp_madvise(char *was, size_t len)
+{
+	const char *path = "/sys/kernel/mm/transparent_hugepage/enabled";
+	char line[128];
+	FILE *f = fopen(path, "re");
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		if (f)
+			fclose(f);
+		return false;
+	}
+	fclose(f);
+	if (!strstr(line, "[never]"))
+		return true;
+	f = fopen(path, "we");
+	if (!f)
+		return false;
+	snprintf(was, len, "never");
+	fputs("madvise", f);
+	return !fclose(f);
+}
+
+/* 4 MiB of THP written; 2 MiB of THP read (the huge zero page, where used). */
+static void setup_thp(struct made *m)
+{
+	m->a[0] = map_aligned(4 * MiB);
+	m->a[1] = map_aligned(2 * MiB);
+	if (!m->a[0] || !m->a[1]) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	madvise(m->a[0], 4 * MiB, MADV_HUGEPAGE);
+	madvise(m->a[1], 2 * MiB, MADV_HUGEPAGE);
+	touch(m->a[0], 4 * MiB, true);
+	touch(m->a[1], 2 * MiB, false);
+}
+
+TEST_F(mem, thp_equals_smaps_rollup)
+{
+	struct made made;
+	long long thp;
+
+	if (!thp_madvise(self->thp_was, sizeof(self->thp_was)))
+		SKIP(return, "no transparent huge pages here");
+	ASSERT_EQ(0, target_start(&self->t[0], setup_thp, &made));
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	thp = area_kb(_metadata, &self->m, made.a[0], "thp_kb");
+	if (!thp)
+		SKIP(return, "no huge page was allocated (memory too fragmented?)");
+	EXPECT_EQ(0, thp % 2048);
+	EXPECT_EQ(4096, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	/* The huge zero page is in no RSS, whether it was used or not. */
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[1], "zero_kb"));
+}
+
+/* 2 MiB of hugetlbfs, written. */
+static void setup_hugetlb(struct made *m)
+{
+	m->a[0] = map_anon(2 * MiB, MAP_PRIVATE | MAP_HUGETLB);
+	if (!m->a[0]) {
+		snprintf(m->why, sizeof(m->why), "MAP_HUGETLB: %s", strerror(errno));
+		return;
+	}
+	touch(m->a[0], 2 * MiB, true);
+}
+
+TEST_F(mem, hugetlb_is_apart_as_in_smaps_rollup)
+{
+	struct made made;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+e");
+
+	if (!f || fscanf(f, "%ld", &self->hugepages_was) != 1) {
+		if (f)
+			fclose(f);
+		SKIP(return, "no hugetlbfs pages here");
+	}
+	rewind(f);
+	fprintf(f, "%ld\n", self->hugepages_was + 2);
+	fclose(f);
+	ASSERT_EQ(0, target_start(&self->t[0], setup_hugetlb, &made));
+	if (made.why[0])
+		SKIP(return, "%s", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[0], "hugetlb_kb"));
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+}
+
+/* A pagelab object of 64 pages: 32 written, 8 more read. */
+static void setup_object(struct made *m)
+{
+	int dev = pl_open(), fd = -1, ret = dev;
+
+	if (dev >= 0)
+		ret = pl_create(dev, 64 * PS, 0, 0600, "mem-test", &fd, NULL);
+	if (ret < 0) {
+		snprintf(m->why, sizeof(m->why), "pl_create: %s", strerror(-ret));
+		return;
+	}
+	m->a[0] = mmap(NULL, 64 * PS, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m->a[0] == MAP_FAILED) {
+		snprintf(m->why, sizeof(m->why), "mmap: %s", strerror(errno));
+		return;
+	}
+	touch(m->a[0], 32 * PS, true);
+	touch((char *)m->a[0] + 32 * PS, 8 * PS, false);
+}
+
+/* The module maps the zero page into shared writable mappings (before 6.10). */
+static bool shared_zero(void)
+{
+	struct pagelab_version v;
+	int fd = pl_open();
+	bool yes;
+
+	yes = fd >= 0 && !pl_version(fd, &v) && (v.features & PAGELAB_FEAT_SHARED_ZERO);
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+TEST_F(mem, pagelab_object_equals_smaps_rollup)
+{
+	struct made made;
+
+	ASSERT_EQ(0, target_start(&self->t[0], setup_object, &made));
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	if (shared_zero()) {
+		/* Reads of holes mapped the zero page: in no RSS. */
+		EXPECT_EQ(128, area_kb(_metadata, &self->m, made.a[0], "object_kb"));
+		EXPECT_EQ(32, area_kb(_metadata, &self->m, made.a[0], "zero_kb"));
+	} else {
+		/* 6.10 on: each read of a hole in a shared writable mapping got a frame. */
+		EXPECT_EQ(160, area_kb(_metadata, &self->m, made.a[0], "object_kb"));
+		EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[0], "zero_kb"));
+	}
+	EXPECT_EQ(area_kb(_metadata, &self->m, made.a[0], "object_kb"),
+		  area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+}
+
+/* "pagelab mem --pid @pid" as nobody: its exit code, its output in @out. */
+static int run_as_nobody(pid_t pid, char *out, size_t len)
+{
+	char arg[16];
+	int p[2];
+	size_t n;
+	pid_t kid;
+
+	snprintf(arg, sizeof(arg), "%d", (int)pid);
+	if (pipe(p))
+		return -1;
+	kid = fork();
+	if (kid < 0)
+		return -1;
+	if (!kid) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		execlp("pagelab", "pagelab", "mem", "--pid", arg, (char *)NULL);
+		_exit(101);
+	}
+	close(p[1]);
+	n = 0;
+	for (;;) {
+		ssize_t r = read(p[0], out + n, len - 1 - n);
+
+		if (r <= 0 || (n += (size_t)r) == len - 1)
+			break;
+	}
+	out[n] = '\0';
+	close(p[0]);
+	return pl_reap(kid);
+}
+
+TEST_F(mem, bad_input_gets_a_clear_line)
+{
+	char args[96];
+	pid_t gone;
+
+	/* A pid that was, and is no more. */
+	gone = fork();
+	ASSERT_LE(0, gone);
+	if (!gone)
+		_exit(0);
+	ASSERT_EQ(0, pl_reap(gone));
+	snprintf(args, sizeof(args), "mem --pid %d", (int)gone);
+	EXPECT_EQ(1, pl_run_cli(args, self->m.out, OUTLEN));
+	EXPECT_NE(NULL, strstr(self->m.out, "no process")) TH_LOG("%s", self->m.out);
+	/* A kernel thread. */
+	EXPECT_EQ(1, pl_run_cli("mem --pid 2", self->m.out, OUTLEN));
+	EXPECT_NE(NULL, strstr(self->m.out, "no memory map")) TH_LOG("%s", self->m.out);
+	EXPECT_EQ(2, pl_run_cli("mem --pid nope", self->m.out, OUTLEN));
+	EXPECT_EQ(2, pl_run_cli("mem --bogus", self->m.out, OUTLEN));
+	EXPECT_EQ(2, pl_run_cli("mem --pid", self->m.out, OUTLEN));
+	/* nobody: the device is root's, and the tool says so. */
+	EXPECT_EQ(1, run_as_nobody(getpid(), self->m.out, OUTLEN));
+	EXPECT_NE(NULL, strstr(self->m.out, "/dev/pagelab")) TH_LOG("%s", self->m.out);
+}
+
+TEST_F(mem, not_root_gives_rss_and_no_pss)
+{
+	struct pl_mem m;
+	char why[192];
+	int fd = pl_open(), st[2];
+	pid_t kid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(st));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		struct rollup k;
+		pid_t sleeper;
+		char c;
+		int r = 0;
+
+		/* The device stays open; the frames and map counts do not. */
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		/* A uid change leaves the process undumpable: unreadable even to itself. */
+		prctl(PR_SET_DUMPABLE, 1);
+		/* nobody's own process, asleep while measured. */
+		sleeper = fork();
+		if (!sleeper) {
+			close(st[1]);
+			while (read(st[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		usleep(100000);
+		for (int tries = 0; tries < 3; tries++) {
+			if (pl_mem_measure(fd, sleeper, 0, &m, why, sizeof(why))) {
+				fprintf(stderr, "pl_mem_measure as nobody: %s\n", why);
+				_exit(11);
+			}
+			if (read_rollup(sleeper, &k))
+				_exit(12);
+			r = m.pss_known ? 13 : m.total.pages[PL_MEM_RSS] == 0 ? 14 :
+			    m.total.pages[PL_MEM_RSS] * 4 != k.rss ? 15 :
+			    m.total.pages[PL_MEM_USS] * 4 != k.private_kb ? 16 : 0;
+			pl_mem_free(&m);
+			if (!r)
+				break;
+		}
+		kill(sleeper, SIGKILL);
+		/* Root's process (the test's): smaps_rollup is not nobody's to read. */
+		if (!r && !pl_mem_measure(fd, getppid(), 0, &m, why, sizeof(why)))
+			r = 17;
+		else if (!r && !strstr(why, "not allowed"))
+			r = 18;
+		if (r)
+			fprintf(stderr, "not root: %d: %s\n", r, why);
+		_exit(r);
+	}
+	close(st[0]);
+	close(st[1]);
+	EXPECT_EQ(0, pl_reap(kid));
+	close(fd);
+}
+
+TEST_F(mem, demo_runs_and_checks_itself)
+{
+	EXPECT_EQ(0, pl_run_cli("mem --demo", self->m.out, OUTLEN)) TH_LOG("%s", self->m.out);
+	EXPECT_EQ(NULL, strstr(self->m.out, "CHECK FAILED")) TH_LOG("%s", self->m.out);
+	EXPECT_NE(NULL, strstr(self->m.out, "What you see")) TH_LOG("%s", self->m.out);
+}
+
+TEST_HARNESS_MAIN
