@@ -123,6 +123,15 @@ static int tour_mem(int stop)
 	return 0;
 }
 
+static int tour_huge(int stop)
+{
+	tour_heading(stop, "Huge pages: one fault for 2 MiB, and splits");
+	printf("  'pagelab huge' writes the same memory with transparent huge pages off\n"
+	       "  and on, then changes 4 KiB of a huge page:\n\n");
+	fflush(stdout);
+	return tour_run(cmd_huge, "huge", NULL, NULL) ? 1 : 0;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -244,8 +253,8 @@ int cmd_tour(int argc, char **argv)
 		       "replacement: a reference string frame by frame (pagelab replay),\n"
 		       "Belady's anomaly (pagelab sweep), paging out and in (pagelab\n"
 		       "swap), page tables level by level (pagelab walk and pagelab\n"
-		       "segments), how much memory a process uses (pagelab mem), the\n"
-		       "debugfs files.\n");
+		       "segments), how much memory a process uses (pagelab mem), huge\n"
+		       "pages (pagelab huge), the debugfs files.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc > 1) {
@@ -342,6 +351,7 @@ int cmd_tour(int argc, char **argv)
 
 	bad += tour_page_tables(stop++);
 	bad += tour_mem(stop++);
+	bad += tour_huge(stop++);
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

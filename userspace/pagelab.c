@@ -31,6 +31,7 @@ static const struct pl_command pl_commands[] = {
 	{ "sweep", cmd_sweep, "faults per policy and frame count (Belady's anomaly) [--csv] [--plot]" },
 	{ "swap", cmd_swap, "paging out and in, live: 8 pages in 3 frames, the store, major faults" },
 	{ "mem", cmd_mem, "how much memory a process uses: RSS, PSS, USS, swap, vs smaps_rollup" },
+	{ "huge", cmd_huge, "huge pages live: THP off and on, faults per 2 MiB, splits, hugetlbfs" },
 	{ "bench", cmd_bench, "bench fault|smp|walk|scan|cow|replace: costs vs the kernel's own paths" },
 	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },
 };

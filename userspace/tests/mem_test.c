@@ -770,4 +770,17 @@ TEST_F(mem, demo_runs_and_checks_itself)
 	EXPECT_NE(NULL, strstr(self->m.out, "What you see")) TH_LOG("%s", self->m.out);
 }
 
+TEST_F(mem, huge_shows_one_fault_per_2mib_and_splits)
+{
+	EXPECT_EQ(0, pl_run_cli("huge", self->m.out, OUTLEN)) TH_LOG("%s", self->m.out);
+	EXPECT_EQ(NULL, strstr(self->m.out, "CHECK FAILED")) TH_LOG("%s", self->m.out);
+	if (strstr(self->m.out, "no huge page was mapped"))
+		SKIP(return, "no transparent huge page here");
+	EXPECT_NE(NULL, strstr(self->m.out, "PMD leaf, 2 MiB, PS bit set")) TH_LOG("%s",
+										  self->m.out);
+	EXPECT_EQ(2, pl_run_cli("huge --mib 3", self->m.out, OUTLEN));
+	EXPECT_NE(NULL, strstr(self->m.out, "even number")) TH_LOG("%s", self->m.out);
+	EXPECT_EQ(2, pl_run_cli("huge --bogus", self->m.out, OUTLEN));
+}
+
 TEST_HARNESS_MAIN

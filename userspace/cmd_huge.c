@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab huge - huge pages, watched: the same memory written with
+ * transparent huge pages off and on (faults per 2 MiB, page-table pages,
+ * the walk's leaf), a partial mprotect and munmap splitting a 2 MiB leaf
+ * back into 4 KiB entries, and a hugetlbfs page where the machine has one.
+ * Every number is read from the running kernel: the process's fault
+ * counter, VmPTE, smaps' AnonHugePages and pagelab's walk.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pagelab_lib.h"
+#include "pl_walk.h"
+
+#define HUGE_SZ		(2UL << 20)
+#define SMALL_SZ	4096UL
+
+struct huge {
+	int fd;
+	unsigned int units;	/* 2 MiB units per region */
+	bool ok;
+};
+
+static void huge_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pagelab huge [--mib N]\n\n"
+		"Huge pages, live: N MiB (even, 2..64; default 4) of anonymous memory\n"
+		"written once with transparent huge pages off (MADV_NOHUGEPAGE) and once\n"
+		"on (MADV_HUGEPAGE): the minor faults taken, the page-table pages the\n"
+		"process holds (VmPTE), smaps' AnonHugePages, and pagelab's walk of the\n"
+		"first address (a PTE leaf of 4 KiB, or a PMD leaf of 2 MiB with the PS\n"
+		"bit and no PTE table).  Then an mprotect of one 4 KiB page and a munmap of\n"
+		"another split 2 MiB leaves back into PTE tables, and, where the machine\n"
+		"has a free hugetlbfs page (or root can reserve one), one 2 MiB\n"
+		"hugetlbfs page.  Exit status: 0 shown, 1 a step failed or did not show\n"
+		"what it should, 2 bad usage.\n");
+}
+
+static void huge_check(struct huge *h, bool cond, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void huge_check(struct huge *h, bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pl_vcheck(&h->ok, cond, fmt, ap);
+	va_end(ap);
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_minflt;
+}
+
+static long long status_kb(const char *key)
+{
+	unsigned long long kb;
+
+	return pl_status_kb(0, key, &kb) ? -1 : (long long)kb;
+}
+
+/* smaps' AnonHugePages of this process's mapping holding @p (kB), or -1. */
+static long long anon_huge_kb(const void *p)
+{
+	unsigned long long start, end, v;
+	char line[512];
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	long long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's header; no "Key:" line reads as two hex numbers. */
+		if (sscanf(line, "%llx-%llx ", &start, &end) == 2) {
+			in = start <= (uintptr_t)p && (uintptr_t)p < end;
+		} else if (in && sscanf(line, "AnonHugePages: %llu", &v) == 1) {
+			kb = (long long)v;
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* @len bytes at a 2 MiB boundary, or NULL. */
+static unsigned char *map_aligned(size_t len, int flags)
+{
+	unsigned char *p = mmap(NULL, len + HUGE_SZ, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)p + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	if ((uintptr_t)p + HUGE_SZ > a)
+		munmap((void *)(a + len), (uintptr_t)p + HUGE_SZ - a);
+	return (unsigned char *)a;
+}
+
+/* The walk's leaf of @p in words ("PMD leaf, 2 MiB, PS"), in @buf. */
+static const char *leaf_words(struct huge *h, const void *p, char *buf, size_t len,
+			      unsigned int *level)
+{
+	struct pagelab_walk k;
+	const struct pagelab_walk_entry *e = NULL;
+	static const char * const names[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
+
+	*level = PAGELAB_LEVEL_NONE;
+	if (pl_walk_ioctl(h->fd, 0, false, (uintptr_t)p, &k)) {
+		snprintf(buf, len, "(the walk failed)");
+		return buf;
+	}
+	if (!(k.found & PAGELAB_WALK_LEAF)) {
+		snprintf(buf, len, "no leaf (%s)", k.absent_reason);
+		return buf;
+	}
+	for (unsigned int i = 0; i < k.nentries && i < PAGELAB_WALK_MAX_ENTRIES; i++) {
+		if (k.entries[i].flags & PAGELAB_WALK_E_LEAF)
+			e = &k.entries[i];
+	}
+	*level = k.leaf_level;
+	snprintf(buf, len, "%s leaf, %s%s; %u entries read", k.leaf_level <= PAGELAB_LEVEL_PTE ?
+		 names[k.leaf_level] : "?", pl_size_words(k.leaf_size),
+		 e && (e->bits & PAGELAB_E_PS) ? ", PS bit set" : "", k.nentries);
+	return buf;
+}
+
+struct region_stats {
+	long faults;
+	long long pte_kb;	/* VmPTE grew by */
+	long long thp_kb;
+	unsigned int level;
+};
+
+/* Map @h->units * 2 MiB with @advice, write one byte a page: what it cost. */
+static unsigned char *huge_region(struct huge *h, int advice, const char *title,
+				  struct region_stats *st)
+{
+	size_t len = (size_t)h->units * HUGE_SZ;
+	long long pte0;
+	unsigned char *p;
+	char words[96];
+	long f0;
+
+	p = map_aligned(len, 0);
+	if (!p) {
+		pl_err("huge: mmap: %s", strerror(errno));
+		h->ok = false;
+		return NULL;
+	}
+	if (madvise(p, len, advice))
+		printf("  (madvise: %s)\n", strerror(errno));
+	pte0 = status_kb("VmPTE");
+	f0 = minflt();
+	for (size_t i = 0; i < len; i += SMALL_SZ)
+		p[i] = 1;
+	st->faults = minflt() - f0;
+	st->pte_kb = status_kb("VmPTE") - pte0;
+	st->thp_kb = anon_huge_kb(p);
+	printf("  %s:\n", title);
+	printf("    minor faults taken: %ld (%.1f per 2 MiB)\n", st->faults,
+	       (double)st->faults / h->units);
+	printf("    page-table memory (VmPTE) grew by %lld kB\n", st->pte_kb);
+	printf("    AnonHugePages of the mapping: %lld kB\n", st->thp_kb);
+	printf("    the walk of its first address: %s\n",
+	       leaf_words(h, p, words, sizeof(words), &st->level));
+	return p;
+}
+
+static void huge_split(struct huge *h, unsigned char *p)
+{
+	unsigned int level;
+	char words[96];
+	long long before = anon_huge_kb(p);
+
+	printf("\n  Splitting: mprotect(PROT_READ) of one 4 KiB page 1 MiB into the first\n"
+	       "  2 MiB, and munmap of one 4 KiB page in the second:\n");
+	if (mprotect(p + (1UL << 20), SMALL_SZ, PROT_READ)) {
+		pl_err("huge: mprotect: %s", strerror(errno));
+		h->ok = false;
+		return;
+	}
+	if (h->units > 1 && munmap(p + HUGE_SZ + (1UL << 20), SMALL_SZ)) {
+		pl_err("huge: munmap: %s", strerror(errno));
+		h->ok = false;
+		return;
+	}
+	printf("    the walk of the first address: %s\n",
+	       leaf_words(h, p, words, sizeof(words), &level));
+	huge_check(h, level == PAGELAB_LEVEL_PTE, "after the mprotect the first 2 MiB is not "
+		   "mapped by PTEs");
+	if (h->units > 1) {
+		printf("    the walk of the second 2 MiB: %s\n",
+		       leaf_words(h, p + HUGE_SZ, words, sizeof(words), &level));
+		huge_check(h, level == PAGELAB_LEVEL_PTE, "after the munmap the second 2 MiB is "
+			   "not mapped by PTEs");
+	}
+	printf("    AnonHugePages of the first part: %lld kB (was %lld)\n", anon_huge_kb(p),
+	       before);
+	printf("  What you see: a 2 MiB leaf maps 2 MiB with one protection; changing or\n"
+	       "  unmapping 4 KiB of it makes the kernel split the leaf into a PTE table of\n"
+	       "  512 entries (the table deposited at the huge fault), and the data stays.\n"
+	       "  The huge page itself is split later, from the deferred-split queue.\n");
+}
+
+static long nr_hugepages(void)
+{
+	long n = -1;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static bool set_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
+
+	if (!f)
+		return false;
+	fprintf(f, "%ld\n", n);
+	return !fclose(f);
+}
+
+/* One 2 MiB hugetlbfs page (the kernel aligns it), or NULL. */
+static unsigned char *map_hugetlb(void)
+{
+	void *p = mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void huge_hugetlb(struct huge *h)
+{
+	long was = nr_hugepages();
+	unsigned char *p;
+	unsigned int level;
+	char words[96];
+	long f0, faults;
+	bool raised = false;
+
+	printf("\n  hugetlbfs: a 2 MiB page from the pool the administrator reserves\n"
+	       "  (/proc/sys/vm/nr_hugepages), mapped with MAP_HUGETLB:\n");
+	p = map_hugetlb();
+	if (!p && was >= 0 && !geteuid()) {
+		raised = set_nr_hugepages(was + 1);
+		p = raised ? map_hugetlb() : NULL;
+	}
+	if (!p) {
+		printf("    (no hugetlbfs page to be had here: %s; skipped)\n", strerror(errno));
+		goto out_restore;
+	}
+	f0 = minflt();
+	for (size_t i = 0; i < HUGE_SZ; i += SMALL_SZ)
+		p[i] = 1;
+	faults = minflt() - f0;
+	printf("    minor faults taken: %ld; HugetlbPages of this process: %lld kB\n", faults,
+	       status_kb("HugetlbPages"));
+	printf("    the walk: %s\n", leaf_words(h, p, words, sizeof(words), &level));
+	huge_check(h, level == PAGELAB_LEVEL_PMD, "the hugetlbfs page is not a PMD leaf");
+	huge_check(h, faults >= 1 && faults <= 2, "%ld faults for one hugetlbfs page", faults);
+	printf("  What you see: one fault, one PMD leaf, reserved memory that no one else\n"
+	       "  could use, never split and never swapped: RSS does not count it\n"
+	       "  (pagelab mem shows it apart, as smaps' Private_Hugetlb).\n");
+	munmap(p, HUGE_SZ);
+out_restore:
+	if (raised && !set_nr_hugepages(was))
+		printf("    (could not restore nr_hugepages to %ld)\n", was);
+}
+
+int cmd_huge(int argc, char **argv)
+{
+	struct huge h = { .units = 2, .ok = true };
+	struct region_stats off, on;
+	unsigned long long v;
+	unsigned char *a, *b;
+	char mode[128] = "";
+	FILE *f;
+
+	if (pl_wants_help(argc, argv)) {
+		huge_usage(stdout);
+		return PL_EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mib") && i + 1 < argc) {
+			if (!pl_parse_addr(argv[++i], &v) || v < 2 || v > 64 || v % 2) {
+				pl_err("huge: --mib wants an even number from 2 to 64, not '%s'",
+				       argv[i]);
+				return PL_EXIT_USAGE;
+			}
+			h.units = (unsigned int)(v / 2);
+		} else {
+			pl_err("huge: unknown argument '%s' (see --help)", argv[i]);
+			return PL_EXIT_USAGE;
+		}
+	}
+	h.fd = pl_open_or_explain();
+	if (h.fd < 0)
+		return PL_EXIT_FAIL;
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = '\0';
+		fclose(f);
+		mode[strcspn(mode, "\n")] = '\0';
+	}
+	printf("  transparent huge pages: %s (the [choice] is in force)\n",
+	       mode[0] ? mode : "not built in");
+	printf("  %u MiB of anonymous memory, one byte written per 4 KiB page:\n\n",
+	       h.units * 2);
+	a = huge_region(&h, MADV_NOHUGEPAGE, "THP off (MADV_NOHUGEPAGE)", &off);
+	b = a ? huge_region(&h, MADV_HUGEPAGE, "THP on (MADV_HUGEPAGE)", &on) : NULL;
+	if (!b)
+		goto out;
+	huge_check(&h, off.level == PAGELAB_LEVEL_PTE, "with THP off the leaf is not a PTE");
+	huge_check(&h, off.faults >= 512L * h.units, "with THP off only %ld faults", off.faults);
+	if (strstr(mode, "[never]") || !on.thp_kb) {
+		printf("\n  (no huge page was mapped: THP is off here, or no 2 MiB of free\n"
+		       "  contiguous memory was found; the rest is skipped)\n");
+		goto out;
+	}
+	huge_check(&h, on.level == PAGELAB_LEVEL_PMD, "with THP on the leaf is not a PMD");
+	/* A 2 MiB unit the kernel found no huge page for took 4 KiB faults. */
+	huge_check(&h, on.faults <= 4L * (on.thp_kb / 2048) +
+		   512L * (h.units - on.thp_kb / 2048), "with THP on %ld faults for %lld huge "
+		   "pages", on.faults, on.thp_kb / 2048);
+	printf("\n  What you see: with huge pages one fault maps 2 MiB (a PMD entry with the\n"
+	       "  PS bit, pointing at 512 contiguous frames), where 4 KiB pages take 512\n"
+	       "  faults and a 4 KiB PTE table per 2 MiB.  VmPTE still grows with THP on:\n"
+	       "  the kernel deposits one PTE table per huge page, so that splitting it\n"
+	       "  later never has to allocate.\n");
+	huge_split(&h, b);
+out:
+	if (a)
+		munmap(a, (size_t)h.units * HUGE_SZ);
+	if (b)
+		munmap(b, (size_t)h.units * HUGE_SZ);
+	if (a && b)
+		huge_hugetlb(&h);
+	close(h.fd);
+	return h.ok ? PL_EXIT_OK : PL_EXIT_FAIL;
+}
