@@ -211,6 +211,7 @@ static u64 scan_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 
 			/* Under the PMD lock: a migration entry's page is locked. */
 			c |= PAGELAB_SCAN_SWAP;
+			c |= non_swap_entry(se) ? PAGELAB_SCAN_NOT_SWAP : 0;
 			c |= pmd_swp_soft_dirty(pmd) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
 			c |= pmd_swp_uffd_wp(pmd) ? PAGELAB_SCAN_UFFD_WP : 0;
 			if (is_pfn_swap_entry(se))
@@ -377,6 +378,7 @@ static u64 scan_pte_cats(struct pagelab_scan_state *st, struct vm_area_struct *v
 		swp_entry_t se = pte_to_swp_entry(pte);
 
 		c |= PAGELAB_SCAN_SWAP;
+		c |= non_swap_entry(se) ? PAGELAB_SCAN_NOT_SWAP : 0;
 		c |= pte_swp_soft_dirty(pte) ? PAGELAB_SCAN_SOFT_DIRTY : 0;
 		c |= pte_swp_uffd_wp(pte) || pte_marker_entry_uffd_wp(se) ?
 		     PAGELAB_SCAN_UFFD_WP : 0;

@@ -54,6 +54,26 @@ static void mem_usage(FILE *out)
 
 /* ---- text -------------------------------------------------------------- */
 
+/*
+ * @s for a terminal: any other user's process may name a mapping or itself
+ * with control bytes, so everything but printable ASCII is written \ooo.
+ */
+static const char *mem_safe(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\%03o", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void mem_row(const char *what, const struct pl_mem_count *c, bool pss_known)
 {
 	printf(" %10" PRIu64 " %9" PRIu64, pl_mem_kb(c, PL_MEM_VSZ), pl_mem_kb(c, PL_MEM_RSS));
@@ -71,8 +91,11 @@ static void mem_print_peers(const struct pl_mem_area *a)
 	for (size_t j = 0; j < a->npeers; j++) {
 		const struct pl_mem_peer *p = &a->peers[j];
 
+		char comm[96], name[1024];
+
 		printf("%32s shared with pid %d (%s) %s: %" PRIu64 " kB\n", "", (int)p->pid,
-		       p->comm, p->mapping, p->pages * 4);
+		       mem_safe(p->comm, comm, sizeof(comm)),
+		       mem_safe(p->mapping, name, sizeof(name)), p->pages * 4);
 	}
 }
 
@@ -90,6 +113,8 @@ static void mem_print_area_diff(const struct pl_mem_area *a, bool pss_known)
 		return;
 	printf("%31s   smaps says:", "");
 	for (unsigned int w = 0; w < PL_MEM_NR_CMP; w++) {
+		if (w == PL_MEM_CMP_PSS && !pss_known)
+			continue;
 		if (pl_mem_cmp_ours(&a->c, w) != pl_mem_cmp_kernel(&a->k, w))
 			printf(" %s %" PRIu64, pl_mem_cmp_name(w), pl_mem_cmp_kernel(&a->k, w));
 	}
@@ -149,7 +174,21 @@ static void mem_print_notes(const struct pl_mem *m)
 		printf("hugetlbfs: %" PRIu64 " kB mapped, in no Rss or Pss (the kernel counts them "
 		       "apart, as Private_Hugetlb and Shared_Hugetlb)\n",
 		       pl_mem_kb(t, PL_MEM_HUGETLB));
-	if (m->changed)
+	if (t->pages[PL_MEM_MIGRATING])
+		printf("moving: %" PRIu64 " kB of entries point at pages being migrated (or in device "
+		       "memory): counted resident, as smaps counts them\n",
+		       pl_mem_kb(t, PL_MEM_MIGRATING));
+	if (t->pages[PL_MEM_MARKER])
+		printf("markers: %" PRIu64 " kB of entries hold no page (userfaultfd write-protect "
+		       "markers, poison): pagemap shows them as swap, smaps counts them nowhere\n",
+		       pl_mem_kb(t, PL_MEM_MARKER));
+	if (t->pages[PL_MEM_NO_PAGE])
+		printf("no page: %" PRIu64 " kB of entries map memory with no page structure (device "
+		       "memory, DAX): in no Rss\n", pl_mem_kb(t, PL_MEM_NO_PAGE));
+	if (m->self)
+		printf("this is pagelab measuring itself: its own allocations change it as it "
+		       "counts\n");
+	else if (m->changed)
 		printf("the process changed while measured (smaps_rollup differed before and after"
 		       "%s): stop it (kill -STOP %d) for figures that must agree\n",
 		       m->stray_pages ? ", or pages lay outside its mappings" : "", (int)m->pid);
@@ -160,7 +199,10 @@ static void mem_print_notes(const struct pl_mem *m)
 
 static int mem_print_text(const struct pl_mem *m)
 {
-	printf("pid %d (%s): %zu mappings, in kB\n\n", (int)m->pid, m->comm, m->nareas);
+	char buf[1024];
+
+	printf("pid %d (%s): %zu mappings, in kB\n\n", (int)m->pid,
+	       mem_safe(m->comm, buf, sizeof(buf)), m->nareas);
 	printf("%-31s %10s %9s %9s %9s %9s %8s %7s  %s\n", "address", "vsz", "rss", "pss", "uss",
 	       "shared", "swap", "zero", "mapping");
 	for (size_t i = 0; i < m->nareas; i++) {
@@ -170,7 +212,8 @@ static int mem_print_text(const struct pl_mem *m)
 		snprintf(range, sizeof(range), "%012" PRIx64 "-%012" PRIx64 " %s", a->start,
 			 a->end, a->perms);
 		printf("%-31s", range);
-		mem_row(*a->name ? a->name : "[anon]", &a->c, m->pss_known);
+		mem_row(*a->name ? mem_safe(a->name, buf, sizeof(buf)) : "[anon]", &a->c,
+			m->pss_known);
 		mem_print_area_diff(a, m->pss_known);
 		mem_print_peers(a);
 	}
@@ -321,9 +364,15 @@ static int demo_table(struct demo *d, uint64_t *rss, uint64_t *pss, uint64_t *us
 
 		if (!d->pid[i])
 			continue;
-		if (pl_mem_measure(d->fd, d->pid[i], 0, &m, why, sizeof(why))) {
-			pl_err("mem: %s", why);
-			return -1;
+		/* The running parent's writes may change a child while it is counted. */
+		for (int tries = 0;; tries++) {
+			if (pl_mem_measure(d->fd, d->pid[i], 0, &m, why, sizeof(why))) {
+				pl_err("mem: %s", why);
+				return -1;
+			}
+			if (!m.changed || tries == 2)
+				break;
+			pl_mem_free(&m);
 		}
 		a = demo_area(&m, d->p);
 		if (!a) {
@@ -564,7 +613,11 @@ int cmd_mem(int argc, char **argv)
 		} else if (!strcmp(argv[a], "--demo") && argc == 2) {
 			return mem_demo();
 		} else if (!strcmp(argv[a], "--pid") && a + 1 < argc) {
-			if (!pl_parse_addr(argv[++a], &v) || !v || v > 0x7fffffff) {
+			char *end;
+
+			errno = 0;
+			v = strtoull(argv[++a], &end, 10);
+			if (errno || *end || !*argv[a] || !v || v > 0x7fffffff) {
 				pl_err("mem: bad pid '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}

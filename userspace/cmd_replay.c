@@ -626,16 +626,43 @@ void pl_replay_table(const struct pl_refs *refs, const struct pl_replay *r)
 
 /* ---- the command ---------------------------------------------------------- */
 
+/* The length of the valid UTF-8 sequence at @s (1..4), or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] > 0xf4 ? 0 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	/* No overlong three- or four-byte forms, no surrogates, nothing past U+10FFFF. */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
 void pl_json_str(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
+	while (*p) {
+		int n;
+
+		if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			putchar(*p++);
+		} else if ((n = utf8_len(p))) {
+			fwrite(p, 1, (size_t)n, stdout);
+			p += n;
+		} else {
+			/* Not UTF-8 (a file name may be any bytes): the byte as a code point. */
+			printf("\\u%04x", *p++);
+		}
 	}
 	putchar('"');
 }

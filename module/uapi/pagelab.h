@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	8
+#define PAGELAB_ABI_MINOR	9
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -469,7 +469,15 @@ struct pagelab_info {
 #define PAGELAB_SCAN_OBJECT	_BITULL(17)
 #define PAGELAB_SCAN_BUDGETED	_BITULL(18)
 #define PAGELAB_SCAN_STORED	_BITULL(19)
-#define PAGELAB_SCAN_ALL	(_BITULL(20) - 1)
+/*
+ * ABI 1.9.  NOT_SWAP: with SWAP, an entry that holds no page in swap
+ * (non_swap_entry(): a migration, device-private or -exclusive, hwpoison or
+ * marker entry, e.g. userfaultfd's write-protect marker).  pagemap shows it
+ * as swap; smaps counts none of them as Swap (a migration or device entry's
+ * page counts as resident, ANON or FILE tells which).
+ */
+#define PAGELAB_SCAN_NOT_SWAP	_BITULL(20)
+#define PAGELAB_SCAN_ALL	(_BITULL(21) - 1)
 
 /**
  * struct pagelab_scan_run - a run of pages with the same categories

@@ -21,6 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "pagelab_lib.h"
 #include "pl_mem.h"
@@ -38,6 +42,8 @@ static const char * const field_key[PL_MEM_NR_FIELDS] = {
 	[PL_MEM_SHARED] = "shared_kb", [PL_MEM_SWAP] = "swap_kb", [PL_MEM_ZERO] = "zero_kb",
 	[PL_MEM_OBJECT] = "object_kb", [PL_MEM_STORED] = "stored_kb",
 	[PL_MEM_HUGETLB] = "hugetlb_kb", [PL_MEM_THP] = "thp_kb",
+	[PL_MEM_MIGRATING] = "migrating_kb", [PL_MEM_MARKER] = "marker_kb",
+	[PL_MEM_NO_PAGE] = "no_page_kb",
 };
 
 const char *pl_mem_field_key(enum pl_mem_field f)
@@ -123,7 +129,7 @@ int64_t pl_mem_explained(const struct pl_mem *m, unsigned int which, const char 
 		const struct pl_mem_area *a = &m->areas[i];
 		uint64_t ours = pl_mem_kb(&a->c, PL_MEM_SWAP);
 
-		if (a->inode && a->k.swap > ours) {
+		if (a->shmem && a->k.swap > ours) {
 			kb += (int64_t)(a->k.swap - ours);
 			*rule = shmem_rule;
 		}
@@ -284,11 +290,13 @@ struct shared_frame {
 struct counter {
 	struct pl_mem *m;
 	int kpc, kpf;		/* /proc/kpagecount, /proc/kpageflags, or -1 */
+	bool not_swap_known;	/* the scan has PAGELAB_SCAN_NOT_SWAP (ABI 1.9) */
+	bool migrating_shared;	/* smaps counts a migration entry's page as Shared */
+	size_t ai;		/* count_runs(): the mapping it is in */
 	uint64_t buf[KPC_BATCH];
 	struct shared_frame *shared;	/* with PL_MEM_SHARED_WITH */
 	size_t nshared, cap;
 	bool want_shared;
-	int err;
 };
 
 static bool huge_zero(struct counter *ct, const struct pl_mem_area *a,
@@ -366,18 +374,40 @@ static int count_resident(struct counter *ct, size_t ai, const struct pagelab_sc
 	return 0;
 }
 
-/* @pages pages of run @r, from its page @skip on, all inside mapping @ai. */
+/*
+ * @pages pages of run @r, from its page @skip on, all inside mapping @ai,
+ * by smaps' rules (smaps_pte_entry(), smaps_account()).
+ */
 static int count_run(struct counter *ct, size_t ai, const struct pagelab_scan_run *r,
 		     uint64_t skip, uint64_t pages)
 {
 	struct pl_mem_area *a = &ct->m->areas[ai];
 	uint64_t cats = r->categories;
+	bool page = cats & (PAGELAB_SCAN_ANON | PAGELAB_SCAN_FILE);
 
 	if (!(cats & PAGELAB_SCAN_PRESENT)) {
-		if (cats & PAGELAB_SCAN_SWAP)
-			a->c.pages[PL_MEM_SWAP] += pages;
 		if (cats & PAGELAB_SCAN_STORED)
 			a->c.pages[PL_MEM_STORED] += pages;
+		if (!(cats & PAGELAB_SCAN_SWAP))
+			return 0;
+		/* A module before ABI 1.9 does not say: an entry with a page is not swap. */
+		if (!(cats & PAGELAB_SCAN_NOT_SWAP) && (ct->not_swap_known || !page)) {
+			a->c.pages[PL_MEM_SWAP] += pages;
+			return 0;
+		}
+		if (!page) {
+			a->c.pages[PL_MEM_MARKER] += pages;
+			return 0;
+		}
+		/*
+		 * A migration or device entry: its page is resident, with the
+		 * full PSS, Private before 6.12 and Shared since ("not present:
+		 * maybe shared").
+		 */
+		a->c.pages[PL_MEM_MIGRATING] += pages;
+		a->c.pages[PL_MEM_RSS] += pages;
+		a->c.pages[ct->migrating_shared ? PL_MEM_SHARED : PL_MEM_USS] += pages;
+		a->c.pss_fp += pages * (PL_PAGE << PSS_SHIFT);
 		return 0;
 	}
 	if (cats & PAGELAB_SCAN_HUGETLB) {
@@ -388,13 +418,19 @@ static int count_run(struct counter *ct, size_t ai, const struct pagelab_scan_ru
 		a->c.pages[PL_MEM_ZERO] += pages;
 		return 0;
 	}
+	if (!page) {
+		/* No struct page (vm_normal_page() finds none): smaps skips it. */
+		a->c.pages[PL_MEM_NO_PAGE] += pages;
+		return 0;
+	}
 	return count_resident(ct, ai, r, skip, pages);
 }
 
-static int count_runs(struct counter *ct, const struct pagelab_scan_run *runs, size_t n)
+/* One batch of runs, in address order, the mapping cursor kept across batches. */
+static int count_runs(const struct pagelab_scan_run *runs, size_t n, void *arg)
 {
+	struct counter *ct = arg;
 	struct pl_mem *m = ct->m;
-	size_t ai = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pagelab_scan_run *r = &runs[i];
@@ -404,18 +440,18 @@ static int count_runs(struct counter *ct, const struct pagelab_scan_run *runs, s
 			uint64_t stop;
 			int ret;
 
-			while (ai < m->nareas && m->areas[ai].end <= addr)
-				ai++;
-			if (ai == m->nareas || m->areas[ai].start > addr) {
+			while (ct->ai < m->nareas && m->areas[ct->ai].end <= addr)
+				ct->ai++;
+			if (ct->ai == m->nareas || m->areas[ct->ai].start > addr) {
 				/* Not in a mapping smaps listed: the process changed. */
-				stop = ai < m->nareas && m->areas[ai].start < end ?
-				       m->areas[ai].start : end;
+				stop = ct->ai < m->nareas && m->areas[ct->ai].start < end ?
+				       m->areas[ct->ai].start : end;
 				m->stray_pages += (stop - addr) / PL_PAGE;
 				addr = stop;
 				continue;
 			}
-			stop = end < m->areas[ai].end ? end : m->areas[ai].end;
-			ret = count_run(ct, ai, r, (addr - r->start) / PL_PAGE,
+			stop = end < m->areas[ct->ai].end ? end : m->areas[ct->ai].end;
+			ret = count_run(ct, ct->ai, r, (addr - r->start) / PL_PAGE,
 					(stop - addr) / PL_PAGE);
 			if (ret)
 				return ret;
@@ -431,7 +467,9 @@ static int frame_cmp(const void *a, const void *b)
 {
 	const struct shared_frame *x = a, *y = b;
 
-	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return x->area < y->area ? -1 : x->area > y->area;
 }
 
 /* The first of @v[0..@n-1] (sorted) with a frame >= @pfn. */
@@ -459,10 +497,13 @@ static int read_maps(pid_t pid, struct pl_mem_area **areas, size_t *n)
 	int ret = 0;
 	FILE *f;
 
+	*areas = NULL;
+	*n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	errno = 0;
 	while (getline(&line, &lcap, f) > 0) {
 		struct pl_mem_area a;
 
@@ -482,6 +523,8 @@ static int read_maps(pid_t pid, struct pl_mem_area **areas, size_t *n)
 		}
 		v[len++] = a;
 	}
+	if (!ret && ferror(f))
+		ret = errno ? -errno : -EIO;
 	free(line);
 	fclose(f);
 	*areas = v;
@@ -494,16 +537,6 @@ static void free_areas(struct pl_mem_area *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i].name);
 	free(v);
-}
-
-/* The name of the mapping of @v[0..@n-1] holding @addr. */
-static const char *mapping_at(const struct pl_mem_area *v, size_t n, uint64_t addr)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].start <= addr && addr < v[i].end)
-			return *v[i].name ? v[i].name : "[anon]";
-	}
-	return "[anon]";
 }
 
 static int add_peer(struct pl_mem_area *a, pid_t pid, const char *mapping, uint64_t pages)
@@ -533,11 +566,63 @@ static int add_peer(struct pl_mem_area *a, pid_t pid, const char *mapping, uint6
 	return 0;
 }
 
+/* One process looked at for --shared-with. */
+struct peer_scan {
+	struct counter *ct;
+	pid_t pid;
+	struct pl_mem_area *maps;	/* its mappings, for their names */
+	size_t nmaps, mi;		/* mi: a cursor, runs come in address order */
+};
+
 /*
- * Process @pid's pages that map frames the target shares: each adds to the
- * peer line (@pid, its mapping) of the target's mapping holding the frame.
- * The target's own pages count where they are in another of its mappings.
+ * A batch of @ps->pid's runs (shared frames only): each page whose frame
+ * the target shares adds to the peer line (@pid, its mapping) of the
+ * target's mapping holding the frame.  The target's own pages count where
+ * they are in another of its mappings.
  */
+static int peer_runs(const struct pagelab_scan_run *runs, size_t n, void *arg)
+{
+	struct peer_scan *ps = arg;
+	struct counter *ct = ps->ct;
+	struct pl_mem *m = ct->m;
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct pagelab_scan_run *r = &runs[i];
+		size_t j = frame_lower(ct->shared, ct->nshared, r->pfn);
+		const char *name = "[anon]";
+
+		while (ps->mi < ps->nmaps && ps->maps[ps->mi].end <= r->start)
+			ps->mi++;
+		if (ps->mi < ps->nmaps && ps->maps[ps->mi].start <= r->start &&
+		    *ps->maps[ps->mi].name)
+			name = ps->maps[ps->mi].name;
+		/*
+		 * The run's frames the target shares, by frame then mapping:
+		 * each of the target's mappings among them gets the count of
+		 * its frames, once (a run is rarely in more than one).
+		 */
+		for (size_t done = j; done < ct->nshared &&
+		     ct->shared[done].pfn < r->pfn + r->pages && !ret; done++) {
+			size_t ai = ct->shared[done].area, k;
+			const struct pl_mem_area *a = &m->areas[ai];
+			uint64_t pages = 0;
+			bool seen = false;
+
+			for (k = j; k < done && !seen; k++)
+				seen = ct->shared[k].area == ai;
+			if (seen)
+				continue;
+			for (k = done; k < ct->nshared && ct->shared[k].pfn < r->pfn + r->pages; k++)
+				pages += ct->shared[k].area == ai;
+			/* The target's own page in the very mapping is not a peer. */
+			if (!(ps->pid == m->pid && r->start >= a->start && r->start < a->end))
+				ret = add_peer(&m->areas[ai], ps->pid, name, pages);
+		}
+	}
+	return ret;
+}
+
 static int peers_of(int fd, struct counter *ct, pid_t pid, uint64_t top)
 {
 	struct pl_scan_req q = {
@@ -545,45 +630,32 @@ static int peers_of(int fd, struct counter *ct, pid_t pid, uint64_t top)
 		.required = PAGELAB_SCAN_PRESENT,
 		.excluded = PAGELAB_SCAN_ZERO | PAGELAB_SCAN_HUGETLB | PAGELAB_SCAN_EXCLUSIVE,
 	};
-	struct pagelab_scan_run *runs = NULL;
-	struct pl_mem_area *maps = NULL;
-	struct pl_mem *m = ct->m;
-	size_t n = 0, nmaps = 0;
+	struct peer_scan ps = { .ct = ct, .pid = pid };
 	int ret;
 
-	ret = pl_scan_all(fd, &q, &runs, &n, NULL);
-	if (!ret && n)
-		ret = read_maps(pid, &maps, &nmaps);
-	for (size_t i = 0; i < n && !ret; i++) {
-		const struct pagelab_scan_run *r = &runs[i];
-		size_t j = frame_lower(ct->shared, ct->nshared, r->pfn);
-
-		while (j < ct->nshared && ct->shared[j].pfn < r->pfn + r->pages && !ret) {
-			size_t ai = ct->shared[j].area, k = j;
-			const struct pl_mem_area *a = &m->areas[ai];
-
-			while (k < ct->nshared && ct->shared[k].pfn < r->pfn + r->pages &&
-			       ct->shared[k].area == ai)
-				k++;
-			if (!(pid == m->pid && r->start >= a->start && r->start < a->end))
-				ret = add_peer(&m->areas[ai], pid, mapping_at(maps, nmaps, r->start),
-					       k - j);
-			j = k;
-		}
-	}
-	free_areas(maps, nmaps);
-	free(runs);
+	ret = read_maps(pid, &ps.maps, &ps.nmaps);
+	if (!ret)
+		ret = pl_scan_each(fd, &q, peer_runs, &ps);
+	free_areas(ps.maps, ps.nmaps);
 	return ret;
 }
 
 static int find_peers(int fd, struct counter *ct, uint64_t top)
 {
 	struct dirent *de;
+	size_t n = 0;
 	DIR *d;
 
 	if (!ct->nshared)
 		return 0;
+	/* By frame, then mapping; a frame the target maps twice in one mapping, once. */
 	qsort(ct->shared, ct->nshared, sizeof(*ct->shared), frame_cmp);
+	for (size_t i = 0; i < ct->nshared; i++) {
+		if (!n || ct->shared[i].pfn != ct->shared[n - 1].pfn ||
+		    ct->shared[i].area != ct->shared[n - 1].area)
+			ct->shared[n++] = ct->shared[i];
+	}
+	ct->nshared = n;
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
@@ -592,12 +664,13 @@ static int find_peers(int fd, struct counter *ct, uint64_t top)
 		long pid = strtol(de->d_name, &end, 10);
 		int ret;
 
-		if (*end || pid <= 0)
+		/* Not this tool, unless it is the one measured. */
+		if (*end || pid <= 0 || (pid == getpid() && pid != ct->m->pid))
 			continue;
 		ret = peers_of(fd, ct, (pid_t)pid, top);
 		if (ret == -EPERM || ret == -EACCES)
 			ct->m->peers_unreadable++;
-		else if (ret && ret != -ESRCH) {
+		else if (ret && ret != -ESRCH && ret != -ENOENT) {
 			closedir(d);
 			return ret;
 		}
@@ -613,28 +686,85 @@ static bool kernel_equal(const struct pl_mem_kernel *a, const struct pl_mem_kern
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/* Does the scan give this caller frames (CAP_SYS_ADMIN)?  One page of its own stack. */
+static bool scan_gives_frames(int fd)
+{
+	volatile char here = 1;
+	uintptr_t page = (uintptr_t)&here & ~(PL_PAGE - 1);
+	struct pagelab_scan_run run;
+	struct pagelab_scan s = {
+		.size = sizeof(s), .max_runs = 1, .start = page, .end = page + PL_PAGE,
+		.runs = (uintptr_t)&run,
+	};
+
+	return !pl_scan(fd, &s) && s.nr_runs == 1 && run.pfn;
+}
+
+/* Is @a a tmpfs file (shmem, shared anonymous, memfd, SysV shm)? */
+static bool area_is_shmem(pid_t pid, const struct pl_mem_area *a)
+{
+	char path[96];
+	struct statfs sfs;
+	bool yes = false;
+	int fd;
+
+	if (!a->inode)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+		 a->start, a->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		yes = !fstatfs(fd, &sfs) && sfs.f_type == TMPFS_MAGIC;
+		close(fd);
+		return yes;
+	}
+	/* map_files needs CAP_SYS_ADMIN: then the names shmem gives its files. */
+	return !strncmp(a->name, "/dev/zero", 9) || !strncmp(a->name, "/memfd:", 7) ||
+	       !strncmp(a->name, "/SYSV", 5) || !strncmp(a->name, "/dev/shm/", 9);
+}
+
+/* The running kernel is @maj.@min or later (uname). */
+static bool kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int a, b;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return true;
+	return a > maj || (a == maj && b >= min);
+}
+
 int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char *why,
 		   size_t len)
 {
 	struct counter ct = { .m = m, .kpc = -1, .kpf = -1 };
-	struct pagelab_scan_run *runs = NULL;
 	struct pl_scan_req q = { .pid = pid };
-	struct pl_mem_kernel before;
+	struct pagelab_version v;
 	struct pagelab_info info;
+	struct pl_mem_kernel before;
+	int ret, pidfd;
 	uint64_t top;
-	size_t n = 0;
-	int ret;
 
 	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->self = pid == getpid();
 	ret = pl_info(fd, &info);
+	if (!ret)
+		ret = pl_version(fd, &v);
 	if (ret) {
 		snprintf(why, len, "PAGELAB_IOC_INFO: %s", strerror(-ret));
 		return ret;
 	}
+	ct.not_swap_known = v.abi_major > 1 || v.abi_minor >= 9;
+	ct.migrating_shared = kernel_at_least(6, 12);
 	/* The top of user space, as the scan takes it. */
 	top = (1ULL << (info.pgtable_levels == 5 ? 56 : 47)) - PL_PAGE;
-	m->pid = pid;
-	ct.want_shared = flags & PL_MEM_SHARED_WITH;
+	/* Held to the end: a pid reused meanwhile is caught there. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && errno == ESRCH) {
+		snprintf(why, len, "no process %d", (int)pid);
+		return -ESRCH;
+	}
 	ret = read_rollup(pid, &before);
 	if (ret) {
 		snprintf(why, len, ret == -ENOENT ? "no process %d" :
@@ -642,22 +772,28 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 			 "not allowed to read process %d's memory (it needs what a ptrace read needs)" :
 			 ret == -ESRCH ? "process %d has no memory map (a kernel thread, or exiting)" :
 			 "cannot read /proc/%d/smaps_rollup", (int)pid);
-		return ret;
+		goto out;
 	}
 	read_comm(pid, m->comm, sizeof(m->comm));
 	ret = read_smaps(pid, &m->areas, &m->nareas);
 	if (ret) {
 		snprintf(why, len, "cannot read /proc/%d/smaps: %s", (int)pid, strerror(-ret));
-		return ret;
+		goto out;
 	}
 	if (!m->nareas) {
 		snprintf(why, len, "process %d has no memory map (a kernel thread, or exiting)",
 			 (int)pid);
-		return -ESRCH;
+		ret = -ESRCH;
+		goto out;
 	}
-	ct.kpc = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
-	ct.kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (flags & PL_MEM_SHARED_WITH)
+		ct.want_shared = true;
+	if (scan_gives_frames(fd)) {
+		ct.kpc = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+		ct.kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	}
 	m->pss_known = ct.kpc >= 0;
+	ct.want_shared = ct.want_shared && m->pss_known;
 	/* The scan covers user space; [vsyscall] lies above it. */
 	q.start = m->areas[0].start;
 	q.end = m->areas[0].end;
@@ -667,52 +803,49 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 		m->areas[i].c.pages[PL_MEM_VSZ] = m->areas[i].start < top ?
 			(m->areas[i].end - m->areas[i].start) / PL_PAGE : 0;
 	}
-	ret = pl_scan_all(fd, &q, &runs, &n, NULL);
+	ret = pl_scan_each(fd, &q, count_runs, &ct);
 	if (ret) {
 		snprintf(why, len, "scan of process %d: %s", (int)pid,
 			 ret == -EPERM ? "not allowed (it needs what a ptrace read needs)" :
 			 ret == -ESRCH ? "it exited" : strerror(-ret));
-		goto out_close;
-	}
-	/* Without frames (no CAP_SYS_ADMIN) there is nothing to look up. */
-	for (size_t i = 0; i < n && m->pss_known; i++) {
-		if ((runs[i].categories & PAGELAB_SCAN_PRESENT) &&
-		    !(runs[i].categories & PAGELAB_SCAN_ZERO) && !runs[i].pfn)
-			m->pss_known = false;
-	}
-	ct.want_shared = ct.want_shared && m->pss_known;
-	ret = count_runs(&ct, runs, n);
-	if (ret) {
-		snprintf(why, len, "reading /proc/kpagecount: %s", strerror(-ret));
-		goto out_free;
+		goto out;
 	}
 	if (ct.want_shared) {
 		ret = find_peers(fd, &ct, top);
 		if (ret) {
 			snprintf(why, len, "looking for the processes sharing frames: %s",
 				 strerror(-ret));
-			goto out_free;
+			goto out;
 		}
 	}
 	for (size_t i = 0; i < m->nareas; i++) {
+		struct pl_mem_area *a = &m->areas[i];
+
 		for (int f = 0; f < PL_MEM_NR_FIELDS; f++)
-			m->total.pages[f] += m->areas[i].c.pages[f];
-		m->total.pss_fp += m->areas[i].c.pss_fp;
+			m->total.pages[f] += a->c.pages[f];
+		m->total.pss_fp += a->c.pss_fp;
+		/* Only where it can matter: a file whose Swap is above the page tables'. */
+		if (a->inode && a->k.swap > pl_mem_kb(&a->c, PL_MEM_SWAP))
+			a->shmem = area_is_shmem(pid, a);
 	}
 	ret = read_rollup(pid, &m->rollup);
+	if (!ret && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
+		ret = -ESRCH;
 	if (ret) {
 		snprintf(why, len, "process %d exited while measured", (int)pid);
-		goto out_free;
+		goto out;
 	}
 	m->changed = !kernel_equal(&before, &m->rollup) || m->stray_pages;
-out_free:
-	free(runs);
-out_close:
+out:
 	free(ct.shared);
 	if (ct.kpc >= 0)
 		close(ct.kpc);
 	if (ct.kpf >= 0)
 		close(ct.kpf);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (ret)
+		pl_mem_free(m);
 	return ret;
 }
 

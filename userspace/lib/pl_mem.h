@@ -22,6 +22,11 @@
  * OBJECT: RSS pages of pagelab objects; STORED: an object's pages paged out
  * to its store (in no kernel figure).  HUGETLB: hugetlbfs pages mapped;
  * THP: anonymous pages mapped by a 2 MiB leaf (smaps' AnonHugePages).
+ * MIGRATING: entries of pages being migrated, or in device memory (in RSS,
+ * as smaps counts them).  MARKER: non-present entries that hold no page
+ * (userfaultfd write-protect markers, poison): in no figure.  NO_PAGE:
+ * present entries with no struct page behind them (device memory, DAX):
+ * in no figure.
  */
 enum pl_mem_field {
 	PL_MEM_VSZ,
@@ -34,6 +39,9 @@ enum pl_mem_field {
 	PL_MEM_STORED,
 	PL_MEM_HUGETLB,
 	PL_MEM_THP,
+	PL_MEM_MIGRATING,
+	PL_MEM_MARKER,
+	PL_MEM_NO_PAGE,
 	PL_MEM_NR_FIELDS
 };
 
@@ -64,6 +72,7 @@ struct pl_mem_area {
 	uint64_t start, end;
 	char perms[8];
 	uint64_t inode;
+	bool shmem;		/* a tmpfs file: shmem, shared anonymous, memfd, SysV */
 	char *name;		/* "" for an anonymous mapping */
 	struct pl_mem_count c;
 	struct pl_mem_kernel k;	/* this mapping's lines in smaps */
@@ -86,6 +95,8 @@ struct pl_mem {
 	uint64_t stray_pages;
 	/* --shared-with: processes that could not be read. */
 	unsigned int peers_unreadable;
+	/* The process measured is the one measuring. */
+	bool self;
 };
 
 /* Flags of pl_mem_measure(). */
@@ -93,7 +104,8 @@ struct pl_mem {
 
 /*
  * Measure process @pid through device fd @fd into *@m (pl_mem_free() it).
- * 0, or -errno with a one-line reason in @why (@len bytes).
+ * 0, or -errno with a one-line reason in @why (@len bytes; *@m is then
+ * empty).
  */
 int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char *why,
 		   size_t len);

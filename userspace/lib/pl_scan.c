@@ -33,6 +33,7 @@ static const struct {
 	{ "object", "a pagelab object's page" },
 	{ "budgeted", "its object has a frame budget" },
 	{ "stored", "paged out to its object's store" },
+	{ "not-swap", "not a page in swap: a migration, device or marker entry" },
 };
 
 #define PL_SCAN_NCATS (sizeof(pl_scan_cats) / sizeof(pl_scan_cats[0]))
@@ -41,6 +42,35 @@ _Static_assert(PAGELAB_SCAN_ALL == (1ULL << PL_SCAN_NCATS) - 1, "a name per cate
 int pl_scan(int fd, struct pagelab_scan *s)
 {
 	return ioctl(fd, PAGELAB_IOC_SCAN, s) ? -errno : 0;
+}
+
+int pl_scan_each(int fd, const struct pl_scan_req *q,
+		 int (*fn)(const struct pagelab_scan_run *runs, size_t n, void *arg), void *arg)
+{
+	uint32_t batch = q->batch ? q->batch : 4096;
+	struct pagelab_scan_run *buf = calloc(batch, sizeof(*buf));
+	uint64_t addr = q->start;
+	int ret = buf ? 0 : -ENOMEM;
+
+	while (!ret && addr < q->end) {
+		struct pagelab_scan s = {
+			.size = sizeof(s), .pid = q->pid, .flags = q->flags, .max_runs = batch,
+			.start = addr, .end = q->end, .required = q->required, .any = q->any,
+			.excluded = q->excluded, .runs = (uintptr_t)buf,
+		};
+
+		ret = pl_scan(fd, &s);
+		if (ret)
+			break;
+		if (s.walk_end <= addr) {
+			ret = -EIO;	/* no progress: never loop */
+			break;
+		}
+		ret = fn(buf, s.nr_runs, arg);
+		addr = s.walk_end;
+	}
+	free(buf);
+	return ret;
 }
 
 int pl_scan_all(int fd, const struct pl_scan_req *q, struct pagelab_scan_run **runs,

@@ -34,6 +34,14 @@ struct pl_scan_req {
 int pl_scan_all(int fd, const struct pl_scan_req *q, struct pagelab_scan_run **runs,
 		size_t *n, unsigned int *calls);
 
+/*
+ * The runs of @q's range (its max_pages ignored) a batch at a time, each
+ * batch passed to @fn as it comes (no call's runs are kept): 0, @fn's
+ * non-zero return, or -errno.
+ */
+int pl_scan_each(int fd, const struct pl_scan_req *q,
+		 int (*fn)(const struct pagelab_scan_run *runs, size_t n, void *arg), void *arg);
+
 /* The name of category bit @bit ("present", ...), NULL past the last. */
 const char *pl_scan_cat_name(unsigned int bit);
 /* Its meaning in words. */

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,68 +94,96 @@ static const char *json_mapping(const char *out, const void *addr)
 	return strstr(out, pat);
 }
 
-/* ---- targets: children that set up memory, say so, and sleep ------------ */
+/* ---- targets: programs that set up memory, say so, and are stopped ------- */
 
+/*
+ * A target is this program run again (--target KIND FD): a fresh process
+ * sharing no anonymous page with the test, which sets up its memory, tells
+ * the test what it made through FD and waits to be stopped (SIGSTOP); it
+ * is measured stopped.
+ */
 struct target {
 	pid_t pid;
-	int go;		/* write end: closing it lets the target exit */
+	pid_t kid;	/* a child it forked, stopped too */
 };
 
 /* A mapping a target made, told to the test through the pipe. */
 struct made {
 	void *a[8];
-	pid_t kid;		/* a child the target forked (it sleeps too) */
+	pid_t kid;		/* a child the target forked (it waits too) */
 	bool in_kid;		/* set in that child: it reports nothing */
 	char why[120];		/* non-empty: the target could not set up */
 };
 
 typedef void (*setup_fn)(struct made *m);
 
-/* Fork a target running @fn; *@m gets what it made.  0, or -1. */
-static int target_start(struct target *t, setup_fn fn, struct made *m)
+/* Wait until @pid is stopped (its state in /proc/PID/stat is T): 0, or -1. */
+static int wait_stopped(pid_t pid)
 {
-	int ready[2], go[2];
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[256], *p;
+		FILE *f;
+		size_t n;
 
-	if (pipe(ready) || pipe(go))
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'T')
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Run target @kind; *@m gets what it made.  0, or -1. */
+static int target_start(struct target *t, const char *kind, struct made *m)
+{
+	char fdarg[16];
+	int ready[2], st;
+
+	memset(m, 0, sizeof(*m));
+	if (pipe(ready))
 		return -1;
 	fflush(NULL);
 	t->pid = fork();
 	if (t->pid < 0)
 		return -1;
 	if (!t->pid) {
-		char c;
-
 		close(ready[0]);
-		close(go[1]);
-		memset(m, 0, sizeof(*m));
-		fn(m);
-		if (!m->in_kid && write(ready[1], m, sizeof(*m)) != sizeof(*m))
-			_exit(1);
-		while (read(go[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+		execl("/proc/self/exe", "mem_test", "--target", kind, fdarg, (char *)NULL);
+		_exit(127);
 	}
 	close(ready[1]);
-	close(go[0]);
-	t->go = go[1];
 	if (pl_read_full(ready[0], m, sizeof(*m))) {
 		close(ready[0]);
 		return -1;
 	}
 	close(ready[0]);
-	/* Let it reach its read(): measured while it sleeps. */
-	usleep(100000);
+	t->kid = m->kid > 0 ? m->kid : 0;
+	if (kill(t->pid, SIGSTOP) || waitpid(t->pid, &st, WUNTRACED) != t->pid ||
+	    !WIFSTOPPED(st))
+		return -1;
+	if (t->kid && (kill(t->kid, SIGSTOP) || wait_stopped(t->kid)))
+		return -1;
 	return 0;
 }
 
 static void target_stop(struct target *t)
 {
+	if (t->kid > 0)
+		kill(t->kid, SIGKILL);
 	if (t->pid > 0) {
-		close(t->go);
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, NULL, 0);
-		t->pid = 0;
 	}
+	t->pid = 0;
+	t->kid = 0;
 }
 
 static void *map_anon(size_t len, int flags)
@@ -205,17 +236,33 @@ static size_t page_out(void *p, size_t len)
 
 struct meas {
 	char *out;
-	uint64_t rss, pss, uss, shared, swap, zero, object, stored, hugetlb, thp;
+	uint64_t rss, pss, uss, shared, swap, zero, object, stored, hugetlb, thp, marker;
+	struct rollup snap;	/* smaps_rollup as the tool read it, after its count */
 	struct rollup k;	/* read by this test, after the tool */
-	uint64_t swap_explained;
+	uint64_t swap_explained, changed;
 	int rc;
 };
 
+/* The tool's copy of smaps_rollup, from its answer. */
+static bool json_rollup(const char *out, struct rollup *r)
+{
+	const char *k = strstr(out, "\"smaps_rollup\":{");
+
+	memset(r, 0, sizeof(*r));
+	return k && json_u64(k, "rss_kb", &r->rss) && json_u64(k, "pss_kb", &r->pss) &&
+	       json_u64(k, "private_kb", &r->private_kb) && json_u64(k, "shared_kb", &r->shared) &&
+	       json_u64(k, "swap_kb", &r->swap) && json_u64(k, "hugetlb_kb", &r->hugetlb) &&
+	       json_u64(k, "anon_huge_kb", &r->thp);
+}
+
 /*
- * "pagelab mem --pid PID --json @extra" and smaps_rollup after it, until
- * they agree or three tries are spent (a shared library's map count moves
- * when any process starts or exits).  True if they agreed, Swap apart from
- * what the tool explains.
+ * "pagelab mem --pid PID --json @extra" on a stopped target: its totals
+ * must equal smaps_rollup as the tool read it at the end of its count (Pss
+ * and Private move with other processes' map counts: the same snapshot),
+ * Swap apart from what it explains; and that copy must agree with this
+ * test's own read wherever other processes cannot move it (Rss, Swap,
+ * AnonHugePages, hugetlb).  Again only if the tool saw the target change
+ * (up to three tries).  True if all agreed.
  */
 static bool measure(struct __test_metadata *_metadata, pid_t pid, const char *extra,
 		    struct meas *m)
@@ -224,7 +271,7 @@ static bool measure(struct __test_metadata *_metadata, pid_t pid, const char *ex
 	bool same = false;
 
 	snprintf(args, sizeof(args), "mem --pid %d --json %s", (int)pid, extra);
-	for (int tries = 0; tries < 3 && !same; tries++) {
+	for (int tries = 0; tries < 3; tries++) {
 		const char *d;
 
 		m->rc = pl_run_cli(args, m->out, OUTLEN);
@@ -242,30 +289,38 @@ static bool measure(struct __test_metadata *_metadata, pid_t pid, const char *ex
 		    !json_u64(m->out, "object_kb", &m->object) ||
 		    !json_u64(m->out, "stored_kb", &m->stored) ||
 		    !json_u64(m->out, "hugetlb_kb", &m->hugetlb) ||
-		    !json_u64(m->out, "thp_kb", &m->thp) || !json_u64(m->out, "pss_kb", &m->pss)) {
+		    !json_u64(m->out, "thp_kb", &m->thp) || !json_u64(m->out, "pss_kb", &m->pss) ||
+		    !json_u64(m->out, "marker_kb", &m->marker) || !json_rollup(m->out, &m->snap)) {
 			TH_LOG("no totals in: %.300s", m->out);
 			return false;
 		}
+		m->changed = strstr(m->out, "\"changed\":true") != NULL;
 		m->swap_explained = 0;
 		d = strstr(m->out, "\"figure\":\"Swap\"");
 		if (d)
 			json_u64(d, "explained_kb", &m->swap_explained);
-		same = m->rss == m->k.rss && m->pss == m->k.pss && m->uss == m->k.private_kb &&
-		       m->shared == m->k.shared && m->swap + m->swap_explained == m->k.swap &&
-		       m->thp == m->k.thp && m->hugetlb == m->k.hugetlb;
-		if (!same && tries == 2)
-			TH_LOG("try %d: ours rss %" PRIu64 " pss %" PRIu64 " uss %" PRIu64
-			       " shared %" PRIu64 " swap %" PRIu64 "+%" PRIu64 " thp %" PRIu64
-			       " hugetlb %" PRIu64 "; smaps_rollup %" PRIu64 " %" PRIu64 " %" PRIu64
-			       " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, tries, m->rss, m->pss,
-			       m->uss, m->shared, m->swap, m->swap_explained, m->thp, m->hugetlb,
-			       m->k.rss, m->k.pss, m->k.private_kb, m->k.shared, m->k.swap, m->k.thp,
-			       m->k.hugetlb);
+		same = m->rss == m->snap.rss && m->pss == m->snap.pss &&
+		       m->uss == m->snap.private_kb && m->shared == m->snap.shared &&
+		       m->swap + m->swap_explained == m->snap.swap && m->thp == m->snap.thp &&
+		       m->hugetlb == m->snap.hugetlb && m->snap.rss == m->k.rss &&
+		       m->snap.swap == m->k.swap && m->snap.thp == m->k.thp &&
+		       m->snap.hugetlb == m->k.hugetlb;
+		if (same || !m->changed)
+			break;
 	}
 	if (!same) {
 		/* The text: each mapping that differs has smaps' figures below it. */
 		char text[64], *buf = malloc(OUTLEN);
 
+		TH_LOG("ours rss %" PRIu64 " pss %" PRIu64 " uss %" PRIu64 " shared %" PRIu64
+		       " swap %" PRIu64 "+%" PRIu64 " thp %" PRIu64 " hugetlb %" PRIu64
+		       "; the tool's smaps_rollup %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+		       PRIu64 " %" PRIu64 " %" PRIu64 "; ours %" PRIu64 " %" PRIu64 " %" PRIu64
+		       " %" PRIu64 " (rss swap thp hugetlb); changed %d", m->rss, m->pss, m->uss,
+		       m->shared, m->swap, m->swap_explained, m->thp, m->hugetlb, m->snap.rss,
+		       m->snap.pss, m->snap.private_kb, m->snap.shared, m->snap.swap, m->snap.thp,
+		       m->snap.hugetlb, m->k.rss, m->k.swap, m->k.thp, m->k.hugetlb,
+		       (int)m->changed);
 		snprintf(text, sizeof(text), "mem --pid %d", (int)pid);
 		if (buf && pl_run_cli(text, buf, OUTLEN) >= 0)
 			TH_LOG("%s", buf);
@@ -291,6 +346,7 @@ static long long area_kb(struct __test_metadata *_metadata, const struct meas *m
 
 FIXTURE(mem) {
 	struct target t[2];
+	char args[160];
 	struct meas m;
 	bool swapoff;
 	char thp_was[32];
@@ -366,7 +422,7 @@ TEST_F(mem, plain_process_equals_smaps_rollup)
 {
 	struct made made;
 
-	ASSERT_EQ(0, target_start(&self->t[0], setup_plain, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "plain", &made));
 	ASSERT_STREQ("", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
 	/* The anonymous region: 256 pages written, 128 read (the zero page). */
@@ -384,6 +440,9 @@ TEST_F(mem, plain_process_equals_smaps_rollup)
 /* A private region and a shared one, written, then fork: both sleep. */
 static void setup_forked(struct made *m)
 {
+	int done[2];
+	char c;
+
 	m->a[0] = map_anon(MiB, MAP_PRIVATE);
 	m->a[1] = map_anon(MiB, MAP_SHARED);
 	if (!m->a[0] || !m->a[1]) {
@@ -393,14 +452,22 @@ static void setup_forked(struct made *m)
 	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
 	touch(m->a[0], MiB, true);
 	touch(m->a[1], MiB, true);
+	if (pipe(done)) {
+		snprintf(m->why, sizeof(m->why), "pipe: %s", strerror(errno));
+		return;
+	}
 	m->kid = fork();
 	if (!m->kid) {
 		/* fork() copies no entries of a shared mapping: it faults them in. */
 		touch(m->a[1], MiB, false);
 		m->in_kid = true;
-	}
-	else if (m->kid < 0)
+		if (write(done[1], "k", 1) != 1)
+			_exit(1);
+	} else if (m->kid < 0) {
 		snprintf(m->why, sizeof(m->why), "fork: %s", strerror(errno));
+	} else if (read(done[0], &c, 1) != 1) {
+		snprintf(m->why, sizeof(m->why), "the child did not set up");
+	}
 }
 
 TEST_F(mem, forked_and_shared_equal_smaps_rollup)
@@ -410,7 +477,7 @@ TEST_F(mem, forked_and_shared_equal_smaps_rollup)
 	const char *a;
 	char pat[48];
 
-	ASSERT_EQ(0, target_start(&self->t[0], setup_forked, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "forked", &made));
 	ASSERT_STREQ("", made.why);
 	who[0] = self->t[0].pid;
 	who[1] = made.kid;
@@ -486,7 +553,7 @@ TEST_F(mem, swapped_pages_equal_smaps_rollup_and_shmem_swap_is_named)
 	why = swap_on(&self->swapoff);
 	if (why)
 		SKIP(return, "no swap: %s", why);
-	ASSERT_EQ(0, target_start(&self->t[0], setup_swapped, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "swapped", &made));
 	ASSERT_STREQ("", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
 	/* Anonymous: swap entries in the page tables. */
@@ -537,6 +604,20 @@ static void setup_thp(struct made *m)
 	touch(m->a[1], 2 * MiB, false);
 }
 
+/* THP reads map the huge zero page (use_zero_page). */
+static bool use_huge_zero(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/use_zero_page", "re");
+	int v = 1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 1;
+		fclose(f);
+	}
+	return v;
+}
+
 TEST_F(mem, thp_equals_smaps_rollup)
 {
 	struct made made;
@@ -544,7 +625,7 @@ TEST_F(mem, thp_equals_smaps_rollup)
 
 	if (!thp_madvise(self->thp_was, sizeof(self->thp_was)))
 		SKIP(return, "no transparent huge pages here");
-	ASSERT_EQ(0, target_start(&self->t[0], setup_thp, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "thp", &made));
 	ASSERT_STREQ("", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
 	thp = area_kb(_metadata, &self->m, made.a[0], "thp_kb");
@@ -552,9 +633,13 @@ TEST_F(mem, thp_equals_smaps_rollup)
 		SKIP(return, "no huge page was allocated (memory too fragmented?)");
 	EXPECT_EQ(0, thp % 2048);
 	EXPECT_EQ(4096, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
-	/* The huge zero page is in no RSS, whether it was used or not. */
-	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
-	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[1], "zero_kb"));
+	if (use_huge_zero()) {
+		/* Reads mapped the huge zero page: in no RSS. */
+		EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+		EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[1], "zero_kb"));
+	} else {
+		EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+	}
 }
 
 /* 2 MiB of hugetlbfs, written. */
@@ -581,7 +666,7 @@ TEST_F(mem, hugetlb_is_apart_as_in_smaps_rollup)
 	rewind(f);
 	fprintf(f, "%ld\n", self->hugepages_was + 2);
 	fclose(f);
-	ASSERT_EQ(0, target_start(&self->t[0], setup_hugetlb, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "hugetlb", &made));
 	if (made.why[0])
 		SKIP(return, "%s", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
@@ -626,7 +711,7 @@ TEST_F(mem, pagelab_object_equals_smaps_rollup)
 {
 	struct made made;
 
-	ASSERT_EQ(0, target_start(&self->t[0], setup_object, &made));
+	ASSERT_EQ(0, target_start(&self->t[0], "object", &made));
 	ASSERT_STREQ("", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
 	if (shared_zero()) {
@@ -675,6 +760,64 @@ static int run_as_nobody(pid_t pid, char *out, size_t len)
 	out[n] = '\0';
 	close(p[0]);
 	return pl_reap(kid);
+}
+
+/*
+ * Shared anonymous memory (shmem) written, write-protected through
+ * userfaultfd, then half dropped: a dropped write-protected entry of a
+ * file becomes a marker, which pagemap shows as swap and smaps counts
+ * nowhere.
+ */
+static void setup_markers(struct made *m)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	int uffd;
+
+	m->a[0] = map_anon(MiB, MAP_SHARED);
+	if (!m->a[0]) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	touch(m->a[0], MiB, true);
+	/* Left open: the registration lives as long as the target. */
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		snprintf(m->why, sizeof(m->why), "userfaultfd with WP on shmem: %s",
+			 strerror(errno));
+		return;
+	}
+	reg.range.start = (uintptr_t)m->a[0];
+	reg.range.len = MiB;
+	wp.range = reg.range;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) || ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) {
+		snprintf(m->why, sizeof(m->why), "UFFDIO_REGISTER/WRITEPROTECT: %s",
+			 strerror(errno));
+		return;
+	}
+	if (madvise(m->a[0], MiB / 2, MADV_DONTNEED))
+		snprintf(m->why, sizeof(m->why), "MADV_DONTNEED: %s", strerror(errno));
+}
+
+TEST_F(mem, uffd_wp_markers_are_not_swap)
+{
+	struct made made;
+
+	ASSERT_EQ(0, target_start(&self->t[0], "markers", &made));
+	if (!strncmp(made.why, "userfaultfd", 11))
+		SKIP(return, "%s", made.why);
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[0], "marker_kb"));
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[0], "swap_kb"));
+	EXPECT_EQ(512, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	/* The scan itself names them (ABI 1.9): swap, and not swap. */
+	snprintf(self->args, sizeof(self->args), "scan --pid %d 0x%lx 0x%lx --require not-swap",
+		 (int)self->t[0].pid, (unsigned long)made.a[0],
+		 (unsigned long)made.a[0] + MiB / 2);
+	EXPECT_EQ(0, pl_run_cli(self->args, self->m.out, OUTLEN)) TH_LOG("%s", self->m.out);
+	EXPECT_NE(NULL, strstr(self->m.out, " 128 pages, ")) TH_LOG("%s", self->m.out);
 }
 
 TEST_F(mem, bad_input_gets_a_clear_line)
@@ -783,4 +926,36 @@ TEST_F(mem, huge_shows_one_fault_per_2mib_and_splits)
 	EXPECT_EQ(2, pl_run_cli("huge --bogus", self->m.out, OUTLEN));
 }
 
-TEST_HARNESS_MAIN
+static const struct {
+	const char *kind;
+	setup_fn fn;
+} targets[] = {
+	{ "plain", setup_plain }, { "forked", setup_forked }, { "swapped", setup_swapped },
+	{ "thp", setup_thp }, { "hugetlb", setup_hugetlb }, { "object", setup_object },
+	{ "markers", setup_markers },
+};
+
+/* mem_test --target KIND FD: set up, report through FD, wait to be stopped and killed. */
+static int target_main(const char *kind, int fd)
+{
+	struct made m = { .kid = 0 };
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		if (strcmp(kind, targets[i].kind))
+			continue;
+		targets[i].fn(&m);
+		if (!m.in_kid && pl_write_full(fd, &m, sizeof(m)))
+			return 1;
+		close(fd);
+		for (;;)
+			pause();
+	}
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--target"))
+		return target_main(argv[2], atoi(argv[3]));
+	return test_harness_run(argc, argv);
+}
