@@ -6,6 +6,7 @@
  * with every difference named.  --demo is the tour's stop: one parent,
  * three forked children, four RSS for one memory, and a page swapped out.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -176,11 +177,11 @@ static void mem_print_notes(const struct pl_mem *m)
 		       pl_mem_kb(t, PL_MEM_HUGETLB));
 	if (t->pages[PL_MEM_MIGRATING])
 		printf("moving: %" PRIu64 " kB of entries point at pages being migrated (or in device "
-		       "memory): counted resident, as smaps counts them\n",
+		       "memory, or poisoned): counted resident, as smaps counts them\n",
 		       pl_mem_kb(t, PL_MEM_MIGRATING));
 	if (t->pages[PL_MEM_MARKER])
-		printf("markers: %" PRIu64 " kB of entries hold no page (userfaultfd write-protect "
-		       "markers, poison): pagemap shows them as swap, smaps counts them nowhere\n",
+		printf("markers: %" PRIu64 " kB of entries hold no page (userfaultfd's write-protect "
+		       "and poison markers): pagemap shows them as swap, smaps counts them nowhere\n",
 		       pl_mem_kb(t, PL_MEM_MARKER));
 	if (t->pages[PL_MEM_NO_PAGE])
 		printf("no page: %" PRIu64 " kB of entries map memory with no page structure (device "
@@ -370,7 +371,7 @@ static int demo_table(struct demo *d, uint64_t *rss, uint64_t *pss, uint64_t *us
 				pl_err("mem: %s", why);
 				return -1;
 			}
-			if (!m.changed || tries == 2)
+			if (!m.changed || m.self || tries == 2)
 				break;
 			pl_mem_free(&m);
 		}
@@ -617,7 +618,8 @@ int cmd_mem(int argc, char **argv)
 
 			errno = 0;
 			v = strtoull(argv[++a], &end, 10);
-			if (errno || *end || !*argv[a] || !v || v > 0x7fffffff) {
+			if (errno || *end || !isdigit((unsigned char)argv[a][0]) || !v ||
+			    v > 0x7fffffff) {
 				pl_err("mem: bad pid '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}

@@ -198,6 +198,8 @@ int cmd_scan(int argc, char **argv)
 			"what a ptrace read needs, or CAP_SYS_PTRACE" :
 			ret == -ESRCH ? "no such process (or it has no memory map)" :
 			ret == -ENOTTY ? "the module has no scan (ABI older than 1.7)" :
+			ret == -EINVAL && (q.required | q.any | q.excluded) & PAGELAB_SCAN_NOT_SWAP ?
+			"the module has no not-swap category (ABI older than 1.9)" :
 			strerror(-ret));
 		return PL_EXIT_FAIL;
 	}

@@ -760,7 +760,10 @@ int fz_op_scan(fz_proc *p)
 		case 2: s.max_runs = fz_pct(p, 50) ? 0 : PAGELAB_SCAN_MAX_RUNS + 1; break;
 		case 3: s.start += 1 + fz_below(p, FZ_PS - 1); break;
 		case 4: s.end = s.start - FZ_PS * fz_below(p, 2); break;
-		case 5: s.required = 1ULL << (20 + fz_below(p, 44)); break;
+		case 5: /* A category past the last one this module knows. */
+			s.required = (PAGELAB_SCAN_ALL + 1) <<
+				     fz_below(p, (uint32_t)__builtin_clzll(PAGELAB_SCAN_ALL));
+			break;
 		case 6: s.runs = fz_pct(p, 50) ? (uintptr_t)p->ro_page : (uintptr_t)p->none_page;
 			break;
 		default: s.end = 0xffff800000000000ULL + FZ_PS; break;

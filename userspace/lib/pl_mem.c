@@ -353,10 +353,11 @@ static int count_resident(struct counter *ct, size_t ai, const struct pagelab_sc
 		size_t n = pages < KPC_BATCH ? (size_t)pages : KPC_BATCH;
 		ssize_t got = pread(ct->kpc, ct->buf, n * 8, (off_t)(pfn * 8));
 
-		if (got != (ssize_t)(n * 8))
-			return got < 0 ? -errno : -EIO;
+		if (got < 0)
+			return -errno;
 		for (size_t i = 0; i < n; i++) {
-			uint64_t mc = ct->buf[i];
+			/* Past the frames kpagecount covers (device memory): mapped once. */
+			uint64_t mc = i < (size_t)got / 8 ? ct->buf[i] : 1;
 
 			if (mc < 2) {
 				c->pages[PL_MEM_USS]++;
@@ -749,10 +750,13 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 	m->pid = pid;
 	m->self = pid == getpid();
 	ret = pl_info(fd, &info);
-	if (!ret)
-		ret = pl_version(fd, &v);
 	if (ret) {
 		snprintf(why, len, "PAGELAB_IOC_INFO: %s", strerror(-ret));
+		return ret;
+	}
+	ret = pl_version(fd, &v);
+	if (ret) {
+		snprintf(why, len, "PAGELAB_IOC_VERSION: %s", strerror(-ret));
 		return ret;
 	}
 	ct.not_swap_known = v.abi_major > 1 || v.abi_minor >= 9;

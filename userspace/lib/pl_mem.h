@@ -22,9 +22,10 @@
  * OBJECT: RSS pages of pagelab objects; STORED: an object's pages paged out
  * to its store (in no kernel figure).  HUGETLB: hugetlbfs pages mapped;
  * THP: anonymous pages mapped by a 2 MiB leaf (smaps' AnonHugePages).
- * MIGRATING: entries of pages being migrated, or in device memory (in RSS,
- * as smaps counts them).  MARKER: non-present entries that hold no page
- * (userfaultfd write-protect markers, poison): in no figure.  NO_PAGE:
+ * MIGRATING: entries of pages being migrated, in device memory or
+ * hardware-poisoned (in RSS, as smaps counts them).  MARKER: non-present
+ * entries that hold no page (userfaultfd's write-protect and poison
+ * markers): in no figure.  NO_PAGE:
  * present entries with no struct page behind them (device memory, DAX):
  * in no figure.
  */

@@ -151,8 +151,11 @@ static int target_start(struct target *t, const char *kind, struct made *m)
 		return -1;
 	fflush(NULL);
 	t->pid = fork();
-	if (t->pid < 0)
+	if (t->pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return -1;
+	}
 	if (!t->pid) {
 		close(ready[0]);
 		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
@@ -458,6 +461,8 @@ static void setup_forked(struct made *m)
 	}
 	m->kid = fork();
 	if (!m->kid) {
+		/* Gone with the target, should the test be killed. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* fork() copies no entries of a shared mapping: it faults them in. */
 		touch(m->a[1], MiB, false);
 		m->in_kid = true;
@@ -465,7 +470,7 @@ static void setup_forked(struct made *m)
 			_exit(1);
 	} else if (m->kid < 0) {
 		snprintf(m->why, sizeof(m->why), "fork: %s", strerror(errno));
-	} else if (read(done[0], &c, 1) != 1) {
+	} else if (close(done[1]) || read(done[0], &c, 1) != 1) {
 		snprintf(m->why, sizeof(m->why), "the child did not set up");
 	}
 }
@@ -474,7 +479,7 @@ TEST_F(mem, forked_and_shared_equal_smaps_rollup)
 {
 	pid_t who[2];
 	struct made made;
-	const char *a;
+	const char *a, *p, *end;
 	char pat[48];
 
 	ASSERT_EQ(0, target_start(&self->t[0], "forked", &made));
@@ -495,11 +500,20 @@ TEST_F(mem, forked_and_shared_equal_smaps_rollup)
 	ASSERT_TRUE(measure(_metadata, who[0], "--shared-with", &self->m));
 	a = json_mapping(self->m.out, made.a[0]);
 	ASSERT_NE(NULL, a);
-	snprintf(pat, sizeof(pat), "{\"pid\":%d,", (int)who[1]);
 	a = strstr(a, "\"shared_with\":[");
 	ASSERT_NE(NULL, a);
-	EXPECT_NE(NULL, strstr(a, pat)) TH_LOG("%.400s", a);
-	EXPECT_EQ(0, strncmp(a, "\"shared_with\":[{", 16)) TH_LOG("%.200s", a);
+	end = strchr(a, ']');
+	ASSERT_NE(NULL, end);
+	/* The private region's list alone: the child, its copy of the region, all of it. */
+	snprintf(pat, sizeof(pat), "{\"pid\":%d,", (int)who[1]);
+	p = strstr(a, pat);
+	EXPECT_TRUE(p && p < end) TH_LOG("%.400s", a);
+	if (p && p < end) {
+		uint64_t kb = 0;
+
+		EXPECT_TRUE(json_u64(p, "kb", &kb));
+		EXPECT_EQ(1024ULL, kb) TH_LOG("%.400s", a);
+	}
 }
 
 /* Swap on zram0 for a test: SKIPs unless it can be had. */
@@ -628,9 +642,10 @@ TEST_F(mem, thp_equals_smaps_rollup)
 	ASSERT_EQ(0, target_start(&self->t[0], "thp", &made));
 	ASSERT_STREQ("", made.why);
 	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
-	thp = area_kb(_metadata, &self->m, made.a[0], "thp_kb");
-	if (!thp)
+	/* Decided by the kernel's own count, not the tool's. */
+	if (!self->m.k.thp)
 		SKIP(return, "no huge page was allocated (memory too fragmented?)");
+	thp = area_kb(_metadata, &self->m, made.a[0], "thp_kb");
 	EXPECT_EQ(0, thp % 2048);
 	EXPECT_EQ(4096, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
 	if (use_huge_zero()) {
@@ -917,7 +932,7 @@ TEST_F(mem, huge_shows_one_fault_per_2mib_and_splits)
 {
 	EXPECT_EQ(0, pl_run_cli("huge", self->m.out, OUTLEN)) TH_LOG("%s", self->m.out);
 	EXPECT_EQ(NULL, strstr(self->m.out, "CHECK FAILED")) TH_LOG("%s", self->m.out);
-	if (strstr(self->m.out, "no huge page was mapped"))
+	if (strstr(self->m.out, "no huge page was mapped") && _metadata->passed)
 		SKIP(return, "no transparent huge page here");
 	EXPECT_NE(NULL, strstr(self->m.out, "PMD leaf, 2 MiB, PS bit set")) TH_LOG("%s",
 										  self->m.out);
@@ -940,6 +955,8 @@ static int target_main(const char *kind, int fd)
 {
 	struct made m = { .kid = 0 };
 
+	/* Gone with the test, should it be killed before its teardown. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		if (strcmp(kind, targets[i].kind))
 			continue;
