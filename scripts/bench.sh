@@ -10,7 +10,9 @@
 # fork COW of anonymous memory (`pagelab bench cow`), and page-out + page-in
 # of a budgeted object against MADV_PAGEOUT to zram swap and the swap-in,
 # and the backing file (the guest's 9p scratch share, on the host's disk)
-# against the module's store (`pagelab bench replace`); each two ways:
+# against the module's store (`pagelab bench replace`), and 2 MiB of
+# anonymous memory by one huge fault against 512 small ones (`pagelab bench
+# huge`, the kernel's paths only); each two ways:
 #   icount: one boot under -icount shift=3 (one vCPU, fixed seed and clock):
 #           the guest clock counts instructions, repeatable run to run;
 #   wall:   BOOTS boots (default 3) under plain TCG, -smp 1; the ratio of
@@ -37,7 +39,8 @@ run() { # LABEL VM_ARGS...
 			  pagelab bench walk --reps $reps &&
 			  pagelab bench scan --reps $reps &&
 			  pagelab bench cow --pages $pages --reps $reps &&
-			  pagelab bench replace --pages $pages --reps 11"
+			  pagelab bench replace --pages $pages --reps 11 &&
+			  pagelab bench huge --reps $reps"
 	sed 's/^/  /' "$tmp/$label" | grep -v PAGELAB-
 }
 ratio() { sed -n "s/^RATIO $2 //p" "$tmp/$1"; }
@@ -92,6 +95,8 @@ summary pageout_pagein
 summary pageout_pagein_clean
 summary file_vs_module
 summary file_vs_module_clean
+# The kernel's own anonymous memory: 2 MiB by one huge fault over 512 small.
+summary huge_vs_small
 echo "(instructions: pagelab's side vs the kernel's, per fault or page, icount boot)"
 echo "replay references/s (icount guest):" \
 	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \

@@ -60,6 +60,8 @@ double pl_bench_pagemap_once(uintptr_t p, size_t pages, uint64_t *ents, long ps)
 int bench_scan(int argc, char **argv);
 int bench_fault(int argc, char **argv);
 int bench_smp(int argc, char **argv);
+/* pagelab bench huge (cmd_huge.c). */
+int bench_huge(int argc, char **argv);
 
 /* A user-given number, decimal or 0x hex, the whole string (cmd_walk.c). */
 bool pl_parse_addr(const char *s, unsigned long long *v);

@@ -1270,7 +1270,8 @@ int cmd_bench(int argc, char **argv)
 		       "       pagelab bench scan [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
 		       "       pagelab bench replace [--pages N] [--reps R] [--json] "
-		       "[--store-dir DIR]\n\n"
+		       "[--store-dir DIR]\n"
+		       "       pagelab bench huge [--reps R] [--json]\n\n"
 		       "fault:\n"
 		       "First-touch fault cost of pagelab objects against anonymous\n"
 		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
@@ -1348,7 +1349,14 @@ int cmd_bench(int argc, char **argv)
 		       "each printed next to the module store's figure with the ratio\n"
 		       "file/module, and RATIO file_vs_module and RATIO\n"
 		       "file_vs_module_clean.  Without either they are skipped, with a note;\n"
-		       "a --store-dir that cannot be used is an error.\n");
+		       "a --store-dir that cannot be used is an error.\n\n"
+		       "huge:\n"
+		       "Mapping 2 MiB of anonymous memory at a 2 MiB boundary, one byte\n"
+		       "written per 4 KiB page: with MADV_HUGEPAGE (one fault, a PMD leaf)\n"
+		       "against MADV_NOHUGEPAGE (512 faults), median of R reps (default 31),\n"
+		       "interleaved; a rep counts only if it took 1 fault, or 512.  Prints\n"
+		       "RATIO huge_vs_small (time, huge over small).  The kernel's own paths:\n"
+		       "pagelab objects do not map huge pages yet.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))
@@ -1363,7 +1371,9 @@ int cmd_bench(int argc, char **argv)
 		return bench_fault(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "smp"))
 		return bench_smp(argc, argv);
-	pl_err("bench: which benchmark? (pagelab bench fault|smp|walk|scan|cow|replace; "
+	if (argc >= 2 && !strcmp(argv[1], "huge"))
+		return bench_huge(argc, argv);
+	pl_err("bench: which benchmark? (pagelab bench fault|smp|walk|scan|cow|replace|huge; "
 	       "see --help)");
 	return PL_EXIT_USAGE;
 }

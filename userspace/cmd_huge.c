@@ -288,6 +288,101 @@ out_restore:
 		printf("    (could not restore nr_hugepages to %ld)\n", was);
 }
 
+/* ---- pagelab bench huge ------------------------------------------------- */
+
+/*
+ * One 2 MiB region of anonymous memory at a 2 MiB boundary, @advice given,
+ * one byte written per 4 KiB page: ns for the writes, and the minor faults
+ * taken in *@faults.  -1 if the region could not be had.
+ */
+static double bench_huge_once(int advice, long *faults)
+{
+	unsigned char *p = map_aligned(HUGE_SZ, 0);
+	double t0, t;
+	long f0;
+
+	if (!p)
+		return -1;
+	madvise(p, HUGE_SZ, advice);
+	f0 = minflt();
+	t0 = pl_now_ns();
+	for (size_t i = 0; i < HUGE_SZ; i += SMALL_SZ)
+		p[i] = 1;
+	t = pl_now_ns() - t0;
+	*faults = minflt() - f0;
+	munmap(p, HUGE_SZ);
+	return t;
+}
+
+/**
+ * bench_huge() - pagelab bench huge: mapping 2 MiB with one huge fault
+ * against 512 small ones, the kernel's anonymous memory
+ * @argc: argument count (argv[1] is "huge")
+ * @argv: --reps R, --json
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int bench_huge(int argc, char **argv)
+{
+	double *v[2], med[2], p25, p75;
+	size_t pages = 512;
+	int reps = 31, got[2] = { 0, 0 };
+	long faults, seen[2] = { 0, 0 };
+	bool json = false;
+	int ret = PL_EXIT_FAIL;
+
+	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
+		return PL_EXIT_USAGE;
+	v[0] = calloc((size_t)reps, sizeof(double));
+	v[1] = calloc((size_t)reps, sizeof(double));
+	if (!v[0] || !v[1]) {
+		pl_err("bench huge: out of memory");
+		goto out_free;
+	}
+	/* Interleaved, the first kind alternating, so drift hits both alike. */
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			int kind = (k + r) % 2;
+			double t = bench_huge_once(kind ? MADV_NOHUGEPAGE : MADV_HUGEPAGE, &faults);
+
+			/* A rep counts only if it was what it says: 1 fault, or 512. */
+			if (t < 0 || (kind == 0 && faults != 1) || (kind == 1 && faults < 512))
+				continue;
+			v[kind][got[kind]++] = t;
+			seen[kind] = faults;
+		}
+	}
+	if (!got[0]) {
+		printf("huge_2m: no rep was served by one huge fault (THP off, or no free 2 MiB): "
+		       "skipped\n");
+		ret = PL_EXIT_OK;
+		goto out_free;
+	}
+	if (!got[1]) {
+		pl_err("bench huge: no rep took 512 small faults");
+		goto out_free;
+	}
+	pl_quartiles(v[0], got[0], &p25, &med[0], &p75);
+	pl_quartiles(v[1], got[1], &p25, &med[1], &p75);
+	if (json) {
+		printf("{\"huge_2m_ns\": %.0f, \"small_2m_ns\": %.0f, \"huge_faults\": %ld, "
+		       "\"small_faults\": %ld, \"reps\": [%d, %d], \"huge_vs_small\": %.3f}\n",
+		       med[0], med[1], seen[0], seen[1], got[0], got[1], med[0] / med[1]);
+	} else {
+		printf("huge_2m    %12.0f ns  (2 MiB written: %ld fault, a PMD leaf; %d reps)\n",
+		       med[0], seen[0], got[0]);
+		printf("small_2m   %12.0f ns  (2 MiB written: %ld faults, 4 KiB each; %d reps)\n",
+		       med[1], seen[1], got[1]);
+		printf("ABS huge_vs_small %.0f %.0f\n", med[0], med[1]);
+		printf("RATIO huge_vs_small %.3f\n", med[0] / med[1]);
+	}
+	ret = PL_EXIT_OK;
+out_free:
+	free(v[0]);
+	free(v[1]);
+	return ret;
+}
+
 int cmd_huge(int argc, char **argv)
 {
 	struct huge h = { .units = 2, .ok = true };

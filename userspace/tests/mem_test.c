@@ -936,6 +936,11 @@ TEST_F(mem, huge_shows_one_fault_per_2mib_and_splits)
 		SKIP(return, "no transparent huge page here");
 	EXPECT_NE(NULL, strstr(self->m.out, "PMD leaf, 2 MiB, PS bit set")) TH_LOG("%s",
 										  self->m.out);
+	EXPECT_EQ(0, pl_run_cli("bench huge --reps 3", self->m.out, OUTLEN)) TH_LOG("%s",
+										    self->m.out);
+	EXPECT_NE(NULL, strstr(self->m.out, "RATIO huge_vs_small ")) TH_LOG("%s", self->m.out);
+	EXPECT_EQ(0, pl_run_cli("bench huge --reps 2 --json", self->m.out, OUTLEN));
+	EXPECT_TRUE(pl_json_valid(self->m.out)) TH_LOG("%s", self->m.out);
 	EXPECT_EQ(2, pl_run_cli("huge --mib 3", self->m.out, OUTLEN));
 	EXPECT_NE(NULL, strstr(self->m.out, "even number")) TH_LOG("%s", self->m.out);
 	EXPECT_EQ(2, pl_run_cli("huge --bogus", self->m.out, OUTLEN));
