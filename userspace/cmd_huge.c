@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "pagelab_lib.h"
+#include "pl_test_util.h"
 #include "pl_walk.h"
 
 #define HUGE_SZ		(2UL << 20)
@@ -218,29 +219,6 @@ static void huge_split(struct huge *h, unsigned char *p)
 	       "  The huge page itself is split later, from the deferred-split queue.\n");
 }
 
-static long nr_hugepages(void)
-{
-	long n = -1;
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
-static bool set_nr_hugepages(long n)
-{
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
-
-	if (!f)
-		return false;
-	fprintf(f, "%ld\n", n);
-	return !fclose(f);
-}
-
 /* One 2 MiB hugetlbfs page (the kernel aligns it), or NULL. */
 static unsigned char *map_hugetlb(void)
 {
@@ -252,7 +230,7 @@ static unsigned char *map_hugetlb(void)
 
 static void huge_hugetlb(struct huge *h)
 {
-	long was = nr_hugepages();
+	long was = pl_nr_hugepages();
 	unsigned char *p;
 	unsigned int level;
 	char words[96];
@@ -263,7 +241,7 @@ static void huge_hugetlb(struct huge *h)
 	       "  (/proc/sys/vm/nr_hugepages), mapped with MAP_HUGETLB:\n");
 	p = map_hugetlb();
 	if (!p && was >= 0 && !geteuid()) {
-		raised = set_nr_hugepages(was + 1);
+		raised = pl_set_nr_hugepages(was + 1);
 		p = raised ? map_hugetlb() : NULL;
 	}
 	if (!p) {
@@ -284,7 +262,7 @@ static void huge_hugetlb(struct huge *h)
 	       "  (pagelab mem shows it apart, as smaps' Private_Hugetlb).\n");
 	munmap(p, HUGE_SZ);
 out_restore:
-	if (raised && !set_nr_hugepages(was))
+	if (raised && !pl_set_nr_hugepages(was))
 		printf("    (could not restore nr_hugepages to %ld)\n", was);
 }
 

@@ -439,34 +439,6 @@ static uint64_t meminfo_kb(const char *key)
 	return v;
 }
 
-/* Swap on zram0 for the last part: NULL, or why not.  *@ours: we turned it on. */
-static const char *demo_swap_on(bool *ours)
-{
-	unsigned long long had;
-	const char *why;
-	char line[256];
-	FILE *f;
-
-	*ours = false;
-	f = fopen("/proc/swaps", "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Filename", 8)) {
-			fclose(f);
-			return NULL;	/* some swap is on already */
-		}
-	}
-	if (f)
-		fclose(f);
-	why = pl_zram_ready("64M", &had);
-	if (why)
-		return why;
-	if (system("mkswap /dev/zram0 >/dev/null 2>&1") ||
-	    system("swapon /dev/zram0 >/dev/null 2>&1"))
-		return "mkswap or swapon /dev/zram0 failed";
-	*ours = true;
-	return NULL;
-}
-
 /* How many of the @n pages at @q are still present (pagemap). */
 static unsigned int demo_resident(unsigned char *q, unsigned int n)
 {
@@ -488,7 +460,7 @@ static void demo_swap(struct demo *d)
 	printf("\n  The parent writes its last %u pages (each write copies: the children keep\n"
 	       "  the old frames), then asks the kernel to page them out (MADV_PAGEOUT):\n\n",
 	       DEMO_SWAP);
-	why = demo_swap_on(&ours);
+	why = pl_zram_swap_on(&ours);
 	if (why) {
 		printf("    (no swap to page out to: %s; this part is skipped)\n", why);
 		return;

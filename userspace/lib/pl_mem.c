@@ -221,7 +221,11 @@ static bool smaps_header(char *line, struct pl_mem_area *a)
 	return a->name != NULL;
 }
 
-static int read_smaps(pid_t pid, struct pl_mem_area **areas, size_t *n)
+/*
+ * @pid's mappings from /proc/PID/@file ("smaps", with each mapping's
+ * figures, or "maps") into *@areas (malloc'd, names too), *@n of them.
+ */
+static int read_areas(pid_t pid, const char *file, struct pl_mem_area **areas, size_t *n)
 {
 	char path[64], *line = NULL;
 	struct pl_mem_area *v = NULL, *cur = NULL;
@@ -229,34 +233,38 @@ static int read_smaps(pid_t pid, struct pl_mem_area **areas, size_t *n)
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	*areas = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	errno = 0;
 	while (getline(&line, &lcap, f) > 0) {
 		struct pl_mem_area a;
 
-		if (isxdigit((unsigned char)line[0]) && smaps_header(line, &a)) {
-			if (len == cap) {
-				struct pl_mem_area *nv;
-
-				cap = cap ? 2 * cap : 64;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					free(a.name);
-					ret = -ENOMEM;
-					break;
-				}
-				v = nv;
-			}
-			v[len] = a;
-			cur = &v[len++];
-		} else if (cur) {
-			smaps_line(line, &cur->k);
+		if (!isxdigit((unsigned char)line[0]) || !smaps_header(line, &a)) {
+			if (cur)
+				smaps_line(line, &cur->k);
+			continue;
 		}
+		if (len == cap) {
+			struct pl_mem_area *nv;
+
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(a.name);
+				ret = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[len] = a;
+		cur = &v[len++];
 	}
 	if (!ret && ferror(f))
-		ret = -EIO;
+		ret = errno ? -errno : -EIO;
 	free(line);
 	fclose(f);
 	*areas = v;
@@ -489,50 +497,6 @@ static size_t frame_lower(const struct shared_frame *v, size_t n, uint64_t pfn)
 	return lo;
 }
 
-/* @pid's mappings, from its maps (names only are used). */
-static int read_maps(pid_t pid, struct pl_mem_area **areas, size_t *n)
-{
-	char path[64], *line = NULL;
-	struct pl_mem_area *v = NULL;
-	size_t cap = 0, len = 0, lcap = 0;
-	int ret = 0;
-	FILE *f;
-
-	*areas = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	errno = 0;
-	while (getline(&line, &lcap, f) > 0) {
-		struct pl_mem_area a;
-
-		if (!smaps_header(line, &a))
-			continue;
-		if (len == cap) {
-			struct pl_mem_area *nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(a.name);
-				ret = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[len++] = a;
-	}
-	if (!ret && ferror(f))
-		ret = errno ? -errno : -EIO;
-	free(line);
-	fclose(f);
-	*areas = v;
-	*n = len;
-	return ret;
-}
-
 static void free_areas(struct pl_mem_area *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -634,7 +598,7 @@ static int peers_of(int fd, struct counter *ct, pid_t pid, uint64_t top)
 	struct peer_scan ps = { .ct = ct, .pid = pid };
 	int ret;
 
-	ret = read_maps(pid, &ps.maps, &ps.nmaps);
+	ret = read_areas(pid, "maps", &ps.maps, &ps.nmaps);
 	if (!ret)
 		ret = pl_scan_each(fd, &q, peer_runs, &ps);
 	free_areas(ps.maps, ps.nmaps);
@@ -779,7 +743,7 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 		goto out;
 	}
 	read_comm(pid, m->comm, sizeof(m->comm));
-	ret = read_smaps(pid, &m->areas, &m->nareas);
+	ret = read_areas(pid, "smaps", &m->areas, &m->nareas);
 	if (ret) {
 		snprintf(why, len, "cannot read /proc/%d/smaps: %s", (int)pid, strerror(-ret));
 		goto out;

@@ -92,6 +92,60 @@ const char *pl_zram_ready(const char *size, unsigned long long *had)
 	return NULL;
 }
 
+const char *pl_zram_swap_on(bool *ours)
+{
+	unsigned long long size;
+	const char *why;
+	char line[256];
+	FILE *f;
+
+	*ours = false;
+	f = fopen("/proc/swaps", "re");
+	if (!f)
+		return "no /proc/swaps: no swap support";
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "/dev/zram0 ", 11)) {
+			fclose(f);
+			return NULL;
+		}
+	}
+	fclose(f);
+	why = pl_zram_ready("64M", &size);
+	if (why)
+		return why;
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
+		return "mkswap /dev/zram0 failed";
+	if (system("swapon /dev/zram0 >/dev/null 2>&1"))
+		return "swapon /dev/zram0 failed";
+	*ours = true;
+	return NULL;
+}
+
+/* /proc/sys/vm/nr_hugepages, or -1. */
+long pl_nr_hugepages(void)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+bool pl_set_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%ld\n", n) > 0;
+	return !fclose(f) && ok;
+}
+
 void pl_fill(void *page, size_t ps, unsigned int seed)
 {
 	volatile unsigned char *p = page;

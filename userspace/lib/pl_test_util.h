@@ -40,6 +40,16 @@ int pl_run_cli(const char *args, char *out, size_t outlen);
  */
 const char *pl_zram_ready(const char *size, unsigned long long *had);
 
+/*
+ * /dev/zram0 as swap (pl_zram_ready("64M"), mkswap, swapon) unless it is
+ * already: NULL, or why not.  *@ours: this call turned it on (turn it off).
+ */
+const char *pl_zram_swap_on(bool *ours);
+
+/* /proc/sys/vm/nr_hugepages, or -1; setting it (root): true if written. */
+long pl_nr_hugepages(void);
+bool pl_set_nr_hugepages(long n);
+
 /* ---- memory: one byte, patterns, pagemap -------------------------------- */
 
 static inline unsigned char pl_rd(const void *p)

@@ -385,14 +385,8 @@ FIXTURE_TEARDOWN(mem)
 			fclose(f);
 		}
 	}
-	if (self->hugepages_was >= 0) {
-		FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
-
-		if (f) {
-			fprintf(f, "%ld\n", self->hugepages_was);
-			fclose(f);
-		}
-	}
+	if (self->hugepages_was >= 0)
+		EXPECT_TRUE(pl_set_nr_hugepages(self->hugepages_was));
 }
 
 /* Anonymous pages written, pages read (the zero page), a file read, PROT_NONE. */
@@ -440,21 +434,29 @@ TEST_F(mem, plain_process_equals_smaps_rollup)
 	EXPECT_LE(512ULL, self->m.zero);
 }
 
+/* a[0]: 1 MiB private anonymous (4 KiB pages), a[1]: 1 MiB shared; both written. */
+static bool setup_pair(struct made *m)
+{
+	m->a[0] = map_anon(MiB, MAP_PRIVATE);
+	m->a[1] = map_anon(MiB, MAP_SHARED);
+	if (!m->a[0] || !m->a[1]) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return false;
+	}
+	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
+	touch(m->a[0], MiB, true);
+	touch(m->a[1], MiB, true);
+	return true;
+}
+
 /* A private region and a shared one, written, then fork: both sleep. */
 static void setup_forked(struct made *m)
 {
 	int done[2];
 	char c;
 
-	m->a[0] = map_anon(MiB, MAP_PRIVATE);
-	m->a[1] = map_anon(MiB, MAP_SHARED);
-	if (!m->a[0] || !m->a[1]) {
-		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+	if (!setup_pair(m))
 		return;
-	}
-	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
-	touch(m->a[0], MiB, true);
-	touch(m->a[1], MiB, true);
 	if (pipe(done)) {
 		snprintf(m->why, sizeof(m->why), "pipe: %s", strerror(errno));
 		return;
@@ -516,45 +518,11 @@ TEST_F(mem, forked_and_shared_equal_smaps_rollup)
 	}
 }
 
-/* Swap on zram0 for a test: SKIPs unless it can be had. */
-static const char *swap_on(bool *ours)
-{
-	unsigned long long had;
-	const char *why;
-	char line[256];
-	FILE *f = fopen("/proc/swaps", "re");
-
-	*ours = false;
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Filename", 8)) {
-			fclose(f);
-			return NULL;
-		}
-	}
-	if (f)
-		fclose(f);
-	why = pl_zram_ready("64M", &had);
-	if (why)
-		return why;
-	if (system("mkswap /dev/zram0 >/dev/null 2>&1") ||
-	    system("swapon /dev/zram0 >/dev/null 2>&1"))
-		return "mkswap or swapon /dev/zram0 failed";
-	*ours = true;
-	return NULL;
-}
-
 /* Anonymous pages and shmem pages, written, half of each paged out. */
 static void setup_swapped(struct made *m)
 {
-	m->a[0] = map_anon(MiB, MAP_PRIVATE);
-	m->a[1] = map_anon(MiB, MAP_SHARED);
-	if (!m->a[0] || !m->a[1]) {
-		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+	if (!setup_pair(m))
 		return;
-	}
-	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
-	touch(m->a[0], MiB, true);
-	touch(m->a[1], MiB, true);
 	if (page_out(m->a[0], MiB / 2) || page_out(m->a[1], MiB / 2))
 		snprintf(m->why, sizeof(m->why), "MADV_PAGEOUT left pages present");
 }
@@ -564,7 +532,7 @@ TEST_F(mem, swapped_pages_equal_smaps_rollup_and_shmem_swap_is_named)
 	struct made made;
 	const char *why;
 
-	why = swap_on(&self->swapoff);
+	why = pl_zram_swap_on(&self->swapoff);
 	if (why)
 		SKIP(return, "no swap: %s", why);
 	ASSERT_EQ(0, target_start(&self->t[0], "swapped", &made));
@@ -671,16 +639,11 @@ static void setup_hugetlb(struct made *m)
 TEST_F(mem, hugetlb_is_apart_as_in_smaps_rollup)
 {
 	struct made made;
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+e");
+	long was = pl_nr_hugepages();
 
-	if (!f || fscanf(f, "%ld", &self->hugepages_was) != 1) {
-		if (f)
-			fclose(f);
+	if (was < 0 || !pl_set_nr_hugepages(was + 2))
 		SKIP(return, "no hugetlbfs pages here");
-	}
-	rewind(f);
-	fprintf(f, "%ld\n", self->hugepages_was + 2);
-	fclose(f);
+	self->hugepages_was = was;
 	ASSERT_EQ(0, target_start(&self->t[0], "hugetlb", &made));
 	if (made.why[0])
 		SKIP(return, "%s", made.why);

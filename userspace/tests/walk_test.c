@@ -616,31 +616,6 @@ static int kind_mismatches(struct __test_metadata *_metadata, const char *what,
 	return bad;
 }
 
-/* /proc/sys/vm/nr_hugepages, or -1. */
-static long nr_hugepages(void)
-{
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
-	long n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
-
-static bool set_nr_hugepages(long n)
-{
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "we");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%ld\n", n) > 0;
-	return !fclose(f) && ok;
-}
-
 /* ---- a minimal JSON reader: validate, and find members and elements ----- */
 
 /*
@@ -940,7 +915,7 @@ FIXTURE_TEARDOWN(walk)
 		EXPECT_EQ(0, system("swapoff /dev/zram0 >/dev/null 2>&1"));
 	}
 	if (self->hugepages_before >= 0)
-		set_nr_hugepages(self->hugepages_before);
+		pl_set_nr_hugepages(self->hugepages_before);
 	/*
 	 * No ASSERT here: in this harness an ASSERT in teardown runs it again.
 	 * An object a CLI run left (the tour's swap stop) may still be on its
@@ -1429,35 +1404,6 @@ TEST_F(walk, untouched_is_none_and_unmapped_is_novma)
 	free(answer);
 }
 
-/* zram0 as swap: NULL, or why not.  *@ours: we turned it on (turn it off). */
-static const char *zram_swap_on(bool *ours)
-{
-	unsigned long long size;
-	const char *why;
-	char line[256];
-	FILE *f;
-
-	*ours = false;
-	f = fopen("/proc/swaps", "re");
-	if (!f)
-		return "no /proc/swaps: no swap support";
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "/dev/zram0 ", 11)) {
-			fclose(f);
-			return NULL;
-		}
-	fclose(f);
-	why = pl_zram_ready("64M", &size);
-	if (why)
-		return why;
-	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
-		return "mkswap /dev/zram0 failed";
-	if (system("swapon /dev/zram0 >/dev/null 2>&1"))
-		return "swapon /dev/zram0 failed";
-	*ours = true;
-	return NULL;
-}
-
 /*
  * @n pages (at most 64) of fresh anonymous memory, each written, then paged
  * out to zram swap (MADV_PAGEOUT, up to five tries): *@pp gets the memory,
@@ -1472,7 +1418,7 @@ static const char *swap_out_fresh(struct __test_metadata *_metadata, FIXTURE_DAT
 	bool ours;
 	char *p;
 
-	why = zram_swap_on(&ours);
+	why = pl_zram_swap_on(&ours);
 	self->swapoff_zram = ours;
 	if (why)
 		return why;
@@ -1626,13 +1572,13 @@ static long free_hugepages(void)
 /* @want more free 2 MiB hugetlb pages (the fixture restores the count), or why not. */
 static const char *reserve_hugepages(FIXTURE_DATA(walk) *self, long want)
 {
-	long before = nr_hugepages();
+	long before = pl_nr_hugepages();
 
 	if (before < 0)
 		return "no /proc/sys/vm/nr_hugepages: no hugetlb support";
 	if (self->hugepages_before < 0)
 		self->hugepages_before = before;
-	if (!set_nr_hugepages(before + want) || free_hugepages() < want)
+	if (!pl_set_nr_hugepages(before + want) || free_hugepages() < want)
 		return "the kernel could not reserve the hugetlb pages";
 	return NULL;
 }
@@ -2377,7 +2323,7 @@ TEST_F_TIMEOUT(walk, unprivileged_walk_hides_swap_type_and_offset, 120)
 	int st;
 
 	ASSERT_NE(MAP_FAILED, rep);
-	why = zram_swap_on(&ours);
+	why = pl_zram_swap_on(&ours);
 	self->swapoff_zram = ours;
 	if (why)
 		SKIP(return, "%s", why);
