@@ -347,6 +347,8 @@ static long long area_kb(struct __test_metadata *_metadata, const struct meas *m
 	return (long long)v;
 }
 
+static bool ksm_set(const char *name, long v);
+
 FIXTURE(mem) {
 	struct target t[2];
 	char args[160];
@@ -354,12 +356,17 @@ FIXTURE(mem) {
 	bool swapoff;
 	char thp_was[32];
 	long hugepages_was;
+	long ksm_was;
 };
 
 FIXTURE_SETUP(mem)
 {
-	int fd = pl_open();
+	int fd;
 
+	/* Nothing to put back, whatever ends the setup. */
+	self->hugepages_was = -1;
+	self->ksm_was = -1;
+	fd = pl_open();
 	if (fd < 0)
 		SKIP(return, "no %s: %s", PAGELAB_DEVICE, pl_open_hint(fd));
 	close(fd);
@@ -367,7 +374,6 @@ FIXTURE_SETUP(mem)
 		SKIP(return, "pagelab mem's PSS needs root");
 	self->m.out = malloc(OUTLEN);
 	ASSERT_NE(NULL, self->m.out);
-	self->hugepages_was = -1;
 }
 
 FIXTURE_TEARDOWN(mem)
@@ -387,6 +393,9 @@ FIXTURE_TEARDOWN(mem)
 	}
 	if (self->hugepages_was >= 0)
 		EXPECT_TRUE(pl_set_nr_hugepages(self->hugepages_was));
+	/* ksmd as it was (the target is gone: nothing is left merged). */
+	if (self->ksm_was >= 0)
+		EXPECT_TRUE(ksm_set("run", self->ksm_was));
 }
 
 /* Anonymous pages written, pages read (the zero page), a file read, PROT_NONE. */
@@ -798,6 +807,83 @@ TEST_F(mem, uffd_wp_markers_are_not_swap)
 	EXPECT_NE(NULL, strstr(self->m.out, " 128 pages, ")) TH_LOG("%s", self->m.out);
 }
 
+/* A /sys/kernel/mm/ksm counter, or -1. */
+static long ksm_counter(const char *name)
+{
+	char path[96];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Write @v to /sys/kernel/mm/ksm/@name: true if written. */
+static bool ksm_set(const char *name, long v)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	f = fopen(path, "we");
+	if (!f)
+		return false;
+	fprintf(f, "%ld\n", v);
+	return !fclose(f);
+}
+
+/*
+ * 1 MiB of identical pages offered to KSM (ksmd is running): the target
+ * reports once KSM shares them, so one KSM page is mapped 256 times here.
+ */
+static void setup_ksm(struct made *m)
+{
+	long base = ksm_counter("pages_sharing");
+
+	m->a[0] = map_anon(MiB, MAP_PRIVATE);
+	if (!m->a[0] || base < 0) {
+		snprintf(m->why, sizeof(m->why), "setup: %s", strerror(errno));
+		return;
+	}
+	madvise(m->a[0], MiB, MADV_NOHUGEPAGE);
+	memset(m->a[0], 0x5a, MiB);
+	if (madvise(m->a[0], MiB, MADV_MERGEABLE)) {
+		snprintf(m->why, sizeof(m->why), "KSM: MADV_MERGEABLE: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 300 && ksm_counter("pages_sharing") < base + 255; i++)
+		usleep(100000);
+	if (ksm_counter("pages_sharing") < base + 255)
+		snprintf(m->why, sizeof(m->why), "KSM: ksmd merged too few pages in 30 s");
+}
+
+TEST_F(mem, ksm_pages_equal_smaps_rollup)
+{
+	struct made made;
+	long was = ksm_counter("run");
+
+	if (was < 0)
+		SKIP(return, "no KSM here");
+	/* The teardown puts it back. */
+	self->ksm_was = was;
+	ASSERT_TRUE(ksm_set("run", 1));
+	ASSERT_EQ(0, target_start(&self->t[0], "ksm", &made));
+	if (!strncmp(made.why, "KSM:", 4))
+		SKIP(return, "%s", made.why);
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	/* One frame (or a few) mapped 256 times: all shared, PSS a page or so. */
+	EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	EXPECT_EQ(1024, area_kb(_metadata, &self->m, made.a[0], "shared_kb"));
+	EXPECT_GE(8, area_kb(_metadata, &self->m, made.a[0], "pss_kb"));
+}
+
 TEST_F(mem, bad_input_gets_a_clear_line)
 {
 	char args[96];
@@ -915,7 +1001,7 @@ static const struct {
 } targets[] = {
 	{ "plain", setup_plain }, { "forked", setup_forked }, { "swapped", setup_swapped },
 	{ "thp", setup_thp }, { "hugetlb", setup_hugetlb }, { "object", setup_object },
-	{ "markers", setup_markers },
+	{ "markers", setup_markers }, { "ksm", setup_ksm },
 };
 
 /* mem_test --target KIND FD: set up, report through FD, wait to be stopped and killed. */
