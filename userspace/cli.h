@@ -41,6 +41,8 @@ void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "  ** CHECK FAILED: <msg> **" on stdout.  Returns @cond.
  */
 bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap);
+/* The same with the message's arguments given directly. */
+bool pl_check(bool *ok, bool cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Print @s as a JSON string on stdout, quotes included. */
 void pl_json_str(const char *s);
 /* True if argv holds -h or --help. */

@@ -47,17 +47,6 @@ static void huge_usage(FILE *out)
 		"what it should, 2 bad usage.\n");
 }
 
-static void huge_check(struct huge *h, bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void huge_check(struct huge *h, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pl_vcheck(&h->ok, cond, fmt, ap);
-	va_end(ap);
-}
-
 static long minflt(void)
 {
 	struct rusage ru;
@@ -203,13 +192,13 @@ static void huge_split(struct huge *h, unsigned char *p)
 	}
 	printf("    the walk of the first address: %s\n",
 	       leaf_words(h, p, words, sizeof(words), &level));
-	huge_check(h, level == PAGELAB_LEVEL_PTE, "after the mprotect the first 2 MiB is not "
-		   "mapped by PTEs");
+	pl_check(&h->ok, level == PAGELAB_LEVEL_PTE, "after the mprotect the first 2 MiB is not "
+		 "mapped by PTEs");
 	if (h->units > 1) {
 		printf("    the walk of the second 2 MiB: %s\n",
 		       leaf_words(h, p + HUGE_SZ, words, sizeof(words), &level));
-		huge_check(h, level == PAGELAB_LEVEL_PTE, "after the munmap the second 2 MiB is "
-			   "not mapped by PTEs");
+		pl_check(&h->ok, level == PAGELAB_LEVEL_PTE, "after the munmap the second 2 MiB is "
+			 "not mapped by PTEs");
 	}
 	printf("    AnonHugePages of the first part: %lld kB (was %lld)\n", anon_huge_kb(p),
 	       before);
@@ -255,8 +244,8 @@ static void huge_hugetlb(struct huge *h)
 	printf("    minor faults taken: %ld; HugetlbPages of this process: %lld kB\n", faults,
 	       status_kb("HugetlbPages"));
 	printf("    the walk: %s\n", leaf_words(h, p, words, sizeof(words), &level));
-	huge_check(h, level == PAGELAB_LEVEL_PMD, "the hugetlbfs page is not a PMD leaf");
-	huge_check(h, faults >= 1 && faults <= 2, "%ld faults for one hugetlbfs page", faults);
+	pl_check(&h->ok, level == PAGELAB_LEVEL_PMD, "the hugetlbfs page is not a PMD leaf");
+	pl_check(&h->ok, faults >= 1 && faults <= 2, "%ld faults for one hugetlbfs page", faults);
 	printf("  What you see: one fault, one PMD leaf, reserved memory that no one else\n"
 	       "  could use, never split and never swapped: RSS does not count it\n"
 	       "  (pagelab mem shows it apart, as smaps' Private_Hugetlb).\n");
@@ -405,18 +394,18 @@ int cmd_huge(int argc, char **argv)
 	b = a ? huge_region(&h, MADV_HUGEPAGE, "THP on (MADV_HUGEPAGE)", &on) : NULL;
 	if (!b)
 		goto out;
-	huge_check(&h, off.level == PAGELAB_LEVEL_PTE, "with THP off the leaf is not a PTE");
-	huge_check(&h, off.faults >= 512L * h.units, "with THP off only %ld faults", off.faults);
+	pl_check(&h.ok, off.level == PAGELAB_LEVEL_PTE, "with THP off the leaf is not a PTE");
+	pl_check(&h.ok, off.faults >= 512L * h.units, "with THP off only %ld faults", off.faults);
 	if (strstr(mode, "[never]") || !on.thp_kb) {
 		printf("\n  (no huge page was mapped: THP is off here, or no 2 MiB of free\n"
 		       "  contiguous memory was found; the rest is skipped)\n");
 		goto out;
 	}
-	huge_check(&h, on.level == PAGELAB_LEVEL_PMD, "with THP on the leaf is not a PMD");
+	pl_check(&h.ok, on.level == PAGELAB_LEVEL_PMD, "with THP on the leaf is not a PMD");
 	/* A 2 MiB unit the kernel found no huge page for took 4 KiB faults. */
-	huge_check(&h, on.faults <= 4L * (on.thp_kb / 2048) +
-		   512L * (h.units - on.thp_kb / 2048), "with THP on %ld faults for %lld huge "
-		   "pages", on.faults, on.thp_kb / 2048);
+	pl_check(&h.ok, on.faults <= 4L * (on.thp_kb / 2048) +
+		 512L * (h.units - on.thp_kb / 2048), "with THP on %ld faults for %lld huge "
+		 "pages", on.faults, on.thp_kb / 2048);
 	printf("\n  What you see: with huge pages one fault maps 2 MiB (a PMD entry with the\n"
 	       "  PS bit, pointing at 512 contiguous frames), where 4 KiB pages take 512\n"
 	       "  faults and a 4 KiB PTE table per 2 MiB.  VmPTE still grows with THP on:\n"

@@ -336,17 +336,6 @@ static const struct pl_mem_area *demo_area(const struct pl_mem *m, const void *p
 	return NULL;
 }
 
-static void demo_check(struct demo *d, bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void demo_check(struct demo *d, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pl_vcheck(&d->ok, cond, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * One table: the region's RSS, PSS and USS in each process, and their
  * sums; the sums in *@rss, *@pss (kB).  Each child's totals are checked
@@ -396,11 +385,11 @@ static int demo_table(struct demo *d, uint64_t *rss, uint64_t *pss, uint64_t *us
 				    m.total.pages[PL_MEM_USS] * 4 == m.rollup.private_kb &&
 				    m.total.pages[PL_MEM_SWAP] * 4 == m.rollup.swap;
 
-			demo_check(d, same, "child %d: totals %" PRIu64 "/%" PRIu64 "/%" PRIu64
-				   " kB (rss/pss/uss) but smaps_rollup says %" PRIu64 "/%" PRIu64
-				   "/%" PRIu64, (int)d->pid[i], pl_mem_kb(&m.total, PL_MEM_RSS),
-				   pl_mem_pss_kb(&m.total), pl_mem_kb(&m.total, PL_MEM_USS),
-				   m.rollup.rss, m.rollup.pss, m.rollup.private_kb);
+			pl_check(&d->ok, same, "child %d: totals %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				 " kB (rss/pss/uss) but smaps_rollup says %" PRIu64 "/%" PRIu64
+				 "/%" PRIu64, (int)d->pid[i], pl_mem_kb(&m.total, PL_MEM_RSS),
+				 pl_mem_pss_kb(&m.total), pl_mem_kb(&m.total, PL_MEM_USS),
+				 m.rollup.rss, m.rollup.pss, m.rollup.private_kb);
 		}
 		pl_mem_free(&m);
 	}
@@ -478,7 +467,7 @@ static void demo_swap(struct demo *d)
 	       "  page) brings it in again:\n");
 	for (size_t i = 0; i < DEMO_SWAP * 4096UL; i += 4096)
 		intact &= q[i] == 0xa5;
-	demo_check(d, intact, "a swapped-out page did not read back what was written");
+	pl_check(&d->ok, intact, "a swapped-out page did not read back what was written");
 	printf("    read back: %s\n", intact ? "every page as written" : "WRONG DATA");
 	if (ours && system("swapoff /dev/zram0 >/dev/null 2>&1"))
 		printf("    (swapoff /dev/zram0 failed)\n");
@@ -533,9 +522,9 @@ static int mem_demo(void)
 	       "  the first child wrote 1 MiB of it.  Each process, for the region only:\n\n");
 	if (demo_table(&d, &rss, &pss, &uss1))
 		goto out_kids;
-	demo_check(&d, rss == 4 * 8192, "the four RSS add up to %" PRIu64 " kB, not 32768", rss);
-	demo_check(&d, pss <= 8192 + DEMO_OWN * 4 && pss + 3 >= 8192 + DEMO_OWN * 4,
-		   "the four PSS add up to %" PRIu64 " kB, not about %u", pss, 8192 + DEMO_OWN * 4);
+	pl_check(&d.ok, rss == 4 * 8192, "the four RSS add up to %" PRIu64 " kB, not 32768", rss);
+	pl_check(&d.ok, pss <= 8192 + DEMO_OWN * 4 && pss + 3 >= 8192 + DEMO_OWN * 4,
+		 "the four PSS add up to %" PRIu64 " kB, not about %u", pss, 8192 + DEMO_OWN * 4);
 	printf("\n  What you see: RSS counts every frame a process maps, so four processes\n"
 	       "  sharing 8 MiB show 32 MiB between them.  PSS divides each frame by the\n"
 	       "  number of processes mapping it: the sums are the memory really used (8 MiB,\n"
@@ -552,8 +541,8 @@ static int mem_demo(void)
 		goto out_kids;
 	printf("    the kernel's AnonPages fell by %" PRId64 " kB (its USS was %" PRIu64
 	       " kB; other activity blurs the count)\n", (int64_t)anon, uss1);
-	demo_check(&d, pss + 2 >= 8192 && pss <= 8192, "the three PSS add up to %" PRIu64
-		   " kB, not 8192", pss);
+	pl_check(&d.ok, pss + 2 >= 8192 && pss <= 8192, "the three PSS add up to %" PRIu64
+		 " kB, not 8192", pss);
 	demo_swap(&d);
 out_kids:
 	demo_kids_go(&d);

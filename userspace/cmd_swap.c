@@ -102,17 +102,6 @@ static inline uint64_t swap_word(unsigned int page, unsigned int version, size_t
 	return (uint64_t)0x5a << 56 | (uint64_t)page << 40 | (uint64_t)version << 24 | i;
 }
 
-static void swap_check(struct swap_ctx *c, bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void swap_check(struct swap_ctx *c, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pl_vcheck(&c->ok, cond, fmt, ap);
-	va_end(ap);
-}
-
 /* Write page @pg (a new version, every word) or read and check it. */
 static bool swap_touch(struct swap_ctx *c, unsigned int pg, bool write)
 {
@@ -239,8 +228,8 @@ static int swap_run_step(struct swap_ctx *c, int n, const struct swap_step *step
 		unsigned int pg = (unsigned int)strtoul(t + 1, (char **)&t, 10);
 
 		if (!swap_touch(c, pg, write))
-			swap_check(c, false, "page %u does not hold its version %u data", pg,
-				   c->version[pg]);
+			pl_check(&c->ok, false, "page %u does not hold its version %u data", pg,
+				 c->version[pg]);
 		while (*t == ' ')
 			t++;
 	}
@@ -390,25 +379,25 @@ int cmd_swap(int argc, char **argv)
 			       "waited), %llu I/O waits, %llu I/O errors\n",
 			       (unsigned long long)st.major, (unsigned long long)st.io_waits,
 			       (unsigned long long)st.io_errors);
-			swap_check(&c, c.majflt == (long)st.major,
-				   "major faults %ld, but the object counted %llu", c.majflt,
-				   (unsigned long long)st.major);
-			swap_check(&c, st.page_ins <= st.major,
-				   "%llu page-ins, only %llu major faults",
-				   (unsigned long long)st.page_ins, (unsigned long long)st.major);
-			swap_check(&c, !st.io_errors, "%llu I/O errors",
-				   (unsigned long long)st.io_errors);
+			pl_check(&c.ok, c.majflt == (long)st.major,
+				 "major faults %ld, but the object counted %llu", c.majflt,
+				 (unsigned long long)st.major);
+			pl_check(&c.ok, st.page_ins <= st.major,
+				 "%llu page-ins, only %llu major faults",
+				 (unsigned long long)st.page_ins, (unsigned long long)st.major);
+			pl_check(&c.ok, !st.io_errors, "%llu I/O errors",
+				 (unsigned long long)st.io_errors);
 		} else {
-			swap_check(&c, c.majflt == (long)st.page_ins,
-				   "major faults %ld, but the object counted %llu page-ins",
-				   c.majflt, (unsigned long long)st.page_ins);
+			pl_check(&c.ok, c.majflt == (long)st.page_ins,
+				 "major faults %ld, but the object counted %llu page-ins",
+				 c.majflt, (unsigned long long)st.page_ins);
 		}
-		swap_check(&c, st.evictions == st.writebacks + st.clean_drops,
-			   "page-outs %llu != written %llu + clean %llu",
-			   (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
-			   (unsigned long long)st.clean_drops);
-		swap_check(&c, st.resident <= SWAP_FRAMES, "%llu pages resident, budget %d",
-			   (unsigned long long)st.resident, SWAP_FRAMES);
+		pl_check(&c.ok, st.evictions == st.writebacks + st.clean_drops,
+			 "page-outs %llu != written %llu + clean %llu",
+			 (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+			 (unsigned long long)st.clean_drops);
+		pl_check(&c.ok, st.resident <= SWAP_FRAMES, "%llu pages resident, budget %d",
+			 (unsigned long long)st.resident, SWAP_FRAMES);
 	}
 	munmap((void *)c.m, len);
 	close(c.ofd);

@@ -60,6 +60,16 @@ bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap)
 	return false;
 }
 
+bool pl_check(bool *ok, bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pl_vcheck(ok, cond, fmt, ap);
+	va_end(ap);
+	return cond;
+}
+
 bool pl_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)

@@ -121,6 +121,24 @@ const char *pl_zram_swap_on(bool *ours)
 	return NULL;
 }
 
+const char *pl_proc_stat(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	/* The command name may hold anything, ')' too: the last one ends it. */
+	buf = strrchr(buf, ')');
+	return buf ? buf + 1 : NULL;
+}
+
 /* /proc/sys/vm/nr_hugepages, or -1. */
 long pl_nr_hugepages(void)
 {

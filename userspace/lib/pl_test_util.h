@@ -46,6 +46,13 @@ const char *pl_zram_ready(const char *size, unsigned long long *had);
  */
 const char *pl_zram_swap_on(bool *ours);
 
+/*
+ * A /proc stat file (@path: "/proc/PID/stat", or a task's) read into @buf
+ * (@len bytes): the fields after "pid (comm)", from the space before the
+ * state letter; NULL if it cannot be read.
+ */
+const char *pl_proc_stat(const char *path, char *buf, size_t len);
+
 /* /proc/sys/vm/nr_hugepages, or -1; setting it (root): true if written. */
 long pl_nr_hugepages(void);
 bool pl_set_nr_hugepages(long n);

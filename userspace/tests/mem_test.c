@@ -121,19 +121,14 @@ typedef void (*setup_fn)(struct made *m);
 static int wait_stopped(pid_t pid)
 {
 	for (int i = 0; i < 200; i++) {
-		char path[64], buf[256], *p;
-		FILE *f;
-		size_t n;
+		char path[64], buf[256];
+		const char *f;
 
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		f = fopen(path, "re");
+		f = pl_proc_stat(path, buf, sizeof(buf));
 		if (!f)
 			return -1;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'T')
+		if (f[0] == ' ' && f[1] == 'T')
 			return 0;
 		usleep(10000);
 	}

@@ -958,21 +958,12 @@ static void *kw_reader_run(void *arg)
 /* The state letter of thread @tid of process @pid ('?' if unreadable). */
 static char kw_task_state(pid_t pid, pid_t tid)
 {
-	char path[64], buf[512], *close_paren;
-	ssize_t n;
-	int fd;
+	char path[64], buf[512];
+	const char *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
-	close_paren = strrchr(buf, ')');
-	return close_paren && close_paren[1] == ' ' ? close_paren[2] : '?';
+	f = pl_proc_stat(path, buf, sizeof(buf));
+	return f && f[0] == ' ' ? f[1] : '?';
 }
 
 /* Wait up to @ms for @tid to sleep uninterruptibly (on the object's lock). */

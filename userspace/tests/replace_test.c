@@ -124,19 +124,13 @@ static long ru_majflt(void)
 /* Field 12 of /proc/self/stat (majflt), or -1. */
 static long stat_majflt(void)
 {
-	char buf[1024], *p;
+	const char *p;
+	char buf[1024];
 	long v = -1;
-	size_t n;
-	FILE *f = fopen("/proc/self/stat", "re");
 
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
+	p = pl_proc_stat("/proc/self/stat", buf, sizeof(buf));
 	/* After "pid (comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %ld", &v) != 1)
+	if (p && sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %ld", &v) != 1)
 		v = -1;
 	return v;
 }
