@@ -262,11 +262,6 @@ static inline pgd_t *pagelab_pti_user_pgd(pgd_t *pgdp)
 #endif
 
 /*
- * PROT_NONE entries: present to Linux, not to the MMU.  pte_protnone() and
- * pmd_protnone() say so only on kernels with CONFIG_NUMA_BALANCING (they
- * are constant 0 elsewhere), so the walk reads the bits itself.
- */
-/*
  * Since 6.6 x86 keeps a write-protected entry's dirt in _PAGE_SAVED_DIRTY,
  * which pte_dirty() reads beside _PAGE_DIRTY; and a shadow stack's entries
  * (VM_SHADOW_STACK) are writable without _PAGE_RW.  0 where they do not
@@ -283,6 +278,11 @@ static inline pgd_t *pagelab_pti_user_pgd(pgd_t *pgdp)
 #define PAGELAB_VM_SHADOW_STACK		0
 #endif
 
+/*
+ * PROT_NONE entries: present to Linux, not to the MMU.  pte_protnone() and
+ * pmd_protnone() say so only on kernels with CONFIG_NUMA_BALANCING (they
+ * are constant 0 elsewhere), so the walk reads the bits itself.
+ */
 static inline bool pagelab_pte_protnone(pte_t pte)
 {
 	return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE;
