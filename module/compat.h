@@ -213,12 +213,30 @@ static inline bool pagelab_fault_vma_locked(struct vm_fault *vmf)
  */
 static inline bool pagelab_zero_page_ok(struct vm_area_struct *vma)
 {
+	/* A huge object's mapping (VM_PFNMAP): the kernel warns on it there. */
+	if (vma->vm_flags & VM_PFNMAP)
+		return false;
 #if PAGELAB_KERNEL_SINCE(6, 10)
 	return is_cow_mapping(vma->vm_flags) || !(vma->vm_flags & (VM_WRITE | VM_MAYWRITE));
 #else
 	return true;
 #endif
 }
+
+/*
+ * Huge objects (PAGELAB_CREATE_HUGE, huge.c).  The kernel calls a
+ * driver's ->huge_fault for any mapping since 6.7 (for DAX alone before),
+ * but only 6.12 marks the PMD vmf_insert_pfn_pmd() installs special
+ * (pmd_special(), with CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, a 6.12 symbol):
+ * before it, GUP-fast would take references through the leaf on the
+ * first frame's page alone.  Without both, the flag is refused.
+ */
+#if PAGELAB_KERNEL_SINCE(6, 12) && defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && \
+	defined(CONFIG_TRANSPARENT_HUGEPAGE)
+#define PAGELAB_HAVE_HUGE	1
+#else
+#define PAGELAB_HAVE_HUGE	0
+#endif
 
 /* Can a fault reach a driver holding only its VMA's lock? */
 static inline bool pagelab_kernel_vma_lock_faults(void)

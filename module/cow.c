@@ -113,6 +113,8 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, s
 	lockdep_assert_held(&obj->lock);
 	*pagep = NULL;
 	*copied = false;
+	/* A shared frame's chunk split when it was shared: this is a no-op. */
+	pagelab_huge_split(obj, index, 1);
 	budgeted = pagelab_rp_budgeted_locked(obj);
 	/* Its write-back reads it with no lock held: wait for that. */
 	if (budgeted && pagelab_rp_io_victim(obj, index))
@@ -236,6 +238,8 @@ int pagelab_clone_frames(struct pagelab_object *src, struct pagelab_object *dst)
 		mutex_unlock(&src->lock);
 		return -EBUSY;
 	}
+	/* Every frame is to be shared: no PMD leaf may map one (huge.c). */
+	pagelab_huge_split(src, 0, src->npages);
 	/*
 	 * Write-protect by removing PTEs, whatever the VMAs' protection is
 	 * now (an mprotect round trip can make a clean read-only PTE writable
@@ -372,6 +376,8 @@ static int pagelab_merge_page(struct pagelab_merge_state *st, struct pagelab_obj
 		ret = -EBUSY;
 		goto out_unlock;
 	}
+	/* The frame may be shared or dropped: no PMD leaf may map it (huge.c). */
+	pagelab_huge_split(obj, index, 1);
 	page = pagelab_frame_at(obj, index);
 	if (!page)
 		goto out_unlock;

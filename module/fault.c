@@ -632,14 +632,36 @@ static const struct vm_operations_struct pagelab_vm_ops = {
 	.pfn_mkwrite = pagelab_pfn_mkwrite,
 };
 
+#if PAGELAB_HAVE_HUGE
+/*
+ * A huge object's mappings (huge.c): ->huge_fault first, the same 4 KiB
+ * path after.  ->map_pages maps nothing there (the object's window is 0,
+ * and pagelab_zero_page_ok() refuses VM_PFNMAP), but without one the
+ * kernel would retry every 4 KiB fault under mmap_lock
+ * (vmf_can_call_fault()).
+ */
+static const struct vm_operations_struct pagelab_huge_vm_ops = {
+	.open = pagelab_vm_open,
+	.close = pagelab_vm_close,
+	.huge_fault = pagelab_huge_fault,
+	.fault = pagelab_fault,
+	.map_pages = pagelab_map_pages,
+	.page_mkwrite = pagelab_page_mkwrite,
+	.pfn_mkwrite = pagelab_pfn_mkwrite,
+};
+#endif
+
 /**
  * pagelab_obj_mmap() - mmap of an object fd
  * @file: the object's file
  * @vma: the new mapping; vm_pgoff is the first page index
  *
- * Nothing is allocated here: every page comes at its first fault.
+ * Nothing is allocated here: every page comes at its first fault.  A huge
+ * object's mapping is VM_PFNMAP, which may not be copy-on-write (see
+ * huge.c).
  *
- * Return: 0, or -EINVAL if the mapping reaches past the object's end.
+ * Return: 0, or -EINVAL if the mapping reaches past the object's end or
+ * is a private writable mapping of a huge object.
  */
 int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -648,6 +670,16 @@ int pagelab_obj_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (check_add_overflow(vma->vm_pgoff, vma_pages(vma), &end) || end > obj->npages)
 		return -EINVAL;
+#if PAGELAB_HAVE_HUGE
+	if (obj->flags & PAGELAB_CREATE_HUGE) {
+		if (is_cow_mapping(vma->vm_flags))
+			return -EINVAL;
+		pagelab_vm_flags_set(vma, VM_PFNMAP);
+		vma->vm_ops = &pagelab_huge_vm_ops;
+		pagelab_vm_open(vma);
+		return 0;
+	}
+#endif
 	/* Module-owned frames are inserted with vm_insert_page() by fault-around. */
 	pagelab_vm_flags_set(vma, VM_MIXEDMAP);
 	vma->vm_ops = &pagelab_vm_ops;

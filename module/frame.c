@@ -204,7 +204,7 @@ int pagelab_frame_table_init(struct pagelab_object *obj)
 				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	obj->table.marks = kvcalloc(n, sizeof(*obj->table.marks),
 				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (obj->table.chunks && obj->table.marks)
+	if (obj->table.chunks && obj->table.marks && !pagelab_huge_table_init(obj))
 		return 0;
 	pagelab_frame_table_free(obj);
 	return -ENOMEM;
@@ -227,8 +227,10 @@ void pagelab_frame_table_free(struct pagelab_object *obj)
 	}
 	kvfree(obj->table.chunks);
 	kvfree(obj->table.marks);
+	bitmap_free(obj->table.intact);
 	obj->table.chunks = NULL;
 	obj->table.marks = NULL;
+	obj->table.intact = NULL;
 }
 
 /**
@@ -249,6 +251,8 @@ int __pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *
 
 	if (WARN_ON_ONCE(index >= obj->npages))
 		return -EINVAL;
+	if (pagelab_huge_intact(obj, index))
+		pagelab_huge_check(obj, index);
 	chunk = obj->table.chunks[c];
 	if (!page) {
 		if (chunk) {

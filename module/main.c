@@ -40,6 +40,8 @@ static long pagelab_ioc_version(void __user *uarg)
 		v.features |= PAGELAB_FEAT_VMA_LOCK;
 	if (pagelab_kernel_rcu_pte_tables())
 		v.features |= PAGELAB_FEAT_RCU_PTE;
+	if (PAGELAB_HAVE_HUGE)
+		v.features |= PAGELAB_FEAT_HUGE;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 

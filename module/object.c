@@ -114,12 +114,15 @@ static bool pagelab_name_ok(const char *name)
  * @c: the request as copied from userspace
  * @max_object_pages: the per-object size cap, in pages
  *
- * Return: 0, -EINVAL for a malformed request, -ENOSPC for a size over the cap.
+ * Return: 0, -EINVAL for a malformed request, -ENOSPC for a size over the
+ * cap, -EOPNOTSUPP for a huge object where the kernel cannot map one.
  */
 int pagelab_create_check(const struct pagelab_create *c, unsigned long max_object_pages)
 {
 	if (c->flags & ~PAGELAB_CREATE_FLAGS || c->pad || c->mode & ~0777)
 		return -EINVAL;
+	if (c->flags & PAGELAB_CREATE_HUGE && !PAGELAB_HAVE_HUGE)
+		return -EOPNOTSUPP;
 	if (c->fault_around > PAGELAB_FAULT_AROUND_MAX)
 		return -EINVAL;
 	if (!c->size || !PAGE_ALIGNED(c->size))
@@ -317,6 +320,8 @@ static void pagelab_obj_free_pages(struct pagelab_object *obj)
 	struct page *page;
 	unsigned long index;
 
+	/* No mapping is left to hold a PMD leaf: every entry may go. */
+	pagelab_huge_forget(obj);
 	for (index = 0; (page = pagelab_frame_next(obj, &index)); index++) {
 		/* No entry left pointing at a frame that may be reused. */
 		pagelab_frame_set(obj, index, NULL, 0);
@@ -436,11 +441,11 @@ static struct pagelab_object *pagelab_obj_new(pgoff_t npages, u64 flags, umode_t
 	mutex_init(&obj->replace_lock);
 	mutex_init(&obj->lock);
 	obj->npages = npages;
+	obj->flags = flags;
 	if (pagelab_frame_table_init(obj)) {
 		kfree(obj);
 		return ERR_PTR(-ENOMEM);
 	}
-	obj->flags = flags;
 	obj->uid = current_fsuid();
 	obj->gid = current_fsgid();
 	obj->mode = mode ? mode : 0600;
@@ -538,7 +543,8 @@ long pagelab_obj_create(struct pagelab_create __user *uarg)
 	ret = pagelab_create_check(&c, READ_ONCE(pagelab_max_object_pages));
 	if (ret)
 		return ret;
-	if (c.flags & PAGELAB_CREATE_NO_FAULT_AROUND)
+	/* vm_insert_page(), fault-around's, refuses a huge object's VM_PFNMAP. */
+	if (c.flags & (PAGELAB_CREATE_NO_FAULT_AROUND | PAGELAB_CREATE_HUGE))
 		around = 0;
 	else
 		around = c.fault_around ? c.fault_around : PAGELAB_FAULT_AROUND_DEFAULT;
@@ -792,6 +798,8 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->io_waits = atomic64_read(&obj->count.io_waits);
 	st->major = atomic64_read(&obj->count.major);
 	st->vma_lock_faults = atomic64_read(&obj->count.vma_lock_faults);
+	st->huge_maps = atomic64_read(&obj->count.huge_maps);
+	st->huge_splits = atomic64_read(&obj->count.huge_splits);
 }
 
 /**
@@ -935,8 +943,10 @@ void pagelab_objects_show(struct seq_file *m)
 		seq_printf(m, " store=%s delay_ms=%u io_errors=%llu io_waits=%llu major=%llu",
 			   st.store_flags & PAGELAB_STORE_FILE ? "file" : "module",
 			   st.pagein_delay_ms, st.io_errors, st.io_waits, st.major);
-		seq_printf(m, " vma_lock_faults=%llu uid=%u gid=%u mode=0%o fault_around_pages=%u\n",
+		seq_printf(m, " vma_lock_faults=%llu uid=%u gid=%u mode=0%o fault_around_pages=%u",
 			   st.vma_lock_faults, st.uid, st.gid, st.mode, st.fault_around_pages);
+		seq_printf(m, " huge=%d huge_maps=%llu huge_splits=%llu\n",
+			   !!(obj->flags & PAGELAB_CREATE_HUGE), st.huge_maps, st.huge_splits);
 	}
 	rcu_read_unlock();
 }

@@ -89,6 +89,8 @@ struct pagelab_obj_counters {
 	atomic64_t io_waits;
 	atomic64_t major;
 	atomic64_t vma_lock_faults;
+	atomic64_t huge_maps;
+	atomic64_t huge_splits;
 };
 
 /*
@@ -138,10 +140,14 @@ struct pagelab_chunk_marks {
  *          in the last chunk, to the object's end); published with a
  *          release store once zeroed, read with READ_ONCE()
  * @marks:  each chunk's marks, allocated and published before the chunk
+ * @intact: huge objects (else NULL): a bit per chunk, set while its 512
+ *          frames are one 2 MiB block that PMD leaves may map (huge.c);
+ *          changed under the object's lock
  */
 struct pagelab_frame_table {
 	struct page ***chunks;
 	struct pagelab_chunk_marks **marks;
+	unsigned long *intact;
 };
 
 /* Event log of a budgeted object (debugfs "events"): its last events. */
@@ -430,6 +436,20 @@ int __pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *
 struct page *pagelab_frame_find(struct pagelab_object *obj, pgoff_t *index, pgoff_t last,
 				int mark);
 
+/* huge.c */
+int pagelab_huge_table_init(struct pagelab_object *obj);
+void pagelab_huge_split(struct pagelab_object *obj, pgoff_t first, pgoff_t n);
+void pagelab_huge_forget(struct pagelab_object *obj);
+void pagelab_huge_check(struct pagelab_object *obj, pgoff_t index);
+vm_fault_t pagelab_huge_fault(struct vm_fault *vmf, unsigned int order);
+
+/* May a PMD leaf map @index's chunk (huge.c)?  Under @obj's lock. */
+static inline bool pagelab_huge_intact(const struct pagelab_object *obj, pgoff_t index)
+{
+	return unlikely(obj->table.intact) && index < obj->npages &&
+	       test_bit(index >> PAGELAB_CHUNK_SHIFT, obj->table.intact);
+}
+
 /*
  * The frame at @index of @obj, or NULL: no lock, no reference taken (the
  * caller takes one and checks again, see pagelab_obj_get_page(), or holds
@@ -472,6 +492,8 @@ static inline int pagelab_frame_set(struct pagelab_object *obj, pgoff_t index,
 {
 	struct page **chunk;
 
+	if (pagelab_huge_intact(obj, index))
+		pagelab_huge_check(obj, index);
 	if (likely(page && index < obj->npages)) {
 		chunk = obj->table.chunks[index >> PAGELAB_CHUNK_SHIFT];
 		if (likely(chunk)) {
@@ -505,11 +527,13 @@ static inline bool pagelab_frame_mark(const struct pagelab_object *obj, pgoff_t 
 }
 
 /* Set @mark on @index's entry (a frame is there: its chunk exists). */
-static inline void pagelab_frame_set_mark(const struct pagelab_object *obj, pgoff_t index,
+static inline void pagelab_frame_set_mark(struct pagelab_object *obj, pgoff_t index,
 					  enum pagelab_mark mark)
 {
 	unsigned long *bits = pagelab_frame_marks(obj, index, mark);
 
+	if (mark == PAGELAB_MARK_SHARED && pagelab_huge_intact(obj, index))
+		pagelab_huge_check(obj, index);
 	if (!WARN_ON_ONCE(!bits))
 		set_bit(index & (PAGELAB_CHUNK - 1), bits);
 }
@@ -567,6 +591,8 @@ enum pagelab_fault_outcome {
 	PAGELAB_FAULT_WP,	/* write to a read-only PTE of its own frame: made writable */
 	PAGELAB_FAULT_PAGEIN,	/* budget: read back from the store (major) */
 	PAGELAB_FAULT_WAIT,	/* budget: waited for I/O done without locks */
+	PAGELAB_FAULT_HUGE,	/* huge object: a PMD leaf mapped (or made writable) */
+	PAGELAB_FAULT_HUGE_ALLOC, /* the same, its 2 MiB of frames allocated first */
 };
 
 #define PAGELAB_OUTCOME_LEN	12
@@ -581,7 +607,7 @@ static inline const char *pagelab_fault_outcome_name(int outcome)
 {
 	static const char *const names[] = {
 		"zero", "alloc", "existing", "around", "mkwrite", "cow-zero", "sigbus", "oom",
-		"cow", "wp", "pagein", "wait",
+		"cow", "wp", "pagein", "wait", "huge", "huge-alloc",
 	};
 
 	return outcome >= 0 && outcome < (int)ARRAY_SIZE(names) ? names[outcome] : "?";

@@ -2107,6 +2107,12 @@ long pagelab_rp_set(struct pagelab_object *obj, struct pagelab_replace __user *u
 	bitmap_zero(rp->io_err, rp->npages);
 	memset(rp->hist, 0, sizeof(rp->hist));
 	rp->tick = 0;
+	/*
+	 * A budget works page by page: a huge object's 2 MiB chunks split for
+	 * good (huge.c), under the lock that holds until the rebuild sets the
+	 * budget, after which no chunk becomes intact.
+	 */
+	pagelab_huge_split(obj, 0, obj->npages);
 	ret = pagelab_rp_rebuild(obj, rp, r.budget);
 	/*
 	 * Frames held a moment (a fault mapping one) cannot go: look again

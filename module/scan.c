@@ -181,8 +181,11 @@ static u64 scan_cats(struct pagelab_scan_state *st, struct vm_area_struct *vma,
 	*pfn = 0;
 	if (vma->vm_flags & VM_SOFTDIRTY)
 		c |= PAGELAB_SCAN_SOFT_DIRTY;
-	/* pagemap skips PFN mappings ([vvar], remap_pfn_range): holes to it. */
-	if (vma->vm_flags & VM_PFNMAP)
+	/*
+	 * pagemap skips PFN mappings ([vvar], remap_pfn_range): holes to it.
+	 * Not a huge object's (huge.c): its frames are pagelab's own.
+	 */
+	if (vma->vm_flags & VM_PFNMAP && !st->obj)
 		return c;
 	if (is_vm_hugetlb_page(vma))
 		return c | scan_hugetlb_cats(e, entry, i, pfn);
@@ -528,8 +531,8 @@ static void scan_ptes(struct pagelab_walk_visitor *v, struct vm_area_struct *vma
 
 	if (v->stop)
 		return;
-	if (vma->vm_flags & VM_PFNMAP) {
-		/* A hole to pagemap (walk_page_test()). */
+	if (vma->vm_flags & VM_PFNMAP && !st->obj) {
+		/* A hole to pagemap (walk_page_test()), unless a huge object's. */
 		scan_add(st, vma, addr, (end - addr) >> PAGE_SHIFT, base, 0);
 		return;
 	}

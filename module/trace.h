@@ -131,6 +131,22 @@ TRACE_EVENT(pagelab_merge,
 		      __entry->index, __entry->into_obj, __entry->into_index, __entry->zero)
 );
 
+/* A huge object's 2 MiB chunk split to 4 KiB pages for good (huge.c). */
+TRACE_EVENT(pagelab_huge_split,
+	    TP_PROTO(u64 obj, unsigned long index),
+	    TP_ARGS(obj, index),
+	    TP_STRUCT__entry(__field(u64, obj)
+			     __field(unsigned long, index)
+			     __array(char, comm, TASK_COMM_LEN)
+			     __field(int, pid)),
+	    TP_fast_assign(__entry->obj = obj;
+			   __entry->index = index;
+			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);
+			   __entry->pid = current->pid;),
+	    TP_printk("obj=%llu index=%lu comm=%s pid=%d", __entry->obj, __entry->index,
+		      __entry->comm, __entry->pid)
+);
+
 /* A budgeted object's decision: hit, miss, pagein or zero, and the victim. */
 TRACE_EVENT(pagelab_replace,
 	    TP_PROTO(u64 obj, unsigned long index, const char *result, int slot, long victim,

@@ -400,7 +400,13 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 		f->zero = true;
 		return;
 	}
-	if (special || (vma && vma->vm_flags & VM_PFNMAP) || !page) {
+	/*
+	 * A VM_PFNMAP mapping's frames are not the kernel's to look at,
+	 * except a huge object's (huge.c): pagelab's own frames, freed only
+	 * after every leaf that maps them is gone (under its lock, held here).
+	 */
+	if (special || !page ||
+	    (vma && vma->vm_flags & VM_PFNMAP && !pagelab_file_object(vma->vm_file))) {
 		f->kind = special ? "special" : "none";
 		return;
 	}

@@ -43,7 +43,8 @@ for f in obj index address write outcome latency_ns outcome_name; do
 		fails=$((fails + 1))
 	fi
 done
-for ev in pagelab_fault_around pagelab_walk pagelab_cow pagelab_clone pagelab_merge pagelab_replace; do
+for ev in pagelab_fault_around pagelab_walk pagelab_cow pagelab_clone pagelab_merge pagelab_replace \
+	  pagelab_huge_split; do
 	if [ -f "/sys/kernel/tracing/events/pagelab/$ev/format" ]; then
 		echo "ok - trace: event $ev exists"
 	else

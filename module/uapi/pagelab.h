@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	9
+#define PAGELAB_ABI_MINOR	10
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -68,12 +68,27 @@ struct pagelab_version {
 #define PAGELAB_FEAT_SCAN	_BITULL(9)
 /* ABI 1.8: PAGELAB_IOC_WALK, one address's walk as a structure. */
 #define PAGELAB_FEAT_WALK	_BITULL(10)
+/*
+ * ABI 1.10: PAGELAB_CREATE_HUGE works on this kernel (6.12 on): objects
+ * whose aligned 2 MiB ranges are mapped by one PMD leaf each.
+ */
+#define PAGELAB_FEAT_HUGE	_BITULL(11)
 
 #define PAGELAB_NAME_LEN	32
 
 /* Flags of struct pagelab_create. */
 #define PAGELAB_CREATE_NO_FAULT_AROUND	_BITULL(0)	/* never map neighbours */
-#define PAGELAB_CREATE_FLAGS		PAGELAB_CREATE_NO_FAULT_AROUND
+/*
+ * ABI 1.10: map each aligned 2 MiB of the object with one PMD leaf, from
+ * 2 MiB frames the module allocates at the range's first fault (else
+ * 4 KiB pages, as any object).  Needs PAGELAB_FEAT_HUGE (-EOPNOTSUPP
+ * without it); the object maps MAP_SHARED (or read-only) only, and never
+ * maps neighbours or the zero page.  Clone, merge, a frame budget, and a
+ * COW break split a 2 MiB range to 4 KiB pages for good; a partial
+ * munmap() or mprotect() splits only that mapping's leaf.
+ */
+#define PAGELAB_CREATE_HUGE		_BITULL(1)
+#define PAGELAB_CREATE_FLAGS		(PAGELAB_CREATE_NO_FAULT_AROUND | PAGELAB_CREATE_HUGE)
 
 /**
  * struct pagelab_create - make a new object and get an fd for it
@@ -189,7 +204,13 @@ struct pagelab_attach {
  *                       waiting (the kernel counts every retried fault)
  * @pagein_delay_ms: (out) the page-in delay in force
  * @store_flags:   (out) PAGELAB_STORE_* bits: the store in use
- * @reserved:      (out) zero; room for later counters
+ * @vma_lock_faults: (out) faults that reached the module holding only
+ *                       their VMA's lock (see PAGELAB_FEAT_VMA_LOCK)
+ * @huge_maps:     (out) PMD leaves installed (PAGELAB_CREATE_HUGE): one
+ *                       fault mapping 2 MiB, or making such a leaf writable
+ * @huge_splits:   (out) 2 MiB ranges split to 4 KiB pages for good (clone,
+ *                       merge, a budget, a COW break); their PMD leaves
+ *                       were removed from every mapping first
  *
  * Older tools pass the structure without the fields from @shared on (the
  * 1.1 size); the module answers in the size asked for.
@@ -242,7 +263,9 @@ struct pagelab_obj_stat {
 	__u32 store_flags;
 	/* ABI 1.5 */
 	__u64 vma_lock_faults;
-	__u64 reserved[2];
+	/* ABI 1.10 */
+	__u64 huge_maps;
+	__u64 huge_splits;
 };
 
 /* struct pagelab_obj_stat.store_flags */

@@ -43,6 +43,7 @@ enum pl_mem_field {
 	PL_MEM_MIGRATING,
 	PL_MEM_MARKER,
 	PL_MEM_NO_PAGE,
+	PL_MEM_PFNMAP,
 	PL_MEM_NR_FIELDS
 };
 
@@ -74,6 +75,7 @@ struct pl_mem_area {
 	char perms[8];
 	uint64_t inode;
 	bool shmem;		/* a tmpfs file: shmem, shared anonymous, memfd, SysV */
+	bool pfnmap;		/* VM_PFNMAP (smaps' VmFlags "pf"): smaps counts nothing */
 	char *name;		/* "" for an anonymous mapping */
 	struct pl_mem_count c;
 	struct pl_mem_kernel k;	/* this mapping's lines in smaps */

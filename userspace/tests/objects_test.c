@@ -249,7 +249,7 @@ TEST_F(obj, create_enforces_max_object_pages)
 
 TEST_F(obj, create_rejects_unknown_flags_and_pad)
 {
-	const __u64 flags[] = { 1ULL << 1, 1ULL << 31, 1ULL << 63, ~PAGELAB_CREATE_FLAGS };
+	const __u64 flags[] = { 1ULL << 2, 1ULL << 31, 1ULL << 63, ~PAGELAB_CREATE_FLAGS };
 	struct pagelab_create c;
 	struct pagelab_info after;
 
