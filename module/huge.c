@@ -166,9 +166,52 @@ static int pagelab_huge_fill(struct pagelab_object *obj, pgoff_t c, struct page 
 	return 0;
 }
 
+/*
+ * Does @vmf's PMD hold the leaf of @pfn?  Read under its lock; for a
+ * caller holding the object's lock (and mmap_lock or the VMA's lock for
+ * reading), the answer holds until it lets go: such a leaf goes only by a
+ * split (under the object's lock) or by a change to the VMA (munmap,
+ * mprotect, mremap: mmap_lock for writing).
+ */
+static bool pagelab_huge_leaf_is(struct vm_fault *vmf, unsigned long pfn)
+{
+	spinlock_t *ptl = pmd_lock(vmf->vma->vm_mm, vmf->pmd);	/* the PMD's lock */
+	pmd_t pmd = *vmf->pmd;
+	bool ours = pmd_present(pmd) && pmd_trans_huge(pmd) && pmd_pfn(pmd) == pfn;
+
+	spin_unlock(ptl);
+	return ours;
+}
+
+/*
+ * Map chunk @head's 2 MiB at @vmf (writable for a write), @obj->lock held.
+ * vmf_insert_pfn_pmd() warns when asked for a writable leaf where the PMD
+ * holds anything but that leaf, and a 4 KiB fault of the same mapping
+ * that fell back (its own huge fault found the chunk being filled) may
+ * install a PTE table there at any moment.  So a new leaf goes in
+ * read-only (which leaves a table alone), and only a leaf seen to be ours
+ * is made writable.  *@mapped: our leaf is there now (else a table: the
+ * access refaults on 4 KiB pages).
+ */
+static vm_fault_t pagelab_huge_map(struct vm_fault *vmf, struct page *head, bool write,
+				   bool *mapped)
+{
+	unsigned long pfn = page_to_pfn(head);
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	if (!pmd_present(vmf->orig_pmd))
+		ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), false);
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+	*mapped = pagelab_huge_leaf_is(vmf, pfn);
+	if (*mapped && write)
+		ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), true);
+	return ret;
+}
+
 /* The huge fault proper: see pagelab_huge_fault(). */
 static vm_fault_t pagelab_huge_fault_handle(struct vm_fault *vmf, struct pagelab_object *obj,
-					    bool *alloc)
+					    bool *alloc, bool *mapped)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long haddr = vmf->address & PMD_MASK;
@@ -213,8 +256,8 @@ static vm_fault_t pagelab_huge_fault_handle(struct vm_fault *vmf, struct pagelab
 	 */
 	if (pmd_present(vmf->orig_pmd) && pmd_pfn(vmf->orig_pmd) != page_to_pfn(head))
 		goto out_unlock;
-	ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(page_to_pfn(head)), write);
-	if (ret == VM_FAULT_NOPAGE)
+	ret = pagelab_huge_map(vmf, head, write, mapped);
+	if (*mapped)
 		atomic64_inc(&obj->count.huge_maps);
 out_unlock:
 	mutex_unlock(&obj->lock);
@@ -241,13 +284,14 @@ vm_fault_t pagelab_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct pagelab_object *obj = vmf->vma->vm_file->private_data;
 	u64 t0 = trace_pagelab_fault_enabled() ? ktime_get_ns() : 0;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	bool alloc = false;
+	bool alloc = false, mapped = false;
 	vm_fault_t ret;
 
 	if (order != PMD_ORDER)
 		return VM_FAULT_FALLBACK;
-	ret = pagelab_huge_fault_handle(vmf, obj, &alloc);
-	if (ret & VM_FAULT_FALLBACK)
+	ret = pagelab_huge_fault_handle(vmf, obj, &alloc, &mapped);
+	/* No leaf (a PTE table was there): the refault counts as the fault. */
+	if (ret & VM_FAULT_FALLBACK || (ret == VM_FAULT_NOPAGE && !mapped))
 		return ret;
 	if (pagelab_fault_vma_locked(vmf))
 		atomic64_inc(&obj->count.vma_lock_faults);

@@ -97,6 +97,10 @@ summary file_vs_module
 summary file_vs_module_clean
 # The kernel's own anonymous memory: 2 MiB by one huge fault over 512 small.
 summary huge_vs_small
+# pagelab huge objects (6.12 on; empty on older kernels): one module huge
+# fault over 512 small ones of an ordinary object, and over the kernel THP fault.
+summary obj_huge_vs_small
+summary obj_huge_vs_thp
 echo "(instructions: pagelab's side vs the kernel's, per fault or page, icount boot)"
 echo "replay references/s (icount guest):" \
 	"exact $(sed -n 's/^replay_exact_refs_per_s //p' "$tmp/icount")," \

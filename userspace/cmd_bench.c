@@ -1355,8 +1355,12 @@ int cmd_bench(int argc, char **argv)
 		       "written per 4 KiB page: with MADV_HUGEPAGE (one fault, a PMD leaf)\n"
 		       "against MADV_NOHUGEPAGE (512 faults), median of R reps (default 31),\n"
 		       "interleaved; a rep counts only if it took 1 fault, or 512.  Prints\n"
-		       "RATIO huge_vs_small (time, huge over small).  The kernel's own paths:\n"
-		       "pagelab objects do not map huge pages yet.\n");
+		       "RATIO huge_vs_small (time, huge over small).  Where the module has\n"
+		       "huge objects (6.12 on), the same for a fresh 2 MiB pagelab object:\n"
+		       "a huge one (one fault, the module's PMD leaf) against an ordinary\n"
+		       "one without fault-around (512 faults), RATIO obj_huge_vs_small, and\n"
+		       "the huge object's fault against the kernel's THP fault,\n"
+		       "RATIO obj_huge_vs_thp.\n");
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))

@@ -362,9 +362,59 @@ static double bench_huge_once(int advice, long *faults)
 	return t;
 }
 
+/*
+ * 2 MiB of a fresh pagelab object written, a byte a page: a huge object
+ * (one fault, the module's huge fault) or an ordinary one without
+ * fault-around (512 faults).  The time in ns, or -1.
+ */
+static double bench_obj_once(int dev, bool huge, long *faults)
+{
+	unsigned char *p = map_aligned(HUGE_SZ, 0), *q = MAP_FAILED;
+	double t = -1, t0;
+	int fd = -1;
+	long f0;
+
+	if (!p)
+		return -1;
+	if (!pl_create(dev, HUGE_SZ, huge ? PAGELAB_CREATE_HUGE : PAGELAB_CREATE_NO_FAULT_AROUND,
+		       0600, "bench-huge", &fd, NULL))
+		q = mmap(p, HUGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (q != MAP_FAILED) {
+		f0 = minflt();
+		t0 = pl_now_ns();
+		for (size_t i = 0; i < HUGE_SZ; i += SMALL_SZ)
+			p[i] = 1;
+		t = pl_now_ns() - t0;
+		*faults = minflt() - f0;
+	}
+	munmap(p, HUGE_SZ);
+	if (fd >= 0)
+		close(fd);
+	return t;
+}
+
+/* Interleaved reps of the two object kinds into @v (huge, small); reps kept in @got. */
+static void bench_obj_reps(int dev, int reps, double *v[2], int got[2], long seen[2])
+{
+	long faults = 0;
+
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			int kind = (k + r) % 2;
+			double t = bench_obj_once(dev, kind == 0, &faults);
+
+			if (t < 0 || (kind == 0 && faults != 1) || (kind == 1 && faults < 512))
+				continue;
+			v[kind][got[kind]++] = t;
+			seen[kind] = faults;
+		}
+	}
+}
+
 /**
  * bench_huge() - pagelab bench huge: mapping 2 MiB with one huge fault
- * against 512 small ones, the kernel's anonymous memory
+ * against 512 small ones, the kernel's anonymous memory, and (6.12) a
+ * pagelab huge object's against an ordinary object's and the kernel's
  * @argc: argument count (argv[1] is "huge")
  * @argv: --reps R, --json
  *
@@ -372,20 +422,22 @@ static double bench_huge_once(int advice, long *faults)
  */
 int bench_huge(int argc, char **argv)
 {
-	double *v[2], med[2], p25, p75;
+	double *v[4] = { NULL }, med[4] = { 0 }, p25, p75;
+	struct pagelab_version ver;
 	size_t pages = 512;
-	int reps = 31, got[2] = { 0, 0 };
-	long faults, seen[2] = { 0, 0 };
-	bool json = false;
+	int reps = 31, got[4] = { 0 }, dev = -1;
+	long faults, seen[4] = { 0 };
+	bool json = false, objs = false;
 	int ret = PL_EXIT_FAIL;
 
 	if (pl_bench_args(argc, argv, &pages, &reps, &json, NULL))
 		return PL_EXIT_USAGE;
-	v[0] = calloc((size_t)reps, sizeof(double));
-	v[1] = calloc((size_t)reps, sizeof(double));
-	if (!v[0] || !v[1]) {
-		pl_err("bench huge: out of memory");
-		goto out_free;
+	for (int k = 0; k < 4; k++) {
+		v[k] = calloc((size_t)reps, sizeof(double));
+		if (!v[k]) {
+			pl_err("bench huge: out of memory");
+			goto out_free;
+		}
 	}
 	/* Interleaved, the first kind alternating, so drift hits both alike. */
 	for (int r = 0; r < reps; r++) {
@@ -412,10 +464,30 @@ int bench_huge(int argc, char **argv)
 	}
 	pl_quartiles(v[0], got[0], &p25, &med[0], &p75);
 	pl_quartiles(v[1], got[1], &p25, &med[1], &p75);
+	/* pagelab's own: a huge object against an ordinary one (6.12 on). */
+	dev = pl_open_or_explain();
+	if (dev < 0)
+		goto out_free;
+	objs = !pl_version(dev, &ver) && (ver.features & PAGELAB_FEAT_HUGE);
+	if (objs) {
+		bench_obj_reps(dev, reps, v + 2, got + 2, seen + 2);
+		if (!got[2] || !got[3]) {
+			pl_err("bench huge: no rep of a pagelab object took 1 fault (huge) or 512");
+			goto out_free;
+		}
+		pl_quartiles(v[2], got[2], &p25, &med[2], &p75);
+		pl_quartiles(v[3], got[3], &p25, &med[3], &p75);
+	}
 	if (json) {
 		printf("{\"huge_2m_ns\": %.0f, \"small_2m_ns\": %.0f, \"huge_faults\": %ld, "
-		       "\"small_faults\": %ld, \"reps\": [%d, %d], \"huge_vs_small\": %.3f}\n",
+		       "\"small_faults\": %ld, \"reps\": [%d, %d], \"huge_vs_small\": %.3f",
 		       med[0], med[1], seen[0], seen[1], got[0], got[1], med[0] / med[1]);
+		if (objs)
+			printf(", \"obj_huge_2m_ns\": %.0f, \"obj_small_2m_ns\": %.0f, "
+			       "\"obj_reps\": [%d, %d], \"obj_huge_vs_small\": %.3f, "
+			       "\"obj_huge_vs_thp\": %.3f", med[2], med[3], got[2], got[3],
+			       med[2] / med[3], med[2] / med[0]);
+		printf("}\n");
 	} else {
 		printf("huge_2m    %12.0f ns  (2 MiB written: %ld fault, a PMD leaf; %d reps)\n",
 		       med[0], seen[0], got[0]);
@@ -423,11 +495,25 @@ int bench_huge(int argc, char **argv)
 		       med[1], seen[1], got[1]);
 		printf("ABS huge_vs_small %.0f %.0f\n", med[0], med[1]);
 		printf("RATIO huge_vs_small %.3f\n", med[0] / med[1]);
+		if (objs) {
+			printf("obj_huge   %12.0f ns  (a huge object's 2 MiB: %ld fault, the "
+			       "module's PMD leaf; %d reps)\n", med[2], seen[2], got[2]);
+			printf("obj_small  %12.0f ns  (an ordinary object's 2 MiB: %ld faults; "
+			       "%d reps)\n", med[3], seen[3], got[3]);
+			printf("ABS obj_huge_vs_small %.0f %.0f\n", med[2], med[3]);
+			printf("RATIO obj_huge_vs_small %.3f\n", med[2] / med[3]);
+			printf("ABS obj_huge_vs_thp %.0f %.0f\n", med[2], med[0]);
+			printf("RATIO obj_huge_vs_thp %.3f\n", med[2] / med[0]);
+		} else {
+			printf("obj_huge: no huge objects on this kernel (6.12 on): skipped\n");
+		}
 	}
 	ret = PL_EXIT_OK;
 out_free:
-	free(v[0]);
-	free(v[1]);
+	if (dev >= 0)
+		close(dev);
+	for (int k = 0; k < 4; k++)
+		free(v[k]);
 	return ret;
 }
 

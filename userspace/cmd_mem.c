@@ -187,10 +187,10 @@ static void mem_print_notes(const struct pl_mem *m)
 		printf("no page: %" PRIu64 " kB of entries map memory with no page structure (device "
 		       "memory, DAX): in no Rss\n", pl_mem_kb(t, PL_MEM_NO_PAGE));
 	if (t->pages[PL_MEM_PFNMAP])
-		printf("VM_PFNMAP: %" PRIu64 " kB resident in pagelab huge objects' mappings "
-		       "(PFN mappings, which smaps and pagemap leave out): in no Rss or Pss here "
-		       "either; their frames are in the object column\n",
-		       pl_mem_kb(t, PL_MEM_PFNMAP));
+		printf("PFN leaves: %" PRIu64 " kB mapped by 2 MiB leaves of pagelab huge objects "
+		       "(VM_PFNMAP, special entries holding no page reference, which smaps "
+		       "does not count): in no Rss or Pss here either, only in the object "
+		       "column\n", pl_mem_kb(t, PL_MEM_PFNMAP));
 	if (m->self)
 		printf("this is pagelab measuring itself: its own allocations change it as it "
 		       "counts\n");

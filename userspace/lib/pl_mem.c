@@ -397,16 +397,18 @@ static int count_run(struct counter *ct, size_t ai, const struct pagelab_scan_ru
 	bool page = cats & (PAGELAB_SCAN_ANON | PAGELAB_SCAN_FILE);
 
 	/*
-	 * A VM_PFNMAP mapping: smaps (walk_page_test()) leaves it out, so its
-	 * pages are in no figure of it.  pagelab's scan reads one kind: a huge
-	 * object's (PAGELAB_CREATE_HUGE), counted apart.
+	 * A PMD leaf in a VM_PFNMAP mapping: a huge pagelab object's
+	 * (PAGELAB_CREATE_HUGE; the scan reads no other kind), special, with
+	 * no page reference: vm_normal_page_pmd() gives smaps no page, so it
+	 * counts nothing.  The same mapping's 4 KiB entries are ordinary ones,
+	 * which smaps counts (walk_page_vma() does walk VM_PFNMAP; pagemap
+	 * does not).
 	 */
-	if (a->pfnmap) {
-		if (cats & PAGELAB_SCAN_PRESENT) {
-			a->c.pages[PL_MEM_PFNMAP] += pages;
-			if (cats & PAGELAB_SCAN_OBJECT)
-				a->c.pages[PL_MEM_OBJECT] += pages;
-		}
+	if (a->pfnmap && (cats & (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_PMD)) ==
+			 (PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_PMD)) {
+		a->c.pages[PL_MEM_PFNMAP] += pages;
+		if (cats & PAGELAB_SCAN_OBJECT)
+			a->c.pages[PL_MEM_OBJECT] += pages;
 		return 0;
 	}
 	if (!(cats & PAGELAB_SCAN_PRESENT)) {

@@ -75,7 +75,7 @@ struct pl_mem_area {
 	char perms[8];
 	uint64_t inode;
 	bool shmem;		/* a tmpfs file: shmem, shared anonymous, memfd, SysV */
-	bool pfnmap;		/* VM_PFNMAP (smaps' VmFlags "pf"): smaps counts nothing */
+	bool pfnmap;		/* VM_PFNMAP (smaps' VmFlags "pf"): its leaves are special */
 	char *name;		/* "" for an anonymous mapping */
 	struct pl_mem_count c;
 	struct pl_mem_kernel k;	/* this mapping's lines in smaps */

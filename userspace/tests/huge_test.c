@@ -599,6 +599,24 @@ TEST_F(huge, fork_child_maps_its_own_leaf)
 	EXPECT_TRUE(pl_page_is(m + e->ps, e->ps, 52));
 }
 
+/* The tour's command shows it; the benchmark prices it against the kernel's. */
+TEST_F(huge, cli_shows_and_benches_a_huge_object)
+{
+	struct env *e = &self->e;
+	static char out[16384];
+
+	NEED_HUGE(e);
+	EXPECT_EQ(0, pl_run_cli("huge --object", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "CHECK FAILED")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "PMD leaf, 2 MiB, PS bit set")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "PTE leaf, 4 KiB")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("bench huge --reps 3", out, sizeof(out))) TH_LOG("%s", out);
+	if (strstr(out, "skipped") && _metadata->passed)
+		SKIP(return, "no transparent huge page here");
+	EXPECT_NE(NULL, strstr(out, "RATIO obj_huge_vs_small ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RATIO obj_huge_vs_thp ")) TH_LOG("%s", out);
+}
+
 /*
  * The attack: writers store increasing counters through the leaves of a
  * fresh huge object while the main thread clones it (or sets a frame

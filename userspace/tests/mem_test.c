@@ -676,6 +676,40 @@ static void setup_object(struct made *m)
 	touch((char *)m->a[0] + 32 * PS, 8 * PS, false);
 }
 
+/*
+ * A huge pagelab object (PAGELAB_CREATE_HUGE) of 4 MiB: its first 2 MiB
+ * written through one PMD leaf (a[0], mapped at a 2 MiB boundary), 16
+ * pages of the second 2 MiB through a 1 MiB mapping of it (a[1]: 4 KiB
+ * pages).  Both mappings are VM_PFNMAP, which smaps leaves out.
+ */
+static void setup_huge_object(struct made *m)
+{
+	const size_t two = 2UL << 20;
+	int dev = pl_open(), fd = -1, ret = dev;
+	char *r;
+
+	if (dev >= 0)
+		ret = pl_create(dev, 2 * two, PAGELAB_CREATE_HUGE, 0600, "mem-test", &fd, NULL);
+	if (ret < 0) {
+		snprintf(m->why, sizeof(m->why), "pl_create: %s", strerror(-ret));
+		return;
+	}
+	r = mmap(NULL, 3 * two, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED) {
+		snprintf(m->why, sizeof(m->why), "mmap: %s", strerror(errno));
+		return;
+	}
+	m->a[0] = mmap((void *)(((uintptr_t)r + two - 1) & ~(two - 1)), two,
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	m->a[1] = mmap(NULL, two / 2, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)two);
+	if (m->a[0] == MAP_FAILED || m->a[1] == MAP_FAILED) {
+		snprintf(m->why, sizeof(m->why), "mmap: %s", strerror(errno));
+		return;
+	}
+	touch(m->a[0], two, true);
+	touch(m->a[1], 16 * PS, true);
+}
+
 /* The module maps the zero page into shared writable mappings (before 6.10). */
 static bool shared_zero(void)
 {
@@ -707,6 +741,29 @@ TEST_F(mem, pagelab_object_equals_smaps_rollup)
 	}
 	EXPECT_EQ(area_kb(_metadata, &self->m, made.a[0], "object_kb"),
 		  area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+}
+
+/*
+ * A huge object's mappings are VM_PFNMAP: smaps counts nothing under its
+ * special PMD leaves, and neither does mem's RSS (they show as pfnmap_kb
+ * and object_kb); its 4 KiB entries are ordinary, counted by both.
+ */
+TEST_F(mem, huge_object_counted_apart_as_smaps_does)
+{
+	struct made made;
+
+	ASSERT_EQ(0, target_start(&self->t[0], "huge_object", &made));
+	if (strstr(made.why, "pl_create: Operation not supported"))
+		SKIP(return, "no huge objects on this kernel (6.12 on)");
+	ASSERT_STREQ("", made.why);
+	EXPECT_TRUE(measure(_metadata, self->t[0].pid, "", &self->m));
+	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[0], "pfnmap_kb"));
+	EXPECT_EQ(2048, area_kb(_metadata, &self->m, made.a[0], "object_kb"));
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[0], "rss_kb"));
+	EXPECT_EQ(0, area_kb(_metadata, &self->m, made.a[1], "pfnmap_kb"));
+	EXPECT_EQ(64, area_kb(_metadata, &self->m, made.a[1], "rss_kb"));
+	EXPECT_EQ(64, area_kb(_metadata, &self->m, made.a[1], "object_kb"));
+	EXPECT_NE(NULL, strstr(self->m.out, "\"pfnmap_kb\":2048"));
 }
 
 /* "pagelab mem --pid @pid" as nobody: its exit code, its output in @out. */
@@ -996,7 +1053,7 @@ static const struct {
 } targets[] = {
 	{ "plain", setup_plain }, { "forked", setup_forked }, { "swapped", setup_swapped },
 	{ "thp", setup_thp }, { "hugetlb", setup_hugetlb }, { "object", setup_object },
-	{ "markers", setup_markers }, { "ksm", setup_ksm },
+	{ "markers", setup_markers }, { "ksm", setup_ksm }, { "huge_object", setup_huge_object },
 };
 
 /* mem_test --target KIND FD: set up, report through FD, wait to be stopped and killed. */
