@@ -29,6 +29,7 @@
 #include "kselftest_harness.h"
 #include "pagelab_lib.h"
 #include "pl_test_util.h"
+#include "pl_scan.h"
 #include "pl_walk.h"
 
 #define MiB		(1024UL * 1024)
@@ -285,6 +286,24 @@ TEST_F(huge, one_fault_maps_2mib)
 		ASSERT_EQ(HUGE, leaf_of(e, m + c + HUGE - e->ps, &k2));
 		EXPECT_EQ(k.pfn + e->hp - 1, k2.pfn);
 		EXPECT_EQ(0ULL, k.pfn % e->hp);
+	}
+	/* The scan: 2,048 present pages of the object, each under a PMD leaf. */
+	{
+		struct pl_scan_req q = {
+			.start = (uintptr_t)m, .end = (uintptr_t)m + len,
+			.required = PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_PMD | PAGELAB_SCAN_OBJECT,
+		};
+		struct pagelab_scan_run *runs = NULL;
+		uint64_t pages = 0;
+		size_t n = 0;
+
+		ASSERT_EQ(0, pl_scan_all(e->dev, &q, &runs, &n, NULL));
+		for (size_t i = 0; i < n; i++)
+			pages += runs[i].pages;
+		EXPECT_EQ(2048ULL, pages);
+		ASSERT_EQ(HUGE, leaf_of(e, m, &k));
+		EXPECT_EQ(k.pfn, n ? runs[0].pfn : 0);
+		free(runs);
 	}
 	fill_pages(e, m, len, 7);
 	/* A second mapping (another file on the object) maps the same leaves. */
