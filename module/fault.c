@@ -370,6 +370,19 @@ out:
 }
 
 /*
+ * Remove @index's PTEs from every mapper, under @obj's lock: in a huge
+ * object the page may lie under another mapping's 2 MiB leaf, which may
+ * only go under that lock (huge.c: pagelab_huge_map() counts on the leaf
+ * it found staying while it holds the lock).
+ */
+static void pagelab_unmap_locked(struct pagelab_object *obj, pgoff_t index)
+{
+	mutex_lock(&obj->lock);
+	unmap_mapping_pages(obj->mapping, index, 1, false);
+	mutex_unlock(&obj->lock);
+}
+
+/*
  * A write to a read-only PTE of one of the object's frames, in a shared
  * mapping (VMAs of objects want write notification, so every PTE of a
  * shared mapping starts read-only), and, for a write fault that just
@@ -400,7 +413,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		 * kernel would call this again for it forever.
 		 */
 		unlock_page(page);
-		unmap_mapping_pages(obj->mapping, index, 1, false);
+		pagelab_unmap_locked(obj, index);
 		ret = VM_FAULT_NOPAGE;
 		goto out;
 	}
@@ -429,7 +442,7 @@ static vm_fault_t pagelab_page_mkwrite(struct vm_fault *vmf)
 		put_page(now);
 	} else {
 		/* No frame to break (gone, or being written out): refault afresh. */
-		unmap_mapping_pages(obj->mapping, index, 1, false);
+		pagelab_unmap_locked(obj, index);
 	}
 	outcome = PAGELAB_FAULT_COW;
 	ret = VM_FAULT_NOPAGE;
@@ -633,6 +646,13 @@ static const struct vm_operations_struct pagelab_vm_ops = {
 };
 
 #if PAGELAB_HAVE_HUGE
+/* A huge object's VMA copied (fork, a split, mremap): see pagelab_huge_vma_copied(). */
+static void pagelab_huge_vm_open(struct vm_area_struct *vma)
+{
+	pagelab_huge_vma_copied(vma);
+	pagelab_vm_open(vma);
+}
+
 /*
  * A huge object's mappings (huge.c): ->huge_fault first, the same 4 KiB
  * path after.  ->map_pages maps nothing there (the object's window is 0,
@@ -641,7 +661,7 @@ static const struct vm_operations_struct pagelab_vm_ops = {
  * (vmf_can_call_fault()).
  */
 static const struct vm_operations_struct pagelab_huge_vm_ops = {
-	.open = pagelab_vm_open,
+	.open = pagelab_huge_vm_open,
 	.close = pagelab_vm_close,
 	.huge_fault = pagelab_huge_fault,
 	.fault = pagelab_fault,

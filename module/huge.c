@@ -40,8 +40,10 @@
  * split for good (its frames are 512 separate pages by then, shareable
  * and evictable one by one).  The kernel's own splits (a munmap() or
  * mprotect() of part of a leaf, a move by mremap() to a misaligned
- * address) only remove that mapping's leaf: the chunk stays intact, that
- * mapping refaults 4 KiB pages, the others keep their leaves.
+ * address) leave the chunk intact: that mapping refaults 4 KiB pages.
+ * fork() would copy a leaf it read with no lock, so a VMA's copy (fork,
+ * a VMA split, mremap) first removes the range's leaves from every
+ * mapping (pagelab_huge_vma_copied()), and they refault theirs.
  * pagelab_frame_set() and the SHARED mark check the rule and split (with
  * a warning) a chunk someone forgot.
  */
@@ -70,7 +72,7 @@ int pagelab_huge_table_init(struct pagelab_object *obj)
 
 /**
  * pagelab_huge_split() - split every intact chunk of [@first, @first + @n)
- * @obj: the object; its lock held (or no mapping of it can exist)
+ * @obj: the object; its lock held
  * @first: the first page index
  * @n: pages
  *
@@ -84,6 +86,7 @@ void pagelab_huge_split(struct pagelab_object *obj, pgoff_t first, pgoff_t n)
 
 	if (!intact || !n || first >= obj->npages)
 		return;
+	lockdep_assert_held(&obj->lock);
 	last = (min(first + n, obj->npages) - 1) >> PAGELAB_CHUNK_SHIFT;
 	for (c = find_next_bit(intact, last + 1, first >> PAGELAB_CHUNK_SHIFT); c <= last;
 	     c = find_next_bit(intact, last + 1, c + 1)) {
@@ -92,6 +95,29 @@ void pagelab_huge_split(struct pagelab_object *obj, pgoff_t first, pgoff_t n)
 		atomic64_inc(&obj->count.huge_splits);
 		trace_pagelab_huge_split(obj->id, c << PAGELAB_CHUNK_SHIFT);
 	}
+}
+
+/**
+ * pagelab_huge_vma_copied() - a huge object's VMA was copied: no leaf in its range
+ * @vma: the new VMA (fork's copy, or a split or moved part), as ->open sees it
+ *
+ * fork() copies a leaf from the parent's page tables after reading it with
+ * no lock (copy_huge_pmd()), so a split between that read and the copy
+ * could leave the child a leaf over frames being freed.  ->open runs
+ * before the copy, with the parent's mmap_lock and VMA write-locked: the
+ * parent cannot fault a leaf back, so once its leaves of the range are
+ * gone here the copy finds none, and the child faults its own.  Every
+ * mapping of the range loses its leaves (a VMA split or mremap() calls
+ * ->open too): they refault.
+ */
+void pagelab_huge_vma_copied(struct vm_area_struct *vma)
+{
+	struct pagelab_object *obj = vma->vm_file->private_data;
+
+	/* Leaves go only under the object's lock (see pagelab_huge_leaf_is()). */
+	mutex_lock(&obj->lock);
+	unmap_mapping_pages(obj->mapping, vma->vm_pgoff, vma_pages(vma), false);
+	mutex_unlock(&obj->lock);
 }
 
 /**
@@ -133,7 +159,8 @@ static bool pagelab_huge_chunk_empty(struct pagelab_object *obj, pgoff_t c)
 /*
  * Make the 512 pages of @block (order 9, zeroed, not yet split) chunk
  * @c's frames and mark the chunk intact; @obj->lock held, the chunk empty.
- * Returns 0, or -ENOSPC (page cap) / -ENOMEM with @block still whole.
+ * Returns 0; -ENOSPC (page cap) with @block still whole; -ENOMEM with it
+ * freed.
  */
 static int pagelab_huge_fill(struct pagelab_object *obj, pgoff_t c, struct page *block)
 {
@@ -146,19 +173,21 @@ static int pagelab_huge_fill(struct pagelab_object *obj, pgoff_t c, struct page 
 		atomic64_sub(PAGELAB_CHUNK, &pagelab_stats.pages_held);
 		return -ENOSPC;
 	}
+	/* 512 pages of their own before any is seen (a 4 KiB fault may take one). */
+	split_page(block, PMD_ORDER);
+	for (i = 0; i < PAGELAB_CHUNK; i++)
+		set_page_private(block + i, 1);
 	/* The first entry may allocate the chunk; the others only store. */
-	set_page_private(block, 1);
 	if (pagelab_frame_set(obj, first, block, GFP_KERNEL_ACCOUNT)) {
-		set_page_private(block, 0);
+		for (i = 0; i < PAGELAB_CHUNK; i++) {
+			set_page_private(block + i, 0);
+			__free_page(block + i);
+		}
 		atomic64_sub(PAGELAB_CHUNK, &pagelab_stats.pages_held);
 		return -ENOMEM;
 	}
-	/* Stored, but nothing maps it or takes it before the lock goes. */
-	split_page(block, PMD_ORDER);
-	for (i = 1; i < PAGELAB_CHUNK; i++) {
-		set_page_private(block + i, 1);
+	for (i = 1; i < PAGELAB_CHUNK; i++)
 		pagelab_frame_set(obj, first + i, block + i, GFP_NOWAIT);
-	}
 	atomic_long_add(PAGELAB_CHUNK, &obj->resident);
 	atomic64_add(PAGELAB_CHUNK, &pagelab_stats.pages_allocated);
 	atomic64_add(PAGELAB_CHUNK, &obj->count.allocs);
@@ -219,6 +248,7 @@ static vm_fault_t pagelab_huge_fault_handle(struct vm_fault *vmf, struct pagelab
 	struct page *block = NULL, *head;
 	vm_fault_t ret = VM_FAULT_FALLBACK;
 	pgoff_t first, c;
+	int err;
 
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;
@@ -243,10 +273,13 @@ static vm_fault_t pagelab_huge_fault_handle(struct vm_fault *vmf, struct pagelab
 	if (pagelab_rp_budgeted_locked(obj))
 		goto out_unlock;
 	if (!test_bit(c, obj->table.intact)) {
-		if (!block || !pagelab_huge_chunk_empty(obj, c) ||
-		    pagelab_huge_fill(obj, c, block))
+		if (!block || !pagelab_huge_chunk_empty(obj, c))
 			goto out_unlock;
-		block = NULL;
+		err = pagelab_huge_fill(obj, c, block);
+		if (err != -ENOSPC)
+			block = NULL;	/* frames now, or freed */
+		if (err)
+			goto out_unlock;
 		*alloc = true;
 	}
 	head = pagelab_frame_at(obj, first);

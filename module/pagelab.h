@@ -440,6 +440,7 @@ struct page *pagelab_frame_find(struct pagelab_object *obj, pgoff_t *index, pgof
 int pagelab_huge_table_init(struct pagelab_object *obj);
 void pagelab_huge_split(struct pagelab_object *obj, pgoff_t first, pgoff_t n);
 void pagelab_huge_forget(struct pagelab_object *obj);
+void pagelab_huge_vma_copied(struct vm_area_struct *vma);
 void pagelab_huge_check(struct pagelab_object *obj, pgoff_t index);
 vm_fault_t pagelab_huge_fault(struct vm_fault *vmf, unsigned int order);
 

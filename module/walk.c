@@ -406,7 +406,8 @@ static void pagelab_walk_frame(struct vm_area_struct *vma, unsigned long pfn, bo
 	 * after every leaf that maps them is gone (under its lock, held here).
 	 */
 	if (special || !page ||
-	    (vma && vma->vm_flags & VM_PFNMAP && !pagelab_file_object(vma->vm_file))) {
+	    (vma && vma->vm_flags & VM_PFNMAP &&
+	     !(vma->vm_file && pagelab_file_object(vma->vm_file)))) {
 		f->kind = special ? "special" : "none";
 		return;
 	}

@@ -132,6 +132,27 @@ static int tour_huge(int stop)
 	return tour_run(cmd_huge, "huge", NULL, NULL) ? 1 : 0;
 }
 
+static int tour_heap(int stop)
+{
+	char *argv[] = { "heap", "-c", "-S", "32", "-H", "1", "-p", "FIRST", "--frag",
+			 "--frag-size", "6", "--live", "--unit", "1024", "-A",
+			 "+7,+7,+3,-0,+4,-1,+10", NULL };
+
+	tour_heading(stop, "malloc and free: a free list on real pages");
+	printf("  'pagelab heap' is OSTEP's free-list homework (malloc.py's options and\n"
+	       "  answers) on a pagelab object: a heap of 32 units of 1 KiB (8 pages),\n"
+	       "  a 1-unit header, first fit, and after each step the free list, the\n"
+	       "  fragmentation, and which pages hold frames:\n\n");
+	fflush(stdout);
+	if (tour_runv(cmd_heap, argv))
+		return 1;
+	printf("  What you see: the header and the rounding waste units inside blocks\n"
+	       "  (internal fragmentation); frees leave holes too small for the next\n"
+	       "  request (external); the heap's pages get frames when first written,\n"
+	       "  and a free that empties a page gives its frame back.\n");
+	return 0;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -352,6 +373,8 @@ int cmd_tour(int argc, char **argv)
 	bad += tour_page_tables(stop++);
 	bad += tour_mem(stop++);
 	bad += tour_huge(stop++);
+	if (v.features & PAGELAB_FEAT_OBJECTS)
+		bad += tour_heap(stop++);
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

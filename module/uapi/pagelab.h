@@ -82,10 +82,11 @@ struct pagelab_version {
  * ABI 1.10: map each aligned 2 MiB of the object with one PMD leaf, from
  * 2 MiB frames the module allocates at the range's first fault (else
  * 4 KiB pages, as any object).  Needs PAGELAB_FEAT_HUGE (-EOPNOTSUPP
- * without it); the object maps MAP_SHARED (or read-only) only, and never
+ * without it); the object maps MAP_SHARED only (-EINVAL), and never
  * maps neighbours or the zero page.  Clone, merge, a frame budget, and a
  * COW break split a 2 MiB range to 4 KiB pages for good; a partial
- * munmap() or mprotect() splits only that mapping's leaf.
+ * munmap() or mprotect() splits only that mapping's leaf (the others
+ * refault theirs).
  */
 #define PAGELAB_CREATE_HUGE		_BITULL(1)
 #define PAGELAB_CREATE_FLAGS		(PAGELAB_CREATE_NO_FAULT_AROUND | PAGELAB_CREATE_HUGE)

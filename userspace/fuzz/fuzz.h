@@ -52,6 +52,15 @@
  * or on an object that has ever had a frame budget (store full, every frame
  * pinned, a backing file's I/O error or truncation: documented SIGBUS
  * cases).  Anything else is a failure.
+ *
+ * Huge objects (PAGELAB_CREATE_HUGE, where the module offers it, and their
+ * clones) stay under 2 MiB like the others, so no PMD leaf maps them: what
+ * they exercise is their mapping kind.  Their mappings are MAP_SHARED only
+ * (MAP_PRIVATE must fail EINVAL) and VM_PFNMAP, which get_user_pages()
+ * refuses: /proc/PID/mem, process_vm_readv/writev, and vmsplice of a page
+ * not mapped yet may fail there (no bug, and no data to judge).  Such a
+ * mapping cannot grow by mremap() nor stay behind by MREMAP_DONTUNMAP, and
+ * madvise() that drops, ages or populates its pages must fail EINVAL.
  */
 #ifndef PAGELAB_FUZZ_H
 #define PAGELAB_FUZZ_H
@@ -89,6 +98,7 @@ typedef struct fz_proc_s fz_proc;
 /* Registry object flags. */
 #define FZ_OBJ_BUDGET	0x1u	/* has had a frame budget: SIGBUS allowed */
 #define FZ_OBJ_LOSSY	0x2u	/* its backing file was truncated: weak checks only */
+#define FZ_OBJ_HUGE	0x4u	/* PAGELAB_CREATE_HUGE, or a clone of one: VM_PFNMAP */
 
 /* One page of a registered object (shared by the process family). */
 struct fz_page {
@@ -187,6 +197,7 @@ struct fz_opts {
 	const char *scratch;	/* a directory for backing files, or NULL */
 	uint64_t max_object_pages;
 	uint64_t direct_map_base;
+	bool huge;		/* the module offers PAGELAB_FEAT_HUGE */
 };
 
 /* Per process state (copied by fork). */
@@ -408,6 +419,8 @@ struct fz_map *fz_add_map(fz_proc *p, void *addr, uint32_t npages, uint32_t pgof
 void fz_forget_range(fz_proc *p, uintptr_t addr, size_t len);
 bool fz_past_end(const struct fz_map *m, uint32_t i);
 bool fz_obj_budgeted(int slot);
+/* A huge object's: its mappings are VM_PFNMAP, which get_user_pages() refuses. */
+bool fz_obj_huge(int slot);
 /* The fuzzer's op functions. */
 int fz_op_create(fz_proc *p);
 int fz_op_create_junk(fz_proc *p);

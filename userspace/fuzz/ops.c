@@ -300,14 +300,21 @@ int fz_op_create(fz_proc *p)
 	memset(&c, 0, sizeof(c));
 	c.size = (uint64_t)npages * FZ_PS;
 	c.flags = fz_pct(p, 20) ? PAGELAB_CREATE_NO_FAULT_AROUND : 0;
+	/* Huge: VM_PFNMAP mappings of 4 KiB pages (no object here reaches 2 MiB). */
+	if (fzo.huge && fz_pct(p, 15))
+		c.flags |= PAGELAB_CREATE_HUGE;
 	c.mode = fz_modes[fz_below(p, 8)];
 	c.fault_around = fz_pct(p, 25) ? fz_below(p, 513) : 0;
 	snprintf(c.name, sizeof(c.name), "fz-%.12s-%u", p->name, (unsigned int)(p->op % 100000));
 	slot = fz_slot_alloc(npages, -1, p->idx);
 	if (slot < 0)
 		return FZ_SKIP;
-	fz_say(p, " %u pages flags %llx mode %o around %u, slot %d", npages,
-	       (unsigned long long)c.flags, c.mode, c.fault_around, slot);
+	/* Before the object can be seen: its mappings are judged by it. */
+	if (c.flags & PAGELAB_CREATE_HUGE)
+		__atomic_fetch_or(&fz_obj(slot)->flags, FZ_OBJ_HUGE, __ATOMIC_SEQ_CST);
+	fz_say(p, " %u pages flags %llx%s mode %o around %u, slot %d", npages,
+	       (unsigned long long)c.flags, c.flags & PAGELAB_CREATE_HUGE ? " (huge)" : "",
+	       c.mode, c.fault_around, slot);
 	if (ioctl(p->dev, PAGELAB_IOC_CREATE, &c)) {
 		int err = errno;
 
@@ -334,7 +341,7 @@ int fz_op_create_junk(fz_proc *p)
 	memset(&c, 0, sizeof(c));
 	c.size = FZ_PS * (1 + fz_below(p, 4));
 	strcpy(c.name, "junk");
-	switch (fz_below(p, 13)) {
+	switch (fz_below(p, 14)) {
 	case 0:
 		what = "size 0";
 		c.size = 0;
@@ -347,7 +354,9 @@ int fz_op_create_junk(fz_proc *p)
 		break;
 	case 2:
 		what = "unknown flag";
-		c.flags = 1ULL << (1 + fz_below(p, 63));
+		do
+			c.flags = 1ULL << fz_below(p, 64);
+		while (c.flags & PAGELAB_CREATE_FLAGS);
 		break;
 	case 3:
 		what = "pad set";
@@ -393,6 +402,17 @@ int fz_op_create_junk(fz_proc *p)
 		what = "PROT_NONE argument";
 		arg = (void *)p->none_page;
 		e1 = EFAULT;
+		break;
+	case 12:
+		/* Refused before anything else but the flags check. */
+		if (!fzo.huge) {
+			what = "PAGELAB_CREATE_HUGE without PAGELAB_FEAT_HUGE";
+			c.flags = PAGELAB_CREATE_HUGE;
+			e1 = EOPNOTSUPP;
+		} else {
+			what = "PAGELAB_CREATE_HUGE and an unknown flag";
+			c.flags = PAGELAB_CREATE_HUGE | 1ULL << (2 + fz_below(p, 62));
+		}
 		break;
 	default:
 		/* Read fine, written back never: the new object must not leak. */
@@ -521,6 +541,17 @@ static void fz_stat_sane(fz_proc *p, const struct pagelab_obj_stat *st, int slot
 			(unsigned long long)st->id, (unsigned long long)st->size,
 			(unsigned long long)st->resident, st->budget,
 			(unsigned long long)st->files);
+	/*
+	 * No object here reaches 2 MiB: no PMD leaf, no chunk to split.  A
+	 * huge one never maps neighbours (vm_insert_page() refuses VM_PFNMAP).
+	 */
+	if (st->huge_maps || st->huge_splits ||
+	    ((FZ_LD(o->flags) & FZ_OBJ_HUGE) && st->fault_around_pages))
+		fz_fail(p, "OBJ_STAT of %s object %llu (slot %d, %u pages): huge_maps %llu "
+			"huge_splits %llu fault_around_pages %u",
+			FZ_LD(o->flags) & FZ_OBJ_HUGE ? "huge" : "ordinary", (unsigned long long)id,
+			slot, o->npages, (unsigned long long)st->huge_maps,
+			(unsigned long long)st->huge_splits, st->fault_around_pages);
 }
 
 int fz_op_stat(fz_proc *p)
@@ -622,8 +653,11 @@ int fz_op_info(fz_proc *p)
 		r = ioctl(p->dev, PAGELAB_IOC_VERSION, &v);
 		err = errno;
 		if (fz_must_ok(p, "PAGELAB_IOC_VERSION", r, err, 0) && r >= 0 &&
-		    (v.abi_major != PAGELAB_ABI_MAJOR || !memchr(v.release, 0, sizeof(v.release))))
-			fz_fail(p, "VERSION: abi %u.%u", v.abi_major, v.abi_minor);
+		    (v.abi_major != PAGELAB_ABI_MAJOR || !memchr(v.release, 0, sizeof(v.release)) ||
+		     !(v.features & PAGELAB_FEAT_HUGE) != !fzo.huge))
+			fz_fail(p, "VERSION: abi %u.%u, features %#llx (PAGELAB_FEAT_HUGE %s "
+				"at the start)", v.abi_major, v.abi_minor,
+				(unsigned long long)v.features, fzo.huge ? "set" : "clear");
 		return r < 0 ? -err : 0;
 	case 2:
 		fz_say(p, " INFO with flags/pad");
@@ -869,10 +903,13 @@ int fz_op_clone(fz_proc *p)
 		return FZ_SKIP;
 	no = fz_obj(slot);
 	lossy = FZ_LD(so->flags) & FZ_OBJ_LOSSY;
+	/* The clone has the source's creation flags: a huge one's is huge. */
+	if (FZ_LD(so->flags) & FZ_OBJ_HUGE)
+		__atomic_fetch_or(&no->flags, FZ_OBJ_HUGE, __ATOMIC_SEQ_CST);
 	for (uint32_t pg = 0; pg < so->npages; pg++)
 		fz_snap_begin(src, pg, &before[pg]);
-	fz_say(p, " slot %d (id %llu) on %s -> slot %d", src, (unsigned long long)FZ_LD(so->id),
-	       on_dev ? "dev" : "fd", slot);
+	fz_say(p, " slot %d (id %llu%s) on %s -> slot %d", src, (unsigned long long)FZ_LD(so->id),
+	       FZ_LD(so->flags) & FZ_OBJ_HUGE ? ", huge" : "", on_dev ? "dev" : "fd", slot);
 	r = ioctl(fd, PAGELAB_IOC_CLONE, &c);
 	err = errno;
 	if (r < 0)

@@ -6,7 +6,8 @@
  * into a mapped page on purpose.  The process's table of its mappings
  * (struct fz_map) follows every change: split by partial munmaps, moved
  * by mremap, cut by MAP_FIXED; per page its protection, its private state
- * and whether fork leaves it out.
+ * and whether fork leaves it out.  A huge object maps MAP_SHARED only: its
+ * MAP_PRIVATE mmaps must fail (EINVAL) and are never in the table.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -136,24 +137,46 @@ static void fz_unmap_entry(fz_proc *p, int i)
 	p->maps[i] = p->maps[--p->nmaps];
 }
 
+/*
+ * The end of a MAP_PRIVATE mmap of a huge object (@a its result, errno
+ * @err; @len pages, at @fixed with MAP_FIXED, else NULL): its VMAs are
+ * VM_PFNMAP, which may not be copy-on-write, so the module refuses any
+ * private mapping (EINVAL), whatever the prot or the fd.  A refused
+ * MAP_FIXED has unmapped what it was to replace first (6.12 leaves the
+ * gap), so the table forgets that range.
+ */
+static int fz_mmap_huge_private(fz_proc *p, void *a, void *fixed, uint32_t len, int err)
+{
+	size_t bytes = (size_t)len * FZ_PS;
+
+	if (!fz_must_fail(p, "MAP_PRIVATE mmap of a huge object", a == MAP_FAILED ? -1 : 0, err,
+			  EINVAL, ENOMEM, EAGAIN, 0) && a != MAP_FAILED)
+		munmap(a, bytes);
+	if (fixed)
+		fz_forget_range(p, (uintptr_t)fixed, bytes);
+	return a == MAP_FAILED ? -err : 0;
+}
+
 int fz_op_mmap(fz_proc *p)
 {
 	int i = fz_pick_fd(p, false), prot, flags, slot, err;
 	uint32_t npages, pgoff, len;
 	unsigned char *hint = NULL, *a;
-	bool shared, fixed = false, must_fail;
+	bool shared, fixed = false, must_fail, huge;
 	struct fz_map *m;
 
 	if (i < 0)
 		return FZ_SKIP;
 	slot = p->fds[i].slot;
 	npages = fz_obj(slot)->npages;
+	huge = fz_obj_huge(slot);
 	if (p->nmaps >= FZ_MAX_MAPS)
 		fz_unmap_entry(p, (int)fz_below(p, (uint32_t)p->nmaps));
 	pgoff = fz_pct(p, 60) ? 0 : fz_below(p, npages);
 	len = fz_pct(p, 50) ? npages - pgoff : 1 + fz_below(p, npages - pgoff);
 	prot = fz_pick_prot(p);
-	shared = fz_pct(p, 65);
+	/* A huge object's private mmap must fail: some, not a third of them. */
+	shared = fz_pct(p, huge ? 90 : 65);
 	flags = shared ? MAP_SHARED : MAP_PRIVATE;
 	if (fz_pct(p, 10))
 		flags |= MAP_POPULATE;
@@ -175,10 +198,11 @@ int fz_op_mmap(fz_proc *p)
 		fixed = true;
 	}
 	must_fail = shared && prot & PROT_WRITE && p->fds[i].rdonly;
-	fz_say(p, " slot %d fd %d pages %u+%u %s %s%s%s%s%s", slot, p->fds[i].fd, pgoff, len,
+	fz_say(p, " slot %d fd %d pages %u+%u %s %s%s%s%s%s%s", slot, p->fds[i].fd, pgoff, len,
 	       fz_prot_name(prot), shared ? "shared" : "private",
 	       flags & MAP_POPULATE ? " populate" : "", flags & MAP_LOCKED ? " locked" : "",
-	       fixed ? " fixed" : "", p->fds[i].rdonly ? " (rdonly fd)" : "");
+	       fixed ? " fixed" : "", p->fds[i].rdonly ? " (rdonly fd)" : "",
+	       huge ? " (huge)" : "");
 	a = mmap(hint, (size_t)len * FZ_PS, prot, flags, p->fds[i].fd, (off_t)pgoff * FZ_PS);
 	err = errno;
 	if (must_fail) {
@@ -187,6 +211,8 @@ int fz_op_mmap(fz_proc *p)
 			munmap(a, (size_t)len * FZ_PS);
 		return a == MAP_FAILED ? -err : 0;
 	}
+	if (huge && !shared)
+		return fz_mmap_huge_private(p, a, fixed ? hint : NULL, len, err);
 	if (a == MAP_FAILED) {
 		fz_must_ok(p, "mmap of an object within its size", -1, err, ENOMEM, EAGAIN, 0);
 		return -err;
@@ -219,7 +245,7 @@ int fz_op_mmap_junk(fz_proc *p)
 	npages = fz_obj(p->fds[i].slot)->npages;
 	if (fz_pct(p, 50))
 		flags = MAP_PRIVATE;
-	switch (fz_below(p, 8)) {
+	switch (fz_below(p, 9)) {
 	case 0:
 		what = "offset at the object's end";
 		off = (off_t)(npages + fz_below(p, 4)) * FZ_PS;
@@ -251,6 +277,15 @@ int fz_op_mmap_junk(fz_proc *p)
 		flags = MAP_SHARED_VALIDATE | MAP_SYNC;
 		e1 = EOPNOTSUPP;
 		break;
+	case 7:
+		if (fz_obj_huge(p->fds[i].slot)) {
+			/* Good in every other way: a huge object maps shared only. */
+			what = "MAP_PRIVATE of a huge object";
+			flags = MAP_PRIVATE;
+			len = (size_t)npages * FZ_PS;
+			break;
+		}
+		/* fall through */
 	default:
 		what = "MAP_HUGETLB of an object";
 		flags |= MAP_HUGETLB;
@@ -307,9 +342,23 @@ int fz_op_munmap(fz_proc *p)
 	return 0;
 }
 
+/*
+ * How an mremap() of @m from @oldn to @newn pages with @flags must fail,
+ * or 0: a huge object's mapping is VM_PFNMAP, and vma_to_resize() lets no
+ * such VMA grow (EFAULT) nor stay behind by MREMAP_DONTUNMAP (EINVAL).
+ */
+static int fz_mremap_huge_errno(const struct fz_map *m, uint32_t oldn, uint32_t newn, int flags)
+{
+	if (!fz_obj_huge(m->slot))
+		return 0;
+	if (flags & MREMAP_DONTUNMAP)
+		return EINVAL;
+	return newn > oldn ? EFAULT : 0;
+}
+
 int fz_op_mremap(fz_proc *p)
 {
-	int i = fz_pick_map(p), flags = 0, kind, err;
+	int i = fz_pick_map(p), flags = 0, kind, err, want;
 	unsigned char *old, *target = NULL, *r;
 	uint32_t oldn, newn, keep;
 	struct fz_map e, *m;
@@ -359,6 +408,12 @@ int fz_op_mremap(fz_proc *p)
 	       flags & MREMAP_DONTUNMAP ? " dontunmap" : "");
 	r = mremap(old, (size_t)oldn * FZ_PS, (size_t)newn * FZ_PS, flags, target);
 	err = errno;
+	want = fz_mremap_huge_errno(&e, oldn, newn, flags);
+	/* (ENOMEM: mremap_to()'s map count check comes first.) */
+	if (want)
+		fz_must_fail(p, want == EFAULT ? "mremap growing a huge object's mapping" :
+			     "mremap MREMAP_DONTUNMAP of a huge object's mapping",
+			     r == MAP_FAILED ? -1 : 0, err, want, ENOMEM, 0);
 	if (r == MAP_FAILED) {
 		if (target)
 			munmap(target, (size_t)newn * FZ_PS);
@@ -446,6 +501,23 @@ static const struct fz_advice fz_advices[] = {
 	{ -1, "junk" },
 };
 
+/*
+ * Does the kernel (6.12) refuse @advice on a VM_PFNMAP mapping, a huge
+ * object's, with EINVAL?  DONTNEED and FREE (madvise_dontneed_free_valid_vma()),
+ * COLD and PAGEOUT (can_madv_lru_vma()), POPULATE_* (get_user_pages()
+ * refuses the VMA, which madvise_populate() reports as EINVAL).
+ */
+static bool fz_madv_pfnmap_einval(int advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE: case MADV_COLD:
+	case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int fz_op_madvise(fz_proc *p)
 {
 	const struct fz_advice *adv = &fz_advices[fz_below(p, sizeof(fz_advices) /
@@ -473,6 +545,15 @@ int fz_op_madvise(fz_proc *p)
 	}
 	if (advice == MADV_WIPEONFORK) {
 		fz_must_fail(p, "MADV_WIPEONFORK of a file mapping", r, err, EINVAL, 0);
+		return r < 0 ? -err : 0;
+	}
+	/* (Shared only: nothing of the table to change.) */
+	if (fz_obj_huge(m->slot) && fz_madv_pfnmap_einval(advice)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "madvise %s of a huge object's mapping (VM_PFNMAP)",
+			 adv->name);
+		fz_must_fail(p, msg, r, err, EINVAL, 0);
 		return r < 0 ? -err : 0;
 	}
 	for (uint32_t k = a; k < b; k++) {
@@ -516,7 +597,10 @@ int fz_op_mlock_msync(fz_proc *p)
 	len = (size_t)m->npages * FZ_PS;
 	switch (fz_below(p, 6)) {
 	case 0:
-		/* (Not locked, VM_MIXEDMAP is VM_SPECIAL; but populated all the same.) */
+		/*
+		 * (Not locked, VM_MIXEDMAP is VM_SPECIAL; but populated all the
+		 * same, except a huge object's VM_PFNMAP: left alone, no error.)
+		 */
 		fz_say(p, " mlock %p", (void *)m->addr);
 		r = mlock(m->addr, len);
 		fz_populated(m, 0, m->npages);

@@ -4,7 +4,8 @@
  * the module's store and backing files of every kind, truncating a backing
  * file in use, fork, reads of a waiting parent's memory, the debugfs walk
  * (good and junk requests), debugfs and /proc reads, object fds passed over
- * a unix socket, and vmsplice of mapped pages into pipes.
+ * a unix socket, and vmsplice of mapped pages into pipes.  What goes
+ * through get_user_pages() may fail on a huge object's (VM_PFNMAP) mapping.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1078,11 +1079,17 @@ int fz_op_splice(fz_proc *p)
 	       m->shared ? "shared" : "private");
 	r = vmsplice(pfd[1], &iov, 1, SPLICE_F_NONBLOCK);
 	err = errno;
+	/*
+	 * A huge object's mapping is VM_PFNMAP: GUP-fast takes the pages
+	 * mapped already, the slow path refuses the rest (EFAULT, or fewer
+	 * bytes; a short count is no failure here for any object).
+	 */
 	if (r < (ssize_t)FZ_PS) {
 		close(pfd[0]);
 		close(pfd[1]);
 		if (r < 0 && !fz_obj_budgeted(m->slot))
-			fz_must_ok(p, "vmsplice of readable mapped pages", r, err, EAGAIN, ENOMEM, 0);
+			fz_must_ok(p, "vmsplice of readable mapped pages", r, err, EAGAIN, ENOMEM,
+				   fz_obj_huge(m->slot) ? EFAULT : 0, 0);
 		return r < 0 ? -err : FZ_SKIP;
 	}
 	s = &p->spl[p->nspl++];

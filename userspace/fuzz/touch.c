@@ -10,7 +10,10 @@
  * write(2)/pread(2) of a tmpfs file from/into the mapping (the kernel's
  * copy_{from,to}_user faulting on it), /proc/PID/mem (get_user_pages with
  * FOLL_FORCE: PROT_NONE pages are read, private read-only pages written
- * by a COW) and process_vm_readv/writev.
+ * by a COW) and process_vm_readv/writev.  The last two go through
+ * get_user_pages(), which refuses a huge object's VM_PFNMAP mappings: there
+ * they may fail (EIO, EFAULT, or short), and what they did not copy is not
+ * judged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +133,11 @@ bool fz_obj_budgeted(int slot)
 	return FZ_LD(fz_obj(slot)->flags) & (FZ_OBJ_BUDGET | FZ_OBJ_LOSSY);
 }
 
+bool fz_obj_huge(int slot)
+{
+	return FZ_LD(fz_obj(slot)->flags) & FZ_OBJ_HUGE;
+}
+
 static const char *fz_prot_str(int prot)
 {
 	static const char *const s[8] = { "---", "r--", "-w-", "rw-", "--x", "r-x", "-wx", "rwx" };
@@ -152,11 +160,13 @@ static void fz_where(const struct fz_map *m, uint32_t i, char *buf, size_t len)
 {
 	const struct fz_obj *o = fz_obj(m->slot);
 
-	snprintf(buf, len, "mapping %p page %u = %p (object %llu slot %d page %u of %u; %s %s%s%s)",
+	snprintf(buf, len,
+		 "mapping %p page %u = %p (object %llu slot %d page %u of %u; %s %s%s%s%s)",
 		 (void *)m->addr, i, (void *)(m->addr + (size_t)i * FZ_PS),
 		 (unsigned long long)o->id, m->slot, m->pgoff + i, o->npages,
 		 m->shared ? "shared" : "private", fz_prot_str(m->prot[i]),
 		 fz_obj_budgeted(m->slot) ? " budgeted" : "",
+		 fz_obj_huge(m->slot) ? " huge (VM_PFNMAP: no pagemap)" : "",
 		 m->shared ? "" : (const char *[]){ "", " priv-stamp", " priv-frozen",
 						    " priv-junk" }[m->priv[i] & 3]);
 }
@@ -347,6 +357,21 @@ static bool fz_sys_writable(fz_proc *p, const struct fz_map *m, uint32_t i, enum
 	return meth == TM_PROCMEM || m->prot[i] & PROT_WRITE;
 }
 
+/*
+ * A short or failed /proc/PID/mem or process_vm_readv/writev of @m (@got
+ * bytes, else errno @err) that is no bug: a huge object's mappings are
+ * VM_PFNMAP, and get_user_pages() refuses those outright.  Both calls then
+ * copy up to the refusal: a short count, or EIO (/proc/PID/mem) or EFAULT
+ * (process_vm_*) when that is at the start.  Never for copy_{to,from}_user
+ * (TM_SYSCALL), nor for an ordinary object.
+ */
+static bool fz_gup_refused(const struct fz_map *m, enum fz_method meth, ssize_t got, int err)
+{
+	if (meth == TM_SYSCALL || !fz_obj_huge(m->slot))
+		return false;
+	return got >= 0 || err == (meth == TM_PROCMEM ? EIO : EFAULT);
+}
+
 static int fz_mem_fd(fz_proc *p)
 {
 	if (p->memfd >= 0 && p->memfd_pid == getpid())
@@ -439,7 +464,10 @@ static int fz_read_sys(fz_proc *p, pid_t pid, const struct fz_map *m, uint32_t f
 			return -EIO;
 		}
 	}
-	if (got < (ssize_t)len && !fz_obj_budgeted(m->slot)) {
+	if (got < (ssize_t)len && fz_gup_refused(m, meth, got, err)) {
+		fz_say(p, " -> %zd (%s): GUP refuses a huge object's mapping", got,
+		       got < 0 ? strerrorname_np(err) ?: "?" : "short");
+	} else if (got < (ssize_t)len && !fz_obj_budgeted(m->slot)) {
 		uint32_t at = got > 0 ? (uint32_t)(got / FZ_PS) : 0;
 		char where[256];
 
@@ -513,7 +541,11 @@ static int fz_write_sys(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n
 	if (!m->shared && got > 0 && full < r && got % (ssize_t)FZ_PS &&
 	    m->priv[first + full] != FZ_PRIV_JUNK)
 		m->priv[first + full] = FZ_PRIV_FROZEN;
-	if (got < (ssize_t)len && !fz_obj_budgeted(m->slot)) {
+	/* A refused write of a shared page leaves it torn (done < gen) until rewritten. */
+	if (got < (ssize_t)len && fz_gup_refused(m, meth, got, err)) {
+		fz_say(p, " -> %zd (%s): GUP refuses a huge object's mapping", got,
+		       got < 0 ? strerrorname_np(err) ?: "?" : "short");
+	} else if (got < (ssize_t)len && !fz_obj_budgeted(m->slot)) {
 		char where[256];
 
 		fz_where(m, first + full, where, sizeof(where));
@@ -579,7 +611,8 @@ int fz_touch(fz_proc *p, struct fz_map *m, uint32_t first, uint32_t n, unsigned 
 
 void fz_populated(struct fz_map *m, uint32_t first, uint32_t n)
 {
-	if (m->shared)
+	/* (A huge object's mappings are shared, and populating skips VM_PFNMAP.) */
+	if (m->shared || fz_obj_huge(m->slot))
 		return;
 	for (uint32_t k = first; k < first + n && k < m->npages; k++)
 		if (m->prot[k] & PROT_WRITE && m->priv[k] == FZ_PRIV_NONE && !fz_past_end(m, k))

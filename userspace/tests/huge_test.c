@@ -538,9 +538,11 @@ TEST_F(huge, budget_splits_and_pages_4k)
 }
 
 /*
- * munmap() or mprotect() of part of a leaf splits that mapping's leaf
- * only: the object's chunk stays whole, its other mappings keep theirs,
- * and the mapping that split refaults 4 KiB pages of the same frames.
+ * munmap() or mprotect() of part of a leaf splits that mapping's VMA and
+ * leaf: the object's chunk stays whole, and while the mapping that split
+ * refaults 4 KiB pages of the same frames, the other mappings refault a
+ * leaf (the VMA split's ->open removed the range's leaves everywhere; see
+ * pagelab_huge_vma_copied()).
  */
 TEST_F(huge, partial_munmap_and_mprotect_split_one_mapping)
 {
@@ -563,6 +565,7 @@ TEST_F(huge, partial_munmap_and_mprotect_split_one_mapping)
 	ASSERT_EQ(HUGE, leaf_of(e, a, &k));
 	ASSERT_EQ(HUGE, leaf_size(e, b));
 	ASSERT_EQ(0, munmap(a + 100 * e->ps, e->ps));
+	(void)pl_rd(b);
 	EXPECT_EQ(HUGE, leaf_size(e, b));
 	EXPECT_EQ(0UL, bad_range(e, a, 0, 100, 41));
 	EXPECT_EQ(0UL, bad_range(e, a, 101, e->hp - 101, 41));
@@ -796,6 +799,90 @@ TEST_F(huge, writes_race_clone_and_budget_splits)
 	EXPECT_EQ(0, wrong) TH_LOG("last writes lost");
 	/* The writers did go through leaves before the splits. */
 	EXPECT_GE(huge_maps, (long)rounds);
+}
+
+/*
+ * fork() copies a parent's leaf after reading it with no lock; a clone
+ * that splits the chunk in between would leave the child a writable leaf
+ * over frames the snapshot now shares.  A thread forks children that
+ * each write the fork's number into every 2 MiB of the source while the
+ * main thread clones it: after the clone returned, the snapshot must not
+ * change.  Looped over fresh objects.
+ */
+struct forker {
+	unsigned char *m;
+	size_t len;
+	atomic_int stop;
+	atomic_long forks;
+};
+
+static void *fork_loop(void *p)
+{
+	struct forker *f = p;
+
+	while (!atomic_load(&f->stop)) {
+		uint64_t n = (uint64_t)atomic_load(&f->forks) + 1;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			for (size_t o = 0; o < f->len; o += HUGE)
+				*(volatile uint64_t *)(f->m + o + 8) = n;
+			_exit(0);
+		}
+		if (pid > 0) {
+			waitpid(pid, NULL, 0);
+			atomic_fetch_add(&f->forks, 1);
+		}
+	}
+	return NULL;
+}
+
+TEST_F(huge, fork_races_clone_split)
+{
+	struct env *e = &self->e;
+	const size_t len = 8 * MiB;
+	unsigned long rounds = 40 * pl_stress_scale() / 100 + 2;
+	long changed = 0, forks = 0;
+
+	NEED_HUGE(e);
+	for (unsigned long round = 0; round < rounds; round++) {
+		static struct forker f;
+		uint64_t snap[8 * MiB / HUGE];
+		struct pagelab_clone cl;
+		unsigned char *c;
+		pthread_t th;
+		int fd;
+		__u64 id;
+
+		fd = huge_new(e, len / MiB, &id);
+		ASSERT_GE(fd, 0);
+		memset(&f, 0, sizeof(f));
+		f.len = len;
+		f.m = map_huge(e, fd, len);
+		ASSERT_NE(MAP_FAILED, f.m);
+		for (size_t o = 0; o < len; o += e->ps)
+			f.m[o] = 1;
+		ASSERT_EQ(0, pthread_create(&th, NULL, fork_loop, &f));
+		while (atomic_load(&f.forks) < 2)
+			sched_yield();
+		ASSERT_EQ(0, pl_clone(e->dev, id, 0, "huge-fork", &cl));
+		c = map_at(e, cl.fd, len, 0, 0, PROT_READ, MAP_SHARED);
+		ASSERT_NE(MAP_FAILED, c);
+		for (size_t o = 0; o < len; o += HUGE)
+			snap[o / HUGE] = *(volatile uint64_t *)(c + o + 8);
+		race_pause();
+		atomic_store(&f.stop, 1);
+		pthread_join(th, NULL);
+		forks += atomic_load(&f.forks);
+		for (size_t o = 0; o < len; o += HUGE)
+			changed += snap[o / HUGE] != *(volatile uint64_t *)(c + o + 8);
+		pl_track_unmap(&e->t, c);
+		pl_track_close(&e->t, cl.fd);
+		pl_track_unmap(&e->t, f.m);
+		pl_track_close(&e->t, fd);
+	}
+	EXPECT_EQ(0, changed) TH_LOG("a child wrote into the snapshot through a stale leaf");
+	TH_LOG("%lu rounds, %ld forks", rounds, forks);
 }
 
 TEST_HARNESS_MAIN
