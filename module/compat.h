@@ -238,6 +238,19 @@ static inline bool pagelab_zero_page_ok(struct vm_area_struct *vma)
 #define PAGELAB_HAVE_HUGE	0
 #endif
 
+/*
+ * The highest order the buddy allocator hands out: MAX_ORDER - 1 before
+ * 6.4 (MAX_ORDER counted orders), MAX_PAGE_ORDER since 6.8 (MAX_ORDER
+ * meant the highest order in between).
+ */
+#if PAGELAB_KERNEL_SINCE(6, 8)
+#define PAGELAB_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif PAGELAB_KERNEL_SINCE(6, 4)
+#define PAGELAB_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define PAGELAB_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
 /* Can a fault reach a driver holding only its VMA's lock? */
 static inline bool pagelab_kernel_vma_lock_faults(void)
 {

@@ -42,6 +42,7 @@ static long pagelab_ioc_version(void __user *uarg)
 		v.features |= PAGELAB_FEAT_RCU_PTE;
 	if (PAGELAB_HAVE_HUGE)
 		v.features |= PAGELAB_FEAT_HUGE;
+	v.features |= PAGELAB_FEAT_BUDDY;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -89,6 +90,8 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 		return pagelab_scan_ioctl(file, uarg);
 	case PAGELAB_IOC_WALK:
 		return pagelab_walk_ioctl(file, uarg);
+	case PAGELAB_IOC_BUDDY:
+		return pagelab_buddy_ioctl(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -100,8 +103,23 @@ static int pagelab_dev_mmap(struct file *file, struct vm_area_struct *vma)
 	return -ENODEV;
 }
 
+/* Each open file holds its own buddy blocks (buddy.c). */
+static int pagelab_dev_open(struct inode *inode, struct file *file)
+{
+	file->private_data = pagelab_dev_file_new();
+	return file->private_data ? 0 : -ENOMEM;
+}
+
+static int pagelab_dev_release(struct inode *inode, struct file *file)
+{
+	pagelab_dev_file_free(file->private_data);
+	return 0;
+}
+
 static const struct file_operations pagelab_dev_fops = {
 	.owner = THIS_MODULE,
+	.open = pagelab_dev_open,
+	.release = pagelab_dev_release,
 	.unlocked_ioctl = pagelab_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = pagelab_dev_mmap,

@@ -771,6 +771,12 @@ int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long 
 struct mm_struct *pagelab_walk_pid_mm(struct file *file, pid_t nr, const char **why);
 bool pagelab_walk_admin(struct file *file);
 
+/* buddy.c */
+struct pagelab_dev_file;
+struct pagelab_dev_file *pagelab_dev_file_new(void);
+void pagelab_dev_file_free(struct pagelab_dev_file *df);
+long pagelab_buddy_ioctl(struct pagelab_dev_file *df, struct pagelab_buddy __user *uarg);
+
 /* scan.c */
 long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg);
 long pagelab_walk_ioctl(struct file *file, struct pagelab_walk __user *uarg);

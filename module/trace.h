@@ -131,6 +131,20 @@ TRACE_EVENT(pagelab_merge,
 		      __entry->index, __entry->into_obj, __entry->into_index, __entry->zero)
 );
 
+/* A block taken from or given back to the buddy allocator (buddy.c). */
+TRACE_EVENT(pagelab_buddy,
+	    TP_PROTO(bool alloc, unsigned int order, unsigned long pfn),
+	    TP_ARGS(alloc, order, pfn),
+	    TP_STRUCT__entry(__field(int, alloc)
+			     __field(unsigned int, order)
+			     __field(unsigned long, pfn)),
+	    TP_fast_assign(__entry->alloc = alloc;
+			   __entry->order = order;
+			   __entry->pfn = pfn;),
+	    TP_printk("%s order=%u pfn=0x%lx", __entry->alloc ? "alloc" : "free", __entry->order,
+		      __entry->pfn)
+);
+
 /* A huge object's 2 MiB chunk split to 4 KiB pages for good (huge.c). */
 TRACE_EVENT(pagelab_huge_split,
 	    TP_PROTO(u64 obj, unsigned long index),

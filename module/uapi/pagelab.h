@@ -73,6 +73,8 @@ struct pagelab_version {
  * whose aligned 2 MiB ranges are mapped by one PMD leaf each.
  */
 #define PAGELAB_FEAT_HUGE	_BITULL(11)
+/* ABI 1.10: PAGELAB_IOC_BUDDY, blocks straight from the buddy allocator. */
+#define PAGELAB_FEAT_BUDDY	_BITULL(12)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -722,6 +724,50 @@ struct pagelab_walk {
 	char page_flags[PAGELAB_WALK_PFLAGS_LEN];
 };
 
+/* struct pagelab_buddy.op */
+#define PAGELAB_BUDDY_ALLOC	1
+#define PAGELAB_BUDDY_FREE	2
+#define PAGELAB_BUDDY_MAX_ORDER	10
+#define PAGELAB_BUDDY_ZONE_LEN	16
+
+/**
+ * struct pagelab_buddy - PAGELAB_IOC_BUDDY (on /dev/pagelab): take a block
+ * of 2^order contiguous pages from the kernel's buddy allocator, or give
+ * one back.  Blocks belong to the open file (freed when it is closed),
+ * count in max_pages (-ENOSPC over it) and are charged to the caller's
+ * memory cgroup; -ENOMEM when the kernel has no free block of that order
+ * (no reclaim is forced for it).  Root only (the device is 0600).
+ * @op:          (in)  PAGELAB_BUDDY_ALLOC or PAGELAB_BUDDY_FREE
+ * @order:       (in)  ALLOC: 0..PAGELAB_BUDDY_MAX_ORDER; (out) FREE: the
+ *                     block's
+ * @handle:      (out) ALLOC: the block's handle (1, 2, ... per file);
+ *               (in)  FREE: the block to give back (-ENOENT if the file
+ *                     holds none by that handle: never given, or freed)
+ * @pfn:         (out) the block's first frame (a multiple of 2^order)
+ * @buddy_pfn:   (out) its buddy's first frame, @pfn ^ 2^order: the block
+ *                     it merges with into one of order + 1 when both are free
+ * @buddy_free:  (out) 1 if a free block of the buddy allocator started at
+ *                     @buddy_pfn when looked at (for FREE: after the free;
+ *                     0 then also if the two merged), its order in
+ *                     @buddy_order; a snapshot, racing every other allocation
+ * @buddy_order: (out) see @buddy_free
+ * @nid:         (out) the block's node
+ * @pad:         must be 0
+ * @zone:        (out) its zone's name, as /proc/buddyinfo spells it
+ */
+struct pagelab_buddy {
+	__u32 op;
+	__u32 order;
+	__u64 handle;
+	__u64 pfn;
+	__u64 buddy_pfn;
+	__u32 buddy_free;
+	__u32 buddy_order;
+	__s32 nid;
+	__u32 pad;
+	char zone[PAGELAB_BUDDY_ZONE_LEN];
+};
+
 #define PAGELAB_IOC_MAGIC	0xb7
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
@@ -741,5 +787,6 @@ struct pagelab_walk {
 #define PAGELAB_IOC_MERGE	_IOWR(PAGELAB_IOC_MAGIC, 0x06, struct pagelab_merge)
 #define PAGELAB_IOC_SCAN	_IOWR(PAGELAB_IOC_MAGIC, 0x08, struct pagelab_scan)
 #define PAGELAB_IOC_WALK	_IOWR(PAGELAB_IOC_MAGIC, 0x09, struct pagelab_walk)
+#define PAGELAB_IOC_BUDDY	_IOWR(PAGELAB_IOC_MAGIC, 0x0a, struct pagelab_buddy)
 
 #endif /* _UAPI_PAGELAB_H */

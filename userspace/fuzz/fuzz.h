@@ -84,6 +84,7 @@
 #define FZ_MAX_STORES	6
 #define FZ_MAX_SPLICE	4
 #define FZ_MAX_KIDS	3
+#define FZ_MAX_BUDDY	8
 #define FZ_MAX_DEPTH	2
 #define FZ_RING		96
 #define FZ_PRIV_TAG	0xffffu		/* private (MAP_PRIVATE) writes */
@@ -135,7 +136,7 @@ enum fz_op {
 	OP_PROCMEM_READ, OP_PROCMEM_WRITE, OP_REMOTE_READ, OP_WALK, OP_WALK_JUNK, OP_SCAN,
 	OP_WALK_IOCTL,
 	OP_DEBUGFS, OP_PAGEMAP, OP_SENDFD, OP_RECVFD, OP_SPLICE, OP_SPLICE_READ,
-	OP_SLEEP, OP_NR
+	OP_SLEEP, OP_BUDDY, OP_NR
 };
 
 struct fz_opdesc {
@@ -284,6 +285,8 @@ struct fz_proc_s {
 	unsigned char *ro_page;	/* a PROT_READ page, for EFAULT tests */
 	unsigned char *none_page;	/* a PROT_NONE page */
 	unsigned int kid_seq;
+	int nbuddy;
+	uint64_t buddy[FZ_MAX_BUDDY];	/* handles of blocks taken on @dev */
 };
 
 extern struct fz_shared *fz;
@@ -461,6 +464,7 @@ int fz_op_recvfd(fz_proc *p);
 int fz_op_splice(fz_proc *p);
 int fz_op_splice_read(fz_proc *p);
 int fz_op_sleep(fz_proc *p);
+int fz_op_buddy(fz_proc *p);
 int fz_stat_into_map(fz_proc *p);
 
 /* ---- touch.c: guarded memory access ------------------------------------------------ */

@@ -60,6 +60,7 @@ const struct fz_opdesc fz_ops[OP_NR] = {
 	[OP_SPLICE]		= { "vmsplice",		FZ_F_SPLICE,	 9, fz_op_splice },
 	[OP_SPLICE_READ]	= { "vmsplice-read",	FZ_F_SPLICE,	 8, fz_op_splice_read },
 	[OP_SLEEP]		= { "sleep",		FZ_F_TOUCH,	 3, fz_op_sleep },
+	[OP_BUDDY]		= { "buddy",		FZ_F_IOCTL,	 6, fz_op_buddy },
 };
 
 /* ---- process state ------------------------------------------------------------------ */
@@ -710,7 +711,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 	switch (fz_below(p, 4)) {
 	case 0:
 		/* pagelab's magic, an unused number. */
-		nr = 8 + fz_below(p, 248);
+		nr = 11 + fz_below(p, 245);
 		size = fz_below(p, 1024);
 		dir = fz_below(p, 4);
 		cmd = _IOC(dir, PAGELAB_IOC_MAGIC, nr, size);
@@ -718,7 +719,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 		break;
 	case 1:
 		/* A pagelab number with the wrong size or direction. */
-		nr = fz_below(p, 8);
+		nr = fz_below(p, 11);
 		do {
 			size = fz_below(p, 1024);
 			dir = fz_below(p, 4);
@@ -727,7 +728,8 @@ int fz_op_ioctl_junk(fz_proc *p)
 			 cmd == PAGELAB_IOC_CREATE || cmd == PAGELAB_IOC_ATTACH ||
 			 cmd == PAGELAB_IOC_OBJ_STAT || cmd == PAGELAB_IOC_OBJ_STAT_V1 ||
 			 cmd == PAGELAB_IOC_CLONE || cmd == PAGELAB_IOC_REPLACE ||
-			 cmd == PAGELAB_IOC_MERGE);
+			 cmd == PAGELAB_IOC_MERGE || cmd == PAGELAB_IOC_SCAN ||
+			 cmd == PAGELAB_IOC_WALK || cmd == PAGELAB_IOC_BUDDY);
 		what = "pagelab number, wrong size or direction";
 		break;
 	case 2:
@@ -1029,4 +1031,81 @@ int fz_op_merge(fz_proc *p)
 				(unsigned long long)m.skipped, (unsigned long long)m.scanned);
 	}
 	return r < 0 ? -err : 0;
+}
+
+/*
+ * PAGELAB_IOC_BUDDY on the device: blocks taken (mostly small orders) and
+ * given back, and bad requests.  The device file is shared with children
+ * forked since (they inherit the fd): a remembered handle another process
+ * gave back is ENOENT.  Blocks still held go when the last copy of the fd
+ * closes.
+ */
+int fz_op_buddy(fz_proc *p)
+{
+	struct pagelab_buddy b;
+	unsigned int order;
+	long r;
+	int err, i;
+
+	if (p->dev < 0)
+		return FZ_SKIP;
+	memset(&b, 0, sizeof(b));
+	switch (fz_below(p, 5)) {
+	case 0:
+	case 1:
+		order = fz_pct(p, 90) ? fz_below(p, 5) : fz_below(p, PAGELAB_BUDDY_MAX_ORDER + 1);
+		if (p->nbuddy == FZ_MAX_BUDDY)
+			return FZ_SKIP;
+		b.op = PAGELAB_BUDDY_ALLOC;
+		b.order = order;
+		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
+		err = errno;
+		fz_say(p, " alloc order %u -> %ld handle %llu pfn %#llx", order, r,
+		       (unsigned long long)b.handle, (unsigned long long)b.pfn);
+		if (r) {
+			fz_must_ok(p, "BUDDY alloc", r, err, ENOMEM, ENOSPC, 0);
+			return -err;
+		}
+		if (b.order != order || b.pfn % (1ULL << order) ||
+		    b.buddy_pfn != (b.pfn ^ (1ULL << order)) || !b.handle)
+			fz_fail(p, "BUDDY alloc of order %u: order %u pfn %#llx buddy %#llx handle %llu",
+				order, b.order, (unsigned long long)b.pfn,
+				(unsigned long long)b.buddy_pfn, (unsigned long long)b.handle);
+		p->buddy[p->nbuddy++] = b.handle;
+		return 0;
+	case 2:
+		if (!p->nbuddy)
+			return FZ_SKIP;
+		i = (int)fz_below(p, (uint32_t)p->nbuddy);
+		b.op = PAGELAB_BUDDY_FREE;
+		b.handle = p->buddy[i];
+		p->buddy[i] = p->buddy[--p->nbuddy];
+		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
+		err = errno;
+		fz_say(p, " free handle %llu -> %ld", (unsigned long long)b.handle, r);
+		fz_must_ok(p, "BUDDY free of a block taken", r, err, ENOENT, 0);
+		return r ? -err : 0;
+	case 3:
+		b.op = PAGELAB_BUDDY_ALLOC;
+		if (fz_pct(p, 40))
+			b.order = PAGELAB_BUDDY_MAX_ORDER + 1 + fz_below(p, 100);
+		else if (fz_pct(p, 50))
+			b.op = 3 + fz_below(p, 100);
+		else
+			b.pad = 1 + fz_below(p, 100);
+		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
+		err = errno;
+		fz_say(p, " junk op %u order %u pad %u -> %ld", b.op, b.order, b.pad, r);
+		fz_must_fail(p, "BUDDY with a bad op, order or pad", r, err, EINVAL, 0);
+		return r ? -err : 0;
+	default:
+		b.op = PAGELAB_BUDDY_FREE;
+		b.handle = (1ULL << 32) + fz_rand(p);
+		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
+		err = errno;
+		fz_say(p, " free of handle %llu, never given -> %ld", (unsigned long long)b.handle,
+		       r);
+		fz_must_fail(p, "BUDDY free of a handle never given", r, err, ENOENT, 0);
+		return r ? -err : 0;
+	}
 }

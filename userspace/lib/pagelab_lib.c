@@ -175,6 +175,22 @@ int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_
 	return 0;
 }
 
+int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->op = PAGELAB_BUDDY_ALLOC;
+	out->order = order;
+	return pl_ioctl(fd, PAGELAB_IOC_BUDDY, out);
+}
+
+int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->op = PAGELAB_BUDDY_FREE;
+	out->handle = handle;
+	return pl_ioctl(fd, PAGELAB_IOC_BUDDY, out);
+}
+
 int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out)
 {
 	struct pagelab_merge m;

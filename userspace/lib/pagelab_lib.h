@@ -59,6 +59,10 @@ int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_
  * @nids go to the kernel unchecked, for the tests of bad input.
  */
 int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out);
+/* PAGELAB_IOC_BUDDY: take a block of @order (0 or -errno; @out filled). */
+int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out);
+/* Give block @handle back (0 or -errno; @out filled). */
+int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out);
 
 /*
  * /sys/kernel/debug/pagelab/objects: one line per live object, as
