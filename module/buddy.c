@@ -24,14 +24,6 @@
 #include "pagelab.h"
 #include "trace.h"
 
-/**
- * struct pagelab_dev_file - what one open file of /dev/pagelab holds
- * @blocks: handle (1, 2, ...) -> struct pagelab_block
- */
-struct pagelab_dev_file {
-	struct xarray blocks;
-};
-
 struct pagelab_block {
 	struct page *page;
 	unsigned int order;
@@ -49,6 +41,8 @@ struct pagelab_dev_file *pagelab_dev_file_new(void)
 	if (!df)
 		return NULL;
 	xa_init_flags(&df->blocks, XA_FLAGS_ALLOC1);
+	xa_init_flags(&df->objects, XA_FLAGS_ALLOC1);
+	mutex_init(&df->slab_lock);
 	return df;
 }
 
@@ -64,7 +58,7 @@ static void pagelab_block_free(struct pagelab_block *b)
 }
 
 /**
- * pagelab_dev_file_free() - the file is released: every block goes back
+ * pagelab_dev_file_free() - the file is released: every block and slab object goes back
  * @df: its state, or NULL
  */
 void pagelab_dev_file_free(struct pagelab_dev_file *df)
@@ -77,6 +71,7 @@ void pagelab_dev_file_free(struct pagelab_dev_file *df)
 	xa_for_each(&df->blocks, h, b)
 		pagelab_block_free(b);
 	xa_destroy(&df->blocks);
+	pagelab_slab_release(df);
 	kfree(df);
 }
 

@@ -42,7 +42,7 @@ static long pagelab_ioc_version(void __user *uarg)
 		v.features |= PAGELAB_FEAT_RCU_PTE;
 	if (PAGELAB_HAVE_HUGE)
 		v.features |= PAGELAB_FEAT_HUGE;
-	v.features |= PAGELAB_FEAT_BUDDY;
+	v.features |= PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -92,6 +92,8 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 		return pagelab_walk_ioctl(file, uarg);
 	case PAGELAB_IOC_BUDDY:
 		return pagelab_buddy_ioctl(file->private_data, uarg);
+	case PAGELAB_IOC_SLAB:
+		return pagelab_slab_ioctl(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}

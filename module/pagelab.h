@@ -771,11 +771,36 @@ int pagelab_walk_range(struct mm_struct *mm, unsigned long start, unsigned long 
 struct mm_struct *pagelab_walk_pid_mm(struct file *file, pid_t nr, const char **why);
 bool pagelab_walk_admin(struct file *file);
 
+/**
+ * struct pagelab_dev_file - what one open file of /dev/pagelab holds
+ * @blocks:    buddy blocks, handle (1, 2, ...) -> struct pagelab_block
+ *             (buddy.c); the xarray's own lock
+ * @slab_lock: guards @cache, @nobjects, @size, @name and changes to
+ *             @objects (slab.c)
+ * @cache:     the file's slab cache, NULL before PAGELAB_SLAB_CREATE
+ * @objects:   its objects, handle -> object
+ * @nobjects:  entries in @objects
+ * @size:      @cache's object size
+ * @name:      @cache's name
+ */
+struct pagelab_dev_file {
+	struct xarray blocks;
+	struct mutex slab_lock;	/* guards cache, objects, nobjects, size, name */
+	struct kmem_cache *cache;
+	struct xarray objects;
+	unsigned long nobjects;
+	u32 size;
+	char name[PAGELAB_SLAB_NAME_LEN];
+};
+
 /* buddy.c */
-struct pagelab_dev_file;
 struct pagelab_dev_file *pagelab_dev_file_new(void);
 void pagelab_dev_file_free(struct pagelab_dev_file *df);
 long pagelab_buddy_ioctl(struct pagelab_dev_file *df, struct pagelab_buddy __user *uarg);
+
+/* slab.c */
+long pagelab_slab_ioctl(struct pagelab_dev_file *df, struct pagelab_slab __user *uarg);
+void pagelab_slab_release(struct pagelab_dev_file *df);
 
 /* scan.c */
 long pagelab_scan_ioctl(struct file *file, struct pagelab_scan __user *uarg);

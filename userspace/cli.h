@@ -35,6 +35,7 @@ int cmd_mem(int argc, char **argv);
 int cmd_huge(int argc, char **argv);
 int cmd_heap(int argc, char **argv);
 int cmd_buddy(int argc, char **argv);
+int cmd_slab(int argc, char **argv);
 
 /* Print "pagelab: <msg>" to stderr. */
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -153,6 +153,25 @@ static int tour_heap(int stop)
 	return 0;
 }
 
+static int tour_buddy_slab(int stop)
+{
+	char *buddy[] = { "buddy", "--blocks", "16", NULL };
+	char *slab[] = { "slab", "--objects", "40", NULL };
+	int bad = 0;
+
+	tour_heading(stop, "The buddy allocator: blocks, buddies, splits and merges");
+	printf("  'pagelab buddy' takes blocks of 2^order pages from the kernel's page\n"
+	       "  allocator through the module and reads /proc/buddyinfo around each step:\n\n");
+	fflush(stdout);
+	bad += tour_runv(cmd_buddy, buddy) ? 1 : 0;
+	tour_heading(stop + 1, "A slab cache of your own: slots, slabs, partial slabs");
+	printf("  'pagelab slab' has the module make a cache of 200-byte objects and\n"
+	       "  reads the kernel's own counts (/sys/kernel/slab, /proc/slabinfo):\n\n");
+	fflush(stdout);
+	bad += tour_runv(cmd_slab, slab) ? 1 : 0;
+	return bad;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -375,6 +394,11 @@ int cmd_tour(int argc, char **argv)
 	bad += tour_huge(stop++);
 	if (v.features & PAGELAB_FEAT_OBJECTS)
 		bad += tour_heap(stop++);
+	if ((v.features & (PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB)) ==
+	    (PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB)) {
+		bad += tour_buddy_slab(stop);
+		stop += 2;
+	}
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

@@ -75,6 +75,8 @@ struct pagelab_version {
 #define PAGELAB_FEAT_HUGE	_BITULL(11)
 /* ABI 1.10: PAGELAB_IOC_BUDDY, blocks straight from the buddy allocator. */
 #define PAGELAB_FEAT_BUDDY	_BITULL(12)
+/* ABI 1.10: PAGELAB_IOC_SLAB, a slab cache of the caller's own. */
+#define PAGELAB_FEAT_SLAB	_BITULL(13)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -768,6 +770,53 @@ struct pagelab_buddy {
 	char zone[PAGELAB_BUDDY_ZONE_LEN];
 };
 
+/* struct pagelab_slab.op */
+#define PAGELAB_SLAB_CREATE	1
+#define PAGELAB_SLAB_ALLOC	2
+#define PAGELAB_SLAB_FREE	3
+#define PAGELAB_SLAB_SHRINK	4
+#define PAGELAB_SLAB_MAX_SIZE	8192
+#define PAGELAB_SLAB_MAX_ALIGN	4096
+#define PAGELAB_SLAB_MAX_OBJECTS 16384
+#define PAGELAB_SLAB_NAME_LEN	32
+
+/**
+ * struct pagelab_slab - PAGELAB_IOC_SLAB (on /dev/pagelab): a slab cache
+ * of the caller's own, its objects taken and given back one by one.  The
+ * cache and its objects belong to the open file (all freed, the cache
+ * destroyed, when it is closed); it is never merged with another cache,
+ * so its line in /proc/slabinfo and /sys/kernel/slab/NAME/ are its own,
+ * and its objects are charged to the caller's memory cgroup.
+ * @op:         (in)  PAGELAB_SLAB_CREATE (once per file; -EBUSY after),
+ *                    _ALLOC, _FREE or _SHRINK (kmem_cache_shrink(): empty
+ *                    slabs go back to the page allocator); the others
+ *                    before CREATE: -EINVAL
+ * @size:       (in)  CREATE: the object size, 1..PAGELAB_SLAB_MAX_SIZE
+ *                    bytes; (out) the others: the same
+ * @align:      (in)  CREATE: 0, or a power of two up to
+ *                    PAGELAB_SLAB_MAX_ALIGN: each object's alignment
+ * @pad:        must be 0
+ * @handle:     (out) ALLOC: the object's handle (1, 2, ...; at most
+ *                    PAGELAB_SLAB_MAX_OBJECTS held, -ENOSPC);
+ *              (in)  FREE: the object to give back (-ENOENT: none)
+ * @slab_pfn:   (out) ALLOC, FREE: the first frame of the slab holding the
+ *                    object (for FREE: before the free)
+ * @offset:     (out) ALLOC, FREE: the object's byte offset in its slab
+ * @slab_order: (out) ALLOC, FREE: the slab's order (2^order pages)
+ * @name:       (out) the cache's name, NUL-terminated
+ */
+struct pagelab_slab {
+	__u32 op;
+	__u32 size;
+	__u32 align;
+	__u32 pad;
+	__u64 handle;
+	__u64 slab_pfn;
+	__u32 offset;
+	__u32 slab_order;
+	char name[PAGELAB_SLAB_NAME_LEN];
+};
+
 #define PAGELAB_IOC_MAGIC	0xb7
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
@@ -788,5 +837,6 @@ struct pagelab_buddy {
 #define PAGELAB_IOC_SCAN	_IOWR(PAGELAB_IOC_MAGIC, 0x08, struct pagelab_scan)
 #define PAGELAB_IOC_WALK	_IOWR(PAGELAB_IOC_MAGIC, 0x09, struct pagelab_walk)
 #define PAGELAB_IOC_BUDDY	_IOWR(PAGELAB_IOC_MAGIC, 0x0a, struct pagelab_buddy)
+#define PAGELAB_IOC_SLAB	_IOWR(PAGELAB_IOC_MAGIC, 0x0b, struct pagelab_slab)
 
 #endif /* _UAPI_PAGELAB_H */

@@ -136,7 +136,7 @@ enum fz_op {
 	OP_PROCMEM_READ, OP_PROCMEM_WRITE, OP_REMOTE_READ, OP_WALK, OP_WALK_JUNK, OP_SCAN,
 	OP_WALK_IOCTL,
 	OP_DEBUGFS, OP_PAGEMAP, OP_SENDFD, OP_RECVFD, OP_SPLICE, OP_SPLICE_READ,
-	OP_SLEEP, OP_BUDDY, OP_NR
+	OP_SLEEP, OP_BUDDY, OP_SLAB, OP_NR
 };
 
 struct fz_opdesc {
@@ -287,6 +287,8 @@ struct fz_proc_s {
 	unsigned int kid_seq;
 	int nbuddy;
 	uint64_t buddy[FZ_MAX_BUDDY];	/* handles of blocks taken on @dev */
+	int nslab;
+	uint64_t slab[FZ_MAX_BUDDY];	/* handles of slab objects taken on @dev */
 };
 
 extern struct fz_shared *fz;
@@ -465,6 +467,7 @@ int fz_op_splice(fz_proc *p);
 int fz_op_splice_read(fz_proc *p);
 int fz_op_sleep(fz_proc *p);
 int fz_op_buddy(fz_proc *p);
+int fz_op_slab(fz_proc *p);
 int fz_stat_into_map(fz_proc *p);
 
 /* ---- touch.c: guarded memory access ------------------------------------------------ */

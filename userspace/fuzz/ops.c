@@ -61,6 +61,7 @@ const struct fz_opdesc fz_ops[OP_NR] = {
 	[OP_SPLICE_READ]	= { "vmsplice-read",	FZ_F_SPLICE,	 8, fz_op_splice_read },
 	[OP_SLEEP]		= { "sleep",		FZ_F_TOUCH,	 3, fz_op_sleep },
 	[OP_BUDDY]		= { "buddy",		FZ_F_IOCTL,	 6, fz_op_buddy },
+	[OP_SLAB]		= { "slab",		FZ_F_IOCTL,	 6, fz_op_slab },
 };
 
 /* ---- process state ------------------------------------------------------------------ */
@@ -1106,6 +1107,91 @@ int fz_op_buddy(fz_proc *p)
 		fz_say(p, " free of handle %llu, never given -> %ld", (unsigned long long)b.handle,
 		       r);
 		fz_must_fail(p, "BUDDY free of a handle never given", r, err, ENOENT, 0);
+		return r ? -err : 0;
+	}
+}
+
+/*
+ * PAGELAB_IOC_SLAB on the device: the file's cache made (once: EBUSY
+ * after, also when a process sharing the fd made it), objects taken and
+ * given back, shrinks, and bad requests.  Before any cache, the object ops
+ * are EINVAL.
+ */
+int fz_op_slab(fz_proc *p)
+{
+	struct pagelab_slab s;
+	long r;
+	int err, i;
+
+	if (p->dev < 0)
+		return FZ_SKIP;
+	memset(&s, 0, sizeof(s));
+	switch (fz_below(p, 6)) {
+	case 0:
+		s.op = PAGELAB_SLAB_CREATE;
+		s.size = 1 + fz_below(p, PAGELAB_SLAB_MAX_SIZE);
+		s.align = fz_pct(p, 50) ? 0 : 1U << fz_below(p, 13);
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " create size %u align %u -> %ld %s", s.size, s.align, r, s.name);
+		fz_must_ok(p, "SLAB create", r, err, EBUSY, ENOMEM, 0);
+		return r ? -err : 0;
+	case 1:
+	case 2:
+		if (p->nslab == FZ_MAX_BUDDY)
+			return FZ_SKIP;
+		s.op = PAGELAB_SLAB_ALLOC;
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " alloc -> %ld handle %llu slab %#llx+%u", r,
+		       (unsigned long long)s.handle, (unsigned long long)s.slab_pfn, s.offset);
+		if (r) {
+			fz_must_ok(p, "SLAB alloc", r, err, EINVAL, ENOMEM, ENOSPC, 0);
+			return -err;
+		}
+		if (!s.handle || !s.size || s.offset + s.size > (4096U << s.slab_order))
+			fz_fail(p, "SLAB alloc: handle %llu size %u at %u of a slab of order %u",
+				(unsigned long long)s.handle, s.size, s.offset, s.slab_order);
+		p->slab[p->nslab++] = s.handle;
+		return 0;
+	case 3:
+		if (!p->nslab)
+			return FZ_SKIP;
+		i = (int)fz_below(p, (uint32_t)p->nslab);
+		s.op = PAGELAB_SLAB_FREE;
+		s.handle = p->slab[i];
+		p->slab[i] = p->slab[--p->nslab];
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " free handle %llu -> %ld", (unsigned long long)s.handle, r);
+		fz_must_ok(p, "SLAB free of an object taken", r, err, ENOENT, 0);
+		return r ? -err : 0;
+	case 4:
+		s.op = PAGELAB_SLAB_SHRINK;
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " shrink -> %ld", r);
+		fz_must_ok(p, "SLAB shrink", r, err, EINVAL, 0);
+		return r ? -err : 0;
+	default:
+		if (fz_pct(p, 30)) {
+			s.op = PAGELAB_SLAB_CREATE;
+			s.size = fz_pct(p, 50) ? 0 : PAGELAB_SLAB_MAX_SIZE + 1 + fz_below(p, 1000);
+		} else if (fz_pct(p, 40)) {
+			s.op = PAGELAB_SLAB_CREATE;
+			s.size = 64;
+			s.align = 3 + 2 * fz_below(p, 1000);
+		} else if (fz_pct(p, 50)) {
+			s.op = 5 + fz_below(p, 100);
+		} else {
+			s.op = PAGELAB_SLAB_ALLOC;
+			s.pad = 1 + fz_below(p, 100);
+		}
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " junk op %u size %u align %u pad %u -> %ld", s.op, s.size, s.align,
+		       s.pad, r);
+		fz_must_fail(p, "SLAB with a bad op, size, alignment or pad", r, err, EINVAL, 0);
 		return r ? -err : 0;
 	}
 }

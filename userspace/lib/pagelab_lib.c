@@ -191,6 +191,16 @@ int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out)
 	return pl_ioctl(fd, PAGELAB_IOC_BUDDY, out);
 }
 
+int pl_slab(int fd, __u32 op, __u32 size, __u32 align, __u64 handle, struct pagelab_slab *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->op = op;
+	out->size = size;
+	out->align = align;
+	out->handle = handle;
+	return pl_ioctl(fd, PAGELAB_IOC_SLAB, out);
+}
+
 int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out)
 {
 	struct pagelab_merge m;

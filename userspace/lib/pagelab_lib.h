@@ -63,6 +63,8 @@ int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *
 int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out);
 /* Give block @handle back (0 or -errno; @out filled). */
 int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out);
+/* PAGELAB_IOC_SLAB: @op with @size, @align and @handle as it takes them (0 or -errno). */
+int pl_slab(int fd, __u32 op, __u32 size, __u32 align, __u64 handle, struct pagelab_slab *out);
 
 /*
  * /sys/kernel/debug/pagelab/objects: one line per live object, as

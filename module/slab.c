@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagelab - a slab cache of the caller's own (PAGELAB_IOC_SLAB): objects
+ * of a chosen size taken and given back one by one, each reported with
+ * the slab (its first frame, its order) it lives in and its offset there,
+ * so a user sees how the slab allocator packs objects into slabs, what
+ * rounding and alignment cost per object, and which slabs are full,
+ * partial or empty (the kernel's own counts are in /proc/slabinfo and
+ * /sys/kernel/slab/NAME/).
+ *
+ * The cache is never merged with another (it has a constructor, which
+ * slab_unmergeable() refuses to merge on every kernel), so its counts are
+ * its own; its name is unique while the module is loaded.  The cache and
+ * its objects belong to the open file of /dev/pagelab, under the file's
+ * slab_lock; releasing the file frees every object and destroys the cache.
+ */
+#include <linux/atomic.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "pagelab.h"
+
+static atomic_t pagelab_slab_seq = ATOMIC_INIT(0);
+
+/* Nothing to build: its presence keeps the cache from being merged. */
+static void pagelab_slab_ctor(void *obj)
+{
+}
+
+static long pagelab_slab_create(struct pagelab_dev_file *df, struct pagelab_slab *r)
+{
+	if (!r->size || r->size > PAGELAB_SLAB_MAX_SIZE ||
+	    (r->align && (!is_power_of_2(r->align) || r->align > PAGELAB_SLAB_MAX_ALIGN)))
+		return -EINVAL;
+	if (df->cache)
+		return -EBUSY;
+	snprintf(df->name, sizeof(df->name), "pagelab_slab_%u",
+		 (unsigned int)atomic_inc_return(&pagelab_slab_seq));
+	df->cache = kmem_cache_create(df->name, r->size, r->align, SLAB_ACCOUNT,
+				      pagelab_slab_ctor);
+	if (!df->cache)
+		return -ENOMEM;
+	df->size = r->size;
+	return 0;
+}
+
+/* Where @obj lives: its slab's first frame and order, its offset there. */
+static void pagelab_slab_where(struct pagelab_slab *r, void *obj)
+{
+	struct page *head = virt_to_head_page(obj);
+
+	r->slab_pfn = page_to_pfn(head);
+	r->slab_order = compound_order(head);
+	r->offset = (u32)((char *)obj - (char *)page_address(head));
+}
+
+static long pagelab_slab_alloc(struct pagelab_dev_file *df, struct pagelab_slab *r)
+{
+	void *obj;
+	u32 handle;
+	int ret;
+
+	if (df->nobjects >= PAGELAB_SLAB_MAX_OBJECTS)
+		return -ENOSPC;
+	obj = kmem_cache_alloc(df->cache, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!obj)
+		return -ENOMEM;
+	ret = xa_alloc(&df->objects, &handle, obj, XA_LIMIT(1, U32_MAX), GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kmem_cache_free(df->cache, obj);
+		return ret;
+	}
+	df->nobjects++;
+	r->handle = handle;
+	pagelab_slab_where(r, obj);
+	return 0;
+}
+
+static long pagelab_slab_free(struct pagelab_dev_file *df, struct pagelab_slab *r)
+{
+	void *obj = r->handle <= U32_MAX ? xa_erase(&df->objects, r->handle) : NULL;
+
+	if (!obj)
+		return -ENOENT;
+	df->nobjects--;
+	pagelab_slab_where(r, obj);
+	kmem_cache_free(df->cache, obj);
+	return 0;
+}
+
+/* Empty slabs back to the page allocator (how many remain, the kernel keeps). */
+static long pagelab_slab_shrink(struct pagelab_dev_file *df)
+{
+	kmem_cache_shrink(df->cache);
+	return 0;
+}
+
+/**
+ * pagelab_slab_ioctl() - PAGELAB_IOC_SLAB
+ * @df: the open file's state
+ * @uarg: struct pagelab_slab in user memory
+ *
+ * Return: 0; -EINVAL for a malformed request (unknown op, a size or
+ * alignment out of range, pad set, no cache yet); -EBUSY for a second
+ * cache; -ENOSPC over PAGELAB_SLAB_MAX_OBJECTS; -ENOMEM; -ENOENT for a
+ * handle the file does not hold; -EFAULT.
+ */
+long pagelab_slab_ioctl(struct pagelab_dev_file *df, struct pagelab_slab __user *uarg)
+{
+	struct pagelab_slab r;
+	long ret;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.pad || (r.op != PAGELAB_SLAB_CREATE && (r.size || r.align)))
+		return -EINVAL;
+	mutex_lock(&df->slab_lock);
+	if (r.op == PAGELAB_SLAB_CREATE)
+		ret = pagelab_slab_create(df, &r);
+	else if (!df->cache)
+		ret = -EINVAL;
+	else if (r.op == PAGELAB_SLAB_ALLOC)
+		ret = pagelab_slab_alloc(df, &r);
+	else if (r.op == PAGELAB_SLAB_FREE)
+		ret = pagelab_slab_free(df, &r);
+	else if (r.op == PAGELAB_SLAB_SHRINK)
+		ret = pagelab_slab_shrink(df);
+	else
+		ret = -EINVAL;
+	if (!ret) {
+		r.size = df->size;
+		strscpy(r.name, df->name, sizeof(r.name));
+	}
+	mutex_unlock(&df->slab_lock);
+	if (ret)
+		return ret;
+	/* An object taken stays the file's: freed on close if this copy fails. */
+	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+/**
+ * pagelab_slab_release() - the file is released: its objects, then its cache
+ * @df: its state
+ */
+void pagelab_slab_release(struct pagelab_dev_file *df)
+{
+	unsigned long h;
+	void *obj;
+
+	xa_for_each(&df->objects, h, obj)
+		kmem_cache_free(df->cache, obj);
+	xa_destroy(&df->objects);
+	kmem_cache_destroy(df->cache);
+}
