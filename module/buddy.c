@@ -83,7 +83,7 @@ static void pagelab_buddy_look(struct pagelab_buddy *r)
 	r->buddy_free = 0;
 	r->buddy_order = 0;
 	/* Racy by nature: a snapshot, the way /proc/kpageflags reads it. */
-	if (buddy && PageBuddy(buddy)) {
+	if (buddy && data_race(PageBuddy(buddy))) {
 		r->buddy_free = 1;
 		r->buddy_order = (u32)READ_ONCE(buddy->private);
 	}
@@ -101,13 +101,14 @@ static void pagelab_buddy_describe(struct pagelab_buddy *r, struct page *page,
 
 static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_buddy *r)
 {
-	unsigned long n = 1UL << r->order;
 	struct pagelab_block *b;
+	unsigned long n;
 	u32 handle;
 	int ret;
 
 	if (r->order > PAGELAB_BUDDY_MAX_ORDER || r->order > PAGELAB_MAX_PAGE_ORDER)
 		return -EINVAL;
+	n = 1UL << r->order;
 	if (atomic64_add_return(n, &pagelab_stats.pages_held) > READ_ONCE(pagelab_max_pages)) {
 		ret = -ENOSPC;
 		goto out_uncount;
@@ -125,18 +126,19 @@ static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_budd
 		ret = -ENOMEM;
 		goto out_free_block;
 	}
-	ret = xa_alloc(&df->blocks, &handle, b, XA_LIMIT(1, U32_MAX), GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto out_free_pages;
 	atomic64_add(n, &pagelab_stats.pages_allocated);
-	r->handle = handle;
 	pagelab_buddy_describe(r, b->page, b->order);
 	trace_pagelab_buddy(true, b->order, r->pfn);
+	/* Published last: from here another thread of the file may free it. */
+	ret = xa_alloc(&df->blocks, &handle, b, XA_LIMIT(1, U32_MAX), GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		pagelab_block_free(b);
+		return ret;
+	}
+	r->handle = handle;
 	pagelab_buddy_look(r);
 	return 0;
 
-out_free_pages:
-	__free_pages(b->page, b->order);
 out_free_block:
 	kfree(b);
 out_uncount:
@@ -161,19 +163,23 @@ static long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy
 
 /**
  * pagelab_buddy_ioctl() - PAGELAB_IOC_BUDDY
- * @df: the open file's state
+ * @file: the open file of /dev/pagelab
  * @uarg: struct pagelab_buddy in user memory
  *
- * Return: 0; -EINVAL for a malformed request (unknown op, order over the
- * kernel's highest, pad set); -ENOSPC over max_pages; -ENOMEM without a
- * free block of that order; -ENOENT for a handle the file does not hold;
- * -EFAULT.
+ * Return: 0; -EPERM unless the file's opener and the caller have
+ * CAP_SYS_ADMIN (frames are physical addresses, as for the walk); -EINVAL
+ * for a malformed request (unknown op, order over the kernel's highest,
+ * pad set); -ENOSPC over max_pages; -ENOMEM without a free block of that
+ * order; -ENOENT for a handle the file does not hold; -EFAULT.
  */
-long pagelab_buddy_ioctl(struct pagelab_dev_file *df, struct pagelab_buddy __user *uarg)
+long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg)
 {
+	struct pagelab_dev_file *df = file->private_data;
 	struct pagelab_buddy r;
 	long ret;
 
+	if (!pagelab_walk_admin(file))
+		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
 	if (r.pad)

@@ -8,6 +8,7 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <asm/cpufeature.h>
 
@@ -249,6 +250,13 @@ static inline bool pagelab_zero_page_ok(struct vm_area_struct *vma)
 #define PAGELAB_MAX_PAGE_ORDER	MAX_ORDER
 #else
 #define PAGELAB_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/* A slab cache kept from merging: SLAB_NO_MERGE since 6.5 (before: a constructor). */
+#ifdef SLAB_NO_MERGE
+#define PAGELAB_SLAB_NO_MERGE	SLAB_NO_MERGE
+#else
+#define PAGELAB_SLAB_NO_MERGE	0
 #endif
 
 /* Can a fault reach a driver holding only its VMA's lock? */

@@ -91,9 +91,9 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 	case PAGELAB_IOC_WALK:
 		return pagelab_walk_ioctl(file, uarg);
 	case PAGELAB_IOC_BUDDY:
-		return pagelab_buddy_ioctl(file->private_data, uarg);
+		return pagelab_buddy_ioctl(file, uarg);
 	case PAGELAB_IOC_SLAB:
-		return pagelab_slab_ioctl(file->private_data, uarg);
+		return pagelab_slab_ioctl(file, uarg);
 	default:
 		return -ENOTTY;
 	}

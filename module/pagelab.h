@@ -796,10 +796,10 @@ struct pagelab_dev_file {
 /* buddy.c */
 struct pagelab_dev_file *pagelab_dev_file_new(void);
 void pagelab_dev_file_free(struct pagelab_dev_file *df);
-long pagelab_buddy_ioctl(struct pagelab_dev_file *df, struct pagelab_buddy __user *uarg);
+long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg);
 
 /* slab.c */
-long pagelab_slab_ioctl(struct pagelab_dev_file *df, struct pagelab_slab __user *uarg);
+long pagelab_slab_ioctl(struct file *file, struct pagelab_slab __user *uarg);
 void pagelab_slab_release(struct pagelab_dev_file *df);
 
 /* scan.c */

@@ -8,9 +8,10 @@
  * partial or empty (the kernel's own counts are in /proc/slabinfo and
  * /sys/kernel/slab/NAME/).
  *
- * The cache is never merged with another (it has a constructor, which
- * slab_unmergeable() refuses to merge on every kernel), so its counts are
- * its own; its name is unique while the module is loaded.  The cache and
+ * The cache is never merged with another (SLAB_NO_MERGE; before 6.5 a
+ * constructor, which slab_unmergeable() refuses to merge, at the cost of
+ * the free pointer moving out of the object: one more word per slot), so
+ * its counts are its own; its name is unique while the module is loaded.  The cache and
  * its objects belong to the open file of /dev/pagelab, under the file's
  * slab_lock; releasing the file frees every object and destroys the cache.
  */
@@ -25,7 +26,7 @@
 
 static atomic_t pagelab_slab_seq = ATOMIC_INIT(0);
 
-/* Nothing to build: its presence keeps the cache from being merged. */
+/* Nothing to build: its presence keeps the cache from being merged (before 6.5). */
 static void pagelab_slab_ctor(void *obj)
 {
 }
@@ -39,8 +40,9 @@ static long pagelab_slab_create(struct pagelab_dev_file *df, struct pagelab_slab
 		return -EBUSY;
 	snprintf(df->name, sizeof(df->name), "pagelab_slab_%u",
 		 (unsigned int)atomic_inc_return(&pagelab_slab_seq));
-	df->cache = kmem_cache_create(df->name, r->size, r->align, SLAB_ACCOUNT,
-				      pagelab_slab_ctor);
+	df->cache = kmem_cache_create(df->name, r->size, r->align,
+				      SLAB_ACCOUNT | PAGELAB_SLAB_NO_MERGE,
+				      PAGELAB_SLAB_NO_MERGE ? NULL : pagelab_slab_ctor);
 	if (!df->cache)
 		return -ENOMEM;
 	df->size = r->size;
@@ -65,7 +67,8 @@ static long pagelab_slab_alloc(struct pagelab_dev_file *df, struct pagelab_slab 
 
 	if (df->nobjects >= PAGELAB_SLAB_MAX_OBJECTS)
 		return -ENOSPC;
-	obj = kmem_cache_alloc(df->cache, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/* A failure is the answer: no OOM kill for it. */
+	obj = kmem_cache_alloc(df->cache, GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY);
 	if (!obj)
 		return -ENOMEM;
 	ret = xa_alloc(&df->objects, &handle, obj, XA_LIMIT(1, U32_MAX), GFP_KERNEL_ACCOUNT);
@@ -100,24 +103,30 @@ static long pagelab_slab_shrink(struct pagelab_dev_file *df)
 
 /**
  * pagelab_slab_ioctl() - PAGELAB_IOC_SLAB
- * @df: the open file's state
+ * @file: the open file of /dev/pagelab
  * @uarg: struct pagelab_slab in user memory
  *
- * Return: 0; -EINVAL for a malformed request (unknown op, a size or
- * alignment out of range, pad set, no cache yet); -EBUSY for a second
- * cache; -ENOSPC over PAGELAB_SLAB_MAX_OBJECTS; -ENOMEM; -ENOENT for a
- * handle the file does not hold; -EFAULT.
+ * Return: 0; -EPERM unless the file's opener and the caller have
+ * CAP_SYS_ADMIN (slab frames are physical addresses, as for the walk);
+ * -EINVAL for a malformed request (unknown op, a size or alignment out of
+ * range, pad set, no cache yet); -EBUSY for a second cache; -ENOSPC over
+ * PAGELAB_SLAB_MAX_OBJECTS; -ENOMEM; -ENOENT for a handle the file does
+ * not hold; -EINTR; -EFAULT.
  */
-long pagelab_slab_ioctl(struct pagelab_dev_file *df, struct pagelab_slab __user *uarg)
+long pagelab_slab_ioctl(struct file *file, struct pagelab_slab __user *uarg)
 {
+	struct pagelab_dev_file *df = file->private_data;
 	struct pagelab_slab r;
 	long ret;
 
+	if (!pagelab_walk_admin(file))
+		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
 	if (r.pad || (r.op != PAGELAB_SLAB_CREATE && (r.size || r.align)))
 		return -EINVAL;
-	mutex_lock(&df->slab_lock);
+	if (mutex_lock_killable(&df->slab_lock))
+		return -EINTR;
 	if (r.op == PAGELAB_SLAB_CREATE)
 		ret = pagelab_slab_create(df, &r);
 	else if (!df->cache)

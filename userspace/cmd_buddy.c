@@ -140,9 +140,15 @@ static void buddy_one(int fd, unsigned int order, bool *ok)
 		*ok = false;
 		return;
 	}
-	printf("    given back:");
-	printf(" its buddy %s\n", fr.buddy_free ? "is free on its own: no merge" :
-	       "is not a free block's start now (held, or merged with ours)");
+	printf("    given back: ");
+	if (fr.buddy_free && fr.buddy_order > order)
+		printf("merged: a free block of order %u starts at its buddy now\n",
+		       fr.buddy_order);
+	else if (fr.buddy_free)
+		printf("its buddy is free, on its own (no merge yet)\n");
+	else
+		printf("its buddy is no free block's start (held, or merged with ours into a\n"
+		       "      block that starts at ours)\n");
 	print_change(&b, &c, blk.nid, blk.zone);
 	printf("  What you see: a free block of order k >= %u was taken off its list and\n"
 	       "  halved until a %u-block was left, each other half going onto the list\n"

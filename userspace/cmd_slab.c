@@ -36,23 +36,6 @@ static void slab_usage(FILE *out)
 		PAGELAB_SLAB_MAX_SIZE, PAGELAB_SLAB_MAX_ALIGN);
 }
 
-/* /sys/kernel/slab/@name/@attr's first number, or -1. */
-static long long slab_attr(const char *name, const char *attr)
-{
-	char path[160];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", name, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* The cache's /proc/slabinfo line, printed; false if there is none. */
 static bool print_slabinfo(const char *name)
 {
@@ -123,9 +106,9 @@ static int slab_run(int fd, unsigned int size, unsigned int align, int k)
 		pl_err("slab: creating the cache: %s", strerror(-ret));
 		return PL_EXIT_FAIL;
 	}
-	slot = slab_attr(s.name, "slab_size");
-	per = slab_attr(s.name, "objs_per_slab");
-	order = slab_attr(s.name, "order");
+	slot = pl_slab_attr(s.name, "slab_size");
+	per = pl_slab_attr(s.name, "objs_per_slab");
+	order = pl_slab_attr(s.name, "order");
 	printf("  cache %s: objects of %u bytes\n", s.name, size);
 	if (slot > 0 && per > 0 && order >= 0)
 		printf("    each in a slot of %lld bytes: %lld lost per object to rounding,\n"
@@ -143,7 +126,7 @@ static int slab_run(int fd, unsigned int size, unsigned int align, int k)
 		pl_err("slab: out of memory");
 		return PL_EXIT_FAIL;
 	}
-	before = slab_attr(s.name, "slabs");
+	before = pl_slab_attr(s.name, "slabs");
 	printf("\n  %d objects taken:\n", k);
 	for (; n < k; n++) {
 		ret = pl_slab(fd, PAGELAB_SLAB_ALLOC, 0, 0, 0, &s);
@@ -158,7 +141,7 @@ static int slab_run(int fd, unsigned int size, unsigned int align, int k)
 	qsort(o, (size_t)n, sizeof(*o), by_slab);
 	slabs = print_slabs(o, n, per, &ok);
 	printf("    the kernel: %lld slabs (was %lld), %lld objects in use\n",
-	       slab_attr(s.name, "slabs"), before, slab_attr(s.name, "objects"));
+	       pl_slab_attr(s.name, "slabs"), before, pl_slab_attr(s.name, "objects"));
 	print_slabinfo(s.name);
 	pl_check(&ok, per <= 0 || slabs >= (n + per - 1) / per, "%d objects fit in %d slabs of %lld",
 		 n, slabs, per);
@@ -167,21 +150,21 @@ static int slab_run(int fd, unsigned int size, unsigned int align, int k)
 	for (int i = 0; i < n; i += 2)
 		if (!pl_slab(fd, PAGELAB_SLAB_FREE, 0, 0, o[i].handle, &s))
 			o[i].handle = 0;
-	before = slab_attr(s.name, "slabs");
+	before = pl_slab_attr(s.name, "slabs");
 	pl_slab(fd, PAGELAB_SLAB_SHRINK, 0, 0, 0, &s);
 	printf("    the kernel: %lld slabs before the shrink, %lld after (every slab still\n"
 	       "    holds objects: none can go), %lld partial\n", before,
-	       slab_attr(s.name, "slabs"), slab_attr(s.name, "partial"));
+	       pl_slab_attr(s.name, "slabs"), pl_slab_attr(s.name, "partial"));
 	print_slabinfo(s.name);
 
 	printf("\n  Every object of the first slab given back, then the cache shrunk:\n");
 	for (int i = 0; i < n && o[i].pfn == o[0].pfn; i++)
 		if (o[i].handle && !pl_slab(fd, PAGELAB_SLAB_FREE, 0, 0, o[i].handle, &s))
 			o[i].handle = 0;
-	before = slab_attr(s.name, "slabs");
+	before = pl_slab_attr(s.name, "slabs");
 	pl_slab(fd, PAGELAB_SLAB_SHRINK, 0, 0, 0, &s);
 	printf("    the kernel: %lld slabs before the shrink, %lld after\n", before,
-	       slab_attr(s.name, "slabs"));
+	       pl_slab_attr(s.name, "slabs"));
 	print_slabinfo(s.name);
 	printf("  What you see: a slab is 2^order pages cut into equal slots; an object\n"
 	       "  smaller than its slot wastes the difference, and the slab's tail that\n"

@@ -738,7 +738,8 @@ struct pagelab_walk {
  * one back.  Blocks belong to the open file (freed when it is closed),
  * count in max_pages (-ENOSPC over it) and are charged to the caller's
  * memory cgroup; -ENOMEM when the kernel has no free block of that order
- * (no reclaim is forced for it).  Root only (the device is 0600).
+ * (no reclaim is forced for it).  -EPERM unless the opener of the file and
+ * the caller have CAP_SYS_ADMIN (frames are physical addresses).
  * @op:          (in)  PAGELAB_BUDDY_ALLOC or PAGELAB_BUDDY_FREE
  * @order:       (in)  ALLOC: 0..PAGELAB_BUDDY_MAX_ORDER; (out) FREE: the
  *                     block's
@@ -749,9 +750,11 @@ struct pagelab_walk {
  * @buddy_pfn:   (out) its buddy's first frame, @pfn ^ 2^order: the block
  *                     it merges with into one of order + 1 when both are free
  * @buddy_free:  (out) 1 if a free block of the buddy allocator started at
- *                     @buddy_pfn when looked at (for FREE: after the free;
- *                     0 then also if the two merged), its order in
- *                     @buddy_order; a snapshot, racing every other allocation
+ *                     @buddy_pfn when looked at, its order in @buddy_order
+ *                     (for FREE, after the free: if the two merged, a block
+ *                     of a higher order starts there when the buddy is the
+ *                     lower half, none when it is the upper); a snapshot,
+ *                     racing every other allocation
  * @buddy_order: (out) see @buddy_free
  * @nid:         (out) the block's node
  * @pad:         must be 0
@@ -786,19 +789,23 @@ struct pagelab_buddy {
  * cache and its objects belong to the open file (all freed, the cache
  * destroyed, when it is closed); it is never merged with another cache,
  * so its line in /proc/slabinfo and /sys/kernel/slab/NAME/ are its own,
- * and its objects are charged to the caller's memory cgroup.
+ * and its objects are charged to the caller's memory cgroup.  -EPERM
+ * unless the opener of the file and the caller have CAP_SYS_ADMIN.
  * @op:         (in)  PAGELAB_SLAB_CREATE (once per file; -EBUSY after),
  *                    _ALLOC, _FREE or _SHRINK (kmem_cache_shrink(): empty
  *                    slabs go back to the page allocator); the others
  *                    before CREATE: -EINVAL
  * @size:       (in)  CREATE: the object size, 1..PAGELAB_SLAB_MAX_SIZE
- *                    bytes; (out) the others: the same
+ *                    bytes; the other ops: 0 (-EINVAL otherwise);
+ *                    (out) the cache's object size
  * @align:      (in)  CREATE: 0, or a power of two up to
- *                    PAGELAB_SLAB_MAX_ALIGN: each object's alignment
+ *                    PAGELAB_SLAB_MAX_ALIGN: each object's alignment; the
+ *                    other ops: 0
  * @pad:        must be 0
  * @handle:     (out) ALLOC: the object's handle (1, 2, ...; at most
  *                    PAGELAB_SLAB_MAX_OBJECTS held, -ENOSPC);
- *              (in)  FREE: the object to give back (-ENOENT: none)
+ *              (in)  FREE: the object to give back (-ENOENT: none; a FREE
+ *                    whose answer cannot be copied out still freed it)
  * @slab_pfn:   (out) ALLOC, FREE: the first frame of the slab holding the
  *                    object (for FREE: before the free)
  * @offset:     (out) ALLOC, FREE: the object's byte offset in its slab

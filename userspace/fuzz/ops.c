@@ -697,7 +697,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 {
 	static const unsigned int obj_only_dev[] = {
 		PAGELAB_IOC_VERSION, PAGELAB_IOC_INFO, PAGELAB_IOC_CREATE, PAGELAB_IOC_ATTACH,
-		PAGELAB_IOC_MERGE,
+		PAGELAB_IOC_MERGE, PAGELAB_IOC_BUDDY, PAGELAB_IOC_SLAB,
 	};
 	unsigned int cmd, nr, size, dir;
 	bool on_obj = p->nfds && fz_pct(p, 60);
@@ -712,7 +712,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 	switch (fz_below(p, 4)) {
 	case 0:
 		/* pagelab's magic, an unused number. */
-		nr = 11 + fz_below(p, 245);
+		nr = 12 + fz_below(p, 244);
 		size = fz_below(p, 1024);
 		dir = fz_below(p, 4);
 		cmd = _IOC(dir, PAGELAB_IOC_MAGIC, nr, size);
@@ -720,7 +720,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 		break;
 	case 1:
 		/* A pagelab number with the wrong size or direction. */
-		nr = fz_below(p, 11);
+		nr = fz_below(p, 12);
 		do {
 			size = fz_below(p, 1024);
 			dir = fz_below(p, 4);
@@ -730,13 +730,14 @@ int fz_op_ioctl_junk(fz_proc *p)
 			 cmd == PAGELAB_IOC_OBJ_STAT || cmd == PAGELAB_IOC_OBJ_STAT_V1 ||
 			 cmd == PAGELAB_IOC_CLONE || cmd == PAGELAB_IOC_REPLACE ||
 			 cmd == PAGELAB_IOC_MERGE || cmd == PAGELAB_IOC_SCAN ||
-			 cmd == PAGELAB_IOC_WALK || cmd == PAGELAB_IOC_BUDDY);
+			 cmd == PAGELAB_IOC_WALK || cmd == PAGELAB_IOC_BUDDY ||
+			 cmd == PAGELAB_IOC_SLAB);
 		what = "pagelab number, wrong size or direction";
 		break;
 	case 2:
 		/* A device command on an object fd, or REPLACE on the device. */
 		if (on_obj)
-			cmd = obj_only_dev[fz_below(p, 5)];
+			cmd = obj_only_dev[fz_below(p, 7)];
 		else
 			cmd = PAGELAB_IOC_REPLACE;
 		what = on_obj ? "a /dev/pagelab command on an object fd" :
@@ -1051,6 +1052,15 @@ int fz_op_buddy(fz_proc *p)
 	if (p->dev < 0)
 		return FZ_SKIP;
 	memset(&b, 0, sizeof(b));
+	if (p->unpriv) {
+		/* Frames are physical addresses: CAP_SYS_ADMIN only, as the walk. */
+		b.op = PAGELAB_BUDDY_ALLOC;
+		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
+		err = errno;
+		fz_say(p, " as nobody -> %ld", r);
+		fz_must_fail(p, "BUDDY without CAP_SYS_ADMIN", r, err, EPERM, 0);
+		return r ? -err : 0;
+	}
 	switch (fz_below(p, 5)) {
 	case 0:
 	case 1:
@@ -1126,6 +1136,14 @@ int fz_op_slab(fz_proc *p)
 	if (p->dev < 0)
 		return FZ_SKIP;
 	memset(&s, 0, sizeof(s));
+	if (p->unpriv) {
+		s.op = PAGELAB_SLAB_ALLOC;
+		r = ioctl(p->dev, PAGELAB_IOC_SLAB, &s);
+		err = errno;
+		fz_say(p, " as nobody -> %ld", r);
+		fz_must_fail(p, "SLAB without CAP_SYS_ADMIN", r, err, EPERM, 0);
+		return r ? -err : 0;
+	}
 	switch (fz_below(p, 6)) {
 	case 0:
 		s.op = PAGELAB_SLAB_CREATE;

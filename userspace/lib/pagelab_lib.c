@@ -201,6 +201,22 @@ int pl_slab(int fd, __u32 op, __u32 size, __u32 align, __u64 handle, struct page
 	return pl_ioctl(fd, PAGELAB_IOC_SLAB, out);
 }
 
+long long pl_slab_attr(const char *cache, const char *attr)
+{
+	char path[160];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out)
 {
 	struct pagelab_merge m;

@@ -65,6 +65,8 @@ int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out);
 int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out);
 /* PAGELAB_IOC_SLAB: @op with @size, @align and @handle as it takes them (0 or -errno). */
 int pl_slab(int fd, __u32 op, __u32 size, __u32 align, __u64 handle, struct pagelab_slab *out);
+/* /sys/kernel/slab/@cache/@attr's first number, or -1. */
+long long pl_slab_attr(const char *cache, const char *attr);
 
 /*
  * /sys/kernel/debug/pagelab/objects: one line per live object, as

@@ -195,6 +195,27 @@ TEST_F(buddy, buddies_merge_when_both_are_free)
 	EXPECT_GE(merged, 1);
 }
 
+/* Frames are physical addresses: a process without CAP_SYS_ADMIN gets none, fd or not. */
+TEST_F(buddy, frames_are_for_cap_sys_admin_only)
+{
+	pid_t kid = fork();
+
+	ASSERT_GE(kid, 0);
+	if (!kid) {
+		struct pagelab_buddy b;
+		struct pagelab_slab s;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (pl_buddy_alloc(self->dev, 4, &b) != -EPERM)
+			_exit(1);
+		if (pl_slab(self->dev, PAGELAB_SLAB_CREATE, 64, 0, 0, &s) != -EPERM)
+			_exit(2);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pl_reap(kid)) TH_LOG("1: BUDDY, 2: SLAB did not answer EPERM");
+}
+
 TEST_F(buddy, the_command_shows_splits_and_merges)
 {
 	static char out[16384];

@@ -177,6 +177,21 @@ static size_t nonzero_pages(struct env *e, const unsigned char *p, size_t len)
 	return bad;
 }
 
+/*
+ * A huge object of @mib MiB (*@fd, *@id) mapped at a 2 MiB boundary
+ * (*@m), its pages written with fill_pages(@seed): 2 MiB leaves.
+ */
+static void huge_written(struct __test_metadata *_metadata, struct env *e, size_t mib,
+			 unsigned int seed, int *fd, __u64 *id, unsigned char **m)
+{
+	*fd = huge_new(e, mib, id);
+	ASSERT_GE(*fd, 0);
+	*m = map_huge(e, *fd, mib * MiB);
+	ASSERT_NE(MAP_FAILED, *m);
+	fill_pages(e, *m, mib * MiB, seed);
+	ASSERT_EQ(HUGE, leaf_size(e, *m));
+}
+
 #define STAT(fd, st) ASSERT_EQ(0, pl_obj_stat((fd), 0, &(st)))
 
 #define NEED_HUGE(e)								\
@@ -418,12 +433,7 @@ TEST_F(huge, clone_splits_then_copies_4k)
 	__u64 id;
 
 	NEED_HUGE(e);
-	fd = huge_new(e, 4, &id);
-	ASSERT_GE(fd, 0);
-	m = map_huge(e, fd, len);
-	ASSERT_NE(MAP_FAILED, m);
-	fill_pages(e, m, len, 11);
-	ASSERT_EQ(HUGE, leaf_size(e, m));
+	huge_written(_metadata, e, len / MiB, 11, &fd, &id, &m);
 	ASSERT_EQ(0, pl_clone(e->dev, id, 0, "huge-clone", &cl));
 	pl_track_fd(&e->t, cl.fd);
 	EXPECT_EQ(1024ULL, cl.shared);
@@ -514,12 +524,7 @@ TEST_F(huge, budget_splits_and_pages_4k)
 	__u64 id;
 
 	NEED_HUGE(e);
-	fd = huge_new(e, 4, &id);
-	ASSERT_GE(fd, 0);
-	m = map_huge(e, fd, len);
-	ASSERT_NE(MAP_FAILED, m);
-	fill_pages(e, m, len, 31);
-	ASSERT_EQ(HUGE, leaf_size(e, m));
+	huge_written(_metadata, e, len / MiB, 31, &fd, &id, &m);
 	ASSERT_EQ(0, pl_replace(fd, 256, PAGELAB_POLICY_FIFO, 0, 1));
 	STAT(fd, st);
 	EXPECT_EQ(2ULL, st.huge_splits);
@@ -597,11 +602,7 @@ TEST_F(huge, fork_child_maps_its_own_leaf)
 	__u64 id;
 
 	NEED_HUGE(e);
-	fd = huge_new(e, 2, &id);
-	ASSERT_GE(fd, 0);
-	m = map_huge(e, fd, HUGE);
-	ASSERT_NE(MAP_FAILED, m);
-	fill_pages(e, m, HUGE, 51);
+	huge_written(_metadata, e, 2, 51, &fd, &id, &m);
 	ASSERT_EQ(HUGE, leaf_of(e, m, &k));
 	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
