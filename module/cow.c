@@ -113,8 +113,6 @@ vm_fault_t pagelab_cow_break_locked(struct pagelab_object *obj, pgoff_t index, s
 	lockdep_assert_held(&obj->lock);
 	*pagep = NULL;
 	*copied = false;
-	/* A shared frame's chunk split when it was shared: this is a no-op. */
-	pagelab_huge_split(obj, index, 1);
 	budgeted = pagelab_rp_budgeted_locked(obj);
 	/* Its write-back reads it with no lock held: wait for that. */
 	if (budgeted && pagelab_rp_io_victim(obj, index))

@@ -251,8 +251,6 @@ int __pagelab_frame_set(struct pagelab_object *obj, pgoff_t index, struct page *
 
 	if (WARN_ON_ONCE(index >= obj->npages))
 		return -EINVAL;
-	if (pagelab_huge_intact(obj, index))
-		pagelab_huge_check(obj, index);
 	chunk = obj->table.chunks[c];
 	if (!page) {
 		if (chunk) {

@@ -199,8 +199,10 @@ static int pagelab_huge_fill(struct pagelab_object *obj, pgoff_t c, struct page 
  * Does @vmf's PMD hold the leaf of @pfn?  Read under its lock; for a
  * caller holding the object's lock (and mmap_lock or the VMA's lock for
  * reading), the answer holds until it lets go: such a leaf goes only by a
- * split (under the object's lock) or by a change to the VMA (munmap,
- * mprotect, mremap: mmap_lock for writing).
+ * split (under the object's lock), by a change to the VMA (munmap,
+ * mprotect, mremap: mmap_lock for writing), or by the kernel's split of a
+ * leaf whose write fault fell back, which pagelab_huge_fault() never lets
+ * happen (it removes the leaf itself, under the lock).
  */
 static bool pagelab_huge_leaf_is(struct vm_fault *vmf, unsigned long pfn)
 {
@@ -299,6 +301,26 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * A write to a read-only leaf the handler would not make writable (its
+ * chunk split, a budget came: hints seen without the lock, or checked
+ * under it).  Falling back would have the kernel split the leaf
+ * (wp_huge_pmd()) without the object's lock, whatever leaf is there by
+ * then; so this mapping's leaf goes here, under the lock, and the write
+ * refaults: onto 4 KiB pages, or a leaf again if the chunk is intact.
+ */
+static vm_fault_t pagelab_huge_drop_leaf(struct vm_fault *vmf, struct pagelab_object *obj)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long start = max(vmf->address & PMD_MASK, vma->vm_start);
+	unsigned long end = min((vmf->address & PMD_MASK) + PMD_SIZE, vma->vm_end);
+
+	mutex_lock(&obj->lock);
+	zap_vma_ptes(vma, start, end - start);
+	mutex_unlock(&obj->lock);
+	return VM_FAULT_NOPAGE;
+}
+
 /**
  * pagelab_huge_fault() - ->huge_fault of a huge object's mappings
  * @vmf: the fault; mmap_lock or the VMA's lock held
@@ -323,6 +345,8 @@ vm_fault_t pagelab_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (order != PMD_ORDER)
 		return VM_FAULT_FALLBACK;
 	ret = pagelab_huge_fault_handle(vmf, obj, &alloc, &mapped);
+	if (ret & VM_FAULT_FALLBACK && pmd_present(vmf->orig_pmd))
+		return pagelab_huge_drop_leaf(vmf, obj);
 	/* No leaf (a PTE table was there): the refault counts as the fault. */
 	if (ret & VM_FAULT_FALLBACK || (ret == VM_FAULT_NOPAGE && !mapped))
 		return ret;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,25 +88,41 @@ static bool num(const char *s, long long lo, long long hi, long long *v)
 	return s[0] && !*end && !errno && *v >= lo && *v <= hi;
 }
 
+/* The numeric options: letter, field, and the values each takes. */
+static const struct {
+	char c;
+	size_t off;
+	long long lo, hi;
+} heap_nums[] = {
+	{ 'S', offsetof(struct heap_opts, size), 1, HEAP_MAX_UNITS },
+	{ 'b', offsetof(struct heap_opts, base), 0, 1LL << 48 },
+	{ 'H', offsetof(struct heap_opts, header), 0, HEAP_MAX_UNITS },
+	{ 'a', offsetof(struct heap_opts, align), -1, HEAP_MAX_UNITS },	/* not 0 */
+	{ 'n', offsetof(struct heap_opts, nops), 0, HEAP_MAX_OPS },
+	{ 'r', offsetof(struct heap_opts, range), 0, HEAP_MAX_UNITS },
+	{ 'P', offsetof(struct heap_opts, percent), 0, HEAP_MAX_UNITS },
+	{ 'F', offsetof(struct heap_opts, frag_n), 0, HEAP_MAX_UNITS },
+	{ 'u', offsetof(struct heap_opts, unit), 1, HEAP_MAX_UNITS },
+};
+
 /* One option with its value: 0, or PL_EXIT_USAGE (said why). */
 static int heap_opt(struct heap_opts *o, char c, const char *v)
 {
 	long long n;
 
+	for (size_t i = 0; i < sizeof(heap_nums) / sizeof(heap_nums[0]); i++) {
+		if (heap_nums[i].c != c)
+			continue;
+		if (!num(v, heap_nums[i].lo, heap_nums[i].hi, &n) || (c == 'a' && n == 0))
+			goto bad;
+		*(long *)((char *)o + heap_nums[i].off) = (long)n;
+		return 0;
+	}
 	switch (c) {
 	case 's':
 		if (!num(v, -(1LL << 62), 1LL << 62, &n))
 			goto bad;
 		o->seed = n;
-		return 0;
-	case 'S': case 'b': case 'H': case 'a': case 'n': case 'r': case 'P': case 'F': case 'u':
-		if (!num(v, c == 'a' ? -1 : c == 'S' || c == 'u' ? 1 : 0,
-			 c == 'n' ? HEAP_MAX_OPS : c == 'b' ? 1LL << 48 : HEAP_MAX_UNITS, &n) ||
-		    (c == 'a' && n == 0))
-			goto bad;
-		*(c == 'S' ? &o->size : c == 'b' ? &o->base : c == 'H' ? &o->header :
-		  c == 'a' ? &o->align : c == 'n' ? &o->nops : c == 'r' ? &o->range :
-		  c == 'P' ? &o->percent : c == 'F' ? &o->frag_n : &o->unit) = (long)n;
 		return 0;
 	case 'p':
 		o->policy_s = v;
