@@ -104,6 +104,7 @@ static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_budd
 	struct pagelab_block *b;
 	unsigned long n;
 	u32 handle;
+	gfp_t gfp;
 	int ret;
 
 	if (r->order > PAGELAB_BUDDY_MAX_ORDER || r->order > PAGELAB_MAX_PAGE_ORDER)
@@ -119,9 +120,17 @@ static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_budd
 		goto out_uncount;
 	}
 	b->order = r->order;
-	/* A failure is the answer (no block of that order): no warning, no OOM kill. */
-	b->page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL :
-		  alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY, r->order);
+	/*
+	 * A failure is the answer (no block of that order): no warning, no
+	 * OOM kill; with NOWAIT not even reclaim, compaction or kswapd.
+	 */
+	gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY;
+	/* Compound: every frame counts as the block's, in the physmap too. */
+	if (r->order)
+		gfp |= __GFP_COMP;
+	if (r->flags & PAGELAB_BUDDY_NOWAIT)
+		gfp &= ~__GFP_RECLAIM;
+	b->page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL : alloc_pages(gfp, r->order);
 	if (!b->page) {
 		ret = -ENOMEM;
 		goto out_free_block;
@@ -169,7 +178,7 @@ static long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy
  * Return: 0; -EPERM unless the file's opener and the caller have
  * CAP_SYS_ADMIN (frames are physical addresses, as for the walk); -EINVAL
  * for a malformed request (unknown op, order over the kernel's highest,
- * pad set); -ENOSPC over max_pages; -ENOMEM without a free block of that
+ * unknown flags); -ENOSPC over max_pages; -ENOMEM without a free block of that
  * order; -ENOENT for a handle the file does not hold; -EFAULT.
  */
 long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg)
@@ -182,7 +191,7 @@ long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg)
 		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
-	if (r.pad)
+	if (r.flags & ~PAGELAB_BUDDY_NOWAIT || (r.flags && r.op != PAGELAB_BUDDY_ALLOC))
 		return -EINVAL;
 	if (r.op == PAGELAB_BUDDY_ALLOC)
 		ret = pagelab_buddy_alloc(df, &r);

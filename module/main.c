@@ -42,7 +42,7 @@ static long pagelab_ioc_version(void __user *uarg)
 		v.features |= PAGELAB_FEAT_RCU_PTE;
 	if (PAGELAB_HAVE_HUGE)
 		v.features |= PAGELAB_FEAT_HUGE;
-	v.features |= PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB;
+	v.features |= PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB | PAGELAB_FEAT_PHYSMAP;
 	strscpy(v.release, PAGELAB_RELEASE, sizeof(v.release));
 	strscpy(v.kernel, utsname()->release, sizeof(v.kernel));
 
@@ -94,6 +94,8 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 		return pagelab_buddy_ioctl(file, uarg);
 	case PAGELAB_IOC_SLAB:
 		return pagelab_slab_ioctl(file, uarg);
+	case PAGELAB_IOC_PHYSMAP:
+		return pagelab_physmap_ioctl(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -798,6 +798,11 @@ struct pagelab_dev_file *pagelab_dev_file_new(void);
 void pagelab_dev_file_free(struct pagelab_dev_file *df);
 long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg);
 
+/* physmap.c */
+u8 pagelab_phys_kind(struct page *page);
+void pagelab_physmap_fill(unsigned long pfn, unsigned int n, u8 *out, u64 *blocks);
+long pagelab_physmap_ioctl(struct file *file, struct pagelab_physmap __user *uarg);
+
 /* slab.c */
 long pagelab_slab_ioctl(struct file *file, struct pagelab_slab __user *uarg);
 void pagelab_slab_release(struct pagelab_dev_file *df);

@@ -36,6 +36,9 @@ int cmd_huge(int argc, char **argv);
 int cmd_heap(int argc, char **argv);
 int cmd_buddy(int argc, char **argv);
 int cmd_slab(int argc, char **argv);
+int cmd_physmap(int argc, char **argv);
+/* pagelab buddy --compact (cmd_buddy_compact.c). */
+void buddy_compact(int fd, unsigned long long fill_mib, const char *svg_dir, bool *ok);
 
 /* Print "pagelab: <msg>" to stderr. */
 void pl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -34,7 +34,8 @@ struct buddyinfo {
 static void buddy_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pagelab buddy [--order N] [--blocks K]\n\n"
+		"usage: pagelab buddy [--order N] [--blocks K]\n"
+		"       pagelab buddy --compact [--fill-mib M] [--svg-dir DIR]\n\n"
 		"The kernel's buddy allocator, live.  Through the module, take one\n"
 		"block of order N (default 5: 32 pages; 0..%d) and show its first\n"
 		"frame (a multiple of 2^N), its buddy's frame (frame XOR 2^N) and\n"
@@ -45,8 +46,18 @@ static void buddy_usage(FILE *out)
 		"memory grows, but none of it can merge into order 5; give back the\n"
 		"rest and it merges.  Orders 0-3 go through per-CPU lists first, which\n"
 		"/proc/buddyinfo does not count: the steps use order 4 and up, and the\n"
-		"module's own blocks say what merged.  Root only.  Exit status: 0\n"
-		"shown, 1 a step failed or did not show what it should, 2 bad usage.\n",
+		"module's own blocks say what merged.\n\n"
+		"--compact: fragmentation, then compaction.  Fill the zone with the most\n"
+		"free memory with anonymous pages (at most M MiB; default: until it is\n"
+		"near its floor), give back every page on an odd frame, and read the\n"
+		"kernel's unusable_index and extfrag_index (debugfs extfrag/), a 2 MiB\n"
+		"request, the zone's frames by kind (PAGELAB_IOC_PHYSMAP) and\n"
+		"/proc/pagetypeinfo; take unmovable frames through the module; write\n"
+		"/proc/sys/vm/compact_memory; show what moved (pagemap) and what stayed\n"
+		"pinned.  Proactive compaction is paused meanwhile.  --svg-dir: draw\n"
+		"64 pageblocks before and after (compact-before.svg, compact-after.svg).\n\n"
+		"Root only.  Exit status: 0 shown, 1 a step failed or did not show what\n"
+		"it should, 2 bad usage.\n",
 		PAGELAB_BUDDY_MAX_ORDER);
 }
 
@@ -218,10 +229,11 @@ static void buddy_frag(int fd, int k, bool *ok)
  */
 int cmd_buddy(int argc, char **argv)
 {
-	unsigned long long v;
+	unsigned long long v, fill_mib = 0;
+	const char *svg_dir = NULL;
 	unsigned int order = 5;
 	struct pagelab_version ver;
-	bool ok = true;
+	bool ok = true, compact = false;
 	int k = 64, fd;
 
 	if (pl_wants_help(argc, argv)) {
@@ -242,6 +254,16 @@ int cmd_buddy(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			}
 			k = (int)v;
+		} else if (!strcmp(argv[i], "--compact")) {
+			compact = true;
+		} else if (!strcmp(argv[i], "--fill-mib") && i + 1 < argc) {
+			if (!pl_parse_addr(argv[++i], &v) || v < 16 || v > 65536) {
+				pl_err("buddy: --fill-mib wants 16..65536, not '%s'", argv[i]);
+				return PL_EXIT_USAGE;
+			}
+			fill_mib = v;
+		} else if (!strcmp(argv[i], "--svg-dir") && i + 1 < argc) {
+			svg_dir = argv[++i];
 		} else {
 			pl_err("buddy: unknown argument '%s' (see --help)", argv[i]);
 			return PL_EXIT_USAGE;
@@ -255,8 +277,17 @@ int cmd_buddy(int argc, char **argv)
 		close(fd);
 		return PL_EXIT_FAIL;
 	}
-	buddy_one(fd, order, &ok);
-	buddy_frag(fd, k, &ok);
+	if (compact && !(ver.features & PAGELAB_FEAT_PHYSMAP)) {
+		pl_err("buddy: --compact needs PAGELAB_IOC_PHYSMAP (ABI 1.11 on)");
+		close(fd);
+		return PL_EXIT_FAIL;
+	}
+	if (compact) {
+		buddy_compact(fd, fill_mib, svg_dir, &ok);
+	} else {
+		buddy_one(fd, order, &ok);
+		buddy_frag(fd, k, &ok);
+	}
 	close(fd);
 	return ok ? PL_EXIT_OK : PL_EXIT_FAIL;
 }

@@ -34,6 +34,7 @@ static const struct pl_command pl_commands[] = {
 	{ "huge", cmd_huge, "huge pages live: THP off and on, faults per 2 MiB, splits, hugetlbfs" },
 	{ "heap", cmd_heap, "malloc and free on a free list: first, best, worst, next fit (malloc.py's answers)" },
 	{ "buddy", cmd_buddy, "the kernel's buddy allocator live: blocks, buddies, splits, merges" },
+	{ "physmap", cmd_physmap, "physical memory by kind: free blocks by order, pinned pageblocks [--svg]" },
 	{ "slab", cmd_slab, "a slab cache of your own: objects per slab, waste, partial slabs, shrink" },
 	{ "bench", cmd_bench, "bench fault|smp|walk|scan|cow|replace: costs vs the kernel's own paths" },
 	{ "trace", cmd_trace, "run a bpftrace script of this tree around a command" },

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	10
+#define PAGELAB_ABI_MINOR	11
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -77,6 +77,8 @@ struct pagelab_version {
 #define PAGELAB_FEAT_BUDDY	_BITULL(12)
 /* ABI 1.10: PAGELAB_IOC_SLAB, a slab cache of the caller's own. */
 #define PAGELAB_FEAT_SLAB	_BITULL(13)
+/* ABI 1.11: PAGELAB_IOC_PHYSMAP, what each physical frame is used for. */
+#define PAGELAB_FEAT_PHYSMAP	_BITULL(14)
 
 #define PAGELAB_NAME_LEN	32
 
@@ -731,6 +733,8 @@ struct pagelab_walk {
 #define PAGELAB_BUDDY_FREE	2
 #define PAGELAB_BUDDY_MAX_ORDER	10
 #define PAGELAB_BUDDY_ZONE_LEN	16
+/* struct pagelab_buddy.flags (ABI 1.11) */
+#define PAGELAB_BUDDY_NOWAIT	(1U << 0)
 
 /**
  * struct pagelab_buddy - PAGELAB_IOC_BUDDY (on /dev/pagelab): take a block
@@ -757,7 +761,10 @@ struct pagelab_walk {
  *                     racing every other allocation
  * @buddy_order: (out) see @buddy_free
  * @nid:         (out) the block's node
- * @pad:         must be 0
+ * @flags:       (in)  ALLOC: PAGELAB_BUDDY_NOWAIT: only a block free now,
+ *                     no reclaim, no compaction, kswapd not woken (-ENOMEM
+ *                     otherwise; ABI 1.11); other bits, or any for FREE:
+ *                     -EINVAL
  * @zone:        (out) its zone's name, as /proc/buddyinfo spells it
  */
 struct pagelab_buddy {
@@ -769,7 +776,7 @@ struct pagelab_buddy {
 	__u32 buddy_free;
 	__u32 buddy_order;
 	__s32 nid;
-	__u32 pad;
+	__u32 flags;
 	char zone[PAGELAB_BUDDY_ZONE_LEN];
 };
 
@@ -824,6 +831,57 @@ struct pagelab_slab {
 	char name[PAGELAB_SLAB_NAME_LEN];
 };
 
+/*
+ * struct pagelab_physmap's answer: one byte per frame, its kind in the low
+ * four bits; for PAGELAB_PHYS_FREE, the order of the free block the frame
+ * lies in above them (byte >> PAGELAB_PHYS_ORDER_SHIFT).
+ */
+#define PAGELAB_PHYS_HOLE	0	/* no online memory: a hole, offline or device */
+#define PAGELAB_PHYS_FREE	1	/* in a free block of the buddy allocator */
+#define PAGELAB_PHYS_NOREF	2	/* no reference: free on a per-CPU list (or
+					 * being freed), or a tail page of a
+					 * multi-page allocation that is not
+					 * compound (alloc_pages() without
+					 * __GFP_COMP): the two look the same */
+#define PAGELAB_PHYS_RESERVED	3	/* reserved: the kernel image, firmware, memmap */
+#define PAGELAB_PHYS_KERNEL	4	/* allocated, none of the below (vmalloc, stacks,
+					 * module and driver pages, pagelab's frames) */
+#define PAGELAB_PHYS_SLAB	5	/* a slab of some kmem_cache */
+#define PAGELAB_PHYS_PGTABLE	6	/* a page table */
+#define PAGELAB_PHYS_ANON	7	/* anonymous memory (processes' heap, stack) */
+#define PAGELAB_PHYS_FILE	8	/* page cache, shmem and tmpfs */
+#define PAGELAB_PHYS_HUGETLB	9	/* in a hugetlbfs page */
+#define PAGELAB_PHYS_KINDS	10
+#define PAGELAB_PHYS_KIND_MASK	0x0f
+#define PAGELAB_PHYS_ORDER_SHIFT 4
+/* Frames per PAGELAB_IOC_PHYSMAP call, at most (64 GiB of 4 KiB frames). */
+#define PAGELAB_PHYSMAP_MAX	(1ULL << 24)
+
+/**
+ * struct pagelab_physmap - PAGELAB_IOC_PHYSMAP (on /dev/pagelab): what
+ * each frame of a range of physical memory is used for, read from the
+ * kernel's page descriptors the way /proc/kpageflags reads them: a
+ * snapshot that races every allocation, one byte per frame (see
+ * PAGELAB_PHYS_*).  Free blocks carry their order, tails included.
+ * -EPERM unless the opener of the file and the caller have CAP_SYS_ADMIN.
+ * @start_pfn: (in)  the first frame
+ * @count:     (in)  frames to describe, 1..PAGELAB_PHYSMAP_MAX, with
+ *                   @start_pfn + @count not past 2^52 (-EINVAL)
+ * @buf:       (in)  user address of @count bytes for the answer (-EFAULT)
+ * @flags:     (in)  must be 0
+ * @pad:       must be 0
+ * @free_blocks: (out) free blocks of the buddy allocator that start in
+ *                   the range, by order (as /proc/buddyinfo counts them)
+ */
+struct pagelab_physmap {
+	__u64 start_pfn;
+	__u64 count;
+	__u64 buf;
+	__u32 flags;
+	__u32 pad;
+	__u64 free_blocks[16];
+};
+
 #define PAGELAB_IOC_MAGIC	0xb7
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
@@ -845,5 +903,6 @@ struct pagelab_slab {
 #define PAGELAB_IOC_WALK	_IOWR(PAGELAB_IOC_MAGIC, 0x09, struct pagelab_walk)
 #define PAGELAB_IOC_BUDDY	_IOWR(PAGELAB_IOC_MAGIC, 0x0a, struct pagelab_buddy)
 #define PAGELAB_IOC_SLAB	_IOWR(PAGELAB_IOC_MAGIC, 0x0b, struct pagelab_slab)
+#define PAGELAB_IOC_PHYSMAP	_IOWR(PAGELAB_IOC_MAGIC, 0x0c, struct pagelab_physmap)
 
 #endif /* _UAPI_PAGELAB_H */

@@ -1103,11 +1103,11 @@ int fz_op_buddy(fz_proc *p)
 		else if (fz_pct(p, 50))
 			b.op = 3 + fz_below(p, 100);
 		else
-			b.pad = 1 + fz_below(p, 100);
+			b.flags = 2 + fz_below(p, 100);	/* a bit above NOWAIT */
 		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
 		err = errno;
-		fz_say(p, " junk op %u order %u pad %u -> %ld", b.op, b.order, b.pad, r);
-		fz_must_fail(p, "BUDDY with a bad op, order or pad", r, err, EINVAL, 0);
+		fz_say(p, " junk op %u order %u flags %u -> %ld", b.op, b.order, b.flags, r);
+		fz_must_fail(p, "BUDDY with a bad op, order or flags", r, err, EINVAL, 0);
 		return r ? -err : 0;
 	default:
 		b.op = PAGELAB_BUDDY_FREE;

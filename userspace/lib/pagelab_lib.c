@@ -175,12 +175,18 @@ int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_
 	return 0;
 }
 
-int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out)
+int pl_buddy_take(int fd, unsigned int order, __u32 flags, struct pagelab_buddy *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->op = PAGELAB_BUDDY_ALLOC;
 	out->order = order;
+	out->flags = flags;
 	return pl_ioctl(fd, PAGELAB_IOC_BUDDY, out);
+}
+
+int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out)
+{
+	return pl_buddy_take(fd, order, 0, out);
 }
 
 int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out)

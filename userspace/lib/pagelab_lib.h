@@ -61,6 +61,9 @@ int pl_clone(int fd, __u64 src_id, __u32 mode, const char *name, struct pagelab_
 int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *out);
 /* PAGELAB_IOC_BUDDY: take a block of @order (0 or -errno; @out filled). */
 int pl_buddy_alloc(int fd, unsigned int order, struct pagelab_buddy *out);
+/* The same with struct pagelab_buddy's @flags (PAGELAB_BUDDY_NOWAIT). */
+int pl_buddy_take(int fd, unsigned int order, __u32 flags, struct pagelab_buddy *out);
+/* PAGELAB_IOC_PHYSMAP and its readers: pl_phys.h. */
 /* Give block @handle back (0 or -errno; @out filled). */
 int pl_buddy_free(int fd, __u64 handle, struct pagelab_buddy *out);
 /* PAGELAB_IOC_SLAB: @op with @size, @align and @handle as it takes them (0 or -errno). */

@@ -104,7 +104,12 @@ TEST_F(buddy, bad_requests_get_clear_errnos)
 	EXPECT_EQ(EINVAL, errno);
 	memset(&b, 0, sizeof(b));
 	b.op = PAGELAB_BUDDY_ALLOC;
-	b.pad = 1;
+	b.flags = PAGELAB_BUDDY_NOWAIT << 1;
+	EXPECT_EQ(-1, ioctl(self->dev, PAGELAB_IOC_BUDDY, &b));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&b, 0, sizeof(b));
+	b.op = PAGELAB_BUDDY_FREE;
+	b.flags = PAGELAB_BUDDY_NOWAIT;
 	EXPECT_EQ(-1, ioctl(self->dev, PAGELAB_IOC_BUDDY, &b));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-ENOENT, pl_buddy_free(self->dev, 0, &b));
