@@ -19,6 +19,7 @@ static struct kunit_suite *pagelab_kunit_suites[] = {
 	&pagelab_walk_suite,
 	&pagelab_cow_suite,
 	&pagelab_replace_suite,
+	&pagelab_buddy_suite,
 };
 
 static int __init pagelab_kunit_init(void)

@@ -17,5 +17,6 @@ extern struct kunit_suite pagelab_object_suite;
 extern struct kunit_suite pagelab_walk_suite;
 extern struct kunit_suite pagelab_cow_suite;
 extern struct kunit_suite pagelab_replace_suite;
+extern struct kunit_suite pagelab_buddy_suite;
 
 #endif /* _PAGELAB_KUNIT_SUITES_H */

@@ -45,6 +45,7 @@ struct pagelab_dev_file *pagelab_dev_file_new(void)
 	mutex_init(&df->slab_lock);
 	return df;
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_dev_file_new, PAGELAB_KUNIT_NS);
 
 static void pagelab_block_free(struct pagelab_block *b)
 {
@@ -74,6 +75,7 @@ void pagelab_dev_file_free(struct pagelab_dev_file *df)
 	pagelab_slab_release(df);
 	kfree(df);
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_dev_file_free, PAGELAB_KUNIT_NS);
 
 /* What the buddy allocator says of @pfn now: a free block starts there (its order). */
 static void pagelab_buddy_look(struct pagelab_buddy *r)
@@ -99,7 +101,14 @@ static void pagelab_buddy_describe(struct pagelab_buddy *r, struct page *page,
 	strscpy(r->zone, page_zone(page)->name, sizeof(r->zone));
 }
 
-static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_buddy *r)
+/**
+ * pagelab_buddy_alloc() - take a block of 2^@r->order pages for the file
+ * @df: the open file's state
+ * @r:  the request (order, flags); the answer is written back into it
+ *
+ * Return: 0, or -EINVAL, -ENOSPC, -ENOMEM as PAGELAB_IOC_BUDDY documents.
+ */
+long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_buddy *r)
 {
 	struct pagelab_block *b;
 	unsigned long n;
@@ -128,8 +137,9 @@ static long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_budd
 	/* Compound: every frame counts as the block's, in the physmap too. */
 	if (r->order)
 		gfp |= __GFP_COMP;
+	/* No reclaim, and no dip into the reserves that lifts for atomic callers. */
 	if (r->flags & PAGELAB_BUDDY_NOWAIT)
-		gfp &= ~__GFP_RECLAIM;
+		gfp = (gfp & ~__GFP_RECLAIM) | __GFP_NOMEMALLOC;
 	b->page = pagelab_should_fail(PAGELAB_FAIL_FRAME) ? NULL : alloc_pages(gfp, r->order);
 	if (!b->page) {
 		ret = -ENOMEM;
@@ -154,8 +164,16 @@ out_uncount:
 	atomic64_sub(n, &pagelab_stats.pages_held);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_buddy_alloc, PAGELAB_KUNIT_NS);
 
-static long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy *r)
+/**
+ * pagelab_buddy_free() - give the file's block @r->handle back
+ * @df: the open file's state
+ * @r:  the request; the block's description is written back into it
+ *
+ * Return: 0, or -ENOENT for a handle the file does not hold.
+ */
+long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy *r)
 {
 	struct pagelab_block *b;
 
@@ -169,6 +187,7 @@ static long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy
 	pagelab_buddy_look(r);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(pagelab_buddy_free, PAGELAB_KUNIT_NS);
 
 /**
  * pagelab_buddy_ioctl() - PAGELAB_IOC_BUDDY

@@ -796,6 +796,8 @@ struct pagelab_dev_file {
 /* buddy.c */
 struct pagelab_dev_file *pagelab_dev_file_new(void);
 void pagelab_dev_file_free(struct pagelab_dev_file *df);
+long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_buddy *r);
+long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy *r);
 long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg);
 
 /* physmap.c */

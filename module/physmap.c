@@ -34,9 +34,9 @@ static int pagelab_phys_free_head(struct page *page)
 {
 	unsigned long order;
 
-	if (!data_race(PageBuddy(page)))
+	if (!PageBuddy(page))
 		return -1;
-	order = data_race(READ_ONCE(page->private));
+	order = READ_ONCE(page->private);
 	return order <= PAGELAB_MAX_PAGE_ORDER ? (int)order : -1;
 }
 
@@ -71,18 +71,19 @@ u8 pagelab_phys_kind(struct page *page)
 	unsigned long mapping;
 	struct folio *folio;
 
-	if (data_race(PageReserved(page)))
+	if (PageReserved(page))
 		return PAGELAB_PHYS_RESERVED;
-	if (!data_race(page_count(page)))
-		return PAGELAB_PHYS_NOREF;
-	if (data_race(PageSlab(page)))
+	if (PageSlab(page))
 		return PAGELAB_PHYS_SLAB;
-	if (data_race(PageTable(page)))
+	if (PageTable(page))
 		return PAGELAB_PHYS_PGTABLE;
-	if (data_race(PageHuge(page)))
+	/* Before the count: a free page of the hugetlb pool has none. */
+	if (PageHuge(page))
 		return PAGELAB_PHYS_HUGETLB;
+	if (!page_count(page))
+		return PAGELAB_PHYS_NOREF;
 	folio = page_folio(page);
-	mapping = (unsigned long)data_race(READ_ONCE(folio->mapping));
+	mapping = (unsigned long)READ_ONCE(folio->mapping);
 	if ((mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_ANON ||
 	    (mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_KSM)
 		return PAGELAB_PHYS_ANON;
@@ -155,6 +156,8 @@ long pagelab_physmap_ioctl(struct file *file, struct pagelab_physmap __user *uar
 	u64 done;
 	u8 *chunk;
 
+	BUILD_BUG_ON(PAGELAB_MAX_PAGE_ORDER >= 1 << (8 - PAGELAB_PHYS_ORDER_SHIFT) ||
+		     PAGELAB_MAX_PAGE_ORDER >= ARRAY_SIZE(r.free_blocks));
 	if (!pagelab_walk_admin(file))
 		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))

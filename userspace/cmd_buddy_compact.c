@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,22 @@
 
 #define PROACTIVE "/proc/sys/vm/compaction_proactiveness"
 #define HUGE_ORDER 9
+
+/* vm.compaction_proactiveness as found, written back on the way out. */
+static char compact_saved[32];
+
+/* A signal mid-step: put the sysctl back (open and write: async-signal-safe). */
+static void compact_restore_on_signal(int sig)
+{
+	int fd = open(PROACTIVE, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, compact_saved, strlen(compact_saved)) < 0)
+			sig = -sig;
+		close(fd);
+	}
+	_exit(sig < 0 ? 126 : 128 + sig);
+}
 
 struct compact_lab {
 	int fd;
@@ -177,17 +194,36 @@ static size_t compact_punch(struct compact_lab *l)
 }
 
 /* The module takes every free block of order 9 or 10 left: none remains. */
-static void compact_take_large(struct compact_lab *l)
+static bool compact_take_large(struct compact_lab *l)
 {
 	const int max = 2048;
+	int ret = 0, here = 0;
 
 	l->big = calloc(max, sizeof(*l->big));
-	for (unsigned int order = PL_PHYS_ORDERS - 1; l->big && order >= HUGE_ORDER; order--)
-		while (l->nbig < max &&
-		       !pl_buddy_take(l->fd, order, PAGELAB_BUDDY_NOWAIT, &l->big[l->nbig]))
+	if (!l->big)
+		return false;
+	for (unsigned int order = PL_PHYS_ORDERS - 1; order >= HUGE_ORDER; order--) {
+		while (l->nbig < max) {
+			ret = pl_buddy_take(l->fd, order, PAGELAB_BUDDY_NOWAIT, &l->big[l->nbig]);
+			if (ret)
+				break;
+			here += l->big[l->nbig].nid == l->zone.node &&
+				!strcmp(l->big[l->nbig].zone, l->zone.name);
 			l->nbig++;
-	printf("    the module takes the zone's last %d free blocks of 2 MiB or more, each\n"
-	       "    only if free (no reclaim, no compaction): none is left\n", l->nbig);
+		}
+		if (ret != -ENOMEM)
+			break;
+	}
+	if (ret != -ENOMEM) {
+		printf("    the module took %d free blocks of 2 MiB or more, then: %s\n", l->nbig,
+		       ret ? strerror(-ret) : "its limit of 2048");
+		printf("    (free 2 MiB blocks remain: the steps below cannot show fragmentation)\n");
+		return false;
+	}
+	printf("    the module takes the last %d free blocks of 2 MiB or more (%d of them in\n"
+	       "    zone %s), each only if free (no reclaim, no compaction): none is left\n",
+	       l->nbig, here, l->zone.name);
+	return true;
 }
 
 /* The 64 pageblocks where compaction changed the most frames: the window drawn. */
@@ -264,8 +300,9 @@ static void compact_take_unmovable(struct compact_lab *l, size_t holes)
 	if (l->nblk)
 		printf(" (the last at frame %#llx)", last);
 	printf(".  The kernel groups unmovable\n"
-	       "    allocations into pageblocks of their own where it can, so that few\n"
-	       "    pageblocks are pinned: that is why the count is small.\n");
+	       "    allocations into pageblocks of their own where it can (%d frames\n"
+	       "    fill %.1f pageblocks at best), so that few pageblocks are pinned.\n",
+	       l->nblk, (double)l->nblk / (double)pb);
 }
 
 /* How many of the pages we still hold changed frame since the fill. */
@@ -280,7 +317,7 @@ static size_t compact_moved(const struct compact_lab *l, size_t *held)
 		return 0;
 	}
 	for (size_t i = 0; i < l->npages; i++) {
-		if (!(l->pm[i] >> 63))
+		if (!(l->pm[i] >> 63) || !(now[i] >> 63))
 			continue;
 		(*held)++;
 		moved += (now[i] & PL_PM_PFN_MASK) != (l->pm[i] & PL_PM_PFN_MASK);
@@ -339,6 +376,7 @@ static void compact_run(struct compact_lab *l, bool *ok)
 {
 	long long a[NCOUNTERS], b[NCOUNTERS], um = 0, mv = 0, rc = 0;
 	struct pl_phys_sum before, after;
+	bool drained, failed, served;
 	size_t holes, moved, held;
 	int ret;
 
@@ -348,13 +386,15 @@ static void compact_run(struct compact_lab *l, bool *ok)
 	holes = compact_punch(l);
 	printf("    %zu holes of one frame each, %zu MiB free that no 8 KiB request can use\n",
 	       holes, holes * l->ps >> 20);
-	compact_take_large(l);
+	drained = compact_take_large(l);
 	compact_indexes(l, "the kernel's indexes");
-	compact_try_huge(l, "fragmented");
+	failed = !compact_try_huge(l, "fragmented");
 	compact_take_unmovable(l, holes);
 	printf("\n  Before compaction:\n");
-	if (compact_map(l, "before", &before))
+	if (compact_map(l, "before", &before)) {
 		*ok = false;
+		return;
+	}
 	memcpy(l->map0, l->map, l->zone.spanned);
 	compact_agree(l, ok);
 	if (!pl_pagetype_blocks(l->zone.node, l->zone.name, &um, &mv, &rc))
@@ -372,22 +412,28 @@ static void compact_run(struct compact_lab *l, bool *ok)
 	printf("\n  echo 1 > /proc/sys/vm/compact_memory, then:\n"
 	       "    /proc/vmstat:");
 	for (size_t i = 0; i < NCOUNTERS; i++)
-		printf("%s %s %+lld", i == 4 ? "\n     " : "", compact_counters[i], b[i] - a[i]);
+		printf("%s %s %+lld", i && i % 3 == 0 ? "\n                 " : "",
+		       compact_counters[i], b[i] - a[i]);
 	printf("\n    of the %zu pages we hold, %zu changed frame (pagemap): migrated\n",
 	       held, moved);
 	compact_indexes(l, "the kernel's indexes");
-	if (compact_map(l, "after", &after))
+	if (compact_map(l, "after", &after)) {
 		*ok = false;
+		return;
+	}
 	compact_draw(l, ok);
-	compact_try_huge(l, "compacted");
+	served = compact_try_huge(l, "compacted");
+	pl_check(ok, !drained || failed, "a 2 MiB block was free with none left to take");
 	pl_check(ok, moved > 0, "compaction moved none of our %zu anonymous pages", held);
 	pl_check(ok, after.pb_free > before.pb_free, "compaction freed no pageblock");
+	pl_check(ok, served, "no 2 MiB block was free after compaction");
 	printf("  What you see: free memory did not change, its shape did.  Compaction\n"
 	       "  migrated anonymous pages (each copied to a new frame, its page table\n"
 	       "  entry rewritten: pagemap shows the new frames) until whole pageblocks\n"
 	       "  were free: %llu free pageblocks before, %llu after.  It cannot move the\n"
-	       "  kernel's own pages: %llu pageblocks stay pinned, the ones holding\n"
-	       "  pagelab's %d frames and %d large blocks among them.\n",
+	       "  kernel's own pages: %llu pageblocks of the zone stay pinned, the ones\n"
+	       "  holding pagelab's %d frames and its large blocks in this zone among\n"
+	       "  them (%d large blocks in all).\n",
 	       before.pb_free, after.pb_free, after.pb_pinned, l->nblk, l->nbig);
 }
 
@@ -401,7 +447,6 @@ static void compact_run(struct compact_lab *l, bool *ok)
 void buddy_compact(int fd, unsigned long long fill_mib, const char *svg_dir, bool *ok)
 {
 	struct compact_lab l = { .fd = fd, .svg_dir = svg_dir, .ps = sysconf(_SC_PAGESIZE) };
-	char saved[32] = "";
 	int pfd, ret;
 
 	printf("\n  Fragmentation and compaction:\n");
@@ -415,12 +460,20 @@ void buddy_compact(int fd, unsigned long long fill_mib, const char *svg_dir, boo
 	/* Proactive compaction would tidy up behind our back: off while we look. */
 	pfd = open(PROACTIVE, O_RDONLY | O_CLOEXEC);
 	if (pfd >= 0) {
-		ssize_t n = read(pfd, saved, sizeof(saved) - 1);
+		ssize_t n = read(pfd, compact_saved, sizeof(compact_saved) - 1);
 
-		saved[n > 0 ? n : 0] = 0;
+		compact_saved[n > 0 ? n : 0] = 0;
 		close(pfd);
-		if (saved[0] && !compact_write(PROACTIVE, "0"))
-			printf("    (vm.compaction_proactiveness set to 0 for the step, then back)\n");
+	}
+	if (compact_saved[0]) {
+		struct sigaction sa = { .sa_handler = compact_restore_on_signal };
+		const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+		if (!compact_write(PROACTIVE, "0"))
+			printf("    (vm.compaction_proactiveness %.*s set to 0 for the step, then back)\n",
+			       (int)strcspn(compact_saved, "\n"), compact_saved);
 	}
 	if (!ret) {
 		printf("  Zone %s of node %d: %llu pages free of %llu.\n", l.zone.name, l.zone.node,
@@ -434,8 +487,14 @@ void buddy_compact(int fd, unsigned long long fill_mib, const char *svg_dir, boo
 	} else {
 		compact_run(&l, ok);
 	}
-	if (saved[0])
-		compact_write(PROACTIVE, saved);
+	if (compact_saved[0]) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+		const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+
+		compact_write(PROACTIVE, compact_saved);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+	}
 	for (int i = 0; i < l.nblk; i++) {
 		struct pagelab_buddy fr;
 

@@ -82,6 +82,10 @@ static int physmap_parse(int argc, char **argv, struct physmap_args *a)
 		pl_err("physmap: --start needs --count, and neither goes with --zone");
 		return -1;
 	}
+	if (a->svg && !a->range && !a->zone) {
+		pl_err("physmap: --svg draws one range: give --zone or --start and --count");
+		return -1;
+	}
 	return 0;
 }
 
@@ -116,7 +120,8 @@ static void physmap_text(const char *what, const struct pl_phys_sum *s, const lo
 
 	for (int k = 0; k < 16; k++)
 		total += s->kind[k];
-	printf("%s: %llu frames (%llu MiB)\n", what, total, total >> 8);
+	printf("%s: %llu frames (%llu MiB)\n", what, total,
+	       total * (unsigned long long)sysconf(_SC_PAGESIZE) >> 20);
 	for (int k = 0; k < 16; k++)
 		if (s->kind[k])
 			printf("  %-10s %9llu frames %7.1f%%\n", pl_phys_kind_name((unsigned char)k),

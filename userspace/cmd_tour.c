@@ -172,6 +172,25 @@ static int tour_buddy_slab(int stop)
 	return bad;
 }
 
+static int tour_compact(int stop)
+{
+	char *physmap[] = { "physmap", NULL };
+	char *compact[] = { "buddy", "--compact", NULL };
+	int bad = 0;
+
+	tour_heading(stop, "Physical memory: fragmentation and compaction");
+	printf("  'pagelab physmap' reads every frame's page descriptor through the\n"
+	       "  module and sums each zone by kind, its free blocks beside\n"
+	       "  /proc/buddyinfo's:\n\n");
+	fflush(stdout);
+	bad += tour_runv(cmd_physmap, physmap) ? 1 : 0;
+	printf("\n  'pagelab buddy --compact' fragments the zone on purpose, then has the\n"
+	       "  kernel compact it (add --svg-dir DIR for pictures of before and after):\n");
+	fflush(stdout);
+	bad += tour_runv(cmd_buddy, compact) ? 1 : 0;
+	return bad;
+}
+
 static int tour_objects(int first_stop)
 {
 	char pages[] = "256";
@@ -399,6 +418,8 @@ int cmd_tour(int argc, char **argv)
 		bad += tour_buddy_slab(stop);
 		stop += 2;
 	}
+	if (v.features & PAGELAB_FEAT_PHYSMAP)
+		bad += tour_compact(stop++);
 
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();

@@ -734,12 +734,13 @@ struct pagelab_walk {
 #define PAGELAB_BUDDY_MAX_ORDER	10
 #define PAGELAB_BUDDY_ZONE_LEN	16
 /* struct pagelab_buddy.flags (ABI 1.11) */
-#define PAGELAB_BUDDY_NOWAIT	(1U << 0)
+#define PAGELAB_BUDDY_NOWAIT	_BITUL(0)
 
 /**
  * struct pagelab_buddy - PAGELAB_IOC_BUDDY (on /dev/pagelab): take a block
  * of 2^order contiguous pages from the kernel's buddy allocator, or give
- * one back.  Blocks belong to the open file (freed when it is closed),
+ * one back.  From ABI 1.11 a block of order 1 and up is one compound page
+ * (as /proc/kpageflags shows it).  Blocks belong to the open file (freed when it is closed),
  * count in max_pages (-ENOSPC over it) and are charged to the caller's
  * memory cgroup; -ENOMEM when the kernel has no free block of that order
  * (no reclaim is forced for it).  -EPERM unless the opener of the file and
@@ -761,10 +762,11 @@ struct pagelab_walk {
  *                     racing every other allocation
  * @buddy_order: (out) see @buddy_free
  * @nid:         (out) the block's node
- * @flags:       (in)  ALLOC: PAGELAB_BUDDY_NOWAIT: only a block free now,
- *                     no reclaim, no compaction, kswapd not woken (-ENOMEM
- *                     otherwise; ABI 1.11); other bits, or any for FREE:
- *                     -EINVAL
+ * @flags:       (in)  ALLOC: PAGELAB_BUDDY_NOWAIT: only a block free now
+ *                     above the zone's watermark, no reclaim, no
+ *                     compaction, kswapd not woken (-ENOMEM otherwise;
+ *                     ABI 1.11: PAGELAB_FEAT_PHYSMAP says the module has
+ *                     it); other bits, or any for FREE: -EINVAL
  * @zone:        (out) its zone's name, as /proc/buddyinfo spells it
  */
 struct pagelab_buddy {
@@ -834,28 +836,34 @@ struct pagelab_slab {
 /*
  * struct pagelab_physmap's answer: one byte per frame, its kind in the low
  * four bits; for PAGELAB_PHYS_FREE, the order of the free block the frame
- * lies in above them (byte >> PAGELAB_PHYS_ORDER_SHIFT).
+ * lies in above them (byte >> PAGELAB_PHYS_ORDER_SHIFT).  Kinds 10-15 are
+ * never answered (pagelab's tools use 15 for frames they know are theirs).
  */
 #define PAGELAB_PHYS_HOLE	0	/* no online memory: a hole, offline or device */
 #define PAGELAB_PHYS_FREE	1	/* in a free block of the buddy allocator */
-#define PAGELAB_PHYS_NOREF	2	/* no reference: free on a per-CPU list (or
-					 * being freed), or a tail page of a
-					 * multi-page allocation that is not
-					 * compound (alloc_pages() without
-					 * __GFP_COMP): the two look the same */
+/*
+ * No reference: free on a per-CPU list (or being freed), or a tail page of
+ * a multi-page allocation that is not compound (alloc_pages() without
+ * __GFP_COMP): the two look the same.
+ */
+#define PAGELAB_PHYS_NOREF	2
 #define PAGELAB_PHYS_RESERVED	3	/* reserved: the kernel image, firmware, memmap */
-#define PAGELAB_PHYS_KERNEL	4	/* allocated, none of the below (vmalloc, stacks,
-					 * module and driver pages, pagelab's frames) */
+/*
+ * Allocated, none of the below: vmalloc, stacks, driver pages, pagelab's
+ * frames; also the top-level page tables the kernel does not mark (x86's
+ * PGD, and on 6.1 its P4D and PUD tables).
+ */
+#define PAGELAB_PHYS_KERNEL	4
 #define PAGELAB_PHYS_SLAB	5	/* a slab of some kmem_cache */
 #define PAGELAB_PHYS_PGTABLE	6	/* a page table */
 #define PAGELAB_PHYS_ANON	7	/* anonymous memory (processes' heap, stack) */
 #define PAGELAB_PHYS_FILE	8	/* page cache, shmem and tmpfs */
-#define PAGELAB_PHYS_HUGETLB	9	/* in a hugetlbfs page */
+#define PAGELAB_PHYS_HUGETLB	9	/* in a hugetlbfs page, used or in the pool */
 #define PAGELAB_PHYS_KINDS	10
 #define PAGELAB_PHYS_KIND_MASK	0x0f
 #define PAGELAB_PHYS_ORDER_SHIFT 4
 /* Frames per PAGELAB_IOC_PHYSMAP call, at most (64 GiB of 4 KiB frames). */
-#define PAGELAB_PHYSMAP_MAX	(1ULL << 24)
+#define PAGELAB_PHYSMAP_MAX	_BITULL(24)
 
 /**
  * struct pagelab_physmap - PAGELAB_IOC_PHYSMAP (on /dev/pagelab): what
@@ -871,7 +879,9 @@ struct pagelab_slab {
  * @flags:     (in)  must be 0
  * @pad:       must be 0
  * @free_blocks: (out) free blocks of the buddy allocator that start in
- *                   the range, by order (as /proc/buddyinfo counts them)
+ *                   the range, by order (as /proc/buddyinfo counts them);
+ *                   not written back on an error (-EFAULT, -EINTR may
+ *                   leave @buf partly written)
  */
 struct pagelab_physmap {
 	__u64 start_pfn;

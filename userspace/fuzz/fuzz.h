@@ -136,7 +136,7 @@ enum fz_op {
 	OP_PROCMEM_READ, OP_PROCMEM_WRITE, OP_REMOTE_READ, OP_WALK, OP_WALK_JUNK, OP_SCAN,
 	OP_WALK_IOCTL,
 	OP_DEBUGFS, OP_PAGEMAP, OP_SENDFD, OP_RECVFD, OP_SPLICE, OP_SPLICE_READ,
-	OP_SLEEP, OP_BUDDY, OP_SLAB, OP_NR
+	OP_SLEEP, OP_BUDDY, OP_SLAB, OP_PHYSMAP, OP_NR
 };
 
 struct fz_opdesc {
@@ -468,6 +468,7 @@ int fz_op_splice_read(fz_proc *p);
 int fz_op_sleep(fz_proc *p);
 int fz_op_buddy(fz_proc *p);
 int fz_op_slab(fz_proc *p);
+int fz_op_physmap(fz_proc *p);
 int fz_stat_into_map(fz_proc *p);
 
 /* ---- touch.c: guarded memory access ------------------------------------------------ */

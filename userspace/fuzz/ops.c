@@ -62,6 +62,7 @@ const struct fz_opdesc fz_ops[OP_NR] = {
 	[OP_SLEEP]		= { "sleep",		FZ_F_TOUCH,	 3, fz_op_sleep },
 	[OP_BUDDY]		= { "buddy",		FZ_F_IOCTL,	 6, fz_op_buddy },
 	[OP_SLAB]		= { "slab",		FZ_F_IOCTL,	 6, fz_op_slab },
+	[OP_PHYSMAP]		= { "physmap",		FZ_F_IOCTL,	 3, fz_op_physmap },
 };
 
 /* ---- process state ------------------------------------------------------------------ */
@@ -712,7 +713,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 	switch (fz_below(p, 4)) {
 	case 0:
 		/* pagelab's magic, an unused number. */
-		nr = 12 + fz_below(p, 244);
+		nr = 13 + fz_below(p, 243);
 		size = fz_below(p, 1024);
 		dir = fz_below(p, 4);
 		cmd = _IOC(dir, PAGELAB_IOC_MAGIC, nr, size);
@@ -1069,9 +1070,10 @@ int fz_op_buddy(fz_proc *p)
 			return FZ_SKIP;
 		b.op = PAGELAB_BUDDY_ALLOC;
 		b.order = order;
+		b.flags = fz_pct(p, 30) ? PAGELAB_BUDDY_NOWAIT : 0;
 		r = ioctl(p->dev, PAGELAB_IOC_BUDDY, &b);
 		err = errno;
-		fz_say(p, " alloc order %u -> %ld handle %llu pfn %#llx", order, r,
+		fz_say(p, " alloc order %u flags %u -> %ld handle %llu pfn %#llx", order, b.flags, r,
 		       (unsigned long long)b.handle, (unsigned long long)b.pfn);
 		if (r) {
 			fz_must_ok(p, "BUDDY alloc", r, err, ENOMEM, ENOSPC, 0);
@@ -1212,4 +1214,53 @@ int fz_op_slab(fz_proc *p)
 		fz_must_fail(p, "SLAB with a bad op, size, alignment or pad", r, err, EINVAL, 0);
 		return r ? -err : 0;
 	}
+}
+
+/* PAGELAB_IOC_PHYSMAP: ranges anywhere, buffers good and bad; every byte a known kind. */
+int fz_op_physmap(fz_proc *p)
+{
+	static unsigned char buf[8192];
+	struct pagelab_physmap m;
+	bool good = true;
+	long r;
+	int err;
+
+	if (p->dev < 0)
+		return FZ_SKIP;
+	memset(&m, 0, sizeof(m));
+	m.start_pfn = fz_pct(p, 80) ? fz_below(p, 1U << 20) : (uint64_t)fz_below(p, 1U << 31) << 21;
+	m.count = 1 + fz_below(p, sizeof(buf));
+	m.buf = (uintptr_t)buf;
+	if (fz_pct(p, 15)) {
+		good = false;
+		switch (fz_below(p, 4)) {
+		case 0: m.count = fz_pct(p, 50) ? 0 : PAGELAB_PHYSMAP_MAX + 1; break;
+		case 1: m.flags = 1U << fz_below(p, 32); break;
+		case 2: m.start_pfn = (1ULL << 52) - fz_below(p, 4); m.count = 8; break;
+		default: m.buf = fz_pct(p, 50) ? 0 : (uintptr_t)-4096; break;
+		}
+	}
+	r = ioctl(p->dev, PAGELAB_IOC_PHYSMAP, &m);
+	err = errno;
+	fz_say(p, " start %#llx count %llu%s -> %ld", (unsigned long long)m.start_pfn,
+	       (unsigned long long)m.count, good ? "" : " (junk)", r);
+	if (p->unpriv) {
+		fz_must_fail(p, "PHYSMAP without CAP_SYS_ADMIN", r, err, EPERM, 0);
+		return r ? -err : 0;
+	}
+	if (!good) {
+		fz_must_fail(p, "PHYSMAP with a bad range, flags or buffer", r, err, EINVAL, EFAULT, 0);
+		return r ? -err : 0;
+	}
+	fz_must_ok(p, "PHYSMAP", r, err, 0);
+	for (uint64_t i = 0; !r && i < m.count; i++)
+		if ((buf[i] & PAGELAB_PHYS_KIND_MASK) >= PAGELAB_PHYS_KINDS ||
+		    ((buf[i] & PAGELAB_PHYS_KIND_MASK) != PAGELAB_PHYS_FREE &&
+		     buf[i] >> PAGELAB_PHYS_ORDER_SHIFT) ||
+		    buf[i] >> PAGELAB_PHYS_ORDER_SHIFT > PAGELAB_BUDDY_MAX_ORDER) {
+			fz_fail(p, "PHYSMAP byte %#x for frame %#llx", buf[i],
+				(unsigned long long)(m.start_pfn + i));
+			break;
+		}
+	return r ? -err : 0;
 }

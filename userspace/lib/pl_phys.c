@@ -126,7 +126,7 @@ void pl_phys_summarize(const unsigned char *map, unsigned long long start, unsig
 		unsigned int o = map[i] >> PAGELAB_PHYS_ORDER_SHIFT;
 
 		s->kind[k]++;
-		/* A block's first frame: aligned to its size, or the range's first. */
+		/* A block's first frame: aligned to its size. */
 		if (k == PAGELAB_PHYS_FREE && o < PL_PHYS_ORDERS && !((start + i) & ((1ULL << o) - 1)))
 			s->free_blocks[o]++;
 	}

@@ -209,7 +209,7 @@ TEST(cli_contract)
 	EXPECT_EQ(0, st);
 	EXPECT_NE(NULL, strstr(out, "End of tour."));
 
-	for (const char *c = "tour\0version\0info\0demand\0share\0stat\0bench\0"; *c;
+	for (const char *c = "tour\0version\0info\0demand\0share\0stat\0bench\0physmap\0"; *c;
 	     c += strlen(c) + 1) {
 		char args[64];
 

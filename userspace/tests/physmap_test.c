@@ -213,7 +213,10 @@ TEST_F(physmap, a_freed_block_reads_free)
 	int free_frames = 0;
 
 	ASSERT_NE(NULL, map);
-	ASSERT_EQ(0, pl_buddy_take(self->dev, 9, PAGELAB_BUDDY_NOWAIT, &b));
+	if (pl_buddy_take(self->dev, 9, PAGELAB_BUDDY_NOWAIT, &b) == -ENOMEM) {
+		free(map);
+		SKIP(return, "no free 2 MiB block in the guest now");
+	}
 	ASSERT_EQ(0, pl_physmap(self->dev, b.pfn, 512, map, NULL));
 	for (int i = 0; i < 512; i++) {
 		EXPECT_EQ(PAGELAB_PHYS_KERNEL, map[i]);
@@ -254,17 +257,40 @@ TEST_F(physmap, the_command_sums_and_draws)
 	unlink("/tmp/pm.svg");
 	EXPECT_EQ(2, pl_run_cli("physmap --count 0 2>&1", out, sizeof(out)));
 	EXPECT_EQ(2, pl_run_cli("physmap --start 5 2>&1", out, sizeof(out)));
+	EXPECT_EQ(2, pl_run_cli("physmap --svg /tmp/x.svg 2>&1", out, sizeof(out)));
 	EXPECT_EQ(1, pl_run_cli("physmap --zone Nowhere 2>&1", out, sizeof(out)));
 }
 
-/* Fragmentation, then compaction: the lab's own checks, and its story. */
-TEST_F(physmap, compaction_undoes_fragmentation)
+static void read_proactiveness(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/vm/compaction_proactiveness", "re");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+}
+
+/*
+ * Fragmentation, then compaction: the lab's own checks (the CLI fails on
+ * any: a 2 MiB block found free before, none moved, no pageblock freed,
+ * none free after), its story, and the sysctl it pauses given back.  A
+ * full zone's fill and compaction under TCG (KASAN on the debug kernel):
+ * minutes, not seconds.
+ */
+TEST_F_TIMEOUT(physmap, compaction_undoes_fragmentation, 900)
 {
 	static char out[65536];
+	char before[32], after[32];
 	struct stat st;
 
+	read_proactiveness(before, sizeof(before));
 	EXPECT_EQ(0, pl_run_cli("buddy --compact --svg-dir /tmp", out, sizeof(out)))
 		TH_LOG("%s", out);
+	read_proactiveness(after, sizeof(after));
+	EXPECT_STREQ(before, after);
 	EXPECT_EQ(NULL, strstr(out, "CHECK FAILED")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "that may not compact: failed")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "changed frame (pagemap)")) TH_LOG("%s", out);
