@@ -3,7 +3,11 @@
 # pagelab - top-level Makefile.  The module itself is described in Kbuild;
 # this file wraps kbuild and adds the project's own targets:
 #
+#   make setup      install the Debian packages pagelab needs (root; apt-get
+#                   update first) and fill its cache; check, check-debug,
+#                   demo, lint and bench run it first themselves
 #   make            build pagelab.ko, the KUnit module and the userspace tools
+#                   (installs nothing: says what is missing instead)
 #   make KERNEL=6.12  the same for another of Debian 12's kernels: 6.1 (the
 #                   default), 6.1-rt, 6.12 or 6.12-rt (not installed: setup
 #                   downloads it into the cache, and the modules are built
@@ -25,7 +29,8 @@
 #   make clean
 #
 # Every target except clean and help first runs scripts/setup.sh, which
-# installs what is missing and prints the kernel version and cache paths.
+# prints the kernel version and cache paths (and installs what is missing
+# for the goals above that say so).
 
 # The kernel to build for (scripts/setup.sh lists the choices), also
 # PAGELAB_KERNEL; exported so that scripts/vm boots the same one.  KERNELS:
@@ -41,9 +46,18 @@ PAGELAB_CHECK_T0 := $(shell date +%s)
 endif
 export PAGELAB_CHECK_T0
 
+# scripts/setup.sh runs first for every goal but these; it installs Debian
+# packages only for make setup and the goals that boot guests (so README's
+# two commands still do everything on a fresh machine).  For the build-only
+# goals it installs nothing and, if something is missing, says so.
 NO_SETUP_GOALS := clean help
+INSTALL_GOALS := setup check check-debug demo lint bench
+SETUP_INSTALL := $(if $(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),1,$(or $(PAGELAB_SETUP_INSTALL),0))
+# Inherited by the makes that check.sh and lint.sh run for each kernel.
+export PAGELAB_SETUP_INSTALL := $(SETUP_INSTALL)
 ifneq ($(filter-out $(NO_SETUP_GOALS),$(or $(MAKECMDGOALS),all)),)
-SETUP_ENV := $(shell KDIR=$(KDIR) PAGELAB_KERNEL=$(KERNEL) scripts/setup.sh || echo SETUP_FAILED=1)
+SETUP_ENV := $(shell KDIR=$(KDIR) PAGELAB_KERNEL=$(KERNEL) PAGELAB_SETUP_INSTALL=$(SETUP_INSTALL) \
+	scripts/setup.sh || echo SETUP_FAILED=1)
 $(foreach kv,$(SETUP_ENV),$(eval $(kv)))
 ifneq ($(SETUP_FAILED),)
 $(error scripts/setup.sh failed (see its message above))
@@ -73,9 +87,13 @@ HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
 FUZZ_SRC := $(wildcard userspace/fuzz/*.c)
 FUZZ_HDRS := $(wildcard userspace/fuzz/*.h)
 
-.PHONY: all module tools check check-debug demo lint bench clean help fixture tree install
+.PHONY: all module tools check check-debug demo lint bench clean help fixture tree install setup
 
 all: module tools
+
+# Everything is installed and cached by now (setup.sh ran above).
+setup:
+	@echo "pagelab: setup done for Linux $(KVER) (KERNEL=$(KERNEL)); cache: $(CACHE)"
 
 tree:
 ifneq ($(MODDIR),$(CURDIR))
@@ -136,4 +154,4 @@ clean:
 		| xargs rm -f
 
 help:
-	@sed -n '3,28p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,33p' Makefile | sed 's/^# \{0,1\}//'

@@ -181,7 +181,7 @@ static struct kunit_case pagelab_buddy_cases[] = {
 };
 
 struct kunit_suite pagelab_buddy_suite = {
-	.name = "pagelab_buddy",
+	.name = "pagelab-buddy",
 	.init = pagelab_buddy_test_init,
 	.exit = pagelab_buddy_test_exit,
 	.test_cases = pagelab_buddy_cases,

@@ -98,7 +98,35 @@ static void pagelab_mode_permits_test(struct kunit *test)
 			c->expect);
 }
 
+/*
+ * The counter table: every line a __u64 of the stat struct and an atomic of
+ * the counters, each field once, the names unique.
+ */
+static void pagelab_obj_counter_table_test(struct kunit *test)
+{
+	const struct pagelab_obj_counter_desc *d = pagelab_obj_counter_descs;
+	unsigned int n = pagelab_obj_counter_count;
+
+	KUNIT_ASSERT_GT(test, n, 0U);
+	for (unsigned int i = 0; i < n; i++) {
+		size_t off = pagelab_obj_counter_offs[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, pagelab_obj_counter_sizes[i], sizeof(u64), "%s",
+				    d[i].name);
+		KUNIT_EXPECT_LE(test, d[i].stat_off + sizeof(u64), sizeof(struct pagelab_obj_stat));
+		KUNIT_EXPECT_EQ(test, off % sizeof(atomic64_t), 0UL);
+		KUNIT_EXPECT_LT(test, off, sizeof(struct pagelab_obj_counters));
+		for (unsigned int j = 0; j < i; j++) {
+			KUNIT_EXPECT_NE_MSG(test, d[i].stat_off, d[j].stat_off, "%s", d[i].name);
+			KUNIT_EXPECT_NE_MSG(test, off, pagelab_obj_counter_offs[j], "%s",
+					    d[i].name);
+			KUNIT_EXPECT_STRNEQ(test, d[i].name, d[j].name);
+		}
+	}
+}
+
 static struct kunit_case pagelab_object_cases[] = {
+	KUNIT_CASE(pagelab_obj_counter_table_test),
 	KUNIT_CASE_PARAM(pagelab_create_check_test, create_gen_params),
 	KUNIT_CASE(pagelab_create_check_unterminated_name),
 	KUNIT_CASE_PARAM(pagelab_mode_permits_test, mode_gen_params),

@@ -750,6 +750,48 @@ static u64 pagelab_obj_shared(struct pagelab_object *obj)
 	return n;
 }
 
+/*
+ * The one list of an object's counters (uapi/pagelab_counters.h), as three
+ * tables in its order: names and places in the stat struct; where each is
+ * counted; the stat fields' sizes (for KUnit's check that each is a __u64).
+ */
+const struct pagelab_obj_counter_desc pagelab_obj_counter_descs[] = {
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	{ #field, offsetof(struct pagelab_obj_stat, field) },
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+};
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_counter_descs, PAGELAB_KUNIT_NS);
+
+const size_t pagelab_obj_counter_offs[] = {
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	offsetof(struct pagelab_obj_counters, field),
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+};
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_counter_offs, PAGELAB_KUNIT_NS);
+
+const size_t pagelab_obj_counter_sizes[] = {
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	sizeof_field(struct pagelab_obj_stat, field),
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+};
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_counter_sizes, PAGELAB_KUNIT_NS);
+
+const unsigned int pagelab_obj_counter_count = ARRAY_SIZE(pagelab_obj_counter_descs);
+EXPORT_SYMBOL_NS_GPL(pagelab_obj_counter_count, PAGELAB_KUNIT_NS);
+
+/* Each line names a counter of the struct (offsetof), and the struct has no other. */
+static_assert(sizeof(struct pagelab_obj_counters) ==
+	      ARRAY_SIZE(pagelab_obj_counter_offs) * sizeof(atomic64_t));
+
+/* The counter at line @i of the list, of @obj. */
+static u64 pagelab_obj_counter(struct pagelab_object *obj, unsigned int i)
+{
+	return atomic64_read((atomic64_t *)((char *)&obj->count + pagelab_obj_counter_offs[i]));
+}
+
 static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj_stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -758,27 +800,17 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 	st->resident = atomic_long_read(&obj->resident);
 	st->mappers = atomic_long_read(&obj->mappers);
 	st->files = atomic_long_read(&obj->files);
-	st->faults_read = atomic64_read(&obj->count.faults_read);
-	st->faults_write = atomic64_read(&obj->count.faults_write);
-	st->zero_maps = atomic64_read(&obj->count.zero_maps);
-	st->allocs = atomic64_read(&obj->count.allocs);
-	st->existing = atomic64_read(&obj->count.existing);
-	st->fault_around = atomic64_read(&obj->count.fault_around);
-	st->mkwrite = atomic64_read(&obj->count.mkwrite);
-	st->sigbus = atomic64_read(&obj->count.sigbus);
+	for (unsigned int i = 0; i < ARRAY_SIZE(pagelab_obj_counter_descs); i++) {
+		const struct pagelab_obj_counter_desc *d = &pagelab_obj_counter_descs[i];
+
+		*(u64 *)((char *)st + d->stat_off) = pagelab_obj_counter(obj, i);
+	}
 	st->uid = from_kuid_munged(current_user_ns(), obj->uid);
 	st->gid = from_kgid_munged(current_user_ns(), obj->gid);
 	st->mode = obj->mode;
 	st->fault_around_pages = obj->fault_around;
 	strscpy(st->name, obj->name, sizeof(st->name));
 	st->shared = pagelab_obj_shared(obj);
-	st->cow_breaks = atomic64_read(&obj->count.cow_breaks);
-	st->cow_bytes = atomic64_read(&obj->count.cow_bytes);
-	st->private_cow = atomic64_read(&obj->count.private_cow);
-	st->clone_shared = atomic64_read(&obj->count.clone_shared);
-	st->clone_copied = atomic64_read(&obj->count.clone_copied);
-	st->merged = atomic64_read(&obj->count.merged);
-	st->merged_zero = atomic64_read(&obj->count.merged_zero);
 	if (pagelab_obj_budgeted(obj)) {
 		st->budget = READ_ONCE(obj->rp->budget);
 		st->policy = READ_ONCE(obj->rp->policy);
@@ -787,19 +819,7 @@ static void pagelab_obj_fill_stat(struct pagelab_object *obj, struct pagelab_obj
 		if (READ_ONCE(obj->rp->file))
 			st->store_flags = PAGELAB_STORE_FILE;
 	}
-	st->misses = atomic64_read(&obj->count.misses);
-	st->page_ins = atomic64_read(&obj->count.page_ins);
-	st->evictions = atomic64_read(&obj->count.evictions);
-	st->writebacks = atomic64_read(&obj->count.writebacks);
-	st->clean_drops = atomic64_read(&obj->count.clean_drops);
 	st->store_pages = atomic_long_read(&obj->store_pages);
-	st->inexact = atomic64_read(&obj->count.inexact);
-	st->io_errors = atomic64_read(&obj->count.io_errors);
-	st->io_waits = atomic64_read(&obj->count.io_waits);
-	st->major = atomic64_read(&obj->count.major);
-	st->vma_lock_faults = atomic64_read(&obj->count.vma_lock_faults);
-	st->huge_maps = atomic64_read(&obj->count.huge_maps);
-	st->huge_splits = atomic64_read(&obj->count.huge_splits);
 }
 
 /**
@@ -928,25 +948,18 @@ void pagelab_objects_show(struct seq_file *m)
 		seq_printf(m, "id=%llu name=%s size=%llu resident=%llu mappers=%llu files=%llu",
 			   st.id, st.name[0] ? st.name : "-", st.size, st.resident,
 			   st.mappers, st.files);
-		seq_printf(m, " faults_read=%llu faults_write=%llu zero_maps=%llu allocs=%llu",
-			   st.faults_read, st.faults_write, st.zero_maps, st.allocs);
-		seq_printf(m, " existing=%llu fault_around=%llu mkwrite=%llu sigbus=%llu",
-			   st.existing, st.fault_around, st.mkwrite, st.sigbus);
-		seq_printf(m, " shared=%llu cow_breaks=%llu cow_bytes=%llu private_cow=%llu",
-			   st.shared, st.cow_breaks, st.cow_bytes, st.private_cow);
-		seq_printf(m, " clone_shared=%llu clone_copied=%llu merged=%llu merged_zero=%llu",
-			   st.clone_shared, st.clone_copied, st.merged, st.merged_zero);
-		seq_printf(m, " budget=%u policy=%u misses=%llu page_ins=%llu evictions=%llu",
-			   st.budget, st.policy, st.misses, st.page_ins, st.evictions);
-		seq_printf(m, " writebacks=%llu clean_drops=%llu store_pages=%llu inexact=%llu",
-			   st.writebacks, st.clean_drops, st.store_pages, st.inexact);
-		seq_printf(m, " store=%s delay_ms=%u io_errors=%llu io_waits=%llu major=%llu",
-			   st.store_flags & PAGELAB_STORE_FILE ? "file" : "module",
-			   st.pagein_delay_ms, st.io_errors, st.io_waits, st.major);
-		seq_printf(m, " vma_lock_faults=%llu uid=%u gid=%u mode=0%o fault_around_pages=%u",
-			   st.vma_lock_faults, st.uid, st.gid, st.mode, st.fault_around_pages);
-		seq_printf(m, " huge=%d huge_maps=%llu huge_splits=%llu\n",
-			   !!(obj->flags & PAGELAB_CREATE_HUGE), st.huge_maps, st.huge_splits);
+		seq_printf(m, " shared=%llu budget=%u policy=%u store_pages=%llu store=%s",
+			   st.shared, st.budget, st.policy, st.store_pages,
+			   st.store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+		seq_printf(m, " delay_ms=%u uid=%u gid=%u mode=0%o fault_around_pages=%u huge=%d",
+			   st.pagein_delay_ms, st.uid, st.gid, st.mode, st.fault_around_pages,
+			   !!(obj->flags & PAGELAB_CREATE_HUGE));
+		for (unsigned int i = 0; i < ARRAY_SIZE(pagelab_obj_counter_descs); i++) {
+			const struct pagelab_obj_counter_desc *d = &pagelab_obj_counter_descs[i];
+
+			seq_printf(m, " %s=%llu", d->name, *(u64 *)((char *)&st + d->stat_off));
+		}
+		seq_putc(m, '\n');
 	}
 	rcu_read_unlock();
 }

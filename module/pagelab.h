@@ -61,7 +61,9 @@ extern unsigned long pagelab_max_object_pages;
 
 /**
  * struct pagelab_obj_counters - one object's event counters (atomic: the
- * fault path counts without a lock); see struct pagelab_obj_stat.
+ * fault path counts without a lock), one per line of uapi/pagelab_counters.h
+ * (object.c's build checks that the two name the same counters); see
+ * struct pagelab_obj_stat.
  */
 struct pagelab_obj_counters {
 	atomic64_t faults_read;
@@ -72,6 +74,9 @@ struct pagelab_obj_counters {
 	atomic64_t fault_around;
 	atomic64_t mkwrite;
 	atomic64_t sigbus;
+	atomic64_t vma_lock_faults;
+	atomic64_t huge_maps;
+	atomic64_t huge_splits;
 	atomic64_t cow_breaks;
 	atomic64_t cow_bytes;
 	atomic64_t private_cow;
@@ -85,12 +90,9 @@ struct pagelab_obj_counters {
 	atomic64_t writebacks;
 	atomic64_t clean_drops;
 	atomic64_t inexact;
-	atomic64_t io_errors;
-	atomic64_t io_waits;
 	atomic64_t major;
-	atomic64_t vma_lock_faults;
-	atomic64_t huge_maps;
-	atomic64_t huge_splits;
+	atomic64_t io_waits;
+	atomic64_t io_errors;
 };
 
 /*
@@ -799,6 +801,22 @@ void pagelab_dev_file_free(struct pagelab_dev_file *df);
 long pagelab_buddy_alloc(struct pagelab_dev_file *df, struct pagelab_buddy *r);
 long pagelab_buddy_free(struct pagelab_dev_file *df, struct pagelab_buddy *r);
 long pagelab_buddy_ioctl(struct file *file, struct pagelab_buddy __user *uarg);
+
+/**
+ * struct pagelab_obj_counter_desc - one line of uapi/pagelab_counters.h
+ * @name:     the counter's name, as the debugfs objects line spells it
+ * @stat_off: its __u64's offset in struct pagelab_obj_stat
+ */
+struct pagelab_obj_counter_desc {
+	const char *name;
+	size_t stat_off;
+};
+
+/* object.c: the list's lines in order; where each is counted; stat field sizes. */
+extern const struct pagelab_obj_counter_desc pagelab_obj_counter_descs[];
+extern const size_t pagelab_obj_counter_offs[];
+extern const size_t pagelab_obj_counter_sizes[];
+extern const unsigned int pagelab_obj_counter_count;
 
 /* physmap.c */
 u8 pagelab_phys_kind(struct page *page);

@@ -156,8 +156,9 @@ long pagelab_physmap_ioctl(struct file *file, struct pagelab_physmap __user *uar
 	u64 done;
 	u8 *chunk;
 
-	BUILD_BUG_ON(PAGELAB_MAX_PAGE_ORDER >= 1 << (8 - PAGELAB_PHYS_ORDER_SHIFT) ||
-		     PAGELAB_MAX_PAGE_ORDER >= ARRAY_SIZE(r.free_blocks));
+	/* A free block's order fits the byte's high bits and the answer's counts. */
+	BUILD_BUG_ON(1 << (8 - PAGELAB_PHYS_ORDER_SHIFT) <= PAGELAB_MAX_PAGE_ORDER);
+	BUILD_BUG_ON(ARRAY_SIZE(r.free_blocks) <= PAGELAB_MAX_PAGE_ORDER);
 	if (!pagelab_walk_admin(file))
 		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))

@@ -14,7 +14,7 @@
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit
 # Its series' files (kunit.py) from setup.
 series=${PAGELAB_DEBUG_SERIES:-6.12}
 case "$series" in
@@ -47,7 +47,7 @@ done)
 if [ -z "$missing" ]; then
 	record ok "debug kernel: .config has every option of scripts/debug.config and debug-$series.config"
 else
-	record fail "debug kernel: .config lacks: $(echo $missing)"
+	record fail "debug kernel: .config lacks: ${missing//$'\n'/ }"
 fi
 
 echo "== modules for the debug kernel"
@@ -78,6 +78,6 @@ guest_verdict "debug guest" "$vrc"
 for what in 'KASAN: [a-z]' 'kasan' 'lockdep' 'kmemleak: Kernel memory leak detector initialized'; do
 	grep -m1 -i "$what" "$results/kernel.log" | sed 's/^/# kernel: /'
 done
-tap_results "$results/out" "debug: "
-kunit_results "$results/kernel.log" "debug: "
+verdicts tap "$results/out" "debug: "
+verdicts kunit "$results/kernel.log" "debug: "
 summary

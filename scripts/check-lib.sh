@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
-# check-lib.sh - sourced by check.sh and check-debug.sh: verdict bookkeeping
-# and the parsers for TAP (userspace tests), KTAP (KUnit, through the
-# kernel's kunit.py) and scripts/vm's exit status.  Needs $SRC, and $KSRC
-# for the kunit.py of the kernel that ran (setup.sh).
+# check-lib.sh - sourced by check.sh and check-debug.sh: verdict bookkeeping,
+# the verdicts of TAP and KTAP (scripts/results.py, through the kernel's
+# kunit.py) and of scripts/vm's exit status.  Needs $SRC, and $KSRC for the
+# kunit.py of the kernel that ran (setup.sh); run from the tree's top.
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -15,23 +16,6 @@ record() { # ok|fail NAME
 		fail=$((fail + 1)); echo "FAIL: $2"
 	fi
 }
-# Count TAP "ok"/"not ok" lines of FILE (top level only) into the totals.
-count_tap() { # FILE PREFIX
-	local line name prefix=$2
-	while IFS= read -r line; do
-		case "$line" in
-		"# binary: "*) prefix="$2$(basename "${line#\# binary: }"): " ;;
-		"# exit: "*) prefix=$2 ;;
-		esac
-		name=$(echo "$line" | sed -E 's/^(not )?ok ([0-9]+ )?(- )?//')
-		case "$line" in
-		"not ok "*) record fail "$prefix$name" ;;
-		"ok "*" # SKIP"*) skip=$((skip + 1)); echo "SKIP: $prefix$name" ;;
-		"ok "*) record ok "$prefix$name" ;;
-		esac
-	done <"$1"
-}
-
 # Two verdicts from one scripts/vm exit status: 3 hang or early death,
 # 4 a kernel splat, else the boot ran to the end with a clean log.
 guest_verdict() { # LABEL STATUS
@@ -47,45 +31,26 @@ guest_verdict() { # LABEL STATUS
 	fi
 }
 
-# KUnit: the kernel's own KTAP parser over a guest's kernel log.
-kunit_results() { # KERNEL_LOG [PREFIX]
-	local p=${2:-}
-	# From pagelab's marker on: a kernel with KUnit built in prints an
-	# empty KTAP block of its own at boot, which would end the parse.
-	if grep -q 'pagelab-kunit-start' "$1"; then
-		sed -n '/pagelab-kunit-start/,$p' "$1" >"$results/ktap.log"
-	else
-		cp "$1" "$results/ktap.log"
+# Verdicts from scripts/results.py, which has the kernel's kunit.py parse
+# the TAP (userspace tests, the scripts' own "ok - NAME" lines) or the KTAP
+# (KUnit, in a guest's kernel log): its PASS/FAIL/SKIP lines are printed
+# and its tally added to ours.
+verdicts() { # tap|kunit FILE PREFIX
+	local line p f s
+	if ! KUNIT_PY="${KSRC:-$SRC}/tools/testing/kunit/kunit.py" \
+		python3 scripts/results.py "$1" "$2" "$3" >"$results/verdicts"; then
+		record fail "${3}results.py $1 $(basename "$2"): it failed"
+		return 0
 	fi
-	python3 "${KSRC:-$SRC}/tools/testing/kunit/kunit.py" parse "$results/ktap.log" >"$results/kunit" 2>&1
-	sed -n 's/^\[[0-9:]*\] //p' "$results/kunit" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]' |
-		grep -v '=====' | while read -r st name; do
-		echo "$st $name"
-	done >"$results/kunit.cases"
-	while read -r st name; do
-		case $st in
-		"[PASSED]") record ok "${p}kunit: $name" ;;
-		"[SKIPPED]") skip=$((skip + 1)); echo "SKIP: ${p}kunit: $name" ;;
-		*) record fail "${p}kunit: $name" ;;
+	while IFS= read -r line; do
+		case "$line" in
+		"TALLY "*)
+			read -r _ p f s <<<"$line"
+			pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+			;;
+		*) echo "$line" ;;
 		esac
-	done <"$results/kunit.cases"
-	grep -q 'Testing complete. Ran [1-9]' "$results/kunit" ||
-		record fail "${p}kunit: no KTAP results in the guest's kernel log"
-	grep -qE 'errors: [1-9]|failed: [1-9]' "$results/kunit" &&
-		{ tail -n 3 "$results/kunit"; record fail "${p}kunit: kunit.py reports errors"; }
-	return 0
-}
-
-# Userspace: TAP lines; a binary that exits non-zero without a "not ok"
-# line (a crash) is a failure of its own.
-tap_results() { # OUT_FILE PREFIX
-	local b
-	count_tap "$1" "$2"
-	awk '/^# binary: /{b=$3; n=0} /^not ok /{n++} /^# exit: /{if ($4 != 0 && n == 0) print $3}' \
-		"$1" | while read -r b; do echo "$b"; done >"$results/crashed"
-	while read -r b; do
-		record fail "$2userspace: $b exited non-zero with no failed test"
-	done <"$results/crashed"
+	done <"$results/verdicts"
 }
 
 # The last line: "N passed, N failed[, N skipped]".  Run as part of another

@@ -33,7 +33,7 @@
 set -uo pipefail
 t_start=${PAGELAB_CHECK_T0:-$(date +%s)}	# make check sets it when make starts
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=("${PAGELAB_KERNEL:-6.1}")
 # Every kernel set up (downloaded if need be) before any lane starts.
@@ -46,8 +46,8 @@ eval "$(PAGELAB_KERNEL=${kernels[0]} scripts/setup.sh)" || { echo "0 passed, 1 f
 
 echo "== lint"
 scripts/lint.sh "${kernels[@]}" >"$results/lint" 2>&1
-cat "$results/lint" | grep -v '^ok \|^not ok ' || true
-count_tap "$results/lint" ""
+grep -v '^ok \|^not ok ' "$results/lint" || true
+verdicts tap "$results/lint" ""
 # lint rebuilt the modules from clean; the harness fixture goes with them.
 for k in "${kernels[@]}"; do
 	p=""
@@ -65,8 +65,8 @@ for k in 6.1 6.12; do
 	else
 		echo "not ok - dkms build for $k: setup failed" >"$results/dkms"
 	fi
-	cat "$results/dkms" | grep -v '^ok \|^not ok ' || true
-	count_tap "$results/dkms" ""
+	grep -v '^ok \|^not ok ' "$results/dkms" || true
+	verdicts tap "$results/dkms" ""
 	# make install, staged (INSTALL_MOD_PATH): the module in updates/, known to depmod.
 	stage=$(mktemp -d)
 	if make -s KERNEL="$k" install INSTALL_MOD_PATH="$stage" >"$results/install" 2>&1 &&
@@ -113,8 +113,8 @@ smoke_lane() { # KERNEL
 	grep -v '^ok \|^not ok ' "$results/out" | grep -v '^PAGELAB-' || true
 	cat "$results/vm.err"
 	guest_verdict "${p}guest smoke" "$vrc"
-	tap_results "$results/out" "$p"
-	kunit_results "$results/kernel.log" "$p"
+	verdicts tap "$results/out" "$p"
+	verdicts kunit "$results/kernel.log" "$p"
 }
 
 # The guest lanes of one kernel: p leads the names of their results (empty
@@ -135,8 +135,8 @@ guest_lanes() { # KERNEL
 	cat "$results/vm.err"
 	guest_verdict "${p}guest" "$vrc"
 
-	tap_results "$results/out" "$p"
-	kunit_results "$results/kernel.log" "$p"
+	verdicts tap "$results/out" "$p"
+	verdicts kunit "$results/kernel.log" "$p"
 
 	# The page-table walk again on 5-level paging (the bzImage under -cpu max
 	# enables LA57; the PVH-booted vmlinux never does) with page-table
@@ -152,7 +152,7 @@ guest_lanes() { # KERNEL
 	grep -v '^ok \|^not ok ' "$results/out5" | grep -v '^PAGELAB-' || true
 	cat "$results/vm5.err"
 	guest_verdict "${p}guest 5-level" "$vrc"
-	count_tap "$results/out5" "${p}5-level+pti: "
+	verdicts tap "$results/out5" "${p}5-level+pti: "
 
 	# The race tests again on a fully preemptible kernel (Debian's is
 	# PREEMPT_DYNAMIC): a task can then lose its CPU anywhere in the fault
@@ -167,7 +167,7 @@ guest_lanes() { # KERNEL
 	grep -v '^ok \|^not ok ' "$results/out-race" | grep -v '^PAGELAB-' || true
 	cat "$results/vm-race.err"
 	guest_verdict "${p}guest preempt=full" "$vrc"
-	count_tap "$results/out-race" "${p}preempt=full: "
+	verdicts tap "$results/out-race" "${p}preempt=full: "
 
 	# bpftrace needs the host's root (LLVM and all): a --host-root boot.
 	echo "== guest (${p:+$k, }host root): bpftrace scripts against the module's counters"
@@ -177,7 +177,7 @@ guest_lanes() { # KERNEL
 	grep -v '^ok \|^not ok ' "$results/out-trace" | grep -v '^PAGELAB-' || true
 	cat "$results/vm-trace.err"
 	guest_verdict "${p}guest trace" "$vrc"
-	count_tap "$results/out-trace" "$p"
+	verdicts tap "$results/out-trace" "$p"
 }
 # The debug-kernel lane: its kernel built once (about 15 minutes cold on
 # 2 cores, measured in its result line), then about 15 minutes a run.
@@ -220,6 +220,9 @@ export PAGELAB_KERNEL=${kernels[0]}
 echo "== harness self-tests"
 scripts/harness-selftest.sh >"$results/harness" 2>&1
 grep -v '^ok \|^not ok ' "$results/harness" || true
-count_tap "$results/harness" ""
+verdicts tap "$results/harness" ""
+KUNIT_PY="${KSRC:-$SRC}/tools/testing/kunit/kunit.py" python3 scripts/results_test.py \
+	>"$results/results-test" 2>&1
+verdicts tap "$results/results-test" ""
 
 summary

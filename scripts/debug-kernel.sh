@@ -39,7 +39,8 @@ frags=("$here/debug.config" "$here/debug-$series.config")
 
 [ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages)"
 
-PKGS=(linux-source-$series gcc make flex bison bc libelf-dev libssl-dev xz-utils python3)
+PKGS=("linux-source-$series" gcc make flex bison bc libelf-dev libssl-dev xz-utils python3)
+# shellcheck source=scripts/pkg-lib.sh
 . "$here/pkg-lib.sh"
 if [ $check_only = 1 ]; then
 	missing=$(pkgs_missing "${PKGS[@]}" | tr '\n' ' ')

@@ -29,7 +29,7 @@ if dkms add "${args[@]}" >"$tmp/log" 2>&1 &&
 	echo "ok - $name"
 else
 	sed 's/^/#   /' "$tmp/log" | tail -20
-	cat "$tmp/tree/pagelab/$ver/build/make.log" 2>/dev/null | sed 's/^/#   /' | tail -20
+	sed 's/^/#   /' "$tmp/tree/pagelab/$ver/build/make.log" 2>/dev/null | tail -20
 	echo "not ok - $name"
 	exit 1
 fi

@@ -13,7 +13,7 @@
 # Prints "ok - NAME" / "not ok - NAME" lines (findings below a failure).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=("${PAGELAB_KERNEL:-6.1}")
 eval "$(PAGELAB_KERNEL=${kernels[0]} scripts/setup.sh)" || exit 2
@@ -43,6 +43,11 @@ perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 	>>"$out/cp" 2>&1
 ksrc+=(module/compat.h)
 verdict "lint: checkpatch --strict (${#ksrc[@]} files)" "$out/cp"
+
+# Every shell script of the tree, sourced files followed.
+mapfile -t shsrc < <(grep -rlE '^#!.*(ba)?sh|^# shellcheck shell=' scripts .ci | sort)
+shellcheck -x -f gcc "${shsrc[@]}" >"$out/sc" 2>&1
+verdict "lint: shellcheck (${#shsrc[@]} scripts)" "$out/sc"
 
 for k in "${kernels[@]}"; do
 	eval "$(PAGELAB_KERNEL=$k scripts/setup.sh)" || { echo "not ok - $k: lint: setup"; rc=1; continue; }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # pkg-lib.sh - sourced by setup.sh and debug-kernel.sh: Debian packages.
 

@@ -39,17 +39,36 @@ case "$KERNEL" in
 *) die "unknown kernel '$KERNEL': choose 6.1, 6.1-rt, 6.12 or 6.12-rt" ;;
 esac
 
-[ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages); try: sudo $0"
+# PAGELAB_SETUP_INSTALL=0 (make's build-only goals): install nothing and
+# refresh no apt lists; say what is missing and how to get it instead.
+INSTALL=${PAGELAB_SETUP_INSTALL:-1}
+if [ "$INSTALL" = 1 ]; then
+	[ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages); try: sudo $0"
+fi
+
+# apt's lists refreshed, or (build-only) the reason to run make setup.
+apt_update() { # WHY
+	[ "$INSTALL" = 1 ] || die "$1: run 'make setup' (as root) first"
+	echo "pagelab setup: $1: apt-get update" >&2
+	apt-get update -qq >&2 || die "apt-get update failed"
+}
 
 PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
       kmod bpftrace linux-perf sparse linux-source-6.1 gcc make libc6-dev
-      python3 xz-utils gzip graphviz gnuplot-nox dkms)
+      python3 xz-utils gzip graphviz gnuplot-nox dkms shellcheck)
 
-. "$(dirname "$0")/pkg-lib.sh"
-pkgs_ensure "pagelab setup" "${PKGS[@]}" || exit 1
 # The other kernels' headers ship a BTF vmlinux, so kbuild runs pahole on
 # every module; 6.12's bzImage is zstd-compressed.
-[ -z "$meta" ] || pkgs_ensure "pagelab setup" pahole zstd || exit 1
+[ -z "$meta" ] || PKGS+=(pahole zstd)
+
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/pkg-lib.sh"
+if [ "$INSTALL" = 1 ]; then
+	pkgs_ensure "pagelab setup" "${PKGS[@]}" || exit 1
+else
+	missing=$(pkgs_missing "${PKGS[@]}" | tr '\n' ' ')
+	[ -z "$missing" ] || die "missing Debian packages: $missing- run 'make setup' (as root) first"
+fi
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 CACHEROOT=${PAGELAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pagelab}
@@ -117,8 +136,7 @@ else
 	exec 9>"$CACHEROOT/.lock"
 	flock 9
 	if ! resolve_abi; then
-		echo "pagelab setup: linux-headers-$meta unknown to apt: apt-get update" >&2
-		apt-get update -qq >&2 || die "apt-get update failed"
+		apt_update "linux-headers-$meta unknown to apt"
 		resolve_abi || die "cannot resolve linux-headers-$meta to a kernel version (is bookworm-security in apt's sources?)"
 	fi
 	ROOT=$CACHEROOT/$KVER/root
@@ -126,8 +144,7 @@ else
 		if ! unpack_kernel; then
 			# apt's lists may be older than the archive, which then no
 			# longer has the version they name: refresh and try again.
-			echo "pagelab setup: download failed: apt-get update and retry" >&2
-			apt-get update -qq >&2 || die "apt-get update failed"
+			apt_update "download failed (apt's lists may be stale)"
 			resolve_abi || die "cannot resolve linux-headers-$meta to a kernel version"
 			ROOT=$CACHEROOT/$KVER/root
 			unpack_kernel || die "downloading or unpacking Linux $KVER ($PKGVER) failed"
@@ -191,12 +208,14 @@ case "$KERNEL" in
 		echo "pagelab setup: downloading $series ($KSRCVER) for lib/kunit" >&2
 		rm -rf "$KSRC" && mkdir -p "$KSRC"
 		dl=$(mktemp -d "${TMPDIR:-/tmp}/pagelab-src.XXXXXX")
-		(cd "$dl" && apt-get download -q -o APT::Sandbox::User=root "$series=$KSRCVER") >&2 &&
+		if ! { (cd "$dl" && apt-get download -q -o APT::Sandbox::User=root "$series=$KSRCVER") >&2 &&
 			dpkg-deb --fsys-tarfile "$dl"/"$series"_*.deb |
 			tar -xO "./usr/src/$series.tar.xz" |
 			tar -xJ -C "$KSRC" --strip-components=1 \
-				"$series/lib/kunit" "$series/tools/testing/kunit" ||
-			{ rm -rf "$dl"; die "downloading or extracting $series $KSRCVER failed"; }
+				"$series/lib/kunit" "$series/tools/testing/kunit"; }; then
+			rm -rf "$dl"
+			die "downloading or extracting $series $KSRCVER failed"
+		fi
 		rm -rf "$dl"
 		echo "$KSRCVER" >"$KSRC/.version"
 	fi

@@ -7,6 +7,7 @@
  * I/O (ABI 1.4).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,41 +27,23 @@ struct stat_out {
 
 static void stat_json(const struct pagelab_obj_stat *s)
 {
-	printf("{\"id\": %llu, \"name\": \"%s\", \"size\": %llu, \"resident\": %llu, "
-	       "\"mappers\": %llu, \"files\": %llu, \"faults_read\": %llu, "
-	       "\"faults_write\": %llu, \"zero_maps\": %llu, \"allocs\": %llu, "
-	       "\"existing\": %llu, \"fault_around\": %llu, \"mkwrite\": %llu, "
-	       "\"sigbus\": %llu, \"uid\": %u, \"gid\": %u, \"mode\": \"%04o\", "
-	       "\"fault_around_pages\": %u",
-	       (unsigned long long)s->id, s->name, (unsigned long long)s->size,
-	       (unsigned long long)s->resident, (unsigned long long)s->mappers,
-	       (unsigned long long)s->files, (unsigned long long)s->faults_read,
-	       (unsigned long long)s->faults_write, (unsigned long long)s->zero_maps,
-	       (unsigned long long)s->allocs, (unsigned long long)s->existing,
-	       (unsigned long long)s->fault_around, (unsigned long long)s->mkwrite,
-	       (unsigned long long)s->sigbus, s->uid, s->gid, s->mode,
-	       s->fault_around_pages);
-	/* Copy-on-write (ABI 1.2) and page replacement (ABI 1.3). */
-	printf(", \"shared\": %llu, \"cow_breaks\": %llu, \"cow_bytes\": %llu, "
-	       "\"private_cow\": %llu, \"clone_shared\": %llu, \"clone_copied\": %llu, "
-	       "\"merged\": %llu, \"merged_zero\": %llu",
-	       (unsigned long long)s->shared, (unsigned long long)s->cow_breaks,
-	       (unsigned long long)s->cow_bytes, (unsigned long long)s->private_cow,
-	       (unsigned long long)s->clone_shared, (unsigned long long)s->clone_copied,
-	       (unsigned long long)s->merged, (unsigned long long)s->merged_zero);
-	printf(", \"budget\": %u, \"policy\": %u, \"misses\": %llu, \"page_ins\": %llu, "
-	       "\"evictions\": %llu, \"writebacks\": %llu, \"clean_drops\": %llu, "
-	       "\"store_pages\": %llu, \"inexact\": %llu",
-	       s->budget, s->policy, (unsigned long long)s->misses,
-	       (unsigned long long)s->page_ins, (unsigned long long)s->evictions,
-	       (unsigned long long)s->writebacks, (unsigned long long)s->clean_drops,
-	       (unsigned long long)s->store_pages, (unsigned long long)s->inexact);
-	/* The backing file store and the page-in delay (ABI 1.4). */
-	printf(", \"io_errors\": %llu, \"io_waits\": %llu, \"major\": %llu, "
-	       "\"pagein_delay_ms\": %u, \"store_flags\": %u, \"store\": \"%s\"}",
-	       (unsigned long long)s->io_errors, (unsigned long long)s->io_waits,
-	       (unsigned long long)s->major, s->pagein_delay_ms, s->store_flags,
-	       s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+	printf("{\"id\": %llu, \"name\": ", (unsigned long long)s->id);
+	pl_json_str(s->name);
+	printf(", \"size\": %llu, \"resident\": %llu, \"mappers\": %llu, \"files\": %llu, "
+	       "\"uid\": %u, \"gid\": %u, \"mode\": \"%04o\", \"fault_around_pages\": %u, "
+	       "\"shared\": %llu, \"budget\": %u, \"policy\": %u, \"store_pages\": %llu, "
+	       "\"pagein_delay_ms\": %u, \"store_flags\": %u, \"store\": \"%s\"",
+	       (unsigned long long)s->size, (unsigned long long)s->resident,
+	       (unsigned long long)s->mappers, (unsigned long long)s->files, s->uid, s->gid,
+	       s->mode, s->fault_around_pages, (unsigned long long)s->shared, s->budget,
+	       s->policy, (unsigned long long)s->store_pages, s->pagein_delay_ms,
+	       s->store_flags, s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+	/* Every counter, from the one list of them. */
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	printf(", \"" #field "\": %llu", (unsigned long long)s->field);
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+	printf("}");
 }
 
 /* Has @s had page replacement: a budget now, or counters from one? */
@@ -70,24 +53,51 @@ static bool stat_replaced(const struct pagelab_obj_stat *s)
 	       s->major;
 }
 
+enum { STAT_FAULT, STAT_COW, STAT_REPLACE };
+
+/* The list's counters of one group, in order: names, column headers, offsets. */
+struct stat_col {
+	int group;
+	const char *column;
+	size_t off;
+};
+
+static const struct stat_col stat_cols[] = {
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	{ STAT_##group, #column, offsetof(struct pagelab_obj_stat, field) },
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+};
+
+static void stat_col_header(int group)
+{
+	for (size_t i = 0; i < sizeof(stat_cols) / sizeof(stat_cols[0]); i++)
+		if (stat_cols[i].group == group)
+			printf(" %8s", stat_cols[i].column);
+}
+
+static void stat_col_values(int group, const struct pagelab_obj_stat *s)
+{
+	for (size_t i = 0; i < sizeof(stat_cols) / sizeof(stat_cols[0]); i++)
+		if (stat_cols[i].group == group)
+			printf(" %8llu", (unsigned long long)*(const __u64 *)
+			       ((const char *)s + stat_cols[i].off));
+}
+
 static void stat_rp_header(void)
 {
-	printf("%6s %6s %-6s %8s %8s %8s %8s %8s %7s %7s %8s %7s %6s %7s %-6s\n",
-	       "ID", "BUDGET", "POLICY", "MISSES", "PAGEINS", "EVICTS", "WRITTEN", "CLEAN",
-	       "STORED", "INEXACT", "MAJOR", "IOWAITS", "IOERRS", "DELAYMS", "STORE");
+	printf("%6s %6s %-6s %7s %7s %-6s", "ID", "BUDGET", "POLICY", "STORED", "DELAYMS", "STORE");
+	stat_col_header(STAT_REPLACE);
+	printf("\n");
 }
 
 static void stat_rp_row(const struct pagelab_obj_stat *s)
 {
-	printf("%6llu %6u %-6s %8llu %8llu %8llu %8llu %8llu %7llu %7llu %8llu %7llu %6llu "
-	       "%7u %-6s\n",
-	       (unsigned long long)s->id, s->budget, pl_policy_name(s->policy),
-	       (unsigned long long)s->misses, (unsigned long long)s->page_ins,
-	       (unsigned long long)s->evictions, (unsigned long long)s->writebacks,
-	       (unsigned long long)s->clean_drops, (unsigned long long)s->store_pages,
-	       (unsigned long long)s->inexact, (unsigned long long)s->major,
-	       (unsigned long long)s->io_waits, (unsigned long long)s->io_errors,
-	       s->pagein_delay_ms, s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+	printf("%6llu %6u %-6s %7llu %7u %-6s", (unsigned long long)s->id, s->budget,
+	       pl_policy_name(s->policy), (unsigned long long)s->store_pages, s->pagein_delay_ms,
+	       s->store_flags & PAGELAB_STORE_FILE ? "file" : "module");
+	stat_col_values(STAT_REPLACE, s);
+	printf("\n");
 }
 
 static void stat_rp_legend(void)
@@ -102,24 +112,20 @@ static void stat_rp_legend(void)
 
 static void stat_header(void)
 {
-	printf("%6s %-16s %10s %8s %7s %5s %8s %8s %8s %7s %8s %7s %7s %6s %5s %5s %4s %4s\n",
-	       "ID", "NAME", "SIZE", "RESIDENT", "MAPPERS", "FILES", "RFAULTS", "WFAULTS",
-	       "ZEROMAPS", "ALLOCS", "EXISTING", "AROUND", "MKWRITE", "SIGBUS", "UID", "GID",
-	       "MODE", "FAW");
+	printf("%6s %-16s %10s %8s %7s %5s %5s %5s %4s %4s", "ID", "NAME", "SIZE", "RESIDENT",
+	       "MAPPERS", "FILES", "UID", "GID", "MODE", "FAW");
+	stat_col_header(STAT_FAULT);
+	printf("\n");
 }
 
 static void stat_row(const struct pagelab_obj_stat *s)
 {
-	printf("%6llu %-16s %10llu %8llu %7llu %5llu %8llu %8llu %8llu %7llu %8llu %7llu "
-	       "%7llu %6llu %5u %5u %04o %4u\n",
-	       (unsigned long long)s->id, s->name[0] ? s->name : "-",
-	       (unsigned long long)s->size, (unsigned long long)s->resident,
-	       (unsigned long long)s->mappers, (unsigned long long)s->files,
-	       (unsigned long long)s->faults_read, (unsigned long long)s->faults_write,
-	       (unsigned long long)s->zero_maps, (unsigned long long)s->allocs,
-	       (unsigned long long)s->existing, (unsigned long long)s->fault_around,
-	       (unsigned long long)s->mkwrite, (unsigned long long)s->sigbus, s->uid, s->gid,
-	       s->mode, s->fault_around_pages);
+	printf("%6llu %-16s %10llu %8llu %7llu %5llu %5u %5u %04o %4u", (unsigned long long)s->id,
+	       s->name[0] ? s->name : "-", (unsigned long long)s->size,
+	       (unsigned long long)s->resident, (unsigned long long)s->mappers,
+	       (unsigned long long)s->files, s->uid, s->gid, s->mode, s->fault_around_pages);
+	stat_col_values(STAT_FAULT, s);
+	printf("\n");
 }
 
 static int stat_each(const struct pagelab_obj_stat *s, void *arg)

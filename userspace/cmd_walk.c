@@ -64,17 +64,6 @@ const char *pl_size_words(uint64_t size)
 	       size == 1073741824 ? "1 GiB" : "?";
 }
 
-bool pl_parse_addr(const char *s, unsigned long long *v)
-{
-	char *e;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &e, 0);
-	return !errno && !*e;
-}
-
 static void walk_print_legend(const struct pl_walk_result *w)
 {
 	bool any = false;

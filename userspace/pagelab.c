@@ -42,57 +42,6 @@ static const struct pl_command pl_commands[] = {
 
 #define PL_NCOMMANDS (sizeof(pl_commands) / sizeof(pl_commands[0]))
 
-void pl_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pagelab: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-bool pl_vcheck(bool *ok, bool cond, const char *fmt, va_list ap)
-{
-	if (cond)
-		return true;
-	*ok = false;
-	printf("  ** CHECK FAILED: ");
-	vprintf(fmt, ap);
-	printf(" **\n");
-	return false;
-}
-
-bool pl_check(bool *ok, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pl_vcheck(ok, cond, fmt, ap);
-	va_end(ap);
-	return cond;
-}
-
-bool pl_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return true;
-	return false;
-}
-
-int pl_open_or_explain(void)
-{
-	int fd = pl_open();
-
-	if (fd < 0) {
-		pl_err("%s", pl_open_hint(fd));
-		return -1;
-	}
-	return fd;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: pagelab COMMAND [ARGS...]\n\n"

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../../module/uapi/pagelab.h"
+#include "uapi/pagelab.h"
 
 /* A kind of the map's own, for frames the caller knows to be pagelab's. */
 #define PL_PHYS_PAGELAB		15

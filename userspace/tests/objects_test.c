@@ -567,6 +567,62 @@ TEST_F(obj, obj_stat_agrees_with_debugfs)
 	EXPECT_EQ(-ENOENT, pl_debugfs_object(id, &d));
 }
 
+/*
+ * Every counter of the one list (uapi/pagelab_counters.h) reads the same
+ * through PAGELAB_IOC_OBJ_STAT and on the debugfs objects line, as the
+ * tools parse it: faults of each kind, a copy-on-write snapshot, and on
+ * 6.12 a huge object's PMD mapping.
+ */
+TEST_F(obj, every_counter_agrees_with_debugfs)
+{
+	struct pagelab_obj_stat s, d;
+	struct pagelab_version v;
+	struct pagelab_clone cl;
+	__u64 id, hid = 0;
+	int fd, hfd = -1;
+	char *p, *h = NULL;
+
+	fd = obj_new(self, 16, 0, 0600, "dbg.counters", &id);
+	ASSERT_GE(fd, 0);
+	p = obj_map(self, fd, 16, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (int i = 0; i < 16; i += 2)
+		pl_wr(p + i * self->ps, (char)i);
+	(void)pl_rd(p + 3 * self->ps);
+	ASSERT_EQ(0, pl_clone(self->dev, id, 0600, "dbg.counters.snap", &cl));
+	pl_track_fd(&self->t, cl.fd);
+	pl_wr(p, 9);
+	ASSERT_EQ(0, pl_version(self->dev, &v));
+	if (v.features & PAGELAB_FEAT_HUGE) {
+		hfd = obj_new(self, 512, PAGELAB_CREATE_HUGE, 0600, "dbg.huge", &hid);
+		ASSERT_GE(hfd, 0);
+		h = obj_map_aligned(self, hfd, 512, PROT_READ | PROT_WRITE, 2 << 20);
+		ASSERT_NE(MAP_FAILED, h);
+		pl_wr(h, 1);
+	}
+	for (int k = 0; k < 3; k++) {
+		__u64 which = k == 0 ? id : k == 1 ? cl.id : hid;
+
+		if (!which)
+			continue;
+		ASSERT_EQ(0, pl_obj_stat(self->dev, which, &s));
+		ASSERT_EQ(0, pl_debugfs_object(which, &d));
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+		EXPECT_EQ(s.field, d.field) TH_LOG("object %llu: " #field, (unsigned long long)which);
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+	}
+	ASSERT_EQ(0, pl_obj_stat(self->dev, id, &s));
+	EXPECT_GE(s.faults_write, 8ULL);
+	EXPECT_EQ(1ULL, s.cow_breaks) TH_LOG("the write after the snapshot");
+	if (hid) {
+		ASSERT_EQ(0, pl_obj_stat(self->dev, hid, &s));
+		EXPECT_EQ(1ULL, s.huge_maps) TH_LOG("one PMD leaf for the aligned 2 MiB");
+		pl_track_unmap(&self->t, h);
+		pl_track_close(&self->t, hfd);
+	}
+}
+
 /* ---- mmap --------------------------------------------------------------- */
 
 TEST_F(obj, mmap_rejects_ranges_past_the_end)
