@@ -83,7 +83,7 @@ LIB_SRC := $(wildcard userspace/lib/*.c)
 CLI_SRC := $(wildcard userspace/*.c)
 TEST_SRC := $(wildcard userspace/tests/*_test.c)
 TESTS := $(patsubst userspace/tests/%.c,$(UBUILD)/%,$(TEST_SRC))
-HDRS := module/uapi/pagelab.h $(wildcard userspace/lib/*.h)
+HDRS := $(wildcard module/uapi/*.h) $(wildcard userspace/lib/*.h)
 FUZZ_SRC := $(wildcard userspace/fuzz/*.c)
 FUZZ_HDRS := $(wildcard userspace/fuzz/*.h)
 

@@ -38,7 +38,7 @@ guest_verdict() { # LABEL STATUS
 verdicts() { # tap|kunit FILE PREFIX
 	local line p f s
 	if ! KUNIT_PY="${KSRC:-$SRC}/tools/testing/kunit/kunit.py" \
-		python3 scripts/results.py "$1" "$2" "$3" >"$results/verdicts"; then
+		python3 "${top:-.}/scripts/results.py" "$1" "$2" "$3" >"$results/verdicts"; then
 		record fail "${3}results.py $1 $(basename "$2"): it failed"
 		return 0
 	fi

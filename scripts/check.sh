@@ -222,7 +222,9 @@ scripts/harness-selftest.sh >"$results/harness" 2>&1
 grep -v '^ok \|^not ok ' "$results/harness" || true
 verdicts tap "$results/harness" ""
 KUNIT_PY="${KSRC:-$SRC}/tools/testing/kunit/kunit.py" python3 scripts/results_test.py \
-	>"$results/results-test" 2>&1
+	>"$results/results-test" 2>&1 ||
+	grep -q '^not ok' "$results/results-test" ||
+	echo "not ok - harness: results_test.py failed with no verdict" >>"$results/results-test"
 verdicts tap "$results/results-test" ""
 
 summary

@@ -44,6 +44,20 @@ perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 ksrc+=(module/compat.h)
 verdict "lint: checkpatch --strict (${#ksrc[@]} files)" "$out/cp"
 
+# Userspace functions stay under about 100 lines, or say why beside them
+# (a comment just above holding "Over 100 lines on purpose").
+for f in userspace/*.c userspace/lib/*.c userspace/fuzz/*.c; do
+	awk -v F="$f" '
+		/^[a-zA-Z].*\(/ && !/;$/ { name = $0; start = NR; why = (NR - last_why <= 8) }
+		/Over 100 lines on purpose/ { last_why = NR }
+		/^}/ && start {
+			if (NR - start + 1 > 100 && !why)
+				printf "%s:%d: %d lines: %s\n", F, start, NR - start + 1, name
+			start = 0
+		}' "$f"
+done >"$out/long"
+verdict "lint: userspace functions of 100 lines or less, or a reason beside them" "$out/long"
+
 # Every shell script of the tree, sourced files followed.
 mapfile -t shsrc < <(grep -rlE '^#!.*(ba)?sh|^# shellcheck shell=' scripts .ci | sort)
 shellcheck -x -f gcc "${shsrc[@]}" >"$out/sc" 2>&1

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 
+PARSE_TIMEOUT = 120
+
 
 class Tally:
     """The verdict lines printed so far, counted."""
@@ -41,16 +43,24 @@ class Tally:
 
 
 def parse(lines):
-    """kunit.py parse --json over LINES: (the errors it counted, the JSON or None)."""
+    """kunit.py parse --json over LINES: (the errors it counted, the JSON or None).
+
+    None also when kunit.py fails, gives no JSON or runs past PARSE_TIMEOUT
+    seconds (some malformed TAP makes it loop): the caller fails the text.
+    """
     kunit_py = os.environ['KUNIT_PY']
     with tempfile.TemporaryDirectory() as tmp:
         log, out = os.path.join(tmp, 'log'), os.path.join(tmp, 'json')
         with open(log, 'w', encoding='utf-8') as f:
             f.writelines(lines)
-        run = subprocess.run([sys.executable, kunit_py, 'parse', f'--json={out}', log],
-                             capture_output=True, text=True, check=False)
+        try:
+            run = subprocess.run([sys.executable, kunit_py, 'parse', f'--json={out}', log],
+                                 capture_output=True, text=True, check=False,
+                                 timeout=PARSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return 0, None
         # Its summary line: "Testing complete. Ran N tests: ..., errors: E".
-        m = re.search(r'errors: (\d+)', run.stdout)
+        m = re.search(r'Testing complete\..*errors: (\d+)', run.stdout)
         errors = int(m.group(1)) if m else 0
         try:
             with open(out, encoding='utf-8') as f:
@@ -104,6 +114,47 @@ def named(line, block):
     return f'{m.group(1)} {m.group(2)} case_{m.group(2)} {m.group(3)}\n'
 
 
+RESULT = re.compile(r'(not ok|ok)(?: \d+)?(?: -)? (.*?)(?: # (SKIP|skip)\b.*)?$')
+
+
+def plain(tally, line, prefix):
+    """A result line of a script's own ("ok - NAME", "not ok 3 NAME # SKIP why")."""
+    m = RESULT.match(line.rstrip('\n'))
+    if not m:
+        return
+    verdict = 'SKIP' if m.group(3) else 'PASS' if m.group(1) == 'ok' else 'FAIL'
+    tally.add(verdict, prefix + (m.group(2) or 'a result with no name'))
+
+
+def block_verdicts(tally, block, binary, status, prefix):
+    """One binary's block: its TAP through kunit.py, checked against its own lines."""
+    raw_fail = sum(1 for line in block if line.startswith('not ok'))
+    raw_all = sum(1 for line in block if RESULT.match(line) and not line.startswith('#'))
+    if not any(re.match(r'\s*K?TAP version', line) for line in block):
+        # No TAP document: a script's own "ok - NAME" lines (the fault-injection sweep).
+        for line in block:
+            plain(tally, line, f'{prefix}{binary}: ')
+        failed, recorded, ok = raw_fail, raw_all, True
+        incomplete = False
+    else:
+        errors, doc = parse(block)
+        failed, missing = record_cases(tally, doc, f'{prefix}{binary}: ')
+        recorded = sum(1 for _ in cases(doc or {})) - missing
+        ok = doc is not None
+        if not ok:
+            tally.add('FAIL', f'{prefix}{binary}: kunit.py could not parse its TAP')
+        incomplete = ok and (errors or missing) and not failed
+    if status != '0' and not failed:
+        tally.add('FAIL', f'{prefix}userspace: /usr/bin/{binary} exited non-zero '
+                  'with no failed test')
+    elif incomplete:
+        tally.add('FAIL', f'{prefix}{binary}: its TAP is incomplete '
+                  '(kunit.py parse found errors)')
+    elif ok and (raw_fail > failed or raw_all > recorded):
+        tally.add('FAIL', f'{prefix}{binary}: {raw_all - recorded} result lines '
+                  f'({raw_fail - failed} failed) past its plan or outside its TAP')
+
+
 def tap(path, prefix):
     """The userspace tests: one TAP document per binary block."""
     tally = Tally()
@@ -116,22 +167,13 @@ def tap(path, prefix):
                 continue
             m = re.match(r'# exit: (\S+) (-?\d+)', line)
             if m and block is not None:
-                errors, doc = parse(block)
-                failed, missing = record_cases(tally, doc, f'{prefix}{binary}: ')
-                if m.group(2) != '0' and not failed:
-                    tally.add('FAIL', f'{prefix}userspace: {m.group(1)} exited non-zero '
-                              'with no failed test')
-                elif (errors or missing) and not failed:
-                    tally.add('FAIL', f'{prefix}{binary}: its TAP is incomplete '
-                              '(kunit.py parse found errors)')
+                block_verdicts(tally, block, binary, m.group(2), prefix)
                 block = None
                 continue
             if block is not None:
                 block.append(named(line, block))
                 continue
-            m = re.match(r'(not ok|ok) - (.*)', line.rstrip('\n'))
-            if m:
-                tally.add('PASS' if m.group(1) == 'ok' else 'FAIL', prefix + m.group(2))
+            plain(tally, line, prefix)
     if block is not None:
         tally.add('FAIL', f'{prefix}userspace: {binary} never finished (no "# exit:" line)')
     tally.close()
@@ -148,7 +190,9 @@ def kunit(path, prefix):
             break
     errors, doc = parse(lines)
     failed, missing = record_cases(tally, doc, f'{prefix}kunit: ')
-    if not sum(1 for _ in cases(doc or {})):
+    if doc is None and any('KTAP version' in line for line in lines):
+        tally.add('FAIL', f'{prefix}kunit: kunit.py could not parse the KTAP')
+    elif not sum(1 for _ in cases(doc or {})):
         tally.add('FAIL', f"{prefix}kunit: no KTAP results in the guest's kernel log")
     elif (errors or missing) and not failed:
         tally.add('FAIL', f'{prefix}kunit: kunit.py reports {errors} errors')

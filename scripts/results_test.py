@@ -52,6 +52,36 @@ TAP_WANT = [
     'TALLY 3 4 1',
 ]
 
+NO_TAP_RUN = """# binary: /usr/bin/pagelab-fault-injection
+ok - fault: site a
+not ok - fault: site b left 3 pages
+ok - fault: site c # SKIP not on this kernel
+# exit: /usr/bin/pagelab-fault-injection 1
+"""
+
+NO_TAP_WANT = [
+    'PASS: x: pagelab-fault-injection: fault: site a',
+    'FAIL: x: pagelab-fault-injection: fault: site b left 3 pages',
+    'SKIP: x: pagelab-fault-injection: fault: site c',
+    'TALLY 1 1 1',
+]
+
+PAST_PLAN_RUN = """# binary: /usr/bin/d_test
+TAP version 13
+1..2
+ok 1 d.one
+ok 2 d.two
+not ok 3 d.three
+# exit: /usr/bin/d_test 0
+"""
+
+PAST_PLAN_WANT = [
+    'PASS: x: d_test: d.one',
+    'PASS: x: d_test: d.two',
+    'FAIL: x: d_test: 1 result lines (1 failed) past its plan or outside its TAP',
+    'TALLY 2 1 0',
+]
+
 KTAP_LOG = """[    1.0] Run /init as init process
 [    2.0] pagelab-kunit-start
 [    2.0] KTAP version 1
@@ -77,13 +107,15 @@ KTAP_WANT = [
 ]
 
 
-def check(name, mode, text, want):
+def check(name, mode, text, want, kunit_py=None):
     with tempfile.NamedTemporaryFile('w', suffix='.log', delete=False) as f:
         f.write(text)
     try:
+        env = dict(os.environ, KUNIT_PY=kunit_py) if kunit_py else None
         got = subprocess.run([sys.executable, os.path.join(HERE, 'results.py'), mode, f.name,
                               'x: ' if mode == 'tap' else 'k: '],
-                             capture_output=True, text=True, check=False).stdout.splitlines()
+                             capture_output=True, text=True, check=False,
+                             env=env).stdout.splitlines()
     finally:
         os.unlink(f.name)
     if got == want:
@@ -104,6 +136,12 @@ def main():
                 KTAP_WANT)
     ok &= check('KTAP: no results at all is a failure', 'kunit', 'nothing here\n',
                 ["FAIL: k: kunit: no KTAP results in the guest's kernel log", 'TALLY 0 1 0'])
+    ok &= check("a block without TAP: the script's own result lines", 'tap', NO_TAP_RUN,
+                NO_TAP_WANT)
+    ok &= check('results past the plan are a failure', 'tap', PAST_PLAN_RUN, PAST_PLAN_WANT)
+    ok &= check('no parser is a failure, never a pass', 'tap', PAST_PLAN_RUN,
+                ['FAIL: x: d_test: kunit.py could not parse its TAP', 'TALLY 0 1 0'],
+                kunit_py='/nonexistent/kunit.py')
     return 0 if ok else 1
 
 

@@ -27,6 +27,8 @@
 # for 6.1, a copy in the cache for the others, as kbuild writes objects
 # beside the sources).
 set -euo pipefail
+# depmod and friends, for a user whose PATH has no sbin.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 die() { echo "pagelab setup: $*" >&2; exit 1; }
 
@@ -48,26 +50,27 @@ fi
 
 # apt's lists refreshed, or (build-only) the reason to run make setup.
 apt_update() { # WHY
-	[ "$INSTALL" = 1 ] || die "$1: run 'make setup' (as root) first"
+	[ "$INSTALL" = 1 ] || die "$1: run 'make setup KERNEL=$KERNEL' (as root) first"
 	echo "pagelab setup: $1: apt-get update" >&2
 	apt-get update -qq >&2 || die "apt-get update failed"
 }
 
-PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
-      kmod bpftrace linux-perf sparse linux-source-6.1 gcc make libc6-dev
-      python3 xz-utils gzip graphviz gnuplot-nox dkms shellcheck)
-
+# What a build needs (make), then what the guests, lint and the labs need.
+BUILD_PKGS=(linux-image-amd64 linux-headers-amd64 kmod linux-source-6.1 gcc make libc6-dev
+	    python3 xz-utils)
 # The other kernels' headers ship a BTF vmlinux, so kbuild runs pahole on
 # every module; 6.12's bzImage is zstd-compressed.
-[ -z "$meta" ] || PKGS+=(pahole zstd)
+[ -z "$meta" ] || BUILD_PKGS+=(pahole zstd)
+PKGS=("${BUILD_PKGS[@]}" qemu-system-x86 busybox-static cpio bpftrace linux-perf sparse
+      gzip graphviz gnuplot-nox dkms shellcheck)
 
 # shellcheck source=scripts/pkg-lib.sh
 . "$(dirname "$0")/pkg-lib.sh"
 if [ "$INSTALL" = 1 ]; then
 	pkgs_ensure "pagelab setup" "${PKGS[@]}" || exit 1
 else
-	missing=$(pkgs_missing "${PKGS[@]}" | tr '\n' ' ')
-	[ -z "$missing" ] || die "missing Debian packages: $missing- run 'make setup' (as root) first"
+	missing=$(pkgs_missing "${BUILD_PKGS[@]}" | tr '\n' ' ')
+	[ -z "$missing" ] || die "missing Debian packages: $missing- run 'make setup KERNEL=$KERNEL' (as root) first"
 fi
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)

@@ -1010,357 +1010,412 @@ static int replace_kind(int m)
 
 static const int replace_kind_metric[4] = { P_PL_DIRTY, P_PL_CLEAN, P_FILE_DIRTY, P_FILE_CLEAN };
 
-static int bench_replace(int argc, char **argv)
-{
-	size_t pages = 512;
-	int reps = 11, dev, status = PL_EXIT_FAIL, nwarn = 0;
-	bool json = false, explicit_dir;
-	const char *store_dir = NULL, *file_why = NULL;
+/* One bench replace run: its options, the samples, the medians, the checks. */
+struct replace_bench {
+	size_t pages;
+	int reps, dev, nwarn;
+	bool json;
+	const char *store_dir, *file_why;
 	char why[256];
-	double *v[P_COUNT] = { NULL }, *pageout = NULL;
-	double med[P_COUNT], p25[P_COUNT], p75[P_COUNT], pageout_med = 0;
-	double swapped_min = 1, major_min = 1, rate_exact, rate_default;
-	unsigned int pl_bad[4] = { 0 }, swap_bad = 0, major_bad = 0, data_bad = 0;
-	struct replace_counts bad_sample[4] = { { 0 } };
-	struct bench_swap sw = { 0 };
-	struct pl_refs refs = { 0 };
-	uint64_t *ents = NULL;
+	double *v[P_COUNT], *pageout;
+	double med[P_COUNT], p25[P_COUNT], p75[P_COUNT], pageout_med;
+	double swapped_min, major_min, rate_exact, rate_default;
+	unsigned int pl_bad[4], swap_bad, major_bad, data_bad;
+	struct replace_counts bad_sample[4];
+	struct bench_swap sw;
+	struct pl_refs refs;
+	uint64_t *ents;
+};
 
-	if (pl_bench_args(argc, argv, &pages, &reps, &json, &store_dir))
+/* Is metric @m measured in this run (its baseline or store at hand)? */
+static bool replace_measured(const struct replace_bench *b, int m)
+{
+	return !((m == P_ANON_SWAP && !b->sw.on) ||
+		 ((m == P_FILE_DIRTY || m == P_FILE_CLEAN) && !b->store_dir));
+}
+
+/* The options, the store directory, the buffers: 0, or a PL_EXIT_* status. */
+static int replace_setup(struct replace_bench *b, int argc, char **argv)
+{
+	bool explicit_dir, oom = false;
+
+	if (pl_bench_args(argc, argv, &b->pages, &b->reps, &b->json, &b->store_dir))
 		return PL_EXIT_USAGE;
-	if (pages < 2) {
+	if (b->pages < 2) {
 		pl_err("bench: replace needs --pages 2 or more (the budget is half of them)");
 		return PL_EXIT_USAGE;
 	}
-	explicit_dir = store_dir != NULL;
-	if (!store_dir && getenv("PAGELAB_SCRATCH") && *getenv("PAGELAB_SCRATCH"))
-		store_dir = getenv("PAGELAB_SCRATCH");
-	dev = pl_open_or_explain();
-	if (dev < 0)
+	explicit_dir = b->store_dir != NULL;
+	if (!b->store_dir && getenv("PAGELAB_SCRATCH") && *getenv("PAGELAB_SCRATCH"))
+		b->store_dir = getenv("PAGELAB_SCRATCH");
+	b->dev = pl_open_or_explain();
+	if (b->dev < 0)
 		return PL_EXIT_FAIL;
-	if (!store_dir) {
-		file_why = "no --store-dir, and PAGELAB_SCRATCH is not set";
+	if (!b->store_dir) {
+		b->file_why = "no --store-dir, and PAGELAB_SCRATCH is not set";
 	} else {
-		file_why = bench_store_ready(dev, store_dir, why, sizeof(why));
-		if (file_why && explicit_dir) {
-			pl_err("bench: --store-dir: %s", file_why);
-			close(dev);
+		b->file_why = bench_store_ready(b->dev, b->store_dir, b->why, sizeof(b->why));
+		if (b->file_why && explicit_dir) {
+			pl_err("bench: --store-dir: %s", b->file_why);
 			return PL_EXIT_FAIL;
 		}
-		if (file_why)
-			store_dir = NULL;
+		if (b->file_why)
+			b->store_dir = NULL;
 	}
 	for (int m = 0; m < P_COUNT; m++) {
-		v[m] = calloc(reps, sizeof(double));
-		if (!v[m])
-			break;
+		b->v[m] = calloc(b->reps, sizeof(double));
+		oom |= !b->v[m];
 	}
-	pageout = calloc(reps, sizeof(double));
-	ents = malloc(pages * sizeof(*ents));
-	if (!v[P_COUNT - 1] || !pageout || !ents || bench_replay_refs(&refs)) {
+	b->pageout = calloc(b->reps, sizeof(double));
+	b->ents = malloc(b->pages * sizeof(*b->ents));
+	if (oom || !b->pageout || !b->ents || bench_replay_refs(&b->refs)) {
 		pl_err("bench: out of memory");
-		goto out;
+		return PL_EXIT_FAIL;
 	}
-	bench_swap_on(&sw, pages);
-	if (!sw.on)
-		fprintf(json ? stderr : stdout, "%snote: no kernel baseline (zram swap: %s): "
-			"anon_pageout_swapin and the ratios are skipped\n",
-			json ? "pagelab: bench: " : "", sw.why);
-	if (!store_dir)
-		fprintf(json ? stderr : stdout, "%snote: no file store figures (%s; PAGELAB_SCRATCH "
-			"or --store-dir DIR names a directory on a disk)\n",
-			json ? "pagelab: bench: " : "", file_why);
-	for (int r = 0; r < reps; r++) {
+	return 0;
+}
+
+/* One sample of metric @m in rep @r: its time, or < 0 after saying why. */
+static double replace_sample(struct replace_bench *b, int m, int r)
+{
+	int kind = replace_kind(m), c = kind & 1;
+	struct replace_counts d = { 0 };
+	double t, swapped = 0, major = 0;
+
+	switch (m) {
+	case P_FILE_DIRTY:
+	case P_FILE_CLEAN:
+	case P_PL_DIRTY:
+	case P_PL_CLEAN:
+		t = replace_one_pagelab(b->dev, b->pages, c, kind & 2 ? b->store_dir : NULL, &d);
+		if (t >= 0 && !(d.evictions == b->pages && d.page_ins == b->pages &&
+				(c ? d.clean_drops : d.writebacks) == b->pages) && !b->pl_bad[kind]++)
+			b->bad_sample[kind] = d;
+		return t;
+	case P_ANON_SWAP:
+		t = replace_one_anon(b->pages, b->ents, &b->pageout[r], &swapped, &major);
+		if (t >= 0) {
+			b->swap_bad += swapped < 0.9;
+			b->major_bad += major < 0.9;
+			b->swapped_min = swapped < b->swapped_min ? swapped : b->swapped_min;
+			b->major_min = major < b->major_min ? major : b->major_min;
+		}
+		return t;
+	default:
+		return replace_one_replay(b->dev, &b->refs, m == P_REPLAY_EXACT, &b->data_bad);
+	}
+}
+
+/* Every rep of every metric measured, then the quartiles: 0, or -1. */
+static int replace_measure(struct replace_bench *b)
+{
+	for (int r = 0; r < b->reps; r++)
 		for (int k = 0; k < P_COUNT; k++) {
 			/* Rotate the starting metric so none always runs first. */
-			int m = (k + r) % P_COUNT, kind = replace_kind(m), c = kind & 1;
-			struct replace_counts d = { 0 };
-			double swapped = 0, major = 0;
-			bool ok;
+			int m = (k + r) % P_COUNT;
 
-			switch (m) {
-			case P_FILE_DIRTY:
-			case P_FILE_CLEAN:
-				if (!store_dir)
-					continue;
-				/* fall through */
-			case P_PL_DIRTY:
-			case P_PL_CLEAN:
-				v[m][r] = replace_one_pagelab(dev, pages, c, kind & 2 ? store_dir : NULL,
-							      &d);
-				ok = d.evictions == pages && d.page_ins == pages &&
-				     (c ? d.clean_drops : d.writebacks) == pages;
-				if (v[m][r] >= 0 && !ok && !pl_bad[kind]++)
-					bad_sample[kind] = d;
-				break;
-			case P_ANON_SWAP:
-				if (!sw.on)
-					continue;
-				v[m][r] = replace_one_anon(pages, ents, &pageout[r], &swapped,
-							   &major);
-				if (v[m][r] >= 0) {
-					swap_bad += swapped < 0.9;
-					major_bad += major < 0.9;
-					swapped_min = swapped < swapped_min ? swapped : swapped_min;
-					major_min = major < major_min ? major : major_min;
-				}
-				break;
-			default:
-				v[m][r] = replace_one_replay(dev, &refs, m == P_REPLAY_EXACT,
-							     &data_bad);
-				break;
-			}
-			if (v[m][r] < 0)
-				goto out;
-		}
-	}
-	for (int m = 0; m < P_COUNT; m++) {
-		if ((m == P_ANON_SWAP && !sw.on) ||
-		    ((m == P_FILE_DIRTY || m == P_FILE_CLEAN) && !store_dir)) {
-			med[m] = p25[m] = p75[m] = 0;
-			continue;
-		}
-		pl_quartiles(v[m], reps, &p25[m], &med[m], &p75[m]);
-	}
-	if (sw.on)
-		pageout_med = quantile(pageout, reps, 0.5);
-	rate_exact = med[P_REPLAY_EXACT] > 0 ? BENCH_REPLAY_REFS / (med[P_REPLAY_EXACT] / 1e9) : 0;
-	rate_default = med[P_REPLAY_DEFAULT] > 0 ?
-		       BENCH_REPLAY_REFS / (med[P_REPLAY_DEFAULT] / 1e9) : 0;
-
-	if (json) {
-		printf("{\"pages\": %zu, \"reps\": %d, \"budget\": %zu", pages, reps, pages / 2);
-		for (int m = P_PL_DIRTY; m <= P_PL_CLEAN; m++)
-			printf(", \"%s_ns\": %.1f", replace_metric_names[m], med[m]);
-		if (sw.on)
-			printf(", \"anon_pageout_swapin_ns\": %.1f, \"anon_madv_pageout_ns\": %.1f"
-			       ", \"anon_swapped_min\": %.4f, \"anon_major_min\": %.4f"
-			       ", \"ratio_pageout_pagein\": %.4f"
-			       ", \"ratio_pageout_pagein_clean\": %.4f, \"swap_note\": null",
-			       med[P_ANON_SWAP], pageout_med, swapped_min, major_min,
-			       med[P_PL_DIRTY] / med[P_ANON_SWAP],
-			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
-		else
-			printf(", \"anon_pageout_swapin_ns\": null, \"anon_madv_pageout_ns\": null"
-			       ", \"anon_swapped_min\": null, \"anon_major_min\": null"
-			       ", \"ratio_pageout_pagein\": null"
-			       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": \"%s\"",
-			       sw.why);
-		if (store_dir) {
-			printf(", \"file_pageout_pagein_ns\": %.1f, \"file_pageout_pagein_clean_ns\": %.1f"
-			       ", \"ratio_file_module\": %.4f, \"ratio_file_module_clean\": %.4f"
-			       ", \"store_dir\": ", med[P_FILE_DIRTY], med[P_FILE_CLEAN],
-			       med[P_FILE_DIRTY] / med[P_PL_DIRTY],
-			       med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
-			pl_json_str(store_dir);
-			printf(", \"file_note\": null");
-		} else {
-			printf(", \"file_pageout_pagein_ns\": null, \"file_pageout_pagein_clean_ns\": null"
-			       ", \"ratio_file_module\": null, \"ratio_file_module_clean\": null"
-			       ", \"store_dir\": null, \"file_note\": ");
-			pl_json_str(file_why);
-		}
-		printf(", \"replay_references\": %d, \"replay_pages\": %d, \"replay_frames\": %d, "
-		       "\"replay_exact_ns\": %.0f, \"replay_default_ns\": %.0f, "
-		       "\"replay_exact_refs_per_s\": %.0f, \"replay_default_refs_per_s\": %.0f",
-		       BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES, BENCH_REPLAY_FRAMES,
-		       med[P_REPLAY_EXACT], med[P_REPLAY_DEFAULT], rate_exact, rate_default);
-	} else {
-		static const int order[] = { P_PL_DIRTY, P_FILE_DIRTY, P_PL_CLEAN, P_FILE_CLEAN,
-					     P_ANON_SWAP };
-
-		printf("page-out + page-in: %zu pages in %zu frames (FIFO, every touch a miss) x "
-		       "%d reps,\nns per page (median [p25, p75])\n", pages, pages / 2, reps);
-		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-			int m = order[i];
-
-			if ((m == P_ANON_SWAP && !sw.on) ||
-			    ((m == P_FILE_DIRTY || m == P_FILE_CLEAN) && !store_dir))
+			if (!replace_measured(b, m))
 				continue;
-			printf("  %-29s %10.1f  [%.1f, %.1f]", replace_metric_names[m], med[m],
-			       p25[m], p75[m]);
-			if (m == P_ANON_SWAP)
-				printf("  (MADV_PAGEOUT %.1f of it)", pageout_med);
-			if (m == P_FILE_DIRTY || m == P_FILE_CLEAN)
-				printf("  file/module %.2f",
-				       med[m] / med[m == P_FILE_DIRTY ? P_PL_DIRTY : P_PL_CLEAN]);
-			printf("\n");
+			b->v[m][r] = replace_sample(b, m, r);
+			if (b->v[m][r] < 0)
+				return -1;
 		}
-		if (store_dir)
-			printf("  (file_*: the store is a backing file in %s; pagelab_*: the "
-			       "module's memory)\n", store_dir);
-		printf("replay: %d pseudo-random references over %d pages in %d frames x %d reps,\n"
-		       "ms per run (median [p25, p75])\n", BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES,
-		       BENCH_REPLAY_FRAMES, reps);
-		for (int m = P_REPLAY_EXACT; m <= P_REPLAY_DEFAULT; m++) {
-			bool exact = m == P_REPLAY_EXACT;
-
-			printf("  %-22s %10.1f  [%.1f, %.1f]  %10.0f refs/s\n",
-			       exact ? "replay_exact (lru)" : "replay_default (clock)",
-			       med[m] / 1e6, p25[m] / 1e6, p75[m] / 1e6,
-			       exact ? rate_exact : rate_default);
-		}
-	}
-	for (int kind = 0; kind < 4; kind++) {
-		if (!pl_bad[kind])
+	for (int m = 0; m < P_COUNT; m++) {
+		if (!replace_measured(b, m)) {
+			b->med[m] = b->p25[m] = b->p75[m] = 0;
 			continue;
-		nwarn++;
-		bench_warn(json, "%s: %u of %d reps did not count %zu evictions, page-ins and %s "
+		}
+		pl_quartiles(b->v[m], b->reps, &b->p25[m], &b->med[m], &b->p75[m]);
+	}
+	if (b->sw.on)
+		b->pageout_med = quantile(b->pageout, b->reps, 0.5);
+	b->rate_exact = b->med[P_REPLAY_EXACT] > 0 ?
+			BENCH_REPLAY_REFS / (b->med[P_REPLAY_EXACT] / 1e9) : 0;
+	b->rate_default = b->med[P_REPLAY_DEFAULT] > 0 ?
+			  BENCH_REPLAY_REFS / (b->med[P_REPLAY_DEFAULT] / 1e9) : 0;
+	return 0;
+}
+
+static void replace_print_json(const struct replace_bench *b)
+{
+	const double *med = b->med;
+
+	printf("{\"pages\": %zu, \"reps\": %d, \"budget\": %zu", b->pages, b->reps, b->pages / 2);
+	for (int m = P_PL_DIRTY; m <= P_PL_CLEAN; m++)
+		printf(", \"%s_ns\": %.1f", replace_metric_names[m], med[m]);
+	if (b->sw.on)
+		printf(", \"anon_pageout_swapin_ns\": %.1f, \"anon_madv_pageout_ns\": %.1f"
+		       ", \"anon_swapped_min\": %.4f, \"anon_major_min\": %.4f"
+		       ", \"ratio_pageout_pagein\": %.4f"
+		       ", \"ratio_pageout_pagein_clean\": %.4f, \"swap_note\": null",
+		       med[P_ANON_SWAP], b->pageout_med, b->swapped_min, b->major_min,
+		       med[P_PL_DIRTY] / med[P_ANON_SWAP], med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+	else
+		printf(", \"anon_pageout_swapin_ns\": null, \"anon_madv_pageout_ns\": null"
+		       ", \"anon_swapped_min\": null, \"anon_major_min\": null"
+		       ", \"ratio_pageout_pagein\": null"
+		       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": \"%s\"", b->sw.why);
+	if (b->store_dir) {
+		printf(", \"file_pageout_pagein_ns\": %.1f, \"file_pageout_pagein_clean_ns\": %.1f"
+		       ", \"ratio_file_module\": %.4f, \"ratio_file_module_clean\": %.4f"
+		       ", \"store_dir\": ", med[P_FILE_DIRTY], med[P_FILE_CLEAN],
+		       med[P_FILE_DIRTY] / med[P_PL_DIRTY], med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
+		pl_json_str(b->store_dir);
+		printf(", \"file_note\": null");
+	} else {
+		printf(", \"file_pageout_pagein_ns\": null, \"file_pageout_pagein_clean_ns\": null"
+		       ", \"ratio_file_module\": null, \"ratio_file_module_clean\": null"
+		       ", \"store_dir\": null, \"file_note\": ");
+		pl_json_str(b->file_why);
+	}
+	printf(", \"replay_references\": %d, \"replay_pages\": %d, \"replay_frames\": %d, "
+	       "\"replay_exact_ns\": %.0f, \"replay_default_ns\": %.0f, "
+	       "\"replay_exact_refs_per_s\": %.0f, \"replay_default_refs_per_s\": %.0f",
+	       BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES, BENCH_REPLAY_FRAMES,
+	       med[P_REPLAY_EXACT], med[P_REPLAY_DEFAULT], b->rate_exact, b->rate_default);
+}
+
+static void replace_print_text(const struct replace_bench *b)
+{
+	static const int order[] = { P_PL_DIRTY, P_FILE_DIRTY, P_PL_CLEAN, P_FILE_CLEAN,
+				     P_ANON_SWAP };
+	const double *med = b->med;
+
+	printf("page-out + page-in: %zu pages in %zu frames (FIFO, every touch a miss) x "
+	       "%d reps,\nns per page (median [p25, p75])\n", b->pages, b->pages / 2, b->reps);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		int m = order[i];
+
+		if (!replace_measured(b, m))
+			continue;
+		printf("  %-29s %10.1f  [%.1f, %.1f]", replace_metric_names[m], med[m],
+		       b->p25[m], b->p75[m]);
+		if (m == P_ANON_SWAP)
+			printf("  (MADV_PAGEOUT %.1f of it)", b->pageout_med);
+		if (m == P_FILE_DIRTY || m == P_FILE_CLEAN)
+			printf("  file/module %.2f",
+			       med[m] / med[m == P_FILE_DIRTY ? P_PL_DIRTY : P_PL_CLEAN]);
+		printf("\n");
+	}
+	if (b->store_dir)
+		printf("  (file_*: the store is a backing file in %s; pagelab_*: the "
+		       "module's memory)\n", b->store_dir);
+	printf("replay: %d pseudo-random references over %d pages in %d frames x %d reps,\n"
+	       "ms per run (median [p25, p75])\n", BENCH_REPLAY_REFS, BENCH_REPLAY_PAGES,
+	       BENCH_REPLAY_FRAMES, b->reps);
+	for (int m = P_REPLAY_EXACT; m <= P_REPLAY_DEFAULT; m++) {
+		bool exact = m == P_REPLAY_EXACT;
+
+		printf("  %-22s %10.1f  [%.1f, %.1f]  %10.0f refs/s\n",
+		       exact ? "replay_exact (lru)" : "replay_default (clock)",
+		       med[m] / 1e6, b->p25[m] / 1e6, b->p75[m] / 1e6,
+		       exact ? b->rate_exact : b->rate_default);
+	}
+}
+
+/* The samples that did not count what they should, as warnings. */
+static void replace_warnings(struct replace_bench *b)
+{
+	for (int kind = 0; kind < 4; kind++) {
+		const struct replace_counts *s = &b->bad_sample[kind];
+
+		if (!b->pl_bad[kind])
+			continue;
+		b->nwarn++;
+		bench_warn(b->json, "%s: %u of %d reps did not count %zu evictions, page-ins and %s "
 			   "(first: %llu, %llu, %llu)",
 			   replace_metric_names[replace_kind_metric[kind]],
-			   pl_bad[kind], reps, pages, kind & 1 ? "clean drops" : "write-backs",
-			   (unsigned long long)bad_sample[kind].evictions,
-			   (unsigned long long)bad_sample[kind].page_ins,
-			   (unsigned long long)(kind & 1 ? bad_sample[kind].clean_drops :
-					       bad_sample[kind].writebacks));
+			   b->pl_bad[kind], b->reps, b->pages, kind & 1 ? "clean drops" : "write-backs",
+			   (unsigned long long)s->evictions, (unsigned long long)s->page_ins,
+			   (unsigned long long)(kind & 1 ? s->clean_drops : s->writebacks));
 	}
-	if (swap_bad) {
-		nwarn++;
-		bench_warn(json, "anon_pageout_swapin: in %u of %d reps MADV_PAGEOUT swapped out "
-			   "under 90%% of the pages (worst %.1f%%)", swap_bad, reps,
-			   swapped_min * 100);
+	if (b->swap_bad) {
+		b->nwarn++;
+		bench_warn(b->json, "anon_pageout_swapin: in %u of %d reps MADV_PAGEOUT swapped out "
+			   "under 90%% of the pages (worst %.1f%%)", b->swap_bad, b->reps,
+			   b->swapped_min * 100);
 	}
-	if (major_bad) {
-		nwarn++;
-		bench_warn(json, "anon_pageout_swapin: in %u of %d reps the writes took under 0.9 "
-			   "major faults per page (worst %.2f)", major_bad, reps, major_min);
+	if (b->major_bad) {
+		b->nwarn++;
+		bench_warn(b->json, "anon_pageout_swapin: in %u of %d reps the writes took under "
+			   "0.9 major faults per page (worst %.2f)", b->major_bad, b->reps,
+			   b->major_min);
 	}
-	if (data_bad) {
-		nwarn++;
-		bench_warn(json, "replay: %u runs read data that was not the last written",
-			   data_bad);
+	if (b->data_bad) {
+		b->nwarn++;
+		bench_warn(b->json, "replay: %u runs read data that was not the last written",
+			   b->data_bad);
 	}
-	if (json) {
-		printf(", \"warnings\": %d}\n", nwarn);
-	} else {
-		if (sw.on) {
-			printf("RATIO pageout_pagein %.4f\n", med[P_PL_DIRTY] / med[P_ANON_SWAP]);
-			printf("ABS pageout_pagein %.1f %.1f\n", med[P_PL_DIRTY], med[P_ANON_SWAP]);
-			printf("RATIO pageout_pagein_clean %.4f\n",
-			       med[P_PL_CLEAN] / med[P_ANON_SWAP]);
-			printf("ABS pageout_pagein_clean %.1f %.1f\n", med[P_PL_CLEAN],
-			       med[P_ANON_SWAP]);
-		}
-		if (store_dir) {
-			printf("RATIO file_vs_module %.4f\n", med[P_FILE_DIRTY] / med[P_PL_DIRTY]);
-			printf("RATIO file_vs_module_clean %.4f\n",
-			       med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
-		}
-		printf("replay_exact_refs_per_s %.0f\n", rate_exact);
-		printf("replay_default_refs_per_s %.0f\n", rate_default);
+}
+
+/* The RATIO and ABS lines the bench scripts read. */
+static void replace_print_ratios(const struct replace_bench *b)
+{
+	const double *med = b->med;
+
+	if (b->sw.on) {
+		printf("RATIO pageout_pagein %.4f\n", med[P_PL_DIRTY] / med[P_ANON_SWAP]);
+		printf("ABS pageout_pagein %.1f %.1f\n", med[P_PL_DIRTY], med[P_ANON_SWAP]);
+		printf("RATIO pageout_pagein_clean %.4f\n", med[P_PL_CLEAN] / med[P_ANON_SWAP]);
+		printf("ABS pageout_pagein_clean %.1f %.1f\n", med[P_PL_CLEAN], med[P_ANON_SWAP]);
 	}
+	if (b->store_dir) {
+		printf("RATIO file_vs_module %.4f\n", med[P_FILE_DIRTY] / med[P_PL_DIRTY]);
+		printf("RATIO file_vs_module_clean %.4f\n", med[P_FILE_CLEAN] / med[P_PL_CLEAN]);
+	}
+	printf("replay_exact_refs_per_s %.0f\n", b->rate_exact);
+	printf("replay_default_refs_per_s %.0f\n", b->rate_default);
+}
+
+static int bench_replace(int argc, char **argv)
+{
+	static struct replace_bench b;
+	int status;
+
+	b = (struct replace_bench){ .pages = 512, .reps = 11, .dev = -1, .swapped_min = 1,
+				    .major_min = 1 };
+	status = replace_setup(&b, argc, argv);
+	if (status)
+		goto out;
+	status = PL_EXIT_FAIL;
+	bench_swap_on(&b.sw, b.pages);
+	if (!b.sw.on)
+		fprintf(b.json ? stderr : stdout, "%snote: no kernel baseline (zram swap: %s): "
+			"anon_pageout_swapin and the ratios are skipped\n",
+			b.json ? "pagelab: bench: " : "", b.sw.why);
+	if (!b.store_dir)
+		fprintf(b.json ? stderr : stdout, "%snote: no file store figures (%s; PAGELAB_SCRATCH "
+			"or --store-dir DIR names a directory on a disk)\n",
+			b.json ? "pagelab: bench: " : "", b.file_why);
+	if (replace_measure(&b))
+		goto out;
+	if (b.json)
+		replace_print_json(&b);
+	else
+		replace_print_text(&b);
+	replace_warnings(&b);
+	if (b.json)
+		printf(", \"warnings\": %d}\n", b.nwarn);
+	else
+		replace_print_ratios(&b);
 	status = PL_EXIT_OK;
 out:
-	bench_swap_off(&sw);
-	close(dev);
-	pl_refs_free(&refs);
-	free(ents);
-	free(pageout);
+	bench_swap_off(&b.sw);
+	if (b.dev >= 0)
+		close(b.dev);
+	pl_refs_free(&b.refs);
+	free(b.ents);
+	free(b.pageout);
 	for (int m = 0; m < P_COUNT; m++)
-		free(v[m]);
+		free(b.v[m]);
 	return status;
+}
+
+static void bench_usage(void)
+{
+	printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
+	       "       pagelab bench smp [--pages N] [--reps R] [--json]\n"
+	       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
+	       "       pagelab bench scan [--pages N] [--reps R] [--json]\n"
+	       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
+	       "       pagelab bench replace [--pages N] [--reps R] [--json] "
+	       "[--store-dir DIR]\n"
+	       "       pagelab bench huge [--reps R] [--json]\n\n"
+	       "fault:\n"
+	       "First-touch fault cost of pagelab objects against anonymous\n"
+	       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
+	       "faults that map the zero page, interleaved, median of R reps\n"
+	       "(default 31) of N touches each (default 512): in order, in a\n"
+	       "fixed random order (_random) and one page in 16 (_sparse).  And\n"
+	       "a userfaultfd round trip on anonymous memory, served by a thread:\n"
+	       "UFFDIO_COPY for a write (uffd_copy), UFFDIO_ZEROPAGE for a read\n"
+	       "(uffd_zeropage).  Prints each metric in ns per fault\n"
+	       "(instructions x 2^shift under QEMU -icount), RATIO write, read,\n"
+	       "write_random, read_random, write_sparse, read_sparse (pagelab over\n"
+	       "anon), write_vs_uffd and read_vs_uffd (pagelab over uffd), and\n"
+	       "after each an ABS line: the two medians it divides.  Run it in a\n"
+	       "guest: make bench does, under icount and under TCG wall clock.\n\n"
+	       "smp:\n"
+	       "2N write faults (N default 4096) on one region by one thread, then\n"
+	       "by two threads on two CPUs (N each), pagelab and anonymous memory;\n"
+	       "median of R reps (default 11), ns per fault.  Prints RATIO\n"
+	       "smp_pagelab and RATIO smp_anon: time with two threads over time\n"
+	       "with one (0.5: perfect scaling).  Needs two CPUs.\n\n"
+	       "walk:\n"
+	       "The page-table walk (/sys/kernel/debug/pagelab/walk; root) against\n"
+	       "/proc/self/pagemap over N written anonymous pages (default 4096,\n"
+	       "MADV_NOHUGEPAGE): each rep times one range request (open, write,\n"
+	       "read the whole answer, close) and the same N entries from pagemap\n"
+	       "(open, one pread, close), interleaved; median of R reps (default\n"
+	       "31).  Prints pages/s for each and RATIO walk_vs_pagemap, ours over\n"
+	       "pagemap's.\n\n"
+	       "scan:\n"
+	       "The binary scan (PAGELAB_IOC_SCAN) against /proc/self/pagemap over\n"
+	       "the same N pages (default 16384), three ways: dense (every page\n"
+	       "written), sparse (one page in 64 written), holes (one page in 64\n"
+	       "mapped at all); each with PFNs and without (PAGELAB_SCAN_F_NO_PFN),\n"
+	       "pagemap's pread of N entries against one scan of the range, median\n"
+	       "of R reps (default 31), interleaved.  Prints RATIO\n"
+	       "scan_vs_pagemap_dense, _sparse, _holes (pages/s, ours over\n"
+	       "pagemap's) and the same with _nopfn.\n\n"
+	       "cow:\n"
+	       "The cost of a write that breaks copy-on-write sharing, in ns per\n"
+	       "page written (N pages, default 512; median of R reps, default 31;\n"
+	       "interleaved).  pagelab_cow_unmapped writes a fresh MAP_SHARED\n"
+	       "mapping of a clone of an object whose N pages are all written\n"
+	       "(one fault per page; the handler copies); pagelab_cow_mapped reads\n"
+	       "that mapping in full first (each write traps on a read-only entry\n"
+	       "of the shared frame, then again on the copy); pagelab_refault is\n"
+	       "that second trap alone: an object's N written pages, their entries\n"
+	       "removed (MADV_DONTNEED), written again; shmem_refault the same on\n"
+	       "shared anonymous memory (the kernel's shmem); anon_fork_cow is the\n"
+	       "kernel's own COW: anonymous memory (MADV_NOHUGEPAGE) written, then\n"
+	       "fork, then the parent writes while the child still maps it.\n"
+	       "Prints RATIO cow_unmapped, cow_mapped and cow_refault, each over\n"
+	       "anon_fork_cow (goals: cow_unmapped <= 1.1, cow_mapped <= 1.5), and\n"
+	       "refault_vs_shmem.\n\n"
+	       "replace:\n"
+	       "Page-out + page-in, in ns per page (N pages, default 512; median of\n"
+	       "R reps, default 11; interleaved).  pagelab_pageout_pagein: an object\n"
+	       "of N pages, written, gets a budget of N/2 frames (FIFO); writing\n"
+	       "every page in order then makes each write one eviction with a\n"
+	       "write-back and one page-in (a warm-up pass, then a timed one; the\n"
+	       "object's counters are checked); pagelab_pageout_pagein_clean reads\n"
+	       "instead, so each victim is dropped clean.  anon_pageout_swapin, the\n"
+	       "kernel's own: N anonymous pages (MADV_NOHUGEPAGE) written, then one\n"
+	       "MADV_PAGEOUT of them all to swap on /dev/zram0 and a write to each\n"
+	       "(a swap-in), both timed.  zram0 is made swap for the run if it is\n"
+	       "not (root; undone at the end); without it that baseline and the\n"
+	       "ratios are skipped.  Prints RATIO pageout_pagein and RATIO\n"
+	       "pageout_pagein_clean, each over anon_pageout_swapin, and the replay\n"
+	       "engine's speed on 20000 pseudo-random references over 64 pages in\n"
+	       "16 frames: replay_exact_refs_per_s (exact mode, LRU: a fault and a\n"
+	       "madvise per reference) and replay_default_refs_per_s (CLOCK).\n"
+	       "--store-dir DIR (default: $PAGELAB_SCRATCH, if set) adds the same\n"
+	       "two pagelab metrics with a backing file in DIR as the store (ABI\n"
+	       "1.4; a new file per rep, mode 0600, removed after it; put DIR on a\n"
+	       "disk, not tmpfs): file_pageout_pagein and file_pageout_pagein_clean,\n"
+	       "each printed next to the module store's figure with the ratio\n"
+	       "file/module, and RATIO file_vs_module and RATIO\n"
+	       "file_vs_module_clean.  Without either they are skipped, with a note;\n"
+	       "a --store-dir that cannot be used is an error.\n\n"
+	       "huge:\n"
+	       "Mapping 2 MiB of anonymous memory at a 2 MiB boundary, one byte\n"
+	       "written per 4 KiB page: with MADV_HUGEPAGE (one fault, a PMD leaf)\n"
+	       "against MADV_NOHUGEPAGE (512 faults), median of R reps (default 31),\n"
+	       "interleaved; a rep counts only if it took 1 fault, or 512.  Prints\n"
+	       "RATIO huge_vs_small (time, huge over small).  Where the module has\n"
+	       "huge objects (6.12 on), the same for a fresh 2 MiB pagelab object:\n"
+	       "a huge one (one fault, the module's PMD leaf) against an ordinary\n"
+	       "one without fault-around (512 faults), RATIO obj_huge_vs_small, and\n"
+	       "the huge object's fault against the kernel's THP fault,\n"
+	       "RATIO obj_huge_vs_thp.\n");
 }
 
 int cmd_bench(int argc, char **argv)
 {
 	if (pl_wants_help(argc, argv)) {
-		printf("usage: pagelab bench fault [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench smp [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench walk [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench scan [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench cow [--pages N] [--reps R] [--json]\n"
-		       "       pagelab bench replace [--pages N] [--reps R] [--json] "
-		       "[--store-dir DIR]\n"
-		       "       pagelab bench huge [--reps R] [--json]\n\n"
-		       "fault:\n"
-		       "First-touch fault cost of pagelab objects against anonymous\n"
-		       "memory (MADV_NOHUGEPAGE), write faults that allocate and read\n"
-		       "faults that map the zero page, interleaved, median of R reps\n"
-		       "(default 31) of N touches each (default 512): in order, in a\n"
-		       "fixed random order (_random) and one page in 16 (_sparse).  And\n"
-		       "a userfaultfd round trip on anonymous memory, served by a thread:\n"
-		       "UFFDIO_COPY for a write (uffd_copy), UFFDIO_ZEROPAGE for a read\n"
-		       "(uffd_zeropage).  Prints each metric in ns per fault\n"
-		       "(instructions x 2^shift under QEMU -icount), RATIO write, read,\n"
-		       "write_random, read_random, write_sparse, read_sparse (pagelab over\n"
-		       "anon), write_vs_uffd and read_vs_uffd (pagelab over uffd), and\n"
-		       "after each an ABS line: the two medians it divides.  Run it in a\n"
-		       "guest: make bench does, under icount and under TCG wall clock.\n\n"
-		       "smp:\n"
-		       "2N write faults (N default 4096) on one region by one thread, then\n"
-		       "by two threads on two CPUs (N each), pagelab and anonymous memory;\n"
-		       "median of R reps (default 11), ns per fault.  Prints RATIO\n"
-		       "smp_pagelab and RATIO smp_anon: time with two threads over time\n"
-		       "with one (0.5: perfect scaling).  Needs two CPUs.\n\n"
-		       "walk:\n"
-		       "The page-table walk (/sys/kernel/debug/pagelab/walk; root) against\n"
-		       "/proc/self/pagemap over N written anonymous pages (default 4096,\n"
-		       "MADV_NOHUGEPAGE): each rep times one range request (open, write,\n"
-		       "read the whole answer, close) and the same N entries from pagemap\n"
-		       "(open, one pread, close), interleaved; median of R reps (default\n"
-		       "31).  Prints pages/s for each and RATIO walk_vs_pagemap, ours over\n"
-		       "pagemap's.\n\n"
-		       "scan:\n"
-		       "The binary scan (PAGELAB_IOC_SCAN) against /proc/self/pagemap over\n"
-		       "the same N pages (default 16384), three ways: dense (every page\n"
-		       "written), sparse (one page in 64 written), holes (one page in 64\n"
-		       "mapped at all); each with PFNs and without (PAGELAB_SCAN_F_NO_PFN),\n"
-		       "pagemap's pread of N entries against one scan of the range, median\n"
-		       "of R reps (default 31), interleaved.  Prints RATIO\n"
-		       "scan_vs_pagemap_dense, _sparse, _holes (pages/s, ours over\n"
-		       "pagemap's) and the same with _nopfn.\n\n"
-		       "cow:\n"
-		       "The cost of a write that breaks copy-on-write sharing, in ns per\n"
-		       "page written (N pages, default 512; median of R reps, default 31;\n"
-		       "interleaved).  pagelab_cow_unmapped writes a fresh MAP_SHARED\n"
-		       "mapping of a clone of an object whose N pages are all written\n"
-		       "(one fault per page; the handler copies); pagelab_cow_mapped reads\n"
-		       "that mapping in full first (each write traps on a read-only entry\n"
-		       "of the shared frame, then again on the copy); pagelab_refault is\n"
-		       "that second trap alone: an object's N written pages, their entries\n"
-		       "removed (MADV_DONTNEED), written again; shmem_refault the same on\n"
-		       "shared anonymous memory (the kernel's shmem); anon_fork_cow is the\n"
-		       "kernel's own COW: anonymous memory (MADV_NOHUGEPAGE) written, then\n"
-		       "fork, then the parent writes while the child still maps it.\n"
-		       "Prints RATIO cow_unmapped, cow_mapped and cow_refault, each over\n"
-		       "anon_fork_cow (goals: cow_unmapped <= 1.1, cow_mapped <= 1.5), and\n"
-		       "refault_vs_shmem.\n\n"
-		       "replace:\n"
-		       "Page-out + page-in, in ns per page (N pages, default 512; median of\n"
-		       "R reps, default 11; interleaved).  pagelab_pageout_pagein: an object\n"
-		       "of N pages, written, gets a budget of N/2 frames (FIFO); writing\n"
-		       "every page in order then makes each write one eviction with a\n"
-		       "write-back and one page-in (a warm-up pass, then a timed one; the\n"
-		       "object's counters are checked); pagelab_pageout_pagein_clean reads\n"
-		       "instead, so each victim is dropped clean.  anon_pageout_swapin, the\n"
-		       "kernel's own: N anonymous pages (MADV_NOHUGEPAGE) written, then one\n"
-		       "MADV_PAGEOUT of them all to swap on /dev/zram0 and a write to each\n"
-		       "(a swap-in), both timed.  zram0 is made swap for the run if it is\n"
-		       "not (root; undone at the end); without it that baseline and the\n"
-		       "ratios are skipped.  Prints RATIO pageout_pagein and RATIO\n"
-		       "pageout_pagein_clean, each over anon_pageout_swapin, and the replay\n"
-		       "engine's speed on 20000 pseudo-random references over 64 pages in\n"
-		       "16 frames: replay_exact_refs_per_s (exact mode, LRU: a fault and a\n"
-		       "madvise per reference) and replay_default_refs_per_s (CLOCK).\n"
-		       "--store-dir DIR (default: $PAGELAB_SCRATCH, if set) adds the same\n"
-		       "two pagelab metrics with a backing file in DIR as the store (ABI\n"
-		       "1.4; a new file per rep, mode 0600, removed after it; put DIR on a\n"
-		       "disk, not tmpfs): file_pageout_pagein and file_pageout_pagein_clean,\n"
-		       "each printed next to the module store's figure with the ratio\n"
-		       "file/module, and RATIO file_vs_module and RATIO\n"
-		       "file_vs_module_clean.  Without either they are skipped, with a note;\n"
-		       "a --store-dir that cannot be used is an error.\n\n"
-		       "huge:\n"
-		       "Mapping 2 MiB of anonymous memory at a 2 MiB boundary, one byte\n"
-		       "written per 4 KiB page: with MADV_HUGEPAGE (one fault, a PMD leaf)\n"
-		       "against MADV_NOHUGEPAGE (512 faults), median of R reps (default 31),\n"
-		       "interleaved; a rep counts only if it took 1 fault, or 512.  Prints\n"
-		       "RATIO huge_vs_small (time, huge over small).  Where the module has\n"
-		       "huge objects (6.12 on), the same for a fresh 2 MiB pagelab object:\n"
-		       "a huge one (one fault, the module's PMD leaf) against an ordinary\n"
-		       "one without fault-around (512 faults), RATIO obj_huge_vs_small, and\n"
-		       "the huge object's fault against the kernel's THP fault,\n"
-		       "RATIO obj_huge_vs_thp.\n");
+		bench_usage();
 		return PL_EXIT_OK;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "walk"))

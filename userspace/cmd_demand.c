@@ -107,43 +107,44 @@ static void demand_print_table(const struct demand_step *s, int n, __u64 id,
 	       "    only every 64 faults, so it lags).\n");
 }
 
-int cmd_demand(int argc, char **argv)
-{
-	unsigned long pages = 4096, quarter;
-	struct demand_step s[DEMAND_STEPS];
-	volatile unsigned char *p, *r = MAP_FAILED;
-	unsigned long long page_kb;
-	unsigned char sink = 0;
-	bool json = false, ok = true, shared_zero;
-	long ps = sysconf(_SC_PAGESIZE);
-	struct pagelab_version v;
-	int dev, ofd, ro = -1, ret, nsteps = 3;
+/* The run: its options, the object, its two mappings. */
+struct demand_run {
+	unsigned long pages;
+	bool json, shared_zero;
+	long ps;
+	int ofd, ro;
 	__u64 id;
+	volatile unsigned char *p, *r;	/* r: where reads go (p, or the read-only attach) */
+};
 
-	if (pl_wants_help(argc, argv)) {
-		printf("usage: pagelab demand [--pages N] [--json]\n\n"
-		       "Demand paging, live: create an object of N pages (default 4096),\n"
-		       "map it MAP_SHARED, then read every page and write every 4th one.\n"
-		       "After each step print the pages the object holds and this\n"
-		       "process's RSS.  Expected: nothing after the mmap; still nothing\n"
-		       "after reading it all (every read maps the shared zero page,\n"
-		       "zero_maps = N); N/4 pages after the writes.  Exits 1 if the\n"
-		       "kernel's numbers say otherwise.\n\n"
-		       "Since 6.10 the kernel refuses the zero page in a shared mapping that\n"
-		       "may be written: there the reads go through a read-only attach of the\n"
-		       "object, and a last step reads every page through the writable\n"
-		       "mapping, where each never-written page takes a zeroed frame (N).\n");
-		return PL_EXIT_OK;
-	}
+static void demand_usage(void)
+{
+	printf("usage: pagelab demand [--pages N] [--json]\n\n"
+	       "Demand paging, live: create an object of N pages (default 4096),\n"
+	       "map it MAP_SHARED, then read every page and write every 4th one.\n"
+	       "After each step print the pages the object holds and this\n"
+	       "process's RSS.  Expected: nothing after the mmap; still nothing\n"
+	       "after reading it all (every read maps the shared zero page,\n"
+	       "zero_maps = N); N/4 pages after the writes.  Exits 1 if the\n"
+	       "kernel's numbers say otherwise.\n\n"
+	       "Since 6.10 the kernel refuses the zero page in a shared mapping that\n"
+	       "may be written: there the reads go through a read-only attach of the\n"
+	       "object, and a last step reads every page through the writable\n"
+	       "mapping, where each never-written page takes a zeroed frame (N).\n");
+}
+
+/* --pages N, --json: 0, or PL_EXIT_USAGE after saying why. */
+static int demand_parse(int argc, char **argv, struct demand_run *d)
+{
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--json")) {
-			json = true;
+			d->json = true;
 		} else if (!strcmp(argv[a], "--pages") && a + 1 < argc) {
 			char *end;
 
 			errno = 0;
-			pages = strtoul(argv[++a], &end, 0);
-			if (errno || *end || !pages || argv[a][0] == '-') {
+			d->pages = strtoul(argv[++a], &end, 0);
+			if (errno || *end || !d->pages || argv[a][0] == '-') {
 				pl_err("demand: --pages needs a positive number, not '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}
@@ -152,135 +153,199 @@ int cmd_demand(int argc, char **argv)
 			return PL_EXIT_USAGE;
 		}
 	}
-	quarter = (pages + 3) / 4;	/* pages 0, 4, 8, ... */
-	page_kb = ps / 1024;
+	return 0;
+}
 
-	dev = pl_open_or_explain();
+/*
+ * The object and its mappings: writable, and where the kernel refuses the
+ * zero page there (6.10 on), a read-only attach for the reads.  0, or -1
+ * after saying why (nothing left open).
+ */
+static int demand_setup(struct demand_run *d)
+{
+	struct pagelab_version v;
+	size_t len = d->pages * d->ps;
+	int dev = pl_open_or_explain(), ret;
+
 	if (dev < 0)
-		return PL_EXIT_FAIL;
+		return -1;
 	ret = pl_version(dev, &v);
 	if (ret) {
 		pl_err("demand: PAGELAB_IOC_VERSION: %s", strerror(-ret));
 		close(dev);
-		return PL_EXIT_FAIL;
+		return -1;
 	}
-	shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
-	ret = pl_create(dev, (__u64)pages * ps, 0, 0, "demand", &ofd, &id);
+	d->shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
+	ret = pl_create(dev, (__u64)len, 0, 0, "demand", &d->ofd, &d->id);
 	if (ret) {
-		pl_err("demand: PAGELAB_IOC_CREATE of %lu pages: %s%s", pages, strerror(-ret),
+		pl_err("demand: PAGELAB_IOC_CREATE of %lu pages: %s%s", d->pages, strerror(-ret),
 		       ret == -ENOSPC ? " (more than max_object_pages)" :
 		       ret == -ENOTTY ? " (this module has no objects)" : "");
 		close(dev);
-		return PL_EXIT_FAIL;
+		return -1;
 	}
-	if (!shared_zero) {
-		/* Mappings of a read-only attach can never be written: the zero page is allowed. */
-		ret = pl_attach(dev, id, PAGELAB_ATTACH_RDONLY, &ro);
-		if (ret) {
-			pl_err("demand: PAGELAB_IOC_ATTACH read-only: %s", strerror(-ret));
-			close(ofd);
-			close(dev);
-			return PL_EXIT_FAIL;
-		}
-	}
+	/* Mappings of a read-only attach can never be written: the zero page is allowed. */
+	ret = d->shared_zero ? 0 : pl_attach(dev, d->id, PAGELAB_ATTACH_RDONLY, &d->ro);
 	close(dev);
-	p = mmap(NULL, pages * ps, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
-	if (p != MAP_FAILED && ro >= 0) {
-		r = mmap(NULL, pages * ps, PROT_READ, MAP_SHARED, ro, 0);
-		if (r == MAP_FAILED) {
-			munmap((void *)p, pages * ps);
-			p = MAP_FAILED;
+	if (ret) {
+		pl_err("demand: PAGELAB_IOC_ATTACH read-only: %s", strerror(-ret));
+		close(d->ofd);
+		return -1;
+	}
+	d->p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->ofd, 0);
+	d->r = d->p;
+	if (d->p != MAP_FAILED && d->ro >= 0) {
+		d->r = mmap(NULL, len, PROT_READ, MAP_SHARED, d->ro, 0);
+		if (d->r == MAP_FAILED) {
+			munmap((void *)d->p, len);
+			d->p = MAP_FAILED;
 		}
 	}
-	if (p == MAP_FAILED) {
+	if (d->p == MAP_FAILED) {
 		pl_err("demand: mmap of the object: %s", strerror(errno));
-		if (ro >= 0)
-			close(ro);
-		close(ofd);
-		return PL_EXIT_FAIL;
+		if (d->ro >= 0)
+			close(d->ro);
+		close(d->ofd);
+		return -1;
 	}
-	if (r == MAP_FAILED)
-		r = p;
-	s[0] = (struct demand_step){ .name = "mmap", .what = "after mmap" };
-	ret = demand_sample(ofd, (const void *)p, &s[0], page_kb);
-	if (ret)
-		goto out;
+	return 0;
+}
 
-	for (unsigned long i = 0; i < pages; i++)
-		sink |= r[i * ps];
+static void demand_teardown(struct demand_run *d)
+{
+	munmap((void *)d->p, d->pages * d->ps);
+	if (d->r != d->p)
+		munmap((void *)d->r, d->pages * d->ps);
+	if (d->ro >= 0)
+		close(d->ro);
+	close(d->ofd);
+}
+
+/* Does a never-written page of @m read non-zero (every 4th skipped: @skip_written)? */
+static bool demand_nonzero(volatile unsigned char *m, const struct demand_run *d,
+			   bool skip_written)
+{
+	unsigned char sink = 0;
+
+	for (unsigned long i = 0; i < d->pages; i++)
+		sink |= skip_written && !(i % 4) ? 0 : m[i * d->ps];
+	return sink;
+}
+
+/*
+ * Every page reads back what the writes left: its number for every 4th,
+ * zero for the rest.  Through the writable mapping, so on 6.10 on each
+ * never-written page takes a frame here: after the step's sample.
+ */
+static bool demand_reads_back(struct demand_run *d)
+{
+	for (unsigned long i = 0; i < d->pages; i++)
+		if (d->p[i * d->ps] != (i % 4 ? 0 : (unsigned char)(i / 4 + 1))) {
+			pl_err("demand: page %lu reads back %u", i, d->p[i * d->ps]);
+			return false;
+		}
+	return true;
+}
+
+/* The steps, each sampled into @s: how many (3, or 4 on 6.10 on), or -1. */
+static int demand_steps(struct demand_run *d, struct demand_step *s, unsigned long long page_kb)
+{
+	unsigned long quarter = (d->pages + 3) / 4;	/* pages 0, 4, 8, ... */
+	const void *p = (const void *)d->p;
+	bool zero;
+
+	s[0] = (struct demand_step){ .name = "mmap", .what = "after mmap" };
+	if (demand_sample(d->ofd, p, &s[0], page_kb))
+		return -1;
+	zero = !demand_nonzero(d->r, d, false);
 	s[1] = (struct demand_step){ .name = "read_all", .what = "after reading every page",
-				     .want_zero_maps = pages };
-	ret = demand_sample(ofd, (const void *)p, &s[1], page_kb);
-	if (ret)
-		goto out;
-	if (sink) {
+				     .want_zero_maps = d->pages };
+	if (demand_sample(d->ofd, p, &s[1], page_kb))
+		return -1;
+	if (!zero) {
 		pl_err("demand: a never-written page read as non-zero");
 		s[1].ok = false;
 	}
-
-	for (unsigned long i = 0; i < pages; i += 4)
-		p[i * ps] = (unsigned char)(i / 4 + 1);
+	for (unsigned long i = 0; i < d->pages; i += 4)
+		d->p[i * d->ps] = (unsigned char)(i / 4 + 1);
 	s[2] = (struct demand_step){ .name = "write_every_4th",
 				     .what = "after writing every 4th page",
-				     .want_resident = quarter, .want_zero_maps = pages,
+				     .want_resident = quarter, .want_zero_maps = d->pages,
 				     .want_allocs = quarter };
-	ret = demand_sample(ofd, (const void *)p, &s[2], page_kb);
-	if (ret)
-		goto out;
-	for (unsigned long i = 0; i < pages; i++)
-		if (p[i * ps] != (i % 4 ? 0 : (unsigned char)(i / 4 + 1))) {
-			pl_err("demand: page %lu reads back %u", i, p[i * ps]);
-			s[2].ok = false;
-			break;
-		}
-
-	if (!shared_zero) {
-		/* 6.10 on: a read through the writable mapping gets a zeroed frame. */
-		sink = 0;
-		for (unsigned long i = 0; i < pages; i++)
-			sink |= i % 4 ? p[i * ps] : 0;
-		s[3] = (struct demand_step){ .name = "read_all_writable",
-					     .what = "read again, writable mapping",
-					     .want_resident = pages, .want_zero_maps = pages,
-					     .want_allocs = pages };
-		ret = demand_sample(ofd, (const void *)p, &s[3], page_kb);
-		if (ret)
-			goto out;
-		if (sink) {
-			pl_err("demand: a never-written page read as non-zero");
-			s[3].ok = false;
-		}
-		nsteps = 4;
+	if (demand_sample(d->ofd, p, &s[2], page_kb))
+		return -1;
+	s[2].ok = demand_reads_back(d) && s[2].ok;
+	if (d->shared_zero)
+		return 3;
+	/* 6.10 on: a read through the writable mapping gets a zeroed frame. */
+	zero = !demand_nonzero(d->p, d, true);
+	s[3] = (struct demand_step){ .name = "read_all_writable",
+				     .what = "read again, writable mapping",
+				     .want_resident = d->pages, .want_zero_maps = d->pages,
+				     .want_allocs = d->pages };
+	if (demand_sample(d->ofd, p, &s[3], page_kb))
+		return -1;
+	if (!zero) {
+		pl_err("demand: a never-written page read as non-zero");
+		s[3].ok = false;
 	}
+	return 4;
+}
 
+static void demand_report(const struct demand_run *d, const struct demand_step *s, int nsteps,
+			  bool ok)
+{
+	unsigned long quarter = (d->pages + 3) / 4;
+
+	if (d->json) {
+		demand_print_json(s, nsteps, d->id, d->pages, d->ps, d->shared_zero, ok);
+		return;
+	}
+	demand_print_table(s, nsteps, d->id, d->pages, d->ps, d->shared_zero);
+	if (ok)
+		printf("\nAs demand paging predicts: the mmap allocated nothing; reading %lu\n"
+		       "pages allocated nothing either (each read mapped the one shared zero\n"
+		       "page, read-only); the first write to a page allocated it: %lu pages.\n",
+		       d->pages, quarter);
+	else
+		printf("\nThe kernel's numbers contradict demand paging (see the rows marked).\n");
+	if (ok && !d->shared_zero)
+		printf("\nThis kernel (6.10 on) refuses the zero page in a shared mapping that\n"
+		       "may be written, so the reads above went through a read-only attach.\n"
+		       "Through the writable mapping each of the %lu never-written pages took\n"
+		       "a zeroed frame of its own: %lu resident.  Private mappings and\n"
+		       "read-only attaches still get the zero page.\n", d->pages - quarter,
+		       d->pages);
+}
+
+/**
+ * cmd_demand() - pagelab demand: see demand_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "demand")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_demand(int argc, char **argv)
+{
+	struct demand_run d = { .pages = 4096, .ps = sysconf(_SC_PAGESIZE), .ro = -1 };
+	struct demand_step s[DEMAND_STEPS];
+	bool ok = true;
+	int nsteps, ret;
+
+	if (pl_wants_help(argc, argv)) {
+		demand_usage();
+		return PL_EXIT_OK;
+	}
+	ret = demand_parse(argc, argv, &d);
+	if (ret)
+		return ret;
+	if (demand_setup(&d))
+		return PL_EXIT_FAIL;
+	nsteps = demand_steps(&d, s, d.ps / 1024);
 	for (int i = 0; i < nsteps; i++)
 		ok = ok && s[i].ok;
-	if (json) {
-		demand_print_json(s, nsteps, id, pages, ps, shared_zero, ok);
-	} else {
-		demand_print_table(s, nsteps, id, pages, ps, shared_zero);
-		if (ok)
-			printf("\nAs demand paging predicts: the mmap allocated nothing; reading %lu\n"
-			       "pages allocated nothing either (each read mapped the one shared zero\n"
-			       "page, read-only); the first write to a page allocated it: %lu pages.\n",
-			       pages, quarter);
-		else
-			printf("\nThe kernel's numbers contradict demand paging (see the rows marked).\n");
-		if (ok && !shared_zero)
-			printf("\nThis kernel (6.10 on) refuses the zero page in a shared mapping that\n"
-			       "may be written, so the reads above went through a read-only attach.\n"
-			       "Through the writable mapping each of the %lu never-written pages took\n"
-			       "a zeroed frame of its own: %lu resident.  Private mappings and\n"
-			       "read-only attaches still get the zero page.\n", pages - quarter, pages);
-	}
-out:
-	munmap((void *)p, pages * ps);
-	if (r != p)
-		munmap((void *)r, pages * ps);
-	if (ro >= 0)
-		close(ro);
-	close(ofd);
-	if (ret)
-		return PL_EXIT_FAIL;
-	return ok ? PL_EXIT_OK : PL_EXIT_FAIL;
+	if (nsteps > 0)
+		demand_report(&d, s, nsteps, ok);
+	demand_teardown(&d);
+	return nsteps > 0 && ok ? PL_EXIT_OK : PL_EXIT_FAIL;
 }

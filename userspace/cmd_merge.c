@@ -316,54 +316,64 @@ static int merge_setup(struct merge_ctx *c, int dev)
 	return 0;
 }
 
-static void merge_run(struct merge_ctx *c, int dev)
-{
+/* What the layout predicts, and pages_held at each step. */
+struct merge_expect {
 	unsigned long resident, merged, zero, frames;
-	unsigned long long held0, held1, held2, held3;
-	uint64_t before[MERGE_OBJS][MERGE_PAGES];
-	struct pagelab_merge m;
-	__u64 ids[MERGE_OBJS];
-	int ret;
+	unsigned long long held0, held2;
+};
 
-	merge_predict(&resident, &merged, &zero, &frames);
-	held0 = merge_held(dev);
-	if (merge_setup(c, dev) || merge_stat(c)) {
-		c->ok = false;
-		return;
-	}
+/* The two objects written and shown, their pages counted: false if setup failed. */
+static bool merge_show_objects(struct merge_ctx *c, int dev, struct merge_expect *e)
+{
+	unsigned long long held1;
+
+	merge_predict(&e->resident, &e->merged, &e->zero, &e->frames);
+	e->held0 = merge_held(dev);
+	if (merge_setup(c, dev) || merge_stat(c))
+		return false;
 	held1 = merge_held(dev);
-	for (int o = 0; o < MERGE_OBJS; o++) {
-		ids[o] = c->o[o].id;
+	for (int o = 0; o < MERGE_OBJS; o++)
 		printf("  object %c (id %llu): %s  resident %llu\n", merge_obj_name[o],
 		       (unsigned long long)c->o[o].id, merge_layout[o],
 		       (unsigned long long)c->o[o].st.resident);
-	}
 	printf("  (a letter: a page of that content, the same letter the same 4096 bytes;\n"
 	       "   0: written with zeros; .: never written; D is A with its last byte changed)\n");
 	printf("  pages_held before the merge: %llu (these two objects: %llu)\n", held1,
-	       held1 - held0);
-	merge_check(c, held1 - held0 == resident, "the objects hold %lu pages", resident);
+	       held1 - e->held0);
+	merge_check(c, held1 - e->held0 == e->resident, "the objects hold %lu pages", e->resident);
+	return true;
+}
 
+/* PAGELAB_IOC_MERGE of both, its counts and the frames checked: false if it failed. */
+static bool merge_merge(struct merge_ctx *c, int dev, struct merge_expect *e)
+{
+	__u64 ids[MERGE_OBJS];
+	struct pagelab_merge m;
+	int ret;
+
+	for (int o = 0; o < MERGE_OBJS; o++)
+		ids[o] = c->o[o].id;
 	ret = pl_merge(dev, ids, MERGE_OBJS, &m);
 	if (ret) {
 		pl_err("merge: PAGELAB_IOC_MERGE: %s", strerror(-ret));
-		c->ok = false;
-		return;
+		return false;
 	}
-	held2 = merge_held(dev);
+	e->held2 = merge_held(dev);
 	printf("\n  PAGELAB_IOC_MERGE of both: scanned %llu, merged %llu, zero %llu, skipped %llu,\n"
 	       "  saved %llu bytes (%llu pages)\n", (unsigned long long)m.scanned,
 	       (unsigned long long)m.merged, (unsigned long long)m.zero,
 	       (unsigned long long)m.skipped, (unsigned long long)m.saved,
 	       (unsigned long long)m.saved / c->ps);
-	printf("  pages_held after the merge: %llu (these two objects: %llu)\n", held2,
-	       held2 - held0);
-	merge_check(c, m.scanned == resident, "scanned = the %lu resident pages", resident);
-	merge_check(c, m.merged == merged, "merged = %lu (each repeat of a letter)", merged);
-	merge_check(c, m.zero == zero, "zero = %lu (the pages written with zeros)", zero);
+	printf("  pages_held after the merge: %llu (these two objects: %llu)\n", e->held2,
+	       e->held2 - e->held0);
+	merge_check(c, m.scanned == e->resident, "scanned = the %lu resident pages", e->resident);
+	merge_check(c, m.merged == e->merged, "merged = %lu (each repeat of a letter)", e->merged);
+	merge_check(c, m.zero == e->zero, "zero = %lu (the pages written with zeros)", e->zero);
 	merge_check(c, m.skipped == 0, "nothing skipped");
-	merge_check(c, m.saved == (merged + zero) * c->ps, "saved = %lu pages", merged + zero);
-	merge_check(c, held2 - held0 == frames, "one frame per distinct letter: %lu", frames);
+	merge_check(c, m.saved == (e->merged + e->zero) * c->ps, "saved = %lu pages",
+		    e->merged + e->zero);
+	merge_check(c, e->held2 - e->held0 == e->frames, "one frame per distinct letter: %lu",
+		    e->frames);
 	if (!merge_stat(c))
 		for (int o = 0; o < MERGE_OBJS; o++)
 			printf("  object %c: resident %llu, shared %llu, merged %llu, "
@@ -379,8 +389,15 @@ static void merge_run(struct merge_ctx *c, int dev)
 	printf("  The same letter is now one frame, in one object or in both; pages of\n"
 	       "  zeros hold no frame at all (reads map the zero page).  D, one byte away\n"
 	       "  from A, kept its own.  Every merged page is mapped read-only.\n");
+	return true;
+}
 
-	/* Write one merged page: only it gets a new frame. */
+/* Write one merged page: only it gets a new frame. */
+static void merge_write_one(struct merge_ctx *c, int dev, const struct merge_expect *e)
+{
+	uint64_t before[MERGE_OBJS][MERGE_PAGES];
+	unsigned long long held3;
+
 	memcpy(before, c->pfn, sizeof(before));
 	for (long i = 0; i < c->ps; i++)
 		c->o[MERGE_WRITE_OBJ].p[MERGE_WRITE_PAGE * c->ps + i] = merge_new_byte(i);
@@ -413,10 +430,21 @@ static void merge_run(struct merge_ctx *c, int dev)
 	} else {
 		c->ok = false;
 	}
-	merge_check(c, held3 == held2 + 1, "the write took one new frame");
+	merge_check(c, held3 == e->held2 + 1, "the write took one new frame");
 	printf("  The write trapped on the read-only entry and pagelab copied that one page\n"
 	       "  for X: every other page, the other 'A's too, kept its frame, and all the\n"
 	       "  data reads back as written.\n");
+}
+
+static void merge_run(struct merge_ctx *c, int dev)
+{
+	struct merge_expect e;
+
+	if (!merge_show_objects(c, dev, &e) || !merge_merge(c, dev, &e)) {
+		c->ok = false;
+		return;
+	}
+	merge_write_one(c, dev, &e);
 }
 
 int cmd_merge(int argc, char **argv)

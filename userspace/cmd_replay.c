@@ -210,38 +210,39 @@ static bool replay_uint(const char *s, unsigned long max, unsigned long *v)
 	return !errno && !*e && *v <= max;
 }
 
-int cmd_replay(int argc, char **argv)
-{
-	const char *policy_s = NULL, *frames_s = NULL, *string = NULL, *trace = NULL, *v;
-	bool exact = false, verbose = false, json = false, missing;
-	struct pl_store_opt store = { 0 };
-	unsigned long frames, seed = 1;
-	struct pl_replay r;
-	struct pl_refs refs;
-	int policy, dev = -1, ret;
+/* The command line of a replay. */
+struct replay_opts {
+	const char *policy_s, *frames_s, *string, *trace;
+	bool exact, verbose, json;
+	struct pl_store_opt store;
+	unsigned long frames, seed;
+	int policy;
+};
 
-	if (pl_wants_help(argc, argv)) {
-		replay_usage();
-		return PL_EXIT_OK;
-	}
+/* The options, one by one: 0, or PL_EXIT_USAGE after saying why. */
+static int replay_parse(int argc, char **argv, struct replay_opts *o)
+{
+	const char *v;
+	bool missing;
+
 	for (int a = 1; a < argc; a++) {
 		if ((v = replay_arg(argc, argv, &a, "--policy", &missing))) {
-			policy_s = v;
+			o->policy_s = v;
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--frames", &missing))) {
-			frames_s = v;
+			o->frames_s = v;
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--string", &missing))) {
-			string = v;
+			o->string = v;
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--trace", &missing))) {
-			trace = v;
+			o->trace = v;
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--seed", &missing))) {
-			if (!replay_uint(v, ~0UL, &seed)) {
+			if (!replay_uint(v, ~0UL, &o->seed)) {
 				pl_err("replay: bad --seed '%s'", v);
 				return PL_EXIT_USAGE;
 			}
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--store", &missing))) {
-			store.path = v;
+			o->store.path = v;
 		} else if (!missing && (v = replay_arg(argc, argv, &a, "--delay-ms", &missing))) {
-			if (!pl_delay_parse(v, &store.delay_ms)) {
+			if (!pl_delay_parse(v, &o->store.delay_ms)) {
 				pl_err("replay: bad --delay-ms '%s' (0-%d)", v,
 				       PAGELAB_PAGEIN_DELAY_MAX_MS);
 				return PL_EXIT_USAGE;
@@ -250,43 +251,76 @@ int cmd_replay(int argc, char **argv)
 			pl_err("replay: %s needs a value", argv[a]);
 			return PL_EXIT_USAGE;
 		} else if (!strcmp(argv[a], "--exact")) {
-			exact = true;
+			o->exact = true;
 		} else if (!strcmp(argv[a], "--verbose") || !strcmp(argv[a], "-v")) {
-			verbose = true;
+			o->verbose = true;
 		} else if (!strcmp(argv[a], "--json")) {
-			json = true;
+			o->json = true;
 		} else {
 			pl_err("replay: unknown argument '%s' (see pagelab replay --help)", argv[a]);
 			return PL_EXIT_USAGE;
 		}
 	}
-	if (!policy_s || !frames_s || !string == !trace) {
+	return 0;
+}
+
+/* The options together: policy and frames read, conflicts refused.  0, or PL_EXIT_USAGE. */
+static int replay_check(struct replay_opts *o)
+{
+	if (!o->policy_s || !o->frames_s || !o->string == !o->trace) {
 		pl_err("replay: needs --policy, --frames and one of --string or --trace "
 		       "(see pagelab replay --help)");
 		return PL_EXIT_USAGE;
 	}
-	policy = pl_policy_parse(policy_s, true);
-	if (policy < 0) {
-		pl_err("replay: unknown policy '%s' (fifo, lru, clock, lfu, random, opt)", policy_s);
+	o->policy = pl_policy_parse(o->policy_s, true);
+	if (o->policy < 0) {
+		pl_err("replay: unknown policy '%s' (fifo, lru, clock, lfu, random, opt)",
+		       o->policy_s);
 		return PL_EXIT_USAGE;
 	}
-	if (!replay_uint(frames_s, 1u << 20, &frames) || !frames) {
-		pl_err("replay: bad --frames '%s' (1 or more)", frames_s);
+	if (!replay_uint(o->frames_s, 1u << 20, &o->frames) || !o->frames) {
+		pl_err("replay: bad --frames '%s' (1 or more)", o->frames_s);
 		return PL_EXIT_USAGE;
 	}
-	if (policy == PL_POLICY_OPT && (store.path || store.delay_ms)) {
+	if (o->policy == PL_POLICY_OPT && (o->store.path || o->store.delay_ms)) {
 		pl_err("replay: --store and --delay-ms need an object: opt runs offline");
 		return PL_EXIT_USAGE;
 	}
-	if (store.path && !*store.path) {
+	if (o->store.path && !*o->store.path) {
 		pl_err("replay: --store needs a file name");
 		return PL_EXIT_USAGE;
 	}
-	if (string ? pl_refs_parse(string, "--string", &refs) : pl_refs_load(trace, &refs))
+	return 0;
+}
+
+/**
+ * cmd_replay() - pagelab replay: see replay_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "replay")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = { .seed = 1 };
+	struct pl_replay r;
+	struct pl_refs refs;
+	int dev = -1, ret;
+
+	if (pl_wants_help(argc, argv)) {
+		replay_usage();
+		return PL_EXIT_OK;
+	}
+	ret = replay_parse(argc, argv, &o);
+	if (!ret)
+		ret = replay_check(&o);
+	if (ret)
+		return ret;
+	if (o.string ? pl_refs_parse(o.string, "--string", &refs) : pl_refs_load(o.trace, &refs))
 		return PL_EXIT_USAGE;
-	if (policy != PL_POLICY_OPT) {
+	if (o.policy != PL_POLICY_OPT) {
 		dev = pl_open_or_explain();
-		if (dev < 0 || ((store.path || store.delay_ms) && pl_store_check(dev, "replay"))) {
+		if (dev < 0 || ((o.store.path || o.store.delay_ms) && pl_store_check(dev, "replay"))) {
 			if (dev >= 0)
 				close(dev);
 			pl_refs_free(&refs);
@@ -294,12 +328,13 @@ int cmd_replay(int argc, char **argv)
 		}
 		pl_lock_self();
 	}
-	ret = pl_replay_run_store(dev, &refs, policy, frames, exact, seed, verbose, &store, &r);
+	ret = pl_replay_run_store(dev, &refs, o.policy, o.frames, o.exact, o.seed, o.verbose,
+				  &o.store, &r);
 	if (!ret) {
-		if (json)
-			replay_json(&refs, &r, verbose);
+		if (o.json)
+			replay_json(&refs, &r, o.verbose);
 		else
-			replay_text(&refs, &r, verbose);
+			replay_text(&refs, &r, o.verbose);
 		if (r.data_bad) {
 			pl_err("replay: %llu reads did not return the data last written",
 			       (unsigned long long)r.data_bad);

@@ -101,47 +101,47 @@ static void scan_print_table(const struct pl_scan_req *q, const struct pagelab_s
 	printf("%zu runs, %" PRIu64 " pages, %u call%s\n", n, pages, calls, calls == 1 ? "" : "s");
 }
 
-int cmd_scan(int argc, char **argv)
-{
-	struct pl_scan_req q = { .pid = 0 };
-	unsigned long long v;
-	const char *pos[2] = { NULL, NULL };
-	struct pagelab_scan_run *runs = NULL;
-	struct pagelab_info info;
-	bool json = false, have_pid = false;
-	unsigned int calls = 0;
-	char bad[64];
-	int npos = 0, fd, ret;
-	size_t n = 0;
+/* The command line: the request in @q, START and END in @pos. */
+struct scan_args {
+	struct pl_scan_req q;
+	const char *pos[2];
+	int npos;
+	bool json, have_pid;
+};
 
-	if (pl_wants_help(argc, argv)) {
-		scan_usage(stdout);
-		return PL_EXIT_OK;
-	}
+/*
+ * The options: 0, 1 when --legend was printed, or PL_EXIT_USAGE after
+ * saying why.
+ */
+static int scan_parse(int argc, char **argv, struct scan_args *s)
+{
+	unsigned long long v;
+	char bad[64];
+
 	for (int a = 1; a < argc; a++) {
 		uint64_t *mask = NULL;
 
 		if (!strcmp(argv[a], "--json")) {
-			json = true;
+			s->json = true;
 		} else if (!strcmp(argv[a], "--legend")) {
 			scan_legend();
-			return PL_EXIT_OK;
+			return 1;
 		} else if (!strcmp(argv[a], "--pid") && a + 1 < argc) {
 			if (!pl_parse_addr(argv[++a], &v) || !v || v > 0x7fffffff) {
 				pl_err("scan: bad pid '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}
-			q.pid = (pid_t)v;
-			have_pid = true;
+			s->q.pid = (pid_t)v;
+			s->have_pid = true;
 		} else if (!strcmp(argv[a], "--max-pages") && a + 1 < argc) {
 			if (!pl_parse_addr(argv[++a], &v) || !v) {
 				pl_err("scan: bad --max-pages '%s'", argv[a]);
 				return PL_EXIT_USAGE;
 			}
-			q.max_pages = v;
-		} else if ((!strcmp(argv[a], "--require") && (mask = &q.required)) ||
-			   (!strcmp(argv[a], "--any") && (mask = &q.any)) ||
-			   (!strcmp(argv[a], "--exclude") && (mask = &q.excluded))) {
+			s->q.max_pages = v;
+		} else if ((!strcmp(argv[a], "--require") && (mask = &s->q.required)) ||
+			   (!strcmp(argv[a], "--any") && (mask = &s->q.any)) ||
+			   (!strcmp(argv[a], "--exclude") && (mask = &s->q.excluded))) {
 			if (a + 1 >= argc) {
 				pl_err("scan: %s needs categories (see --legend)", argv[a]);
 				return PL_EXIT_USAGE;
@@ -154,59 +154,96 @@ int cmd_scan(int argc, char **argv)
 		} else if (argv[a][0] == '-' && argv[a][1]) {
 			pl_err("scan: unknown option '%s' (see --help)", argv[a]);
 			return PL_EXIT_USAGE;
-		} else if (npos < 2) {
-			pos[npos++] = argv[a];
+		} else if (s->npos < 2) {
+			s->pos[s->npos++] = argv[a];
 		} else {
 			pl_err("scan: too many arguments (see --help)");
 			return PL_EXIT_USAGE;
 		}
 	}
-	if (npos == 1) {
+	if (s->npos == 1) {
 		pl_err("scan: give both START and END, or neither");
 		return PL_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The range: START and END, or all of user space.  0, or a PL_EXIT_* status. */
+static int scan_range(int fd, struct scan_args *s)
+{
+	struct pagelab_info info;
+	unsigned long long b, e;
+	int ret;
+
+	if (s->npos == 2) {
+		if (!pl_parse_addr(s->pos[0], &b) || !pl_parse_addr(s->pos[1], &e) ||
+		    (b | e) & 4095 || b >= e) {
+			pl_err("scan: START and END must be page-aligned numbers, START < END");
+			return PL_EXIT_USAGE;
+		}
+		s->q.start = b;
+		s->q.end = e;
+		return 0;
+	}
+	ret = pl_info(fd, &info);
+	if (ret) {
+		pl_err("scan: PAGELAB_IOC_INFO: %s", strerror(-ret));
+		return PL_EXIT_FAIL;
+	}
+	/* The top of user space, as the kernel's TASK_SIZE_MAX has it. */
+	s->q.end = (1ULL << (info.pgtable_levels == 5 ? 56 : 47)) - 4096;
+	return 0;
+}
+
+/**
+ * cmd_scan() - pagelab scan: see scan_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "scan")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args s = { .q = { .pid = 0 } };
+	struct pagelab_scan_run *runs = NULL;
+	unsigned int calls = 0;
+	int fd, ret;
+	size_t n = 0;
+
+	if (pl_wants_help(argc, argv)) {
+		scan_usage(stdout);
+		return PL_EXIT_OK;
+	}
+	ret = scan_parse(argc, argv, &s);
+	if (ret)
+		return ret == 1 ? PL_EXIT_OK : ret;
 	fd = pl_open_or_explain();
 	if (fd < 0)
 		return PL_EXIT_FAIL;
-	if (!have_pid)
-		q.pid = getpid();
-	if (npos == 2) {
-		unsigned long long s, e;
-
-		if (!pl_parse_addr(pos[0], &s) || !pl_parse_addr(pos[1], &e) || (s | e) & 4095 ||
-		    s >= e) {
-			pl_err("scan: START and END must be page-aligned numbers, START < END");
-			close(fd);
-			return PL_EXIT_USAGE;
-		}
-		q.start = s;
-		q.end = e;
-	} else {
-		ret = pl_info(fd, &info);
-		if (ret) {
-			pl_err("scan: PAGELAB_IOC_INFO: %s", strerror(-ret));
-			close(fd);
-			return PL_EXIT_FAIL;
-		}
-		/* The top of user space, as the kernel's TASK_SIZE_MAX has it. */
-		q.end = (1ULL << (info.pgtable_levels == 5 ? 56 : 47)) - 4096;
+	if (!s.have_pid)
+		s.q.pid = getpid();
+	ret = scan_range(fd, &s);
+	if (ret) {
+		close(fd);
+		return ret;
 	}
-	ret = pl_scan_all(fd, &q, &runs, &n, &calls);
+	ret = pl_scan_all(fd, &s.q, &runs, &n, &calls);
 	close(fd);
 	if (ret) {
 		pl_err("scan: %s", ret == -EPERM ? "not allowed: reading another process needs "
 			"what a ptrace read needs, or CAP_SYS_PTRACE" :
 			ret == -ESRCH ? "no such process (or it has no memory map)" :
 			ret == -ENOTTY ? "the module has no scan (ABI older than 1.7)" :
-			ret == -EINVAL && (q.required | q.any | q.excluded) & PAGELAB_SCAN_NOT_SWAP ?
+			ret == -EINVAL && (s.q.required | s.q.any | s.q.excluded) &
+			PAGELAB_SCAN_NOT_SWAP ?
 			"the module has no not-swap category (ABI older than 1.9)" :
 			strerror(-ret));
 		return PL_EXIT_FAIL;
 	}
-	if (json)
-		scan_print_json(&q, runs, n, calls);
+	if (s.json)
+		scan_print_json(&s.q, runs, n, calls);
 	else
-		scan_print_table(&q, runs, n, calls);
+		scan_print_table(&s.q, runs, n, calls);
 	free(runs);
 	return PL_EXIT_OK;
 }

@@ -211,29 +211,148 @@ static void seg_print_table(struct seg_row *rows, int n)
 	}
 }
 
+/* A string literal, for the rodata row. */
+static const char seg_rodata[] = "pagelab segments: a string literal lives in .rodata";
+
+/* What segments maps for its rows, unmapped and freed at the end. */
+struct seg_maps {
+	long ps;
+	volatile char *heap;
+	unsigned char *file, *anon;
+	char libpath[4096];
+};
+
+static void seg_usage(void)
+{
+	printf("usage: pagelab segments [--json]\n\n"
+	       "The classic process layout, live: this process touches one address\n"
+	       "in each of its segments (text, rodata, data, bss, heap, a mapped file,\n"
+	       "anonymous memory, a shared library if it has one, the stack, the\n"
+	       "vDSO) and one kernel address (the direct map's start), walks each\n"
+	       "through the page tables (/sys/kernel/debug/pagelab/walk; root) and\n"
+	       "prints what backs it, its page size and frame, and the effective\n"
+	       "permissions: RW and user need every level's entry to allow them, NX\n"
+	       "at any level forbids execution.  Shown, not checked.\n");
+}
+
+/* The image's rows: text, rodata, data, bss, each touched. */
+static void seg_touch_image(struct seg_row *rows, int *n, long ps)
+{
+	rows[*n].name = "text";
+	rows[*n].addr = (uintptr_t)cmd_segments;
+	(void)seg_read(rows[(*n)++].addr);
+
+	rows[*n].name = "rodata";
+	rows[*n].addr = (uintptr_t)seg_rodata;
+	(void)seg_read(rows[(*n)++].addr);
+
+	rows[*n].name = "data";
+	rows[*n].addr = (uintptr_t)&seg_data;
+	(void)seg_data;
+	(*n)++;
+
+	rows[*n].name = "bss";
+	rows[*n].addr = (uintptr_t)&seg_bss[ps];
+	seg_bss[ps] = 1;
+	(*n)++;
+}
+
+/* The mappings' rows: heap, a mapped file, anonymous memory, a shared library. */
+static void seg_touch_maps(struct seg_row *rows, int *n, struct seg_maps *m)
+{
+	uint64_t lib;
+	int fd;
+
+	rows[*n].name = "heap (malloc)";
+	m->heap = malloc(64);
+	if (m->heap) {
+		m->heap[0] = 1;
+		rows[*n].addr = (uintptr_t)m->heap;
+	} else {
+		rows[*n].skipped = "malloc failed";
+	}
+	(*n)++;
+
+	rows[*n].name = "mapped file";
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		m->file = mmap(NULL, m->ps, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+	}
+	if (m->file != MAP_FAILED) {
+		rows[*n].addr = (uintptr_t)m->file;
+		(void)seg_read(rows[*n].addr);
+	} else {
+		rows[*n].skipped = "cannot map /proc/self/exe";
+	}
+	(*n)++;
+
+	rows[*n].name = "anonymous mmap";
+	m->anon = mmap(NULL, m->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->anon != MAP_FAILED) {
+		*(volatile unsigned char *)m->anon = 1;
+		rows[*n].addr = (uintptr_t)m->anon;
+	} else {
+		rows[*n].skipped = "mmap failed";
+	}
+	(*n)++;
+
+	rows[*n].name = "shared library";
+	lib = seg_find_shared_lib(m->libpath, sizeof(m->libpath));
+	if (lib) {
+		rows[*n].addr = lib;
+		(void)seg_read(lib);
+	} else {
+		rows[*n].skipped = "none: this binary is statically linked; the vDSO below is "
+				   "the one shared object the kernel maps into it";
+	}
+	(*n)++;
+}
+
+/* The last rows: the stack (@local is on it), the vDSO, one kernel address. */
+static void seg_touch_rest(struct seg_row *rows, int *n, volatile int *local)
+{
+	uint64_t base = 0;
+
+	rows[*n].name = "stack";
+	rows[*n].addr = (uintptr_t)local;
+	*local = 2;
+	(*n)++;
+
+	rows[*n].name = "vdso";
+	rows[*n].addr = getauxval(AT_SYSINFO_EHDR);
+	if (rows[*n].addr)
+		(void)seg_read(rows[*n].addr);
+	else
+		rows[*n].skipped = "no AT_SYSINFO_EHDR: no vDSO";
+	(*n)++;
+
+	rows[*n].name = "kernel";
+	rows[*n].kernel = true;
+	if (!pl_direct_map_base(&base))
+		rows[*n].addr = base;
+	else
+		rows[*n].skipped = "no direct_map_base in the pagelab debugfs stats";
+	(*n)++;
+}
+
+/**
+ * cmd_segments() - pagelab segments: see seg_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "segments")
+ *
+ * Return: a PL_EXIT_* status.
+ */
 int cmd_segments(int argc, char **argv)
 {
-	static const char rodata[] = "pagelab segments: a string literal lives in .rodata";
-	const long ps = sysconf(_SC_PAGESIZE);
+	struct seg_maps m = { .ps = sysconf(_SC_PAGESIZE), .file = MAP_FAILED, .anon = MAP_FAILED };
 	struct seg_row *rows;
 	volatile int local = 1;
-	char libpath[4096];
-	unsigned char *file = MAP_FAILED, *anon = MAP_FAILED;
-	volatile char *heap;
-	uint64_t base = 0, lib;
 	bool json = false;
-	int n = 0, fd, bad = 0, ret;
+	int n = 0, fd, bad = 0;
 
 	if (pl_wants_help(argc, argv)) {
-		printf("usage: pagelab segments [--json]\n\n"
-		       "The classic process layout, live: this process touches one address\n"
-		       "in each of its segments (text, rodata, data, bss, heap, a mapped file,\n"
-		       "anonymous memory, a shared library if it has one, the stack, the\n"
-		       "vDSO) and one kernel address (the direct map's start), walks each\n"
-		       "through the page tables (/sys/kernel/debug/pagelab/walk; root) and\n"
-		       "prints what backs it, its page size and frame, and the effective\n"
-		       "permissions: RW and user need every level's entry to allow them, NX\n"
-		       "at any level forbids execution.  Shown, not checked.\n");
+		seg_usage();
 		return PL_EXIT_OK;
 	}
 	for (int a = 1; a < argc; a++) {
@@ -258,93 +377,10 @@ int cmd_segments(int argc, char **argv)
 		pl_err("segments: out of memory");
 		return PL_EXIT_FAIL;
 	}
-
 	/* Touch everything first, then walk: the walks see it all faulted in. */
-	rows[n].name = "text";
-	rows[n].addr = (uintptr_t)cmd_segments;
-	(void)seg_read(rows[n++].addr);
-
-	rows[n].name = "rodata";
-	rows[n].addr = (uintptr_t)rodata;
-	(void)seg_read(rows[n++].addr);
-
-	rows[n].name = "data";
-	rows[n].addr = (uintptr_t)&seg_data;
-	(void)seg_data;
-	n++;
-
-	rows[n].name = "bss";
-	rows[n].addr = (uintptr_t)&seg_bss[ps];
-	seg_bss[ps] = 1;
-	n++;
-
-	rows[n].name = "heap (malloc)";
-	heap = malloc(64);
-	if (heap) {
-		heap[0] = 1;
-		rows[n].addr = (uintptr_t)heap;
-	} else {
-		rows[n].skipped = "malloc failed";
-	}
-	n++;
-
-	rows[n].name = "mapped file";
-	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		file = mmap(NULL, ps, PROT_READ, MAP_PRIVATE, fd, 0);
-		close(fd);
-	}
-	if (file != MAP_FAILED) {
-		rows[n].addr = (uintptr_t)file;
-		(void)seg_read(rows[n].addr);
-	} else {
-		rows[n].skipped = "cannot map /proc/self/exe";
-	}
-	n++;
-
-	rows[n].name = "anonymous mmap";
-	anon = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (anon != MAP_FAILED) {
-		*(volatile unsigned char *)anon = 1;
-		rows[n].addr = (uintptr_t)anon;
-	} else {
-		rows[n].skipped = "mmap failed";
-	}
-	n++;
-
-	rows[n].name = "shared library";
-	lib = seg_find_shared_lib(libpath, sizeof(libpath));
-	if (lib) {
-		rows[n].addr = lib;
-		(void)seg_read(lib);
-	} else {
-		rows[n].skipped = "none: this binary is statically linked; the vDSO below is "
-				  "the one shared object the kernel maps into it";
-	}
-	n++;
-
-	rows[n].name = "stack";
-	rows[n].addr = (uintptr_t)&local;
-	local = 2;
-	n++;
-
-	rows[n].name = "vdso";
-	rows[n].addr = getauxval(AT_SYSINFO_EHDR);
-	if (rows[n].addr)
-		(void)seg_read(rows[n].addr);
-	else
-		rows[n].skipped = "no AT_SYSINFO_EHDR: no vDSO";
-	n++;
-
-	rows[n].name = "kernel";
-	rows[n].kernel = true;
-	ret = pl_direct_map_base(&base);
-	if (!ret)
-		rows[n].addr = base;
-	else
-		rows[n].skipped = "no direct_map_base in the pagelab debugfs stats";
-	n++;
-
+	seg_touch_image(rows, &n, m.ps);
+	seg_touch_maps(rows, &n, &m);
+	seg_touch_rest(rows, &n, &local);
 	for (int i = 0; i < n; i++) {
 		if (rows[i].skipped)
 			continue;
@@ -359,11 +395,11 @@ int cmd_segments(int argc, char **argv)
 		printf("\n(RW, user, NX: what the page tables allow, all levels together; dirty,\n"
 		       "accessed: the leaf entry's bits.  PFNs read as 0x0 without CAP_SYS_ADMIN.)\n");
 	}
-	if (file != MAP_FAILED)
-		munmap(file, ps);
-	if (anon != MAP_FAILED)
-		munmap(anon, ps);
-	free((void *)heap);
+	if (m.file != MAP_FAILED)
+		munmap(m.file, m.ps);
+	if (m.anon != MAP_FAILED)
+		munmap(m.anon, m.ps);
+	free((void *)m.heap);
 	free(rows);
 	return bad ? PL_EXIT_FAIL : PL_EXIT_OK;
 }

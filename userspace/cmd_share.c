@@ -217,164 +217,202 @@ static bool share_same_frames(const char *who, const struct share_report *mine,
 	return true;
 }
 
-static int share_parent(unsigned long pages)
-{
-	struct share_report mine = { .ok = 1 }, r;
-	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
-	int to_att[2] = { -1, -1 }, from_att[2] = { -1, -1 };
-	pid_t child = -1, att = -1;
-	long ps = sysconf(_SC_PAGESIZE);
-	size_t len = pages * ps;
-	volatile char *p = MAP_FAILED;
-	bool ok = true;
-	int dev, ofd = -1, ret, shown, status;
+/* One run of the demo: the parent's object, its mapping, the two others. */
+struct share_run {
+	unsigned long pages;
+	long ps;
+	size_t len;
+	volatile char *p;
+	int ofd, shown;
 	__u64 id;
-	char go = 'g';
+	struct share_report mine;
+	int to_child[2], from_child[2], to_att[2], from_att[2];
+	pid_t child, att;
+};
 
-	dev = pl_open_or_explain();
+/* The object, mapped and written, its frames printed: false after saying why. */
+static bool share_setup(struct share_run *s)
+{
+	int dev = pl_open_or_explain(), ret;
+
 	if (dev < 0)
-		return PL_EXIT_FAIL;
-	ret = pl_create(dev, len, 0, 0600, "share", &ofd, &id);
+		return false;
+	ret = pl_create(dev, s->len, 0, 0600, "share", &s->ofd, &s->id);
 	close(dev);
 	if (ret) {
-		pl_err("share: PAGELAB_IOC_CREATE of %lu pages: %s", pages, strerror(-ret));
-		return PL_EXIT_FAIL;
+		pl_err("share: PAGELAB_IOC_CREATE of %lu pages: %s", s->pages, strerror(-ret));
+		return false;
 	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ofd, 0);
-	if (p == MAP_FAILED) {
+	s->p = mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED, s->ofd, 0);
+	if (s->p == MAP_FAILED) {
 		pl_err("share: mmap: %s", strerror(errno));
-		ok = false;
-		goto out;
+		return false;
 	}
-	for (unsigned long i = 0; i < pages; i++)
-		p[i * ps + ps - 1] = (char)i;
-	share_stamp(p, 0);
-	shown = pages < SHARE_SHOWN ? (int)pages : SHARE_SHOWN;
-	if (share_frames(p, ps, shown, &mine)) {
+	for (unsigned long i = 0; i < s->pages; i++)
+		s->p[i * s->ps + s->ps - 1] = (char)i;
+	share_stamp(s->p, 0);
+	s->shown = s->pages < SHARE_SHOWN ? (int)s->pages : SHARE_SHOWN;
+	if (share_frames(s->p, s->ps, s->shown, &s->mine)) {
 		pl_err("share: pagemap of the parent's mapping failed");
-		ok = false;
-		goto out;
+		return false;
 	}
 	printf("object %llu: %lu pages, created and written by the parent\n",
-	       (unsigned long long)id, pages);
+	       (unsigned long long)s->id, s->pages);
 	printf("  parent                     writes every page, and page 0\n");
-	share_print_frames("parent", &mine);
+	share_print_frames("parent", &s->mine);
+	return true;
+}
 
-	if (pipe(to_child) || pipe(from_child) || pipe(to_att) || pipe(from_att)) {
+/* The attached program: this tool again, told the object's id and its pipes. */
+static void share_exec_attached(struct share_run *s)
+{
+	char idbuf[24], sync[32];
+
+	snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)s->id);
+	snprintf(sync, sizeof(sync), "%d,%d", s->to_att[0], s->from_att[1]);
+	for (int i = 0; i < 2; i++) {
+		close(s->to_child[i]);
+		close(s->from_child[i]);
+	}
+	close(s->to_att[1]);
+	close(s->from_att[0]);
+	execl("/proc/self/exe", "pagelab", "share", "--attach", idbuf, "--sync", sync,
+	      (char *)NULL);
+	pl_err("share: exec /proc/self/exe: %s", strerror(errno));
+	_exit(PL_EXIT_FAIL);
+}
+
+/* The forked child and the attached program, each with a pipe pair: false after saying why. */
+static bool share_spawn(struct share_run *s)
+{
+	if (pipe(s->to_child) || pipe(s->from_child) || pipe(s->to_att) || pipe(s->from_att)) {
 		pl_err("share: pipe: %s", strerror(errno));
-		ok = false;
-		goto out;
+		return false;
 	}
 	fflush(stdout);
 	fflush(stderr);
-	child = fork();
-	if (child < 0) {
+	s->child = fork();
+	if (s->child < 0) {
 		pl_err("share: fork: %s", strerror(errno));
-		ok = false;
-		goto out;
+		return false;
 	}
-	if (!child) {
-		close(to_child[1]);
-		close(from_child[0]);
+	if (!s->child) {
+		close(s->to_child[1]);
+		close(s->from_child[0]);
 		for (int i = 0; i < 2; i++) {
-			close(to_att[i]);
-			close(from_att[i]);
+			close(s->to_att[i]);
+			close(s->from_att[i]);
 		}
-		_exit(share_child(p, ps, shown, to_child[0], from_child[1]));
+		_exit(share_child(s->p, s->ps, s->shown, s->to_child[0], s->from_child[1]));
 	}
-	att = fork();
-	if (att < 0) {
+	s->att = fork();
+	if (s->att < 0) {
 		pl_err("share: fork: %s", strerror(errno));
-		ok = false;
-		goto out;
+		return false;
 	}
-	if (!att) {
-		char idbuf[24], sync[32];
+	if (!s->att)
+		share_exec_attached(s);
+	close(s->to_child[0]);
+	close(s->from_child[1]);
+	close(s->to_att[0]);
+	close(s->from_att[1]);
+	s->to_child[0] = s->from_child[1] = s->to_att[0] = s->from_att[1] = -1;
+	return true;
+}
 
-		snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)id);
-		snprintf(sync, sizeof(sync), "%d,%d", to_att[0], from_att[1]);
-		for (int i = 0; i < 2; i++) {
-			close(to_child[i]);
-			close(from_child[i]);
-		}
-		close(to_att[1]);
-		close(from_att[0]);
-		execl("/proc/self/exe", "pagelab", "share", "--attach", idbuf, "--sync", sync,
-		      (char *)NULL);
-		pl_err("share: exec /proc/self/exe: %s", strerror(errno));
-		_exit(PL_EXIT_FAIL);
+/* Let @who take its turn and read its report: false after saying why. */
+static bool share_turn(int wfd, int rfd, const char *who, struct share_report *r)
+{
+	char go = 'g';
+
+	if (pl_write_full(wfd, &go, 1) || pl_read_full(rfd, r, sizeof(*r))) {
+		pl_err("share: %s did not answer", who);
+		return false;
 	}
-	close(to_child[0]);
-	close(from_child[1]);
-	close(to_att[0]);
-	close(from_att[1]);
-	to_child[0] = from_child[1] = to_att[0] = from_att[1] = -1;
+	return true;
+}
+
+/* The three rounds, each checked: true if all saw the same frames and data. */
+static bool share_rounds(struct share_run *s)
+{
+	struct share_report r;
+	bool ok;
 
 	/* Round 1: the child reads page 0 and writes page 1. */
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &r, sizeof(r))) {
-		pl_err("share: the forked child did not answer");
-		ok = false;
-		goto out;
-	}
-	ok &= r.ok && share_same_frames("the forked child", &mine, &r);
-	ok &= share_sees(p + ps, 1);
+	if (!share_turn(s->to_child[1], s->from_child[0], "the forked child", &r))
+		return false;
+	ok = r.ok && share_same_frames("the forked child", &s->mine, &r);
+	ok &= share_sees(s->p + s->ps, 1);
 	printf("  parent                     reads page 1 at once: %s\n",
-	       share_sees(p + ps, 1) ? "the child's stamp" : "** NOT the child's stamp **");
+	       share_sees(s->p + s->ps, 1) ? "the child's stamp" : "** NOT the child's stamp **");
 	fflush(stdout);
 
 	/* Round 2: the attached program reads pages 0-1 and writes page 2. */
-	if (pl_write_full(to_att[1], &go, 1) ||
-	    pl_read_full(from_att[0], &r, sizeof(r))) {
-		pl_err("share: the attached program did not answer");
-		ok = false;
-		goto out;
-	}
-	ok &= r.ok && share_same_frames("the attached program", &mine, &r);
-	ok &= share_sees(p + 2 * ps, 2);
+	if (!share_turn(s->to_att[1], s->from_att[0], "the attached program", &r))
+		return false;
+	ok &= r.ok && share_same_frames("the attached program", &s->mine, &r);
+	ok &= share_sees(s->p + 2 * s->ps, 2);
 	printf("  parent                     reads page 2 at once: %s\n",
-	       share_sees(p + 2 * ps, 2) ? "the attached program's stamp" :
-					   "** NOT the attached program's stamp **");
+	       share_sees(s->p + 2 * s->ps, 2) ? "the attached program's stamp" :
+						 "** NOT the attached program's stamp **");
 	fflush(stdout);
 
 	/* Round 3: the child reads page 2 too. */
-	if (pl_write_full(to_child[1], &go, 1) ||
-	    pl_read_full(from_child[0], &r, sizeof(r))) {
-		pl_err("share: the forked child did not answer");
-		ok = false;
-		goto out;
-	}
+	if (!share_turn(s->to_child[1], s->from_child[0], "the forked child", &r))
+		return false;
 	ok &= r.ok;
-	for (unsigned long i = 0; i < pages; i++)
-		if (p[i * ps + ps - 1] != (char)i) {
+	for (unsigned long i = 0; i < s->pages; i++)
+		if (s->p[i * s->ps + s->ps - 1] != (char)i) {
 			pl_err("share: page %lu lost the parent's data", i);
-			ok = false;
-			break;
+			return false;
 		}
-out:
+	return ok;
+}
+
+/* Everything closed and waited for: @ok, and false if a process did not exit 0. */
+static bool share_finish(struct share_run *s, bool ok)
+{
+	int status;
+
 	for (int i = 0; i < 2; i++) {
-		if (to_child[i] >= 0)
-			close(to_child[i]);
-		if (from_child[i] >= 0)
-			close(from_child[i]);
-		if (to_att[i] >= 0)
-			close(to_att[i]);
-		if (from_att[i] >= 0)
-			close(from_att[i]);
+		int *fds[] = { &s->to_child[i], &s->from_child[i], &s->to_att[i], &s->from_att[i] };
+
+		for (size_t f = 0; f < sizeof(fds) / sizeof(fds[0]); f++)
+			if (*fds[f] >= 0)
+				close(*fds[f]);
 	}
-	if (child > 0) {
+	for (int k = 0; k < 2; k++) {
+		pid_t pid = k ? s->att : s->child;
+
+		if (pid <= 0)
+			continue;
 		status = -1;
-		waitpid(child, &status, 0);
+		waitpid(pid, &status, 0);
 		ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
-	if (att > 0) {
-		status = -1;
-		waitpid(att, &status, 0);
-		ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	}
-	if (p != MAP_FAILED)
-		munmap((void *)p, len);
-	close(ofd);
+	if (s->p != MAP_FAILED)
+		munmap((void *)s->p, s->len);
+	if (s->ofd >= 0)
+		close(s->ofd);
+	return ok;
+}
+
+static int share_parent(unsigned long pages)
+{
+	struct share_run s = {
+		.pages = pages, .ps = sysconf(_SC_PAGESIZE), .p = MAP_FAILED, .ofd = -1,
+		.mine = { .ok = 1 }, .child = -1, .att = -1,
+		.to_child = { -1, -1 }, .from_child = { -1, -1 },
+		.to_att = { -1, -1 }, .from_att = { -1, -1 },
+	};
+	bool ok;
+
+	s.len = pages * s.ps;
+	ok = share_setup(&s);
+	if (!ok && s.ofd < 0)
+		return PL_EXIT_FAIL;	/* no object: nothing to compare */
+	ok = ok && share_spawn(&s) && share_rounds(&s);
+	ok = share_finish(&s, ok);
 	if (ok)
 		printf("\nThree processes, one object: every write was seen by the others at\n"
 		       "once, and all three map the same physical frames (no copies).\n");

@@ -263,33 +263,25 @@ static void swap_usage(void)
 	       SWAP_PAGES, SWAP_FRAMES, PL_EVENTS_PATH, SWAP_PAGES, PAGELAB_PAGEIN_DELAY_MAX_MS);
 }
 
-int cmd_swap(int argc, char **argv)
+/* --quiet, --policy, --store, --delay-ms into @c and *@policy: 0, or PL_EXIT_USAGE. */
+static int swap_parse(int argc, char **argv, struct swap_ctx *c, int *policy)
 {
-	struct swap_ctx c = { .ok = true, .ps = sysconf(_SC_PAGESIZE), .ofd = -1 };
-	struct pagelab_obj_stat st;
-	int policy = PAGELAB_POLICY_CLOCK, dev, ret, n = 0;
-	size_t len = SWAP_PAGES * c.ps;
-
-	if (pl_wants_help(argc, argv)) {
-		swap_usage();
-		return PL_EXIT_OK;
-	}
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--quiet")) {
-			c.quiet = true;
+			c->quiet = true;
 		} else if (!strcmp(argv[a], "--policy") || !strncmp(argv[a], "--policy=", 9)) {
 			const char *v = argv[a][8] == '=' ? argv[a] + 9 : a + 1 < argc ?
 					argv[++a] : "";
 
-			policy = pl_policy_parse(v, false);
-			if (policy < 0 || policy == PAGELAB_POLICY_RANDOM) {
+			*policy = pl_policy_parse(v, false);
+			if (*policy < 0 || *policy == PAGELAB_POLICY_RANDOM) {
 				pl_err("swap: --policy is clock, lru, fifo or lfu");
 				return PL_EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[a], "--store") || !strncmp(argv[a], "--store=", 8)) {
-			c.store.path = argv[a][7] == '=' ? argv[a] + 8 : a + 1 < argc ?
-				       argv[++a] : "";
-			if (!*c.store.path) {
+			c->store.path = argv[a][7] == '=' ? argv[a] + 8 : a + 1 < argc ?
+					argv[++a] : "";
+			if (!*c->store.path) {
 				pl_err("swap: --store needs a file name");
 				return PL_EXIT_USAGE;
 			}
@@ -297,7 +289,7 @@ int cmd_swap(int argc, char **argv)
 			const char *v = argv[a][10] == '=' ? argv[a] + 11 : a + 1 < argc ?
 					argv[++a] : "";
 
-			if (!pl_delay_parse(v, &c.store.delay_ms)) {
+			if (!pl_delay_parse(v, &c->store.delay_ms)) {
 				pl_err("swap: bad --delay-ms '%s' (0-%d)", v,
 				       PAGELAB_PAGEIN_DELAY_MAX_MS);
 				return PL_EXIT_USAGE;
@@ -307,98 +299,139 @@ int cmd_swap(int argc, char **argv)
 			return PL_EXIT_USAGE;
 		}
 	}
-	for (int s = 0; s < SWAP_FRAMES; s++)
-		c.slot[s] = -1;
-	dev = pl_open_or_explain();
+	return 0;
+}
+
+/* The object with its budget and store, mapped: 0, or -1 after saying why. */
+static int swap_setup(struct swap_ctx *c, int policy, size_t len)
+{
+	int dev = pl_open_or_explain(), ret;
+
 	if (dev < 0)
-		return PL_EXIT_FAIL;
-	if ((c.store.path || c.store.delay_ms) && pl_store_check(dev, "swap")) {
+		return -1;
+	if ((c->store.path || c->store.delay_ms) && pl_store_check(dev, "swap")) {
 		close(dev);
-		return PL_EXIT_FAIL;
+		return -1;
 	}
 	pl_lock_self();
-	ret = pl_create(dev, len, 0, 0600, "swap", &c.ofd, &c.id);
+	ret = pl_create(dev, len, 0, 0600, "swap", &c->ofd, &c->id);
 	close(dev);
 	if (ret) {
 		pl_err("swap: PAGELAB_IOC_CREATE: %s", strerror(-ret));
-		return PL_EXIT_FAIL;
+		return -1;
 	}
-	if (pl_store_budget(c.ofd, len, SWAP_FRAMES, policy, 0, 1, &c.store, "swap")) {
-		close(c.ofd);
-		return PL_EXIT_FAIL;
-	}
-	c.m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c.ofd, 0);
-	if (c.m == MAP_FAILED) {
+	if (pl_store_budget(c->ofd, len, SWAP_FRAMES, policy, 0, 1, &c->store, "swap"))
+		goto err_close;
+	c->m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->ofd, 0);
+	if (c->m == MAP_FAILED) {
 		pl_err("swap: mmap: %s", strerror(errno));
-		close(c.ofd);
-		return PL_EXIT_FAIL;
+		goto err_close;
 	}
 	if (access(PL_EVENTS_PATH, R_OK)) {
 		pl_err("swap: %s: %s (is debugfs mounted?)", PL_EVENTS_PATH, strerror(errno));
-		munmap((void *)c.m, len);
-		close(c.ofd);
-		return PL_EXIT_FAIL;
+		munmap((void *)c->m, len);
+		goto err_close;
 	}
+	return 0;
+err_close:
+	close(c->ofd);
+	return -1;
+}
+
+static void swap_intro(const struct swap_ctx *c, int policy)
+{
 	printf("pagelab swap: object %llu, %d pages of data, a budget of %d frames, policy %s\n",
-	       (unsigned long long)c.id, SWAP_PAGES, SWAP_FRAMES, pl_policy_name(policy));
-	if (c.store.path)
-		printf("  The store is the file %s: page N at offset N x %zu.\n", c.store.path,
-		       c.ps);
-	if (c.store.delay_ms)
-		printf("  Every page-in sleeps %u ms first (--delay-ms).\n", c.store.delay_ms);
-	if (!c.quiet && !c.store.path)
+	       (unsigned long long)c->id, SWAP_PAGES, SWAP_FRAMES, pl_policy_name(policy));
+	if (c->store.path)
+		printf("  The store is the file %s: page N at offset N x %zu.\n", c->store.path,
+		       c->ps);
+	if (c->store.delay_ms)
+		printf("  Every page-in sleeps %u ms first (--delay-ms).\n", c->store.delay_ms);
+	if (!c->quiet && !c->store.path)
 		printf("  Frames are the module's; the store is its own memory where pages go when\n"
 		       "  they lose their frame (a swap device's role).  Each page is filled with\n"
 		       "  words that name the page and a version, bumped at every write.\n");
-	else if (!c.quiet)
+	else if (!c->quiet)
 		printf("  Frames are the module's; the store is that file, where pages go when they\n"
 		       "  lose their frame (a swap file's role).  Its reads and writes are done\n"
 		       "  with no lock of this process held: the fault waits, is retried, and the\n"
 		       "  kernel counts it as a major fault.  Each page is filled with words that\n"
 		       "  name the page and a version, bumped at every write.\n");
+}
+
+/* The object's totals against this process's major faults, checked. */
+static void swap_totals(struct swap_ctx *c)
+{
+	struct pagelab_obj_stat st;
+	int ret = pl_obj_stat(c->ofd, 0, &st);
+
+	if (ret) {
+		pl_err("swap: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
+		c->ok = false;
+		return;
+	}
+	printf("\nIn all: %llu faults needed a frame, %llu page-outs (%llu written to the "
+	       "store, %llu dropped clean), %llu page-ins; major faults of this process "
+	       "(getrusage): %ld\n", (unsigned long long)st.misses,
+	       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+	       (unsigned long long)st.clean_drops, (unsigned long long)st.page_ins, c->majflt);
+	if (c->store.path || c->store.delay_ms) {
+		/* Faults that waited for I/O count as major too. */
+		printf("The object counted %llu major faults (page-ins and faults that "
+		       "waited), %llu I/O waits, %llu I/O errors\n",
+		       (unsigned long long)st.major, (unsigned long long)st.io_waits,
+		       (unsigned long long)st.io_errors);
+		pl_check(&c->ok, c->majflt == (long)st.major,
+			 "major faults %ld, but the object counted %llu", c->majflt,
+			 (unsigned long long)st.major);
+		pl_check(&c->ok, st.page_ins <= st.major, "%llu page-ins, only %llu major faults",
+			 (unsigned long long)st.page_ins, (unsigned long long)st.major);
+		pl_check(&c->ok, !st.io_errors, "%llu I/O errors",
+			 (unsigned long long)st.io_errors);
+	} else {
+		pl_check(&c->ok, c->majflt == (long)st.page_ins,
+			 "major faults %ld, but the object counted %llu page-ins",
+			 c->majflt, (unsigned long long)st.page_ins);
+	}
+	pl_check(&c->ok, st.evictions == st.writebacks + st.clean_drops,
+		 "page-outs %llu != written %llu + clean %llu",
+		 (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
+		 (unsigned long long)st.clean_drops);
+	pl_check(&c->ok, st.resident <= SWAP_FRAMES, "%llu pages resident, budget %d",
+		 (unsigned long long)st.resident, SWAP_FRAMES);
+}
+
+/**
+ * cmd_swap() - pagelab swap: see swap_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "swap")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_swap(int argc, char **argv)
+{
+	struct swap_ctx c = { .ok = true, .ps = sysconf(_SC_PAGESIZE), .ofd = -1 };
+	int policy = PAGELAB_POLICY_CLOCK, ret, n = 0;
+	size_t len = SWAP_PAGES * c.ps;
+
+	if (pl_wants_help(argc, argv)) {
+		swap_usage();
+		return PL_EXIT_OK;
+	}
+	ret = swap_parse(argc, argv, &c, &policy);
+	if (ret)
+		return ret;
+	for (int s = 0; s < SWAP_FRAMES; s++)
+		c.slot[s] = -1;
+	if (swap_setup(&c, policy, len))
+		return PL_EXIT_FAIL;
+	swap_intro(&c, policy);
 	for (size_t i = 0; i < sizeof(swap_steps) / sizeof(swap_steps[0]); i++)
 		if (swap_run_step(&c, ++n, &swap_steps[i])) {
 			c.ok = false;
 			break;
 		}
-
-	ret = pl_obj_stat(c.ofd, 0, &st);
-	if (ret) {
-		pl_err("swap: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
-		c.ok = false;
-	} else {
-		printf("\nIn all: %llu faults needed a frame, %llu page-outs (%llu written to the "
-		       "store, %llu dropped clean), %llu page-ins; major faults of this process "
-		       "(getrusage): %ld\n", (unsigned long long)st.misses,
-		       (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
-		       (unsigned long long)st.clean_drops, (unsigned long long)st.page_ins,
-		       c.majflt);
-		if (c.store.path || c.store.delay_ms) {
-			/* Faults that waited for I/O count as major too. */
-			printf("The object counted %llu major faults (page-ins and faults that "
-			       "waited), %llu I/O waits, %llu I/O errors\n",
-			       (unsigned long long)st.major, (unsigned long long)st.io_waits,
-			       (unsigned long long)st.io_errors);
-			pl_check(&c.ok, c.majflt == (long)st.major,
-				 "major faults %ld, but the object counted %llu", c.majflt,
-				 (unsigned long long)st.major);
-			pl_check(&c.ok, st.page_ins <= st.major,
-				 "%llu page-ins, only %llu major faults",
-				 (unsigned long long)st.page_ins, (unsigned long long)st.major);
-			pl_check(&c.ok, !st.io_errors, "%llu I/O errors",
-				 (unsigned long long)st.io_errors);
-		} else {
-			pl_check(&c.ok, c.majflt == (long)st.page_ins,
-				 "major faults %ld, but the object counted %llu page-ins",
-				 c.majflt, (unsigned long long)st.page_ins);
-		}
-		pl_check(&c.ok, st.evictions == st.writebacks + st.clean_drops,
-			 "page-outs %llu != written %llu + clean %llu",
-			 (unsigned long long)st.evictions, (unsigned long long)st.writebacks,
-			 (unsigned long long)st.clean_drops);
-		pl_check(&c.ok, st.resident <= SWAP_FRAMES, "%llu pages resident, budget %d",
-			 (unsigned long long)st.resident, SWAP_FRAMES);
-	}
+	swap_totals(&c);
 	munmap((void *)c.m, len);
 	close(c.ofd);
 	if (c.ok)

@@ -256,29 +256,50 @@ static void sweep_usage(void)
 	       "Needs root (except for opt alone).\n");
 }
 
-int cmd_sweep(int argc, char **argv)
+/* The command line of a sweep. */
+struct sweep_args {
+	const char *string, *trace, *plot, *policies;
+	bool csv, frames_set;
+};
+
+/* One "--opt value" or "--opt=value": 0, or PL_EXIT_USAGE after saying why. */
+static int sweep_option(struct sweep *s, struct sweep_args *o, const char *opt, const char *val)
 {
-	const char *string = NULL, *trace = NULL, *plot = NULL, *policies = "fifo,lru,clock,opt";
-	struct sweep s = { .seed = 1 };
-	bool csv = false, frames_set = false, need_dev = false;
-	struct pl_refs refs;
-	int dev = -1, ret = PL_EXIT_FAIL;
+	char *e;
 
-	if (pl_wants_help(argc, argv)) {
-		sweep_usage();
-		return PL_EXIT_OK;
-	}
-	for (int a = 1; a < argc; a++) {
-		const char *opt = argv[a], *val = NULL;
-		const char *eq = strchr(opt, '=');
-		char name[32];
-
-		if (!strcmp(opt, "--exact")) {
-			s.exact = true;
-			continue;
+	if (!strcmp(opt, "--policies")) {
+		o->policies = val;
+	} else if (!strcmp(opt, "--frames")) {
+		if (sweep_frames(s, val))
+			return PL_EXIT_USAGE;
+		o->frames_set = true;
+	} else if (!strcmp(opt, "--string")) {
+		o->string = val;
+	} else if (!strcmp(opt, "--trace")) {
+		o->trace = val;
+	} else if (!strcmp(opt, "--plot")) {
+		o->plot = val;
+	} else {
+		errno = 0;
+		s->seed = strtoull(val, &e, 10);
+		if (errno || *e || !isdigit((unsigned char)val[0])) {
+			pl_err("sweep: bad --seed '%s'", val);
+			return PL_EXIT_USAGE;
 		}
-		if (!strcmp(opt, "--csv")) {
-			csv = true;
+	}
+	return 0;
+}
+
+/* The options, checked together: 0, or a PL_EXIT_* status after saying why. */
+static int sweep_parse(int argc, char **argv, struct sweep *s, struct sweep_args *o)
+{
+	for (int a = 1; a < argc; a++) {
+		const char *opt = argv[a], *val = NULL, *eq = strchr(opt, '=');
+		char name[32];
+		int ret;
+
+		if (!strcmp(opt, "--exact") || !strcmp(opt, "--csv")) {
+			*(opt[2] == 'e' ? &s->exact : &o->csv) = true;
 			continue;
 		}
 		if (eq && (size_t)(eq - opt) < sizeof(name)) {
@@ -292,53 +313,80 @@ int cmd_sweep(int argc, char **argv)
 			pl_err("sweep: unknown argument '%s' (see pagelab sweep --help)", argv[a]);
 			return PL_EXIT_USAGE;
 		}
-		if (!val) {
-			if (a + 1 >= argc) {
-				pl_err("sweep: %s needs a value", opt);
-				return PL_EXIT_USAGE;
-			}
-			val = argv[++a];
+		if (!val && a + 1 >= argc) {
+			pl_err("sweep: %s needs a value", opt);
+			return PL_EXIT_USAGE;
 		}
-		if (!strcmp(opt, "--policies")) {
-			policies = val;
-		} else if (!strcmp(opt, "--frames")) {
-			if (sweep_frames(&s, val))
-				return PL_EXIT_USAGE;
-			frames_set = true;
-		} else if (!strcmp(opt, "--string")) {
-			string = val;
-		} else if (!strcmp(opt, "--trace")) {
-			trace = val;
-		} else if (!strcmp(opt, "--plot")) {
-			plot = val;
-		} else {
-			char *e;
-
-			errno = 0;
-			s.seed = strtoull(val, &e, 10);
-			if (errno || *e || !isdigit((unsigned char)val[0])) {
-				pl_err("sweep: bad --seed '%s'", val);
-				return PL_EXIT_USAGE;
-			}
-		}
+		ret = sweep_option(s, o, opt, val ? val : argv[++a]);
+		if (ret)
+			return ret;
 	}
-	if (!frames_set || !string == !trace) {
+	if (!o->frames_set || !o->string == !o->trace) {
 		pl_err("sweep: needs --frames and one of --string or --trace "
 		       "(see pagelab sweep --help)");
 		return PL_EXIT_USAGE;
 	}
-	if (sweep_policies(&s, policies))
+	if (sweep_policies(s, o->policies))
 		return PL_EXIT_USAGE;
-	if (plot && !*plot) {
+	if (o->plot && !*o->plot) {
 		pl_err("sweep: --plot needs a file name");
 		return PL_EXIT_USAGE;
 	}
-	if (plot && !sweep_have_gnuplot()) {
+	if (o->plot && !sweep_have_gnuplot()) {
 		pl_err("sweep: --plot needs gnuplot, which is not installed (apt-get install gnuplot-nox)");
 		return PL_EXIT_FAIL;
 	}
-	if (string ? pl_refs_parse(string, "--string", &refs) : pl_refs_load(trace, &refs))
+	return 0;
+}
+
+/* Every policy at every frame count, into @s's cells: 0, or -1 after saying why. */
+static int sweep_run(struct sweep *s, const struct pl_refs *refs, int dev)
+{
+	for (unsigned int f = s->lo; f <= s->hi; f++)
+		for (int p = 0; p < s->npol; p++) {
+			struct pl_replay r;
+			int bad = pl_replay_run(dev, refs, s->policy[p], f, s->exact, s->seed, false,
+						&r);
+
+			pl_replay_free(&r);
+			if (bad)
+				return -1;
+			if (r.data_bad) {
+				pl_err("sweep: %s, %u frames: %llu reads did not return the data last "
+				       "written", pl_policy_name(s->policy[p]), f,
+				       (unsigned long long)r.data_bad);
+				return -1;
+			}
+			*sweep_cell(s, f, p) = r.faults;
+		}
+	return 0;
+}
+
+/**
+ * cmd_sweep() - pagelab sweep: see sweep_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "sweep")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_args o = { .policies = "fifo,lru,clock,opt" };
+	struct sweep s = { .seed = 1 };
+	bool need_dev = false;
+	struct pl_refs refs;
+	int dev = -1, ret;
+
+	if (pl_wants_help(argc, argv)) {
+		sweep_usage();
+		return PL_EXIT_OK;
+	}
+	ret = sweep_parse(argc, argv, &s, &o);
+	if (ret)
+		return ret;
+	if (o.string ? pl_refs_parse(o.string, "--string", &refs) : pl_refs_load(o.trace, &refs))
 		return PL_EXIT_USAGE;
+	ret = PL_EXIT_FAIL;
 	s.faults = calloc((size_t)(s.hi - s.lo + 1) * s.npol, sizeof(*s.faults));
 	if (!s.faults) {
 		pl_err("sweep: out of memory");
@@ -352,32 +400,18 @@ int cmd_sweep(int argc, char **argv)
 			goto out;
 		pl_lock_self();
 	}
-	for (unsigned int f = s.lo; f <= s.hi; f++)
-		for (int p = 0; p < s.npol; p++) {
-			struct pl_replay r;
-			int bad = pl_replay_run(dev, &refs, s.policy[p], f, s.exact, s.seed, false, &r);
-
-			pl_replay_free(&r);
-			if (bad)
-				goto out;
-			if (r.data_bad) {
-				pl_err("sweep: %s, %u frames: %llu reads did not return the data last "
-				       "written", pl_policy_name(s.policy[p]), f,
-				       (unsigned long long)r.data_bad);
-				goto out;
-			}
-			*sweep_cell(&s, f, p) = r.faults;
-		}
-	if (csv)
+	if (sweep_run(&s, &refs, dev))
+		goto out;
+	if (o.csv)
 		sweep_csv(&s);
 	else
 		sweep_table(&s, &refs);
-	if (plot) {
+	if (o.plot) {
 		fflush(stdout);
-		if (sweep_plot(&s, plot, refs.n))
+		if (sweep_plot(&s, o.plot, refs.n))
 			goto out;
-		if (!csv)
-			printf("plot: %s\n", plot);
+		if (!o.csv)
+			printf("plot: %s\n", o.plot);
 	}
 	ret = PL_EXIT_OK;
 out:

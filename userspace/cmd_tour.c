@@ -295,33 +295,30 @@ static void tour_debugfs(void)
 	closedir(d);
 }
 
-int cmd_tour(int argc, char **argv)
+static void tour_usage(void)
 {
-	struct pagelab_version v;
-	struct pagelab_info i;
+	printf("usage: pagelab tour\n\n"
+	       "Walk through what pagelab offers on this kernel, live:\n"
+	       "the device, the module, the machine's paging, demand paging and\n"
+	       "the zero page (pagelab demand), pages shared between processes\n"
+	       "(pagelab share), copy-on-write after fork and of snapshots\n"
+	       "(pagelab cow), merging identical pages (pagelab merge), page\n"
+	       "replacement: a reference string frame by frame (pagelab replay),\n"
+	       "Belady's anomaly (pagelab sweep), paging out and in (pagelab\n"
+	       "swap), page tables level by level (pagelab walk and pagelab\n"
+	       "segments), how much memory a process uses (pagelab mem), huge\n"
+	       "pages (pagelab huge), malloc's free list (pagelab heap), the buddy\n"
+	       "and slab allocators (pagelab buddy, pagelab slab), physical memory\n"
+	       "and compaction (pagelab physmap, pagelab buddy --compact), the\n"
+	       "debugfs files.\n");
+}
+
+/* Stop 1: the device node, then the module's version and info through it. */
+static int tour_device(struct pagelab_version *v, struct pagelab_info *i)
+{
 	struct stat st;
-	int fd, ret, bad = 0, stop = 4;
+	int fd, ret;
 
-	if (pl_wants_help(argc, argv)) {
-		printf("usage: pagelab tour\n\n"
-		       "Walk through what pagelab offers on this kernel, live:\n"
-		       "the device, the module, the machine's paging, demand paging and\n"
-		       "the zero page (pagelab demand), pages shared between processes\n"
-		       "(pagelab share), copy-on-write after fork and of snapshots\n"
-		       "(pagelab cow), merging identical pages (pagelab merge), page\n"
-		       "replacement: a reference string frame by frame (pagelab replay),\n"
-		       "Belady's anomaly (pagelab sweep), paging out and in (pagelab\n"
-		       "swap), page tables level by level (pagelab walk and pagelab\n"
-		       "segments), how much memory a process uses (pagelab mem), huge\n"
-		       "pages (pagelab huge), the debugfs files.\n");
-		return PL_EXIT_OK;
-	}
-	if (argc > 1) {
-		pl_err("tour takes no arguments (see pagelab tour --help)");
-		return PL_EXIT_USAGE;
-	}
-
-	printf("pagelab tour: virtual memory, watched live on this kernel.\n");
 	tour_heading(1, "The device");
 	if (stat(PAGELAB_DEVICE, &st)) {
 		pl_err("%s", pl_open_hint(-ENOENT));
@@ -332,37 +329,46 @@ int cmd_tour(int argc, char **argv)
 	fd = pl_open_or_explain();
 	if (fd < 0)
 		return PL_EXIT_FAIL;
-	ret = pl_version(fd, &v);
+	ret = pl_version(fd, v);
 	if (!ret)
-		ret = pl_info(fd, &i);
+		ret = pl_info(fd, i);
 	close(fd);
 	if (ret) {
 		pl_err("ioctl on %s failed: %s", PAGELAB_DEVICE, strerror(-ret));
 		return PL_EXIT_FAIL;
 	}
+	return 0;
+}
 
+/* Stop 2: the module's release, ABI and what it offers. */
+static void tour_module(const struct pagelab_version *v)
+{
 	tour_heading(2, "The module");
-	printf("  pagelab %s, ABI %u.%u (this tool: %d.%d)%s\n", v.release, v.abi_major,
-	       v.abi_minor, PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR,
-	       v.abi_major == PAGELAB_ABI_MAJOR ? "" : "  ** ABI MISMATCH **");
-	printf("  running on Linux %s\n", v.kernel);
-	printf("  offers:%s%s%s%s%s%s\n", v.features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
-	       v.features & PAGELAB_FEAT_DEBUGFS ? " debugfs" : "",
-	       v.features & PAGELAB_FEAT_OBJECTS ? " objects" : "",
-	       v.features & PAGELAB_FEAT_COW ? " copy-on-write" : "",
-	       v.features & PAGELAB_FEAT_REPLACE ? " page-replacement" : "",
-	       v.features & PAGELAB_FEAT_FILE_STORE ? " file-store" : "");
+	printf("  pagelab %s, ABI %u.%u (this tool: %d.%d)%s\n", v->release, v->abi_major,
+	       v->abi_minor, PAGELAB_ABI_MAJOR, PAGELAB_ABI_MINOR,
+	       v->abi_major == PAGELAB_ABI_MAJOR ? "" : "  ** ABI MISMATCH **");
+	printf("  running on Linux %s\n", v->kernel);
+	printf("  offers:%s%s%s%s%s%s\n", v->features & PAGELAB_FEAT_DEVICE ? " device+ioctls" : "",
+	       v->features & PAGELAB_FEAT_DEBUGFS ? " debugfs" : "",
+	       v->features & PAGELAB_FEAT_OBJECTS ? " objects" : "",
+	       v->features & PAGELAB_FEAT_COW ? " copy-on-write" : "",
+	       v->features & PAGELAB_FEAT_REPLACE ? " page-replacement" : "",
+	       v->features & PAGELAB_FEAT_FILE_STORE ? " file-store" : "");
+}
 
+/* Stop 3: page size, levels, the cap, and this kernel's fault rules. */
+static void tour_paging(const struct pagelab_version *v, const struct pagelab_info *i)
+{
 	tour_heading(3, "This machine's paging");
-	printf("  page size %u bytes; %u-level page tables (%s)\n", i.page_size,
-	       i.pgtable_levels,
-	       i.pgtable_levels == 5 ? "PGD -> P4D -> PUD -> PMD -> PTE, 57-bit addresses"
-				     : "PGD -> PUD -> PMD -> PTE, 48-bit addresses; P4D folded");
+	printf("  page size %u bytes; %u-level page tables (%s)\n", i->page_size,
+	       i->pgtable_levels,
+	       i->pgtable_levels == 5 ? "PGD -> P4D -> PUD -> PMD -> PTE, 57-bit addresses"
+				      : "PGD -> PUD -> PMD -> PTE, 48-bit addresses; P4D folded");
 	printf("  pagelab may hold at most %llu pages (%llu MiB); it holds %llu now\n",
-	       (unsigned long long)i.max_pages,
-	       (unsigned long long)i.max_pages * i.page_size >> 20,
-	       (unsigned long long)i.pages_held);
-	if (v.features & PAGELAB_FEAT_VMA_LOCK)
+	       (unsigned long long)i->max_pages,
+	       (unsigned long long)i->max_pages * i->page_size >> 20,
+	       (unsigned long long)i->pages_held);
+	if (v->features & PAGELAB_FEAT_VMA_LOCK)
 		printf("  faults on pagelab's mappings run under the VMA's own lock, not the\n"
 		       "  process's mmap_lock (per-VMA locks, Linux 6.7 on): a fault here need\n"
 		       "  not wait for an mmap() or munmap() elsewhere in the process, and one\n"
@@ -370,14 +376,14 @@ int cmd_tour(int argc, char **argv)
 	else
 		printf("  faults on pagelab's mappings run under the process's mmap_lock (read);\n"
 		       "  Linux 6.7 on takes the VMA's own lock instead (per-VMA locks)\n");
-	if (v.features & PAGELAB_FEAT_SHARED_ZERO)
+	if (v->features & PAGELAB_FEAT_SHARED_ZERO)
 		printf("  reading a never-written page maps the kernel's one shared zero page\n");
 	else
 		printf("  reading a never-written page through a writable shared mapping gives it\n"
 		       "  its own zeroed frame: since Linux 6.10 the kernel refuses the shared zero\n"
 		       "  page there (a long-term pin could hold it while a write replaced it);\n"
 		       "  private mappings and read-only attaches still map the zero page\n");
-	if (v.features & PAGELAB_FEAT_RCU_PTE)
+	if (v->features & PAGELAB_FEAT_RCU_PTE)
 		printf("  a PTE table can be freed while mmap_lock is only read-held (a huge-page\n"
 		       "  collapse of a file range retracts it; Linux 6.6 on), after an RCU grace\n"
 		       "  period: the walk below re-checks the PMD that led to the table, inside\n"
@@ -385,18 +391,24 @@ int cmd_tour(int argc, char **argv)
 	else
 		printf("  PTE tables go only under mmap_lock held for writing; Linux 6.6 on frees\n"
 		       "  retracted ones under the read lock, after an RCU grace period\n");
+}
 
-	if (v.features & PAGELAB_FEAT_OBJECTS) {
+/* Stops 4 on: the demos this module offers, then debugfs.  The demos that failed. */
+static int tour_demos(const struct pagelab_version *v)
+{
+	int bad = 0, stop = 4;
+
+	if (v->features & PAGELAB_FEAT_OBJECTS) {
 		bad = tour_objects(4);
 		stop = 6;
-		if (v.features & PAGELAB_FEAT_COW) {
+		if (v->features & PAGELAB_FEAT_COW) {
 			bad += tour_cow(stop);
 			stop += 2;
 		} else {
 			printf("\n  (this module offers no copy-on-write: the COW and merge stops\n"
 			       "  are skipped)\n");
 		}
-		if (v.features & PAGELAB_FEAT_REPLACE) {
+		if (v->features & PAGELAB_FEAT_REPLACE) {
 			bad += tour_replace(stop);
 			stop += 3;
 		} else {
@@ -407,22 +419,50 @@ int cmd_tour(int argc, char **argv)
 		printf("\n  (this module offers no objects: the demand paging and sharing\n"
 		       "  stops are skipped)\n");
 	}
-
 	bad += tour_page_tables(stop++);
 	bad += tour_mem(stop++);
 	bad += tour_huge(stop++);
-	if (v.features & PAGELAB_FEAT_OBJECTS)
+	if (v->features & PAGELAB_FEAT_OBJECTS)
 		bad += tour_heap(stop++);
-	if ((v.features & (PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB)) ==
+	if ((v->features & (PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB)) ==
 	    (PAGELAB_FEAT_BUDDY | PAGELAB_FEAT_SLAB)) {
 		bad += tour_buddy_slab(stop);
 		stop += 2;
 	}
-	if (v.features & PAGELAB_FEAT_PHYSMAP)
+	if (v->features & PAGELAB_FEAT_PHYSMAP)
 		bad += tour_compact(stop++);
-
 	tour_heading(stop, "What debugfs shows");
 	tour_debugfs();
+	return bad;
+}
+
+/**
+ * cmd_tour() - pagelab tour: see tour_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "tour")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_tour(int argc, char **argv)
+{
+	struct pagelab_version v;
+	struct pagelab_info i;
+	int bad;
+
+	if (pl_wants_help(argc, argv)) {
+		tour_usage();
+		return PL_EXIT_OK;
+	}
+	if (argc > 1) {
+		pl_err("tour takes no arguments (see pagelab tour --help)");
+		return PL_EXIT_USAGE;
+	}
+	printf("pagelab tour: virtual memory, watched live on this kernel.\n");
+	if (tour_device(&v, &i))
+		return PL_EXIT_FAIL;
+	tour_module(&v);
+	tour_paging(&v, &i);
+	bad = tour_demos(&v);
 	printf("\nEnd of tour.\n");
 	if (bad)
 		printf("(%d demo%s above did not show what it should: see its output)\n", bad,

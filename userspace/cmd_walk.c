@@ -580,128 +580,122 @@ static int walk_one_ioctl(bool kernel, pid_t pid, pid_t shown, unsigned long lon
 	return 0;
 }
 
-int cmd_walk(int argc, char **argv)
-{
-	unsigned long long addr = 0, end = 0, pidv = 0;
-	const char *pos[2] = { NULL, NULL }, *dot_file = NULL, *fmt = "svg";
-	bool kernel = false, json = false, dot = false, have_pid = false;
-	struct pl_walk_result *w = NULL;
-	char req[128], dotpath[4096];
-	char *answer = NULL;
-	size_t cap = 0;
-	int npos = 0, fd, ret, rret, status = PL_EXIT_FAIL;
+/* A walk request from the command line. */
+struct walk_args {
+	unsigned long long addr, end, pidv;
+	const char *pos[2], *dot_file, *fmt;
+	int npos;
+	bool kernel, json, dot, have_pid;
+	char dotpath[4096];
+};
 
-	if (pl_wants_help(argc, argv)) {
-		walk_usage(stdout);
-		return PL_EXIT_OK;
-	}
-	for (int a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--kernel")) {
-			kernel = true;
-		} else if (!strcmp(argv[a], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[a], "--dot")) {
-			dot = true;
-		} else if (!strncmp(argv[a], "--dot=", 6)) {
-			dot = true;
-			dot_file = argv[a] + 6;
-		} else if (!strcmp(argv[a], "--pid") || !strncmp(argv[a], "--pid=", 6)) {
-			const char *v = argv[a][5] == '=' ? argv[a] + 6 : a + 1 < argc ? argv[++a] : "";
+/* The options and one or two addresses: 0, or PL_EXIT_USAGE after saying why. */
+static int walk_parse_args(int argc, char **argv, struct walk_args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--kernel")) {
+			a->kernel = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			a->json = true;
+		} else if (!strcmp(argv[i], "--dot")) {
+			a->dot = true;
+		} else if (!strncmp(argv[i], "--dot=", 6)) {
+			a->dot = true;
+			a->dot_file = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--pid") || !strncmp(argv[i], "--pid=", 6)) {
+			const char *v = argv[i][5] == '=' ? argv[i] + 6 : i + 1 < argc ? argv[++i] : "";
 			char *e;
 
 			errno = 0;
-			pidv = strtoull(v, &e, 10);
-			if (!*v || *e || errno || !pidv || pidv > 0x7fffffff) {
+			a->pidv = strtoull(v, &e, 10);
+			if (!*v || *e || errno || !a->pidv || a->pidv > 0x7fffffff) {
 				pl_err("walk: --pid needs a process id (see pagelab walk --help)");
 				return PL_EXIT_USAGE;
 			}
-			have_pid = true;
-		} else if (argv[a][0] == '-' && argv[a][1] == '-') {
-			pl_err("walk: unknown argument '%s' (see pagelab walk --help)", argv[a]);
+			a->have_pid = true;
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			pl_err("walk: unknown argument '%s' (see pagelab walk --help)", argv[i]);
 			return PL_EXIT_USAGE;
-		} else if (npos < 2) {
-			pos[npos++] = argv[a];
+		} else if (a->npos < 2) {
+			a->pos[a->npos++] = argv[i];
 		} else {
 			pl_err("walk: too many addresses (see pagelab walk --help)");
 			return PL_EXIT_USAGE;
 		}
 	}
-	if (!npos) {
+	if (!a->npos) {
 		pl_err("walk: which address? (see pagelab walk --help)");
 		return PL_EXIT_USAGE;
 	}
-	if (!pl_parse_addr(pos[0], &addr) || (npos == 2 && !pl_parse_addr(pos[1], &end))) {
+	if (!pl_parse_addr(a->pos[0], &a->addr) ||
+	    (a->npos == 2 && !pl_parse_addr(a->pos[1], &a->end))) {
 		pl_err("walk: '%s' is not an address (decimal or 0x hex)",
-		       pl_parse_addr(pos[0], &addr) ? pos[1] : pos[0]);
+		       pl_parse_addr(a->pos[0], &a->addr) ? a->pos[1] : a->pos[0]);
 		return PL_EXIT_USAGE;
 	}
-	if (kernel && have_pid) {
+	return 0;
+}
+
+/* Options that do not go together, and --dot=FILE's needs: 0, or a PL_EXIT_* status. */
+static int walk_check_args(struct walk_args *a)
+{
+	const char *ext;
+
+	if (a->kernel && a->have_pid) {
 		pl_err("walk: --pid and --kernel do not go together");
 		return PL_EXIT_USAGE;
 	}
-	if (kernel && npos == 2) {
+	if (a->kernel && a->npos == 2) {
 		pl_err("walk: kernel walks take one address, not a range");
 		return PL_EXIT_USAGE;
 	}
-	if (dot && (json || npos == 2)) {
+	if (a->dot && (a->json || a->npos == 2)) {
 		pl_err("walk: --dot draws one address's walk: no END, no --json");
 		return PL_EXIT_USAGE;
 	}
-	if (dot_file) {
-		const char *ext = strrchr(dot_file, '.');
+	if (a->npos == 2 && a->end <= a->addr) {
+		pl_err("walk: END must lie above ADDR");
+		return PL_EXIT_USAGE;
+	}
+	if (!a->dot_file)
+		return 0;
+	ext = strrchr(a->dot_file, '.');
+	if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png") && strcmp(ext, ".pdf"))) {
+		pl_err("walk: --dot=FILE: FILE must end in .svg, .png or .pdf");
+		return PL_EXIT_USAGE;
+	}
+	a->fmt = ext + 1;
+	if (!find_dot(a->dotpath, sizeof(a->dotpath))) {
+		pl_err("walk: --dot=%s needs Graphviz's 'dot' in PATH (apt install graphviz);"
+		       " --dot alone prints the DOT text", a->dot_file);
+		return PL_EXIT_FAIL;
+	}
+	return 0;
+}
 
-		if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png") && strcmp(ext, ".pdf"))) {
-			pl_err("walk: --dot=FILE: FILE must end in .svg, .png or .pdf");
-			return PL_EXIT_USAGE;
-		}
-		fmt = ext + 1;
-		if (!find_dot(dotpath, sizeof(dotpath))) {
-			pl_err("walk: --dot=%s needs Graphviz's 'dot' in PATH (apt install graphviz);"
-			       " --dot alone prints the DOT text", dot_file);
-			return PL_EXIT_FAIL;
-		}
-	}
+/* The process walked: --pid's, or this one. */
+static pid_t walk_pid(const struct walk_args *a)
+{
+	return a->have_pid ? (pid_t)a->pidv : getpid();
+}
 
-	if (npos == 1) {
-		w = malloc(sizeof(*w));
-		if (!w) {
-			pl_err("walk: out of memory");
-			goto out;
-		}
-		ret = walk_one_ioctl(kernel, have_pid ? (pid_t)pidv : 0,
-				     have_pid ? (pid_t)pidv : getpid(), addr, w);
-		if (ret == -ENOTTY)
-			goto debugfs;	/* a module older than ABI 1.8 */
-		if (ret)
-			goto out;
-		goto print_one;
-	}
-	if (npos == 2) {
-		if (end <= addr) {
-			pl_err("walk: END must lie above ADDR");
-			return PL_EXIT_USAGE;
-		}
-		/* Whole pages, as the debugfs walk counts them (the scan refuses a top past user space). */
-		addr &= ~4095ULL;
-		end = end > ~4095ULL ? ~4095ULL : (end + 4095) & ~4095ULL;
-		ret = walk_range_scan(have_pid ? (pid_t)pidv : 0, have_pid ? (pid_t)pidv : getpid(),
-				      addr, end, json);
-		if (!ret)
-			status = PL_EXIT_OK;
-		if (ret != -ENOTTY)
-			goto out;
-		/* A module older than ABI 1.7: debugfs's text runs. */
-	}
-debugfs:
-	if (kernel)
-		snprintf(req, sizeof(req), "kernel 0x%llx", addr);
-	else if (npos == 2)
-		snprintf(req, sizeof(req), "%d 0x%llx 0x%llx",
-			 have_pid ? (int)pidv : (int)getpid(), addr, end);
+/*
+ * The debugfs walk file's answer to the request (modules older than ABI
+ * 1.7 for ranges, 1.8 for one address): 0 with *@answer malloc'd, or
+ * PL_EXIT_FAIL after saying why.
+ */
+static int walk_debugfs(const struct walk_args *a, char **answer)
+{
+	char req[128];
+	size_t cap = 0;
+	int fd, ret, rret;
+
+	if (a->kernel)
+		snprintf(req, sizeof(req), "kernel 0x%llx", a->addr);
+	else if (a->npos == 2)
+		snprintf(req, sizeof(req), "%d 0x%llx 0x%llx", (int)walk_pid(a), a->addr, a->end);
 	else
-		snprintf(req, sizeof(req), "%d 0x%llx", have_pid ? (int)pidv : (int)getpid(),
-			 addr);
-
+		snprintf(req, sizeof(req), "%d 0x%llx", (int)walk_pid(a), a->addr);
 	fd = pl_walk_open();
 	if (fd < 0) {
 		if (fd == -ENOENT)
@@ -714,60 +708,115 @@ debugfs:
 		return PL_EXIT_FAIL;
 	}
 	ret = pl_walk_send(fd, req);
-	rret = pl_walk_recv_alloc(fd, &answer, &cap);
+	rret = pl_walk_recv_alloc(fd, answer, &cap);
 	close(fd);
 	if (ret) {
-		const char *why = answer ? pl_walk_error(answer) : NULL;
+		const char *why = *answer ? pl_walk_error(*answer) : NULL;
 
 		if (why)
 			pl_err("walk: %.*s", (int)strcspn(why, "\n"), why);
 		else
 			pl_err("walk: %s (and no error line to read: %s)", strerror(-ret),
 			       strerror(-rret));
-		goto out;
+		return PL_EXIT_FAIL;
 	}
 	if (rret) {
 		pl_err("walk: reading the answer: %s", strerror(-rret));
-		goto out;
+		return PL_EXIT_FAIL;
 	}
-	if (npos == 2) {
-		char why[PL_WALK_ERR_LEN];
+	return 0;
+}
 
-		if (json && pl_walk_range_print_json(stdout, answer, why, sizeof(why))) {
-			pl_err("walk: cannot read the kernel's answer (%s)", why);
-			fprintf(stderr, "the kernel's answer:\n%s", answer);
-			goto out;
-		}
-		if (!json && walk_print_range(answer)) {
-			fprintf(stderr, "the kernel's answer:\n%s", answer);
-			goto out;
-		}
-		status = PL_EXIT_OK;
+/* A range: the binary scan, or (older modules) the debugfs text runs. */
+static int walk_range(struct walk_args *a)
+{
+	char why[PL_WALK_ERR_LEN], *answer = NULL;
+	int ret, status = PL_EXIT_FAIL;
+
+	/* Whole pages, as the debugfs walk counts them (the scan refuses a top past user space). */
+	a->addr &= ~4095ULL;
+	a->end = a->end > ~4095ULL ? ~4095ULL : (a->end + 4095) & ~4095ULL;
+	ret = walk_range_scan(a->have_pid ? (pid_t)a->pidv : 0, walk_pid(a), a->addr, a->end,
+			      a->json);
+	if (ret != -ENOTTY)
+		return ret ? PL_EXIT_FAIL : PL_EXIT_OK;
+	/* A module older than ABI 1.7: debugfs's text runs. */
+	if (walk_debugfs(a, &answer))
+		goto out;
+	if (a->json && pl_walk_range_print_json(stdout, answer, why, sizeof(why))) {
+		pl_err("walk: cannot read the kernel's answer (%s)", why);
+		fprintf(stderr, "the kernel's answer:\n%s", answer);
 		goto out;
 	}
-	if (!w)
-		w = malloc(sizeof(*w));
+	if (!a->json && walk_print_range(answer)) {
+		fprintf(stderr, "the kernel's answer:\n%s", answer);
+		goto out;
+	}
+	status = PL_EXIT_OK;
+out:
+	free(answer);
+	return status;
+}
+
+/* One address: PAGELAB_IOC_WALK, or (older modules) the debugfs text, then shown. */
+static int walk_one(struct walk_args *a)
+{
+	struct pl_walk_result *w = malloc(sizeof(*w));
+	int ret, status = PL_EXIT_FAIL;
+	char *answer = NULL;
+
 	if (!w) {
 		pl_err("walk: out of memory");
+		return PL_EXIT_FAIL;
+	}
+	ret = walk_one_ioctl(a->kernel, a->have_pid ? (pid_t)a->pidv : 0, walk_pid(a), a->addr, w);
+	if (ret == -ENOTTY) {
+		/* A module older than ABI 1.8. */
+		if (walk_debugfs(a, &answer))
+			goto out;
+		if (pl_walk_parse(answer, w)) {
+			pl_err("walk: cannot read the kernel's answer (%s); here it is:", w->err);
+			fputs(answer, stderr);
+			goto out;
+		}
+	} else if (ret) {
 		goto out;
 	}
-	if (pl_walk_parse(answer, w)) {
-		pl_err("walk: cannot read the kernel's answer (%s); here it is:", w->err);
-		fputs(answer, stderr);
-		goto out;
-	}
-print_one:
-	if (json)
+	if (a->json)
 		pl_walk_print_json(stdout, w);
-	else if (!dot)
+	else if (!a->dot)
 		walk_print_one(w);
-	else if (!dot_file)
+	else if (!a->dot_file)
 		walk_emit_dot(stdout, w);
-	else if (walk_render(w, dotpath, fmt, dot_file))
+	else if (walk_render(w, a->dotpath, a->fmt, a->dot_file))
 		goto out;
 	status = PL_EXIT_OK;
 out:
 	free(w);
 	free(answer);
 	return status;
+}
+
+/**
+ * cmd_walk() - pagelab walk: see walk_usage()
+ * @argc: argument count
+ * @argv: arguments (argv[0] is "walk")
+ *
+ * Return: a PL_EXIT_* status.
+ */
+int cmd_walk(int argc, char **argv)
+{
+	struct walk_args a = { .fmt = "svg" };
+	int ret;
+
+	if (pl_wants_help(argc, argv)) {
+		walk_usage(stdout);
+		return PL_EXIT_OK;
+	}
+	ret = walk_parse_args(argc, argv, &a);
+	if (!ret)
+		ret = walk_check_args(&a);
+	if (ret)
+		return ret;
+	return a.npos == 2 ? walk_range(&a) : walk_one(&a);
 }

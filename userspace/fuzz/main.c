@@ -431,7 +431,41 @@ static void fz_sweep_files(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* The supervisor's run: the workers, the module's state before, the end. */
+struct fz_run_state {
+	pid_t pids[FZ_MAX_PROCS];
+	int status[FZ_MAX_PROCS];
+	int sock[2], dev, bad_end;
+	struct pagelab_info base, now;
+	unsigned long long store0, store1;
+	bool have_store;
+	uint64_t t0, stop_at;
+};
+
+/* Take the --no-FAMILY options out of argv (getopt_long would take them for abbreviations). */
+static int fz_parse_families(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		int c;
+
+		if (strncmp(argv[i], "--no-", 5))
+			continue;
+		for (c = 0; c < FZ_F_NR && strcmp(argv[i] + 5, fz_family_names[c]); c++)
+			;
+		if (c == FZ_F_NR) {
+			fprintf(stderr, "pagelab-fuzz: unknown family in %s (see --help)\n", argv[i]);
+			return 2;
+		}
+		fzo.no[c] = true;
+		memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(*argv));
+		(*argc)--;
+		i--;
+	}
+	return 0;
+}
+
+/* The options into fzo: -1 to run, else the exit status (0 after --help, 2 bad usage). */
+static int fz_parse_args(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -444,53 +478,30 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_seed = false, have_ops = false;
-	struct pagelab_info base, now = { 0 };
-	struct pagelab_version ver;
-	unsigned long long store0 = 0, store1 = 0;
-	bool have_store;
-	pid_t pids[FZ_MAX_PROCS];
-	int status[FZ_MAX_PROCS];
-	int sock[2], dev, c, alive, tn = 0, bad_end = 0, waits = 0;
-	uint64_t v, t0, stop_at = 0, total = 0, ok = 0, err = 0, skip = 0;
+	bool have_seed = false, have_ops = false, good = true;
 	const char *s;
+	uint64_t v = 0;
+	int c;
 
 	fzo.procs = 4;
-	/* --no-FAMILY first: getopt_long would take it for an abbreviation. */
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--no-", 5))
-			continue;
-		for (c = 0; c < FZ_F_NR && strcmp(argv[i] + 5, fz_family_names[c]); c++)
-			;
-		if (c == FZ_F_NR) {
-			fprintf(stderr, "pagelab-fuzz: unknown family in %s (see --help)\n", argv[i]);
-			return 2;
-		}
-		fzo.no[c] = true;
-		memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
-		argc--;
-		i--;
-	}
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	if (fz_parse_families(&argc, argv))
+		return 2;
+	while (good && (c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!fz_parse_u64(optarg, &fzo.seed))
-				goto bad;
+			good = fz_parse_u64(optarg, &fzo.seed);
 			have_seed = true;
 			break;
 		case 'p':
-			if (!fz_parse_u64(optarg, &v) || !v || v > FZ_MAX_PROCS)
-				goto bad;
+			good = fz_parse_u64(optarg, &v) && v && v <= FZ_MAX_PROCS;
 			fzo.procs = (int)v;
 			break;
 		case 'o':
-			if (!fz_parse_u64(optarg, &fzo.ops) || !fzo.ops)
-				goto bad;
+			good = fz_parse_u64(optarg, &fzo.ops) && fzo.ops;
 			have_ops = true;
 			break;
 		case 't':
-			if (!fz_parse_u64(optarg, &v) || !v || v > 86400)
-				goto bad;
+			good = fz_parse_u64(optarg, &v) && v && v <= 86400;
 			fzo.seconds = (unsigned int)v;
 			break;
 		case 'v':
@@ -510,8 +521,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-bad:
+	if (!good || optind != argc) {
 		fprintf(stderr, "pagelab-fuzz: bad arguments (see --help)\n");
 		return 2;
 	}
@@ -521,6 +531,13 @@ bad:
 		fzo.seed = fz_random_seed();
 	s = getenv("PAGELAB_SCRATCH");
 	fzo.scratch = s && *s ? s : NULL;
+	return -1;
+}
+
+/* The plan, the module's state before, the shared region: false after a "not ok 1". */
+static bool fz_start(struct fz_run_state *r)
+{
+	struct pagelab_version ver;
 
 	fz_print("TAP version 13");
 	fz_print("1..7");
@@ -529,129 +546,145 @@ bad:
 	fz_print("# replay: pagelab-fuzz --seed %" PRIu64 " --procs %d --%s %" PRIu64, fzo.seed,
 		 fzo.procs, fzo.seconds ? "seconds" : "ops",
 		 fzo.seconds ? (uint64_t)fzo.seconds : fzo.ops);
-	for (c = 0; c < FZ_F_NR; c++)
+	for (int c = 0; c < FZ_F_NR; c++)
 		if (fzo.no[c])
 			fz_print("# family %s left out (--no-%s)", fz_family_names[c],
 				 fz_family_names[c]);
-
-	dev = pl_open();
-	if (dev < 0) {
-		fz_print("not ok 1 - fuzz: open %s: %s (%s)", PAGELAB_DEVICE, strerror(-dev),
-			 pl_open_hint(dev));
-		return 1;
+	r->dev = pl_open();
+	if (r->dev < 0) {
+		fz_print("not ok 1 - fuzz: open %s: %s (%s)", PAGELAB_DEVICE, strerror(-r->dev),
+			 pl_open_hint(r->dev));
+		return false;
 	}
-	if (pl_info(dev, &base)) {
+	if (pl_info(r->dev, &r->base)) {
 		fz_print("not ok 1 - fuzz: PAGELAB_IOC_INFO");
-		return 1;
+		return false;
 	}
-	fzo.max_object_pages = base.max_object_pages;
-	fzo.huge = !pl_version(dev, &ver) && ver.features & PAGELAB_FEAT_HUGE;
+	fzo.max_object_pages = r->base.max_object_pages;
+	fzo.huge = !pl_version(r->dev, &ver) && ver.features & PAGELAB_FEAT_HUGE;
 	fz_print("# huge objects (PAGELAB_CREATE_HUGE): %s", fzo.huge ? "about 15% of creates" :
 		 "not offered here (6.12 kernels): creating one must fail EOPNOTSUPP");
-	now = base;
-	have_store = !pl_debugfs_stat("store_pages", &store0);
+	r->now = r->base;
+	r->have_store = !pl_debugfs_stat("store_pages", &r->store0);
 	if (pl_direct_map_base(&fzo.direct_map_base))
 		fzo.direct_map_base = 0xffff888000000000ULL;
-
 	fz = mmap(NULL, sizeof(*fz), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (fz == MAP_FAILED) {
 		fz_print("not ok 1 - fuzz: mmap of the shared region: %s", strerror(errno));
-		return 1;
+		return false;
 	}
 	fz->seed = fzo.seed;
 	fz->nprocs = fzo.procs;
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock)) {
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, r->sock)) {
 		fz_print("not ok 1 - fuzz: socketpair: %s", strerror(errno));
-		return 1;
+		return false;
 	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fz_kmsg_open();
 	pl_no_core_dumps();
+	return true;
+}
 
-	t0 = fz_now_ns();
+/* The workers, forked; on a failed fork, the run stops with those already running. */
+static void fz_spawn(struct fz_run_state *r)
+{
+	r->t0 = fz_now_ns();
 	if (fzo.seconds)
-		fz_deadline_ns = t0 + (uint64_t)fzo.seconds * 1000000000ULL;
+		fz_deadline_ns = r->t0 + (uint64_t)fzo.seconds * 1000000000ULL;
 	for (int i = 0; i < fzo.procs; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
+		r->pids[i] = fork();
+		if (r->pids[i] < 0) {
 			fz_print("not ok 1 - fuzz: fork: %s", strerror(errno));
 			FZ_ST(fz->stop, 1);
 			fzo.procs = i;
 			break;
 		}
-		if (!pids[i])
-			fz_worker(i, sock);
-		fz->pids[i] = pids[i];
-		status[i] = -1;
+		if (!r->pids[i])
+			fz_worker(i, r->sock);
+		fz->pids[i] = r->pids[i];
+		r->status[i] = -1;
 	}
+}
 
-	/* Supervise: reap, watch the log, end the run on time or at a failure. */
-	alive = fzo.procs;
+/* A worker ended with status @st: a crash or an unexpected signal is a failure. */
+static void fz_reaped(struct fz_run_state *r, int i, int st)
+{
+	char why[64];
+
+	r->status[i] = st;
+	if (!r->stop_at)
+		r->stop_at = fz_now_ns();
+	if (WIFEXITED(st) && WEXITSTATUS(st) <= 1)
+		return;
+	if (WIFSIGNALED(st))
+		snprintf(why, sizeof(why), "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(st));
+	fz_print("FUZZ FAIL seed=%" PRIu64 " op=%" PRIu64 ": p%d (pid %d): worker %s", fzo.seed,
+		 (uint64_t)FZ_LD(fz->ring[i].next), i, (int)r->pids[i], why);
+	fz_dump_ring(i, 16);
+	__atomic_fetch_add(&fz->failures, 1, __ATOMIC_SEQ_CST);
+	r->bad_end++;
+	if (!fzo.keep_going)
+		FZ_ST(fz->stop, 1);
+}
+
+/* Workers still running 180 s after the end are hung: killed, and a failure. */
+static void fz_kill_hung(struct fz_run_state *r)
+{
+	for (int i = 0; i < fzo.procs; i++) {
+		if (r->status[i] != -1)
+			continue;
+		fz_print("FUZZ FAIL seed=%" PRIu64 " op=%" PRIu64 ": p%d (pid %d): still "
+			 "running 180 s after the run ended: killed (a hang)", fzo.seed,
+			 (uint64_t)FZ_LD(fz->ring[i].next), i, (int)r->pids[i]);
+		fz_dump_ring(i, 16);
+		__atomic_fetch_add(&fz->failures, 1, __ATOMIC_SEQ_CST);
+		r->bad_end++;
+		kill(-r->pids[i], SIGKILL);
+		kill(r->pids[i], SIGKILL);
+	}
+}
+
+/* Supervise: reap, watch the log, end the run on time or at a failure. */
+static void fz_supervise(struct fz_run_state *r)
+{
+	int alive = fzo.procs, waits = 0;
+
 	while (alive) {
 		uint64_t tnow;
 		int st;
 		pid_t pid;
 
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			for (int i = 0; i < fzo.procs; i++) {
-				if (pids[i] != pid)
-					continue;
-				status[i] = st;
-				alive--;
-				if (!stop_at)
-					stop_at = fz_now_ns();
-				if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
-					char why[64];
-
-					if (WIFSIGNALED(st))
-						snprintf(why, sizeof(why), "killed by signal %d (%s)",
-							 WTERMSIG(st), strsignal(WTERMSIG(st)));
-					else
-						snprintf(why, sizeof(why), "exit status %d",
-							 WEXITSTATUS(st));
-					fz_print("FUZZ FAIL seed=%" PRIu64 " op=%" PRIu64 ": p%d (pid %d): "
-						 "worker %s", fzo.seed,
-						 (uint64_t)FZ_LD(fz->ring[i].next), i, (int)pid, why);
-					fz_dump_ring(i, 16);
-					__atomic_fetch_add(&fz->failures, 1, __ATOMIC_SEQ_CST);
-					bad_end++;
-					if (!fzo.keep_going)
-						FZ_ST(fz->stop, 1);
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			for (int i = 0; i < fzo.procs; i++)
+				if (r->pids[i] == pid) {
+					fz_reaped(r, i, st);
+					alive--;
 				}
-			}
-		}
-		fz_kmsg_poll(t0);
+		fz_kmsg_poll(r->t0);
 		tnow = fz_now_ns();
 		if (fz_deadline_ns && tnow > fz_deadline_ns && !FZ_LD(fz->stop))
 			FZ_ST(fz->stop, 1);
 		if (FZ_LD(fz->failures) && !fzo.keep_going)
 			FZ_ST(fz->stop, 1);
-		if (FZ_LD(fz->stop) && !stop_at)
-			stop_at = tnow;
+		if (FZ_LD(fz->stop) && !r->stop_at)
+			r->stop_at = tnow;
 		/* Say who keeps the run from ending, every 10 s. */
-		if (alive && stop_at && tnow - stop_at > 10ULL * 1000000000ULL * (uint64_t)(waits + 1)) {
+		if (alive && r->stop_at &&
+		    tnow - r->stop_at > 10ULL * 1000000000ULL * (uint64_t)(waits + 1)) {
 			waits++;
 			fz_print("# %.0f s after the end, still running:",
-				 (double)(tnow - stop_at) / 1e9);
+				 (double)(tnow - r->stop_at) / 1e9);
 			for (int i = 0; i < fzo.procs; i++)
-				if (status[i] == -1)
+				if (r->status[i] == -1)
 					fz_dump_running(i);
 		}
 		/* Every op ends within seconds; minutes means a hang. */
-		if (alive && stop_at && tnow - stop_at > 180ULL * 1000000000ULL) {
-			for (int i = 0; i < fzo.procs; i++) {
-				if (status[i] != -1)
-					continue;
-				fz_print("FUZZ FAIL seed=%" PRIu64 " op=%" PRIu64 ": p%d (pid %d): still "
-					 "running 180 s after the run ended: killed (a hang)", fzo.seed,
-					 (uint64_t)FZ_LD(fz->ring[i].next), i, (int)pids[i]);
-				fz_dump_ring(i, 16);
-				__atomic_fetch_add(&fz->failures, 1, __ATOMIC_SEQ_CST);
-				bad_end++;
-				kill(-pids[i], SIGKILL);
-				kill(pids[i], SIGKILL);
-			}
-			stop_at = tnow;	/* give the kills their time */
+		if (alive && r->stop_at && tnow - r->stop_at > 180ULL * 1000000000ULL) {
+			fz_kill_hung(r);
+			r->stop_at = tnow;	/* give the kills their time */
 		}
 		if (alive)
 			usleep(50000);
@@ -659,21 +692,26 @@ bad:
 	/* Orphans (children of children) come here: none may outlive the run. */
 	for (int tries = 0; tries < 100 && waitpid(-1, NULL, WNOHANG) >= 0; tries++)
 		usleep(50000);
-	close(sock[0]);
-	close(sock[1]);
+	close(r->sock[0]);
+	close(r->sock[1]);
+}
 
-	/* The counts. */
+/* The ops per kind, the checks made, the errnos seen: comment lines. */
+static uint64_t fz_print_counts(const struct fz_run_state *r)
+{
+	uint64_t total = 0, ok = 0, err = 0, skip = 0;
+	char line[512];
+	size_t n = 0;
+
 	for (int i = 0; i < OP_NR; i++) {
-		struct fz_count *k = &fz->count[i];
-
-		total += k->calls;
-		ok += k->ok;
-		err += k->err;
-		skip += k->skip;
+		total += fz->count[i].calls;
+		ok += fz->count[i].ok;
+		err += fz->count[i].err;
+		skip += fz->count[i].skip;
 	}
 	fz_print("# ops %" PRIu64 ": ok %" PRIu64 " errno %" PRIu64 " skip %" PRIu64 " in %.1f s"
 		 "; expected signals: SIGBUS %" PRIu64 " SIGSEGV %" PRIu64 "; forks %" PRIu64,
-		 total, ok, err, skip, (double)(fz_now_ns() - t0) / 1e9, fz->sigbus, fz->sigsegv,
+		 total, ok, err, skip, (double)(fz_now_ns() - r->t0) / 1e9, fz->sigbus, fz->sigsegv,
 		 fz->forks);
 	fz_print("# page checks: strong %" PRIu64 " weak %" PRIu64 " unchecked %" PRIu64
 		 "; calls checked: must fail %" PRIu64 ", must succeed %" PRIu64
@@ -690,52 +728,60 @@ bad:
 				 (double)k->max_ns / 1e6);
 	}
 	fz_print("# slowest op: %.1f ms: %.200s", (double)fz->slowest_ns / 1e6, fz->slowest);
-	{
-		char line[512];
-		size_t n = 0;
+	for (int e = 1; e < FZ_NERRNO; e++)
+		if (fz->errnos[e] && n < sizeof(line) - 40)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %" PRIu64,
+					      strerrorname_np(e) ?: "?", fz->errnos[e]);
+	if (n)
+		fz_print("# errnos:%s", line);
+	return total;
+}
 
-		for (int e = 1; e < FZ_NERRNO; e++)
-			if (fz->errnos[e] && n < sizeof(line) - 40)
-				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %" PRIu64,
-						      strerrorname_np(e) ?: "?", fz->errnos[e]);
-		if (n)
-			fz_print("# errnos:%s", line);
-	}
-
-	/* The verdicts. */
-	fz_print("%s %d - fuzz: %d workers ran to the end by themselves, no crash or unexpected "
-		 "signal", bad_end ? "not ok" : "ok", ++tn, fzo.procs);
-	fz_print("%s %d - fuzz: %" PRIu64 " ops, every check passed (%" PRIu64 " page checks, %"
-		 PRIu64 " calls checked)", fz->failures ? "not ok" : "ok", ++tn, total,
-		 fz->strong + fz->weak, fz->must_fail + fz->must_ok);
-
+/* The module back where it was: objects, pages held, store pages (waits a moment). */
+static void fz_settle(struct fz_run_state *r)
+{
 	/* Released files and mappings may take a moment (deferred fput, in-flight fds). */
 	for (int tries = 0; tries < 200; tries++) {
-		if (pl_info(dev, &now))
+		if (pl_info(r->dev, &r->now))
 			break;
-		if (have_store)
-			pl_debugfs_stat("store_pages", &store1);
-		if (now.objects == base.objects && now.pages_held == base.pages_held &&
-		    (!have_store || store1 == store0))
+		if (r->have_store)
+			pl_debugfs_stat("store_pages", &r->store1);
+		if (r->now.objects == r->base.objects && r->now.pages_held == r->base.pages_held &&
+		    (!r->have_store || r->store1 == r->store0))
 			break;
 		usleep(50000);
 	}
+}
+
+/* The seven verdicts: the exit status. */
+static int fz_verdicts(struct fz_run_state *r, uint64_t total)
+{
+	const struct pagelab_info *b = &r->base, *n = &r->now;
+	bool bad;
+	int tn = 0;
+
+	fz_print("%s %d - fuzz: %d workers ran to the end by themselves, no crash or unexpected "
+		 "signal", r->bad_end ? "not ok" : "ok", ++tn, fzo.procs);
+	fz_print("%s %d - fuzz: %" PRIu64 " ops, every check passed (%" PRIu64 " page checks, %"
+		 PRIu64 " calls checked)", fz->failures ? "not ok" : "ok", ++tn, total,
+		 fz->strong + fz->weak, fz->must_fail + fz->must_ok);
+	fz_settle(r);
 	fz_print("%s %d - fuzz: objects back to %llu (now %llu)",
-		 now.objects == base.objects ? "ok" : "not ok", ++tn,
-		 (unsigned long long)base.objects, (unsigned long long)now.objects);
+		 n->objects == b->objects ? "ok" : "not ok", ++tn,
+		 (unsigned long long)b->objects, (unsigned long long)n->objects);
 	fz_print("%s %d - fuzz: pages_held back to %llu (now %llu; allocated %llu - freed %llu)",
-		 now.pages_held == base.pages_held &&
-		 now.pages_allocated - now.pages_freed == now.pages_held ? "ok" : "not ok", ++tn,
-		 (unsigned long long)base.pages_held, (unsigned long long)now.pages_held,
-		 (unsigned long long)now.pages_allocated, (unsigned long long)now.pages_freed);
-	if (have_store)
+		 n->pages_held == b->pages_held &&
+		 n->pages_allocated - n->pages_freed == n->pages_held ? "ok" : "not ok", ++tn,
+		 (unsigned long long)b->pages_held, (unsigned long long)n->pages_held,
+		 (unsigned long long)n->pages_allocated, (unsigned long long)n->pages_freed);
+	if (r->have_store)
 		fz_print("%s %d - fuzz: store_pages back to %llu (now %llu)",
-			 store1 == store0 ? "ok" : "not ok", ++tn, store0, store1);
+			 r->store1 == r->store0 ? "ok" : "not ok", ++tn, r->store0, r->store1);
 	else
 		fz_print("ok %d - fuzz: store_pages # SKIP no debugfs stats", ++tn);
 	fz_print("%s %d - fuzz: the zero page still reads as zeros",
 		 pl_zero_page_clean(FZ_PS) ? "ok" : "not ok", ++tn);
-	fz_kmsg_poll(t0);
+	fz_kmsg_poll(r->t0);
 	if (fz_kmsg_rd < 0) {
 		fz_print("ok %d - fuzz: kernel log # SKIP /dev/kmsg unreadable", ++tn);
 	} else {
@@ -745,9 +791,22 @@ bad:
 			 fz_splats ? "not ok" : "ok", ++tn, fz_splats);
 	}
 	fz_sweep_files();
-	fz_print("# seed=%" PRIu64 ": %s", fzo.seed,
-		 fz->failures || bad_end || fz_splats || now.objects != base.objects ||
-		 now.pages_held != base.pages_held ? "FAILED" : "passed");
-	return fz->failures || bad_end || fz_splats || now.objects != base.objects ||
-	       now.pages_held != base.pages_held || (have_store && store1 != store0) ? 1 : 0;
+	bad = fz->failures || r->bad_end || fz_splats || n->objects != b->objects ||
+	      n->pages_held != b->pages_held;
+	fz_print("# seed=%" PRIu64 ": %s", fzo.seed, bad ? "FAILED" : "passed");
+	return bad || (r->have_store && r->store1 != r->store0) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fz_run_state r;
+	int ret = fz_parse_args(argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	if (!fz_start(&r))
+		return 1;
+	fz_spawn(&r);
+	fz_supervise(&r);
+	return fz_verdicts(&r, fz_print_counts(&r));
 }

@@ -198,6 +198,7 @@ static int fz_bad_store(fz_proc *p, enum fz_store_kind kind, uint32_t npages, bo
 	return fd;
 }
 
+/* Over 100 lines on purpose, as fz_op_walk(): one op's variants in one switch. */
 int fz_op_replace(fz_proc *p)
 {
 	struct pagelab_replace r, *arg = &r;
@@ -469,6 +470,11 @@ static int fz_walk_fd(fz_proc *p)
 	return p->walkfd;
 }
 
+/*
+ * Over 100 lines on purpose: one op's variants (good requests of every
+ * shape, junk ones) as the cases of one switch, so their expectations read
+ * side by side, as every fz_op_*() does.
+ */
 int fz_op_walk(fz_proc *p)
 {
 	char req[160], *ans = NULL;
@@ -703,6 +709,8 @@ int fz_op_walk_ioctl(fz_proc *p)
  * range of holes, or with a bad field; a good answer must be well formed:
  * at most max_runs runs, in order, inside [start, walk_end), and a run of
  * an object in one of our mappings names that object.
+ *
+ * Over 100 lines on purpose, as fz_op_walk().
  */
 int fz_op_scan(fz_proc *p)
 {

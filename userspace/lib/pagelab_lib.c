@@ -239,6 +239,58 @@ int pl_merge(int fd, const __u64 *ids, unsigned int nids, struct pagelab_merge *
 	return ret;
 }
 
+/*
+ * The keys of an objects line that are not numbers: name=, store=, policy=.
+ * 0 parsed, 1 not one of them, -EINVAL malformed.
+ */
+static int pl_obj_parse_word(const char *tok, size_t klen, const char *eq, size_t vlen,
+			     struct pagelab_obj_stat *st)
+{
+	if (klen == 4 && !memcmp(tok, "name", 4)) {
+		if (vlen >= sizeof(st->name))
+			return -EINVAL;
+		memset(st->name, 0, sizeof(st->name));
+		if (!(vlen == 1 && eq[1] == '-'))
+			memcpy(st->name, eq + 1, vlen);
+		return 0;
+	}
+	if (klen == 5 && !memcmp(tok, "store", 5)) {
+		/* "file" or "module" (ABI 1.4). */
+		if (vlen == 4 && !memcmp(eq + 1, "file", 4))
+			st->store_flags = PAGELAB_STORE_FILE;
+		else if (vlen == 6 && !memcmp(eq + 1, "module", 6))
+			st->store_flags = 0;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (klen == 6 && !memcmp(tok, "policy", 6)) {
+		/* A number, or a name ("clock"; "none" or "-" for no budget). */
+		char buf[32], *e;
+		unsigned long long v;
+		int pol;
+
+		if (!vlen || vlen >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, eq + 1, vlen);
+		buf[vlen] = '\0';
+		errno = 0;
+		v = strtoull(buf, &e, 10);
+		if (!errno && !*e && isdigit((unsigned char)buf[0])) {
+			st->policy = (__u32)v;
+		} else if (!strcmp(buf, "none") || !strcmp(buf, "-")) {
+			st->policy = 0;
+		} else {
+			pol = pl_policy_parse(buf, false);
+			if (pol < 0)
+				return -EINVAL;
+			st->policy = pol;
+		}
+		return 0;
+	}
+	return 1;
+}
+
 int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 {
 	static const struct {
@@ -262,6 +314,7 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 	};
 	bool have_id = false;
 	const char *p = line;
+	int ret;
 
 	memset(st, 0, sizeof(*st));
 	while (*p) {
@@ -281,48 +334,11 @@ int pl_obj_parse(const char *line, struct pagelab_obj_stat *st)
 			return -EINVAL;
 		klen = eq - tok;
 		vlen = end - eq - 1;
-		if (klen == 4 && !memcmp(tok, "name", 4)) {
-			if (vlen >= sizeof(st->name))
-				return -EINVAL;
-			memset(st->name, 0, sizeof(st->name));
-			if (!(vlen == 1 && eq[1] == '-'))
-				memcpy(st->name, eq + 1, vlen);
+		ret = pl_obj_parse_word(tok, klen, eq, vlen, st);
+		if (ret < 0)
+			return ret;
+		if (!ret)
 			continue;
-		}
-		if (klen == 5 && !memcmp(tok, "store", 5)) {
-			/* "file" or "module" (ABI 1.4). */
-			if (vlen == 4 && !memcmp(eq + 1, "file", 4))
-				st->store_flags = PAGELAB_STORE_FILE;
-			else if (vlen == 6 && !memcmp(eq + 1, "module", 6))
-				st->store_flags = 0;
-			else
-				return -EINVAL;
-			continue;
-		}
-		if (klen == 6 && !memcmp(tok, "policy", 6)) {
-			/* A number, or a name ("clock"; "none" or "-" for no budget). */
-			char buf[32], *e;
-			unsigned long long v;
-			int pol;
-
-			if (!vlen || vlen >= sizeof(buf))
-				return -EINVAL;
-			memcpy(buf, eq + 1, vlen);
-			buf[vlen] = '\0';
-			errno = 0;
-			v = strtoull(buf, &e, 10);
-			if (!errno && !*e && isdigit((unsigned char)buf[0])) {
-				st->policy = (__u32)v;
-			} else if (!strcmp(buf, "none") || !strcmp(buf, "-")) {
-				st->policy = 0;
-			} else {
-				pol = pl_policy_parse(buf, false);
-				if (pol < 0)
-					return -EINVAL;
-				st->policy = pol;
-			}
-			continue;
-		}
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			char buf[32], *e;
 			unsigned long long v;

@@ -76,19 +76,17 @@ int pl_slab(int fd, __u32 op, __u32 size, __u32 align, __u64 handle, struct page
 long long pl_slab_attr(const char *cache, const char *attr);
 
 /*
- * /sys/kernel/debug/pagelab/objects: one line per live object, as
- * "id=1 name=foo size=4096 ... mode=0600 fault_around_pages=16", with the
- * ABI 1.2 counters (shared= cow_breaks= cow_bytes= private_cow=
- * clone_shared= clone_copied= merged= merged_zero=), the ABI 1.3 ones
- * (budget= policy= misses= page_ins= evictions= writebacks= clean_drops=
- * store_pages= inexact=; policy as a number or a name) and the ABI 1.4 ones
- * (store=file|module delay_ms= io_errors= io_waits= major=: store_flags and
- * pagein_delay_ms) on modules that have them; an empty name is printed as
- * "-".  pl_obj_parse() fills @st from one
- * line (keys it does not know are skipped, keys it misses stay 0; -EINVAL
- * without an id).  pl_debugfs_object() finds object @id (-ENOENT if it has
- * no line); pl_debugfs_objects() calls @fn for each line, stopping at the
- * first non-zero return, which it returns.
+ * /sys/kernel/debug/pagelab/objects: one line per live object, KEY=VALUE
+ * words in no fixed order: id= name= (an empty name is "-") size=
+ * resident= mappers= files= shared= budget= policy= (a number or a name)
+ * store_pages= store=file|module delay_ms= uid= gid= mode= (octal)
+ * fault_around_pages= huge=, then every counter of
+ * uapi/pagelab_counters.h by its name.  Older modules print fewer keys.
+ * pl_obj_parse() fills @st from one line (keys it does not know are
+ * skipped, keys it misses stay 0; -EINVAL without an id).
+ * pl_debugfs_object() finds object @id (-ENOENT if it has no line);
+ * pl_debugfs_objects() calls @fn for each line, stopping at the first
+ * non-zero return, which it returns.
  */
 int pl_obj_parse(const char *line, struct pagelab_obj_stat *st);
 int pl_debugfs_object(__u64 id, struct pagelab_obj_stat *st);

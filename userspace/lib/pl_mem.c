@@ -716,6 +716,52 @@ static bool kernel_at_least(int maj, int min)
 	return a > maj || (a == maj && b >= min);
 }
 
+/* Sum the areas into m->total; tell shmem from other files where it can matter. */
+static void mem_totals(struct pl_mem *m, pid_t pid)
+{
+	for (size_t i = 0; i < m->nareas; i++) {
+		struct pl_mem_area *a = &m->areas[i];
+
+		for (int f = 0; f < PL_MEM_NR_FIELDS; f++)
+			m->total.pages[f] += a->c.pages[f];
+		m->total.pss_fp += a->c.pss_fp;
+		/* Only where it can matter: a file whose Swap is above the page tables'. */
+		if (a->inode && a->k.swap > pl_mem_kb(&a->c, PL_MEM_SWAP))
+			a->shmem = area_is_shmem(pid, a);
+	}
+}
+
+/*
+ * The process's own accounts before the count: smaps_rollup in @before,
+ * its name and its areas from smaps.  0, or -errno with the reason in @why.
+ */
+static int mem_read_target(pid_t pid, struct pl_mem *m, struct pl_mem_kernel *before, char *why,
+			   size_t len)
+{
+	int ret = read_rollup(pid, before);
+
+	if (ret) {
+		snprintf(why, len, ret == -ENOENT ? "no process %d" :
+			 ret == -EACCES || ret == -EPERM ?
+			 "not allowed to read process %d's memory (it needs what a ptrace read needs)" :
+			 ret == -ESRCH ? "process %d has no memory map (a kernel thread, or exiting)" :
+			 "cannot read /proc/%d/smaps_rollup", (int)pid);
+		return ret;
+	}
+	read_comm(pid, m->comm, sizeof(m->comm));
+	ret = read_areas(pid, "smaps", &m->areas, &m->nareas);
+	if (ret) {
+		snprintf(why, len, "cannot read /proc/%d/smaps: %s", (int)pid, strerror(-ret));
+		return ret;
+	}
+	if (!m->nareas) {
+		snprintf(why, len, "process %d has no memory map (a kernel thread, or exiting)",
+			 (int)pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char *why,
 		   size_t len)
 {
@@ -750,27 +796,9 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 		snprintf(why, len, "no process %d", (int)pid);
 		return -ESRCH;
 	}
-	ret = read_rollup(pid, &before);
-	if (ret) {
-		snprintf(why, len, ret == -ENOENT ? "no process %d" :
-			 ret == -EACCES || ret == -EPERM ?
-			 "not allowed to read process %d's memory (it needs what a ptrace read needs)" :
-			 ret == -ESRCH ? "process %d has no memory map (a kernel thread, or exiting)" :
-			 "cannot read /proc/%d/smaps_rollup", (int)pid);
+	ret = mem_read_target(pid, m, &before, why, len);
+	if (ret)
 		goto out;
-	}
-	read_comm(pid, m->comm, sizeof(m->comm));
-	ret = read_areas(pid, "smaps", &m->areas, &m->nareas);
-	if (ret) {
-		snprintf(why, len, "cannot read /proc/%d/smaps: %s", (int)pid, strerror(-ret));
-		goto out;
-	}
-	if (!m->nareas) {
-		snprintf(why, len, "process %d has no memory map (a kernel thread, or exiting)",
-			 (int)pid);
-		ret = -ESRCH;
-		goto out;
-	}
 	if (flags & PL_MEM_SHARED_WITH)
 		ct.want_shared = true;
 	if (scan_gives_frames(fd)) {
@@ -803,16 +831,7 @@ int pl_mem_measure(int fd, pid_t pid, unsigned int flags, struct pl_mem *m, char
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < m->nareas; i++) {
-		struct pl_mem_area *a = &m->areas[i];
-
-		for (int f = 0; f < PL_MEM_NR_FIELDS; f++)
-			m->total.pages[f] += a->c.pages[f];
-		m->total.pss_fp += a->c.pss_fp;
-		/* Only where it can matter: a file whose Swap is above the page tables'. */
-		if (a->inode && a->k.swap > pl_mem_kb(&a->c, PL_MEM_SWAP))
-			a->shmem = area_is_shmem(pid, a);
-	}
+	mem_totals(m, pid);
 	ret = read_rollup(pid, &m->rollup);
 	if (!ret && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
 		ret = -ESRCH;

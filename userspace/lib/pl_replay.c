@@ -389,6 +389,47 @@ static inline uint64_t replay_stamp(uint32_t page, size_t i)
 	return (uint64_t)(page + 1) << 32 | (uint32_t)(i + 1);
 }
 
+/*
+ * The object's counters into @out, then every page checked once more against
+ * @shadow (nothing may be lost), then the whole run's cost, that check
+ * included.  0, or -1 after saying why.
+ */
+static int replay_collect(int ofd, volatile unsigned char *m, const uint64_t *shadow,
+			  size_t pages, size_t nrefs, struct pl_replay *out)
+{
+	const size_t ps = sysconf(_SC_PAGESIZE);
+	struct pagelab_obj_stat st;
+	int ret = pl_obj_stat(ofd, 0, &st);
+
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
+		return -1;
+	}
+	out->faults = st.misses;
+	out->hits = nrefs > st.misses ? nrefs - st.misses : 0;
+	out->page_ins = st.page_ins;
+	out->evictions = st.evictions;
+	out->writebacks = st.writebacks;
+	out->clean_drops = st.clean_drops;
+	out->seen = st.faults_read + st.faults_write;
+	out->inexact = st.inexact;
+	out->major = st.major;
+	out->io_waits = st.io_waits;
+	for (size_t p = 0; p < pages; p++)
+		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
+			out->data_bad++;
+	ret = pl_obj_stat(ofd, 0, &st);
+	if (ret) {
+		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
+		return -1;
+	}
+	out->total_page_ins = st.page_ins;
+	out->total_evictions = st.evictions;
+	out->total_writebacks = st.writebacks;
+	out->io_errors = st.io_errors;
+	return 0;
+}
+
 int pl_replay_run(int dev, const struct pl_refs *refs, int policy, unsigned int frames,
 		  bool exact, __u64 seed, bool table, struct pl_replay *out)
 {
@@ -401,7 +442,6 @@ int pl_replay_run_store(int dev, const struct pl_refs *refs, int policy, unsigne
 {
 	const size_t ps = sysconf(_SC_PAGESIZE);
 	size_t pages = (size_t)refs->max + 1 > frames ? (size_t)refs->max + 1 : frames;
-	struct pagelab_obj_stat st;
 	volatile unsigned char *m = MAP_FAILED;
 	uint64_t *shadow = NULL;
 	__u64 last_seq = 0;
@@ -472,38 +512,9 @@ int pl_replay_run_store(int dev, const struct pl_refs *refs, int policy, unsigne
 	}
 	out->majflt = replay_majflt() - maj0;
 
-	ret = pl_obj_stat(ofd, 0, &st);
-	if (ret) {
-		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
-		ret = -1;
+	ret = replay_collect(ofd, m, shadow, pages, refs->n, out);
+	if (ret)
 		goto out;
-	}
-	ret = -1;
-	out->faults = st.misses;
-	out->hits = refs->n > st.misses ? refs->n - st.misses : 0;
-	out->page_ins = st.page_ins;
-	out->evictions = st.evictions;
-	out->writebacks = st.writebacks;
-	out->clean_drops = st.clean_drops;
-	out->seen = st.faults_read + st.faults_write;
-	out->inexact = st.inexact;
-	out->major = st.major;
-	out->io_waits = st.io_waits;
-	/* Every page once more, after the counters: nothing may be lost. */
-	for (size_t p = 0; p < pages; p++)
-		if (*(volatile uint64_t *)(m + p * ps) != shadow[p])
-			out->data_bad++;
-	/* What the whole run cost, that check included (for tracing). */
-	ret = pl_obj_stat(ofd, 0, &st);
-	if (ret) {
-		pl_err("replay: PAGELAB_IOC_OBJ_STAT: %s", strerror(-ret));
-		ret = -1;
-		goto out;
-	}
-	out->total_page_ins = st.page_ins;
-	out->total_evictions = st.evictions;
-	out->total_writebacks = st.writebacks;
-	out->io_errors = st.io_errors;
 	ret = 0;
 out:
 	if (m != MAP_FAILED)

@@ -541,19 +541,252 @@ static int pl_parse_walk_header(char *buf, struct pl_walk_result *w, const char 
 	return 0;
 }
 
+/* The keys each line of a one-address answer may carry. */
+static const char *const vma_keys[] = { "start", "end", "prot", "backing", NULL };
+static const char *const level_keys[] = { "index", "entry", "flags", "next", NULL };
+static const char *const leaf_keys[] = { "level", "size", "pfn", "phys", NULL };
+static const char *const page_keys[] = { "refcount", "mapcount", "kind", "flags", NULL };
+static const char *const absent_keys[] = { "level", "reason", "type", "offset", NULL };
+
+/* The vma line: the mapping that holds the address. */
+static int pl_parse_vma_line(struct pl_walk_result *w, struct pl_kv *kv, int n, int line)
+{
+	const char *k;
+	char *v;
+	int ret = 0;
+
+	if (w->has_vma || w->nlevels || line != 2)
+		PL_PARSE_FAIL(w->err, line, "vma line out of place");
+	if (w->kernel)
+		PL_PARSE_FAIL(w->err, line, "a vma line in a kernel walk");
+	k = pl_unknown_key(kv, n, vma_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	if (n != 4)
+		PL_PARSE_FAIL(w->err, line, "vma needs start, end, prot, backing");
+	if (!pl_hex(pl_get(kv, n, "start"), &w->vma_start) ||
+	    !pl_hex(pl_get(kv, n, "end"), &w->vma_end) ||
+	    w->vma_end <= w->vma_start || (w->vma_start | w->vma_end) & 4095)
+		PL_PARSE_FAIL(w->err, line, "bad vma start/end");
+	if (w->addr < w->vma_start || w->addr >= w->vma_end)
+		PL_PARSE_FAIL(w->err, line, "the vma does not hold addr");
+	v = pl_get(kv, n, "prot");
+	if (!pl_prot_ok(v) || !pl_copy(w->vma_prot, sizeof(w->vma_prot), v))
+		PL_PARSE_FAIL(w->err, line, "bad prot '%.20s'", v);
+	v = pl_get(kv, n, "backing");
+	if (!pl_unescape(v) || !pl_backing_ok(v) ||
+	    !pl_copy(w->vma_backing, sizeof(w->vma_backing), v))
+		PL_PARSE_FAIL(w->err, line, "bad backing '%.60s'", v);
+	w->has_vma = true;
+out:
+	return ret;
+}
+
+/* A level line (PGD to PTE): its index and entry. */
+static int pl_parse_level_line(struct pl_walk_result *w, const char *kw, int lvl, struct pl_kv *kv, int n,
+			       int line)
+{
+	struct pl_walk_level *l = &w->level[lvl];
+	char *v, bad[100];
+	const char *k;
+	uint64_t u;
+	int ret = 0;
+
+	if (lvl != w->nlevels)
+		PL_PARSE_FAIL(w->err, line, "%s where %s should be", kw,
+			      w->nlevels < PL_WALK_MAX_LEVELS ?
+			      pl_level_names[w->nlevels] : "nothing");
+	if (lvl == 1 && w->levels != 5)
+		PL_PARSE_FAIL(w->err, line, "a P4D entry with 4-level paging");
+	if (!w->kernel && !w->has_vma)
+		PL_PARSE_FAIL(w->err, line, "a level line before the vma line");
+	strcpy(l->name, kw);
+	k = pl_unknown_key(kv, n, level_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	v = pl_get(kv, n, "index");
+	if (!v || !pl_dec(v, &u) || u > 511)
+		PL_PARSE_FAIL(w->err, line, "bad or missing index");
+	l->index = (unsigned int)u;
+	if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
+		PL_PARSE_FAIL(w->err, line, "%s", bad);
+	w->nlevels++;
+out:
+	return ret;
+}
+
+/* The leaf line: the entry that maps the frame. */
+static int pl_parse_leaf_line(struct pl_walk_result *w, struct pl_kv *kv, int n, int line)
+{
+	const char *k;
+	char *v;
+	int lvl;
+	int ret = 0;
+
+	k = pl_unknown_key(kv, n, leaf_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	if (n != 4)
+		PL_PARSE_FAIL(w->err, line, "leaf needs level, size, pfn, phys");
+	v = pl_get(kv, n, "level");
+	lvl = pl_level_index(v);
+	if (lvl < 2 || !pl_copy(w->leaf_level, sizeof(w->leaf_level), v))
+		PL_PARSE_FAIL(w->err, line, "bad leaf level '%.20s'", v);
+	if (lvl != w->nlevels - 1)
+		PL_PARSE_FAIL(w->err, line, "leaf level %s is not the last level line",
+			      v);
+	if (!pl_dec(pl_get(kv, n, "size"), &w->leaf_size) ||
+	    w->leaf_size != pl_leaf_size(lvl))
+		PL_PARSE_FAIL(w->err, line, "bad size for a %s leaf", v);
+	if (!pl_hex(pl_get(kv, n, "pfn"), &w->pfn) ||
+	    !pl_hex(pl_get(kv, n, "phys"), &w->phys))
+		PL_PARSE_FAIL(w->err, line, "bad pfn or phys");
+	w->has_leaf = true;
+out:
+	return ret;
+}
+
+/* The page line: the frame's page, its kind and flags. */
+static int pl_parse_page_line(struct pl_walk_result *w, struct pl_kv *kv, int n, int line)
+{
+	const char *k;
+	char *v;
+	int ret = 0;
+
+	if (!w->has_leaf)
+		PL_PARSE_FAIL(w->err, line, "page line without a leaf line");
+	k = pl_unknown_key(kv, n, page_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	/* refcount and mapcount: for CAP_SYS_ADMIN only, so both or neither. */
+	w->has_counts = pl_get(kv, n, "refcount") || pl_get(kv, n, "mapcount");
+	if (n != (w->has_counts ? 4 : 2))
+		PL_PARSE_FAIL(w->err, line, "page needs kind, flags, and refcount "
+			      "with mapcount or neither");
+	if (w->has_counts && (!pl_sdec(pl_get(kv, n, "refcount"), &w->refcount) ||
+			      !pl_sdec(pl_get(kv, n, "mapcount"), &w->mapcount)))
+		PL_PARSE_FAIL(w->err, line, "bad refcount or mapcount");
+	v = pl_get(kv, n, "kind");
+	if (pl_in(v, pl_kinds) < 0)
+		PL_PARSE_FAIL(w->err, line, "unknown kind '%.20s'", v);
+	strcpy(w->page_kind, v);
+	v = pl_get(kv, n, "flags");
+	if (!pl_flags_ok(v, pl_page_flag_names, false) ||
+	    !pl_copy(w->page_flags, sizeof(w->page_flags), v))
+		PL_PARSE_FAIL(w->err, line, "bad page flags '%.60s'", v);
+	w->has_page = true;
+out:
+	return ret;
+}
+
+/* The absent line: why nothing maps the address, and where. */
+static int pl_parse_absent_line(struct pl_walk_result *w, struct pl_kv *kv, int n, int line)
+{
+	const char *k;
+	int lvl = -1;
+	uint64_t u;
+	char *v;
+	int ret = 0;
+
+	k = pl_unknown_key(kv, n, absent_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	/* No VMA: no level was looked at, and none is named. */
+	v = pl_get(kv, n, "reason");
+	if (!v || pl_in(v, pl_reasons) < 0)
+		PL_PARSE_FAIL(w->err, line, "bad or missing reason '%.20s'",
+			      v ? v : "");
+	strcpy(w->absent_reason, v);
+	v = pl_get(kv, n, "level");
+	if (!strcmp(w->absent_reason, "novma")) {
+		if (v)
+			PL_PARSE_FAIL(w->err, line, "novma names no level");
+		v = "";
+	} else {
+		lvl = v ? pl_level_index(v) : -1;
+		if (lvl < 0)
+			PL_PARSE_FAIL(w->err, line, "bad or missing absent level");
+	}
+	strcpy(w->absent_level, v);
+	if (!pl_get(kv, n, "type") != !pl_get(kv, n, "offset"))
+		PL_PARSE_FAIL(w->err, line, "type= and offset= come together");
+	if (pl_get(kv, n, "type")) {
+		if (!pl_dec(pl_get(kv, n, "type"), &u) || u > 31 ||
+		    !pl_hex(pl_get(kv, n, "offset"), &w->swap_offset))
+			PL_PARSE_FAIL(w->err, line, "bad type or offset");
+		w->swap_type = (unsigned int)u;
+		w->has_swap = true;
+	}
+	if (!strcmp(w->absent_reason, "novma")) {
+		if (w->nlevels || w->has_vma || w->kernel)
+			PL_PARSE_FAIL(w->err, line,
+				      "novma after vma or level lines, or in a kernel walk");
+	} else if (!strcmp(w->absent_reason, "protnone")) {
+		if (lvl != w->nlevels - 1)
+			PL_PARSE_FAIL(w->err, line, "protnone without its entry line");
+	} else if (lvl != w->nlevels - 1 && lvl != w->nlevels) {
+		PL_PARSE_FAIL(w->err, line, "absent at %s after %d level lines",
+			      w->absent_level, w->nlevels);
+	}
+	w->has_absent = true;
+out:
+	return ret;
+}
+
+/* PTI's user PGD entry, right after the PGD line. */
+static int pl_parse_pgd_user_line(struct pl_walk_result *w, struct pl_kv *kv, int n, int line)
+{
+	struct pl_walk_level *l = &w->pgd_user;
+	char bad[100];
+	const char *k;
+	uint64_t u;
+	int ret = 0;
+
+	if (w->kernel || w->nlevels != 1 || w->has_pgd_user || w->has_leaf ||
+	    w->has_absent)
+		PL_PARSE_FAIL(w->err, line, "PGD-user is only right after a user PGD line");
+	strcpy(l->name, "PGD-user");
+	k = pl_unknown_key(kv, n, level_keys);
+	if (k)
+		PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
+	if (!pl_dec(pl_get(kv, n, "index"), &u) || u != w->level[0].index)
+		PL_PARSE_FAIL(w->err, line, "bad index (the PGD's is %u)",
+			      w->level[0].index);
+	l->index = (unsigned int)u;
+	if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
+		PL_PARSE_FAIL(w->err, line, "%s", bad);
+	w->has_pgd_user = true;
+out:
+	return ret;
+}
+
+/* "P4D folded": 4-level paging's P4D, right after the PGD line. */
+static int pl_parse_p4d_folded(struct pl_walk_result *w, int line)
+{
+	int ret = 0;
+
+	if (w->nlevels != 1)
+		PL_PARSE_FAIL(w->err, line, "P4D where %s should be",
+			      w->nlevels < PL_WALK_MAX_LEVELS ?
+			      pl_level_names[w->nlevels] : "nothing");
+	if (w->levels != 4)
+		PL_PARSE_FAIL(w->err, line, "P4D folded with 5-level paging");
+	if (w->has_leaf || w->has_absent)
+		PL_PARSE_FAIL(w->err, line, "P4D after the last line");
+	strcpy(w->level[1].name, "P4D");
+	w->level[1].folded = true;
+	w->nlevels++;
+out:
+	return ret;
+}
+
 int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 {
-	static const char *const vma_keys[] = { "start", "end", "prot", "backing", NULL };
-	static const char *const level_keys[] = { "index", "entry", "flags", "next", NULL };
-	static const char *const leaf_keys[] = { "level", "size", "pfn", "phys", NULL };
-	static const char *const page_keys[] = { "refcount", "mapcount", "kind", "flags", NULL };
-	static const char *const absent_keys[] = { "level", "reason", "type", "offset", NULL };
-	const char *pos = answer, *why = NULL, *k;
+	const char *pos = answer, *why = NULL;
 	struct pl_kv kv[PL_MAX_FIELDS];
-	char *buf, *kw, *v, bad[100];
 	int line = 0, n, ret = 0, lvl;
+	char *buf, *kw;
 	bool too_long;
-	uint64_t u;
 
 	memset(w, 0, sizeof(*w));
 	buf = malloc(PL_LINE_MAX);
@@ -575,17 +808,9 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 			continue;
 		}
 		if (!strcmp(buf, "P4D folded")) {
-			if (w->nlevels != 1)
-				PL_PARSE_FAIL(w->err, line, "P4D where %s should be",
-					      w->nlevels < PL_WALK_MAX_LEVELS ?
-					      pl_level_names[w->nlevels] : "nothing");
-			if (w->levels != 4)
-				PL_PARSE_FAIL(w->err, line, "P4D folded with 5-level paging");
-			if (w->has_leaf || w->has_absent)
-				PL_PARSE_FAIL(w->err, line, "P4D after the last line");
-			strcpy(w->level[1].name, "P4D");
-			w->level[1].folded = true;
-			w->nlevels++;
+			ret = pl_parse_p4d_folded(w, line);
+			if (ret)
+				goto out;
 			continue;
 		}
 		n = pl_fields(buf, &kw, kv, !strncmp(buf, "vma ", 4) ? "backing" : NULL, &why);
@@ -594,162 +819,29 @@ int pl_walk_parse(const char *answer, struct pl_walk_result *w)
 		if (!*kw)
 			PL_PARSE_FAIL(w->err, line, "an empty line");
 		if (!strcmp(kw, "PGD-user")) {
-			struct pl_walk_level *l = &w->pgd_user;
-
-			if (w->kernel || w->nlevels != 1 || w->has_pgd_user || w->has_leaf ||
-			    w->has_absent)
-				PL_PARSE_FAIL(w->err, line, "PGD-user is only right after a user PGD line");
-			strcpy(l->name, kw);
-			k = pl_unknown_key(kv, n, level_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			if (!pl_dec(pl_get(kv, n, "index"), &u) || u != w->level[0].index)
-				PL_PARSE_FAIL(w->err, line, "bad index (the PGD's is %u)",
-					      w->level[0].index);
-			l->index = (unsigned int)u;
-			if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
-				PL_PARSE_FAIL(w->err, line, "%s", bad);
-			w->has_pgd_user = true;
+			ret = pl_parse_pgd_user_line(w, kv, n, line);
+			if (ret)
+				goto out;
 			continue;
 		}
 		if (w->has_leaf && !w->has_page && strcmp(kw, "page"))
 			PL_PARSE_FAIL(w->err, line, "'%.40s' after the leaf line", kw);
 		if (w->has_page || w->has_absent)
 			PL_PARSE_FAIL(w->err, line, "'%.40s' after the last line", kw);
-		if (!strcmp(kw, "vma")) {
-			if (w->has_vma || w->nlevels || line != 2)
-				PL_PARSE_FAIL(w->err, line, "vma line out of place");
-			if (w->kernel)
-				PL_PARSE_FAIL(w->err, line, "a vma line in a kernel walk");
-			k = pl_unknown_key(kv, n, vma_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			if (n != 4)
-				PL_PARSE_FAIL(w->err, line, "vma needs start, end, prot, backing");
-			if (!pl_hex(pl_get(kv, n, "start"), &w->vma_start) ||
-			    !pl_hex(pl_get(kv, n, "end"), &w->vma_end) ||
-			    w->vma_end <= w->vma_start || (w->vma_start | w->vma_end) & 4095)
-				PL_PARSE_FAIL(w->err, line, "bad vma start/end");
-			if (w->addr < w->vma_start || w->addr >= w->vma_end)
-				PL_PARSE_FAIL(w->err, line, "the vma does not hold addr");
-			v = pl_get(kv, n, "prot");
-			if (!pl_prot_ok(v) || !pl_copy(w->vma_prot, sizeof(w->vma_prot), v))
-				PL_PARSE_FAIL(w->err, line, "bad prot '%.20s'", v);
-			v = pl_get(kv, n, "backing");
-			if (!pl_unescape(v) || !pl_backing_ok(v) ||
-			    !pl_copy(w->vma_backing, sizeof(w->vma_backing), v))
-				PL_PARSE_FAIL(w->err, line, "bad backing '%.60s'", v);
-			w->has_vma = true;
-		} else if ((lvl = pl_level_index(kw)) >= 0) {
-			struct pl_walk_level *l = &w->level[lvl];
-
-			if (lvl != w->nlevels)
-				PL_PARSE_FAIL(w->err, line, "%s where %s should be", kw,
-					      w->nlevels < PL_WALK_MAX_LEVELS ?
-					      pl_level_names[w->nlevels] : "nothing");
-			if (lvl == 1 && w->levels != 5)
-				PL_PARSE_FAIL(w->err, line, "a P4D entry with 4-level paging");
-			if (!w->kernel && !w->has_vma)
-				PL_PARSE_FAIL(w->err, line, "a level line before the vma line");
-			strcpy(l->name, kw);
-			k = pl_unknown_key(kv, n, level_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			v = pl_get(kv, n, "index");
-			if (!v || !pl_dec(v, &u) || u > 511)
-				PL_PARSE_FAIL(w->err, line, "bad or missing index");
-			l->index = (unsigned int)u;
-			if (!pl_level_entry(kv, n, l, bad, sizeof(bad)))
-				PL_PARSE_FAIL(w->err, line, "%s", bad);
-			w->nlevels++;
-		} else if (!strcmp(kw, "leaf")) {
-			k = pl_unknown_key(kv, n, leaf_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			if (n != 4)
-				PL_PARSE_FAIL(w->err, line, "leaf needs level, size, pfn, phys");
-			v = pl_get(kv, n, "level");
-			lvl = pl_level_index(v);
-			if (lvl < 2 || !pl_copy(w->leaf_level, sizeof(w->leaf_level), v))
-				PL_PARSE_FAIL(w->err, line, "bad leaf level '%.20s'", v);
-			if (lvl != w->nlevels - 1)
-				PL_PARSE_FAIL(w->err, line, "leaf level %s is not the last level line",
-					      v);
-			if (!pl_dec(pl_get(kv, n, "size"), &w->leaf_size) ||
-			    w->leaf_size != pl_leaf_size(lvl))
-				PL_PARSE_FAIL(w->err, line, "bad size for a %s leaf", v);
-			if (!pl_hex(pl_get(kv, n, "pfn"), &w->pfn) ||
-			    !pl_hex(pl_get(kv, n, "phys"), &w->phys))
-				PL_PARSE_FAIL(w->err, line, "bad pfn or phys");
-			w->has_leaf = true;
-		} else if (!strcmp(kw, "page")) {
-			if (!w->has_leaf)
-				PL_PARSE_FAIL(w->err, line, "page line without a leaf line");
-			k = pl_unknown_key(kv, n, page_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			/* refcount and mapcount: for CAP_SYS_ADMIN only, so both or neither. */
-			w->has_counts = pl_get(kv, n, "refcount") || pl_get(kv, n, "mapcount");
-			if (n != (w->has_counts ? 4 : 2))
-				PL_PARSE_FAIL(w->err, line, "page needs kind, flags, and refcount "
-					      "with mapcount or neither");
-			if (w->has_counts && (!pl_sdec(pl_get(kv, n, "refcount"), &w->refcount) ||
-					      !pl_sdec(pl_get(kv, n, "mapcount"), &w->mapcount)))
-				PL_PARSE_FAIL(w->err, line, "bad refcount or mapcount");
-			v = pl_get(kv, n, "kind");
-			if (pl_in(v, pl_kinds) < 0)
-				PL_PARSE_FAIL(w->err, line, "unknown kind '%.20s'", v);
-			strcpy(w->page_kind, v);
-			v = pl_get(kv, n, "flags");
-			if (!pl_flags_ok(v, pl_page_flag_names, false) ||
-			    !pl_copy(w->page_flags, sizeof(w->page_flags), v))
-				PL_PARSE_FAIL(w->err, line, "bad page flags '%.60s'", v);
-			w->has_page = true;
-		} else if (!strcmp(kw, "absent")) {
-			k = pl_unknown_key(kv, n, absent_keys);
-			if (k)
-				PL_PARSE_FAIL(w->err, line, "unknown key '%.40s'", k);
-			/* No VMA: no level was looked at, and none is named. */
-			v = pl_get(kv, n, "reason");
-			if (!v || pl_in(v, pl_reasons) < 0)
-				PL_PARSE_FAIL(w->err, line, "bad or missing reason '%.20s'",
-					      v ? v : "");
-			strcpy(w->absent_reason, v);
-			v = pl_get(kv, n, "level");
-			if (!strcmp(w->absent_reason, "novma")) {
-				if (v)
-					PL_PARSE_FAIL(w->err, line, "novma names no level");
-				v = "";
-			} else {
-				lvl = v ? pl_level_index(v) : -1;
-				if (lvl < 0)
-					PL_PARSE_FAIL(w->err, line, "bad or missing absent level");
-			}
-			strcpy(w->absent_level, v);
-			if (!pl_get(kv, n, "type") != !pl_get(kv, n, "offset"))
-				PL_PARSE_FAIL(w->err, line, "type= and offset= come together");
-			if (pl_get(kv, n, "type")) {
-				if (!pl_dec(pl_get(kv, n, "type"), &u) || u > 31 ||
-				    !pl_hex(pl_get(kv, n, "offset"), &w->swap_offset))
-					PL_PARSE_FAIL(w->err, line, "bad type or offset");
-				w->swap_type = (unsigned int)u;
-				w->has_swap = true;
-			}
-			if (!strcmp(w->absent_reason, "novma")) {
-				if (w->nlevels || w->has_vma || w->kernel)
-					PL_PARSE_FAIL(w->err, line,
-						      "novma after vma or level lines, or in a kernel walk");
-			} else if (!strcmp(w->absent_reason, "protnone")) {
-				if (lvl != w->nlevels - 1)
-					PL_PARSE_FAIL(w->err, line, "protnone without its entry line");
-			} else if (lvl != w->nlevels - 1 && lvl != w->nlevels) {
-				PL_PARSE_FAIL(w->err, line, "absent at %s after %d level lines",
-					      w->absent_level, w->nlevels);
-			}
-			w->has_absent = true;
-		} else {
+		if (!strcmp(kw, "vma"))
+			ret = pl_parse_vma_line(w, kv, n, line);
+		else if ((lvl = pl_level_index(kw)) >= 0)
+			ret = pl_parse_level_line(w, kw, lvl, kv, n, line);
+		else if (!strcmp(kw, "leaf"))
+			ret = pl_parse_leaf_line(w, kv, n, line);
+		else if (!strcmp(kw, "page"))
+			ret = pl_parse_page_line(w, kv, n, line);
+		else if (!strcmp(kw, "absent"))
+			ret = pl_parse_absent_line(w, kv, n, line);
+		else
 			PL_PARSE_FAIL(w->err, line, "unknown keyword '%.40s'", kw);
-		}
+		if (ret)
+			goto out;
 	}
 	if (!line)
 		PL_PARSE_FAIL(w->err, 1, "an empty answer");
@@ -840,6 +932,39 @@ static bool pl_run_pages_ok(uint64_t start, uint64_t end, uint64_t size, uint64_
 	return pages == (last - first) / size + 1;
 }
 
+/* A present run's size, pfn, flags, kind and excl keys, into @run: 0 or -EINVAL. */
+static int pl_range_present(struct pl_walk_range *r, struct pl_walk_run *run, struct pl_kv *kv,
+			    int n, int line)
+{
+	int ret = 0;
+	uint64_t u;
+	char *v;
+
+	if (!pl_dec(pl_get(kv, n, "size"), &run->size) ||
+	    (run->size != 4096 && run->size != 2097152 && run->size != 1073741824))
+		PL_PARSE_FAIL(r->err, line, "bad size");
+	if (!pl_run_pages_ok(run->start, run->end, run->size, run->pages))
+		PL_PARSE_FAIL(r->err, line, "pages=%llu for %llu bytes of %llu-byte pages",
+			      (unsigned long long)run->pages,
+			      (unsigned long long)(run->end - run->start),
+			      (unsigned long long)run->size);
+	if (!pl_hex(pl_get(kv, n, "pfn"), &run->pfn))
+		PL_PARSE_FAIL(r->err, line, "bad pfn");
+	v = pl_get(kv, n, "flags");
+	if (!pl_flags_ok(v, pl_entry_flag_names, true) ||
+	    !pl_copy(run->flags, sizeof(run->flags), v))
+		PL_PARSE_FAIL(r->err, line, "bad flags '%.60s'", v);
+	v = pl_get(kv, n, "kind");
+	if (pl_in(v, pl_kinds) < 0)
+		PL_PARSE_FAIL(r->err, line, "unknown kind '%.20s'", v);
+	strcpy(run->kind, v);
+	if (!pl_dec(pl_get(kv, n, "excl"), &u) || u > 1)
+		PL_PARSE_FAIL(r->err, line, "excl is 0 or 1");
+	run->excl = (unsigned int)u;
+out:
+	return ret;
+}
+
 int pl_walk_range_next(struct pl_walk_range *r, struct pl_walk_run *run)
 {
 	static const char *const run_keys[] = {
@@ -851,7 +976,6 @@ int pl_walk_range_next(struct pl_walk_range *r, struct pl_walk_run *run)
 	const char *why, *k;
 	char buf[1024], *kw, *v;
 	bool too_long;
-	uint64_t u;
 	int n, ret = 0, line;
 
 	memset(run, 0, sizeof(*run));
@@ -923,27 +1047,9 @@ int pl_walk_range_next(struct pl_walk_range *r, struct pl_walk_run *run)
 				      (unsigned long long)run->pages,
 				      (unsigned long long)(run->end - run->start));
 	} else {
-		if (!pl_dec(pl_get(kv, n, "size"), &run->size) ||
-		    (run->size != 4096 && run->size != 2097152 && run->size != 1073741824))
-			PL_PARSE_FAIL(r->err, line, "bad size");
-		if (!pl_run_pages_ok(run->start, run->end, run->size, run->pages))
-			PL_PARSE_FAIL(r->err, line, "pages=%llu for %llu bytes of %llu-byte pages",
-				      (unsigned long long)run->pages,
-				      (unsigned long long)(run->end - run->start),
-				      (unsigned long long)run->size);
-		if (!pl_hex(pl_get(kv, n, "pfn"), &run->pfn))
-			PL_PARSE_FAIL(r->err, line, "bad pfn");
-		v = pl_get(kv, n, "flags");
-		if (!pl_flags_ok(v, pl_entry_flag_names, true) ||
-		    !pl_copy(run->flags, sizeof(run->flags), v))
-			PL_PARSE_FAIL(r->err, line, "bad flags '%.60s'", v);
-		v = pl_get(kv, n, "kind");
-		if (pl_in(v, pl_kinds) < 0)
-			PL_PARSE_FAIL(r->err, line, "unknown kind '%.20s'", v);
-		strcpy(run->kind, v);
-		if (!pl_dec(pl_get(kv, n, "excl"), &u) || u > 1)
-			PL_PARSE_FAIL(r->err, line, "excl is 0 or 1");
-		run->excl = (unsigned int)u;
+		ret = pl_range_present(r, run, kv, n, line);
+		if (ret)
+			goto out;
 	}
 	r->next_start = run->end;
 	r->pages_seen += run->pages;
