@@ -1154,7 +1154,9 @@ static void replace_print_json(const struct replace_bench *b)
 		printf(", \"anon_pageout_swapin_ns\": null, \"anon_madv_pageout_ns\": null"
 		       ", \"anon_swapped_min\": null, \"anon_major_min\": null"
 		       ", \"ratio_pageout_pagein\": null"
-		       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": \"%s\"", b->sw.why);
+		       ", \"ratio_pageout_pagein_clean\": null, \"swap_note\": ");
+	if (!b->sw.on)
+		pl_json_str(b->sw.why);
 	if (b->store_dir) {
 		printf(", \"file_pageout_pagein_ns\": %.1f, \"file_pageout_pagein_clean_ns\": %.1f"
 		       ", \"ratio_file_module\": %.4f, \"ratio_file_module_clean\": %.4f"

@@ -176,7 +176,7 @@ static int demand_setup(struct demand_run *d)
 		return -1;
 	}
 	d->shared_zero = v.features & PAGELAB_FEAT_SHARED_ZERO;
-	ret = pl_create(dev, (__u64)len, 0, 0, "demand", &d->ofd, &d->id);
+	ret = pl_create(dev, (__u64)d->pages * d->ps, 0, 0, "demand", &d->ofd, &d->id);
 	if (ret) {
 		pl_err("demand: PAGELAB_IOC_CREATE of %lu pages: %s%s", d->pages, strerror(-ret),
 		       ret == -ENOSPC ? " (more than max_object_pages)" :

@@ -110,8 +110,8 @@ struct scan_args {
 };
 
 /*
- * The options: 0, 1 when --legend was printed, or PL_EXIT_USAGE after
- * saying why.
+ * The options: 0, -1 when --legend was printed (nothing more to do), or
+ * PL_EXIT_USAGE after saying why.
  */
 static int scan_parse(int argc, char **argv, struct scan_args *s)
 {
@@ -125,7 +125,7 @@ static int scan_parse(int argc, char **argv, struct scan_args *s)
 			s->json = true;
 		} else if (!strcmp(argv[a], "--legend")) {
 			scan_legend();
-			return 1;
+			return -1;
 		} else if (!strcmp(argv[a], "--pid") && a + 1 < argc) {
 			if (!pl_parse_addr(argv[++a], &v) || !v || v > 0x7fffffff) {
 				pl_err("scan: bad pid '%s'", argv[a]);
@@ -216,7 +216,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	ret = scan_parse(argc, argv, &s);
 	if (ret)
-		return ret == 1 ? PL_EXIT_OK : ret;
+		return ret < 0 ? PL_EXIT_OK : ret;
 	fd = pl_open_or_explain();
 	if (fd < 0)
 		return PL_EXIT_FAIL;

@@ -236,7 +236,7 @@ static void seg_usage(void)
 }
 
 /* The image's rows: text, rodata, data, bss, each touched. */
-static void seg_touch_image(struct seg_row *rows, int *n, long ps)
+static void seg_touch_image(struct seg_row *rows, int *n)
 {
 	rows[*n].name = "text";
 	rows[*n].addr = (uintptr_t)cmd_segments;
@@ -252,8 +252,8 @@ static void seg_touch_image(struct seg_row *rows, int *n, long ps)
 	(*n)++;
 
 	rows[*n].name = "bss";
-	rows[*n].addr = (uintptr_t)&seg_bss[ps];
-	seg_bss[ps] = 1;
+	rows[*n].addr = (uintptr_t)&seg_bss[sizeof(seg_bss) / 2];
+	seg_bss[sizeof(seg_bss) / 2] = 1;
 	(*n)++;
 }
 
@@ -378,7 +378,7 @@ int cmd_segments(int argc, char **argv)
 		return PL_EXIT_FAIL;
 	}
 	/* Touch everything first, then walk: the walks see it all faulted in. */
-	seg_touch_image(rows, &n, m.ps);
+	seg_touch_image(rows, &n);
 	seg_touch_maps(rows, &n, &m);
 	seg_touch_rest(rows, &n, &local);
 	for (int i = 0; i < n; i++) {

@@ -264,7 +264,7 @@ static bool share_setup(struct share_run *s)
 }
 
 /* The attached program: this tool again, told the object's id and its pipes. */
-static void share_exec_attached(struct share_run *s)
+static void __attribute__((noreturn)) share_exec_attached(struct share_run *s)
 {
 	char idbuf[24], sync[32];
 

@@ -102,12 +102,13 @@ static void stat_rp_row(const struct pagelab_obj_stat *s)
 
 static void stat_rp_legend(void)
 {
-	printf("Page replacement: MISSES references that needed a frame; PAGEINS pages read\n"
-	       "back from the store; EVICTS frames taken by the policy, WRITTEN of them\n"
-	       "written to the store, CLEAN dropped (store copy current); STORED pages in\n"
-	       "the store now; MAJOR faults the kernel counted as major; IOWAITS faults\n"
-	       "that waited for the backing file's I/O, IOERRS its failed or short reads\n"
-	       "and writes; DELAYMS the page-in delay; STORE module (its memory) or file.\n");
+	printf("Page replacement: STORED pages in the store now; DELAYMS the page-in delay;\n"
+	       "STORE module (its memory) or file; MISSES references that needed a frame;\n"
+	       "PAGEINS pages read back from the store; EVICTS frames taken by the policy,\n"
+	       "WRITTEN of them written to the store, CLEAN dropped (store copy current);\n"
+	       "INEXACT (exact mode) accesses across two pages that left both mapped; MAJOR\n"
+	       "faults the kernel counted as major; IOWAITS faults that waited for the\n"
+	       "backing file's I/O, IOERRS its failed or short reads and writes.\n");
 }
 
 static void stat_header(void)
@@ -172,8 +173,11 @@ static int stat_all(bool json)
 	if (!json && !o.n)
 		printf("no live objects\n");
 	else if (!json)
-		printf("\nSIZE in bytes; RESIDENT pages held; AROUND pages mapped by fault-around;\n"
-		       "FAW the fault-around window in pages.\n");
+		printf("\nSIZE in bytes; RESIDENT pages held; FAW the fault-around window in\n"
+		       "pages; RFAULTS, WFAULTS read and write faults; ZEROMAPS zero-page maps;\n"
+		       "ALLOCS frames taken; EXISTING faults on a frame held already; AROUND\n"
+		       "pages mapped by fault-around; VMALOCK faults under the VMA's own lock;\n"
+		       "HUGEMAPS 2 MiB leaves mapped, HSPLITS 2 MiB chunks split.\n");
 	if (o.nrp) {
 		printf("\n");
 		stat_rp_header();

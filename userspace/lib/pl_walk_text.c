@@ -583,8 +583,8 @@ out:
 }
 
 /* A level line (PGD to PTE): its index and entry. */
-static int pl_parse_level_line(struct pl_walk_result *w, const char *kw, int lvl, struct pl_kv *kv, int n,
-			       int line)
+static int pl_parse_level_line(struct pl_walk_result *w, const char *kw, int lvl,
+			       struct pl_kv *kv, int n, int line)
 {
 	struct pl_walk_level *l = &w->level[lvl];
 	char *v, bad[100];
