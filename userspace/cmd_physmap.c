@@ -89,31 +89,6 @@ static int physmap_parse(int argc, char **argv, struct physmap_args *a)
 	return 0;
 }
 
-/* /proc/buddyinfo's free blocks per order for one zone; false if not found. */
-static bool physmap_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS])
-{
-	char line[512], name[PAGELAB_BUDDY_ZONE_LEN];
-	FILE *f = fopen("/proc/buddyinfo", "re");
-	bool found = false;
-	int nd, off = 0;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p;
-
-		if (sscanf(line, "Node %d, zone %15s%n", &nd, name, &off) < 2 || nd != node ||
-		    strcmp(name, zone))
-			continue;
-		p = line + off;
-		for (int o = 0; o < PL_PHYS_ORDERS; o++)
-			n[o] = strtoll(p, &p, 10);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 static void physmap_text(const char *what, const struct pl_phys_sum *s, const long long *bi)
 {
 	unsigned long long total = 0;
@@ -171,7 +146,7 @@ static int physmap_one(int fd, const struct physmap_args *a, const char *zone, i
 {
 	unsigned char *map = malloc(n);
 	long long bi[PL_PHYS_ORDERS];
-	bool have_bi = zone && physmap_buddyinfo(node, zone, bi);
+	bool have_bi = zone && !pl_buddyinfo(node, zone, bi);
 	struct pl_phys_sum s;
 	char what[96];
 	int ret;

@@ -267,17 +267,16 @@ int pl_phys_svg(const char *path, const unsigned char *map, unsigned long long s
 	return 0;
 }
 
-int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_ORDERS])
+/* One zone's line of a per-zone, per-order file ("Node N, zone Z v0 v1 ..."). */
+static int pl_zone_orders(const char *path, int node, const char *zone, double v[PL_PHYS_ORDERS])
 {
-	char path[128], line[512], name[PAGELAB_BUDDY_ZONE_LEN];
+	char line[512], name[PAGELAB_BUDDY_ZONE_LEN];
 	int nd, off = 0, ret = -ENOENT;
-	FILE *f;
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/extfrag/%s", file);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while (ret && fgets(line, sizeof(line), f)) {
 		char *p;
 
 		if (sscanf(line, "Node %d, zone %15s%n", &nd, name, &off) < 2 || nd != node ||
@@ -287,9 +286,26 @@ int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_OR
 		for (int o = 0; o < PL_PHYS_ORDERS; o++)
 			v[o] = strtod(p, &p);
 		ret = 0;
-		break;
 	}
 	fclose(f);
+	return ret;
+}
+
+int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_ORDERS])
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/extfrag/%s", file);
+	return pl_zone_orders(path, node, zone, v);
+}
+
+int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS])
+{
+	double v[PL_PHYS_ORDERS];
+	int ret = pl_zone_orders("/proc/buddyinfo", node, zone, v);
+
+	for (int o = 0; !ret && o < PL_PHYS_ORDERS; o++)
+		n[o] = (long long)v[o];
 	return ret;
 }
 

@@ -67,6 +67,8 @@ int pl_phys_svg(const char *path, const unsigned char *map, unsigned long long s
  * such file or zone: no CONFIG_COMPACTION, or debugfs not mounted).
  */
 int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_ORDERS]);
+/* One zone's free blocks per order from /proc/buddyinfo: 0, or -errno (-ENOENT: no such zone). */
+int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS]);
 /* A /proc/vmstat counter, or -1 if the kernel has none by that name. */
 long long pl_vmstat(const char *name);
 /*

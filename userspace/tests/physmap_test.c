@@ -127,26 +127,10 @@ TEST_F(physmap, free_blocks_match_buddyinfo)
 		unsigned long long blocks[16] = { 0 }, mine = 0, theirs = 0, diff = 0;
 		unsigned char *map = malloc(z[i].spanned);
 		long long bi[PL_PHYS_ORDERS];
-		FILE *f = fopen("/proc/buddyinfo", "re");
-		char line[512], name[16];
-		int nd, off, found = 0;
 
 		ASSERT_NE(NULL, map);
-		ASSERT_NE(NULL, f);
 		ASSERT_EQ(0, pl_physmap(self->dev, z[i].start_pfn, z[i].spanned, map, blocks));
-		while (!found && fgets(line, sizeof(line), f)) {
-			char *p;
-
-			if (sscanf(line, "Node %d, zone %15s%n", &nd, name, &off) < 2 ||
-			    nd != z[i].node || strcmp(name, z[i].name))
-				continue;
-			p = line + off;
-			for (int o = 0; o < PL_PHYS_ORDERS; o++)
-				bi[o] = strtoll(p, &p, 10);
-			found = 1;
-		}
-		fclose(f);
-		ASSERT_TRUE(found);
+		ASSERT_EQ(0, pl_buddyinfo(z[i].node, z[i].name, bi)) TH_LOG("zone %s", z[i].name);
 		for (int o = 0; o < PL_PHYS_ORDERS; o++) {
 			mine += blocks[o] << o;
 			theirs += (unsigned long long)bi[o] << o;
