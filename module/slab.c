@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 
 #include "pagelab.h"
+#include "trace.h"
 
 static atomic_t pagelab_slab_seq = ATOMIC_INIT(0);
 
@@ -79,6 +80,7 @@ static long pagelab_slab_alloc(struct pagelab_dev_file *df, struct pagelab_slab 
 	df->nobjects++;
 	r->handle = handle;
 	pagelab_slab_where(r, obj);
+	trace_pagelab_slab(true, df->size, r->slab_pfn, r->offset);
 	return 0;
 }
 
@@ -90,6 +92,7 @@ static long pagelab_slab_free(struct pagelab_dev_file *df, struct pagelab_slab *
 		return -ENOENT;
 	df->nobjects--;
 	pagelab_slab_where(r, obj);
+	trace_pagelab_slab(false, df->size, r->slab_pfn, r->offset);
 	kmem_cache_free(df->cache, obj);
 	return 0;
 }

@@ -132,6 +132,21 @@ TRACE_EVENT(pagelab_merge,
 );
 
 /* A block taken from or given back to the buddy allocator (buddy.c). */
+TRACE_EVENT(pagelab_slab,
+	    TP_PROTO(bool alloc, u32 size, unsigned long slab_pfn, u32 offset),
+	    TP_ARGS(alloc, size, slab_pfn, offset),
+	    TP_STRUCT__entry(__field(int, alloc)
+			     __field(u32, size)
+			     __field(unsigned long, slab_pfn)
+			     __field(u32, offset)),
+	    TP_fast_assign(__entry->alloc = alloc;
+			   __entry->size = size;
+			   __entry->slab_pfn = slab_pfn;
+			   __entry->offset = offset;),
+	    TP_printk("%s size=%u slab_pfn=0x%lx offset=%u", __entry->alloc ? "alloc" : "free",
+		      __entry->size, __entry->slab_pfn, __entry->offset)
+);
+
 TRACE_EVENT(pagelab_buddy,
 	    TP_PROTO(bool alloc, unsigned int order, unsigned long pfn),
 	    TP_ARGS(alloc, order, pfn),

@@ -44,7 +44,7 @@ for f in obj index address write outcome latency_ns outcome_name; do
 	fi
 done
 for ev in pagelab_fault_around pagelab_walk pagelab_cow pagelab_clone pagelab_merge pagelab_replace \
-	  pagelab_huge_split pagelab_buddy; do
+	  pagelab_huge_split pagelab_buddy pagelab_slab; do
 	if [ -f "/sys/kernel/tracing/events/pagelab/$ev/format" ]; then
 		echo "ok - trace: event $ev exists"
 	else
