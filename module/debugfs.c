@@ -90,12 +90,10 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pgtable_levels %u\n", info.pgtable_levels);
 	seq_printf(m, "max_pages %llu\n", info.max_pages);
 	seq_printf(m, "max_object_pages %llu\n", info.max_object_pages);
-	seq_printf(m, "pages_held %llu\n", info.pages_held);
-	seq_printf(m, "pages_allocated %llu\n", info.pages_allocated);
-	seq_printf(m, "pages_freed %llu\n", info.pages_freed);
-	seq_printf(m, "objects %llu\n", info.objects);
-	seq_printf(m, "max_store_pages %lu\n", READ_ONCE(pagelab_max_store_pages));
-	seq_printf(m, "store_pages %lld\n", atomic64_read(&pagelab_stats.store_pages));
+	seq_printf(m, "max_store_pages %llu\n", info.max_store_pages);
+	for (unsigned int i = 0; i < pagelab_module_counter_count; i++)
+		seq_printf(m, "%s %llu\n", pagelab_module_counter_descs[i].name,
+			   *(u64 *)((char *)&info + pagelab_module_counter_info_offs[i]));
 	/* Root-only, like the rest: lets tests check kernel walks of the direct map. */
 	seq_printf(m, "direct_map_base 0x%lx\n", (unsigned long)PAGE_OFFSET);
 	return 0;

@@ -49,19 +49,24 @@ static long pagelab_ioc_version(void __user *uarg)
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static long pagelab_ioc_info(void __user *uarg)
+/*
+ * PAGELAB_IOC_INFO: @size is what the caller knows of the struct, sizeof()
+ * now or PAGELAB_INFO_SIZE_V1; the fields past it are neither read nor
+ * written.
+ */
+static long pagelab_ioc_info(void __user *uarg, size_t size)
 {
-	struct pagelab_info info;
+	struct pagelab_info info = {};
 	int ret;
 
-	if (copy_from_user(&info, uarg, sizeof(info)))
+	if (copy_from_user(&info, uarg, size))
 		return -EFAULT;
 	ret = pagelab_info_check(&info);
 	if (ret)
 		return ret;
 	pagelab_info_fill(&info);
 
-	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	return copy_to_user(uarg, &info, size) ? -EFAULT : 0;
 }
 
 static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
@@ -73,7 +78,9 @@ static long pagelab_dev_ioctl(struct file *file, unsigned int cmd,
 	case PAGELAB_IOC_VERSION:
 		return pagelab_ioc_version(uarg);
 	case PAGELAB_IOC_INFO:
-		return pagelab_ioc_info(uarg);
+		return pagelab_ioc_info(uarg, sizeof(struct pagelab_info));
+	case PAGELAB_IOC_INFO_V1:
+		return pagelab_ioc_info(uarg, PAGELAB_INFO_SIZE_V1);
 	case PAGELAB_IOC_CREATE:
 		return pagelab_obj_create(uarg);
 	case PAGELAB_IOC_ATTACH:

@@ -34,21 +34,17 @@ struct seq_file;
  */
 
 /**
- * struct pagelab_stats - module-wide counters
- * @store_pages:     pages in the page store now
- * @pages_held:      pages pagelab holds now
- * @pages_allocated: pages allocated since load
- * @pages_freed:     pages freed since load
- * @objects:         live objects
- *
- * Atomic, so the fault path never takes a lock to count.
+ * struct pagelab_stats - module-wide counters, one per line of
+ * uapi/pagelab_module_counters.h (stats.c's build checks that the two name
+ * the same counters); see struct pagelab_info.  Atomic, so the fault path
+ * never takes a lock to count.
  */
 struct pagelab_stats {
-	atomic64_t store_pages;
 	atomic64_t pages_held;
 	atomic64_t pages_allocated;
 	atomic64_t pages_freed;
 	atomic64_t objects;
+	atomic64_t store_pages;
 };
 
 extern struct pagelab_stats pagelab_stats;
@@ -817,6 +813,23 @@ extern const struct pagelab_obj_counter_desc pagelab_obj_counter_descs[];
 extern const size_t pagelab_obj_counter_offs[];
 extern const size_t pagelab_obj_counter_sizes[];
 extern const unsigned int pagelab_obj_counter_count;
+
+/**
+ * struct pagelab_module_counter_desc - one line of uapi/pagelab_module_counters.h
+ * @name:      the counter's name, as the debugfs stats line spells it
+ * @stats_off: its atomic64_t's offset in struct pagelab_stats
+ */
+struct pagelab_module_counter_desc {
+	const char *name;
+	size_t stats_off;
+};
+
+/* stats.c: the list's lines in order; their fields in struct pagelab_info; those sizes. */
+extern const struct pagelab_module_counter_desc pagelab_module_counter_descs[];
+extern const size_t pagelab_module_counter_info_offs[];
+extern const size_t pagelab_module_counter_info_sizes[];
+extern const unsigned int pagelab_module_counter_count;
+u64 pagelab_module_counter(unsigned int i);
 
 /* physmap.c */
 u8 pagelab_phys_kind(struct page *page);

@@ -16,7 +16,7 @@
 
 /* ABI version: major changes break old tools, minor ones only add. */
 #define PAGELAB_ABI_MAJOR	1
-#define PAGELAB_ABI_MINOR	11
+#define PAGELAB_ABI_MINOR	12
 
 #define PAGELAB_DEVICE		"/dev/pagelab"
 #define PAGELAB_DEBUGFS		"/sys/kernel/debug/pagelab"
@@ -440,6 +440,13 @@ struct pagelab_merge {
  * @pages_allocated: (out) pages allocated since load
  * @pages_freed:    (out) pages freed since load
  * @objects:        (out) live objects
+ * @store_pages:    (out) pages in the page store now, all objects (ABI 1.12)
+ * @max_store_pages: (out) module-wide cap on @store_pages (ABI 1.12)
+ *
+ * The counters are listed once, in uapi/pagelab_module_counters.h.  A
+ * caller built against ABI 1.11 or older passes the struct's old size
+ * (PAGELAB_INFO_SIZE_V1, PAGELAB_IOC_INFO_V1) and gets the fields up to
+ * @objects.
  */
 struct pagelab_info {
 	__u32 flags;
@@ -452,7 +459,13 @@ struct pagelab_info {
 	__u64 pages_allocated;
 	__u64 pages_freed;
 	__u64 objects;
+	/* ABI 1.12 */
+	__u64 store_pages;
+	__u64 max_store_pages;
 };
+
+/* The ABI 1.11 size of struct pagelab_info. */
+#define PAGELAB_INFO_SIZE_V1	64
 
 /*
  * Categories of a page (struct pagelab_scan_run.categories, and the masks
@@ -896,6 +909,8 @@ struct pagelab_physmap {
 
 #define PAGELAB_IOC_VERSION	_IOWR(PAGELAB_IOC_MAGIC, 0x00, struct pagelab_version)
 #define PAGELAB_IOC_INFO	_IOWR(PAGELAB_IOC_MAGIC, 0x01, struct pagelab_info)
+#define PAGELAB_IOC_INFO_V1	_IOC(_IOC_READ | _IOC_WRITE, PAGELAB_IOC_MAGIC, 0x01, \
+				     PAGELAB_INFO_SIZE_V1)
 /* On /dev/pagelab: */
 #define PAGELAB_IOC_CREATE	_IOWR(PAGELAB_IOC_MAGIC, 0x02, struct pagelab_create)
 #define PAGELAB_IOC_ATTACH	_IOWR(PAGELAB_IOC_MAGIC, 0x03, struct pagelab_attach)

@@ -634,6 +634,7 @@ int fz_op_info(fz_proc *p)
 {
 	struct pagelab_version v;
 	struct pagelab_info in;
+	bool v1;
 	long r;
 	int err;
 
@@ -643,8 +644,10 @@ int fz_op_info(fz_proc *p)
 	memset(&in, 0, sizeof(in));
 	switch (fz_below(p, 4)) {
 	case 0:
-		fz_say(p, " INFO");
-		r = ioctl(p->dev, PAGELAB_IOC_INFO, &in);
+		/* Now and then the ABI 1.11 size, which gets the fields up to objects. */
+		v1 = fz_pct(p, 25);
+		fz_say(p, v1 ? " INFO_V1" : " INFO");
+		r = ioctl(p->dev, v1 ? PAGELAB_IOC_INFO_V1 : PAGELAB_IOC_INFO, &in);
 		err = errno;
 		if (fz_must_ok(p, "PAGELAB_IOC_INFO", r, err, 0) && r >= 0 &&
 		    (in.page_size != FZ_PS || in.pages_allocated < in.pages_freed))
@@ -698,8 +701,8 @@ static bool fz_vfs_cmd(unsigned int cmd)
 int fz_op_ioctl_junk(fz_proc *p)
 {
 	static const unsigned int obj_only_dev[] = {
-		PAGELAB_IOC_VERSION, PAGELAB_IOC_INFO, PAGELAB_IOC_CREATE, PAGELAB_IOC_ATTACH,
-		PAGELAB_IOC_MERGE, PAGELAB_IOC_BUDDY, PAGELAB_IOC_SLAB,
+		PAGELAB_IOC_VERSION, PAGELAB_IOC_INFO, PAGELAB_IOC_INFO_V1, PAGELAB_IOC_CREATE,
+		PAGELAB_IOC_ATTACH, PAGELAB_IOC_MERGE, PAGELAB_IOC_BUDDY, PAGELAB_IOC_SLAB,
 	};
 	unsigned int cmd, nr, size, dir;
 	bool on_obj = p->nfds && fz_pct(p, 60);
@@ -728,6 +731,7 @@ int fz_op_ioctl_junk(fz_proc *p)
 			dir = fz_below(p, 4);
 			cmd = _IOC(dir, PAGELAB_IOC_MAGIC, nr, size);
 		} while (cmd == PAGELAB_IOC_VERSION || cmd == PAGELAB_IOC_INFO ||
+			 cmd == PAGELAB_IOC_INFO_V1 ||
 			 cmd == PAGELAB_IOC_CREATE || cmd == PAGELAB_IOC_ATTACH ||
 			 cmd == PAGELAB_IOC_OBJ_STAT || cmd == PAGELAB_IOC_OBJ_STAT_V1 ||
 			 cmd == PAGELAB_IOC_CLONE || cmd == PAGELAB_IOC_REPLACE ||

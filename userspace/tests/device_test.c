@@ -118,6 +118,38 @@ TEST_F(dev, info_rejects_flags_and_pad)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * A tool built against ABI 1.11 passes the old size: it gets the fields it
+ * knows, and nothing past them is written.
+ */
+TEST_F(dev, info_answers_the_abi_1_11_size)
+{
+	union {
+		struct pagelab_info info;
+		unsigned char b[sizeof(struct pagelab_info) + 64];
+	} u;
+	struct pagelab_info now;
+	int written = 0;
+
+	ASSERT_LT((size_t)PAGELAB_INFO_SIZE_V1, sizeof(struct pagelab_info));
+	memset(&u, 0xa5, sizeof(u));
+	memset(&u, 0, PAGELAB_INFO_SIZE_V1);
+	ASSERT_EQ(0, ioctl(self->fd, PAGELAB_IOC_INFO_V1, &u));
+	EXPECT_EQ((unsigned int)sysconf(_SC_PAGESIZE), u.info.page_size);
+	EXPECT_EQ(u.info.pages_allocated - u.info.pages_freed, u.info.pages_held);
+	ASSERT_EQ(0, pl_info(self->fd, &now));
+	EXPECT_EQ(now.max_pages, u.info.max_pages);
+	EXPECT_EQ(now.objects, u.info.objects);
+	for (size_t k = PAGELAB_INFO_SIZE_V1; k < sizeof(u.b); k++)
+		written += u.b[k] != 0xa5;
+	EXPECT_EQ(0, written) TH_LOG("bytes past the ABI 1.11 size written");
+	/* The old size is checked as the new one is. */
+	memset(&u, 0, sizeof(u));
+	u.info.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PAGELAB_IOC_INFO_V1, &u));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_F(dev, unknown_ioctl_is_enotty)
 {
 	char buf[256] = { 0 };
@@ -169,20 +201,28 @@ TEST(device_is_root_only)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/* Every module-wide counter, from the one list of them, and the caps. */
 TEST(debugfs_stats_agree_with_ioctl)
 {
 	struct pagelab_info info;
-	unsigned long long held, page_size;
+	unsigned long long v, page_size;
 	int fd = pl_open();
 
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, pl_info(fd, &info));
 	close(fd);
-	ASSERT_EQ(0, pl_debugfs_stat("pages_held", &held));
+#define PAGELAB_MODULE_COUNTER(field, label) \
+	ASSERT_EQ(0, pl_debugfs_stat(#field, &v)) TH_LOG("no " #field " line"); \
+	EXPECT_EQ(info.field, v) TH_LOG(#field);
+#include "uapi/pagelab_module_counters.h"
+#undef PAGELAB_MODULE_COUNTER
 	ASSERT_EQ(0, pl_debugfs_stat("page_size", &page_size));
-	EXPECT_EQ(info.pages_held, held);
 	EXPECT_EQ(info.page_size, page_size);
-	EXPECT_EQ(-ENOENT, pl_debugfs_stat("no_such_key", &held));
+	ASSERT_EQ(0, pl_debugfs_stat("max_pages", &v));
+	EXPECT_EQ(info.max_pages, v);
+	ASSERT_EQ(0, pl_param_read("max_store_pages", &v));
+	EXPECT_EQ(info.max_store_pages, v);
+	EXPECT_EQ(-ENOENT, pl_debugfs_stat("no_such_key", &v));
 }
 
 /*
