@@ -19,9 +19,8 @@
 struct stat_out {
 	bool json;
 	int n;
-	/* Text: the objects with page replacement, for the second table. */
-	struct pagelab_obj_stat *rp;
-	int nrp;
+	/* Text: every object, for the copy-on-write and replacement tables. */
+	struct pagelab_obj_stat *all;
 	bool oom;
 };
 
@@ -84,6 +83,46 @@ static void stat_col_values(int group, const struct pagelab_obj_stat *s)
 			       ((const char *)s + stat_cols[i].off));
 }
 
+/* Is any counter of @group set in @s? */
+static bool stat_group_any(int group, const struct pagelab_obj_stat *s)
+{
+	for (size_t i = 0; i < sizeof(stat_cols) / sizeof(stat_cols[0]); i++)
+		if (stat_cols[i].group == group &&
+		    *(const __u64 *)((const char *)s + stat_cols[i].off))
+			return true;
+	return false;
+}
+
+/* Has @s shared frames now, or counters from copy-on-write? */
+static bool stat_cowed(const struct pagelab_obj_stat *s)
+{
+	return s->shared || stat_group_any(STAT_COW, s);
+}
+
+static void stat_cow_header(void)
+{
+	printf("%6s %8s", "ID", "SHARED");
+	stat_col_header(STAT_COW);
+	printf("\n");
+}
+
+static void stat_cow_row(const struct pagelab_obj_stat *s)
+{
+	printf("%6llu %8llu", (unsigned long long)s->id, (unsigned long long)s->shared);
+	stat_col_values(STAT_COW, s);
+	printf("\n");
+}
+
+static void stat_cow_legend(void)
+{
+	printf("Copy-on-write: SHARED resident pages whose frame is held elsewhere too;\n"
+	       "COWBRKS writes that copied a shared frame, COWBYTES bytes copied by them\n"
+	       "and by clones; PRIVCOW write faults in private mappings (the kernel\n"
+	       "copies); CLSHARED, CLCOPIED frames a clone got shared or copied from its\n"
+	       "source; MERGED pages a merge made share a frame, MRGZERO all-zero pages\n"
+	       "a merge dropped.\n");
+}
+
 static void stat_rp_header(void)
 {
 	printf("%6s %6s %-6s %7s %7s %-6s", "ID", "BUDGET", "POLICY", "STORED", "DELAYMS", "STORE");
@@ -137,22 +176,50 @@ static int stat_each(const struct pagelab_obj_stat *s, void *arg)
 		printf("%s", o->n ? ",\n  " : "[\n  ");
 		stat_json(s);
 	} else {
+		struct pagelab_obj_stat *all = o->oom ? NULL :
+			realloc(o->all, ((size_t)o->n + 1) * sizeof(*all));
+
 		if (!o->n)
 			stat_header();
 		stat_row(s);
-		if (stat_replaced(s)) {
-			struct pagelab_obj_stat *rp = realloc(o->rp, (o->nrp + 1) * sizeof(*rp));
-
-			if (rp) {
-				o->rp = rp;
-				o->rp[o->nrp++] = *s;
-			} else {
-				o->oom = true;
-			}
+		if (all) {
+			o->all = all;
+			o->all[o->n] = *s;
+		} else {
+			o->oom = true;
 		}
 	}
 	o->n++;
 	return 0;
+}
+
+/* Below the objects: the copy-on-write table, then the replacement one, for those concerned. */
+static void stat_tables(const struct pagelab_obj_stat *all, int n)
+{
+	int ncow = 0, nrp = 0;
+
+	for (int i = 0; i < n; i++) {
+		ncow += stat_cowed(&all[i]);
+		nrp += stat_replaced(&all[i]);
+	}
+	if (ncow) {
+		printf("\n");
+		stat_cow_header();
+		for (int i = 0; i < n; i++)
+			if (stat_cowed(&all[i]))
+				stat_cow_row(&all[i]);
+		printf("\n");
+		stat_cow_legend();
+	}
+	if (nrp) {
+		printf("\n");
+		stat_rp_header();
+		for (int i = 0; i < n; i++)
+			if (stat_replaced(&all[i]))
+				stat_rp_row(&all[i]);
+		printf("\n");
+		stat_rp_legend();
+	}
 }
 
 static int stat_all(bool json)
@@ -164,6 +231,7 @@ static int stat_all(bool json)
 	if (json && (o.n || !ret))
 		printf("%s]\n", o.n ? "\n" : "[");
 	if (ret) {
+		free(o.all);
 		fflush(stdout);
 		pl_err("stat: reading %s/objects: %s%s", PAGELAB_DEBUGFS, strerror(-ret),
 		       ret == -ENOENT ? " (is debugfs mounted and the module loaded?)" :
@@ -178,17 +246,11 @@ static int stat_all(bool json)
 		       "ALLOCS frames taken; EXISTING faults on a frame held already; AROUND\n"
 		       "pages mapped by fault-around; VMALOCK faults under the VMA's own lock;\n"
 		       "HUGEMAPS 2 MiB leaves mapped, HSPLITS 2 MiB chunks split.\n");
-	if (o.nrp) {
-		printf("\n");
-		stat_rp_header();
-		for (int i = 0; i < o.nrp; i++)
-			stat_rp_row(&o.rp[i]);
-		printf("\n");
-		stat_rp_legend();
-	}
-	free(o.rp);
+	if (!json && !o.oom)
+		stat_tables(o.all, o.n);
+	free(o.all);
 	if (o.oom) {
-		pl_err("stat: out of memory: the page replacement table is incomplete");
+		pl_err("stat: out of memory: the copy-on-write and replacement tables are left out");
 		return PL_EXIT_FAIL;
 	}
 	return PL_EXIT_OK;
@@ -214,6 +276,11 @@ static int stat_one(__u64 id, bool json)
 	} else {
 		stat_header();
 		stat_row(&s);
+		if (stat_cowed(&s)) {
+			printf("\n");
+			stat_cow_header();
+			stat_cow_row(&s);
+		}
 		if (stat_replaced(&s)) {
 			printf("\n");
 			stat_rp_header();
@@ -233,7 +300,9 @@ int cmd_stat(int argc, char **argv)
 		       "Print every live object, with its size, resident pages, mappers,\n"
 		       "open files, fault counters, owner and mode, from\n"
 		       "%s/objects; with ID, print that one object\n"
-		       "(PAGELAB_IOC_OBJ_STAT).  Objects with a frame budget (or counters\n"
+		       "(PAGELAB_IOC_OBJ_STAT).  Objects that share frames (or have\n"
+		       "copy-on-write counters) get a table of those: copies on write, bytes\n"
+		       "copied, clone and merge counts.  Objects with a frame budget (or counters\n"
 		       "from one) get a second table: budget, policy, misses, page-ins,\n"
 		       "evictions (written or dropped clean), pages in the store, major\n"
 		       "faults, the backing file's I/O waits and errors, the page-in delay,\n"

@@ -7,7 +7,7 @@
  * @field is a __u64 of struct pagelab_obj_stat (its kernel-doc there);
  * @column is the header of its column in pagelab stat; @group is the table
  * it is shown in there: FAULT (every object), REPLACE (objects with a
- * budget) or COW (in pagelab stat --json only, for now).
+ * budget) or COW (objects that share frames, or did).
  *
  * This is the one list of them.  Each use defines PAGELAB_OBJ_COUNTER as
  * it needs and includes this file (no include guard: it is included more

@@ -623,6 +623,49 @@ TEST_F(obj, every_counter_agrees_with_debugfs)
 	}
 }
 
+/*
+ * pagelab stat draws a copy-on-write table for an object that shares frames:
+ * its row holds the same numbers as PAGELAB_IOC_OBJ_STAT, in the list's order.
+ */
+TEST_F(obj, cli_stat_shows_copy_on_write)
+{
+	static char out[65536];
+	struct pagelab_obj_stat s;
+	struct pagelab_clone cl;
+	char args[64], want[256];
+	__u64 id;
+	char *p;
+	int fd;
+
+	fd = obj_new(self, 2, 0, 0600, "cli.cow", &id);
+	ASSERT_GE(fd, 0);
+	p = obj_map(self, fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pl_wr(p, 1);
+	pl_wr(p + self->ps, 2);
+	ASSERT_EQ(0, pl_clone(self->dev, id, 0600, "cli.cow.snap", &cl));
+	pl_track_fd(&self->t, cl.fd);
+	pl_wr(p, 3);
+	ASSERT_EQ(0, pl_obj_stat(self->dev, id, &s));
+	EXPECT_EQ(1ULL, s.cow_breaks) TH_LOG("the write after the snapshot");
+	EXPECT_EQ(1ULL, s.shared) TH_LOG("the page not written since");
+	snprintf(want, sizeof(want), "%6llu %8llu", (unsigned long long)id,
+		 (unsigned long long)s.shared);
+#define PAGELAB_OBJ_COUNTER(field, column, group) \
+	if (!strcmp(#group, "COW")) \
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), " %8llu", \
+			 (unsigned long long)s.field);
+#include "uapi/pagelab_counters.h"
+#undef PAGELAB_OBJ_COUNTER
+	snprintf(args, sizeof(args), "stat %llu", (unsigned long long)id);
+	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "  SHARED  COWBRKS")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("want '%s' in:\n%s", want, out);
+	EXPECT_EQ(0, pl_run_cli("stat", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("want '%s' in:\n%s", want, out);
+	EXPECT_NE(NULL, strstr(out, "Copy-on-write: SHARED")) TH_LOG("%s", out);
+}
+
 /* ---- mmap --------------------------------------------------------------- */
 
 TEST_F(obj, mmap_rejects_ranges_past_the_end)
