@@ -16,20 +16,7 @@
 
 #include "cli.h"
 #include "pagelab_lib.h"
-
-#define BUDDY_ORDERS	11
-#define BUDDY_ZONES	8
-
-struct zone_free {
-	int node;
-	char zone[PAGELAB_BUDDY_ZONE_LEN];
-	long long n[BUDDY_ORDERS];	/* free blocks per order */
-};
-
-struct buddyinfo {
-	int nzones;
-	struct zone_free z[BUDDY_ZONES];
-};
+#include "pl_phys.h"
 
 static void buddy_usage(FILE *out)
 {
@@ -62,47 +49,16 @@ static void buddy_usage(FILE *out)
 		PAGELAB_BUDDY_MAX_ORDER);
 }
 
-static int read_buddyinfo(struct buddyinfo *bi)
-{
-	char line[512];
-	FILE *f = fopen("/proc/buddyinfo", "re");
-
-	memset(bi, 0, sizeof(*bi));
-	if (!f)
-		return -errno;
-	while (bi->nzones < BUDDY_ZONES && fgets(line, sizeof(line), f)) {
-		struct zone_free *z = &bi->z[bi->nzones];
-		int off = 0;
-		char *p;
-
-		if (sscanf(line, "Node %d, zone %15s%n", &z->node, z->zone, &off) < 2)
-			continue;
-		p = line + off;
-		for (int o = 0; o < BUDDY_ORDERS; o++)
-			z->n[o] = strtoll(p, &p, 10);
-		bi->nzones++;
-	}
-	fclose(f);
-	return 0;
-}
-
-static const struct zone_free *zone_of(const struct buddyinfo *bi, int node, const char *zone)
-{
-	for (int i = 0; i < bi->nzones; i++)
-		if (bi->z[i].node == node && !strcmp(bi->z[i].zone, zone))
-			return &bi->z[i];
-	return NULL;
-}
-
 /* "order 3: -1, order 4: +1 ..." for @zone between @a and @b; false if nothing changed. */
-static bool print_change(const struct buddyinfo *a, const struct buddyinfo *b, int node,
+static bool print_change(const struct pl_buddy_snapshot *a, const struct pl_buddy_snapshot *b, int node,
 			 const char *zone)
 {
-	const struct zone_free *za = zone_of(a, node, zone), *zb = zone_of(b, node, zone);
+	const struct pl_zone_free *za = pl_buddy_snapshot_zone(a, node, zone);
+	const struct pl_zone_free *zb = pl_buddy_snapshot_zone(b, node, zone);
 	bool any = false;
 
 	printf("    /proc/buddyinfo, node %d zone %s, free blocks changed:", node, zone);
-	for (int o = 0; za && zb && o < BUDDY_ORDERS; o++) {
+	for (int o = 0; za && zb && o < PL_PHYS_ORDERS; o++) {
 		if (za->n[o] == zb->n[o])
 			continue;
 		printf(" order %d: %+lld", o, zb->n[o] - za->n[o]);
@@ -128,14 +84,14 @@ static void print_block(const char *what, const struct pagelab_buddy *b)
 /* Steps 1-2: one block taken and given back. */
 static void buddy_one(int fd, unsigned int order, bool *ok)
 {
-	struct buddyinfo a, b, c;
+	struct pl_buddy_snapshot a, b, c;
 	struct pagelab_buddy blk, fr;
 	int ret;
 
 	printf("  One block of order %u:\n", order);
-	read_buddyinfo(&a);
+	pl_buddy_snapshot(&a);
 	ret = pl_buddy_alloc(fd, order, &blk);
-	read_buddyinfo(&b);
+	pl_buddy_snapshot(&b);
 	if (ret) {
 		pl_err("buddy: taking a block of order %u: %s", order, strerror(-ret));
 		*ok = false;
@@ -146,7 +102,7 @@ static void buddy_one(int fd, unsigned int order, bool *ok)
 		 "the block is not aligned to its size, or its buddy is not frame XOR size");
 	print_change(&a, &b, blk.nid, blk.zone);
 	ret = pl_buddy_free(fd, blk.handle, &fr);
-	read_buddyinfo(&c);
+	pl_buddy_snapshot(&c);
 	if (ret) {
 		pl_err("buddy: giving the block back: %s", strerror(-ret));
 		*ok = false;
@@ -173,7 +129,7 @@ static void buddy_one(int fd, unsigned int order, bool *ok)
 static void buddy_frag(int fd, int k, bool *ok)
 {
 	struct pagelab_buddy *blk = calloc((size_t)k, sizeof(*blk)), fr;
-	struct buddyinfo a, b, c;
+	struct pl_buddy_snapshot a, b, c;
 	int got = 0, freed = 0, lonely = 0, held_buddy;
 
 	if (!blk) {
@@ -186,7 +142,7 @@ static void buddy_frag(int fd, int k, bool *ok)
 	for (; got < k; got++)
 		if (pl_buddy_alloc(fd, 4, &blk[got]))
 			break;
-	read_buddyinfo(&a);
+	pl_buddy_snapshot(&a);
 	for (int i = 0; i < got; i++) {
 		held_buddy = 0;
 		for (int j = 0; j < got; j++)
@@ -200,7 +156,7 @@ static void buddy_frag(int fd, int k, bool *ok)
 			blk[i].handle = 0;
 		}
 	}
-	read_buddyinfo(&b);
+	pl_buddy_snapshot(&b);
 	printf("    taken: %d; given back: %d, each with its buddy still held by us\n", got,
 	       freed);
 	if (got)
@@ -210,7 +166,7 @@ static void buddy_frag(int fd, int k, bool *ok)
 	for (int i = 0; i < got; i++)
 		if (blk[i].handle && !pl_buddy_free(fd, blk[i].handle, &fr))
 			blk[i].handle = 0;
-	read_buddyinfo(&c);
+	pl_buddy_snapshot(&c);
 	printf("    the rest given back:\n");
 	if (got)
 		print_change(&b, &c, blk[0].nid, blk[0].zone);

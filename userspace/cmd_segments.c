@@ -119,20 +119,6 @@ static const char *seg_backing(const struct seg_row *r)
 	return r->kernel ? "kernel (direct map)" : r->w.has_vma ? r->w.vma_backing : "-";
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void seg_print_json(struct seg_row *rows, int n)
 {
 	printf("[");
@@ -140,10 +126,10 @@ static void seg_print_json(struct seg_row *rows, int n)
 		struct seg_row *r = &rows[i];
 
 		printf("%s{\"segment\": ", i ? ", " : "");
-		json_str(r->name);
+		pl_json_str(r->name);
 		if (r->skipped) {
 			printf(", \"skipped\": ");
-			json_str(r->skipped);
+			pl_json_str(r->skipped);
 			printf("}");
 			continue;
 		}
@@ -151,20 +137,20 @@ static void seg_print_json(struct seg_row *rows, int n)
 		       r->kernel ? "true" : "false");
 		if (r->err) {
 			printf(", \"error\": ");
-			json_str(r->why);
+			pl_json_str(r->why);
 			printf("}");
 			continue;
 		}
 		printf(", \"backing\": ");
-		json_str(seg_backing(r));
+		pl_json_str(seg_backing(r));
 		if (r->w.has_absent) {
 			printf(", \"absent\": ");
-			json_str(r->w.absent_reason);
+			pl_json_str(r->w.absent_reason);
 			printf("}");
 			continue;
 		}
 		printf(", \"kind\": ");
-		json_str(r->w.has_page ? r->w.page_kind : "special");
+		pl_json_str(r->w.has_page ? r->w.page_kind : "special");
 		printf(", \"level\": \"%s\", \"page_size\": %" PRIu64 ", \"pfn\": \"0x%" PRIx64
 		       "\", \"rw\": %s, \"user\": %s, \"nx\": %s, \"dirty\": %s, \"accessed\": %s}",
 		       r->w.leaf_level, r->w.leaf_size, r->w.pfn, r->rw ? "true" : "false",

@@ -299,14 +299,52 @@ int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_OR
 	return pl_zone_orders(path, node, zone, v);
 }
 
+int pl_buddy_snapshot(struct pl_buddy_snapshot *bi)
+{
+	char line[512];
+	FILE *f = fopen("/proc/buddyinfo", "re");
+
+	memset(bi, 0, sizeof(*bi));
+	if (!f)
+		return -errno;
+	while (bi->nzones < PL_BUDDYINFO_ZONES && fgets(line, sizeof(line), f)) {
+		struct pl_zone_free *z = &bi->z[bi->nzones];
+		int off = 0;
+		char *p;
+
+		if (sscanf(line, "Node %d, zone %15s%n", &z->node, z->zone, &off) < 2)
+			continue;
+		p = line + off;
+		for (int o = 0; o < PL_PHYS_ORDERS; o++)
+			z->n[o] = strtoll(p, &p, 10);
+		bi->nzones++;
+	}
+	fclose(f);
+	return 0;
+}
+
+const struct pl_zone_free *pl_buddy_snapshot_zone(const struct pl_buddy_snapshot *bi, int node,
+						  const char *zone)
+{
+	for (int i = 0; i < bi->nzones; i++)
+		if (bi->z[i].node == node && !strcmp(bi->z[i].zone, zone))
+			return &bi->z[i];
+	return NULL;
+}
+
 int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS])
 {
-	double v[PL_PHYS_ORDERS];
-	int ret = pl_zone_orders("/proc/buddyinfo", node, zone, v);
+	struct pl_buddy_snapshot bi;
+	const struct pl_zone_free *z;
+	int ret = pl_buddy_snapshot(&bi);
 
-	for (int o = 0; !ret && o < PL_PHYS_ORDERS; o++)
-		n[o] = (long long)v[o];
-	return ret;
+	if (ret)
+		return ret;
+	z = pl_buddy_snapshot_zone(&bi, node, zone);
+	if (!z)
+		return -ENOENT;
+	memcpy(n, z->n, sizeof(z->n));
+	return 0;
 }
 
 long long pl_vmstat(const char *name)

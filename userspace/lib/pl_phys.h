@@ -67,6 +67,26 @@ int pl_phys_svg(const char *path, const unsigned char *map, unsigned long long s
  * such file or zone: no CONFIG_COMPACTION, or debugfs not mounted).
  */
 int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_ORDERS]);
+#define PL_BUDDYINFO_ZONES	8
+
+/* One line of /proc/buddyinfo: a zone's free blocks per order. */
+struct pl_zone_free {
+	int node;
+	char zone[PAGELAB_BUDDY_ZONE_LEN];
+	long long n[PL_PHYS_ORDERS];
+};
+
+/* All of /proc/buddyinfo, read at once (its first PL_BUDDYINFO_ZONES zones). */
+struct pl_buddy_snapshot {
+	int nzones;
+	struct pl_zone_free z[PL_BUDDYINFO_ZONES];
+};
+
+/* Read /proc/buddyinfo into @bi: 0, or -errno (@bi then holds no zone). */
+int pl_buddy_snapshot(struct pl_buddy_snapshot *bi);
+/* The zone @zone of node @node in @bi, or NULL. */
+const struct pl_zone_free *pl_buddy_snapshot_zone(const struct pl_buddy_snapshot *bi, int node,
+						  const char *zone);
 /* One zone's free blocks per order from /proc/buddyinfo: 0, or -errno (-ENOENT: no such zone). */
 int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS]);
 /* A /proc/vmstat counter, or -1 if the kernel has none by that name. */
