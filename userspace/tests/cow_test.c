@@ -286,6 +286,63 @@ static int mx_write(void *page, size_t ps, bool round_trip, unsigned int seed)
 	return 0;
 }
 
+/*
+ * The child: read the page, wait for the parent, write it if the child is
+ * the writer, and send its view back.  Never returns.
+ */
+static void mx_child(const FIXTURE_VARIANT(cow_matrix) *variant, size_t ps, unsigned char *pmap,
+		     unsigned char *cmap, const int p2c[2], const int c2p[2])
+{
+	const bool snap = variant->kind == MX_SNAPSHOT;
+	const bool cw = variant->child_writes;
+	struct mx_view cv = { 0 };
+	char c;
+
+	close(p2c[1]);
+	close(c2p[0]);
+	if (snap)
+		munmap(pmap, ps);	/* the child uses the clone only */
+	/* Not yet faulted: this read maps it, read-only. */
+	cv.before_ok = pl_page_is(cmap, ps, SEED_ORIG);
+	cv.pfn_before = pfn_of(cmap);
+	CHILD_CHECK(!pl_write_full(c2p[1], "r", 1), 2);
+	CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 3);
+	if (cw) {
+		CHILD_CHECK(!mx_write(cmap, ps, variant->mprotect, SEED_CHILD), 4);
+		cv.after_ok = pl_page_is(cmap, ps, SEED_CHILD);
+	} else {
+		cv.after_ok = pl_page_is(cmap, ps, SEED_ORIG);
+	}
+	cv.pfn_after = pfn_of(cmap);
+	CHILD_CHECK(!pl_write_full(c2p[1], &cv, sizeof(cv)), 5);
+	_exit(0);
+}
+
+/* Check both views: the data each side saw, and which frames moved. */
+static void mx_check_views(struct __test_metadata *_metadata, struct env *e,
+			   const struct mx_view *pv, const struct mx_view *cv, bool cw)
+{
+	/* Data: both saw the original; the write stayed with the writer. */
+	EXPECT_TRUE(pv->before_ok);
+	EXPECT_TRUE(cv->before_ok);
+	EXPECT_TRUE(pv->after_ok) TH_LOG("%s", cw ? "the child's write leaked into the parent" :
+						    "the parent lost its write");
+	EXPECT_TRUE(cv->after_ok) TH_LOG("%s", cw ? "the child lost its write" :
+						    "the parent's write leaked into the child");
+	/* Frames: one before the write, two after; the writer's moved. */
+	EXPECT_NE(0ULL, (unsigned long long)pv->pfn_before) TH_LOG("no PFN: not root?");
+	EXPECT_NE(e->zero_pfn, pv->pfn_before);
+	EXPECT_EQ(pv->pfn_before, cv->pfn_before) TH_LOG("not one frame before the write");
+	EXPECT_NE(pv->pfn_after, cv->pfn_after) TH_LOG("still one frame after the write");
+	if (cw) {
+		EXPECT_NE(cv->pfn_before, cv->pfn_after);
+		EXPECT_EQ(pv->pfn_before, pv->pfn_after) TH_LOG("the reader lost its frame");
+	} else {
+		EXPECT_NE(pv->pfn_before, pv->pfn_after);
+		EXPECT_EQ(cv->pfn_before, cv->pfn_after) TH_LOG("the reader lost its frame");
+	}
+}
+
 TEST_F(cow_matrix, no_leak_and_a_new_frame)
 {
 	struct env *e = &self->e;
@@ -334,26 +391,8 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 
 	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		close(p2c[1]);
-		close(c2p[0]);
-		if (snap)
-			munmap(pmap, ps);	/* the child uses the clone only */
-		/* Not yet faulted: this read maps it, read-only. */
-		cv.before_ok = pl_page_is(cmap, ps, SEED_ORIG);
-		cv.pfn_before = pfn_of(cmap);
-		CHILD_CHECK(!pl_write_full(c2p[1], "r", 1), 2);
-		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 3);
-		if (cw) {
-			CHILD_CHECK(!mx_write(cmap, ps, variant->mprotect, SEED_CHILD), 4);
-			cv.after_ok = pl_page_is(cmap, ps, SEED_CHILD);
-		} else {
-			cv.after_ok = pl_page_is(cmap, ps, SEED_ORIG);
-		}
-		cv.pfn_after = pfn_of(cmap);
-		CHILD_CHECK(!pl_write_full(c2p[1], &cv, sizeof(cv)), 5);
-		_exit(0);
-	}
+	if (!pid)
+		mx_child(variant, ps, pmap, cmap, p2c, c2p);
 	pl_track_close(&e->t, p2c[0]);
 	pl_track_close(&e->t, c2p[1]);
 	if (snap)
@@ -370,25 +409,7 @@ TEST_F(cow_matrix, no_leak_and_a_new_frame)
 	pv.after_ok = pl_page_is(pmap, ps, cw ? SEED_ORIG : SEED_PARENT);
 	pv.pfn_after = pfn_of(pmap);
 
-	/* Data: both saw the original; the write stayed with the writer. */
-	EXPECT_TRUE(pv.before_ok);
-	EXPECT_TRUE(cv.before_ok);
-	EXPECT_TRUE(pv.after_ok) TH_LOG("%s", cw ? "the child's write leaked into the parent" :
-						  "the parent lost its write");
-	EXPECT_TRUE(cv.after_ok) TH_LOG("%s", cw ? "the child lost its write" :
-						  "the parent's write leaked into the child");
-	/* Frames: one before the write, two after; the writer's moved. */
-	EXPECT_NE(0ULL, (unsigned long long)pv.pfn_before) TH_LOG("no PFN: not root?");
-	EXPECT_NE(e->zero_pfn, pv.pfn_before);
-	EXPECT_EQ(pv.pfn_before, cv.pfn_before) TH_LOG("not one frame before the write");
-	EXPECT_NE(pv.pfn_after, cv.pfn_after) TH_LOG("still one frame after the write");
-	if (cw) {
-		EXPECT_NE(cv.pfn_before, cv.pfn_after);
-		EXPECT_EQ(pv.pfn_before, pv.pfn_after) TH_LOG("the reader lost its frame");
-	} else {
-		EXPECT_NE(pv.pfn_before, pv.pfn_after);
-		EXPECT_EQ(cv.pfn_before, cv.pfn_after) TH_LOG("the reader lost its frame");
-	}
+	mx_check_views(_metadata, e, &pv, &cv, cw);
 
 	INFO(i1);
 	STAT(fd, so);
@@ -837,6 +858,26 @@ TEST_F_TIMEOUT(cow, o_direct_into_private_buffer_in_child_after_fork, 120)
 
 /* ---- clone --------------------------------------------------------------- */
 
+/* The counters of @sa and of its new clone @sb: 5 pages shared, none copied. */
+static void clone_check_stats(struct __test_metadata *_metadata, const struct pagelab_obj_stat *sa,
+			      const struct pagelab_obj_stat *sb)
+{
+	EXPECT_EQ(sa->size, sb->size);
+	EXPECT_EQ(5ULL, sa->resident);
+	EXPECT_EQ(5ULL, sb->resident);
+	EXPECT_EQ(5ULL, sa->shared);
+	EXPECT_EQ(5ULL, sb->shared);
+	EXPECT_EQ(5ULL, sb->clone_shared);
+	EXPECT_EQ(0ULL, sb->clone_copied);
+	EXPECT_EQ(0ULL, sa->clone_shared);
+	EXPECT_EQ(0ULL, sb->cow_breaks + sb->cow_bytes + sa->cow_breaks + sa->cow_bytes);
+	EXPECT_EQ(0ULL, sb->allocs);
+	EXPECT_EQ(0600U, sb->mode) TH_LOG("mode 0 means 0600");
+	EXPECT_EQ((__u32)geteuid(), sb->uid);
+	EXPECT_EQ(sa->fault_around_pages, sb->fault_around_pages);
+	EXPECT_STREQ("cow-test", sb->name);
+}
+
 TEST_F(cow, clone_shares_every_resident_frame)
 {
 	struct env *e = &self->e;
@@ -881,20 +922,7 @@ TEST_F(cow, clone_shares_every_resident_frame)
 
 	ASSERT_EQ(0, pl_obj_stat(fd, 0, &sa));
 	ASSERT_EQ(0, pl_obj_stat(cfd, 0, &sb));
-	EXPECT_EQ(sa.size, sb.size);
-	EXPECT_EQ(5ULL, sa.resident);
-	EXPECT_EQ(5ULL, sb.resident);
-	EXPECT_EQ(5ULL, sa.shared);
-	EXPECT_EQ(5ULL, sb.shared);
-	EXPECT_EQ(5ULL, sb.clone_shared);
-	EXPECT_EQ(0ULL, sb.clone_copied);
-	EXPECT_EQ(0ULL, sa.clone_shared);
-	EXPECT_EQ(0ULL, sb.cow_breaks + sb.cow_bytes + sa.cow_breaks + sa.cow_bytes);
-	EXPECT_EQ(0ULL, sb.allocs);
-	EXPECT_EQ(0600U, sb.mode) TH_LOG("mode 0 means 0600");
-	EXPECT_EQ((__u32)geteuid(), sb.uid);
-	EXPECT_EQ(sa.fault_around_pages, sb.fault_around_pages);
-	EXPECT_STREQ("cow-test", sb.name);
+	clone_check_stats(_metadata, &sa, &sb);
 
 	/* The same frames, the same data; never-written pages stay absent. */
 	b = obj_map(e, cfd, n, RW, MAP_SHARED);
@@ -1373,6 +1401,50 @@ TEST_F(cow, debugfs_line_has_the_cow_counters)
 	EXPECT_TRUE(pl_page_is(a, ps, 1));
 }
 
+/* Where the child maps the original (qa) and the clone (qb). */
+struct pvw_where {
+	unsigned char *qa, *qb;
+};
+
+/* The frames the child sees, page by page, after the writes. */
+struct pvw_pfns {
+	uint64_t a[3], b[3];
+};
+
+/*
+ * The child: map both objects, send where, wait for the parent's writes,
+ * check the data and send its frames back.  Never returns.
+ */
+static void pvw_child(int fd, int cfd, size_t ps, const int p2c[2], const int c2p[2])
+{
+	struct pvw_where where;
+	struct pvw_pfns child_pfn;
+	char c;
+
+	close(p2c[1]);
+	close(c2p[0]);
+	where.qa = mmap(NULL, 3 * ps, RW, MAP_SHARED, fd, 0);
+	where.qb = mmap(NULL, 3 * ps, RW, MAP_SHARED, cfd, 0);
+	CHILD_CHECK(where.qa != MAP_FAILED && where.qb != MAP_FAILED, 2);
+	/* Page 0 mapped read-only here, pages 1 and 2 not mapped. */
+	CHILD_CHECK(pl_rd(where.qa) == pl_pat(0x20, 0), 3);
+	CHILD_CHECK(!pl_pm_present(pl_pm_self(where.qa + ps)), 13);
+	CHILD_CHECK(!pl_write_full(c2p[1], &where, sizeof(where)), 4);
+	CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 5);
+	CHILD_CHECK(pl_page_is(where.qa, ps, 0x30), 6);
+	CHILD_CHECK(pl_page_is(where.qa + ps, ps, 0x31), 7);
+	CHILD_CHECK(pl_page_is(where.qa + 2 * ps, ps, 0x22), 8);
+	CHILD_CHECK(pl_page_is(where.qb, ps, 0x20), 9);
+	CHILD_CHECK(pl_page_is(where.qb + ps, ps, 0x21), 10);
+	CHILD_CHECK(pl_page_is(where.qb + 2 * ps, ps, 0x32), 11);
+	for (int i = 0; i < 3; i++) {
+		child_pfn.a[i] = pfn_of(where.qa + i * ps);
+		child_pfn.b[i] = pfn_of(where.qb + i * ps);
+	}
+	CHILD_CHECK(!pl_write_full(c2p[1], &child_pfn, sizeof(child_pfn)), 12);
+	_exit(0);
+}
+
 /* GUP writes from another process (process_vm_writev) break COW too. */
 TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 {
@@ -1381,14 +1453,13 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 	struct pagelab_obj_stat sa, sb;
 	struct pagelab_clone cl;
 	struct pagelab_info i0, i1;
-	struct { unsigned char *qa, *qb; } where;
-	struct { uint64_t a[3], b[3]; } child_pfn;
+	struct pvw_where where;
+	struct pvw_pfns child_pfn;
 	struct iovec local, remote[3];
 	unsigned char *a, *b, *buf;
 	int fd, cfd, p2c[2], c2p[2];
 	__u64 id;
 	pid_t pid;
-	char c;
 
 	/* No fault-around (the clone inherits it): a read maps one page. */
 	fd = obj_new(e, 3, PAGELAB_CREATE_NO_FAULT_AROUND, 0, NULL, &id);
@@ -1407,30 +1478,8 @@ TEST_F(cow, process_vm_writev_breaks_cow_for_the_target_only)
 
 	pid = pl_track_fork(&e->t);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		close(p2c[1]);
-		close(c2p[0]);
-		where.qa = mmap(NULL, 3 * ps, RW, MAP_SHARED, fd, 0);
-		where.qb = mmap(NULL, 3 * ps, RW, MAP_SHARED, cfd, 0);
-		CHILD_CHECK(where.qa != MAP_FAILED && where.qb != MAP_FAILED, 2);
-		/* Page 0 mapped read-only here, pages 1 and 2 not mapped. */
-		CHILD_CHECK(pl_rd(where.qa) == pl_pat(0x20, 0), 3);
-		CHILD_CHECK(!pl_pm_present(pl_pm_self(where.qa + ps)), 13);
-		CHILD_CHECK(!pl_write_full(c2p[1], &where, sizeof(where)), 4);
-		CHILD_CHECK(!pl_read_full(p2c[0], &c, 1), 5);
-		CHILD_CHECK(pl_page_is(where.qa, ps, 0x30), 6);
-		CHILD_CHECK(pl_page_is(where.qa + ps, ps, 0x31), 7);
-		CHILD_CHECK(pl_page_is(where.qa + 2 * ps, ps, 0x22), 8);
-		CHILD_CHECK(pl_page_is(where.qb, ps, 0x20), 9);
-		CHILD_CHECK(pl_page_is(where.qb + ps, ps, 0x21), 10);
-		CHILD_CHECK(pl_page_is(where.qb + 2 * ps, ps, 0x32), 11);
-		for (int i = 0; i < 3; i++) {
-			child_pfn.a[i] = pfn_of(where.qa + i * ps);
-			child_pfn.b[i] = pfn_of(where.qb + i * ps);
-		}
-		CHILD_CHECK(!pl_write_full(c2p[1], &child_pfn, sizeof(child_pfn)), 12);
-		_exit(0);
-	}
+	if (!pid)
+		pvw_child(fd, cfd, ps, p2c, c2p);
 	pl_track_close(&e->t, p2c[0]);
 	pl_track_close(&e->t, c2p[1]);
 	ASSERT_EQ(0, pl_read_full(c2p[0], &where, sizeof(where))) TH_LOG("child: %d", pl_track_reap(&e->t, pid));
@@ -1530,6 +1579,45 @@ static bool merge_page_is(const unsigned char *page, size_t ps, char l)
 	return same;
 }
 
+/*
+ * After the merge: check the data of both objects through @r, note each
+ * page's frame in @pfn, and check the same letter has one frame.
+ */
+static void merge_check_merged(struct __test_metadata *_metadata, struct env *e,
+			       unsigned char *const r[2], uint64_t pfn[2][8])
+{
+	const size_t ps = e->ps, n = 8;
+
+	for (int o = 0; o < 2; o++)
+		for (size_t pg = 0; pg < n; pg++) {
+			EXPECT_TRUE(merge_page_is(r[o] + pg * ps, ps, merge_layout[o][pg]))
+				TH_LOG("object %d page %zu", o, pg);
+			pfn[o][pg] = pfn_of(r[o] + pg * ps);
+		}
+	for (int i = 0; i < 16; i++) {
+		char l = merge_layout[i / 8][i % 8];
+
+		if (l == '0' || l == '.') {
+			EXPECT_EQ(e->zero_pfn, pfn[i / 8][i % 8]) TH_LOG("page %d", i);
+			continue;
+		}
+		EXPECT_NE(0ULL, (unsigned long long)pfn[i / 8][i % 8]);
+		for (int j = i + 1; j < 16; j++) {
+			char l2 = merge_layout[j / 8][j % 8];
+
+			if (l2 == '0' || l2 == '.')
+				continue;
+			if (l == l2) {
+				EXPECT_EQ(pfn[i / 8][i % 8], pfn[j / 8][j % 8])
+					TH_LOG("pages %d and %d ('%c') not merged", i, j, l);
+			} else {
+				EXPECT_NE(pfn[i / 8][i % 8], pfn[j / 8][j % 8])
+					TH_LOG("pages %d ('%c') and %d ('%c') merged", i, l, j, l2);
+			}
+		}
+	}
+}
+
 TEST_F(cow, merge_shares_identical_pages_only)
 {
 	struct env *e = &self->e;
@@ -1576,34 +1664,7 @@ TEST_F(cow, merge_shares_identical_pages_only)
 	EXPECT_EQ(0ULL, sx.cow_breaks + sy.cow_breaks);
 
 	/* Data intact; the same letter on one frame, zeros on the zero page. */
-	for (int o = 0; o < 2; o++)
-		for (size_t pg = 0; pg < n; pg++) {
-			EXPECT_TRUE(merge_page_is(r[o] + pg * ps, ps, merge_layout[o][pg]))
-				TH_LOG("object %d page %zu", o, pg);
-			pfn[o][pg] = pfn_of(r[o] + pg * ps);
-		}
-	for (int i = 0; i < 16; i++) {
-		char l = merge_layout[i / 8][i % 8];
-
-		if (l == '0' || l == '.') {
-			EXPECT_EQ(e->zero_pfn, pfn[i / 8][i % 8]) TH_LOG("page %d", i);
-			continue;
-		}
-		EXPECT_NE(0ULL, (unsigned long long)pfn[i / 8][i % 8]);
-		for (int j = i + 1; j < 16; j++) {
-			char l2 = merge_layout[j / 8][j % 8];
-
-			if (l2 == '0' || l2 == '.')
-				continue;
-			if (l == l2) {
-				EXPECT_EQ(pfn[i / 8][i % 8], pfn[j / 8][j % 8])
-					TH_LOG("pages %d and %d ('%c') not merged", i, j, l);
-			} else {
-				EXPECT_NE(pfn[i / 8][i % 8], pfn[j / 8][j % 8])
-					TH_LOG("pages %d ('%c') and %d ('%c') merged", i, l, j, l2);
-			}
-		}
-	}
+	merge_check_merged(_metadata, e, r, pfn);
 
 	/* A write to one merged page: only its frame changes. */
 	memcpy(before, pfn, sizeof(pfn));

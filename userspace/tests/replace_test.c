@@ -339,6 +339,74 @@ struct mcount {
 
 #define POLICY_OPT	100	/* the test's own: Belady's, offline */
 
+/* One frame slot of the model: its page (-1 if none), ticks, count and bit. */
+struct mslot {
+	int page;
+	unsigned long load, last, count;
+	bool ref;
+};
+
+/*
+ * The slot @policy evicts when all @frames are full, at reference @i of
+ * @r; CLOCK moves its @hand.
+ */
+static unsigned int model_victim(const struct refstr *r, size_t i, struct mslot *slot,
+				 unsigned int frames, int policy, unsigned int *hand)
+{
+	unsigned int v = frames;
+
+	switch (policy) {
+	case PAGELAB_POLICY_FIFO:
+	case PAGELAB_POLICY_LRU:
+	case PAGELAB_POLICY_LFU:
+		v = 0;
+		for (unsigned int t = 1; t < frames; t++) {
+			bool better;
+
+			if (policy == PAGELAB_POLICY_FIFO)
+				better = slot[t].load < slot[v].load;
+			else if (policy == PAGELAB_POLICY_LRU)
+				better = slot[t].last < slot[v].last;
+			else
+				better = slot[t].count < slot[v].count ||
+					 (slot[t].count == slot[v].count &&
+					  slot[t].load < slot[v].load);
+			if (better)
+				v = t;
+		}
+		break;
+	case PAGELAB_POLICY_CLOCK:
+		while (slot[*hand].ref) {
+			slot[*hand].ref = false;
+			*hand = (*hand + 1) % frames;
+		}
+		v = *hand;
+		*hand = (*hand + 1) % frames;
+		break;
+	default: {	/* OPT */
+		size_t far = 0;
+
+		for (unsigned int t = 0; t < frames; t++) {
+			size_t j;
+
+			for (j = i + 1; j < r->n; j++)
+				if ((int)r->page[j] == slot[t].page)
+					break;
+			if (j == r->n) {	/* never again */
+				v = t;
+				break;
+			}
+			if (v == frames || j > far) {
+				v = t;
+				far = j;
+			}
+		}
+		break;
+	}
+	}
+	return v;
+}
+
 /*
  * The policies as struct pagelab_replace's comment defines them: slots
  * 0..frames-1, a miss takes the lowest free slot, else the victim's.  A
@@ -349,11 +417,7 @@ struct mcount {
 static void model_run(const struct refstr *r, unsigned int frames, int policy,
 		      struct mev *ev, struct mcount *c)
 {
-	struct {
-		int page;
-		unsigned long load, last, count;
-		bool ref;
-	} slot[MAX_FRAMES];
+	struct mslot slot[MAX_FRAMES];
 	bool seen[MAX_PAGES] = { false }, stored[MAX_PAGES] = { false };
 	bool dirty[MAX_PAGES] = { false };
 	unsigned int hand = 0;
@@ -364,7 +428,7 @@ static void model_run(const struct refstr *r, unsigned int frames, int policy,
 		slot[s].page = -1;
 	for (size_t i = 0; i < r->n; i++) {
 		int page = r->page[i];
-		unsigned int s, v = frames;
+		unsigned int s;
 
 		now++;
 		for (s = 0; s < frames && slot[s].page != page; s++)
@@ -382,56 +446,7 @@ static void model_run(const struct refstr *r, unsigned int frames, int policy,
 			for (s = 0; s < frames && slot[s].page >= 0; s++)
 				;
 			if (s == frames) {
-				switch (policy) {
-				case PAGELAB_POLICY_FIFO:
-				case PAGELAB_POLICY_LRU:
-				case PAGELAB_POLICY_LFU:
-					v = 0;
-					for (unsigned int t = 1; t < frames; t++) {
-						bool better;
-
-						if (policy == PAGELAB_POLICY_FIFO)
-							better = slot[t].load < slot[v].load;
-						else if (policy == PAGELAB_POLICY_LRU)
-							better = slot[t].last < slot[v].last;
-						else
-							better = slot[t].count < slot[v].count ||
-								 (slot[t].count == slot[v].count &&
-								  slot[t].load < slot[v].load);
-						if (better)
-							v = t;
-					}
-					break;
-				case PAGELAB_POLICY_CLOCK:
-					while (slot[hand].ref) {
-						slot[hand].ref = false;
-						hand = (hand + 1) % frames;
-					}
-					v = hand;
-					hand = (hand + 1) % frames;
-					break;
-				default: {	/* OPT */
-					size_t far = 0;
-
-					for (unsigned int t = 0; t < frames; t++) {
-						size_t j;
-
-						for (j = i + 1; j < r->n; j++)
-							if ((int)r->page[j] == slot[t].page)
-								break;
-						if (j == r->n) {	/* never again */
-							v = t;
-							break;
-						}
-						if (v == frames || j > far) {
-							v = t;
-							far = j;
-						}
-					}
-					break;
-				}
-				}
-				s = v;
+				s = model_victim(r, i, slot, frames, policy, &hand);
 				ev[i].victim = slot[s].page;
 				c->evictions++;
 				if (dirty[slot[s].page] || !stored[slot[s].page]) {
@@ -3047,6 +3062,61 @@ TEST_F_TIMEOUT(replace, victim_unshared_during_write_back, 120)
 
 #define CLI_BELADY	"--string \"" BELADY "\""
 
+/* The replay, sweep and swap help, and their usage errors (exit 2). */
+static void cli_help_and_bad_usage(struct __test_metadata *_metadata, char *out, size_t size)
+{
+	char args[256];
+
+	for (const char *c = "replay\0sweep\0swap\0"; *c; c += strlen(c) + 1) {
+		snprintf(args, sizeof(args), "%s --help", c);
+		EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("pagelab %s", args);
+		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
+	}
+	EXPECT_NE(NULL, strstr(out, "usage: pagelab swap"));
+	EXPECT_EQ(0, pl_run_cli("replay --help", out, size));
+	EXPECT_NE(NULL, strstr(out, "MADV_DONTNEED"));
+	EXPECT_EQ(2, pl_run_cli("replay --bogus", out, size));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3", out, size));
+	EXPECT_EQ(2, pl_run_cli("replay --policy nope --frames 3 --string 1", out, size));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 0 --string 1", out, size));
+	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3 --string \"1 x\"", out, size));
+	EXPECT_EQ(2, pl_run_cli("sweep --frames 0-3 --string 1", out, size));
+	EXPECT_EQ(2, pl_run_cli("sweep --frames 3 --policies fifo,bogus --string 1", out, size));
+	EXPECT_EQ(2, pl_run_cli("swap --bogus", out, size));
+}
+
+/* The sweep: its CSV and table on Belady's string, and its plot. */
+static void cli_sweep(struct __test_metadata *_metadata, char *out, size_t size)
+{
+	FILE *f;
+
+	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,opt --frames 1-5 --csv " CLI_BELADY, out,
+				size)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "frames,fifo,opt\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n3,9,7\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n4,10,6\n")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,lru,clock,opt --frames 1-5 --exact "
+				CLI_BELADY, out, size)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "     10!")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "fifo: 9 faults with 3 frames, 10 with 4")) TH_LOG("%s", out);
+	if (system("command -v gnuplot >/dev/null 2>&1")) {
+		EXPECT_EQ(1, pl_run_cli("sweep --frames 1-3 --string 1 --plot /tmp/pl-sweep.svg",
+					out, size)) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "gnuplot")) TH_LOG("%s", out);
+	} else {
+		EXPECT_EQ(0, pl_run_cli("sweep --frames 1-4 --plot /tmp/pl-sweep.svg " CLI_BELADY,
+					out, size)) TH_LOG("%s", out);
+		f = fopen("/tmp/pl-sweep.svg", "re");
+		EXPECT_NE(NULL, f);
+		if (f) {
+			out[fread(out, 1, size - 1, f)] = '\0';
+			fclose(f);
+			EXPECT_NE(NULL, strstr(out, "<svg"));
+		}
+		unlink("/tmp/pl-sweep.svg");
+	}
+}
+
 TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 {
 	PL_SELECTED();
@@ -3055,24 +3125,7 @@ TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 	char args[256];
 	FILE *f;
 
-	for (const char *c = "replay\0sweep\0swap\0"; *c; c += strlen(c) + 1) {
-		snprintf(args, sizeof(args), "%s --help", c);
-		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
-		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
-	}
-	EXPECT_NE(NULL, strstr(out, "usage: pagelab swap"));
-	EXPECT_EQ(0, pl_run_cli("replay --help", out, sizeof(out)));
-	EXPECT_NE(NULL, strstr(out, "MADV_DONTNEED"));
-	EXPECT_EQ(2, pl_run_cli("replay --bogus", out, sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3", out, sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("replay --policy nope --frames 3 --string 1", out, sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 0 --string 1", out, sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("replay --policy fifo --frames 3 --string \"1 x\"", out,
-				sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("sweep --frames 0-3 --string 1", out, sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("sweep --frames 3 --policies fifo,bogus --string 1", out,
-				sizeof(out)));
-	EXPECT_EQ(2, pl_run_cli("swap --bogus", out, sizeof(out)));
+	cli_help_and_bad_usage(_metadata, out, sizeof(out));
 
 	/* FIFO on Belady's string: 9 faults with 3 frames, 10 with 4. */
 	EXPECT_EQ(0, pl_run_cli("replay --policy fifo --frames 3 --json " CLI_BELADY, out,
@@ -3116,31 +3169,7 @@ TEST_F_TIMEOUT(replace, cli_replay_sweep_swap, 300)
 	unlink(trace);
 
 	/* The sweep: Belady's anomaly marked. */
-	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,opt --frames 1-5 --csv " CLI_BELADY, out,
-				sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "frames,fifo,opt\n")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\n3,9,7\n")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\n4,10,6\n")) TH_LOG("%s", out);
-	EXPECT_EQ(0, pl_run_cli("sweep --policies fifo,lru,clock,opt --frames 1-5 --exact "
-				CLI_BELADY, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "     10!")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "fifo: 9 faults with 3 frames, 10 with 4")) TH_LOG("%s", out);
-	if (system("command -v gnuplot >/dev/null 2>&1")) {
-		EXPECT_EQ(1, pl_run_cli("sweep --frames 1-3 --string 1 --plot /tmp/pl-sweep.svg",
-					out, sizeof(out))) TH_LOG("%s", out);
-		EXPECT_NE(NULL, strstr(out, "gnuplot")) TH_LOG("%s", out);
-	} else {
-		EXPECT_EQ(0, pl_run_cli("sweep --frames 1-4 --plot /tmp/pl-sweep.svg " CLI_BELADY,
-					out, sizeof(out))) TH_LOG("%s", out);
-		f = fopen("/tmp/pl-sweep.svg", "re");
-		EXPECT_NE(NULL, f);
-		if (f) {
-			out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
-			fclose(f);
-			EXPECT_NE(NULL, strstr(out, "<svg"));
-		}
-		unlink("/tmp/pl-sweep.svg");
-	}
+	cli_sweep(_metadata, out, sizeof(out));
 
 	/* The walk-through checks itself. */
 	EXPECT_EQ(0, pl_run_cli("swap", out, sizeof(out))) TH_LOG("%s", out);

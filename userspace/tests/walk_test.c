@@ -1583,6 +1583,100 @@ static const char *reserve_hugepages(FIXTURE_DATA(walk) *self, long want)
 	return NULL;
 }
 
+/* Walk the hugetlb mapping @p of @len bytes in this process and in @child, which maps it too. */
+static void check_hugetlb_leaf(struct __test_metadata *_metadata, char *p, size_t len,
+			       pid_t child)
+{
+	struct pl_walk_result w, wc;
+	struct pl_walk_run runs[8];
+	char *answer, req[128];
+	int n;
+
+	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)(p + 0x1234));
+	ASSERT_TRUE(w.has_leaf) TH_LOG("a written hugetlb page is not mapped?");
+	EXPECT_STREQ("PMD", w.leaf_level);
+	EXPECT_EQ(THP_SIZE, w.leaf_size);
+	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p + 0x1234)), w.pfn);
+	ASSERT_TRUE(w.has_page);
+	EXPECT_STREQ("hugetlb", w.page_kind) TH_LOG("page flags %s", w.page_flags);
+	EXPECT_FALSE(pl_walk_has_flag(w.page_flags, "thp")) TH_LOG("%s", w.page_flags);
+	walk1(_metadata, &wc, NULL, "%d %p", (int)child, (void *)(p + 0x1234));
+	EXPECT_TRUE(wc.has_leaf && wc.pfn == w.pfn)
+		TH_LOG("the child maps pfn 0x%" PRIx64 ", the parent 0x%" PRIx64, wc.pfn, w.pfn);
+	answer = walk_range(_metadata, child, (uintptr_t)p, (uintptr_t)p + len);
+	n = range_runs(_metadata, answer, runs, 8, NULL);
+	for (int i = 0; i < n && i < 8; i++) {
+		EXPECT_FALSE(runs[i].absent) TH_LOG("%s", answer);
+		EXPECT_EQ(THP_SIZE, runs[i].size);
+		EXPECT_STREQ("hugetlb", runs[i].kind);
+	}
+	free(answer);
+	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
+	ASSERT_EQ(0, walk_json(req, &answer)) TH_LOG("%s", answer);
+	EXPECT_TRUE(pl_json_valid(answer)) TH_LOG("%s", answer);
+	free(answer);
+}
+
+/* Map @big bytes of the hugetlb file @bfd shared, at a @big-aligned address (tracked). */
+static char *map_aligned_hugetlb(struct __test_metadata *_metadata, FIXTURE_DATA(walk) *self,
+				 int bfd, size_t big)
+{
+	char *r, *q;
+
+	r = mmap(NULL, 2 * big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	q = (char *)(((uintptr_t)r + big - 1) & ~(uintptr_t)(big - 1));
+	if (q > r)
+		munmap(r, q - r);
+	munmap(q + big, r + big - q);
+	q = track_map(self, mmap(q, big, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, bfd, 0), big);
+	ASSERT_NE(MAP_FAILED, q);
+	return q;
+}
+
+/* The child: punch holes in @bfd and fault @q back in until @stop[0], counting in @stop[1]. */
+static void punch_hugetlb_holes(int bfd, char *q, volatile unsigned long *stop)
+{
+	/* Punch a hole (unsharing every PMD table of the file), fault it back. */
+	while (!*stop) {
+		if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, THP_SIZE))
+			_exit(1);
+		wr(q, 3);
+		(void)rd(q + THP_SIZE);
+		stop[1]++;
+	}
+	_exit(0);
+}
+
+/* Walk @q in this process and in @child for 8 s; the walks made, the failed ones in @bad. */
+static unsigned long walk_while_punching(struct __test_metadata *_metadata, pid_t child,
+					 char *q, unsigned long *bad)
+{
+	struct pl_walk_result w;
+	unsigned long walks = 0;
+	struct timespec t0, t;
+	char *answer, req[128];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		bool self_walk = walks % 2;
+
+		snprintf(req, sizeof(req), walks % 3 ? "%d %p %p" : "%d %p", self_walk ?
+			 (int)getpid() : (int)child, (void *)q, (void *)(q + 2 * THP_SIZE));
+		answer = NULL;
+		if (pl_walk_alloc(req, &answer) || (walks % 3 == 0 && pl_walk_parse(answer, &w))) {
+			if ((*bad)++ < 5)
+				TH_LOG("'%s':\n%s", req, answer);
+		}
+		free(answer);
+		walks++;
+		wr(q + THP_SIZE, 4);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 8);
+	return walks;
+}
+
 /*
  * A hugetlb PMD table may be shared between processes and freed by another
  * process's truncate without this mm's mmap_lock, so the walk never takes
@@ -1595,14 +1689,11 @@ static const char *reserve_hugepages(FIXTURE_DATA(walk) *self, long want)
 TEST_F_TIMEOUT(walk, hugetlb_mapping_is_a_hugetlb_pmd_leaf, 120)
 {
 	const size_t len = 2 * THP_SIZE, big = 1UL << 30;
-	struct pl_walk_result w, wc;
-	struct pl_walk_run runs[8];
-	unsigned long walks = 0, punches = 0, bad = 0;
+	unsigned long walks, punches, bad = 0;
 	volatile unsigned long *stop = shared_block(self, PG);
-	struct timespec t0, t;
-	char *p, *r, *q, *answer, req[128];
+	char *p, *q;
 	const char *why;
-	int fd, bfd, n, ready[2];
+	int fd, bfd, ready[2];
 	pid_t child;
 
 	ASSERT_NE(MAP_FAILED, (void *)stop);
@@ -1631,76 +1722,21 @@ TEST_F_TIMEOUT(walk, hugetlb_mapping_is_a_hugetlb_pmd_leaf, 120)
 			pause();
 	}
 	ASSERT_TRUE(wait_byte(ready[0], 30000));
-
-	walk1(_metadata, &w, NULL, "%d %p", (int)getpid(), (void *)(p + 0x1234));
-	ASSERT_TRUE(w.has_leaf) TH_LOG("a written hugetlb page is not mapped?");
-	EXPECT_STREQ("PMD", w.leaf_level);
-	EXPECT_EQ(THP_SIZE, w.leaf_size);
-	EXPECT_EQ(pl_pm_pfn(pm1(0, (uintptr_t)p + 0x1234)), w.pfn);
-	ASSERT_TRUE(w.has_page);
-	EXPECT_STREQ("hugetlb", w.page_kind) TH_LOG("page flags %s", w.page_flags);
-	EXPECT_FALSE(pl_walk_has_flag(w.page_flags, "thp")) TH_LOG("%s", w.page_flags);
-	walk1(_metadata, &wc, NULL, "%d %p", (int)child, (void *)(p + 0x1234));
-	EXPECT_TRUE(wc.has_leaf && wc.pfn == w.pfn) TH_LOG("the child maps pfn 0x%" PRIx64
-							    ", the parent 0x%" PRIx64, wc.pfn, w.pfn);
-	answer = walk_range(_metadata, child, (uintptr_t)p, (uintptr_t)p + len);
-	n = range_runs(_metadata, answer, runs, 8, NULL);
-	for (int i = 0; i < n && i < 8; i++) {
-		EXPECT_FALSE(runs[i].absent) TH_LOG("%s", answer);
-		EXPECT_EQ(THP_SIZE, runs[i].size);
-		EXPECT_STREQ("hugetlb", runs[i].kind);
-	}
-	free(answer);
-	snprintf(req, sizeof(req), "%d %p", (int)getpid(), (void *)p);
-	ASSERT_EQ(0, walk_json(req, &answer)) TH_LOG("%s", answer);
-	EXPECT_TRUE(pl_json_valid(answer)) TH_LOG("%s", answer);
-	free(answer);
+	check_hugetlb_leaf(_metadata, p, len, child);
 	kill_reap(self, child);
 
 	/* A 1 GiB-aligned shared mapping: fork shares its PMD table with the child. */
 	bfd = track_fd(self, memfd_create("pagelab-walk-huge-big", MFD_CLOEXEC | MFD_HUGETLB));
 	ASSERT_GE(bfd, 0);
 	ASSERT_EQ(0, ftruncate(bfd, big));
-	r = mmap(NULL, 2 * big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, r);
-	q = (char *)(((uintptr_t)r + big - 1) & ~(uintptr_t)(big - 1));
-	if (q > r)
-		munmap(r, q - r);
-	munmap(q + big, r + big - q);
-	q = track_map(self, mmap(q, big, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, bfd, 0), big);
-	ASSERT_NE(MAP_FAILED, q);
+	q = map_aligned_hugetlb(_metadata, self, bfd, big);
 	wr(q, 1);
 	wr(q + THP_SIZE, 2);
 	child = fork_child(self);
 	ASSERT_GE(child, 0);
-	if (!child) {
-		/* Punch a hole (unsharing every PMD table of the file), fault it back. */
-		while (!*stop) {
-			if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, THP_SIZE))
-				_exit(1);
-			wr(q, 3);
-			(void)rd(q + THP_SIZE);
-			stop[1]++;
-		}
-		_exit(0);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		bool self_walk = walks % 2;
-
-		snprintf(req, sizeof(req), walks % 3 ? "%d %p %p" : "%d %p", self_walk ?
-			 (int)getpid() : (int)child, (void *)q, (void *)(q + 2 * THP_SIZE));
-		answer = NULL;
-		if (pl_walk_alloc(req, &answer) || (walks % 3 == 0 && pl_walk_parse(answer, &w))) {
-			if (bad++ < 5)
-				TH_LOG("'%s':\n%s", req, answer);
-		}
-		free(answer);
-		walks++;
-		wr(q + THP_SIZE, 4);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 8);
+	if (!child)
+		punch_hugetlb_holes(bfd, q, stop);
+	walks = walk_while_punching(_metadata, child, q, &bad);
 	*stop = 1;
 	EXPECT_EQ(0, reap(self, child));
 	punches = stop[1];
@@ -2806,53 +2842,16 @@ static char *cli_output(const char *fmt, ...)
 	return out;
 }
 
-/*
- * pagelab walk --json, made in user space (the kernel makes no JSON), says
- * what debugfs's text says: one address (from PAGELAB_IOC_WALK), a range
- * (from the text's runs) and a kernel address.
- */
-TEST_F(walk, cli_json_agrees_with_text)
+/* The entries of pagelab walk --json's answer @json against the levels of the text's @w. */
+static void json_entries_agree(struct __test_metadata *_metadata,
+			       const struct pl_walk_result *w, const char *json)
 {
-	struct pl_walk_result w;
-	struct pl_walk_run runs[16];
-	struct pl_walk_range r;
-	char *text, *json, flags[PL_WALK_FLAGS_LEN], s[64];
-	const char *leaf, *page, *ents, *el, *rs;
-	uint64_t x, base;
+	char flags[PL_WALK_FLAGS_LEN], s[64];
+	const char *ents, *el;
 	long long num;
-	int n, nj;
-	char *p;
+	uint64_t x;
+	int nj;
 
-	p = anon_map(self, 9 * PG, true);
-	ASSERT_NE(MAP_FAILED, p);
-	for (int i = 0; i < 8; i += 2)
-		wr(p + i * PG, 1);
-	/* Its ninth page a hole: the range below ends in a gap between VMAs. */
-	ASSERT_EQ(0, munmap(p + 8 * PG, PG));
-
-	walk1(_metadata, &w, &text, "%d %p", (int)getpid(), (void *)(p + 0x10));
-	free(text);
-	json = cli_output("walk --json --pid %d %p", (int)getpid(), (void *)(p + 0x10));
-	ASSERT_NE(NULL, json);
-	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
-	EXPECT_TRUE(json_num(json_get(json, "pid"), &num) && num == getpid()) TH_LOG("%s", json);
-	EXPECT_TRUE(json_num(json_get(json, "levels"), &num) && num == w.levels);
-	EXPECT_TRUE(json_hex(json_get(json, "addr"), &x) && x == w.addr);
-	EXPECT_TRUE(json_str(json_get(json_get(json, "vma"), "backing"), s, sizeof(s)) &&
-		    !strcmp(s, "anon")) TH_LOG("%s", json);
-	leaf = json_get(json, "leaf");
-	ASSERT_NE(NULL, leaf) TH_LOG("%s", json);
-	EXPECT_TRUE(json_hex(json_get(leaf, "pfn"), &x) && x == w.pfn) TH_LOG("%s", json);
-	EXPECT_TRUE(json_hex(json_get(leaf, "phys"), &x) && x == w.phys);
-	EXPECT_TRUE(json_num(json_get(leaf, "size"), &num) && num == (long long)w.leaf_size);
-	EXPECT_TRUE(json_str(json_get(leaf, "level"), s, sizeof(s)) && !strcmp(s, w.leaf_level));
-	page = json_get(json, "page");
-	EXPECT_TRUE(json_str(json_get(page, "kind"), s, sizeof(s)) && !strcmp(s, w.page_kind));
-	/* "lru" comes and goes as per-CPU LRU batches drain between the walks. */
-	EXPECT_TRUE(json_flags(json_get(page, "flags"), flags, sizeof(flags)) &&
-		    same_flags(without_lru(flags), without_lru(w.page_flags)))
-		TH_LOG("%s vs %s", flags, w.page_flags);
-	EXPECT_TRUE(json_get(json, "absent") && !strncmp(json_get(json, "absent"), "null", 4));
 	ents = json_get(json, "entries");
 	ASSERT_NE(NULL, ents);
 	nj = 0;
@@ -2862,36 +2861,69 @@ TEST_F(walk, cli_json_agrees_with_text)
 		if (!json_str(json_get(el, "level"), s, sizeof(s)) || !strcmp(s, "PGD-user"))
 			continue;
 		nj++;
-		l = pl_walk_find_level(&w, s);
+		l = pl_walk_find_level(w, s);
 		ASSERT_NE(NULL, l) TH_LOG("JSON level %s not in the text", s);
 		if (l->folded) {
-			EXPECT_TRUE(json_get(el, "folded") && !strncmp(json_get(el, "folded"), "true", 4));
+			EXPECT_TRUE(json_get(el, "folded") &&
+				    !strncmp(json_get(el, "folded"), "true", 4));
 			continue;
 		}
-		EXPECT_TRUE(json_num(json_get(el, "index"), &num) && num == l->index) TH_LOG("%s", s);
+		EXPECT_TRUE(json_num(json_get(el, "index"), &num) && num == l->index)
+			TH_LOG("%s", s);
 		EXPECT_TRUE(json_hex(json_get(el, "entry"), &x) && x == l->entry) TH_LOG("%s", s);
 		EXPECT_TRUE(json_flags(json_get(el, "flags"), flags, sizeof(flags)) &&
 			    same_flags(flags, l->flags)) TH_LOG("%s: %s vs %s", s, flags, l->flags);
 	}
-	EXPECT_EQ(w.nlevels, nj);
-	free(json);
+	EXPECT_EQ(w->nlevels, nj);
+}
 
-	/*
-	 * A range, from the binary scan: page by page what the text's runs
-	 * say (present, frame, page size, kind, exclusive, and the entry's
-	 * write, dirty and accessed bits), and the gap after the mapping.
-	 */
-	text = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 9 * PG);
-	n = range_runs(_metadata, text, runs, 16, &r);
-	free(text);
-	ASSERT_LE(n, 16);
-	json = cli_output("walk --json --pid %d %p %p", (int)getpid(), (void *)p,
-			  (void *)(p + 9 * PG));
-	ASSERT_NE(NULL, json);
-	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
-	EXPECT_TRUE(json_num(json_get(json, "pages"), &num) && num == (long long)r.total_pages);
-	EXPECT_TRUE(json_hex(json_get(json, "start"), &x) && x == r.start);
-	EXPECT_TRUE(json_hex(json_get(json, "end"), &x) && x == r.end);
+/* pagelab walk --json's answer @json for one address against the text's @w. */
+static void json_walk_agrees(struct __test_metadata *_metadata, const struct pl_walk_result *w,
+			     const char *json)
+{
+	char flags[PL_WALK_FLAGS_LEN], s[64];
+	const char *leaf, *page;
+	long long num;
+	uint64_t x;
+
+	EXPECT_TRUE(json_num(json_get(json, "pid"), &num) && num == getpid()) TH_LOG("%s", json);
+	EXPECT_TRUE(json_num(json_get(json, "levels"), &num) && num == w->levels);
+	EXPECT_TRUE(json_hex(json_get(json, "addr"), &x) && x == w->addr);
+	EXPECT_TRUE(json_str(json_get(json_get(json, "vma"), "backing"), s, sizeof(s)) &&
+		    !strcmp(s, "anon")) TH_LOG("%s", json);
+	leaf = json_get(json, "leaf");
+	ASSERT_NE(NULL, leaf) TH_LOG("%s", json);
+	EXPECT_TRUE(json_hex(json_get(leaf, "pfn"), &x) && x == w->pfn) TH_LOG("%s", json);
+	EXPECT_TRUE(json_hex(json_get(leaf, "phys"), &x) && x == w->phys);
+	EXPECT_TRUE(json_num(json_get(leaf, "size"), &num) && num == (long long)w->leaf_size);
+	EXPECT_TRUE(json_str(json_get(leaf, "level"), s, sizeof(s)) && !strcmp(s, w->leaf_level));
+	page = json_get(json, "page");
+	EXPECT_TRUE(json_str(json_get(page, "kind"), s, sizeof(s)) && !strcmp(s, w->page_kind));
+	/* "lru" comes and goes as per-CPU LRU batches drain between the walks. */
+	EXPECT_TRUE(json_flags(json_get(page, "flags"), flags, sizeof(flags)) &&
+		    same_flags(without_lru(flags), without_lru(w->page_flags)))
+		TH_LOG("%s vs %s", flags, w->page_flags);
+	EXPECT_TRUE(json_get(json, "absent") && !strncmp(json_get(json, "absent"), "null", 4));
+	json_entries_agree(_metadata, w, json);
+}
+
+/*
+ * pagelab walk --json's answer @json for a range against the text's @r and
+ * its @n runs at @runs, page by page.
+ */
+static void json_range_agrees(struct __test_metadata *_metadata, const char *json,
+			      const struct pl_walk_run *runs, int n,
+			      const struct pl_walk_range *r)
+{
+	char flags[PL_WALK_FLAGS_LEN];
+	const char *el, *rs;
+	long long num;
+	uint64_t x;
+	int nj;
+
+	EXPECT_TRUE(json_num(json_get(json, "pages"), &num) && num == (long long)r->total_pages);
+	EXPECT_TRUE(json_hex(json_get(json, "start"), &x) && x == r->start);
+	EXPECT_TRUE(json_hex(json_get(json, "end"), &x) && x == r->end);
 	rs = json_get(json, "runs");
 	ASSERT_NE(NULL, rs);
 	nj = 0;
@@ -2930,15 +2962,64 @@ TEST_F(walk, cli_json_agrees_with_text)
 			EXPECT_EQ((long long)t->size, size);
 			EXPECT_STREQ(t->kind, kind) TH_LOG("0x%" PRIx64, a);
 			EXPECT_EQ((long long)t->excl, excl) TH_LOG("0x%" PRIx64, a);
-			EXPECT_EQ(pl_walk_has_flag(t->flags, "RW"), pl_walk_has_flag(flags, "write"))
+			EXPECT_EQ(pl_walk_has_flag(t->flags, "RW"),
+				  pl_walk_has_flag(flags, "write"))
 				TH_LOG("0x%" PRIx64 ": %s vs %s", a, t->flags, flags);
-			EXPECT_EQ(pl_walk_has_flag(t->flags, "D"), pl_walk_has_flag(flags, "dirty"))
+			EXPECT_EQ(pl_walk_has_flag(t->flags, "D"),
+				  pl_walk_has_flag(flags, "dirty"))
 				TH_LOG("0x%" PRIx64 ": %s vs %s", a, t->flags, flags);
-			EXPECT_EQ(pl_walk_has_flag(t->flags, "A"), pl_walk_has_flag(flags, "accessed"))
+			EXPECT_EQ(pl_walk_has_flag(t->flags, "A"),
+				  pl_walk_has_flag(flags, "accessed"))
 				TH_LOG("0x%" PRIx64 ": %s vs %s", a, t->flags, flags);
 		}
 	}
-	EXPECT_EQ((long long)r.total_pages, nj);
+	EXPECT_EQ((long long)r->total_pages, nj);
+}
+
+/*
+ * pagelab walk --json, made in user space (the kernel makes no JSON), says
+ * what debugfs's text says: one address (from PAGELAB_IOC_WALK), a range
+ * (from the text's runs) and a kernel address.
+ */
+TEST_F(walk, cli_json_agrees_with_text)
+{
+	struct pl_walk_result w;
+	struct pl_walk_run runs[16];
+	struct pl_walk_range r;
+	char *text, *json, s[64];
+	uint64_t base;
+	int n;
+	char *p;
+
+	p = anon_map(self, 9 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	for (int i = 0; i < 8; i += 2)
+		wr(p + i * PG, 1);
+	/* Its ninth page a hole: the range below ends in a gap between VMAs. */
+	ASSERT_EQ(0, munmap(p + 8 * PG, PG));
+
+	walk1(_metadata, &w, &text, "%d %p", (int)getpid(), (void *)(p + 0x10));
+	free(text);
+	json = cli_output("walk --json --pid %d %p", (int)getpid(), (void *)(p + 0x10));
+	ASSERT_NE(NULL, json);
+	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	json_walk_agrees(_metadata, &w, json);
+	free(json);
+
+	/*
+	 * A range, from the binary scan: page by page what the text's runs
+	 * say (present, frame, page size, kind, exclusive, and the entry's
+	 * write, dirty and accessed bits), and the gap after the mapping.
+	 */
+	text = walk_range(_metadata, getpid(), (uintptr_t)p, (uintptr_t)p + 9 * PG);
+	n = range_runs(_metadata, text, runs, 16, &r);
+	free(text);
+	ASSERT_LE(n, 16);
+	json = cli_output("walk --json --pid %d %p %p", (int)getpid(), (void *)p,
+			  (void *)(p + 9 * PG));
+	ASSERT_NE(NULL, json);
+	ASSERT_TRUE(pl_json_valid(json)) TH_LOG("not JSON:\n%s", json);
+	json_range_agrees(_metadata, json, runs, n, &r);
 	free(json);
 
 	/* A kernel walk says "pid": "kernel". */
@@ -3110,6 +3191,59 @@ static void *churn_thread(void *arg)
 	return NULL;
 }
 
+/* Make walk number @i's request of kind @kind in @req: the target's or this process's (5). */
+static void race_request(char *req, size_t size, int kind, unsigned long i, pid_t target,
+			 uint64_t a, uint64_t len)
+{
+	bool self_walk = kind == 5;
+
+	switch (kind) {
+	case 0:
+	case 5:
+		snprintf(req, size, "%d 0x%" PRIx64, self_walk ? (int)getpid() : (int)target,
+			 a + (i % 16) * PG);
+		break;
+	case 1:
+		snprintf(req, size, "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target, a, a + len);
+		break;
+	case 2:
+		snprintf(req, size, "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target,
+			 a > 8 * MiB ? a - 8 * MiB : a, a + len + 8 * MiB);
+		break;
+	case 3:
+		snprintf(req, size, "%d 0x%" PRIx64, (int)target, a);
+		break;
+	default:
+		snprintf(req, size, "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target, a, a + len);
+		break;
+	}
+}
+
+/* Does @answer to a request of kind @kind parse (into @w for one address)? */
+static bool race_answer_parses(int kind, const char *answer, struct pl_walk_result *w)
+{
+	struct pl_walk_range r;
+	struct pl_walk_run run;
+	bool parsed;
+
+	if (kind == 0 || kind == 5) {
+		parsed = !pl_walk_parse(answer, w);
+	} else if (kind == 3 || kind == 4) {
+		/* What pagelab walk --json makes of it. */
+		char *json = json_of(answer);
+
+		parsed = pl_json_valid(json);
+		free(json);
+	} else {
+		int rr = pl_walk_range_begin(&r, answer);
+
+		while (!rr && (rr = pl_walk_range_next(&r, &run)) == 1)
+			rr = 0;
+		parsed = !rr;
+	}
+	return parsed;
+}
+
 TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 {
 	struct race_shared *sh = shared_block(self, PG);
@@ -3155,51 +3289,13 @@ TEST_F_TIMEOUT(walk, race_with_mmap_munmap_and_exit, 120)
 		len = self_walk ? churn.len : sh->len[i % RACE_SLOTS];
 		if (!a)
 			continue;
-		switch (kind) {
-		case 0:
-		case 5:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64, self_walk ? (int)getpid() : (int)target,
-				 a + (i % 16) * PG);
-			break;
-		case 1:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target, a, a + len);
-			break;
-		case 2:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target,
-				 a > 8 * MiB ? a - 8 * MiB : a, a + len + 8 * MiB);
-			break;
-		case 3:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)target, a);
-			break;
-		default:
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64 " 0x%" PRIx64, (int)target,
-				 a, a + len);
-			break;
-		}
+		race_request(req, sizeof(req), kind, i, target, a, len);
 		ret = pl_walk_alloc(req, &answer);
 		if (!ret) {
-			struct pl_walk_range r;
-			struct pl_walk_run run;
-			bool parsed;
-
 			ok++;
-			if (kind == 0 || kind == 5) {
-				parsed = !pl_walk_parse(answer, w);
-			} else if (kind == 3 || kind == 4) {
-				/* What pagelab walk --json makes of it. */
-				char *json = json_of(answer);
-
-				parsed = pl_json_valid(json);
-				free(json);
-			} else {
-				int rr = pl_walk_range_begin(&r, answer);
-
-				while (!rr && (rr = pl_walk_range_next(&r, &run)) == 1)
-					rr = 0;
-				parsed = !rr;
-			}
-			if (!parsed && bad_answers++ < 5)
-				TH_LOG("'%s': an answer that does not parse:\n%.1500s", req, answer);
+			if (!race_answer_parses(kind, answer, w) && bad_answers++ < 5)
+				TH_LOG("'%s': an answer that does not parse:\n%.1500s", req,
+				       answer);
 		} else if (ret == -ESRCH) {
 			esrch++;
 		} else if (unexpected++ < 10) {
@@ -3308,6 +3404,75 @@ TEST_F(walk, answer_is_for_its_writer_only)
 	close(fd);
 }
 
+/* The target child: as uid 65534, fork and exec the setuid copy @copy until told to stop. */
+static void suid_target(struct suid_race *sh, const char *copy)
+{
+	char *ballast = mmap(NULL, SUID_BALLAST, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (ballast == MAP_FAILED || !drop_to_nobody())
+		_exit(1);
+	madvise(ballast, SUID_BALLAST, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < SUID_BALLAST; off += PG)
+		ballast[off] = 1;
+	while (!sh->stop) {
+		pid_t c;
+		int st;
+
+		prctl(PR_SET_DUMPABLE, 1);
+		c = fork();
+		if (!c) {
+			sh->pid = getpid();
+			execl(copy, copy, SUID_HELPER, (char *)NULL);
+			_exit(127);
+		}
+		if (c < 0 || waitpid(c, &st, 0) != c)
+			_exit(2);
+		sh->forks++;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			sh->exec_failures++;
+	}
+	_exit(0);
+}
+
+/* The walker child: as uid 65534 on a root-opened file, walk each new child's @text. */
+static void suid_walker(struct suid_race *sh, uint64_t text)
+{
+	static char answer[1 << 16];
+	struct pl_walk_result w;
+	struct timespec t0, t;
+	char req[64];
+	int fd = pl_walk_open();
+
+	if (fd < 0 || !drop_to_nobody())
+		_exit(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		pid_t pid = sh->pid;
+		int ret;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (!pid)
+			continue;
+		snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)pid, text);
+		ret = walk_on(fd, req, answer, sizeof(answer));
+		if (ret == -EPERM) {
+			sh->eperm++;
+		} else if (ret == -ESRCH) {
+			sh->esrch++;
+		} else if (ret) {
+			sh->other++;
+		} else if (pl_walk_parse(answer, &w) || !w.has_vma ||
+			   strstr(w.vma_backing, "pagelab_walk_suid")) {
+			if (!sh->violations++)
+				snprintf(sh->first, sizeof(sh->first), "%s", answer);
+		} else {
+			sh->ok++;
+		}
+	} while (t.tv_sec - t0.tv_sec < SUID_SECONDS);
+	_exit(0);
+}
+
 TEST_F_TIMEOUT(walk, setuid_exec_during_walks_is_never_walked, 120)
 {
 	struct suid_race *sh = shared_block(self, sizeof(*sh));
@@ -3331,71 +3496,12 @@ TEST_F_TIMEOUT(walk, setuid_exec_during_walks_is_never_walked, 120)
 
 	target = fork_child(self);
 	ASSERT_GE(target, 0);
-	if (!target) {
-		char *ballast = mmap(NULL, SUID_BALLAST, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (ballast == MAP_FAILED || !drop_to_nobody())
-			_exit(1);
-		madvise(ballast, SUID_BALLAST, MADV_NOHUGEPAGE);
-		for (size_t off = 0; off < SUID_BALLAST; off += PG)
-			ballast[off] = 1;
-		while (!sh->stop) {
-			pid_t c;
-			int st;
-
-			prctl(PR_SET_DUMPABLE, 1);
-			c = fork();
-			if (!c) {
-				sh->pid = getpid();
-				execl(copy, copy, SUID_HELPER, (char *)NULL);
-				_exit(127);
-			}
-			if (c < 0 || waitpid(c, &st, 0) != c)
-				_exit(2);
-			sh->forks++;
-			if (!WIFEXITED(st) || WEXITSTATUS(st))
-				sh->exec_failures++;
-		}
-		_exit(0);
-	}
+	if (!target)
+		suid_target(sh, copy);
 	walker = fork_child(self);
 	ASSERT_GE(walker, 0);
-	if (!walker) {
-		static char answer[1 << 16];
-		struct pl_walk_result w;
-		struct timespec t0, t;
-		char req[64];
-		int fd = pl_walk_open();
-
-		if (fd < 0 || !drop_to_nobody())
-			_exit(1);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		do {
-			pid_t pid = sh->pid;
-			int ret;
-
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (!pid)
-				continue;
-			snprintf(req, sizeof(req), "%d 0x%" PRIx64, (int)pid, text);
-			ret = walk_on(fd, req, answer, sizeof(answer));
-			if (ret == -EPERM) {
-				sh->eperm++;
-			} else if (ret == -ESRCH) {
-				sh->esrch++;
-			} else if (ret) {
-				sh->other++;
-			} else if (pl_walk_parse(answer, &w) || !w.has_vma ||
-				   strstr(w.vma_backing, "pagelab_walk_suid")) {
-				if (!sh->violations++)
-					snprintf(sh->first, sizeof(sh->first), "%s", answer);
-			} else {
-				sh->ok++;
-			}
-		} while (t.tv_sec - t0.tv_sec < SUID_SECONDS);
-		_exit(0);
-	}
+	if (!walker)
+		suid_walker(sh, text);
 	EXPECT_EQ(0, reap(self, walker));
 	sh->stop = true;
 	EXPECT_EQ(0, reap(self, target));
@@ -3434,21 +3540,17 @@ static bool json_false(const char *v)
 	return v && !strncmp(v, "false", 5);
 }
 
-TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
+/* The CLI's help, and its bad usage and a refused walk, each with its exit code. */
+static void cli_help_and_bad_usage(struct __test_metadata *_metadata, char *out, size_t size)
 {
-	static char out[1 << 18];
-	volatile int local = 1;
-	char args[256], svg[64];
-	const char *row, *v;
-	uint64_t base;
-	int rc;
+	char args[256];
 
 	for (const char *c = "walk\0segments\0bench\0"; *c; c += strlen(c) + 1) {
 		snprintf(args, sizeof(args), "%s --help", c);
-		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("pagelab %s", args);
+		EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("pagelab %s", args);
 		EXPECT_NE(NULL, strstr(out, "usage: pagelab")) TH_LOG("pagelab %s", args);
 	}
-	EXPECT_EQ(0, pl_run_cli("--help", out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli("--help", out, size));
 	EXPECT_NE(NULL, strstr(out, "segments"));
 	for (const char *c = "walk\0walk --bogus 0x1000\0walk zz\0walk 0x1 0x2 0x3\0"
 			     "walk --kernel --pid 1 0x1000\0walk --kernel 0x1000 0x2000\0"
@@ -3456,40 +3558,48 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 			     "walk --dot=walk.txt 0x1000\0walk --pid 0 0x1000\0walk --pid\0"
 			     "segments --bogus\0bench walk --pages 0\0bench walk --bogus\0"; *c;
 	     c += strlen(c) + 1) {
-		EXPECT_EQ(2, pl_run_cli(c, out, sizeof(out))) TH_LOG("pagelab %s:\n%s", c, out);
+		EXPECT_EQ(2, pl_run_cli(c, out, size)) TH_LOG("pagelab %s:\n%s", c, out);
 	}
 
 	/* A refused request: exit 1 and the kernel's reason. */
-	EXPECT_EQ(1, pl_run_cli("walk --pid 1 0x8000000000000000", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(1, pl_run_cli("walk --pid 1 0x8000000000000000", out, size)) TH_LOG("%s", out);
 	EXPECT_EQ(0, strncmp(out, "pagelab: walk: ", 15)) TH_LOG("%s", out);
+}
 
-	snprintf(args, sizeof(args), "walk --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+/* pagelab walk of @local, on this process's stack: text, a range, JSON, dot and SVG. */
+static void cli_walk_of_local(struct __test_metadata *_metadata, const volatile int *local,
+			      char *out, size_t size)
+{
+	char args[256], svg[64];
+	int rc;
+
+	snprintf(args, sizeof(args), "walk --pid %d %p", (int)getpid(), (void *)local);
+	EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "stack"));
 	EXPECT_NE(NULL, strstr(out, "PGD"));
 	EXPECT_NE(NULL, strstr(out, "frame pfn 0x")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "leaf:"));
 
 	snprintf(args, sizeof(args), "walk --pid %d %p %p", (int)getpid(),
-		 (void *)((uintptr_t)&local & ~(PG - 1)),
-		 (void *)(((uintptr_t)&local & ~(PG - 1)) + 4 * PG));
-	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+		 (void *)((uintptr_t)local & ~(PG - 1)),
+		 (void *)(((uintptr_t)local & ~(PG - 1)) + 4 * PG));
+	EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "pages in")) TH_LOG("%s", out);
 
-	snprintf(args, sizeof(args), "walk --json --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(args, sizeof(args), "walk --json --pid %d %p", (int)getpid(), (void *)local);
+	EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("%s", out);
 	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 
-	snprintf(args, sizeof(args), "walk --dot --pid %d %p", (int)getpid(), (void *)&local);
-	EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(args, sizeof(args), "walk --dot --pid %d %p", (int)getpid(), (void *)local);
+	EXPECT_EQ(0, pl_run_cli(args, out, size)) TH_LOG("%s", out);
 	EXPECT_EQ(0, strncmp(out, "digraph ", 8)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "cr3 -> l0"));
 	EXPECT_NE(NULL, strstr(out, "-> frame;"));
 
 	snprintf(svg, sizeof(svg), "/tmp/pagelab_walk_test.%d.svg", (int)getpid());
 	snprintf(args, sizeof(args), "walk --dot=%s --pid %d %p", svg, (int)getpid(),
-		 (void *)&local);
-	rc = pl_run_cli(args, out, sizeof(out));
+		 (void *)local);
+	rc = pl_run_cli(args, out, size);
 	if (rc == 0) {
 		struct stat st;
 
@@ -3500,21 +3610,20 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 		EXPECT_EQ(1, rc);
 		EXPECT_NE(NULL, strstr(out, "needs Graphviz's 'dot'")) TH_LOG("%s", out);
 	}
+}
 
-	if (!pl_direct_map_base(&base)) {
-		snprintf(args, sizeof(args), "walk --kernel 0x%" PRIx64, base + 0x100000);
-		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
-		EXPECT_NE(NULL, strstr(out, "kernel address")) TH_LOG("%s", out);
-		EXPECT_NE(NULL, strstr(out, "phys 0x100000")) TH_LOG("%s", out);
-	}
+/* pagelab segments, in text and JSON, with the bits the tour points at. */
+static void cli_segments(struct __test_metadata *_metadata, char *out, size_t size)
+{
+	const char *row;
 
-	EXPECT_EQ(0, pl_run_cli("segments", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("segments", out, size)) TH_LOG("%s", out);
 	for (const char *s = "text\0rodata\0data\0bss\0heap\0mapped file\0anonymous mmap\0"
 			     "shared library\0stack\0vdso\0kernel\0"; *s; s += strlen(s) + 1) {
 		EXPECT_NE(NULL, strstr(out, s)) TH_LOG("no %s row:\n%s", s, out);
 	}
 	EXPECT_EQ(NULL, strstr(out, "walk failed")) TH_LOG("%s", out);
-	EXPECT_EQ(0, pl_run_cli("segments --json", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("segments --json", out, size)) TH_LOG("%s", out);
 	ASSERT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 	/* What the tour tells people to look at. */
 	row = segment_row(out, "stack");
@@ -3527,24 +3636,31 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 		    json_true(json_get(row, "user"))) TH_LOG("%s", out);
 	row = segment_row(out, "kernel");
 	EXPECT_TRUE(json_false(json_get(row, "user"))) TH_LOG("%s", out);
+}
 
-	EXPECT_EQ(0, pl_run_cli("bench walk --pages 64 --reps 3", out, sizeof(out))) TH_LOG("%s", out);
+/* pagelab bench walk, fault and smp, in text and JSON. */
+static void cli_bench(struct __test_metadata *_metadata, char *out, size_t size)
+{
+	const char *v;
+	int rc;
+
+	EXPECT_EQ(0, pl_run_cli("bench walk --pages 64 --reps 3", out, size)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "RATIO walk_vs_pagemap ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "pages/s"));
-	EXPECT_EQ(0, pl_run_cli("bench walk --pages 32 --reps 2 --json", out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli("bench walk --pages 32 --reps 2 --json", out, size));
 	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
-	EXPECT_EQ(0, pl_run_cli("bench fault --pages 16 --reps 1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, pl_run_cli("bench fault --pages 16 --reps 1", out, size)) TH_LOG("%s", out);
 	for (const char *c = "RATIO write \0RATIO read_random \0RATIO write_sparse \0"
 			     "RATIO write_vs_uffd \0RATIO read_vs_uffd \0ABS write \0"; *c;
 	     c += strlen(c) + 1) {
 		EXPECT_NE(NULL, strstr(out, c)) TH_LOG("%s: %s", c, out);
 	}
-	EXPECT_EQ(0, pl_run_cli("bench fault --pages 8 --reps 1 --json", out, sizeof(out)));
+	EXPECT_EQ(0, pl_run_cli("bench fault --pages 8 --reps 1 --json", out, size));
 	EXPECT_TRUE(pl_json_valid(out)) TH_LOG("%s", out);
 	v = json_get(out, "uffd_copy_ns");
 	EXPECT_TRUE(v && strtod(v, NULL) > 0) TH_LOG("%s", out);
 	/* Two CPUs (the guest's default), or a clear refusal. */
-	rc = pl_run_cli("bench smp --pages 16 --reps 1", out, sizeof(out));
+	rc = pl_run_cli("bench smp --pages 16 --reps 1", out, size);
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
 		EXPECT_EQ(0, rc) TH_LOG("%s", out);
 		EXPECT_NE(NULL, strstr(out, "RATIO smp_pagelab ")) TH_LOG("%s", out);
@@ -3553,6 +3669,27 @@ TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
 		EXPECT_NE(0, rc);
 		EXPECT_NE(NULL, strstr(out, "needs two CPUs")) TH_LOG("%s", out);
 	}
+}
+
+TEST_F_TIMEOUT(walk, cli_walk_segments_bench_and_tour, 300)
+{
+	static char out[1 << 18];
+	volatile int local = 1;
+	char args[256];
+	uint64_t base;
+
+	cli_help_and_bad_usage(_metadata, out, sizeof(out));
+	cli_walk_of_local(_metadata, &local, out, sizeof(out));
+
+	if (!pl_direct_map_base(&base)) {
+		snprintf(args, sizeof(args), "walk --kernel 0x%" PRIx64, base + 0x100000);
+		EXPECT_EQ(0, pl_run_cli(args, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "kernel address")) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "phys 0x100000")) TH_LOG("%s", out);
+	}
+
+	cli_segments(_metadata, out, sizeof(out));
+	cli_bench(_metadata, out, sizeof(out));
 
 	EXPECT_EQ(0, pl_run_cli("tour", out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Page tables, level by level"));
@@ -3841,33 +3978,22 @@ static void scan_req(struct pagelab_scan *s, const char *p, size_t pages,
 	s->runs = (uintptr_t)runs;
 }
 
-TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
-{
-	const size_t room = 3;
-	struct pagelab_scan_run *runs, *one;
-	struct pagelab_scan s;
-	unsigned char *block;
-	char *p;
-	pid_t gone;
-	int st;
-
-	p = anon_map(self, 16 * PG, true);
-	ASSERT_NE(MAP_FAILED, p);
-	/* Every other page written: 16 pages, 8 + 8 runs. */
-	for (size_t i = 0; i < 16; i += 2)
-		wr(p + i * PG, 1);
-	block = track_map(self, mmap(NULL, PG, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), PG);
-	ASSERT_NE(MAP_FAILED, block);
-	memset(block, 0xa5, PG);
-	runs = (struct pagelab_scan_run *)block;
-
+/* SCAN_REQ(): a scan of the 16 pages at p into runs; SCAN_FAILS(): @change makes it fail. */
 #define SCAN_REQ() scan_req(&s, p, 16, runs, room)
 #define SCAN_FAILS(err, change) do {							\
 		SCAN_REQ();								\
 		change;									\
 		EXPECT_EQ(-(err), pl_scan(self->dev, &s)) TH_LOG("%s", #change);	\
 	} while (0)
+
+/* Every kind of bad scan of the 16 pages at @p gets its errno and writes no run. */
+static void scan_bad_requests(struct __test_metadata *_metadata, FIXTURE_DATA(walk) *self,
+			      char *p, struct pagelab_scan_run *runs, size_t room)
+{
+	const unsigned char *block = (const unsigned char *)runs;
+	struct pagelab_scan s;
+	pid_t gone;
+	int st;
 
 	SCAN_FAILS(EINVAL, s.size = sizeof(s) - 8);
 	SCAN_FAILS(EINVAL, s.size = sizeof(s) + 8);
@@ -3881,7 +4007,8 @@ TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
 	SCAN_FAILS(EINVAL, s.end = (uintptr_t)p);
 	SCAN_FAILS(EINVAL, s.start = (uintptr_t)p + PG; s.end = (uintptr_t)p);
 	SCAN_FAILS(EINVAL, s.start = 0; s.end = UINT64_C(0xfffffffffffff000));
-	SCAN_FAILS(EINVAL, s.start = UINT64_C(0xffff800000000000); s.end = UINT64_C(0xffff800000001000));
+	SCAN_FAILS(EINVAL, s.start = UINT64_C(0xffff800000000000);
+		   s.end = UINT64_C(0xffff800000001000));
 	SCAN_FAILS(EINVAL, s.required = PAGELAB_SCAN_ALL + 1);
 	SCAN_FAILS(EINVAL, s.any = UINT64_C(1) << 63);
 	SCAN_FAILS(EINVAL, s.excluded = UINT64_C(1) << 40);
@@ -3899,28 +4026,18 @@ TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
 	SCAN_FAILS(ESRCH, s.pid = gone);
 	SCAN_FAILS(ESRCH, s.pid = -1);
 	EXPECT_EQ(0xa5, block[0]) TH_LOG("a refused scan wrote runs");
+}
 
-	/* Room for 3 runs: 3 written, the rest of the page untouched, resumable. */
-	SCAN_REQ();
-	ASSERT_EQ(0, pl_scan(self->dev, &s));
-	EXPECT_EQ(room, s.nr_runs);
-	EXPECT_EQ((uintptr_t)p + room * PG, s.walk_end) TH_LOG("walk_end 0x%llx",
-							      (unsigned long long)s.walk_end);
-	for (size_t b = room * sizeof(*runs); b < PG; b++) {
-		ASSERT_EQ(0xa5, block[b]) TH_LOG("byte %zu past %zu runs written", b, room);
-	}
-	for (size_t k = 0; k < room; k++) {
-		EXPECT_EQ((uintptr_t)p + k * PG, runs[k].start);
-		EXPECT_EQ(1ULL, runs[k].pages);
-		EXPECT_EQ(!(k % 2), !!(runs[k].categories & PAGELAB_SCAN_PRESENT));
-	}
-	/* One run at a time, from each walk_end: the same 16 runs. */
-	one = calloc(1, sizeof(*one));
-	ASSERT_NE(NULL, one);
+/* Scans of the 16 pages at @p, one run at a time into @one, from each walk_end. */
+static void scan_one_run_at_a_time(struct __test_metadata *_metadata, int dev, char *p,
+				   struct pagelab_scan_run *one)
+{
+	struct pagelab_scan s;
+
 	for (uint64_t a = (uintptr_t)p, k = 0; a < (uintptr_t)p + 16 * PG; k++) {
 		s = (struct pagelab_scan){ .size = sizeof(s), .max_runs = 1, .start = a,
 					   .end = (uintptr_t)p + 16 * PG, .runs = (uintptr_t)one };
-		ASSERT_EQ(0, pl_scan(self->dev, &s));
+		ASSERT_EQ(0, pl_scan(dev, &s));
 		ASSERT_EQ(1U, s.nr_runs);
 		EXPECT_EQ(a, one->start);
 		EXPECT_EQ(!(k % 2), !!(one->categories & PAGELAB_SCAN_PRESENT)) TH_LOG("run %llu",
@@ -3928,6 +4045,14 @@ TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
 		ASSERT_GT(s.walk_end, a);
 		a = s.walk_end;
 	}
+}
+
+/* Scans of the 16 pages at @p into @runs with masks, a page limit and NO_PFN. */
+static void scan_masks_and_no_pfn(struct __test_metadata *_metadata, FIXTURE_DATA(walk) *self,
+				  char *p, struct pagelab_scan_run *runs, size_t room)
+{
+	struct pagelab_scan s;
+
 	/* Masks: the present pages only, and at most 5 of them. */
 	SCAN_REQ();
 	s.required = PAGELAB_SCAN_PRESENT;
@@ -3961,10 +4086,52 @@ TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
 	ASSERT_EQ(0, pl_scan(self->dev, &s));
 	EXPECT_EQ(0U, s.nr_runs);
 	EXPECT_EQ((uintptr_t)p + 16 * PG, s.walk_end);
+}
+
+TEST_F(walk, scan_bad_input_gets_an_errno_and_no_write_past_the_runs)
+{
+	const size_t room = 3;
+	struct pagelab_scan_run *runs, *one;
+	struct pagelab_scan s;
+	unsigned char *block;
+	char *p;
+
+	p = anon_map(self, 16 * PG, true);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Every other page written: 16 pages, 8 + 8 runs. */
+	for (size_t i = 0; i < 16; i += 2)
+		wr(p + i * PG, 1);
+	block = track_map(self, mmap(NULL, PG, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), PG);
+	ASSERT_NE(MAP_FAILED, block);
+	memset(block, 0xa5, PG);
+	runs = (struct pagelab_scan_run *)block;
+
+	scan_bad_requests(_metadata, self, p, runs, room);
+
+	/* Room for 3 runs: 3 written, the rest of the page untouched, resumable. */
+	SCAN_REQ();
+	ASSERT_EQ(0, pl_scan(self->dev, &s));
+	EXPECT_EQ(room, s.nr_runs);
+	EXPECT_EQ((uintptr_t)p + room * PG, s.walk_end) TH_LOG("walk_end 0x%llx",
+							      (unsigned long long)s.walk_end);
+	for (size_t b = room * sizeof(*runs); b < PG; b++) {
+		ASSERT_EQ(0xa5, block[b]) TH_LOG("byte %zu past %zu runs written", b, room);
+	}
+	for (size_t k = 0; k < room; k++) {
+		EXPECT_EQ((uintptr_t)p + k * PG, runs[k].start);
+		EXPECT_EQ(1ULL, runs[k].pages);
+		EXPECT_EQ(!(k % 2), !!(runs[k].categories & PAGELAB_SCAN_PRESENT));
+	}
+	/* One run at a time, from each walk_end: the same 16 runs. */
+	one = calloc(1, sizeof(*one));
+	ASSERT_NE(NULL, one);
+	scan_one_run_at_a_time(_metadata, self->dev, p, one);
+	scan_masks_and_no_pfn(_metadata, self, p, runs, room);
 	free(one);
+}
 #undef SCAN_FAILS
 #undef SCAN_REQ
-}
 
 /* One call's answer for [p, p + n pages), with or without PFNs. */
 static struct pagelab_scan_run *scan_one_call(struct __test_metadata *_metadata, int dev,
@@ -3996,6 +4163,118 @@ static bool scan_runs_join(const struct pagelab_scan_run *a, const struct pagela
 }
 
 /*
+ * No two of the @nall runs at @all (with PFNs) or the @nnopfn at @nopfn
+ * (without) could have been one, except across the VMA boundary at @split.
+ */
+static void scan_runs_never_join(struct __test_metadata *_metadata, const char *p, size_t split,
+				 const struct pagelab_scan_run *all, size_t nall,
+				 const struct pagelab_scan_run *nopfn, size_t nnopfn)
+{
+	size_t k;
+
+	/* Across the two VMAs runs never join, even where they could. */
+	for (k = 0; k + 1 < nall; k++) {
+		if (all[k + 1].start == (uintptr_t)p + split * PG)
+			continue;
+		EXPECT_FALSE(scan_runs_join(&all[k], &all[k + 1], true))
+			TH_LOG("runs %zu and %zu (0x%llx, 0x%llx) could be one", k, k + 1,
+			       (unsigned long long)all[k].start,
+			       (unsigned long long)all[k + 1].start);
+	}
+	for (k = 0; k + 1 < nnopfn; k++) {
+		bool at_split = nopfn[k + 1].start == (uintptr_t)p + split * PG;
+
+		if (at_split) {
+			EXPECT_TRUE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
+				TH_LOG("the pages on each side of the VMA boundary differ");
+		} else {
+			EXPECT_FALSE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
+				TH_LOG("runs %zu and %zu could be one (no PFNs)", k, k + 1);
+		}
+	}
+	for (k = 0; k < nnopfn && nopfn[k].start < (uintptr_t)p + split * PG; k++)
+		;
+	EXPECT_TRUE(k < nnopfn && nopfn[k].start == (uintptr_t)p + split * PG)
+		TH_LOG("no run starts where the second VMA does");
+}
+
+/* The @n pages at @p scanned in batches, and up to 777 pages: the @nall runs at @all. */
+static void scan_cut_in_batches(struct __test_metadata *_metadata, int dev, const char *p,
+				size_t n, const struct pagelab_scan_run *all, size_t nall)
+{
+	static const uint32_t batches[] = { 1, 7, 512, 513 };
+	struct pagelab_scan_run *cut;
+	size_t ncut, pages, k;
+
+	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+					 .batch = batches[b] };
+
+		ASSERT_EQ(0, pl_scan_all(dev, &q, &cut, &ncut, NULL));
+		EXPECT_EQ(nall, ncut) TH_LOG("%u runs per call", batches[b]);
+		EXPECT_EQ(0, memcmp(all, cut, (ncut < nall ? ncut : nall) * sizeof(*cut)))
+			TH_LOG("%u runs per call: another answer", batches[b]);
+		free(cut);
+	}
+
+	/* At most 777 pages, 5 runs per call: the first 777 pages of the answer. */
+	{
+		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+					 .batch = 5, .max_pages = 777 };
+
+		ASSERT_EQ(0, pl_scan_all(dev, &q, &cut, &ncut, NULL));
+		for (k = 0, pages = 0; k < ncut && k < nall; k++) {
+			uint64_t want = all[k].pages < 777 - pages ? all[k].pages : 777 - pages;
+
+			EXPECT_EQ(all[k].start, cut[k].start);
+			EXPECT_EQ(want, cut[k].pages) TH_LOG("run %zu", k);
+			EXPECT_EQ(all[k].categories, cut[k].categories);
+			EXPECT_EQ(all[k].pfn, cut[k].pfn);
+			pages += cut[k].pages;
+		}
+		EXPECT_EQ(777ULL, pages);
+		free(cut);
+	}
+}
+
+/* The @n pages at @p scanned with category masks: the kept runs of the @nall at @all. */
+static void scan_cut_by_masks(struct __test_metadata *_metadata, int dev, const char *p,
+			      size_t n, const struct pagelab_scan_run *all, size_t nall)
+{
+	static const struct { uint64_t required, any, excluded; } m[] = {
+		{ PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_COW, 0, 0 },
+		{ 0, PAGELAB_SCAN_WRITE, 0 },
+		{ PAGELAB_SCAN_PRESENT, 0, PAGELAB_SCAN_EXCLUSIVE },
+	};
+	struct pagelab_scan_run *cut;
+	size_t ncut, k;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
+					 .batch = 64, .required = m[i].required,
+					 .any = m[i].any, .excluded = m[i].excluded };
+		size_t j = 0;
+
+		ASSERT_EQ(0, pl_scan_all(dev, &q, &cut, &ncut, NULL));
+		for (k = 0; k < nall; k++) {
+			uint64_t cat = all[k].categories;
+
+			if ((cat & q.required) != q.required || (q.any && !(cat & q.any)) ||
+			    (cat & q.excluded))
+				continue;
+			if (j < ncut) {
+				EXPECT_EQ(0, memcmp(&all[k], &cut[j], sizeof(*cut)))
+					TH_LOG("masks %zu: run %zu", i, j);
+			}
+			j++;
+		}
+		EXPECT_EQ(j, ncut) TH_LOG("masks %zu", i);
+		EXPECT_GT(ncut, 0U) TH_LOG("masks %zu kept nothing", i);
+		free(cut);
+	}
+}
+
+/*
  * Runs are whole however the answer is cut.  2,100 anonymous pages in two
  * VMAs, every ninth not mapped, shared with a child that a fork made, a
  * third of them written again since (exclusive and writable), the rest
@@ -4006,10 +4285,9 @@ static bool scan_runs_join(const struct pagelab_scan_run *a, const struct pagela
  */
 TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 {
-	static const uint32_t batches[] = { 1, 7, 512, 513 };
 	const size_t n = 2100, split = 1001;
-	struct pagelab_scan_run *all, *nopfn, *cut;
-	size_t nall, nnopfn, ncut, pages, k;
+	struct pagelab_scan_run *all, *nopfn;
+	size_t nall, nnopfn;
 	struct scan_cmp c = { 0 };
 	uint64_t zero_pfn;
 	pid_t kid;
@@ -4036,92 +4314,11 @@ TEST_F_TIMEOUT(walk, scan_runs_are_whole_however_the_answer_is_cut, 120)
 	scan_compare(_metadata, self->dev, 0, "cut", (uintptr_t)p, (uintptr_t)p + n * PG,
 		     zero_pfn, &c, NULL, NULL);
 	EXPECT_EQ(0ULL, c.mismatches);
-	/* Across the two VMAs runs never join, even where they could. */
-	for (k = 0; k + 1 < nall; k++) {
-		if (all[k + 1].start == (uintptr_t)p + split * PG)
-			continue;
-		EXPECT_FALSE(scan_runs_join(&all[k], &all[k + 1], true))
-			TH_LOG("runs %zu and %zu (0x%llx, 0x%llx) could be one", k, k + 1,
-			       (unsigned long long)all[k].start, (unsigned long long)all[k + 1].start);
-	}
-	for (k = 0; k + 1 < nnopfn; k++) {
-		bool at_split = nopfn[k + 1].start == (uintptr_t)p + split * PG;
-
-		if (at_split) {
-			EXPECT_TRUE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
-				TH_LOG("the pages on each side of the VMA boundary differ");
-		} else {
-			EXPECT_FALSE(scan_runs_join(&nopfn[k], &nopfn[k + 1], false))
-				TH_LOG("runs %zu and %zu could be one (no PFNs)", k, k + 1);
-		}
-	}
-	for (k = 0; k < nnopfn && nopfn[k].start < (uintptr_t)p + split * PG; k++)
-		;
-	EXPECT_TRUE(k < nnopfn && nopfn[k].start == (uintptr_t)p + split * PG)
-		TH_LOG("no run starts where the second VMA does");
-
-	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
-		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
-					 .batch = batches[b] };
-
-		ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
-		EXPECT_EQ(nall, ncut) TH_LOG("%u runs per call", batches[b]);
-		EXPECT_EQ(0, memcmp(all, cut, (ncut < nall ? ncut : nall) * sizeof(*cut)))
-			TH_LOG("%u runs per call: another answer", batches[b]);
-		free(cut);
-	}
-
-	/* At most 777 pages, 5 runs per call: the first 777 pages of the answer. */
-	{
-		struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
-					 .batch = 5, .max_pages = 777 };
-
-		ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
-		for (k = 0, pages = 0; k < ncut && k < nall; k++) {
-			uint64_t want = all[k].pages < 777 - pages ? all[k].pages : 777 - pages;
-
-			EXPECT_EQ(all[k].start, cut[k].start);
-			EXPECT_EQ(want, cut[k].pages) TH_LOG("run %zu", k);
-			EXPECT_EQ(all[k].categories, cut[k].categories);
-			EXPECT_EQ(all[k].pfn, cut[k].pfn);
-			pages += cut[k].pages;
-		}
-		EXPECT_EQ(777ULL, pages);
-		free(cut);
-	}
+	scan_runs_never_join(_metadata, p, split, all, nall, nopfn, nnopfn);
+	scan_cut_in_batches(_metadata, self->dev, p, n, all, nall);
 
 	/* Masks: the answer's runs of the pages they keep, the others gone. */
-	{
-		static const struct { uint64_t required, any, excluded; } m[] = {
-			{ PAGELAB_SCAN_PRESENT | PAGELAB_SCAN_COW, 0, 0 },
-			{ 0, PAGELAB_SCAN_WRITE, 0 },
-			{ PAGELAB_SCAN_PRESENT, 0, PAGELAB_SCAN_EXCLUSIVE },
-		};
-
-		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-			struct pl_scan_req q = { .start = (uintptr_t)p, .end = (uintptr_t)p + n * PG,
-						 .batch = 64, .required = m[i].required,
-						 .any = m[i].any, .excluded = m[i].excluded };
-			size_t j = 0;
-
-			ASSERT_EQ(0, pl_scan_all(self->dev, &q, &cut, &ncut, NULL));
-			for (k = 0; k < nall; k++) {
-				uint64_t cat = all[k].categories;
-
-				if ((cat & q.required) != q.required || (q.any && !(cat & q.any)) ||
-				    (cat & q.excluded))
-					continue;
-				if (j < ncut) {
-					EXPECT_EQ(0, memcmp(&all[k], &cut[j], sizeof(*cut)))
-						TH_LOG("masks %zu: run %zu", i, j);
-				}
-				j++;
-			}
-			EXPECT_EQ(j, ncut) TH_LOG("masks %zu", i);
-			EXPECT_GT(ncut, 0U) TH_LOG("masks %zu kept nothing", i);
-			free(cut);
-		}
-	}
+	scan_cut_by_masks(_metadata, self->dev, p, n, all, nall);
 	free(all);
 	free(nopfn);
 	EXPECT_EQ(128 + SIGKILL, kill_reap(self, kid));
