@@ -50,8 +50,8 @@ static void buddy_usage(FILE *out)
 }
 
 /* "order 3: -1, order 4: +1 ..." for @zone between @a and @b; false if nothing changed. */
-static bool print_change(const struct pl_buddy_snapshot *a, const struct pl_buddy_snapshot *b, int node,
-			 const char *zone)
+static bool print_change(const struct pl_buddy_snapshot *a, const struct pl_buddy_snapshot *b,
+			 int node, const char *zone)
 {
 	const struct pl_zone_free *za = pl_buddy_snapshot_zone(a, node, zone);
 	const struct pl_zone_free *zb = pl_buddy_snapshot_zone(b, node, zone);

@@ -19,8 +19,9 @@
 struct stat_out {
 	bool json;
 	int n;
-	/* Text: every object, for the copy-on-write and replacement tables. */
+	/* Text: the objects with copy-on-write or replacement, for their tables. */
 	struct pagelab_obj_stat *all;
+	int nall;
 	bool oom;
 };
 
@@ -176,17 +177,19 @@ static int stat_each(const struct pagelab_obj_stat *s, void *arg)
 		printf("%s", o->n ? ",\n  " : "[\n  ");
 		stat_json(s);
 	} else {
-		struct pagelab_obj_stat *all = o->oom ? NULL :
-			realloc(o->all, ((size_t)o->n + 1) * sizeof(*all));
-
 		if (!o->n)
 			stat_header();
 		stat_row(s);
-		if (all) {
-			o->all = all;
-			o->all[o->n] = *s;
-		} else {
-			o->oom = true;
+		if (!o->oom && (stat_cowed(s) || stat_replaced(s))) {
+			struct pagelab_obj_stat *all =
+				realloc(o->all, ((size_t)o->nall + 1) * sizeof(*all));
+
+			if (all) {
+				o->all = all;
+				o->all[o->nall++] = *s;
+			} else {
+				o->oom = true;
+			}
 		}
 	}
 	o->n++;
@@ -247,7 +250,7 @@ static int stat_all(bool json)
 		       "pages mapped by fault-around; VMALOCK faults under the VMA's own lock;\n"
 		       "HUGEMAPS 2 MiB leaves mapped, HSPLITS 2 MiB chunks split.\n");
 	if (!json && !o.oom)
-		stat_tables(o.all, o.n);
+		stat_tables(o.all, o.nall);
 	free(o.all);
 	if (o.oom) {
 		pl_err("stat: out of memory: the copy-on-write and replacement tables are left out");

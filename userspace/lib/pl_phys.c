@@ -334,17 +334,12 @@ const struct pl_zone_free *pl_buddy_snapshot_zone(const struct pl_buddy_snapshot
 
 int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS])
 {
-	struct pl_buddy_snapshot bi;
-	const struct pl_zone_free *z;
-	int ret = pl_buddy_snapshot(&bi);
+	double v[PL_PHYS_ORDERS];
+	int ret = pl_zone_orders("/proc/buddyinfo", node, zone, v);
 
-	if (ret)
-		return ret;
-	z = pl_buddy_snapshot_zone(&bi, node, zone);
-	if (!z)
-		return -ENOENT;
-	memcpy(n, z->n, sizeof(z->n));
-	return 0;
+	for (int o = 0; !ret && o < PL_PHYS_ORDERS; o++)
+		n[o] = (long long)v[o];
+	return ret;
 }
 
 long long pl_vmstat(const char *name)

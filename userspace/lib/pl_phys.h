@@ -67,7 +67,9 @@ int pl_phys_svg(const char *path, const unsigned char *map, unsigned long long s
  * such file or zone: no CONFIG_COMPACTION, or debugfs not mounted).
  */
 int pl_extfrag(const char *file, int node, const char *zone, double v[PL_PHYS_ORDERS]);
-#define PL_BUDDYINFO_ZONES	8
+
+/* Zones a snapshot holds: four per node on x86-64, sixteen nodes. */
+#define PL_BUDDYINFO_ZONES	64
 
 /* One line of /proc/buddyinfo: a zone's free blocks per order. */
 struct pl_zone_free {
@@ -87,7 +89,10 @@ int pl_buddy_snapshot(struct pl_buddy_snapshot *bi);
 /* The zone @zone of node @node in @bi, or NULL. */
 const struct pl_zone_free *pl_buddy_snapshot_zone(const struct pl_buddy_snapshot *bi, int node,
 						  const char *zone);
-/* One zone's free blocks per order from /proc/buddyinfo: 0, or -errno (-ENOENT: no such zone). */
+/*
+ * One zone's free blocks per order from /proc/buddyinfo, any number of zones
+ * in it: 0, or -errno (-ENOENT: no such zone).
+ */
 int pl_buddyinfo(int node, const char *zone, long long n[PL_PHYS_ORDERS]);
 /* A /proc/vmstat counter, or -1 if the kernel has none by that name. */
 long long pl_vmstat(const char *name);
